@@ -1,0 +1,73 @@
+// npm run bench:intake — POST /api/tips with ~4 KiB envelopes against the real server (every
+// acknowledgement durable: WAL, synchronous=FULL, group commit), and in the same run against
+// a bare Fastify route that discards the same body. Prints both and their ratio.
+// A measurement, never a test: timings on shared machines are noisy.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { encodeBody } from '../src/crypto/body.js';
+import { toBase64Url } from '../src/crypto/bytes.js';
+import { sealEnvelope } from '../src/crypto/envelope.js';
+import { encodePublicKey, generateEditorKeyPair } from '../src/crypto/keys.js';
+
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+
+function start(args: string[], env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/[0-9.]+:\d+)/.exec(out);
+      if (m) resolve({ url: m[1]!, child });
+    });
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`)));
+  });
+}
+
+async function load(url: string, body: string): Promise<autocannon.Result> {
+  return autocannon({
+    url: `${url}/api/tips`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections: CONNECTIONS,
+    duration: DURATION,
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'tipline-bench-'));
+const children: ChildProcess[] = [];
+try {
+  const editor = await generateEditorKeyPair();
+  writeFileSync(join(dir, 'recipients.txt'), encodePublicKey(editor.publicKey) + '\n');
+  const envelope = await sealEnvelope({
+    kind: 'tip',
+    recipients: [editor.publicKey],
+    body: encodeBody({ v: 1, message: 'x'.repeat(2800), clientTime: new Date().toISOString() }),
+  });
+  const body = JSON.stringify({ envelope: toBase64Url(envelope) });
+  console.log(`envelope ${envelope.length} bytes, ${CONNECTIONS} connections, ${DURATION} s per target`);
+
+  const bare = await start(['scripts/bench/bare-server.ts'], {});
+  children.push(bare.child);
+  const tipline = await start(['scripts/start.ts'], { TIPLINE_PORT: '0', TIPLINE_DATA_DIR: join(dir, 'data'), TIPLINE_RECIPIENTS: join(dir, 'recipients.txt'), TIPLINE_LOG_LEVEL: 'warn' });
+  children.push(tipline.child);
+
+  // Warm both up, then measure the baseline and Tipline back to back.
+  await autocannon({ url: `${bare.url}/api/tips`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: 10, duration: 2 });
+  await autocannon({ url: `${tipline.url}/api/tips`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: 10, duration: 2 });
+  const base = await load(bare.url, body);
+  const real = await load(tipline.url, body);
+  const row = (name: string, r: autocannon.Result) =>
+    `${name.padEnd(28)} ${r.requests.average.toFixed(0).padStart(8)} req/s   p99 ${String(r.latency.p99).padStart(5)} ms   non-2xx ${r.non2xx}   errors ${r.errors}`;
+  console.log(row('bare Fastify route', base));
+  console.log(row('POST /api/tips (durable)', real));
+  console.log(`ratio tipline/bare: throughput ${(real.requests.average / base.requests.average).toFixed(2)}x, p99 ${(real.latency.p99 / Math.max(1, base.latency.p99)).toFixed(2)}x (goal: throughput >= 0.5x)`);
+} finally {
+  for (const child of children) child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,52 @@
+// Builds the Fastify application from already-validated parts. No I/O here beyond what the
+// plugins declare; `scripts/start.ts` does configuration, the database and listening.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { installErrorHandlers } from './errors.js';
+import { loggerOptions } from './logger.js';
+import pagePlugin from './plugins/page.js';
+import securityHeaders from './plugins/security-headers.js';
+import tipsPlugin from './plugins/tips.js';
+import type { TipStore } from './store/tips.js';
+
+export interface Editor {
+  /** The public key line, `tipline-editor-1:…`. */
+  line: string;
+  publicKey: Uint8Array;
+  fingerprint: string;
+}
+
+export interface AppOptions {
+  editors: Editor[];
+  store: TipStore;
+  clientDir: string;
+  demo: boolean;
+  /** A pino logger (tests pass one writing to a buffer); otherwise pino to stdout. */
+  logger?: Logger;
+  maxPaddedLength?: number;
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: loggerOptions() }),
+    disableRequestLogging: true,
+    // Request ids would only count requests; never used, never logged.
+    genReqId: () => 'r',
+    trustProxy: false,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+  }) as unknown as FastifyInstance;
+  installErrorHandlers(app);
+  await app.register(securityHeaders);
+  await app.register(pagePlugin, {
+    editors: options.editors.map(({ line, fingerprint }) => ({ line, fingerprint })),
+    demo: options.demo,
+    clientDir: options.clientDir,
+  });
+  await app.register(tipsPlugin, {
+    store: options.store,
+    recipientCount: options.editors.length,
+    ...(options.maxPaddedLength !== undefined ? { maxPaddedLength: options.maxPaddedLength } : {}),
+  });
+  return app;
+}

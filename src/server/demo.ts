@@ -1,0 +1,45 @@
+// Demo mode: with no TIPLINE_RECIPIENTS outside production, the server makes an editor key
+// under the data dir so a newcomer has a working tip line with one command. The secret key
+// is then on the server — which is exactly what a real deployment must never do — so the
+// page and the log say DEMO loudly.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { toBase64Url } from '../crypto/bytes.js';
+import { encodePublicKey, generateEditorKeyPair, parseRecipients } from '../crypto/keys.js';
+import { loadSodium } from '../crypto/sodium.js';
+import { encryptKeyFile } from '../offline/keyfile.js';
+
+export interface DemoKey {
+  recipients: Uint8Array[];
+  dir: string;
+  keyFile: string;
+  passphraseFile: string;
+  recipientsFile: string;
+  passphrase: string;
+  created: boolean;
+}
+
+export async function ensureDemoKey(dataDir: string): Promise<DemoKey> {
+  const dir = join(dataDir, 'demo');
+  const keyFile = join(dir, 'editor.key');
+  const passphraseFile = join(dir, 'passphrase.txt');
+  const recipientsFile = join(dir, 'recipients.txt');
+  let created = false;
+  if (!existsSync(recipientsFile)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const sodium = await loadSodium();
+    const passphrase = `demo-${toBase64Url(sodium.randombytes_buf(12))}`;
+    const pair = await generateEditorKeyPair();
+    const file = await encryptKeyFile(pair, passphrase);
+    writeFileSync(keyFile, JSON.stringify(file, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+    writeFileSync(passphraseFile, passphrase + '\n', { mode: 0o600, flag: 'wx' });
+    writeFileSync(
+      recipientsFile,
+      `# DEMO editor key, made by npm start. Its secret key is in ${keyFile} ON THIS MACHINE.\n${encodePublicKey(pair.publicKey)}\n`,
+      { mode: 0o600, flag: 'wx' },
+    );
+    created = true;
+  }
+  const passphrase = readFileSync(passphraseFile, 'utf8').trim();
+  return { recipients: parseRecipients(readFileSync(recipientsFile, 'utf8')), dir, keyFile, passphraseFile, recipientsFile, passphrase, created };
+}

@@ -1,0 +1,64 @@
+// POST /api/tips: takes an envelope it cannot read, checks its structure, stores it, and
+// answers with a receipt only once the tip is durable.
+import type { FastifyInstance } from 'fastify';
+import { fromBase64Url } from '../../crypto/bytes.js';
+import { DEFAULT_MAX_PADDED_LENGTH, EnvelopeError, HEADER_BYTES, NONCE_BYTES, STANZA_BYTES, TAG_BYTES, parseEnvelope } from '../../crypto/envelope.js';
+import { receiptFor } from '../../crypto/receipt.js';
+import type { TipStore } from '../store/tips.js';
+import { HttpError, storageError } from '../errors.js';
+
+export interface TipsOptions {
+  store: TipStore;
+  recipientCount: number;
+  maxPaddedLength?: number;
+}
+
+export function maxEnvelopeBytes(recipientCount: number, maxPaddedLength: number): number {
+  return HEADER_BYTES + recipientCount * STANZA_BYTES + NONCE_BYTES + maxPaddedLength + TAG_BYTES;
+}
+
+export default async function tipsPlugin(app: FastifyInstance, options: TipsOptions): Promise<void> {
+  const maxPadded = options.maxPaddedLength ?? DEFAULT_MAX_PADDED_LENGTH;
+  const maxChars = Math.ceil((maxEnvelopeBytes(options.recipientCount, maxPadded) * 4) / 3);
+  // JSON only: a form post or plain text is refused with 415 before anything is read.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: maxChars + 256 }, (_request, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(new HttpError(400, 'the body is not valid JSON'), undefined);
+    }
+  });
+
+  app.post(
+    '/api/tips',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['envelope'],
+          additionalProperties: false,
+          properties: { envelope: { type: 'string', minLength: 1, maxLength: maxChars } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { envelope } = request.body as { envelope: string };
+      const bytes = fromBase64Url(envelope);
+      if (!bytes) throw new HttpError(400, 'envelope must be base64url without padding');
+      try {
+        parseEnvelope(bytes, { kind: 'tip', recipients: options.recipientCount, maxPaddedLength: maxPadded });
+      } catch (err) {
+        if (err instanceof EnvelopeError) throw new HttpError(400, `invalid envelope: ${err.message}`);
+        throw err;
+      }
+      try {
+        await options.store.add(bytes);
+      } catch (err) {
+        throw storageError(err);
+      }
+      reply.code(201);
+      return { receipt: await receiptFor(bytes) };
+    },
+  );
+}

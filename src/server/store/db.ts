@@ -1,0 +1,44 @@
+// Opens the SQLite database: WAL with synchronous=FULL, so a committed transaction survives
+// kill -9 and power loss; secure_delete so purged ciphertext is overwritten; file mode 0600.
+import { chmodSync, closeSync, openSync } from 'node:fs';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+export const DATABASE_FILE = 'tipline.sqlite';
+
+const MIGRATIONS: string[] = [
+  // 1: tips. Random ids, the date of receipt (never a time of day), the ciphertext. Nothing else.
+  `CREATE TABLE tips (
+     id TEXT PRIMARY KEY,
+     received_on TEXT NOT NULL,
+     envelope BLOB NOT NULL
+   ) STRICT, WITHOUT ROWID;`,
+];
+
+export function openDatabase(path: string): Db {
+  // Create the file with mode 0600 before SQLite does, so it is never world-readable.
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('secure_delete = ON');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`the database is from a newer Tipline (schema ${current}, this version knows ${MIGRATIONS.length})`);
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}

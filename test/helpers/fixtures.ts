@@ -1,0 +1,66 @@
+// Shared test fixtures: temporary directories, editor keys, sealed tips, a real app on a real
+// SQLite file. Nothing here is a mock.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { buildApp } from '../../src/server/app.js';
+import { loggerOptions } from '../../src/server/logger.js';
+import { DATABASE_FILE, openDatabase, type Db } from '../../src/server/store/db.js';
+import { TipStore } from '../../src/server/store/tips.js';
+import { encodePublicKey, fingerprint, generateEditorKeyPair, type EditorKeyPair } from '../../src/crypto/keys.js';
+import { sealEnvelope, type Kind } from '../../src/crypto/envelope.js';
+import { encodeBody } from '../../src/crypto/body.js';
+import { toBase64Url } from '../../src/crypto/bytes.js';
+import { clientDir } from './client-build.js';
+
+export function tempDir(t: { teardown(fn: () => void): void }, prefix = 'tipline-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export async function editorKeys(n: number): Promise<EditorKeyPair[]> {
+  return Promise.all(Array.from({ length: n }, () => generateEditorKeyPair()));
+}
+
+export async function sealTip(recipients: Uint8Array[], message: string, kind: Kind = 'tip'): Promise<Uint8Array> {
+  return sealEnvelope({ kind, recipients, body: encodeBody({ v: 1, message, clientTime: new Date().toISOString() }) });
+}
+
+export function tipRequest(envelope: Uint8Array) {
+  return { method: 'POST' as const, url: '/api/tips', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ envelope: toBase64Url(envelope) }) };
+}
+
+export interface TestApp {
+  app: Awaited<ReturnType<typeof buildApp>>;
+  db: Db;
+  store: TipStore;
+  keys: EditorKeyPair[];
+  logs: string[];
+  dbPath: string;
+}
+
+export async function testApp(t: { teardown(fn: () => void | Promise<void>): void }, options: { editors?: number; demo?: boolean } = {}): Promise<TestApp> {
+  const dir = tempDir(t);
+  const keys = await editorKeys(options.editors ?? 1);
+  const dbPath = join(dir, DATABASE_FILE);
+  const db = openDatabase(dbPath);
+  const store = new TipStore(db);
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const logger = pino(loggerOptions('debug'), sink);
+  const editors = await Promise.all(keys.map(async (k) => ({ publicKey: k.publicKey, line: encodePublicKey(k.publicKey), fingerprint: await fingerprint(k.publicKey) })));
+  const app = await buildApp({ editors, store, clientDir: await clientDir(), demo: options.demo ?? false, logger });
+  t.teardown(async () => {
+    await app.close();
+    db.close();
+  });
+  return { app, db, store, keys, logs, dbPath };
+}

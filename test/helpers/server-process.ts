@@ -1,0 +1,42 @@
+// Runs the real server (`scripts/start.ts`) as a child process on an ephemeral port.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { ROOT } from './client-build.js';
+
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+  /** Resolves with the exit code and signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function runStart(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: ServerProcess['exited'] } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { child, output: () => out, exited };
+}
+
+export async function startServer(t: { teardown(fn: () => void | Promise<void>): void }, env: Record<string, string>): Promise<ServerProcess> {
+  const proc = runStart({ TIPLINE_PORT: '0', ...env });
+  t.teardown(async () => {
+    if (proc.child.exitCode === null && proc.child.signalCode === null) {
+      proc.child.kill('SIGKILL');
+      await proc.exited;
+    }
+  });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const match = /listening on (http:\/\/[0-9.]+:\d+)/.exec(proc.output());
+    if (match) return { url: match[1]!, ...proc };
+    if (proc.child.exitCode !== null) throw new Error(`the server exited early:\n${proc.output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`the server did not start within 60 s:\n${proc.output()}`);
+}

@@ -1,0 +1,53 @@
+// An acknowledged tip survives kill -9 of the server the next instant.
+import t from 'tap';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { encodePublicKey } from '../../src/crypto/keys.js';
+import { openEnvelope } from '../../src/crypto/envelope.js';
+import { decodeBody } from '../../src/crypto/body.js';
+import { receiptFor } from '../../src/crypto/receipt.js';
+import { toBase64Url } from '../../src/crypto/bytes.js';
+import { editorKeys, sealTip, tempDir } from '../helpers/fixtures.js';
+import { startServer } from '../helpers/server-process.js';
+import { clientDir } from '../helpers/client-build.js';
+
+t.test('every acknowledged tip is on disk after SIGKILL, and decrypts', async (t) => {
+  await clientDir();
+  const dir = tempDir(t);
+  const keys = await editorKeys(2);
+  const recipientsFile = join(dir, 'recipients.txt');
+  writeFileSync(recipientsFile, keys.map((k) => encodePublicKey(k.publicKey)).join('\n') + '\n');
+  const dataDir = join(dir, 'data');
+  const server = await startServer(t, { TIPLINE_DATA_DIR: dataDir, TIPLINE_RECIPIENTS: recipientsFile });
+
+  const N = 60;
+  const envelopes = await Promise.all(Array.from({ length: N }, (_, i) => sealTip(keys.map((k) => k.publicKey), `durable tip ${i}`)));
+  const acknowledged = new Map<string, string>();
+  // Concurrent submissions, so several share one group commit.
+  await Promise.all(
+    envelopes.map(async (envelope, i) => {
+      const res = await fetch(`${server.url}/api/tips`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ envelope: toBase64Url(envelope) }),
+      });
+      if (res.status === 201) acknowledged.set(((await res.json()) as { receipt: string }).receipt, `durable tip ${i}`);
+    }),
+  );
+  server.child.kill('SIGKILL');
+  const exit = await server.exited;
+  t.equal(exit.signal, 'SIGKILL', 'killed, not shut down');
+  t.equal(acknowledged.size, N, 'every tip was acknowledged');
+
+  const db = new Database(join(dataDir, 'tipline.sqlite'), { readonly: true });
+  t.teardown(() => db.close());
+  t.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  const rows = db.prepare('SELECT envelope FROM tips').all() as { envelope: Buffer }[];
+  const found = new Map<string, string>();
+  for (const row of rows) {
+    const bytes = new Uint8Array(row.envelope);
+    found.set(await receiptFor(bytes), decodeBody((await openEnvelope(bytes, keys[0]!.seed)).body).message);
+  }
+  for (const [receipt, message] of acknowledged) t.equal(found.get(receipt), message, `tip ${receipt} survived and decrypts`);
+});

@@ -54,7 +54,7 @@ try {
 
   const bare = await start(['scripts/bench/bare-server.ts'], {});
   children.push(bare.child);
-  const tipline = await start(['scripts/start.ts'], { TIPLINE_PORT: '0', TIPLINE_DATA_DIR: join(dir, 'data'), TIPLINE_RECIPIENTS: join(dir, 'recipients.txt'), TIPLINE_LOG_LEVEL: 'warn' });
+  const tipline = await start(['scripts/start.ts'], { TIPLINE_PORT: '0', TIPLINE_DATA_DIR: join(dir, 'data'), TIPLINE_RECIPIENTS: join(dir, 'recipients.txt')});
   children.push(tipline.child);
 
   // Warm both up, then measure the baseline and Tipline back to back.

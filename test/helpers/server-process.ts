@@ -1,6 +1,7 @@
 // Runs the real server (`scripts/start.ts`) as a child process on an ephemeral port.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ROOT } from './client-build.js';
+import { childEnv } from './child-env.js';
 
 export interface ServerProcess {
   url: string;
@@ -13,7 +14,7 @@ export interface ServerProcess {
 export function runStart(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: ServerProcess['exited'] } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,0 +1,526 @@
+// Export bundle format v1 (docs/BUNDLE.md): JSON Lines, one header line, one line per record,
+// one manifest line with a BLAKE2b-256 hash of every record line. The server host writes it
+// (`npm run export`), the air-gapped machine reads it (`npm run decrypt`). Node built-ins and
+// libsodium only.
+//
+// The reader streams: it never holds more than one line (at most MAX_LINE_BYTES) plus the
+// ids and hashes. It reads the file twice — once to check every line against the manifest,
+// once to hand out the records that passed — and re-hashes each line on the second pass, so
+// a file that changes in between is caught too. Every problem is named (line, tip id when one
+// can be read, reason) and costs only the record it touches.
+import { closeSync, createReadStream, fsyncSync, linkSync, lstatSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import { fromBase64Url, fromUtf8, toBase64Url, toHex, utf8 } from '../crypto/bytes.js';
+import { loadSodium } from '../crypto/sodium.js';
+
+export const BUNDLE_FORMAT = 'tipline-bundle';
+export const BUNDLE_VERSION = 1;
+export const HASH_ALGORITHM = 'blake2b-256';
+/** Longest line of any kind (the manifest is the long one), line end not counted. */
+export const MAX_LINE_BYTES = 32 * 1024 * 1024;
+/** Longest tip line: room for the largest envelope the server accepts, in base64url. */
+export const MAX_TIP_LINE_BYTES = 2 * 1024 * 1024;
+/** Most records in one bundle, so the manifest line stays under MAX_LINE_BYTES. */
+export const MAX_RECORDS = 250_000;
+
+const ID_RE = /^[0-9a-f]{32}$/;
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const HASH_RE = /^[0-9a-f]{64}$/;
+const LF = 0x0a;
+
+/** A real calendar date written YYYY-MM-DD (no time of day, ever). */
+export function isBundleDate(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const m = DATE_RE.exec(value);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+}
+
+export function isRecordId(value: unknown): value is string {
+  return typeof value === 'string' && ID_RE.test(value);
+}
+
+export interface TipRecord {
+  /** 32 lowercase hex digits: the server's random row id. */
+  id: string;
+  /** The UTC date the server received the tip, YYYY-MM-DD. */
+  received: string;
+  envelope: Uint8Array;
+}
+
+export interface BundleHeader {
+  format: typeof BUNDLE_FORMAT;
+  version: 1;
+  created: string;
+}
+
+export interface ManifestEntry {
+  id: string;
+  hash: string;
+}
+
+export interface Manifest {
+  count: number;
+  entries: ManifestEntry[];
+}
+
+/** A whole-file failure: nothing in the file can be trusted to be a bundle. */
+export class BundleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BundleError';
+  }
+}
+
+export type ProblemCode =
+  | 'truncated-line' // the last line has no line end: the file was cut short
+  | 'too-long' // a line longer than its type allows
+  | 'malformed' // not a well-formed line of a known type
+  | 'unknown-type' // a record type this version does not know
+  | 'duplicate-id' // a tip id on more than one line
+  | 'not-in-manifest' // a tip line the manifest does not list
+  | 'hash-mismatch' // a tip line whose bytes differ from what the manifest lists
+  | 'missing' // listed in the manifest, absent from the file
+  | 'no-manifest' // the file ends without a manifest: truncated
+  | 'after-manifest' // a line after the manifest
+  | 'changed'; // the file changed between the check and the read
+
+export interface BundleProblem {
+  code: ProblemCode;
+  /** 1-based line number, when the problem is on one line. */
+  line?: number;
+  /** The tip id, when it could be read (for naming only: it is not trusted). */
+  id?: string;
+  message: string;
+}
+
+/** Formats a problem as one line: `line 7 (tip 0123…): reason`. */
+export function describeProblem(p: Pick<BundleProblem, 'line' | 'id' | 'message'>): string {
+  const where = [p.line !== undefined ? `line ${p.line}` : undefined, p.id !== undefined ? `tip ${p.id}` : undefined].filter(Boolean);
+  return where.length ? `${where.join(', ')}: ${p.message}` : p.message;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lines
+
+export type ParsedLine =
+  | { ok: true; type: 'tip'; record: TipRecord }
+  | { ok: true; type: 'manifest'; manifest: Manifest }
+  | { ok: false; code: 'malformed' | 'unknown-type' | 'too-long'; message: string };
+
+function bad(message: string, code: 'malformed' | 'unknown-type' | 'too-long' = 'malformed'): ParsedLine {
+  return { ok: false, code, message };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The exact bytes the writer produces for a tip record (without the line end). */
+export function tipLine(record: TipRecord): string {
+  return JSON.stringify({ type: 'tip', id: record.id, received: record.received, envelope: toBase64Url(record.envelope) });
+}
+
+export function manifestLine(entries: ManifestEntry[]): string {
+  return JSON.stringify({ type: 'manifest', count: entries.length, hash: HASH_ALGORITHM, records: entries.map((e) => ({ id: e.id, hash: e.hash })) });
+}
+
+export function headerLine(created: string): string {
+  return JSON.stringify({ format: BUNDLE_FORMAT, version: BUNDLE_VERSION, created });
+}
+
+function parseJsonObject(bytes: Uint8Array): Record<string, unknown> | string {
+  if (bytes.length === 0) return 'the line is empty';
+  if (bytes[0] !== 0x7b /* { */) return 'the line is not a JSON object';
+  let text: string;
+  try {
+    text = fromUtf8(bytes);
+  } catch {
+    return 'the line is not valid UTF-8';
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'the line is not valid JSON';
+  }
+  if (!isPlainObject(value)) return 'the line is not a JSON object';
+  return value;
+}
+
+/** Same bytes as the canonical form? Rules out extra keys, other key orders, whitespace, escapes. */
+function isCanonical(bytes: Uint8Array, canonical: string): boolean {
+  const expected = utf8(canonical);
+  if (expected.length !== bytes.length) return false;
+  for (let i = 0; i < expected.length; i++) if (expected[i] !== bytes[i]) return false;
+  return true;
+}
+
+/**
+ * Parses one record line (tip or manifest; not the header), without its line end. Never throws:
+ * anything wrong is a named error.
+ */
+export function parseBundleLine(bytes: Uint8Array): ParsedLine {
+  if (bytes.length > MAX_LINE_BYTES) return bad(`the line is longer than ${MAX_LINE_BYTES} bytes`, 'too-long');
+  const json = parseJsonObject(bytes);
+  if (typeof json === 'string') return bad(json);
+  const type = json.type;
+  if (typeof type !== 'string') return bad('the line has no "type"');
+  if (type === 'tip') {
+    if (bytes.length > MAX_TIP_LINE_BYTES) return bad(`the tip line is longer than ${MAX_TIP_LINE_BYTES} bytes`, 'too-long');
+    const { id, received, envelope } = json;
+    if (!isRecordId(id)) return bad('the tip id is not 32 lowercase hex digits');
+    if (!isBundleDate(received)) return bad('the received date is not a date written YYYY-MM-DD');
+    if (typeof envelope !== 'string' || envelope.length === 0) return bad('the tip has no envelope');
+    const bytesOfEnvelope = fromBase64Url(envelope);
+    if (!bytesOfEnvelope) return bad('the envelope is not strict base64url');
+    const record = { id, received, envelope: bytesOfEnvelope };
+    if (!isCanonical(bytes, tipLine(record))) return bad('the tip line is not in canonical form (extra members, order or spacing)');
+    return { ok: true, type: 'tip', record };
+  }
+  if (type === 'manifest') {
+    const { count, hash, records } = json;
+    if (hash !== HASH_ALGORITHM) return bad(`the manifest hash must be "${HASH_ALGORITHM}"`);
+    if (!Number.isSafeInteger(count) || (count as number) < 0 || (count as number) > MAX_RECORDS) return bad(`the manifest count must be an integer from 0 to ${MAX_RECORDS}`);
+    if (!Array.isArray(records) || records.length !== count) return bad('the manifest lists a different number of records than its count');
+    const entries: ManifestEntry[] = [];
+    const seen = new Set<string>();
+    for (const entry of records as unknown[]) {
+      if (!isPlainObject(entry) || !isRecordId(entry.id) || typeof entry.hash !== 'string' || !HASH_RE.test(entry.hash)) {
+        return bad('a manifest entry is not {id: 32 hex, hash: 64 hex}');
+      }
+      if (seen.has(entry.id)) return bad(`the manifest lists tip ${entry.id} twice`);
+      seen.add(entry.id);
+      entries.push({ id: entry.id, hash: entry.hash });
+    }
+    if (!isCanonical(bytes, manifestLine(entries))) return bad('the manifest line is not in canonical form (extra members, order or spacing)');
+    return { ok: true, type: 'manifest', manifest: { count: count as number, entries } };
+  }
+  return bad(`unknown record type ${JSON.stringify(type.slice(0, 40))}`, 'unknown-type');
+}
+
+/** Parses the first line. Throws BundleError: a file whose header is wrong is not read at all. */
+export function parseHeaderLine(bytes: Uint8Array): BundleHeader {
+  const json = parseJsonObject(bytes.length > 4096 ? bytes.subarray(0, 0) : bytes);
+  if (typeof json === 'string' || json.format !== BUNDLE_FORMAT) throw new BundleError('this is not a Tipline bundle (its first line is not a bundle header)');
+  if (json.version !== BUNDLE_VERSION) throw new BundleError(`unsupported bundle version ${JSON.stringify(json.version)} (this tool reads version ${BUNDLE_VERSION})`);
+  if (!isBundleDate(json.created) || !isCanonical(bytes, headerLine(json.created))) throw new BundleError('the bundle header is malformed');
+  return { format: BUNDLE_FORMAT, version: BUNDLE_VERSION, created: json.created };
+}
+
+/** For naming a broken line only: the id a writer would have put near its start. */
+function guessId(prefix: Uint8Array): string | undefined {
+  const text = new TextDecoder('utf-8').decode(prefix.subarray(0, 128));
+  return /^\{"type":"tip","id":"([0-9a-f]{32})"/.exec(text)?.[1];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streaming line reader. Not node:readline: we need each line's exact bytes (the manifest hashes
+// bytes, and readline would decode and re-split on CR), LF as the only line end, and a bound
+// enforced while reading, so a hostile file cannot make us buffer a gigabyte-long line.
+
+interface RawLine {
+  number: number;
+  /** The line's bytes without the LF; undefined when the line is longer than the bound. */
+  bytes: Uint8Array | undefined;
+  length: number;
+  /** False for a last line that has no LF (the file was cut short). */
+  terminated: boolean;
+  /** The first bytes of the line, kept even for lines that are too long. */
+  prefix: Uint8Array;
+}
+
+async function* readLines(path: string, maxBytes = MAX_LINE_BYTES): AsyncGenerator<RawLine> {
+  const stream = createReadStream(path, { highWaterMark: 1 << 16 });
+  let parts: Buffer[] = [];
+  let size = 0;
+  let prefix: Uint8Array | undefined;
+  let number = 0;
+  const finish = (terminated: boolean): RawLine => {
+    number++;
+    const bytes = prefix ? undefined : Buffer.concat(parts, size);
+    const line: RawLine = { number, bytes, length: size, terminated, prefix: prefix ?? bytes!.subarray(0, 128) };
+    parts = [];
+    size = 0;
+    prefix = undefined;
+    return line;
+  };
+  const append = (piece: Buffer) => {
+    if (piece.length === 0) return;
+    if (!prefix && size + piece.length > maxBytes) {
+      prefix = Buffer.concat([...parts, piece]).subarray(0, 128);
+      parts = [];
+    }
+    if (!prefix) parts.push(piece);
+    size += piece.length;
+  };
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let start = 0;
+      for (;;) {
+        const nl = chunk.indexOf(LF, start);
+        append(chunk.subarray(start, nl === -1 ? chunk.length : nl));
+        if (nl === -1) break;
+        yield finish(true);
+        start = nl + 1;
+      }
+    }
+    if (size > 0 || parts.length > 0 || prefix) yield finish(false);
+  } finally {
+    stream.destroy();
+  }
+}
+
+function checkReadable(path: string): void {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch (err) {
+    throw new BundleError(`cannot read the bundle ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (!stat.isFile()) throw new BundleError(`the bundle ${path} is not a file`);
+}
+
+async function lineHash(bytes: Uint8Array): Promise<string> {
+  const sodium = await loadSodium();
+  return toHex(sodium.crypto_generichash(32, bytes, null));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verification (first pass)
+
+export interface BundleVerification {
+  header: BundleHeader;
+  /** The manifest, or undefined when the file ends without one (truncated). */
+  manifest: Manifest | undefined;
+  /** Tip lines that passed: line number → id and line hash. Read them with readVerifiedRecords. */
+  accepted: Map<number, { id: string; hash: string }>;
+  /** Every problem found, in line order; those without a line (missing records, no manifest) last. */
+  problems: BundleProblem[];
+}
+
+/**
+ * Reads the whole bundle once, streaming, and decides which tip lines are sound. Throws
+ * BundleError only when the file cannot be read or is not a bundle at all.
+ */
+export async function verifyBundle(path: string): Promise<BundleVerification> {
+  checkReadable(path);
+  const problems: BundleProblem[] = [];
+  const occurrences = new Map<string, { line: number; hash: string }[]>();
+  let header: BundleHeader | undefined;
+  let manifest: Manifest | undefined;
+  let manifestLineNumber = 0;
+  let tipLines = 0;
+  try {
+    for await (const line of readLines(path)) {
+      if (line.number === 1) {
+        if (!line.bytes) throw new BundleError('this is not a Tipline bundle (its first line is not a bundle header)');
+        header = parseHeaderLine(line.bytes);
+        if (!line.terminated) throw new BundleError('the bundle ends inside its header: it is truncated');
+        continue;
+      }
+      const named = (code: ProblemCode, message: string) => {
+        const id = guessId(line.prefix);
+        problems.push({ code, line: line.number, ...(id ? { id } : {}), message });
+      };
+      if (manifest) {
+        named('after-manifest', `a line after the manifest (line ${manifestLineNumber}) is ignored`);
+        continue;
+      }
+      if (!line.terminated) {
+        named('truncated-line', 'the line is cut short (no line end): the bundle is truncated');
+        continue;
+      }
+      if (!line.bytes) {
+        named('too-long', `the line is longer than ${MAX_LINE_BYTES} bytes`);
+        continue;
+      }
+      const parsed = parseBundleLine(line.bytes);
+      if (!parsed.ok) {
+        named(parsed.code, parsed.message);
+        continue;
+      }
+      if (parsed.type === 'manifest') {
+        manifest = parsed.manifest;
+        manifestLineNumber = line.number;
+        continue;
+      }
+      if (++tipLines > MAX_RECORDS) {
+        named('too-long', `more than ${MAX_RECORDS} records in one bundle`);
+        continue;
+      }
+      const id = parsed.record.id;
+      const list = occurrences.get(id) ?? [];
+      list.push({ line: line.number, hash: await lineHash(line.bytes) });
+      occurrences.set(id, list);
+    }
+  } catch (err) {
+    if (err instanceof BundleError) throw err;
+    throw new BundleError(`cannot read the bundle ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (!header) throw new BundleError('the bundle is empty');
+
+  const accepted = new Map<number, { id: string; hash: string }>();
+  const tail: BundleProblem[] = [];
+  if (manifest) {
+    const listed = new Map(manifest.entries.map((e) => [e.id, e.hash]));
+    for (const [id, lines] of occurrences) {
+      const expected = listed.get(id);
+      if (expected === undefined) {
+        for (const l of lines) problems.push({ code: 'not-in-manifest', line: l.line, id, message: 'the manifest does not list this tip' });
+        continue;
+      }
+      const match = lines.find((l) => l.hash === expected);
+      if (match) accepted.set(match.line, { id, hash: match.hash });
+      for (const l of lines) {
+        if (l === match) continue;
+        if (lines.length > 1) {
+          problems.push({ code: 'duplicate-id', line: l.line, id, message: `the same tip id is on lines ${lines.map((x) => x.line).join(', ')}; this line is not the one the manifest lists` });
+        } else {
+          problems.push({ code: 'hash-mismatch', line: l.line, id, message: 'the line differs from its manifest hash: it was altered' });
+        }
+      }
+    }
+    for (const entry of manifest.entries) {
+      if (!occurrences.has(entry.id)) tail.push({ code: 'missing', id: entry.id, message: 'listed in the manifest but absent from the bundle' });
+    }
+  } else {
+    tail.push({ code: 'no-manifest', message: 'the bundle ends without its manifest: it is truncated; the records before the cut could not be checked against the manifest (each envelope still authenticates itself)' });
+    for (const [id, lines] of occurrences) {
+      if (lines.length === 1) accepted.set(lines[0]!.line, { id, hash: lines[0]!.hash });
+      else for (const l of lines) problems.push({ code: 'duplicate-id', line: l.line, id, message: `the same tip id is on lines ${lines.map((x) => x.line).join(', ')} and there is no manifest to tell which is genuine` });
+    }
+  }
+  problems.sort((a, b) => a.line! - b.line!);
+  return { header, manifest, accepted, problems: [...problems, ...tail] };
+}
+
+export type ReadItem = { kind: 'record'; line: number; record: TipRecord } | { kind: 'problem'; problem: BundleProblem };
+
+/**
+ * Second pass: streams the records that verifyBundle accepted, re-hashing each line. A line
+ * that no longer matches (the file changed in between) comes out as a 'changed' problem.
+ */
+export async function* readVerifiedRecords(path: string, verification: BundleVerification): AsyncGenerator<ReadItem> {
+  const pending = new Map(verification.accepted);
+  if (pending.size === 0) return;
+  let last = 0;
+  for (const n of pending.keys()) if (n > last) last = n;
+  const changed = (line: number, id: string): ReadItem => ({ kind: 'problem', problem: { code: 'changed', line, id, message: 'the bundle changed while it was being read; this record was skipped' } });
+  try {
+    for await (const line of readLines(path)) {
+      const want = pending.get(line.number);
+      if (want) {
+        pending.delete(line.number);
+        const parsed = line.bytes && line.terminated ? parseBundleLine(line.bytes) : undefined;
+        if (!line.bytes || !parsed?.ok || parsed.type !== 'tip' || parsed.record.id !== want.id || (await lineHash(line.bytes)) !== want.hash) {
+          yield changed(line.number, want.id);
+        } else {
+          yield { kind: 'record', line: line.number, record: parsed.record };
+        }
+      }
+      if (line.number >= last) break;
+    }
+  } catch (err) {
+    if (err instanceof BundleError) throw err;
+    throw new BundleError(`cannot read the bundle ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  for (const [line, want] of pending) yield changed(line, want.id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writer
+
+export interface WriteResult {
+  count: number;
+}
+
+/** Today's date in UTC, the bundle's `created`. */
+export function todayUtc(now: Date = new Date()): string {
+  return now.toISOString().slice(0, 10);
+}
+
+/**
+ * Writes a bundle to `path`: never overwrites, writes to a temporary file in the same folder
+ * (mode 0600), fsyncs it and links it into place (atomic, and fails if `path` appeared
+ * meanwhile), then fsyncs the folder. Records come from a synchronous iterable so that a
+ * database read runs from one snapshot without yielding to the event loop.
+ */
+export async function writeBundle(path: string, records: Iterable<TipRecord>, options: { created?: string } = {}): Promise<WriteResult> {
+  const sodium = await loadSodium();
+  const created = options.created ?? todayUtc();
+  if (!isBundleDate(created)) throw new BundleError('the bundle date must be written YYYY-MM-DD');
+  const dir = dirname(path);
+  if (lstatOrUndefined(path)) throw new BundleError(`${path} already exists; refusing to overwrite it`);
+  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'wx', 0o600);
+  } catch (err) {
+    throw new BundleError(`cannot write in ${dir} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let linked = false;
+  try {
+    const write = (text: string) => {
+      const bytes = Buffer.from(text + '\n', 'utf8');
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off);
+    };
+    write(headerLine(created));
+    const entries: ManifestEntry[] = [];
+    const seen = new Set<string>();
+    for (const record of records) {
+      if (!isRecordId(record.id)) throw new BundleError(`record ${JSON.stringify(String(record.id).slice(0, 40))}: the id is not 32 lowercase hex digits`);
+      if (!isBundleDate(record.received)) throw new BundleError(`record ${record.id}: the received date is not YYYY-MM-DD`);
+      if (!(record.envelope instanceof Uint8Array) || record.envelope.length === 0) throw new BundleError(`record ${record.id}: the envelope is empty`);
+      if (seen.has(record.id)) throw new BundleError(`record ${record.id}: the id appears twice`);
+      if (entries.length >= MAX_RECORDS) throw new BundleError(`more than ${MAX_RECORDS} records: this bundle format holds at most ${MAX_RECORDS}`);
+      seen.add(record.id);
+      const line = tipLine(record);
+      if (Buffer.byteLength(line) > MAX_TIP_LINE_BYTES) throw new BundleError(`record ${record.id}: the envelope is too large for a bundle line`);
+      entries.push({ id: record.id, hash: toHex(sodium.crypto_generichash(32, utf8(line), null)) });
+      write(line);
+    }
+    write(manifestLine(entries));
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = -1;
+    try {
+      linkSync(tmp, path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new BundleError(code === 'EEXIST' ? `${path} already exists; refusing to overwrite it` : `cannot create ${path} (${code ?? 'error'})`);
+    }
+    linked = true;
+    unlinkSync(tmp);
+    const dfd = openSync(dir, 'r');
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+    return { count: entries.length };
+  } catch (err) {
+    if (fd !== -1) closeSync(fd);
+    if (!linked) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // already gone
+      }
+    }
+    if (err instanceof BundleError) throw err;
+    throw new BundleError(`cannot write the bundle ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+function lstatOrUndefined(path: string) {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}

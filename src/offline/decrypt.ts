@@ -1,0 +1,358 @@
+// Offline decrypt (air-gapped): checks a bundle against its manifest, opens every tip with one
+// editor key and writes each into its own folder `<out>/<received>_<id>/` (message.txt,
+// tip.json), then rebuilds <out>/index.html. Node built-ins and libsodium only, no network.
+//
+// Nothing is ever written outside the output folder: folder names are built only from a
+// validated date and id, every path is checked to be a direct child of the resolved output
+// folder, files are created with O_CREAT|O_EXCL|O_NOFOLLOW (never through a symbolic link,
+// never over an existing file), and an existing entry where a tip folder would go is left
+// alone. A problem with one record skips that record, names it, and the rest go on.
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join, resolve } from 'node:path';
+import { decodeBody, type Body } from '../crypto/body.js';
+import { EnvelopeError, openEnvelope, type EnvelopeErrorCode } from '../crypto/envelope.js';
+import { receiptFor } from '../crypto/receipt.js';
+import type { EditorKeyPair } from '../crypto/keys.js';
+import { BundleError, describeProblem, isBundleDate, isRecordId, readVerifiedRecords, verifyBundle, type BundleProblem, type TipRecord } from './bundle.js';
+import { decryptKeyFile, KeyFileError } from './keyfile.js';
+import { renderIndex, type IndexEntry } from './index-html.js';
+
+export class DecryptError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DecryptError';
+  }
+}
+
+export interface SkippedRecord {
+  line?: number;
+  id?: string;
+  reason: string;
+}
+
+export interface DecryptSummary {
+  /** Folder names written in this run. */
+  decrypted: string[];
+  /** Folder names already there from an earlier run (left untouched). */
+  already: string[];
+  skipped: SkippedRecord[];
+  /** Problems with the bundle or the output as a whole (e.g. no manifest). */
+  warnings: string[];
+  /** The resolved output folder. */
+  outDir: string;
+}
+
+export const FOLDER_RE = /^\d{4}-\d{2}-\d{2}_[0-9a-f]{32}$/;
+const MAX_TIP_JSON_BYTES = 16 * 1024 * 1024;
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+const ENVELOPE_REASONS: Record<EnvelopeErrorCode, string> = {
+  'not-for-this-key': 'not sealed to this key (or its key stanzas were altered)',
+  tampered: 'the envelope failed authentication: it was altered or truncated',
+  padding: 'the envelope decrypted but its padding is wrong',
+  'too-short': 'the envelope is truncated',
+  version: 'the envelope has an unsupported version',
+  kind: 'the envelope has an unknown kind',
+  recipients: 'the envelope has an invalid recipient count',
+  length: 'the envelope has an invalid length',
+};
+
+/** Reads a key file's text before the passphrase is asked, so a wrong path fails early. */
+export function readKeyFileText(path: string): string {
+  try {
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new DecryptError(`the key file ${path} is not a file`);
+    if (stat.size > 64 * 1024) throw new DecryptError(`${path} is too large to be a Tipline key file`);
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if (err instanceof DecryptError) throw err;
+    throw new DecryptError(`cannot read the key file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** Decrypts the editor key; a wrong passphrase is a DecryptError with a one-line message. */
+export async function unlockKey(keyFileText: string, passphrase: string): Promise<EditorKeyPair> {
+  try {
+    return await decryptKeyFile(keyFileText, passphrase);
+  } catch (err) {
+    if (err instanceof KeyFileError) throw new DecryptError(err.message);
+    throw err;
+  }
+}
+
+/** `<root>/<name>`, after checking that it cannot be anything but a direct child of root. */
+function child(root: string, name: string): string {
+  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\\') || name.includes('\0')) {
+    throw new DecryptError(`refusing the path name ${JSON.stringify(name)}`);
+  }
+  const path = resolve(root, name);
+  if (dirname(path) !== root || basename(path) !== name) throw new DecryptError(`refusing a path outside ${root}`);
+  return path;
+}
+
+/** The folder name of a record, from its validated date and id only. */
+export function folderName(record: Pick<TipRecord, 'id' | 'received'>): string {
+  if (!isRecordId(record.id) || !isBundleDate(record.received)) throw new DecryptError('refusing a record with an invalid id or date');
+  const name = `${record.received}_${record.id}`;
+  if (!FOLDER_RE.test(name)) throw new DecryptError('refusing a record with an invalid id or date');
+  return name;
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Creates a new file (never through a symlink, never over anything), mode 0600, fsynced. */
+function writeNewFile(path: string, text: string): void {
+  const fd = openSync(path, CREATE_FLAGS, 0o600);
+  try {
+    fchmodSync(fd, 0o600);
+    const bytes = Buffer.from(text, 'utf8');
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fsyncDir(path: string): void {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Resolves (creating it, mode 0700, if needed) the output folder. */
+export function prepareOutDir(outDir: string): string {
+  const abs = resolve(outDir);
+  try {
+    if (!lstatOrUndefined(abs)) mkdirSync(abs, { recursive: true, mode: 0o700 });
+    const real = realpathSync(abs);
+    if (!statSync(real).isDirectory()) throw new DecryptError(`the output ${outDir} is not a folder`);
+    return real;
+  } catch (err) {
+    if (err instanceof DecryptError) throw err;
+    throw new DecryptError(`cannot use the output folder ${outDir} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+export interface TipJson {
+  id: string;
+  received: string;
+  receipt: string;
+  kind: string;
+  note?: string;
+  body: Body;
+}
+
+export const SEALED_BY_SERVER_NOTE =
+  'This tip was sent without JavaScript and sealed by the server: the server saw it in plain text before encrypting it.';
+
+type Outcome = { kind: 'decrypted'; folder: string } | { kind: 'already'; folder: string } | { kind: 'skipped'; reason: string };
+
+async function decryptRecord(root: string, record: TipRecord, seed: Uint8Array): Promise<Outcome> {
+  const folder = folderName(record);
+  const dir = child(root, folder);
+  const existing = lstatOrUndefined(dir);
+  if (existing) {
+    if (existing.isSymbolicLink()) return { kind: 'skipped', reason: `refusing: ${folder} in the output folder is a symbolic link` };
+    if (!existing.isDirectory()) return { kind: 'skipped', reason: `refusing: ${folder} in the output folder is not a folder` };
+    const marker = lstatOrUndefined(child(dir, 'tip.json'));
+    if (marker?.isFile()) return { kind: 'already', folder };
+    return { kind: 'skipped', reason: `${folder} is an incomplete folder from an earlier run: remove it to decrypt this tip again` };
+  }
+  let body: Body;
+  let envelopeKind: string;
+  try {
+    const opened = await openEnvelope(record.envelope, seed);
+    envelopeKind = opened.kind;
+    try {
+      body = decodeBody(opened.body);
+    } catch {
+      // The reason would quote the tip's own content; it stays on this machine, unprinted.
+      return { kind: 'skipped', reason: 'the envelope opened but its body is not a valid tip body' };
+    } finally {
+      opened.body.fill(0);
+    }
+  } catch (err) {
+    if (err instanceof EnvelopeError) return { kind: 'skipped', reason: ENVELOPE_REASONS[err.code] };
+    throw err;
+  }
+  const tip: TipJson = {
+    id: record.id,
+    received: record.received,
+    receipt: await receiptFor(record.envelope),
+    kind: envelopeKind,
+    ...(body.sealedByServer ? { note: SEALED_BY_SERVER_NOTE } : {}),
+    body,
+  };
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (err) {
+    return { kind: 'skipped', reason: `cannot create ${folder} (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+  }
+  // Just created by us: make sure it is a real folder before writing into it.
+  const made = lstatSync(dir);
+  if (!made.isDirectory()) return { kind: 'skipped', reason: `refusing: ${folder} changed while it was being created` };
+  try {
+    const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    try {
+      fchmodSync(fd, 0o700);
+    } finally {
+      closeSync(fd);
+    }
+    writeNewFile(child(dir, 'message.txt'), body.message);
+    // tip.json last: its presence marks a complete folder.
+    writeNewFile(child(dir, 'tip.json'), JSON.stringify(tip, null, 2) + '\n');
+    fsyncDir(dir);
+  } catch (err) {
+    return { kind: 'skipped', reason: `cannot write into ${folder} (${(err as NodeJS.ErrnoException).code ?? 'error'}); remove it to try again` };
+  }
+  return { kind: 'decrypted', folder };
+}
+
+/** Reads one tip folder for the index; never follows a symbolic link. */
+function readIndexEntry(root: string, folder: string): IndexEntry | undefined {
+  const dir = child(root, folder);
+  if (!lstatOrUndefined(dir)?.isDirectory()) return undefined;
+  const [received, id] = folder.split('_') as [string, string];
+  const entry: IndexEntry = { folder, received, id };
+  let fd: number;
+  try {
+    fd = openSync(child(dir, 'tip.json'), constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return { ...entry, problem: 'tip.json is missing or unreadable' };
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || stat.size > MAX_TIP_JSON_BYTES) return { ...entry, problem: 'tip.json is not a readable file' };
+    const buf = Buffer.alloc(stat.size);
+    let off = 0;
+    while (off < buf.length) {
+      const n = readSync(fd, buf, off, buf.length - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    const tip = JSON.parse(buf.subarray(0, off).toString('utf8')) as Partial<TipJson>;
+    const body = (typeof tip.body === 'object' && tip.body !== null ? tip.body : {}) as Partial<Body>;
+    return {
+      ...entry,
+      ...(typeof tip.receipt === 'string' ? { receipt: tip.receipt } : {}),
+      ...(typeof body.message === 'string' ? { message: body.message } : { problem: 'tip.json has no message' }),
+      ...(body.sealedByServer === true ? { sealedByServer: true } : {}),
+    };
+  } catch {
+    return { ...entry, problem: 'tip.json is not valid JSON' };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Rebuilds <root>/index.html from every tip folder in root (written beside, then renamed). */
+export function writeIndex(root: string): string {
+  const entries: IndexEntry[] = [];
+  for (const name of readdirSync(root)) {
+    if (!FOLDER_RE.test(name)) continue;
+    const entry = readIndexEntry(root, name);
+    if (entry) entries.push(entry);
+  }
+  const target = child(root, 'index.html');
+  const tmp = child(root, `.index.html.${randomBytes(6).toString('hex')}.tmp`);
+  writeNewFile(tmp, renderIndex(entries));
+  try {
+    renameSync(tmp, target); // replaces index.html itself, never what a symlink there points to
+  } catch (err) {
+    unlinkSync(tmp);
+    throw err;
+  }
+  fsyncDir(root);
+  return target;
+}
+
+function skippedFrom(problem: BundleProblem): SkippedRecord {
+  return { ...(problem.line !== undefined ? { line: problem.line } : {}), ...(problem.id !== undefined ? { id: problem.id } : {}), reason: problem.message };
+}
+
+export interface DecryptOptions {
+  bundlePath: string;
+  outDir: string;
+  key: EditorKeyPair;
+}
+
+/** Verifies the bundle and decrypts every sound record into outDir. */
+export async function decryptBundle(options: DecryptOptions): Promise<DecryptSummary> {
+  let verification;
+  try {
+    verification = await verifyBundle(options.bundlePath);
+  } catch (err) {
+    if (err instanceof BundleError) throw new DecryptError(err.message);
+    throw err;
+  }
+  const root = prepareOutDir(options.outDir);
+  const summary: DecryptSummary = { decrypted: [], already: [], skipped: [], warnings: [], outDir: root };
+  for (const problem of verification.problems) {
+    if (problem.code === 'no-manifest') summary.warnings.push(problem.message);
+    else summary.skipped.push(skippedFrom(problem));
+  }
+  try {
+    for await (const item of readVerifiedRecords(options.bundlePath, verification)) {
+      if (item.kind === 'problem') {
+        summary.skipped.push(skippedFrom(item.problem));
+        continue;
+      }
+      const outcome = await decryptRecord(root, item.record, options.key.seed);
+      if (outcome.kind === 'decrypted') summary.decrypted.push(outcome.folder);
+      else if (outcome.kind === 'already') summary.already.push(outcome.folder);
+      else summary.skipped.push({ line: item.line, id: item.record.id, reason: outcome.reason });
+    }
+  } catch (err) {
+    if (err instanceof BundleError) throw new DecryptError(err.message);
+    throw err;
+  }
+  try {
+    writeIndex(root);
+  } catch (err) {
+    summary.warnings.push(`could not write index.html (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  return summary;
+}
+
+/** The summary as printed: counts, then one line per skipped record or warning. No plaintext. */
+export function formatSummary(summary: DecryptSummary): string {
+  const lines = [`decrypted ${summary.decrypted.length}, already decrypted ${summary.already.length}, skipped ${summary.skipped.length}`];
+  for (const s of summary.skipped) lines.push(`skipped: ${describeProblem({ ...s, message: s.reason })}`);
+  for (const w of summary.warnings) lines.push(`warning: ${w}`);
+  lines.push(`read them in ${join(summary.outDir, 'index.html')}`);
+  return lines.join('\n') + '\n';
+}
+
+export function summaryOk(summary: DecryptSummary): boolean {
+  return summary.skipped.length === 0 && summary.warnings.length === 0;
+}

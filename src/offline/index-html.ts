@@ -1,0 +1,84 @@
+// The offline reading page, <out>/index.html: one self-contained file (inline CSS, no scripts,
+// nothing loaded from anywhere, a CSP that forbids everything but inline style) listing the
+// decrypted tips, newest date first. Everything that came out of a tip is HTML-escaped.
+
+export interface IndexEntry {
+  /** The folder name, `<received>_<id>`, already validated by the caller. */
+  folder: string;
+  received: string;
+  id: string;
+  receipt?: string;
+  message?: string;
+  sealedByServer?: boolean;
+  /** Set when the folder's tip.json could not be read. */
+  problem?: string;
+}
+
+const PREVIEW_LINES = 6;
+const PREVIEW_CHARS = 600;
+const FOLDER_RE = /^\d{4}-\d{2}-\d{2}_[0-9a-f]{32}$/;
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+export function preview(message: string): string {
+  const lines = message.replace(/\r\n?/g, '\n').split('\n');
+  let text = lines.slice(0, PREVIEW_LINES).join('\n');
+  let cut = lines.length > PREVIEW_LINES;
+  if (text.length > PREVIEW_CHARS) {
+    text = text.slice(0, PREVIEW_CHARS);
+    cut = true;
+  }
+  return cut ? `${text.trimEnd()} …` : text;
+}
+
+const STYLE = `
+body{font:16px/1.5 system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem;color:#111;background:#fff}
+h1{font-size:1.5rem}
+ol{list-style:none;padding:0}
+li{border:1px solid #ccc;border-radius:6px;padding:.75rem 1rem;margin:0 0 1rem}
+.meta{font-size:.9rem;color:#444}
+.receipt{font-family:ui-monospace,monospace;font-weight:bold;color:#111}
+.preview{white-space:pre-wrap;overflow-wrap:anywhere;margin:.5rem 0}
+.note{background:#fff3cd;padding:.25rem .5rem;border-radius:4px;font-size:.9rem}
+.problem{color:#a00}
+`;
+
+function renderEntry(e: IndexEntry): string {
+  if (!FOLDER_RE.test(e.folder)) throw new Error('refusing to link to an invalid folder name');
+  const href = escapeHtml(e.folder);
+  const parts = [
+    `<li><div class="meta"><time>${escapeHtml(e.received)}</time> · receipt <span class="receipt">${escapeHtml(e.receipt ?? 'unknown')}</span> · <span>${escapeHtml(e.id)}</span></div>`,
+  ];
+  if (e.problem !== undefined) parts.push(`<p class="problem">${escapeHtml(e.problem)}</p>`);
+  if (e.sealedByServer) parts.push('<p class="note">Sealed by the server (sent without JavaScript): the server saw this tip in plain text.</p>');
+  if (e.message !== undefined) parts.push(`<p class="preview" dir="auto">${escapeHtml(preview(e.message))}</p>`);
+  parts.push(`<p><a href="${href}/message.txt">message.txt</a> · <a href="${href}/tip.json">tip.json</a></p></li>`);
+  return parts.join('\n');
+}
+
+/** Newest date first; within a date by id (ids are random, so no order is implied). */
+export function renderIndex(entries: IndexEntry[]): string {
+  const sorted = [...entries].sort((a, b) => (a.received === b.received ? a.id.localeCompare(b.id) : a.received < b.received ? 1 : -1));
+  const count = `${sorted.length} tip${sorted.length === 1 ? '' : 's'}`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Tipline: decrypted tips</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>Decrypted tips</h1>
+<p>${count}, newest first. Each folder holds <code>message.txt</code> (the message) and <code>tip.json</code> (every field, the receipt and the date received). This page is rebuilt each time you decrypt into this folder.</p>
+<ol>
+${sorted.map(renderEntry).join('\n')}
+</ol>
+</body>
+</html>
+`;
+}

@@ -4,11 +4,18 @@
 //
 //   version(1) kind(1) n(1) | n × [ X-Wing ciphertext(1120) | wrapped key(48) ] | nonce(24) | payload
 //
-// payload = XChaCha20-Poly1305(key = content key, nonce, ad = every byte before the payload,
+// wrapped key = XChaCha20-Poly1305(key = BLAKE2b-256(key = X-Wing shared secret, "tipline envelope v1 key wrap"),
+//                                  nonce = 0, ad = the 3 header bytes, plaintext = content key)
+// payload key | nonce = BLAKE2b-512(key = content key, "tipline envelope v1 payload")[0..56]
+// payload = XChaCha20-Poly1305(payload key, nonce, ad = every byte before the payload,
 //                              plaintext = u32be length | body | zero padding)
+//
+// The nonce is derived from the content key, and a reader checks it: the nonce commits the
+// envelope to one content key, so every recipient who can open it reads the same body (a
+// Poly1305 tag alone does not commit to its key).
 import { concat, readU32, utf8, writeU32 } from './bytes.js';
 import { isPaddedLength, paddedLength } from './padding.js';
-import { loadSodium } from './sodium.js';
+import { loadSodium, type Sodium } from './sodium.js';
 import { XWING_PUBLIC_KEY_BYTES, XWING_SEED_BYTES } from './keys.js';
 
 export const ENVELOPE_VERSION = 1;
@@ -27,7 +34,10 @@ export const MAX_RECIPIENTS = 32;
 export const DEFAULT_MAX_PADDED_LENGTH = 1 << 20;
 
 const WRAP_CONTEXT = utf8('tipline envelope v1 key wrap');
+const PAYLOAD_CONTEXT = utf8('tipline envelope v1 payload');
 const ZERO_NONCE = new Uint8Array(NONCE_BYTES);
+export const CONTENT_KEY_BYTES = 32;
+export const ENCAPSULATION_SEED_BYTES = 64;
 
 export type EnvelopeErrorCode =
   | 'too-short'
@@ -124,9 +134,16 @@ export function parseEnvelope(bytes: Uint8Array, limits: ParseLimits = {}): Pars
 /** The randomness one envelope consumes; fixed values give the test vectors. */
 export interface SealRandomness {
   contentKey: Uint8Array;
-  nonce: Uint8Array;
   /** One 64-byte X-Wing encapsulation seed per recipient. */
   encapsulationSeeds: Uint8Array[];
+}
+
+/** The payload key and nonce, both derived from the content key (the nonce commits to it). */
+function payloadKeyAndNonce(sodium: Sodium, contentKey: Uint8Array): { key: Uint8Array; nonce: Uint8Array } {
+  const derived = sodium.crypto_generichash(64, PAYLOAD_CONTEXT, contentKey);
+  const out = { key: derived.slice(0, 32), nonce: derived.slice(32, 32 + NONCE_BYTES) };
+  sodium.memzero(derived);
+  return out;
 }
 
 export interface SealInput {
@@ -150,11 +167,14 @@ export async function sealEnvelope(input: SealInput, randomness?: SealRandomness
     if (key.length !== XWING_PUBLIC_KEY_BYTES) throw new Error('a recipient public key is 1216 bytes');
   }
   const r = randomness ?? {
-    contentKey: sodium.randombytes_buf(32),
-    nonce: sodium.randombytes_buf(NONCE_BYTES),
-    encapsulationSeeds: input.recipients.map(() => sodium.randombytes_buf(64)),
+    contentKey: sodium.randombytes_buf(CONTENT_KEY_BYTES),
+    encapsulationSeeds: input.recipients.map(() => sodium.randombytes_buf(ENCAPSULATION_SEED_BYTES)),
   };
-  if (r.contentKey.length !== 32 || r.nonce.length !== NONCE_BYTES || r.encapsulationSeeds.length !== n) {
+  if (
+    r.contentKey.length !== CONTENT_KEY_BYTES ||
+    r.encapsulationSeeds.length !== n ||
+    r.encapsulationSeeds.some((seed) => seed.length !== ENCAPSULATION_SEED_BYTES)
+  ) {
     throw new Error('invalid envelope randomness');
   }
   const header = Uint8Array.of(ENVELOPE_VERSION, KIND[input.kind], n);
@@ -166,10 +186,12 @@ export async function sealEnvelope(input: SealInput, randomness?: SealRandomness
     sodium.memzero(sharedSecret);
     return concat(ciphertext, wrapped);
   });
-  const associatedData = concat(header, ...stanzas, r.nonce);
+  const { key: payloadKey, nonce } = payloadKeyAndNonce(sodium, r.contentKey);
+  const associatedData = concat(header, ...stanzas, nonce);
   const plaintext = padBody(input.body);
-  const payload = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, associatedData, null, r.nonce, r.contentKey);
+  const payload = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, associatedData, null, nonce, payloadKey);
   sodium.memzero(plaintext);
+  sodium.memzero(payloadKey);
   if (!randomness) sodium.memzero(r.contentKey);
   return concat(associatedData, payload);
 }
@@ -191,9 +213,17 @@ export async function openEnvelope(bytes: Uint8Array, seed: Uint8Array, limits: 
   let recipientIndex = -1;
   for (let i = 0; i < env.stanzas.length && !contentKey; i++) {
     const stanza = env.stanzas[i]!;
-    // X-Wing decapsulation never fails (implicit rejection): a stanza for another key yields a
+    // X-Wing decapsulation has implicit rejection: a stanza for another key yields a
     // random-looking secret, and the key-wrap AEAD below is what tells us whether it is ours.
-    const sharedSecret = sodium.crypto_kem_xwing_dec(stanza.kemCiphertext, seed);
+    // libsodium does refuse one case, an X25519 part whose shared secret is all zero (a
+    // low-order point, which no honest sender produces): such a stanza is simply not ours, and
+    // must not stop us from trying the others.
+    let sharedSecret: Uint8Array;
+    try {
+      sharedSecret = sodium.crypto_kem_xwing_dec(stanza.kemCiphertext, seed);
+    } catch {
+      continue;
+    }
     const kek = sodium.crypto_generichash(32, WRAP_CONTEXT, sharedSecret);
     try {
       contentKey = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, stanza.wrappedKey, header, ZERO_NONCE, kek);
@@ -205,21 +235,30 @@ export async function openEnvelope(bytes: Uint8Array, seed: Uint8Array, limits: 
       sodium.memzero(sharedSecret);
     }
   }
-  if (!contentKey) throw new EnvelopeError('not-for-this-key', 'this envelope was not sealed to this key (or its key stanzas were altered)');
+  if (!contentKey) {
+    throw new EnvelopeError('not-for-this-key', 'this envelope was not sealed to this key (or its header or key stanzas were altered)');
+  }
+  const { key: payloadKey, nonce } = payloadKeyAndNonce(sodium, contentKey);
+  sodium.memzero(contentKey);
   let plaintext: Uint8Array;
   try {
-    plaintext = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, env.payload, env.associatedData, env.nonce, contentKey);
+    if (!sodium.memcmp(nonce, env.nonce)) throw new Error('nonce');
+    plaintext = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, env.payload, env.associatedData, env.nonce, payloadKey);
   } catch {
     throw new EnvelopeError('tampered', 'the envelope failed authentication: it was altered or truncated');
   } finally {
-    sodium.memzero(contentKey);
+    sodium.memzero(payloadKey);
   }
-  const length = readU32(plaintext, 0);
-  if (length > plaintext.length - LENGTH_PREFIX_BYTES || paddedLength(LENGTH_PREFIX_BYTES + length) !== plaintext.length) {
-    throw new EnvelopeError('padding', 'the body length does not match its padding');
+  try {
+    const length = readU32(plaintext, 0);
+    if (length > plaintext.length - LENGTH_PREFIX_BYTES || paddedLength(LENGTH_PREFIX_BYTES + length) !== plaintext.length) {
+      throw new EnvelopeError('padding', 'the body length does not match its padding');
+    }
+    for (let i = LENGTH_PREFIX_BYTES + length; i < plaintext.length; i++) {
+      if (plaintext[i] !== 0) throw new EnvelopeError('padding', 'the padding is not all zero');
+    }
+    return { kind: env.kind, body: plaintext.slice(LENGTH_PREFIX_BYTES, LENGTH_PREFIX_BYTES + length), recipientIndex };
+  } finally {
+    sodium.memzero(plaintext);
   }
-  for (let i = LENGTH_PREFIX_BYTES + length; i < plaintext.length; i++) {
-    if (plaintext[i] !== 0) throw new EnvelopeError('padding', 'the padding is not all zero');
-  }
-  return { kind: env.kind, body: plaintext.slice(LENGTH_PREFIX_BYTES, LENGTH_PREFIX_BYTES + length), recipientIndex };
 }

@@ -43,12 +43,19 @@ function deriveKey(s: typeof sodium, passphrase: string, salt: Uint8Array, limit
   return s.crypto_pwhash(32, utf8(passphrase.normalize('NFC')), salt, limits.opslimit, limits.memlimit, s.crypto_pwhash_ALG_ARGON2ID13);
 }
 
-export async function encryptKeyFile(pair: EditorKeyPair, passphrase: string, limits?: KdfLimits): Promise<KeyFile> {
+/** The randomness one key file consumes; fixed values give the test vectors only. */
+export interface KeyFileRandomness {
+  salt: Uint8Array;
+  nonce: Uint8Array;
+}
+
+export async function encryptKeyFile(pair: EditorKeyPair, passphrase: string, limits?: KdfLimits, randomness?: KeyFileRandomness): Promise<KeyFile> {
   const s = await ready();
   if (passphrase.length === 0) throw new KeyFileError('the passphrase is empty');
   const kdf = limits ?? (await defaultKdfLimits());
-  const salt = s.randombytes_buf(s.crypto_pwhash_SALTBYTES);
-  const nonce = s.randombytes_buf(24);
+  const salt = randomness?.salt ?? s.randombytes_buf(s.crypto_pwhash_SALTBYTES);
+  const nonce = randomness?.nonce ?? s.randombytes_buf(24);
+  if (salt.length !== s.crypto_pwhash_SALTBYTES || nonce.length !== 24) throw new KeyFileError('invalid key file randomness');
   const key = deriveKey(s, passphrase, salt, kdf);
   const ciphertext = s.crypto_aead_xchacha20poly1305_ietf_encrypt(pair.seed, concat(AD_CONTEXT, pair.publicKey), null, nonce, key);
   s.memzero(key);

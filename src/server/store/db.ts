@@ -14,6 +14,8 @@ const MIGRATIONS: string[] = [
      received_on TEXT NOT NULL,
      envelope BLOB NOT NULL
    ) STRICT, WITHOUT ROWID;`,
+  // 2: the date an editor acknowledged importing a tip (retention purges acknowledged tips sooner).
+  `ALTER TABLE tips ADD COLUMN acked_on TEXT;`,
 ];
 
 export function openDatabase(path: string): Db {

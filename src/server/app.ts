@@ -1,12 +1,13 @@
 // Builds the Fastify application from already-validated parts. No I/O here beyond what the
 // plugins declare; `scripts/start.ts` does configuration, the database and listening.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { installErrorHandlers } from './errors.js';
 import { loggerOptions } from './logger.js';
 import pagePlugin from './plugins/page.js';
 import securityHeaders from './plugins/security-headers.js';
 import tipsPlugin from './plugins/tips.js';
+import retentionPlugin, { type RetentionOptions } from './plugins/retention.js';
 import type { TipStore } from './store/tips.js';
 
 export interface Editor {
@@ -24,12 +25,15 @@ export interface AppOptions {
   /** A pino logger (tests pass one writing to a buffer); otherwise pino to stdout. */
   logger?: Logger;
   maxPaddedLength?: number;
+  /** The scheduled retention purge (scripts/start.ts always sets it; most tests do not). */
+  retention?: RetentionOptions;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: loggerOptions() }),
-    disableRequestLogging: true,
+    // No request logs at all: they would carry times, and with them the moment of each tip.
+    logController: new LogController({ disableRequestLogging: true }),
     // Request ids would only count requests; never used, never logged.
     genReqId: () => 'r',
     trustProxy: false,
@@ -48,5 +52,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     recipientCount: options.editors.length,
     ...(options.maxPaddedLength !== undefined ? { maxPaddedLength: options.maxPaddedLength } : {}),
   });
+  if (options.retention) await app.register(retentionPlugin, options.retention);
   return app;
 }

@@ -1,0 +1,74 @@
+// Retention: stored ciphertext is deleted N days after receipt or M days after an editor
+// acknowledged it, whichever comes first. Dates only (the database holds no times), UTC.
+// secure_delete (db.ts) overwrites the deleted cells and freed pages in the database file;
+// the TRUNCATE checkpoint afterwards copies those pages from the WAL into the database and
+// cuts the WAL to zero bytes, so no older copy of a purged row stays in tipline.sqlite-wal.
+//
+// To extend: every table that holds per-source data (conversations, mailboxes, replies —
+// issue 3) adds ONE entry to PURGES below. Each entry is a DELETE that takes the two cut-off
+// dates as named parameters; all entries run in one transaction, in list order (delete
+// children before their parents when no ON DELETE CASCADE does it for you).
+import type { Db } from './db.js';
+import { utcDate } from './tips.js';
+
+export interface RetentionPolicy {
+  /** Days after receipt (`received_on`) after which a row is deleted. */
+  days: number;
+  /** Days after an editor's acknowledgement (`acked_on`) after which a row is deleted. */
+  ackedDays: number;
+}
+
+export const DEFAULT_RETENTION: RetentionPolicy = { days: 30, ackedDays: 7 };
+
+export interface PurgeStatement {
+  /** A name for counts and messages, e.g. the table. */
+  name: string;
+  /**
+   * A DELETE using `@received` (rows received on or before this date are due) and `@acked`
+   * (rows acknowledged on or before this date are due). Both are `YYYY-MM-DD` strings.
+   */
+  sql: string;
+}
+
+export const PURGES: PurgeStatement[] = [
+  { name: 'tips', sql: 'DELETE FROM tips WHERE received_on <= @received OR (acked_on IS NOT NULL AND acked_on <= @acked)' },
+  // Conversations (issue 3): a reply goes like a tip, its "acknowledgement" being the date the
+  // source first read it; a mailbox goes once it was not used for the full retention period
+  // and holds no reply (replies first, so a mailbox emptied now goes in the same run).
+  { name: 'replies', sql: 'DELETE FROM replies WHERE received_on <= @received OR (read_on IS NOT NULL AND read_on <= @acked)' },
+  {
+    name: 'mailboxes',
+    sql: 'DELETE FROM mailboxes WHERE used_on <= @received AND NOT EXISTS (SELECT 1 FROM replies WHERE replies.mailbox_id = mailboxes.id)',
+  },
+];
+
+export interface PurgeResult {
+  /** Rows deleted per purge statement name. */
+  deleted: Record<string, number>;
+  /** True when the WAL was checkpointed completely and truncated to zero bytes. */
+  walTruncated: boolean;
+}
+
+/** The date `days` days before `date` (both `YYYY-MM-DD`, UTC). */
+export function daysBefore(date: string, days: number): string {
+  const ms = Date.parse(`${date}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(ms)) throw new Error(`not a date: ${JSON.stringify(date)}`);
+  return utcDate(new Date(ms - days * 86_400_000));
+}
+
+/**
+ * Deletes every row whose time is up on `today`, then checkpoints and truncates the WAL.
+ * A tip received on D is deleted on D + days; one acknowledged on A on A + ackedDays.
+ */
+export function purgeExpired(db: Db, policy: RetentionPolicy, today: string = utcDate(), purges: PurgeStatement[] = PURGES): PurgeResult {
+  const params = { received: daysBefore(today, policy.days), acked: daysBefore(today, policy.ackedDays) };
+  const statements = purges.map((p) => ({ name: p.name, statement: db.prepare(p.sql) }));
+  const deleted: Record<string, number> = {};
+  db.transaction(() => {
+    for (const { name, statement } of statements) deleted[name] = (deleted[name] ?? 0) + statement.run(params).changes;
+  }).immediate();
+  // busy = 1 when a reader (e.g. a running export or backup) kept the checkpoint from
+  // finishing; the next run (hourly in the server) completes it.
+  const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+  return { deleted, walTruncated: result !== undefined && result.busy === 0 && result.log === 0 };
+}

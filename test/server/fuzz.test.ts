@@ -1,0 +1,164 @@
+// Fuzzing every HTTP handler through app.inject(): random and mutated methods, paths,
+// headers, content types and bodies, including mutations of a valid submission (envelope and
+// JSON text). Properties: never a 5xx, never a crash, errors are JSON, and nothing is stored
+// unless the answer is 201 for a structurally valid envelope. 10 000+ cases in all.
+import t from 'tap';
+import fc from 'fast-check';
+import { join } from 'node:path';
+import type { InjectOptions } from 'fastify';
+import { buildApp } from '../../src/server/app.js';
+import { DATABASE_FILE, openDatabase } from '../../src/server/store/db.js';
+import { TipStore } from '../../src/server/store/tips.js';
+import { encodePublicKey, fingerprint } from '../../src/crypto/keys.js';
+import { parseEnvelope } from '../../src/crypto/envelope.js';
+import { toBase64Url } from '../../src/crypto/bytes.js';
+import { clientDir } from '../helpers/client-build.js';
+import { TEST_POW_BITS, editorKeys, sealTip, solvedPow, tempDir } from '../helpers/fixtures.js';
+
+const RECIPIENTS = 2;
+
+async function fuzzApp(t: Parameters<typeof tempDir>[0]) {
+  const dir = tempDir(t);
+  const keys = await editorKeys(RECIPIENTS);
+  const db = openDatabase(join(dir, DATABASE_FILE));
+  const store = new TipStore(db);
+  const editors = await Promise.all(keys.map(async (k) => ({ publicKey: k.publicKey, line: encodePublicKey(k.publicKey), fingerprint: await fingerprint(k.publicKey) })));
+  // The tests' low difficulty: a valid solution is cheap, so the fuzzer reaches the envelope checks.
+  const app = await buildApp({ editors, store, clientDir: await clientDir(), demo: false, logger: undefined, pow: { minBits: TEST_POW_BITS, maxBits: TEST_POW_BITS } });
+  await app.ready();
+  t.teardown(async () => {
+    await app.close();
+    db.close();
+  });
+  /** A body with a fresh, solved proof of work bound to `envelopeText`. */
+  const solvedBody = async (envelopeText: string) => ({ envelope: envelopeText, pow: await solvedPow(app, envelopeText) });
+  return { app, store, keys, solvedBody };
+}
+
+type App = Awaited<ReturnType<typeof fuzzApp>>['app'];
+
+/** Sends the request; checks the answer is not a 5xx and that an error is a JSON object. */
+async function send(t: Parameters<typeof tempDir>[0] & { fail(m: string): void }, app: App, request: InjectOptions) {
+  let res;
+  try {
+    res = await app.inject(request);
+  } catch (err) {
+    // inject rejects only on a request it cannot even build (e.g. a header Node refuses).
+    if ((err as { code?: string }).code === 'ERR_INVALID_CHAR' || (err as { code?: string }).code === 'ERR_HTTP_INVALID_HEADER_VALUE') return undefined;
+    throw err;
+  }
+  if (res.statusCode >= 500) throw new Error(`${res.statusCode} for ${request.method} ${request.url}: ${res.body.slice(0, 200)}`);
+  if (res.statusCode >= 400 && request.method !== 'HEAD') {
+    const body = res.json() as { error?: unknown };
+    if (typeof body.error !== 'string') throw new Error(`error without a message for ${request.method} ${request.url}`);
+  }
+  return res;
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+const PATHS = ['/', '/favicon.ico', '/robots.txt', '/api/tips', '/api/pow', '/.well-known/tipline-client.json', '/assets/', '/assets/main.js', '/api/tips/', '/api', '//api/tips', '/api/tips?x=1', '/%2e%2e/etc/passwd', '/assets/..%2f..%2fpackage.json', '/api/tips#', '/API/TIPS'];
+const CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON', 'application/json;charset=latin1', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/octet-stream', 'application/jsonx', ''];
+
+const method = fc.constantFrom(...METHODS);
+const path = fc.oneof(fc.constantFrom(...PATHS), fc.webPath().map((p) => (p.startsWith('/') ? p : `/${p}`)), fc.string({ maxLength: 40 }).map((s) => '/' + encodeURIComponent(s)), fc.webSegment().map((s) => `/assets/${s}`));
+const contentType = fc.oneof(fc.constantFrom(...CONTENT_TYPES), fc.string({ maxLength: 30 }));
+const headers = fc.dictionary(fc.constantFrom('accept', 'accept-encoding', 'origin', 'cookie', 'x-forwarded-for', 'content-encoding', 'transfer-encoding', 'range', 'if-none-match', 'authorization'), fc.string({ maxLength: 30 }), { maxKeys: 3 });
+const body = fc.oneof(fc.string({ maxLength: 300 }), fc.json({ maxDepth: 3 }), fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)));
+
+t.test('random requests to any route: no 5xx, JSON errors, nothing stored', async (t) => {
+  const { app, store } = await fuzzApp(t);
+  await fc.assert(
+    fc.asyncProperty(method, path, contentType, headers, fc.option(body), async (m, url, type, extra, payload) => {
+      const request: InjectOptions = { method: m, url, headers: { ...extra, ...(type ? { 'content-type': type } : {}) } };
+      if (payload !== null && m !== 'GET' && m !== 'HEAD') request.payload = payload;
+      const res = await send(t, app, request);
+      if (res && res.statusCode === 201) throw new Error('stored a random request');
+      return store.count() === 0;
+    }),
+    { numRuns: 4000 },
+  );
+  t.equal(store.count(), 0, 'nothing was stored');
+});
+
+t.test('random JSON bodies on POST /api/tips: 4xx, nothing stored', async (t) => {
+  const { app, store, solvedBody } = await fuzzApp(t);
+  const valid = await solvedBody('AAAA');
+  const member = fc.oneof(fc.string({ maxLength: 80 }), fc.base64String({ maxLength: 200 }), fc.integer(), fc.constant(null), fc.boolean(), fc.array(fc.string(), { maxLength: 3 }));
+  const tipBody = fc.oneof(
+    fc.jsonValue({ maxDepth: 3 }),
+    fc.record({ envelope: member }, { requiredKeys: [] }),
+    fc.record({ envelope: member, pow: fc.oneof(member, fc.record({ challenge: member, nonce: member }, { requiredKeys: [] }), fc.constant(valid.pow)) }, { requiredKeys: [] }),
+    fc.record({ envelope: member, pow: fc.constant(valid.pow), extra: member }),
+  );
+  await fc.assert(
+    fc.asyncProperty(tipBody, fc.constantFrom(...CONTENT_TYPES.slice(0, 4)), async (value, type) => {
+      const res = await send(t, app, { method: 'POST', url: '/api/tips', headers: { 'content-type': type }, payload: JSON.stringify(value) ?? 'null' });
+      return res !== undefined && res.statusCode >= 400 && res.statusCode < 500 && store.count() === 0;
+    }),
+    { numRuns: 2500 },
+  );
+  t.equal(store.count(), 0);
+});
+
+t.test('mutations of a valid envelope (with a solved proof of work): 201 only for a well-formed envelope', async (t) => {
+  const { app, store, keys, solvedBody } = await fuzzApp(t);
+  const envelope = await sealTip(keys.map((k) => k.publicKey), 'fuzz me');
+  const mutation = fc.oneof(
+    fc.record({ flip: fc.nat(envelope.length - 1), bit: fc.nat(7) }),
+    fc.record({ truncate: fc.nat(envelope.length) }),
+    fc.record({ append: fc.uint8Array({ minLength: 1, maxLength: 64 }) }),
+    fc.record({ header: fc.nat(2), value: fc.nat(255) }),
+    fc.record({ splice: fc.nat(envelope.length), remove: fc.nat(64), insert: fc.uint8Array({ maxLength: 64 }) }),
+  );
+  let accepted = 0;
+  let refused = 0;
+  await fc.assert(
+    fc.asyncProperty(mutation, async (m) => {
+      let bytes = Uint8Array.from(envelope);
+      if ('flip' in m) bytes[m.flip]! ^= 1 << m.bit;
+      else if ('truncate' in m) bytes = bytes.subarray(0, m.truncate);
+      else if ('append' in m) bytes = Uint8Array.from([...bytes, ...m.append]);
+      else if ('header' in m) bytes[m.header] = m.value;
+      else bytes = Uint8Array.from([...bytes.subarray(0, m.splice), ...m.insert, ...bytes.subarray(m.splice + m.remove)]);
+      const before = store.count();
+      const res = await send(t, app, { method: 'POST', url: '/api/tips', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(await solvedBody(toBase64Url(bytes))) });
+      if (!res) return false;
+      let wellFormed = true;
+      try {
+        parseEnvelope(bytes, { kind: 'tip', recipients: RECIPIENTS });
+      } catch {
+        wellFormed = false;
+      }
+      if (res.statusCode === 201) {
+        accepted++;
+        // The server cannot tell a flipped ciphertext byte from a real tip; it stores exactly the bytes sent.
+        return wellFormed && store.count() === before + 1 && store.all().some((row) => Buffer.from(row.envelope).equals(Buffer.from(bytes)));
+      }
+      refused++;
+      return !wellFormed && res.statusCode === 400 && store.count() === before;
+    }),
+    { numRuns: 2000 },
+  );
+  t.ok(refused > 0 && accepted > 0, `${accepted} mutations accepted (payload bytes), ${refused} refused`);
+});
+
+t.test('mutations of the JSON text of a valid submission: no 5xx, at most the valid tip stored', async (t) => {
+  const { app, store, keys, solvedBody } = await fuzzApp(t);
+  const envelope = await sealTip(keys.map((k) => k.publicKey), 'fuzz the text');
+  const text = JSON.stringify(await solvedBody(toBase64Url(envelope)));
+  const edit = fc.record({ at: fc.nat(text.length), remove: fc.nat(8), insert: fc.string({ maxLength: 8 }) });
+  await fc.assert(
+    fc.asyncProperty(fc.array(edit, { minLength: 1, maxLength: 3 }), async (edits) => {
+      let mutated = text;
+      for (const e of edits) mutated = mutated.slice(0, e.at) + e.insert + mutated.slice(e.at + e.remove);
+      const res = await send(t, app, { method: 'POST', url: '/api/tips', headers: { 'content-type': 'application/json' }, payload: mutated });
+      if (!res) return false;
+      // The challenge is spent after its first success, so at most one tip (the original
+      // envelope, when an edit left it intact) is ever stored.
+      if (res.statusCode === 201) return store.count() === 1 && Buffer.from(store.all()[0]!.envelope).equals(Buffer.from(envelope));
+      return res.statusCode >= 400 && res.statusCode < 500 && store.count() <= 1;
+    }),
+    { numRuns: 1600 },
+  );
+  t.ok(store.count() <= 1);
+});

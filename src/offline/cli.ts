@@ -1,0 +1,229 @@
+// The offline commands, in one table: `npm run keygen|decrypt` (scripts/*.ts, through tsx) and
+// the one-file toolkit `node tipline-offline.mjs <command>` (scripts/build-offline.ts bundles
+// this module's toolkit entry, src/offline/toolkit.ts) run the same code. Node built-ins and
+// libsodium only: no network, no node_modules at run time.
+//
+// Adding a command is one entry in COMMANDS. Conventions: options through node:util parseArgs
+// (strict); errors are one line on stderr, `tipline <command>: <message>`; exit 2 for usage
+// mistakes, 1 for failures, 0 for success.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { BundleError, describeProblem, verifyBundle } from './bundle.js';
+import { DecryptError, decryptBundle, formatSummary, readKeyFileText, summaryOk, unlockKey } from './decrypt.js';
+import { KeyFileError } from './keyfile.js';
+import { KeygenError, checkCanCreate, checkNewPassphrase, createKeyFile, nextSteps, publicKeyOutput } from './keygen.js';
+import { PassphraseError, readPassphrase } from './passphrase.js';
+import { FetchKeyError, createFetchKeyFile, fetchKeyNextSteps, fetchKeyOutput } from './fetch-key.js';
+import { ReplyError, runReply } from './reply.js';
+
+/** How the person typed the command, for usage lines: `npm run keygen --` or `node tipline-offline.mjs keygen`. */
+export interface Invocation {
+  (command: string): string;
+}
+
+export interface CommandContext {
+  invocation: Invocation;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface Command {
+  /** The option synopsis after the command, e.g. `--in <bundle>`. */
+  synopsis: string;
+  /** One line for the command list. */
+  summary: string;
+  /** More help after the usage line (`--help`). */
+  help?: (ctx: CommandContext) => string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  /** Names of options without which the command cannot run (usage error, exit 2). */
+  required: string[];
+  /** Runs the command; returns the exit code. Throws CommandFailure for a one-line failure. */
+  run: (values: Record<string, string | boolean | undefined>, ctx: CommandContext) => Promise<number>;
+}
+
+/** A failure the person can act on: printed as one line, exit 1. */
+export class CommandFailure extends Error {}
+
+/** The errors of the offline modules that are meant to be shown as they are. */
+function asFailure(err: unknown): CommandFailure | undefined {
+  if (err instanceof CommandFailure) return err;
+  if (err instanceof KeygenError || err instanceof PassphraseError || err instanceof KeyFileError || err instanceof DecryptError || err instanceof BundleError ||
+    err instanceof FetchKeyError || err instanceof ReplyError) {
+    return new CommandFailure(err.message);
+  }
+  return undefined;
+}
+
+/** keygen's command line with nothing but the key on standard output (npm prints a banner unless --silent). */
+const saveCommand = (ctx: CommandContext) => ctx.invocation('keygen').replace(/^npm run /, 'npm run --silent ');
+
+const str = (v: string | boolean | undefined): string => (typeof v === 'string' ? v : '');
+
+export const COMMANDS: Record<string, Command> = {
+  keygen: {
+    synopsis: '--out <key file> [--passphrase-file <file>] [--fetch-key]',
+    summary: 'make a new editor key (secret key file + public key line for the server)',
+    help: (ctx) =>
+      'Makes a new editor key. The passphrase (at least 8 characters) is asked twice on the terminal,\n' +
+      'or taken from --passphrase-file (its first line) or TIPLINE_PASSPHRASE.\n' +
+      'Standard output gets the recipients-file entry (fingerprint comment and public key line), so\n' +
+      `\`${saveCommand(ctx)} --out editor.key > editor.pub\` saves it for the server.\n` +
+      'With --fetch-key it makes instead the ONLINE workstation\'s fetch key (Ed25519, no passphrase,\n' +
+      'decrypts nothing) and prints the line for the server\'s TIPLINE_EDITORS file.\n',
+    options: { out: { type: 'string' }, 'passphrase-file': { type: 'string' }, 'fetch-key': { type: 'boolean' } },
+    required: ['out'],
+    async run(values, ctx) {
+      const out = str(values.out);
+      checkCanCreate(out);
+      if (values['fetch-key'] === true) {
+        // --fetch-key: the online workstation's signing key for the editor API (no passphrase; decrypts nothing).
+        const key = await createFetchKeyFile(out);
+        ctx.stdout.write(fetchKeyOutput(key));
+        ctx.stderr.write(fetchKeyNextSteps(out));
+        key.secretKey.fill(0);
+        return 0;
+      }
+      const passphrase = await readPassphrase({ prompt: `New passphrase for ${out}: `, confirm: true, file: values['passphrase-file'] as string | undefined, env: ctx.env });
+      checkNewPassphrase(passphrase);
+      ctx.stderr.write('Making the key (this takes a few seconds)...\n');
+      const key = await createKeyFile(out, passphrase);
+      ctx.stdout.write(publicKeyOutput(key));
+      ctx.stderr.write(nextSteps(key, `${saveCommand(ctx)} --out FILE > editor.pub`));
+      return 0;
+    },
+  },
+  decrypt: {
+    synopsis: '--key <key file> --in <bundle> --out <folder> [--passphrase-file <file>]',
+    summary: 'check a bundle and decrypt every tip into its own folder (exit 1 if any was skipped)',
+    help: () =>
+      'Checks the bundle against its manifest, then writes each tip to <folder>/<date>_<id>/ and\n' +
+      'rebuilds <folder>/index.html. The passphrase is asked on the terminal, or taken from\n' +
+      '--passphrase-file (its first line) or TIPLINE_PASSPHRASE. Exit 0 when every tip decrypted\n' +
+      '(or already was), 1 when any was skipped.\n',
+    options: { key: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, 'passphrase-file': { type: 'string' } },
+    required: ['key', 'in', 'out'],
+    async run(values, ctx) {
+      const keyPath = str(values.key);
+      const keyText = readKeyFileText(keyPath);
+      const passphrase = await readPassphrase({ prompt: `Passphrase for ${keyPath}: `, file: values['passphrase-file'] as string | undefined, env: ctx.env });
+      const key = await unlockKey(keyText, passphrase);
+      try {
+        const summary = await decryptBundle({ bundlePath: str(values.in), outDir: str(values.out), key });
+        ctx.stdout.write(formatSummary(summary));
+        return summaryOk(summary) ? 0 : 1;
+      } finally {
+        key.seed.fill(0);
+      }
+    },
+  },
+  reply: {
+    synopsis: '--key <key file> --mailbox <id> --decrypted <folder> --in <text file> --out <reply bundle> [--recipients <file>]',
+    summary: 'encrypt a reply to a source (and to the editors) into a reply bundle for upload',
+    help: () =>
+      'Seals the text of <text file> (envelope kind reply) to the source of mailbox <id>, whose reply\n' +
+      'key is taken from the tips decrypted into <folder> (the thread in its index.html), and to the\n' +
+      'editor key of <key file> (no passphrase needed: only its public key is used) plus every key of\n' +
+      '--recipients, so the desk keeps a copy it can read (decrypt the reply bundle into <folder>).\n' +
+      'Carry the reply bundle to the online workstation and run `npm run editor -- upload`.\n',
+    options: { key: { type: 'string' }, mailbox: { type: 'string' }, decrypted: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, recipients: { type: 'string' } },
+    required: ['key', 'mailbox', 'decrypted', 'in', 'out'],
+    async run(values, ctx) {
+      const { id, editorCopies } = await runReply({
+        keyPath: str(values.key),
+        mailbox: str(values.mailbox),
+        decrypted: str(values.decrypted),
+        inPath: str(values.in),
+        outPath: str(values.out),
+        ...(typeof values.recipients === 'string' ? { recipientsPath: values.recipients } : {}),
+      });
+      ctx.stdout.write(`wrote reply ${id} for mailbox ${str(values.mailbox)} to ${str(values.out)} (sealed to the source and ${editorCopies} editor key${editorCopies === 1 ? '' : 's'})\n`);
+      return 0;
+    },
+  },
+  verify: {
+    synopsis: '--in <bundle>',
+    summary: 'check a bundle against its manifest, without any key (exit 1 if anything is wrong)',
+    help: () =>
+      'Reads the whole bundle and checks every record line against the manifest hash list.\n' +
+      'Names every altered, missing, duplicated or unlisted record. Needs no key: run it on the\n' +
+      'server host after an export, and again on the air-gapped machine before decrypting.\n',
+    options: { in: { type: 'string' } },
+    required: ['in'],
+    async run(values, ctx) {
+      const v = await verifyBundle(str(values.in));
+      const listed = v.manifest ? `${v.manifest.count} listed in the manifest` : 'no manifest';
+      ctx.stdout.write(`bundle of ${v.header.created}: ${listed}, ${v.accepted.size} sound, ${v.problems.length} problem${v.problems.length === 1 ? '' : 's'}\n`);
+      for (const p of v.problems) ctx.stdout.write(`problem: ${describeProblem(p)}\n`);
+      return v.problems.length === 0 && v.manifest ? 0 : 1;
+    },
+  },
+};
+
+/** The command list printed by `help` and after an unknown command. */
+export function usage(ctx: Pick<CommandContext, 'invocation'>): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    `usage: ${ctx.invocation('<command>')} [options]`,
+    '',
+    'Commands:',
+    ...lines,
+    `  ${'help'.padEnd(width)}  this list (\`${ctx.invocation('<command>')} --help\` for one command)`,
+    '',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${ctx.invocation(name)} ${c.synopsis}`),
+    '',
+  ].join('\n');
+}
+
+/** Runs one command with its arguments; returns the exit code. Never calls process.exit. */
+export async function runCommand(name: string, args: string[], ctx: CommandContext): Promise<number> {
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) {
+    ctx.stderr.write(`tipline: unknown command ${JSON.stringify(name.slice(0, 40))}\n${usage(ctx)}`);
+    return 2;
+  }
+  const line = `usage: ${ctx.invocation(name)} ${command.synopsis}`;
+  const fail = (message: string, code: number) => {
+    ctx.stderr.write(`tipline ${name}: ${message}\n`);
+    return code;
+  };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+  } catch (err) {
+    return fail(`${(err as Error).message}; ${line}`, 2);
+  }
+  if (values.help) {
+    ctx.stdout.write(`${line}\n${command.help?.(ctx) ?? ''}`);
+    return 0;
+  }
+  if (command.required.some((option) => typeof values[option] !== 'string' || values[option] === '')) return fail(line, 2);
+  try {
+    return await command.run(values, ctx);
+  } catch (err) {
+    const failure = asFailure(err);
+    if (failure) return fail(failure.message, 1);
+    throw err;
+  }
+}
+
+/** The toolkit's entry: `<command> [options]`, or `help`. */
+export async function main(argv: string[], ctx: CommandContext): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    ctx.stderr.write(usage(ctx));
+    return 2;
+  }
+  if (name === 'help' || name === '--help' || name === '-h') {
+    const which = rest[0];
+    if (which !== undefined && Object.hasOwn(COMMANDS, which)) return runCommand(which, ['--help'], ctx);
+    ctx.stdout.write(usage(ctx));
+    return 0;
+  }
+  return runCommand(name, rest, ctx);
+}
+
+/** The context of a real process. */
+export function processContext(invocation: Invocation): CommandContext {
+  return { invocation, stdout: process.stdout, stderr: process.stderr, env: process.env };
+}

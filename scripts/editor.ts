@@ -1,0 +1,53 @@
+// npm run editor -- fetch  --server <url> --key <fetch key> --out <bundle>   [--socks host:port]
+// npm run editor -- ack    --server <url> --key <fetch key> --bundle <bundle> [--socks host:port]
+// npm run editor -- upload --server <url> --key <fetch key> --in <reply bundle> [--socks host:port]
+// On the editor's ONLINE workstation (src/editor/client.ts). Exit 2 for usage, 1 for failures.
+import { parseArgs } from 'node:util';
+import { EditorClientError, ackBundle, fetchRecords, uploadReplies } from '../src/editor/client.js';
+import { FetchKeyError } from '../src/offline/fetch-key.js';
+
+const USAGE = [
+  'usage: npm run editor -- fetch  --server <url> --key <fetch key> --out <bundle> [--socks host:port]',
+  '       npm run editor -- ack    --server <url> --key <fetch key> --bundle <bundle> [--socks host:port]',
+  '       npm run editor -- upload --server <url> --key <fetch key> --in <reply bundle> [--socks host:port]',
+].join('\n');
+const FILE_OPTION: Record<string, 'out' | 'bundle' | 'in'> = { fetch: 'out', ack: 'bundle', upload: 'in' };
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`tipline editor: ${message}\n`);
+  process.exit(code);
+}
+
+const [verb, ...rest] = process.argv.slice(2);
+const fileOption = verb ? FILE_OPTION[verb] : undefined;
+if (!verb || !fileOption) fail(`${verb ? `unknown command ${JSON.stringify(verb.slice(0, 20))}` : 'no command'}\n${USAGE}`, 2);
+let values: Record<string, string | undefined>;
+try {
+  ({ values } = parseArgs({
+    args: rest,
+    options: { server: { type: 'string' }, key: { type: 'string' }, socks: { type: 'string' }, [fileOption]: { type: 'string' } },
+    strict: true,
+    allowPositionals: false,
+  }) as { values: Record<string, string | undefined> });
+} catch (err) {
+  fail(`${(err as Error).message}\n${USAGE}`, 2);
+}
+const file = values[fileOption];
+if (!values.server || !values.key || !file) fail(USAGE, 2);
+const endpoint = { server: values.server, keyPath: values.key, ...(values.socks ? { socks: values.socks } : {}) };
+
+try {
+  if (verb === 'fetch') {
+    const { count } = await fetchRecords(endpoint, file);
+    process.stdout.write(`fetched ${count} new record${count === 1 ? '' : 's'} into ${file}\nnext: carry it to the air-gapped machine and decrypt it; then run: npm run editor -- ack --bundle ${file} …\n`);
+  } else if (verb === 'ack') {
+    const { acknowledged, listed } = await ackBundle(endpoint, file);
+    process.stdout.write(`acknowledged ${acknowledged} of ${listed} record${listed === 1 ? '' : 's'} (the others were acknowledged before)\n`);
+  } else {
+    const { stored } = await uploadReplies(endpoint, file);
+    process.stdout.write(`uploaded ${stored} repl${stored === 1 ? 'y' : 'ies'}: the source sees ${stored === 1 ? 'it' : 'them'} when logging in with the passphrase\n`);
+  }
+} catch (err) {
+  if (err instanceof EditorClientError || err instanceof FetchKeyError) fail(err.message, 1);
+  throw err;
+}

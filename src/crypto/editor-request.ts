@@ -1,0 +1,77 @@
+// Signed editor requests (docs/PROTOCOL.md, "Editor API"). An editor's online workstation holds
+// a *fetch key*, an Ed25519 key pair that authorises fetching ciphertext and uploading replies
+// and can decrypt nothing. Each request carries three headers:
+//
+//   tipline-key:        base64url(Ed25519 public key)          (32 bytes)
+//   tipline-time:       Unix time in seconds, decimal
+//   tipline-nonce:      base64url of 16 random bytes (two identical requests in one second differ)
+//   tipline-signature:  base64url(Ed25519 signature of the message below)   (64 bytes)
+//
+//   message = "tipline editor request v1" || LF || method || LF || path || LF || time || LF
+//             || nonce || LF || hex(BLAKE2b(32, no key, body))            (the body's exact bytes; empty for GET)
+import { concat, fromBase64Url, toBase64Url, toHex, utf8 } from './bytes.js';
+import { loadSodium } from './sodium.js';
+
+export const FETCH_KEY_PREFIX = 'tipline-fetch-1:';
+export const REQUEST_CONTEXT = 'tipline editor request v1';
+export const HEADER_KEY = 'tipline-key';
+export const HEADER_TIME = 'tipline-time';
+export const HEADER_SIGNATURE = 'tipline-signature';
+export const HEADER_NONCE = 'tipline-nonce';
+/** How far a request's time may be from the server's clock, either way. */
+export const MAX_SKEW_SECONDS = 300;
+
+export function encodeFetchPublicKey(publicKey: Uint8Array): string {
+  if (publicKey.length !== 32) throw new Error('a fetch public key is 32 bytes');
+  return FETCH_KEY_PREFIX + toBase64Url(publicKey);
+}
+
+export function decodeFetchPublicKey(line: string): Uint8Array {
+  const text = line.trim();
+  if (!text.startsWith(FETCH_KEY_PREFIX)) throw new Error(`a fetch public key starts with "${FETCH_KEY_PREFIX}"`);
+  const bytes = fromBase64Url(text.slice(FETCH_KEY_PREFIX.length));
+  if (!bytes || bytes.length !== 32) throw new Error('the fetch public key is not 32 bytes of base64url');
+  return bytes;
+}
+
+/** An editors file (TIPLINE_EDITORS): one fetch public key per line, `#` comments, errors name the line. */
+export function parseFetchKeys(text: string): Uint8Array[] {
+  const keys: Uint8Array[] = [];
+  const seen = new Set<string>();
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.replace(/\s#.*$/, '').trim();
+    if (line === '' || line.startsWith('#')) return;
+    let key: Uint8Array;
+    try {
+      key = decodeFetchPublicKey(line);
+    } catch (err) {
+      throw new Error(`line ${index + 1}: ${(err as Error).message}`);
+    }
+    const encoded = toBase64Url(key);
+    if (seen.has(encoded)) throw new Error(`line ${index + 1}: the same key is listed twice`);
+    seen.add(encoded);
+    keys.push(key);
+  });
+  return keys;
+}
+
+export async function requestMessage(method: string, path: string, time: string, nonce: string, body: Uint8Array): Promise<Uint8Array> {
+  const sodium = await loadSodium();
+  const bodyHash = toHex(sodium.crypto_generichash(32, body, null));
+  return concat(utf8(`${REQUEST_CONTEXT}\n${method.toUpperCase()}\n${path}\n${time}\n${nonce}\n`), utf8(bodyHash));
+}
+
+/** The three headers for a request, signed with a fetch key's 64-byte Ed25519 secret key. */
+export async function signRequest(
+  secretKey: Uint8Array,
+  method: string,
+  path: string,
+  body: Uint8Array,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<Record<string, string>> {
+  const sodium = await loadSodium();
+  const time = String(nowSeconds);
+  const nonce = toBase64Url(sodium.randombytes_buf(16));
+  const signature = sodium.crypto_sign_detached(await requestMessage(method, path, time, nonce, body), secretKey);
+  return { [HEADER_KEY]: toBase64Url(secretKey.subarray(32)), [HEADER_TIME]: time, [HEADER_NONCE]: nonce, [HEADER_SIGNATURE]: toBase64Url(signature) };
+}

@@ -1,0 +1,101 @@
+// Conversations in SQLite: mailboxes (public keys only) and the replies waiting in them.
+// Dates only, never a time of day. Every write is one transaction with synchronous=FULL.
+import type { Db } from './db.js';
+import { randomId, utcDate } from './tips.js';
+
+export interface Mailbox {
+  id: string;
+  signPublicKey: Uint8Array;
+  kemPublicKey: Uint8Array;
+}
+
+export interface StoredReply {
+  id: string;
+  receivedOn: string;
+  envelope: Uint8Array;
+}
+
+export class MailboxStore {
+  private readonly insertMailbox;
+  private readonly selectMailbox;
+  private readonly touch;
+  private readonly insertReply;
+  private readonly listReplies;
+  private readonly markRead;
+  private readonly deleteReply;
+
+  constructor(
+    private readonly db: Db,
+    private readonly today: () => string = () => utcDate(),
+  ) {
+    this.insertMailbox = db.prepare(
+      'INSERT INTO mailboxes (id, sign_public_key, kem_public_key, created_on, used_on) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET used_on = excluded.used_on',
+    );
+    this.selectMailbox = db.prepare('SELECT id, sign_public_key, kem_public_key FROM mailboxes WHERE id = ?');
+    this.touch = db.prepare('UPDATE mailboxes SET used_on = ? WHERE id = ? AND used_on <> ?');
+    this.insertReply = db.prepare('INSERT INTO replies (id, mailbox_id, received_on, envelope) VALUES (?, ?, ?, ?)');
+    this.listReplies = db.prepare('SELECT id, received_on, envelope FROM replies WHERE mailbox_id = ? ORDER BY received_on, id');
+    this.markRead = db.prepare('UPDATE replies SET read_on = ? WHERE mailbox_id = ? AND read_on IS NULL');
+    this.deleteReply = db.prepare('DELETE FROM replies WHERE id = ? AND mailbox_id = ?');
+  }
+
+  /**
+   * Creates a mailbox, or (the same id again: the id is a hash of both keys, so the keys are
+   * the same) marks it used today. Idempotent, so a source can retry after a lost answer.
+   */
+  create(mailbox: Mailbox): void {
+    const today = this.today();
+    this.insertMailbox.run(mailbox.id, mailbox.signPublicKey, mailbox.kemPublicKey, today, today);
+  }
+
+  get(id: string): Mailbox | undefined {
+    const row = this.selectMailbox.get(id) as { id: string; sign_public_key: Buffer; kem_public_key: Buffer } | undefined;
+    if (!row) return undefined;
+    return { id: row.id, signPublicKey: new Uint8Array(row.sign_public_key), kemPublicKey: new Uint8Array(row.kem_public_key) };
+  }
+
+  /** Records that the mailbox was used today (a login), so retention keeps it. */
+  used(id: string): void {
+    const today = this.today();
+    this.touch.run(today, id, today);
+  }
+
+  /**
+   * Stores replies for existing mailboxes, all or none (one transaction). Returns the new ids;
+   * throws UnknownMailboxError, storing nothing, when any mailbox does not exist.
+   */
+  addReplies(replies: { mailbox: string; envelope: Uint8Array }[]): string[] {
+    const today = this.today();
+    return this.db
+      .transaction(() => {
+        const ids: string[] = [];
+        for (const reply of replies) {
+          if (!this.selectMailbox.get(reply.mailbox)) throw new UnknownMailboxError(reply.mailbox);
+          const id = randomId();
+          this.insertReply.run(id, reply.mailbox, today, reply.envelope);
+          ids.push(id);
+        }
+        return ids;
+      })
+      .immediate();
+  }
+
+  /** The replies waiting in a mailbox; marks them read (today) for retention. */
+  replies(mailbox: string): StoredReply[] {
+    const rows = this.listReplies.all(mailbox) as { id: string; received_on: string; envelope: Buffer }[];
+    if (rows.length) this.markRead.run(this.today(), mailbox);
+    return rows.map((r) => ({ id: r.id, receivedOn: r.received_on, envelope: new Uint8Array(r.envelope) }));
+  }
+
+  /** Deletes one reply of this mailbox; false when there is no such reply in it. */
+  delete(mailbox: string, replyId: string): boolean {
+    return this.deleteReply.run(replyId, mailbox).changes === 1;
+  }
+}
+
+export class UnknownMailboxError extends Error {
+  constructor(readonly mailbox: string) {
+    super(`there is no mailbox ${mailbox} on this server (it never existed, or retention removed it)`);
+    this.name = 'UnknownMailboxError';
+  }
+}

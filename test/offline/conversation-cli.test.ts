@@ -1,0 +1,147 @@
+// The whole conversation through the real commands and the real server process: keygen (editor
+// key and fetch key) → a source creates its mailbox and sends a tip → `editor fetch` → `decrypt`
+// → `reply` → `editor upload` → the source logs in and reads the reply → sends a follow-up →
+// `editor fetch` + `decrypt` file it in the same thread → `editor ack`. And the refusals.
+import t from 'tap';
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { toBase64Url, fromBase64Url } from '../../src/crypto/bytes.js';
+import { encodeBody, decodeBody } from '../../src/crypto/body.js';
+import { openEnvelope, sealEnvelope } from '../../src/crypto/envelope.js';
+import { decodePublicKey } from '../../src/crypto/keys.js';
+import { createMessage, loginMessage, sign } from '../../src/crypto/mailbox.js';
+import { ROOT } from '../helpers/client-build.js';
+import { childEnv } from '../helpers/child-env.js';
+import { newSource } from '../helpers/conversation.js';
+import { solvedPow, tempDir } from '../helpers/fixtures.js';
+import { startServer } from '../helpers/server-process.js';
+
+const exec = promisify(execFile);
+
+async function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], { cwd: ROOT, env: childEnv(), maxBuffer: 64 << 20 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+}
+
+const post = (body: unknown, cookie?: string): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) });
+
+t.test('a conversation through the real commands and server', async (t) => {
+  const dir = tempDir(t);
+  const p = (name: string) => join(dir, name);
+  writeFileSync(p('pass'), 'correct horse battery staple\n');
+  const keygen = await run('keygen', ['--out', p('editor.key'), '--passphrase-file', p('pass')]);
+  t.equal(keygen.code, 0, keygen.stderr);
+  writeFileSync(p('recipients'), keygen.stdout);
+  const fetchKeygen = await run('keygen', ['--fetch-key', '--out', p('fetch.key')]);
+  t.equal(fetchKeygen.code, 0, fetchKeygen.stderr);
+  t.match(fetchKeygen.stdout, /^# Tipline fetch key.*\ntipline-fetch-1:[A-Za-z0-9_-]{43}\n$/);
+  writeFileSync(p('editors'), fetchKeygen.stdout);
+  const server = await startServer(t, {
+    TIPLINE_DATA_DIR: p('data'),
+    TIPLINE_RECIPIENTS: p('recipients'),
+    TIPLINE_EDITORS: p('editors'),
+    TIPLINE_POW_MIN_BITS: '4',
+    TIPLINE_POW_MAX_BITS: '4',
+  });
+  const url = server.url;
+  const editorKey = decodePublicKey(keygen.stdout.split('\n').find((l) => l.startsWith('tipline-editor-1:'))!);
+
+  // The source: a mailbox, then a tip carrying its reply keys.
+  const { keys } = await newSource();
+  const created = await json(`${url}/api/mailboxes`, post({
+    mailbox: keys.mailbox,
+    signPublicKey: toBase64Url(keys.signPublicKey),
+    kemPublicKey: toBase64Url(keys.kemPublicKey),
+    signature: toBase64Url(await sign(createMessage(keys.mailbox, keys.kemPublicKey), keys.signSecretKey)),
+    pow: await solvedPow(url, keys.mailbox),
+  }));
+  t.equal(created.status, 201);
+  const reply = { mailbox: keys.mailbox, kemPublicKey: toBase64Url(keys.kemPublicKey), signPublicKey: toBase64Url(keys.signPublicKey) };
+  const seal = async (kind: 'tip' | 'followUp', message: string) =>
+    toBase64Url(await sealEnvelope({ kind, recipients: [editorKey], body: encodeBody({ v: 1, message, clientTime: new Date().toISOString(), reply }) }));
+  const tip = await seal('tip', 'Ballot stuffing at polling station 12.');
+  t.equal((await json(`${url}/api/tips`, post({ envelope: tip, pow: await solvedPow(url, tip) }))).status, 201);
+
+  // The desk: fetch, decrypt, reply, upload.
+  const editorArgs = ['--server', url, '--key', p('fetch.key')];
+  const fetch1 = await run('editor', ['fetch', ...editorArgs, '--out', p('new1.bundle')]);
+  t.equal(fetch1.code, 0, fetch1.stderr);
+  t.match(fetch1.stdout, /fetched 1 new record/);
+  const decrypt1 = await run('decrypt', ['--key', p('editor.key'), '--passphrase-file', p('pass'), '--in', p('new1.bundle'), '--out', p('tips')]);
+  t.equal(decrypt1.code, 0, decrypt1.stderr);
+  const index1 = readFileSync(p('tips/index.html'), 'utf8');
+  t.match(index1, `mailbox <span class="mailbox">${keys.mailbox}</span>`, 'the thread shows the mailbox id needed to answer');
+
+  writeFileSync(p('reply.txt'), 'Thank you. Which district is station 12 in?');
+  const replyArgs = ['--key', p('editor.key'), '--decrypted', p('tips'), '--in', p('reply.txt')];
+  const sealed = await run('reply', [...replyArgs, '--mailbox', keys.mailbox, '--out', p('reply.bundle')]);
+  t.equal(sealed.code, 0, sealed.stderr);
+  const stranger = await newSource();
+  const noThread = await run('reply', [...replyArgs, '--mailbox', stranger.keys.mailbox, '--out', p('x.bundle')]);
+  t.equal(noThread.code, 1);
+  t.match(noThread.stderr, /^tipline reply: no decrypted tip .* belongs to mailbox/);
+  const upload = await run('editor', ['upload', ...editorArgs, '--in', p('reply.bundle')]);
+  t.equal(upload.code, 0, upload.stderr);
+  t.match(upload.stdout, /uploaded 1 reply/);
+
+  // The source comes back: logs in, reads the reply, sends a follow-up, logs out.
+  const challenge = (await json(`${url}/api/mailbox/challenge`)).body.challenge as string;
+  const login = await json(`${url}/api/mailbox/login`, post({ mailbox: keys.mailbox, challenge, signature: toBase64Url(await sign(loginMessage(fromBase64Url(challenge)!, keys.mailbox), keys.signSecretKey)) }));
+  t.equal(login.status, 204);
+  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+  const replies = await json(`${url}/api/mailbox/replies`, { headers: { cookie } });
+  t.equal(replies.body.replies.length, 1);
+  const opened = await openEnvelope(fromBase64Url(replies.body.replies[0].envelope)!, keys.kemSeed);
+  t.equal(decodeBody(opened.body).message, 'Thank you. Which district is station 12 in?');
+  const followUp = await seal('followUp', 'It is in the Balkan district.');
+  const sent = await json(`${url}/api/mailbox/follow-ups`, post({ envelope: followUp, pow: await solvedPow(url, followUp) }, cookie));
+  t.equal(sent.status, 201);
+  t.equal((await json(`${url}/api/mailbox/logout`, { method: 'POST', headers: { cookie } })).status, 204);
+
+  // The desk again: the follow-up (and its own copy of the reply) join the same thread.
+  const fetch2 = await run('editor', ['fetch', ...editorArgs, '--out', p('new2.bundle')]);
+  t.equal(fetch2.code, 0, fetch2.stderr);
+  t.match(fetch2.stdout, /fetched 2 new records/, 'the tip is not acknowledged yet, the follow-up is new');
+  const decrypt2 = await run('decrypt', ['--key', p('editor.key'), '--passphrase-file', p('pass'), '--in', p('new2.bundle'), '--out', p('tips')]);
+  t.equal(decrypt2.code, 0, decrypt2.stderr);
+  const desk = await run('decrypt', ['--key', p('editor.key'), '--passphrase-file', p('pass'), '--in', p('reply.bundle'), '--out', p('tips')]);
+  t.equal(desk.code, 0, desk.stderr);
+  const index2 = readFileSync(p('tips/index.html'), 'utf8');
+  const thread = index2.slice(index2.indexOf(`id="mailbox-${keys.mailbox}"`), index2.indexOf('</section>', index2.indexOf(`id="mailbox-${keys.mailbox}"`)));
+  t.match(thread, 'Ballot stuffing at polling station 12.');
+  t.match(thread, 'Which district is station 12 in?');
+  t.match(thread, 'It is in the Balkan district.');
+  t.match(thread, 'follow-up from the source');
+  t.match(thread, 'reply from the desk');
+
+  const ack = await run('editor', ['ack', ...editorArgs, '--bundle', p('new2.bundle')]);
+  t.equal(ack.code, 0, ack.stderr);
+  t.match(ack.stdout, /acknowledged 2 of 2/);
+  const fetch3 = await run('editor', ['fetch', ...editorArgs, '--out', p('new3.bundle')]);
+  t.match(fetch3.stdout, /fetched 0 new records/);
+
+  // Refusals: a reply to a mailbox the server does not know; a key the server does not list.
+  const { sealReply, writeReplyBundle } = await import('../../src/offline/reply.js');
+  await writeReplyBundle(p('unknown.bundle'), stranger.keys.mailbox, await sealReply({ mailbox: stranger.keys.mailbox, message: 'hi', sourceKey: stranger.keys.kemPublicKey, editorKeys: [editorKey] }));
+  const unknown = await run('editor', ['upload', ...editorArgs, '--in', p('unknown.bundle')]);
+  t.equal(unknown.code, 1);
+  t.match(unknown.stderr, new RegExp(`^tipline editor: the server refused: there is no mailbox ${stranger.keys.mailbox} .*nothing was stored \\(HTTP 404\\)`));
+  t.equal((await run('keygen', ['--fetch-key', '--out', p('other.key')])).code, 0);
+  const unlisted = await run('editor', ['fetch', '--server', url, '--key', p('other.key'), '--out', p('x2.bundle')]);
+  t.equal(unlisted.code, 1);
+  t.match(unlisted.stderr, /the server refused: unauthorized \(HTTP 401\)/);
+  t.equal((await run('editor', ['fetch', '--server', url])).code, 2, 'usage');
+});

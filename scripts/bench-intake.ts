@@ -1,9 +1,13 @@
 // npm run bench:intake — POST /api/tips with ~4 KiB envelopes against the real server (every
 // acknowledgement durable: WAL, synchronous=FULL, group commit), and in the same run against
 // a bare Fastify route that discards the same body. Prints both and their ratio.
+// Every request carries its own proof-of-work solution (at 1 bit: the bench measures intake,
+// bench:pow measures the work); the load generator makes them from the server's pow.key and
+// sends the same bodies to both targets, so the baseline pays for them too.
 // A measurement, never a test: timings on shared machines are noisy.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -11,6 +15,8 @@ import { encodeBody } from '../src/crypto/body.js';
 import { toBase64Url } from '../src/crypto/bytes.js';
 import { sealEnvelope } from '../src/crypto/envelope.js';
 import { encodePublicKey, generateEditorKeyPair } from '../src/crypto/keys.js';
+import { makeChallenge, powBinding, solvePow } from '../src/crypto/pow.js';
+import { loadSodium } from '../src/crypto/sodium.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -28,14 +34,12 @@ function start(args: string[], env: Record<string, string>): Promise<{ url: stri
   });
 }
 
-async function load(url: string, body: string): Promise<autocannon.Result> {
+function load(url: string, nextBody: () => string, connections = CONNECTIONS, duration = DURATION): Promise<autocannon.Result> {
   return autocannon({
     url: `${url}/api/tips`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
-    connections: CONNECTIONS,
-    duration: DURATION,
+    connections,
+    duration,
+    requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: nextBody() }) }],
   });
 }
 
@@ -49,19 +53,32 @@ try {
     recipients: [editor.publicKey],
     body: encodeBody({ v: 1, message: 'x'.repeat(2800), clientTime: new Date().toISOString() }),
   });
-  const body = JSON.stringify({ envelope: toBase64Url(envelope) });
+  const envelopeText = toBase64Url(envelope);
   console.log(`envelope ${envelope.length} bytes, ${CONNECTIONS} connections, ${DURATION} s per target`);
-
   const bare = await start(['scripts/bench/bare-server.ts'], {});
   children.push(bare.child);
-  const tipline = await start(['scripts/start.ts'], { TIPLINE_PORT: '0', TIPLINE_DATA_DIR: join(dir, 'data'), TIPLINE_RECIPIENTS: join(dir, 'recipients.txt')});
+  const tipline = await start(['scripts/start.ts'], { TIPLINE_PORT: '0', TIPLINE_DATA_DIR: join(dir, 'data'), TIPLINE_RECIPIENTS: join(dir, 'recipients.txt'),
+    TIPLINE_POW_MIN_BITS: '1',
+    TIPLINE_POW_MAX_BITS: '1',
+    TIPLINE_POW_MAX_SPENT: '5000000',
+  });
   children.push(tipline.child);
 
+  const sodium = await loadSodium();
+  const powKey = new Uint8Array(readFileSync(join(dir, 'data', 'pow.key')));
+  const binding = powBinding(sodium, Buffer.from(envelopeText, 'utf8'));
+  const expiry = Math.floor(Date.now() / 1000) + 3600;
+  const nextBody = () => {
+    const challenge = makeChallenge(sodium, powKey, { id: new Uint8Array(randomBytes(16)), expiry, bits: 1 });
+    const nonce = solvePow(sodium, challenge, binding);
+    return JSON.stringify({ envelope: envelopeText, pow: { challenge: toBase64Url(challenge), nonce: toBase64Url(nonce) } });
+  };
+
   // Warm both up, then measure the baseline and Tipline back to back.
-  await autocannon({ url: `${bare.url}/api/tips`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: 10, duration: 2 });
-  await autocannon({ url: `${tipline.url}/api/tips`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: 10, duration: 2 });
-  const base = await load(bare.url, body);
-  const real = await load(tipline.url, body);
+  await load(bare.url, nextBody, 10, 2);
+  await load(tipline.url, nextBody, 10, 2);
+  const base = await load(bare.url, nextBody);
+  const real = await load(tipline.url, nextBody);
   const row = (name: string, r: autocannon.Result) =>
     `${name.padEnd(28)} ${r.requests.average.toFixed(0).padStart(8)} req/s   p99 ${String(r.latency.p99).padStart(5)} ms   non-2xx ${r.non2xx}   errors ${r.errors}`;
   console.log(row('bare Fastify route', base));

@@ -7,6 +7,7 @@ import { ensureDemoKey } from '../src/server/demo.js';
 import { loggerOptions } from '../src/server/logger.js';
 import { DATABASE_FILE, openDatabase } from '../src/server/store/db.js';
 import { TipStore } from '../src/server/store/tips.js';
+import { loadOrCreatePowKey } from '../src/server/pow/key.js';
 import { encodePublicKey, fingerprint } from '../src/crypto/keys.js';
 
 function fail(lines: string[]): never {
@@ -63,7 +64,18 @@ const store = new TipStore(db);
 
 let app;
 try {
-  app = await buildApp({ editors, store, clientDir: config.clientDir, demo, logger });
+  app = await buildApp({
+    editors,
+    store,
+    clientDir: config.clientDir,
+    demo,
+    logger,
+    db,
+    fetchKeys: config.fetchKeys,
+    retention: { db, policy: { days: config.retentionDays, ackedDays: config.retentionAckedDays } },
+    // The proof-of-work MAC key, <dataDir>/pow.key (0600, made on first start): the server's only secret.
+    pow: { key: loadOrCreatePowKey(config.dataDir), ...config.pow },
+  });
 } catch (err) {
   fail([(err as Error).message]);
 }

@@ -34,7 +34,9 @@ export interface Body {
   /** Present on tips from the no-JavaScript fallback, which the server sealed. */
   sealedByServer?: boolean;
   /** Conversations: where and to which key the editors can reply. */
-  reply?: { mailbox: string; kemPublicKey: string };
+  reply?: { mailbox: string; kemPublicKey: string; signPublicKey?: string };
+  /** Replies (kind reply): the mailbox of the conversation this reply belongs to. */
+  mailbox?: string;
   /** Attachments, each encrypted separately under its own key. */
   files?: FileRef[];
   [unknown: string]: unknown;
@@ -92,6 +94,7 @@ export function validateBody(value: unknown): Body {
   if (value.reply !== undefined) {
     check(isObject(value.reply) && isString(value.reply.mailbox) && isString(value.reply.kemPublicKey), 'reply must be {mailbox, kemPublicKey}');
   }
+  if (value.mailbox !== undefined) check(isString(value.mailbox) && /^[0-9a-f]{32}$/.test(value.mailbox), 'mailbox must be 32 lowercase hex digits');
   if (value.files !== undefined) {
     check(Array.isArray(value.files), 'files must be a list');
     for (const file of value.files) {

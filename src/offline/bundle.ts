@@ -49,6 +49,8 @@ export interface TipRecord {
   /** The UTC date the server received the tip, YYYY-MM-DD. */
   received: string;
   envelope: Uint8Array;
+  /** Reply records only (conversations): the mailbox the reply is for, 32 lowercase hex digits. */
+  mailbox?: string;
 }
 
 export interface BundleHeader {
@@ -107,7 +109,7 @@ export function describeProblem(p: Pick<BundleProblem, 'line' | 'id' | 'message'
 // Lines
 
 export type ParsedLine =
-  | { ok: true; type: 'tip'; record: TipRecord }
+  | { ok: true; type: 'tip' | 'reply'; record: TipRecord }
   | { ok: true; type: 'manifest'; manifest: Manifest }
   | { ok: false; code: 'malformed' | 'unknown-type' | 'too-long'; message: string };
 
@@ -119,8 +121,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The exact bytes the writer produces for a tip record (without the line end). */
+/** The exact bytes the writer produces for a tip record, or a reply record when it has a mailbox (without the line end). */
 export function tipLine(record: TipRecord): string {
+  if (record.mailbox !== undefined) {
+    return JSON.stringify({ type: 'reply', id: record.id, received: record.received, mailbox: record.mailbox, envelope: toBase64Url(record.envelope) });
+  }
   return JSON.stringify({ type: 'tip', id: record.id, received: record.received, envelope: toBase64Url(record.envelope) });
 }
 
@@ -169,17 +174,18 @@ export function parseBundleLine(bytes: Uint8Array): ParsedLine {
   if (typeof json === 'string') return bad(json);
   const type = json.type;
   if (typeof type !== 'string') return bad('the line has no "type"');
-  if (type === 'tip') {
-    if (bytes.length > MAX_TIP_LINE_BYTES) return bad(`the tip line is longer than ${MAX_TIP_LINE_BYTES} bytes`, 'too-long');
-    const { id, received, envelope } = json;
-    if (!isRecordId(id)) return bad('the tip id is not 32 lowercase hex digits');
+  if (type === 'tip' || type === 'reply') {
+    if (bytes.length > MAX_TIP_LINE_BYTES) return bad(`the ${type} line is longer than ${MAX_TIP_LINE_BYTES} bytes`, 'too-long');
+    const { id, received, envelope, mailbox } = json;
+    if (!isRecordId(id)) return bad(`the ${type} id is not 32 lowercase hex digits`);
     if (!isBundleDate(received)) return bad('the received date is not a date written YYYY-MM-DD');
-    if (typeof envelope !== 'string' || envelope.length === 0) return bad('the tip has no envelope');
+    if (type === 'reply' && !isRecordId(mailbox)) return bad('the reply mailbox is not 32 lowercase hex digits');
+    if (typeof envelope !== 'string' || envelope.length === 0) return bad(`the ${type} has no envelope`);
     const bytesOfEnvelope = fromBase64Url(envelope);
     if (!bytesOfEnvelope) return bad('the envelope is not strict base64url');
-    const record = { id, received, envelope: bytesOfEnvelope };
-    if (!isCanonical(bytes, tipLine(record))) return bad('the tip line is not in canonical form (extra members, order or spacing)');
-    return { ok: true, type: 'tip', record };
+    const record: TipRecord = { id, received, envelope: bytesOfEnvelope, ...(type === 'reply' ? { mailbox: mailbox as string } : {}) };
+    if (!isCanonical(bytes, tipLine(record))) return bad(`the ${type} line is not in canonical form (extra members, order or spacing)`);
+    return { ok: true, type, record };
   }
   if (type === 'manifest') {
     const { count, hash, records } = json;
@@ -214,7 +220,7 @@ export function parseHeaderLine(bytes: Uint8Array): BundleHeader {
 /** For naming a broken line only: the id a writer would have put near its start. */
 function guessId(prefix: Uint8Array): string | undefined {
   const text = new TextDecoder('utf-8').decode(prefix.subarray(0, 128));
-  return /^\{"type":"tip","id":"([0-9a-f]{32})"/.exec(text)?.[1];
+  return /^\{"type":"(?:tip|reply)","id":"([0-9a-f]{32})"/.exec(text)?.[1];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -416,7 +422,7 @@ export async function* readVerifiedRecords(path: string, verification: BundleVer
       if (want) {
         pending.delete(line.number);
         const parsed = line.bytes && line.terminated ? parseBundleLine(line.bytes) : undefined;
-        if (!line.bytes || !parsed?.ok || parsed.type !== 'tip' || parsed.record.id !== want.id || (await lineHash(line.bytes)) !== want.hash) {
+        if (!line.bytes || !parsed?.ok || parsed.type === 'manifest' || parsed.record.id !== want.id || (await lineHash(line.bytes)) !== want.hash) {
           yield changed(line.number, want.id);
         } else {
           yield { kind: 'record', line: line.number, record: parsed.record };
@@ -476,6 +482,7 @@ export async function writeBundle(path: string, records: Iterable<TipRecord>, op
       if (!isRecordId(record.id)) throw new BundleError(`record ${JSON.stringify(String(record.id).slice(0, 40))}: the id is not 32 lowercase hex digits`);
       if (!isBundleDate(record.received)) throw new BundleError(`record ${record.id}: the received date is not YYYY-MM-DD`);
       if (!(record.envelope instanceof Uint8Array) || record.envelope.length === 0) throw new BundleError(`record ${record.id}: the envelope is empty`);
+      if (record.mailbox !== undefined && !isRecordId(record.mailbox)) throw new BundleError(`record ${record.id}: the mailbox is not 32 lowercase hex digits`);
       if (seen.has(record.id)) throw new BundleError(`record ${record.id}: the id appears twice`);
       if (entries.length >= MAX_RECORDS) throw new BundleError(`more than ${MAX_RECORDS} records: this bundle format holds at most ${MAX_RECORDS}`);
       seen.add(record.id);
@@ -523,4 +530,58 @@ function lstatOrUndefined(path: string) {
   } catch {
     return undefined;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// In memory (the editor API): a whole bundle as text, and a strict all-or-nothing reader.
+
+/** The bundle's bytes for `records`, exactly as writeBundle would write them. */
+export async function bundleText(records: Iterable<TipRecord>, created: string = todayUtc()): Promise<string> {
+  const sodium = await loadSodium();
+  if (!isBundleDate(created)) throw new BundleError('the bundle date must be written YYYY-MM-DD');
+  const lines = [headerLine(created)];
+  const entries: ManifestEntry[] = [];
+  for (const record of records) {
+    const line = tipLine(record);
+    entries.push({ id: record.id, hash: toHex(sodium.crypto_generichash(32, utf8(line), null)) });
+    lines.push(line);
+  }
+  lines.push(manifestLine(entries));
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Reads a whole bundle held in memory and returns its records only if every line is sound and
+ * matches the manifest (no problem of any kind is tolerated). Throws BundleError naming the
+ * first problem. For uploads, where a partial bundle must change nothing.
+ */
+export async function parseBundleStrict(bytes: Uint8Array): Promise<{ header: BundleHeader; records: TipRecord[] }> {
+  const sodium = await loadSodium();
+  if (bytes.length === 0 || bytes[bytes.length - 1] !== LF) throw new BundleError('the bundle is empty or cut short (it must end with a line end)');
+  const lines: Uint8Array[] = [];
+  let start = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === LF) {
+      lines.push(bytes.subarray(start, i));
+      start = i + 1;
+    }
+  }
+  if (lines.length < 2) throw new BundleError('the bundle has no manifest: it is truncated');
+  const header = parseHeaderLine(lines[0]!);
+  const last = parseBundleLine(lines[lines.length - 1]!);
+  if (!last.ok || last.type !== 'manifest') throw new BundleError('the bundle does not end with its manifest: it is truncated');
+  const entries = last.manifest.entries;
+  if (entries.length !== lines.length - 2) throw new BundleError('the manifest lists a different number of records than the bundle holds');
+  const records: TipRecord[] = [];
+  for (let i = 1; i < lines.length - 1; i++) {
+    const parsed = parseBundleLine(lines[i]!);
+    if (!parsed.ok) throw new BundleError(`line ${i + 1}: ${parsed.message}`);
+    if (parsed.type === 'manifest') throw new BundleError(`line ${i + 1}: a second manifest`);
+    const entry = entries[i - 1]!;
+    if (entry.id !== parsed.record.id || entry.hash !== toHex(sodium.crypto_generichash(32, lines[i]!, null))) {
+      throw new BundleError(`line ${i + 1}: the line differs from its manifest entry`);
+    }
+    records.push(parsed.record);
+  }
+  return { header, records };
 }

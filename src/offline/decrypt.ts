@@ -168,8 +168,16 @@ export interface TipJson {
   received: string;
   receipt: string;
   kind: string;
+  /** Conversations: the mailbox this record belongs to (a tip's or follow-up's reply.mailbox, a reply's mailbox). */
+  mailbox?: string;
   note?: string;
   body: Body;
+}
+
+/** The conversation a decrypted body belongs to, when it names a well-formed mailbox. */
+export function threadOf(body: Partial<Body>): string | undefined {
+  const mailbox = typeof body.reply?.mailbox === 'string' ? body.reply.mailbox : body.mailbox;
+  return typeof mailbox === 'string' && /^[0-9a-f]{32}$/.test(mailbox) ? mailbox : undefined;
 }
 
 export const SEALED_BY_SERVER_NOTE =
@@ -210,6 +218,7 @@ async function decryptRecord(root: string, record: TipRecord, seed: Uint8Array):
     received: record.received,
     receipt: await receiptFor(record.envelope),
     kind: envelopeKind,
+    ...(threadOf(body) ? { mailbox: threadOf(body) } : {}),
     ...(body.sealedByServer ? { note: SEALED_BY_SERVER_NOTE } : {}),
     body,
   };
@@ -267,6 +276,9 @@ function readIndexEntry(root: string, folder: string): IndexEntry | undefined {
       ...(typeof tip.receipt === 'string' ? { receipt: tip.receipt } : {}),
       ...(typeof body.message === 'string' ? { message: body.message } : { problem: 'tip.json has no message' }),
       ...(body.sealedByServer === true ? { sealedByServer: true } : {}),
+      ...(typeof tip.kind === 'string' ? { kind: tip.kind } : {}),
+      ...(threadOf(body) ? { mailbox: threadOf(body) } : {}),
+      ...(typeof body.clientTime === 'string' ? { clientTime: body.clientTime } : {}),
     };
   } catch {
     return { ...entry, problem: 'tip.json is not valid JSON' };

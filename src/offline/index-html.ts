@@ -10,6 +10,12 @@ export interface IndexEntry {
   receipt?: string;
   message?: string;
   sealedByServer?: boolean;
+  /** The envelope kind: tip, followUp or reply. */
+  kind?: string;
+  /** Conversations: the mailbox the record belongs to. */
+  mailbox?: string;
+  /** The sender's own clock (orders a thread within one day). */
+  clientTime?: string;
   /** Set when the folder's tip.json could not be read. */
   problem?: string;
 }
@@ -43,13 +49,21 @@ li{border:1px solid #ccc;border-radius:6px;padding:.75rem 1rem;margin:0 0 1rem}
 .preview{white-space:pre-wrap;overflow-wrap:anywhere;margin:.5rem 0}
 .note{background:#fff3cd;padding:.25rem .5rem;border-radius:4px;font-size:.9rem}
 .problem{color:#a00}
+.thread{border:2px solid #345;border-radius:8px;padding:.5rem 1rem;margin:0 0 1.5rem}
+.thread h3{font-size:1rem;margin:.25rem 0}
+.mailbox{font-family:ui-monospace,monospace;font-weight:bold;user-select:all}
+.reply{background:#eef4ff}
+.kind{font-weight:bold}
 `;
+
+const KIND_LABELS: Record<string, string> = { tip: 'tip', followUp: 'follow-up from the source', reply: 'reply from the desk' };
 
 function renderEntry(e: IndexEntry): string {
   if (!FOLDER_RE.test(e.folder)) throw new Error('refusing to link to an invalid folder name');
   const href = escapeHtml(e.folder);
+  const label = e.kind && e.kind !== 'tip' ? `<span class="kind">${escapeHtml(KIND_LABELS[e.kind] ?? e.kind)}</span> · ` : '';
   const parts = [
-    `<li><div class="meta"><time>${escapeHtml(e.received)}</time> · receipt <span class="receipt">${escapeHtml(e.receipt ?? 'unknown')}</span> · <span>${escapeHtml(e.id)}</span></div>`,
+    `<li${e.kind === 'reply' ? ' class="reply"' : ''}><div class="meta">${label}<time>${escapeHtml(e.received)}</time> · receipt <span class="receipt">${escapeHtml(e.receipt ?? 'unknown')}</span> · <span>${escapeHtml(e.id)}</span></div>`,
   ];
   if (e.problem !== undefined) parts.push(`<p class="problem">${escapeHtml(e.problem)}</p>`);
   if (e.sealedByServer) parts.push('<p class="note">Sealed by the server (sent without JavaScript): the server saw this tip in plain text.</p>');
@@ -58,10 +72,33 @@ function renderEntry(e: IndexEntry): string {
   return parts.join('\n');
 }
 
-/** Newest date first; within a date by id (ids are random, so no order is implied). */
+/** A conversation: every record naming one mailbox, oldest first, and how to answer it. */
+function renderThread(mailbox: string, entries: IndexEntry[]): string {
+  const ordered = [...entries].sort((a, b) =>
+    a.received !== b.received ? (a.received < b.received ? -1 : 1) : (a.clientTime ?? '').localeCompare(b.clientTime ?? '') || a.id.localeCompare(b.id),
+  );
+  const m = escapeHtml(mailbox);
+  return `<section class="thread" id="mailbox-${m}">
+<h3>Conversation · mailbox <span class="mailbox">${m}</span></h3>
+<p class="meta">Answer with: <code>npm run reply -- --key &lt;key file&gt; --mailbox ${m} --decrypted &lt;this folder&gt; --in reply.txt --out reply.bundle</code></p>
+<ol>
+${ordered.map(renderEntry).join('\n')}
+</ol>
+</section>`;
+}
+
+/** Conversations first (by their latest date), then the other tips, newest date first; within a date by id. */
 export function renderIndex(entries: IndexEntry[]): string {
-  const sorted = [...entries].sort((a, b) => (a.received === b.received ? a.id.localeCompare(b.id) : a.received < b.received ? 1 : -1));
-  const count = `${sorted.length} tip${sorted.length === 1 ? '' : 's'}`;
+  const threads = new Map<string, IndexEntry[]>();
+  for (const e of entries) if (e.mailbox && /^[0-9a-f]{32}$/.test(e.mailbox)) threads.set(e.mailbox, [...(threads.get(e.mailbox) ?? []), e]);
+  const latest = (list: IndexEntry[]) => list.reduce((d, e) => (e.received > d ? e.received : d), '');
+  const threadHtml = [...threads.entries()]
+    .sort(([a, x], [b, y]) => (latest(x) === latest(y) ? a.localeCompare(b) : latest(x) < latest(y) ? 1 : -1))
+    .map(([mailbox, list]) => renderThread(mailbox, list));
+  const sorted = entries
+    .filter((e) => !(e.mailbox && threads.has(e.mailbox)))
+    .sort((a, b) => (a.received === b.received ? a.id.localeCompare(b.id) : a.received < b.received ? 1 : -1));
+  const count = `${entries.length} tip${entries.length === 1 ? '' : 's'}${threads.size ? ` (replies and follow-ups included; ${threads.size} conversation${threads.size === 1 ? '' : 's'})` : ''}`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -74,6 +111,7 @@ export function renderIndex(entries: IndexEntry[]): string {
 </head>
 <body>
 <h1>Decrypted tips</h1>
+${threadHtml.length ? `<h2>Conversations</h2>\n${threadHtml.join('\n')}\n<h2>Other tips</h2>` : ''}
 <p>${count}, newest first. Each folder holds <code>message.txt</code> (the message) and <code>tip.json</code> (every field, the receipt and the date received). This page is rebuilt each time you decrypt into this folder.</p>
 <ol>
 ${sorted.map(renderEntry).join('\n')}

@@ -116,7 +116,7 @@ export function publicKeyOutput(key: NewKey): string {
 }
 
 /** The explanation for the person at the keyboard (printed on standard error). */
-export function nextSteps(key: NewKey): string {
+export function nextSteps(key: NewKey, saveCommand = 'npm run --silent keygen -- --out FILE > editor.pub'): string {
   return [
     '',
     `Created the editor key file ${key.path}`,
@@ -128,7 +128,7 @@ export function nextSteps(key: NewKey): string {
     '  1. Copy the public key line printed above (starting with "tipline-editor-1:") to the',
     "     server and add it to its recipients file (TIPLINE_RECIPIENTS), one line per editor;",
     '     then restart the server. The public key is not secret. (Standard output holds just',
-    '     that entry: `npm run --silent keygen -- --out FILE > editor.pub` saves it to a file.)',
+    `     that entry: \`${saveCommand}\` saves it to a file.)`,
     '  2. Open the tip page and check that it shows this fingerprint. Give the fingerprint to',
     '     the other editors by another channel (phone, in person) so they can check it too.',
     `  3. Keep ${key.path} only on this air-gapped machine, plus a backup copy somewhere safe.`,

@@ -5,10 +5,20 @@ import type { Logger } from 'pino';
 import { installErrorHandlers } from './errors.js';
 import { loggerOptions } from './logger.js';
 import pagePlugin from './plugins/page.js';
+import powPlugin from './plugins/pow.js';
+import clientManifestPlugin from './plugins/client-manifest.js';
+import { PowService, type PowOptions } from './pow/service.js';
+import { loadSodium } from '../crypto/sodium.js';
+import { randomBytes } from 'node:crypto';
 import securityHeaders from './plugins/security-headers.js';
 import tipsPlugin from './plugins/tips.js';
 import retentionPlugin, { type RetentionOptions } from './plugins/retention.js';
 import type { TipStore } from './store/tips.js';
+import mailboxPlugin from './plugins/mailbox.js';
+import editorApiPlugin from './plugins/editor-api.js';
+import type { Db } from './store/db.js';
+import { MailboxStore } from './store/mailboxes.js';
+import { RecordStore } from './store/records.js';
 
 export interface Editor {
   /** The public key line, `tipline-editor-1:…`. */
@@ -25,6 +35,15 @@ export interface AppOptions {
   /** A pino logger (tests pass one writing to a buffer); otherwise pino to stdout. */
   logger?: Logger;
   maxPaddedLength?: number;
+  /** Proof of work: the MAC key (scripts/start.ts passes `<dataDir>/pow.key`) and bounds.
+   *  Without a key a random one is made for this process; without bounds the real defaults apply. */
+  pow?: Partial<PowOptions>;
+  /** Conversations (mailboxes, follow-ups, the editor API) need the database itself. */
+  db?: Db;
+  /** Editors' fetch public keys (TIPLINE_EDITORS) authorising /api/editor/*; none refuses every request. */
+  fetchKeys?: Uint8Array[];
+  /** Milliseconds since the epoch for login challenges, sessions and editor request times (tests). */
+  clock?: () => number;
   /** The scheduled retention purge (scripts/start.ts always sets it; most tests do not). */
   retention?: RetentionOptions;
 }
@@ -38,20 +57,34 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: () => 'r',
     trustProxy: false,
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+    // No coercion, no silent removal; string lengths in UTF-16 code units (no per-request code point scan).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, unicode: false } },
   }) as unknown as FastifyInstance;
   installErrorHandlers(app);
+  const pow = new PowService(await loadSodium(), { ...options.pow, key: options.pow?.key ?? new Uint8Array(randomBytes(32)) });
   await app.register(securityHeaders);
   await app.register(pagePlugin, {
     editors: options.editors.map(({ line, fingerprint }) => ({ line, fingerprint })),
     demo: options.demo,
     clientDir: options.clientDir,
   });
+  await app.register(clientManifestPlugin, { clientDir: options.clientDir });
+  await app.register(powPlugin, { pow });
   await app.register(tipsPlugin, {
+    pow,
     store: options.store,
     recipientCount: options.editors.length,
     ...(options.maxPaddedLength !== undefined ? { maxPaddedLength: options.maxPaddedLength } : {}),
   });
+  if (options.db) {
+    const mailboxes = new MailboxStore(options.db);
+    const maxPadded = {
+      ...(options.maxPaddedLength !== undefined ? { maxPaddedLength: options.maxPaddedLength } : {}),
+      ...(options.clock ? { now: options.clock } : {}),
+    };
+    await app.register(mailboxPlugin, { pow, mailboxes, tips: options.store, recipientCount: options.editors.length, ...maxPadded });
+    await app.register(editorApiPlugin, { fetchKeys: options.fetchKeys ?? [], records: new RecordStore(options.db), mailboxes, ...maxPadded });
+  }
   if (options.retention) await app.register(retentionPlugin, options.retention);
   return app;
 }

@@ -12,7 +12,9 @@ import { TipStore } from '../../src/server/store/tips.js';
 import { encodePublicKey, fingerprint, generateEditorKeyPair, type EditorKeyPair } from '../../src/crypto/keys.js';
 import { sealEnvelope, type Kind } from '../../src/crypto/envelope.js';
 import { encodeBody } from '../../src/crypto/body.js';
-import { toBase64Url } from '../../src/crypto/bytes.js';
+import { fromBase64Url, toBase64Url } from '../../src/crypto/bytes.js';
+import { powBinding, solvePow } from '../../src/crypto/pow.js';
+import { loadSodium } from '../../src/crypto/sodium.js';
 import { clientDir } from './client-build.js';
 
 export function tempDir(t: { teardown(fn: () => void): void }, prefix = 'tipline-test-'): string {
@@ -29,8 +31,28 @@ export async function sealTip(recipients: Uint8Array[], message: string, kind: K
   return sealEnvelope({ kind, recipients, body: encodeBody({ v: 1, message, clientTime: new Date().toISOString() }) });
 }
 
-export function tipRequest(envelope: Uint8Array) {
-  return { method: 'POST' as const, url: '/api/tips', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ envelope: toBase64Url(envelope) }) };
+export function tipRequest(envelope: Uint8Array, pow?: { challenge: string; nonce: string }) {
+  return { method: 'POST' as const, url: '/api/tips', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ envelope: toBase64Url(envelope), ...(pow ? { pow } : {}) }) };
+}
+
+/** The proof-of-work difficulty test servers run at (TIPLINE_POW_MIN_BITS / MAX_BITS): quick to solve. */
+export const TEST_POW_BITS = 4;
+
+/**
+ * Fetches a challenge from `origin` (an app to inject into, or a server URL) and solves it for
+ * the bound text (the envelope as sent): the `pow` member of a submission.
+ */
+export async function solvedPow(origin: { inject: (req: { method: 'GET'; url: string }) => Promise<{ body: string }> } | string, boundText: string): Promise<{ challenge: string; nonce: string }> {
+  const body = typeof origin === 'string' ? await (await fetch(`${origin}/api/pow`)).text() : (await origin.inject({ method: 'GET', url: '/api/pow' })).body;
+  const { challenge } = JSON.parse(body) as { challenge: string };
+  const sodium = await loadSodium();
+  const nonce = solvePow(sodium, fromBase64Url(challenge)!, powBinding(sodium, boundText));
+  return { challenge, nonce: toBase64Url(nonce) };
+}
+
+/** tipRequest with a freshly solved proof of work from `app`. */
+export async function solvedTipRequest(app: Parameters<typeof solvedPow>[0], envelope: Uint8Array) {
+  return tipRequest(envelope, await solvedPow(app, toBase64Url(envelope)));
 }
 
 export interface TestApp {
@@ -57,7 +79,7 @@ export async function testApp(t: { teardown(fn: () => void | Promise<void>): voi
   });
   const logger = pino(loggerOptions('debug'), sink);
   const editors = await Promise.all(keys.map(async (k) => ({ publicKey: k.publicKey, line: encodePublicKey(k.publicKey), fingerprint: await fingerprint(k.publicKey) })));
-  const app = await buildApp({ editors, store, clientDir: await clientDir(), demo: options.demo ?? false, logger });
+  const app = await buildApp({ editors, store, clientDir: await clientDir(), demo: options.demo ?? false, logger, pow: { minBits: TEST_POW_BITS, maxBits: TEST_POW_BITS } });
   t.teardown(async () => {
     await app.close();
     db.close();

@@ -11,8 +11,10 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function runStart(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: ServerProcess['exited'] } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+/** `prefix` runs the server through another program that then execs node, e.g. `nsenter --net=… --`. */
+export function runStart(env: Record<string, string>, prefix: string[] = []): { child: ChildProcess; output: () => string; exited: ServerProcess['exited'] } {
+  const command = [...prefix, process.execPath, '--import', 'tsx', 'scripts/start.ts'];
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: ROOT,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -24,8 +26,8 @@ export function runStart(env: Record<string, string>): { child: ChildProcess; ou
   return { child, output: () => out, exited };
 }
 
-export async function startServer(t: { teardown(fn: () => void | Promise<void>): void }, env: Record<string, string>): Promise<ServerProcess> {
-  const proc = runStart({ TIPLINE_PORT: '0', ...env });
+export async function startServer(t: { teardown(fn: () => void | Promise<void>): void }, env: Record<string, string>, prefix: string[] = []): Promise<ServerProcess> {
+  const proc = runStart({ TIPLINE_PORT: '0', ...env }, prefix);
   t.teardown(async () => {
     if (proc.child.exitCode === null && proc.child.signalCode === null) {
       proc.child.kill('SIGKILL');

@@ -282,7 +282,7 @@ function checkParse(bytes: Uint8Array): boolean {
   const r = parseBundleLine(bytes);
   if (r.ok) {
     // Whatever parses is in canonical form: writing it again gives the very same bytes.
-    const again = r.type === 'tip' ? tipLine(r.record) : manifestLine(r.manifest.entries);
+    const again = r.type === 'manifest' ? manifestLine(r.manifest.entries) : tipLine(r.record);
     return Buffer.from(utf8(again)).equals(Buffer.from(bytes));
   }
   return PARSE_CODES.includes(r.code) && typeof r.message === 'string' && r.message.length > 0;

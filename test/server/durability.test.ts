@@ -8,7 +8,7 @@ import { openEnvelope } from '../../src/crypto/envelope.js';
 import { decodeBody } from '../../src/crypto/body.js';
 import { receiptFor } from '../../src/crypto/receipt.js';
 import { toBase64Url } from '../../src/crypto/bytes.js';
-import { editorKeys, sealTip, tempDir } from '../helpers/fixtures.js';
+import { TEST_POW_BITS, editorKeys, sealTip, solvedPow, tempDir } from '../helpers/fixtures.js';
 import { startServer } from '../helpers/server-process.js';
 import { clientDir } from '../helpers/client-build.js';
 
@@ -19,7 +19,7 @@ t.test('every acknowledged tip is on disk after SIGKILL, and decrypts', async (t
   const recipientsFile = join(dir, 'recipients.txt');
   writeFileSync(recipientsFile, keys.map((k) => encodePublicKey(k.publicKey)).join('\n') + '\n');
   const dataDir = join(dir, 'data');
-  const server = await startServer(t, { TIPLINE_DATA_DIR: dataDir, TIPLINE_RECIPIENTS: recipientsFile });
+  const server = await startServer(t, { TIPLINE_DATA_DIR: dataDir, TIPLINE_RECIPIENTS: recipientsFile, TIPLINE_POW_MIN_BITS: String(TEST_POW_BITS), TIPLINE_POW_MAX_BITS: String(TEST_POW_BITS) });
 
   const N = 60;
   const envelopes = await Promise.all(Array.from({ length: N }, (_, i) => sealTip(keys.map((k) => k.publicKey), `durable tip ${i}`)));
@@ -27,10 +27,11 @@ t.test('every acknowledged tip is on disk after SIGKILL, and decrypts', async (t
   // Concurrent submissions, so several share one group commit.
   await Promise.all(
     envelopes.map(async (envelope, i) => {
+      const pow = await solvedPow(server.url, toBase64Url(envelope));
       const res = await fetch(`${server.url}/api/tips`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ envelope: toBase64Url(envelope) }),
+        body: JSON.stringify({ envelope: toBase64Url(envelope), pow }),
       });
       if (res.status === 201) acknowledged.set(((await res.json()) as { receipt: string }).receipt, `durable tip ${i}`);
     }),

@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { InjectOptions } from 'fastify';
 import { toBase64Url } from '../../src/crypto/bytes.js';
-import { sealTip, testApp, tipRequest } from '../helpers/fixtures.js';
+import { sealTip, solvedTipRequest, testApp } from '../helpers/fixtures.js';
 
 t.test('a scripted session leaves no address, user agent, query, size, time or ciphertext in the logs', async (t) => {
   const { app, logs, keys } = await testApp(t);
@@ -11,7 +11,7 @@ t.test('a scripted session leaves no address, user agent, query, size, time or c
   const envelope = await sealTip([keys[0]!.publicKey], 'the plaintext never reaches the server anyway');
   const requests: InjectOptions[] = [
     { method: 'GET' as const, url: '/?lang=ru&secretquery=1' },
-    { ...tipRequest(envelope) },
+    { ...(await solvedTipRequest(app, envelope)) },
     { method: 'POST' as const, url: '/api/tips', headers: { 'content-type': 'application/json' }, payload: '{"envelope":"bad' },
     { method: 'GET' as const, url: '/missing?secretquery=2' },
   ];

@@ -4,12 +4,12 @@ import { openEnvelope } from '../../src/crypto/envelope.js';
 import { decodeBody } from '../../src/crypto/body.js';
 import { receiptFor } from '../../src/crypto/receipt.js';
 import { toBase64Url } from '../../src/crypto/bytes.js';
-import { sealTip, testApp, tipRequest } from '../helpers/fixtures.js';
+import { sealTip, solvedPow, solvedTipRequest, testApp } from '../helpers/fixtures.js';
 
 t.test('a good tip is stored durably and answered with its receipt', async (t) => {
   const { app, store, keys } = await testApp(t, { editors: 2 });
   const envelope = await sealTip(keys.map((k) => k.publicKey), 'ballot stuffing at station 12');
-  const res = await app.inject(tipRequest(envelope));
+  const res = await app.inject(await solvedTipRequest(app, envelope));
   t.equal(res.statusCode, 201);
   t.same(res.json(), { receipt: await receiptFor(envelope) });
   t.equal(store.count(), 1);
@@ -23,7 +23,7 @@ t.test('a good tip is stored durably and answered with its receipt', async (t) =
 
 t.test('ids are random, not sequential', async (t) => {
   const { app, store, keys } = await testApp(t);
-  for (let i = 0; i < 5; i++) t.equal((await app.inject(tipRequest(await sealTip([keys[0]!.publicKey], `tip ${i}`)))).statusCode, 201);
+  for (let i = 0; i < 5; i++) t.equal((await app.inject(await solvedTipRequest(app, await sealTip([keys[0]!.publicKey], `tip ${i}`)))).statusCode, 201);
   const ids = store.all().map((r) => r.id);
   t.equal(new Set(ids).size, 5);
   t.notOk(ids.some((id) => /^0+\d$/.test(id)), 'no counter-like ids');
@@ -45,12 +45,12 @@ t.test('bad input gets a clear 4xx JSON error and stores nothing', async (t) => 
     ['missing envelope', { method: 'POST', url: '/api/tips', headers: { 'content-type': 'application/json' }, payload: '{}' }, 400, /envelope/],
     ['extra member', { method: 'POST', url: '/api/tips', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ envelope: toBase64Url(good), ip: 'x' }) }, 400, /additional/],
     ['not a string', { method: 'POST', url: '/api/tips', headers: { 'content-type': 'application/json' }, payload: '{"envelope": 12}' }, 400, /string/],
-    ['not base64url', { method: 'POST', url: '/api/tips', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ envelope: toBase64Url(good) + '=' }) }, 400, /base64url/],
-    ['wrong version', tipRequest(wrongVersion), 400, /version/],
-    ['wrong recipient count', tipRequest(oneRecipient), 400, /recipients/],
-    ['truncated ciphertext', tipRequest(good.subarray(0, good.length - 1)), 400, /padded size class|truncated/],
-    ['truncated to the stanzas', tipRequest(good.subarray(0, 500)), 400, /truncated/],
-    ['a follow-up posted as a tip', tipRequest(followUp), 400, /kind|tip/],
+    ['not base64url', { method: 'POST', url: '/api/tips', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ envelope: toBase64Url(good) + '=', pow: await solvedPow(app, toBase64Url(good) + '=') }) }, 400, /base64url/],
+    ['wrong version', await solvedTipRequest(app, wrongVersion), 400, /version/],
+    ['wrong recipient count', await solvedTipRequest(app, oneRecipient), 400, /recipients/],
+    ['truncated ciphertext', await solvedTipRequest(app, good.subarray(0, good.length - 1)), 400, /padded size class|truncated/],
+    ['truncated to the stanzas', await solvedTipRequest(app, good.subarray(0, 500)), 400, /truncated/],
+    ['a follow-up posted as a tip', await solvedTipRequest(app, followUp), 400, /kind|tip/],
     ['GET on the endpoint', { method: 'GET', url: '/api/tips' }, 404, /not found/],
   ];
   for (const [name, request, status, message] of cases) {

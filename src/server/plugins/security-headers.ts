@@ -11,6 +11,8 @@ export const CONTENT_SECURITY_POLICY = {
   styleSrc: ["'self'"],
   imgSrc: ["'self'"],
   connectSrc: ["'self'"],
+  // The proof-of-work Web Worker (/assets/pow-worker.<hash>.js); no blob: or data: workers.
+  workerSrc: ["'self'"],
   formAction: ["'self'"],
   frameAncestors: ["'none'"],
   baseUri: ["'none'"],

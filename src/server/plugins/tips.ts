@@ -6,8 +6,12 @@ import { DEFAULT_MAX_PADDED_LENGTH, EnvelopeError, HEADER_BYTES, NONCE_BYTES, ST
 import { receiptFor } from '../../crypto/receipt.js';
 import type { TipStore } from '../store/tips.js';
 import { HttpError, storageError } from '../errors.js';
+import type { PowService } from '../pow/service.js';
+import { POW_BODY_SCHEMA, requirePow } from './pow.js';
 
 export interface TipsOptions {
+  /** Every tip carries a proof of work bound to its envelope text, checked before anything else. */
+  pow: PowService;
   store: TipStore;
   recipientCount: number;
   maxPaddedLength?: number;
@@ -38,9 +42,10 @@ export default async function tipsPlugin(app: FastifyInstance, options: TipsOpti
           type: 'object',
           required: ['envelope'],
           additionalProperties: false,
-          properties: { envelope: { type: 'string', minLength: 1, maxLength: maxChars } },
+          properties: { envelope: { type: 'string', minLength: 1, maxLength: maxChars }, pow: POW_BODY_SCHEMA },
         },
       },
+      preHandler: requirePow<{ envelope: string; pow?: { challenge: string; nonce: string } }>(options.pow, (body) => body.envelope),
     },
     async (request, reply) => {
       const { envelope } = request.body as { envelope: string };

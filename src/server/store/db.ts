@@ -16,6 +16,25 @@ const MIGRATIONS: string[] = [
    ) STRICT, WITHOUT ROWID;`,
   // 2: the date an editor acknowledged importing a tip (retention purges acknowledged tips sooner).
   `ALTER TABLE tips ADD COLUMN acked_on TEXT;`,
+  // 3: conversations (issue 3). A mailbox is a random-looking id (a hash of its public keys),
+  // its two public keys, the date it was created and the date it was last used (retention).
+  // Replies are editors' envelopes waiting for the source; read_on is the date the source
+  // first listed them. Follow-ups go into tips: nothing links a tip to a mailbox.
+  `CREATE TABLE mailboxes (
+     id TEXT PRIMARY KEY,
+     sign_public_key BLOB NOT NULL,
+     kem_public_key BLOB NOT NULL,
+     created_on TEXT NOT NULL,
+     used_on TEXT NOT NULL
+   ) STRICT, WITHOUT ROWID;
+   CREATE TABLE replies (
+     id TEXT PRIMARY KEY,
+     mailbox_id TEXT NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+     received_on TEXT NOT NULL,
+     envelope BLOB NOT NULL,
+     read_on TEXT
+   ) STRICT, WITHOUT ROWID;
+   CREATE INDEX replies_by_mailbox ON replies(mailbox_id);`,
 ];
 
 export function openDatabase(path: string): Db {

@@ -102,7 +102,9 @@ export async function editorCall(endpoint: Endpoint, method: 'GET' | 'POST', pat
   const socket = endpoint.socks ? await socks5Connect(parseHostPort(endpoint.socks, '--socks'), host, port) : undefined;
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host, port, method, path: fullPath, headers, agent: false, ...(socket ? { createConnection: () => socket } : {}) },
+      // Through SOCKS: no agent at all, so Node uses our tunnel and never resolves the host
+      // itself (an agent, even a fresh one, would look the .onion name up in DNS).
+      { host, port, method, path: fullPath, headers, ...(socket ? { createConnection: () => socket } : { agent: false }) },
       (res: IncomingMessage) => {
         const parts: Buffer[] = [];
         let size = 0;

@@ -2,8 +2,9 @@
 // `HiddenServicePoWDefensesEnabled 1`) on a private Tor network (network.ts: 3 authorities,
 // 3 relays, the onion-service tor, a client tor), and Debian's Chromium reaching them only
 // through the client tor's SocksPort. A tip typed into the real page is encrypted by the real
-// bundle, travels introduction + rendezvous circuits to the server, and is then exported and
-// decrypted with the real commands and compared with what was typed, receipt included.
+// bundle, travels introduction + rendezvous circuits to the server, and is then fetched by the
+// editor tool over the same SOCKS port and decrypted with the real commands, then compared
+// with what was typed, receipt included.
 //
 // Isolation: everything that touches the network — every tor, both servers, Chromium, the
 // probe and the commands — runs in one network namespace this test creates (netns.ts), whose
@@ -90,6 +91,7 @@ t.teardown(async () => {
   removeWork();
 });
 let keyFile: string;
+let fetchKeyFile: string;
 let editorFingerprint: string;
 const services: { name: string; pow: boolean; server: ServerProcess; dataDir: string; onion?: string }[] = [];
 
@@ -109,6 +111,11 @@ t.before(async () => {
   writeFileSync(keyFile, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
   const recipientsFile = join(work, 'recipients.txt');
   writeFileSync(recipientsFile, `# tor e2e editor\n${encodePublicKey(pair.publicKey)}\n`);
+  // The editor's online workstation: a fetch key (it decrypts nothing), listed on the server.
+  fetchKeyFile = join(work, 'fetch.key');
+  const fetchKeygen = await run(process.execPath, ['--import', 'tsx', 'scripts/keygen.ts', '--fetch-key', '--out', fetchKeyFile], { cwd: ROOT, env: childEnv() });
+  const editorsFile = join(work, 'editors.txt');
+  writeFileSync(editorsFile, fetchKeygen.stdout);
 
   ns = await createNetNs();
   const inNs = ns.prefix;
@@ -117,7 +124,7 @@ t.before(async () => {
   for (const [name, pow] of [['plain', false], ['pow', true]] as const) {
     const dataDir = join(work, `data-${name}`);
     mkdirSync(dataDir);
-    const server = await startServer(t, { TIPLINE_DATA_DIR: dataDir, TIPLINE_RECIPIENTS: recipientsFile, TIPLINE_CLIENT_DIR: clientDir }, inNs);
+    const server = await startServer(t, { TIPLINE_DATA_DIR: dataDir, TIPLINE_RECIPIENTS: recipientsFile, TIPLINE_EDITORS: editorsFile, TIPLINE_CLIENT_DIR: clientDir }, inNs);
     services.push({ name, pow, server, dataDir });
   }
 
@@ -198,6 +205,7 @@ for (const index of [0, 1]) {
     t.equal((await page.locator('.fingerprints code').allTextContents()).join('|'), editorFingerprint, 'the editor fingerprint is shown');
     await page.locator('#submit:enabled').waitFor({ timeout: 120_000 });
     await page.fill('#message', MESSAGE);
+    await page.check('#passphrase-confirm');
     await page.click('#submit');
     await page.locator('#confirmation:not([hidden])').waitFor({ timeout: 120_000 });
     const receipt = (await page.locator('#receipt').textContent()) ?? '';
@@ -209,19 +217,14 @@ for (const index of [0, 1]) {
     t.ok(requests.includes(`POST ${origin}/api/tips`), 'the tip was posted to the onion');
     for (const request of requests) t.ok(request.split(' ')[1]!.startsWith(`${origin}/`), `onion origin only: ${request}`);
 
-    // ── Editor fetch over Tor (issue 3, not built yet) ────────────────────────────────────
-    // When the editor tool exists, fetch the ciphertext here through the same SocksPort, in
-    // the namespace, instead of exporting from the database file:
-    //   nsenter --net=… -- node --import tsx scripts/editor.ts fetch --socks 127.0.0.1:<socksPort> --onion <onion> …
-    // and decrypt that bundle below as well.
-    // ──────────────────────────────────────────────────────────────────────────────────────
-
-    // Export on the "server host" and decrypt, with the real commands (in the namespace too:
-    // they need no network at all).
+    // The editor fetches the new ciphertext over the same SOCKS port, from inside the
+    // namespace (the onion name is resolved by tor, never by DNS), then decrypts it with the
+    // real commands.
     const bundle = join(dir, 'tips.bundle');
     const out = join(dir, 'decrypted');
     const node = [...ns.prefix, process.execPath, '--import', 'tsx'];
-    await run(node[0]!, [...node.slice(1), 'scripts/export.ts', '--db', join(service.dataDir, 'tipline.sqlite'), '--out', bundle], { cwd: ROOT, env: childEnv() });
+    const fetched = await run(node[0]!, [...node.slice(1), 'scripts/editor.ts', 'fetch', '--server', origin, '--key', fetchKeyFile, '--socks', `127.0.0.1:${network.socksPort}`, '--out', bundle], { cwd: ROOT, env: childEnv() });
+    t.match(fetched.stdout, /fetched 1 new record/, 'the editor fetched the tip over Tor');
     const decrypted = await run(node[0]!, [...node.slice(1), 'scripts/decrypt.ts', '--key', keyFile, '--in', bundle, '--out', out], {
       cwd: ROOT,
       env: childEnv({ TIPLINE_PASSPHRASE: PASSPHRASE }),

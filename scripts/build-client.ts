@@ -26,6 +26,8 @@ export interface ManifestAsset {
   type: string;
   sha256: string;
   integrity: string;
+  /** 'worker' for the proof-of-work Web Worker, which the page does not reference (its script does). */
+  role?: 'worker';
 }
 
 export interface Manifest {
@@ -69,14 +71,27 @@ export interface BuildResult {
   manifest: Manifest;
 }
 
+/** The define through which the page script learns the worker's content-hashed path. */
+export const POW_WORKER_DEFINE = '__TIPLINE_POW_WORKER__';
+
+function checkInputs(metafile: esbuild.Metafile): void {
+  const inputs = Object.keys(metafile.inputs);
+  for (const input of inputs) {
+    if (FORBIDDEN_INPUTS.some((pattern) => pattern.test(input))) throw new Error(`the browser bundle must not include ${input}`);
+  }
+  if (!inputs.some((input) => input.endsWith('libsodium/dist/modules/libsodium.js'))) {
+    throw new Error('the browser bundle does not use libsodium’s CommonJS build (needed for the asm.js fallback)');
+  }
+}
+
 export async function buildClient(options: { outDir?: string } = {}): Promise<BuildResult> {
   const outDir = resolve(options.outDir ?? DEFAULT_OUT_DIR);
-  const result = await esbuild.build({
+  // The proof-of-work Web Worker is bundled first and on its own: a Worker takes no SRI
+  // attribute, so its content-hashed path is compiled into the page script (which the page
+  // loads with SRI) and listed in the manifest; `npm run verify-client` checks its bytes.
+  const workerBuild = await esbuild.build({
     absWorkingDir: ROOT,
-    entryPoints: [
-      { in: 'src/client/main.ts', out: 'app' },
-      { in: 'src/client/style.css', out: 'app' },
-    ],
+    entryPoints: [{ in: 'src/client/pow-worker.ts', out: 'pow-worker' }],
     bundle: true,
     format: 'iife',
     platform: 'browser',
@@ -91,17 +106,36 @@ export async function buildClient(options: { outDir?: string } = {}): Promise<Bu
     logLevel: 'silent',
     plugins: [browserSodium],
   });
-  const inputs = Object.keys(result.metafile.inputs);
-  for (const input of inputs) {
-    if (FORBIDDEN_INPUTS.some((pattern) => pattern.test(input))) throw new Error(`the browser bundle must not include ${input}`);
-  }
-  if (!inputs.some((input) => input.endsWith('libsodium/dist/modules/libsodium.js'))) {
-    throw new Error('the browser bundle does not use libsodium’s CommonJS build (needed for the asm.js fallback)');
-  }
+  checkInputs(workerBuild.metafile);
+  if (workerBuild.outputFiles.length !== 1) throw new Error('the worker build must give exactly one file');
+  const workerOutput = workerBuild.outputFiles[0]!;
+  const workerPath = `/assets/pow-worker.${digest('sha256', workerOutput.contents, 'hex').slice(0, 16)}.js`;
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: [
+      { in: 'src/client/main.ts', out: 'app' },
+      { in: 'src/client/style.css', out: 'app' },
+    ],
+    define: { [POW_WORKER_DEFINE]: JSON.stringify(workerPath) },
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2020',
+    minify: true,
+    sourcemap: false,
+    legalComments: 'eof',
+    charset: 'ascii',
+    outdir: outDir,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [browserSodium],
+  });
+  checkInputs(result.metafile);
 
   mkdirSync(outDir, { recursive: true });
   const manifest: Manifest = { assets: {} };
-  for (const output of result.outputFiles) {
+  for (const output of [...result.outputFiles, workerOutput]) {
     const extension = output.path.slice(output.path.lastIndexOf('.'));
     const type = TYPES[extension];
     if (!type) throw new Error(`unexpected build output ${relative(ROOT, output.path)}`);
@@ -109,6 +143,10 @@ export async function buildClient(options: { outDir?: string } = {}): Promise<Bu
     const file = `${basename(output.path, extension)}.${sha256.slice(0, 16)}${extension}`;
     writeAtomically(join(outDir, file), output.contents);
     manifest.assets[`/assets/${file}`] = { file, type, sha256, integrity: `sha384-${digest('sha384', output.contents, 'base64')}` };
+    if (output === workerOutput) {
+      if (`/assets/${file}` !== workerPath) throw new Error('the worker’s path changed during the build');
+      manifest.assets[workerPath]!.role = 'worker';
+    }
   }
   writeAtomically(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   const keep = new Set(['manifest.json', ...Object.values(manifest.assets).map((asset) => asset.file)]);

@@ -23,4 +23,23 @@ export const IDS = {
   confirmation: 'confirmation',
   confirmationHeading: 'confirmation-heading',
   receipt: 'receipt',
+  passphrase: 'passphrase',
+  passphraseWords: 'passphrase-words',
+  passphraseConfirm: 'passphrase-confirm',
+} as const;
+
+/** The mailbox page (GET /mailbox): its presence of `login` tells the bundle which page it is on. */
+export const MAILBOX_PATH = '/mailbox';
+export const MAILBOX_IDS = {
+  login: 'mailbox-login',
+  passphrase: 'mailbox-passphrase',
+  loginButton: 'mailbox-login-button',
+  inbox: 'mailbox-inbox',
+  replies: 'mailbox-replies',
+  followUp: 'mailbox-follow-up',
+  followUpMessage: 'mailbox-follow-up-message',
+  followUpSend: 'mailbox-follow-up-send',
+  logout: 'mailbox-logout',
+  status: 'status',
+  error: 'error',
 } as const;

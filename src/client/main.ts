@@ -6,63 +6,18 @@ import './no-wasm.js';
 import { MAX_MESSAGE_CHARS, encodeBody } from '../crypto/body.js';
 import { toBase64Url } from '../crypto/bytes.js';
 import { sealEnvelope } from '../crypto/envelope.js';
-import { decodePublicKey, fingerprint } from '../crypto/keys.js';
+import { createMessage, mailboxKeys, newPassphrase, sign, wipeMailboxKeys } from '../crypto/mailbox.js';
 import { receiptFor } from '../crypto/receipt.js';
 import { loadSodium } from '../crypto/sodium.js';
-import { CONFIG_ELEMENT_ID, CONFIG_VERSION, IDS, type PageConfig } from './config.js';
+import { IDS, MAILBOX_IDS, type PageConfig } from './config.js';
+import { mailboxMain } from './mailbox.js';
+import { KeyProblem, NetworkError, SendError, byId, nextFrame, postWithPow, readConfig, recipientsFrom } from './shared.js';
 import { format, strings } from './strings.js';
 
 const RECEIPT_PATTERN = /^[0-9A-F]{4}(?:-[0-9A-F]{4}){3}$/;
 
-function byId<T extends HTMLElement>(id: string): T {
-  const element = document.getElementById(id);
-  if (!element) throw new Error(`the page has no #${id}`);
-  return element as T;
-}
-
-/** The page's keys or configuration are wrong: nothing may be sent. */
-class KeyProblem extends Error {}
-/** A failure the source can act on; its message is shown as it is. */
-class SendError extends Error {}
-
-function readConfig(): PageConfig {
-  let config: PageConfig;
-  try {
-    config = JSON.parse(byId(CONFIG_ELEMENT_ID).textContent ?? '') as PageConfig;
-  } catch {
-    throw new KeyProblem('the page configuration is not JSON');
-  }
-  if (config?.v !== CONFIG_VERSION || !Array.isArray(config.editors) || config.editors.length === 0) {
-    throw new KeyProblem('the page configuration is malformed');
-  }
-  return config;
-}
-
-/** Decodes the editors' keys and checks each against the fingerprint the page shows. */
-async function recipientsFrom(config: PageConfig): Promise<Uint8Array[]> {
-  const keys: Uint8Array[] = [];
-  for (const editor of config.editors) {
-    let key: Uint8Array;
-    try {
-      key = decodePublicKey(editor.key);
-    } catch (err) {
-      throw new KeyProblem((err as Error).message);
-    }
-    if ((await fingerprint(key)) !== editor.fingerprint) throw new KeyProblem('an editor key does not match its fingerprint');
-    keys.push(key);
-  }
-  const shown = Array.from(document.querySelectorAll('.fingerprints code'), (el) => el.textContent);
-  const expected = config.editors.map((editor) => editor.fingerprint);
-  if (shown.length !== expected.length || shown.some((text, i) => text !== expected[i])) {
-    throw new KeyProblem('the fingerprints shown do not match the keys');
-  }
-  return keys;
-}
-
-/** Lets the browser paint the status text before a long synchronous step (sealing without JIT). */
-function nextFrame(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 30));
-}
+/** The proof-of-work worker's content-hashed path, compiled in by scripts/build-client.ts. */
+declare const __TIPLINE_POW_WORKER__: string;
 
 function main(): void {
   const s = strings(document.documentElement.lang);
@@ -73,6 +28,9 @@ function main(): void {
   const error = byId(IDS.error);
   const confirmation = byId(IDS.confirmation);
   const receiptOut = byId(IDS.receipt);
+  const passphraseSection = byId(IDS.passphrase);
+  const passphraseWords = byId(IDS.passphraseWords);
+  const passphraseConfirm = byId<HTMLInputElement>(IDS.passphraseConfirm);
 
   const showError = (...lines: string[]) => {
     error.replaceChildren(...lines.map((line) => Object.assign(document.createElement('p'), { textContent: line })));
@@ -89,7 +47,9 @@ function main(): void {
 
   let config: PageConfig;
   let recipients: Promise<Uint8Array[]>;
+  let worker: Worker;
   try {
+    worker = new Worker(__TIPLINE_POW_WORKER__);
     config = readConfig();
     recipients = loadSodium().then(() => recipientsFrom(config));
   } catch {
@@ -97,7 +57,15 @@ function main(): void {
     showError(s.errorKeys);
     return;
   }
-  recipients.then(
+  // The return passphrase: made here, shown once, never sent; only public keys derived from it
+  // leave the browser (docs/PROTOCOL.md, "Conversations").
+  let passphrase: string | undefined;
+  let mailboxCreated = false;
+  recipients.then(async () => {
+    passphrase = await newPassphrase();
+    passphraseWords.replaceChildren(...passphrase.split(' ').map((word) => Object.assign(document.createElement('li'), { textContent: word })));
+    passphraseSection.hidden = false;
+  }).then(
     () => {
       submit.disabled = false;
       status.textContent = s.statusReady;
@@ -129,6 +97,11 @@ function main(): void {
       message.focus();
       return;
     }
+    if (!passphraseConfirm.checked) {
+      showError(s.errorPassphraseUnconfirmed);
+      passphraseConfirm.focus();
+      return;
+    }
     busy = true;
     submit.disabled = true;
     message.readOnly = true;
@@ -138,6 +111,8 @@ function main(): void {
       (receipt) => {
         // Success: the tip is durable. Drop the text from the page and show the receipt.
         message.value = '';
+        passphrase = undefined;
+        passphraseWords.replaceChildren();
         form.hidden = true;
         status.textContent = '';
         receiptOut.textContent = receipt;
@@ -157,35 +132,55 @@ function main(): void {
 
   async function send(text: string): Promise<string> {
     const keys = await recipients;
+    if (!passphrase) throw new Error('no passphrase');
     await nextFrame();
-    const body = encodeBody({ v: 1, message: text, clientTime: new Date().toISOString(), lang: config.lang });
-    const envelope = await sealEnvelope({ kind: 'tip', recipients: keys, body });
-    const expected = await receiptFor(envelope);
-    status.textContent = s.statusSending;
-    let response: Response;
+    const mailbox = await mailboxKeys(passphrase);
+    const working = (percent: number) => {
+      status.textContent = format(s.statusWorking, { percent });
+    };
+    const sending = () => {
+      status.textContent = s.statusSending;
+    };
+    const post = async (url: string, bound: string, body: (pow: { challenge: string; nonce: string }) => unknown) => {
+      try {
+        return await postWithPow({ worker, url, bound, body, credentials: 'omit', onWorking: working, onSending: sending });
+      } catch (err) {
+        if (err instanceof NetworkError) throw new SendError(s.errorNetwork);
+        throw err;
+      }
+    };
+    const refused = (response: Response, answer: Record<string, unknown>) =>
+      new SendError(format(s.errorServer, { detail: typeof answer.error === 'string' ? answer.error : `HTTP ${response.status}` }));
+    let envelopeText: string;
+    let expected: string;
     try {
-      response = await fetch('/api/tips', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ envelope: toBase64Url(envelope) }),
-        credentials: 'omit',
-        cache: 'no-store',
-        redirect: 'error',
-        referrerPolicy: 'no-referrer',
-      });
-    } catch {
-      throw new SendError(s.errorNetwork);
+      // The mailbox first (public keys only, with a signature proving the signing key); creating
+      // it again after a failed send is harmless.
+      if (!mailboxCreated) {
+        status.textContent = s.statusMailbox;
+        const signature = await sign(createMessage(mailbox.mailbox, mailbox.kemPublicKey), mailbox.signSecretKey);
+        const { response, answer } = await post('/api/mailboxes', mailbox.mailbox, (pow) => ({
+          mailbox: mailbox.mailbox,
+          signPublicKey: toBase64Url(mailbox.signPublicKey),
+          kemPublicKey: toBase64Url(mailbox.kemPublicKey),
+          signature: toBase64Url(signature),
+          pow,
+        }));
+        if (response.status !== 201) throw refused(response, answer);
+        mailboxCreated = true;
+      }
+      status.textContent = s.statusEncrypting;
+      await nextFrame();
+      const reply = { mailbox: mailbox.mailbox, kemPublicKey: toBase64Url(mailbox.kemPublicKey), signPublicKey: toBase64Url(mailbox.signPublicKey) };
+      const body = encodeBody({ v: 1, message: text, clientTime: new Date().toISOString(), lang: config.lang, reply });
+      const envelope = await sealEnvelope({ kind: 'tip', recipients: keys, body });
+      expected = await receiptFor(envelope);
+      envelopeText = toBase64Url(envelope);
+    } finally {
+      wipeMailboxKeys(mailbox);
     }
-    let answer: { receipt?: unknown; error?: unknown } = {};
-    try {
-      answer = (await response.json()) as typeof answer;
-    } catch {
-      // not JSON: handled below
-    }
-    if (response.status !== 201) {
-      const detail = typeof answer.error === 'string' ? answer.error : `HTTP ${response.status}`;
-      throw new SendError(format(s.errorServer, { detail }));
-    }
+    const { response, answer } = await post('/api/tips', envelopeText, (pow) => ({ envelope: envelopeText, pow }));
+    if (response.status !== 201) throw refused(response, answer);
     // The receipt is a hash of the envelope: the server's must equal ours.
     if (typeof answer.receipt !== 'string' || !RECEIPT_PATTERN.test(answer.receipt) || answer.receipt !== expected) {
       throw new SendError(s.errorReceipt);
@@ -194,5 +189,10 @@ function main(): void {
   }
 }
 
-if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', main);
-else main();
+function start(): void {
+  if (document.getElementById(MAILBOX_IDS.login)) mailboxMain(__TIPLINE_POW_WORKER__);
+  else main();
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+else start();

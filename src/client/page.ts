@@ -3,7 +3,7 @@
 // forbids both): configuration travels as inert JSON read by the bundle, and all styling is
 // in the bundled stylesheet, loaded with Subresource Integrity.
 import { MAX_MESSAGE_CHARS } from '../crypto/body.js';
-import { CONFIG_ELEMENT_ID, CONFIG_VERSION, IDS, type PageConfig } from './config.js';
+import { CONFIG_ELEMENT_ID, CONFIG_VERSION, IDS, MAILBOX_PATH, type PageConfig } from './config.js';
 import { strings as stringsFor } from './strings.js';
 
 export interface PageAsset {
@@ -93,6 +93,12 @@ ${s.safety.map((t) => `<li>${e(t)}</li>`).join('\n')}
 <label for="${IDS.message}">${e(s.messageLabel)}</label>
 <p id="${IDS.messageHint}" class="hint">${e(s.messageHint)}</p>
 <textarea id="${IDS.message}" name="message" rows="10" maxlength="${MAX_MESSAGE_CHARS}" aria-describedby="${IDS.messageHint}" spellcheck="false" autocomplete="off" autocapitalize="sentences" disabled></textarea>
+<section id="${IDS.passphrase}" class="passphrase" aria-labelledby="passphrase-heading" hidden>
+<h2 id="passphrase-heading">${e(s.passphraseHeading)}</h2>
+${paragraphs(s.passphraseIntro)}
+<ol id="${IDS.passphraseWords}" class="passphrase-words" translate="no"></ol>
+<p class="confirm"><input type="checkbox" id="${IDS.passphraseConfirm}"> <label for="${IDS.passphraseConfirm}">${e(s.passphraseConfirm)}</label></p>
+</section>
 <div id="${IDS.error}" class="error" role="alert" hidden></div>
 <button id="${IDS.submit}" type="submit" disabled>${e(s.submit)}</button>
 <p id="${IDS.status}" class="status" role="status" aria-live="polite"></p>
@@ -100,6 +106,8 @@ ${s.safety.map((t) => `<li>${e(t)}</li>`).join('\n')}
 <section id="${IDS.confirmation}" class="confirmation" aria-labelledby="${IDS.confirmationHeading}" tabindex="-1" hidden>
 <h2 id="${IDS.confirmationHeading}">${e(s.confirmationHeading)}</h2>
 <p>${e(s.confirmationReceiptLabel)} <strong id="${IDS.receipt}" class="receipt"></strong></p>
+${paragraphs(s.confirmationPassphrase)}
+<p>${e(s.confirmationComeBack)} <a href="${MAILBOX_PATH}">${e(s.mailboxTitle)}</a> (<code>${MAILBOX_PATH}</code>)</p>
 ${paragraphs(s.confirmationAdvice)}
 </section>
 <section class="fingerprints" aria-labelledby="fingerprints-heading">

@@ -24,6 +24,8 @@ export interface Strings {
   statusReady: string;
   statusEncrypting: string;
   statusSending: string;
+  /** Shown while the browser does the anti-spam proof of work; {percent} counts up. */
+  statusWorking: string;
   confirmationHeading: string;
   confirmationReceiptLabel: string;
   confirmationAdvice: string[];
@@ -36,6 +38,34 @@ export interface Strings {
   errorLoad: string;
   errorUnexpected: string;
   errorKeys: string;
+  /** Conversations: the return passphrase on the submission page. */
+  passphraseHeading: string;
+  passphraseIntro: string[];
+  passphraseConfirm: string;
+  errorPassphraseUnconfirmed: string;
+  statusMailbox: string;
+  confirmationPassphrase: string[];
+  confirmationComeBack: string;
+  /** The mailbox page (GET /mailbox), where a source comes back. */
+  mailboxTitle: string;
+  mailboxIntro: string[];
+  mailboxPassphraseLabel: string;
+  mailboxLogin: string;
+  mailboxLoggingIn: string;
+  mailboxRepliesHeading: string;
+  mailboxNoReplies: string;
+  mailboxReplyFrom: string;
+  mailboxDelete: string;
+  mailboxFollowUpLabel: string;
+  mailboxFollowUpSend: string;
+  mailboxFollowUpSent: string;
+  mailboxLogout: string;
+  mailboxLoggedOut: string;
+  typoCount: string;
+  typoWord: string;
+  typoChecksum: string;
+  errorLogin: string;
+  errorReplyUnreadable: string;
 }
 
 export const en: Strings = {
@@ -67,6 +97,7 @@ export const en: Strings = {
   statusReady: 'Ready: the encryption code has loaded.',
   statusEncrypting: 'Encrypting…',
   statusSending: 'Sending…',
+  statusWorking: 'Anti-spam check: your browser is doing a little work before sending ({percent}%)…',
   confirmationHeading: 'Your tip was received',
   confirmationReceiptLabel: 'Your receipt:',
   confirmationAdvice: [
@@ -82,6 +113,39 @@ export const en: Strings = {
   errorLoad: 'The encryption code could not start, so this page cannot send your tip. Try reloading the page.',
   errorUnexpected: 'Something went wrong while encrypting your tip. Please press the button again.',
   errorKeys: 'The editor keys on this page are inconsistent, so nothing can be sent safely. Please report this to the newsroom through another channel.',
+  passphraseHeading: 'Your return passphrase: write it down',
+  passphraseIntro: [
+    'The editors may want to ask you a question. These 12 words are the only way to come back and read their answer: write them down on paper now, in this order, and keep them safe.',
+    'They are made in your browser and never sent anywhere. Nobody, not even the editors or this server, can recover them for you. You will not see them again.',
+  ],
+  passphraseConfirm: 'I have written down these 12 words.',
+  errorPassphraseUnconfirmed: 'Please write down your 12-word return passphrase and tick the box before sending.',
+  statusMailbox: 'Preparing your return mailbox…',
+  confirmationPassphrase: [
+    'To read the editors’ answer and reply to them, come back later to the address below and type the 12 words you wrote down. Without them, nobody can open your mailbox.',
+  ],
+  confirmationComeBack: 'Come back here:',
+  mailboxTitle: 'Your mailbox',
+  mailboxIntro: [
+    'Type the 12-word return passphrase you wrote down when you sent your tip. It is checked and used here, in your browser; it is never sent to the server.',
+  ],
+  mailboxPassphraseLabel: 'Your 12-word return passphrase',
+  mailboxLogin: 'Open my mailbox',
+  mailboxLoggingIn: 'Opening your mailbox…',
+  mailboxRepliesHeading: 'Answers from the editors',
+  mailboxNoReplies: 'No answer yet. Come back later.',
+  mailboxReplyFrom: 'From the editors:',
+  mailboxDelete: 'Delete this answer',
+  mailboxFollowUpLabel: 'Write to the editors',
+  mailboxFollowUpSend: 'Encrypt and send',
+  mailboxFollowUpSent: 'Your message was received. Receipt: {receipt}',
+  mailboxLogout: 'Log out',
+  mailboxLoggedOut: 'You are logged out. Close this tab; in Tor Browser, you can also choose “New identity”.',
+  typoCount: 'You typed {count} words; the return passphrase has 12. Nothing was sent.',
+  typoWord: 'Word {n} is not one of the passphrase words: check its spelling. Nothing was sent.',
+  typoChecksum: 'The words do not fit together: one of them is mistyped, or two are in the wrong order. Nothing was sent.',
+  errorLogin: 'This passphrase does not open a mailbox here. Check the words and try again.',
+  errorReplyUnreadable: 'This answer could not be decrypted.',
 };
 
 export function strings(_lang = 'en'): Strings {

@@ -43,12 +43,15 @@ function configOf(html: string): unknown {
 }
 
 t.test('the build writes content-hashed assets and a manifest that describes them', async (t) => {
-  const entries = Object.entries(manifest.assets);
+  const all = Object.entries(manifest.assets);
+  // The proof-of-work worker is the third asset (its tests: test/server/client-manifest.test.ts).
+  t.equal(all.filter(([, a]) => a.role === 'worker').length, 1, 'one worker');
+  const entries = all.filter(([, a]) => a.role !== 'worker');
   t.equal(entries.length, 2, 'one script and one stylesheet');
   t.same(entries.map(([, a]) => a.type).sort(), ['text/css', 'text/javascript']);
-  for (const [path, asset] of entries) {
+  for (const [path, asset] of all) {
     const bytes = readFileSync(join(clientDir, asset.file));
-    t.match(asset.file, /^app\.[0-9a-f]{16}\.(js|css)$/);
+    t.match(asset.file, asset.role === 'worker' ? /^pow-worker\.[0-9a-f]{16}\.js$/ : /^app\.[0-9a-f]{16}\.(js|css)$/);
     t.equal(path, `/assets/${asset.file}`);
     t.equal(asset.sha256, createHash('sha256').update(bytes).digest('hex'));
     t.ok(asset.file.includes(asset.sha256.slice(0, 16)), 'the name carries the content hash');
@@ -116,6 +119,24 @@ t.test('GET / serves the page with the keys, SRI, and no inline code', async (t)
     t.equal(integrity, `sha384-${createHash('sha384').update(asset.rawPayload).digest('base64')}`, `${url}: SRI matches the served bytes`);
   }
   t.match(scriptTag, /\sdefer[\s>]/, 'the script does not block rendering');
+});
+
+t.test('GET /mailbox serves the come-back page with the same script, stylesheet, SRI and keys', async (t) => {
+  const app = await pageApp(t);
+  const home = (await app.inject({ method: 'GET', url: '/' })).body;
+  const res = await app.inject({ method: 'GET', url: '/mailbox' });
+  t.equal(res.statusCode, 200);
+  t.equal(res.headers['content-type'], 'text/html; charset=utf-8');
+  t.equal(res.headers['cache-control'], 'no-store');
+  const html = res.body;
+  const tags = (page: string) => [/<script [^>]*src="[^"]+"[^>]*>/.exec(page)![0], /<link rel="stylesheet"[^>]*>/.exec(page)![0]];
+  t.same(tags(html), tags(home), 'the same script and stylesheet tags, with SRI');
+  t.same(configOf(html), configOf(home), 'the same configuration (the follow-ups are sealed to the same keys)');
+  t.match(html, '<title>Your mailbox</title>');
+  t.match(html, 'id="mailbox-login"', 'the login form the bundle looks for');
+  t.notMatch(html, /<script>|<style|\son[a-z]+=/i, 'no inline code');
+  t.match(home, 'id="passphrase-confirm"', 'the submission page asks to confirm the return passphrase');
+  t.match(home, 'href="/mailbox"', 'and links to the mailbox page');
 });
 
 t.test('the demo banner appears only in demo mode', async (t) => {

@@ -98,10 +98,11 @@ for (const mode of ['normal', 'jitless'] as const) {
     const spent = await solvedPow(server.url, toBase64Url(spentEnvelope));
     const spending = await fetch(`${server.url}/api/tips`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: tipRequest(spentEnvelope, spent).payload });
     t.equal(spending.status, 201, 'the challenge is spent');
-    let handed = false;
+    // The page's first challenge is for its return mailbox (POST /api/mailboxes), the second
+    // for the tip: the spent one is handed in place of the second.
+    let calls = 0;
     await page.route('**/api/pow', async (route) => {
-      if (handed) return route.continue();
-      handed = true;
+      if (++calls !== 2) return route.continue();
       await route.fulfill({ status: 200, contentType: 'application/json; charset=utf-8', body: JSON.stringify({ challenge: spent.challenge, bits: BITS, expiresIn: 600 }) });
     });
     await page.locator('#submit:enabled').waitFor({ timeout: 120_000 });
@@ -112,6 +113,7 @@ for (const mode of ['normal', 'jitless'] as const) {
     });
     t.equal(await page.locator('#status').getAttribute('aria-live'), 'polite', 'the status is announced');
     await page.fill('#message', 'a tip that must get through a refused proof of work');
+    await page.check('#passphrase-confirm');
     await page.click('#submit');
     await page.locator('#confirmation:not([hidden])').waitFor({ timeout: 180_000 });
     t.match(await page.locator('#receipt').textContent(), /^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/, 'the tip was received');
@@ -119,7 +121,7 @@ for (const mode of ['normal', 'jitless'] as const) {
     t.ok(statuses.some((s) => /^Anti-spam check: .*\(\d+%\)/.test(s)), 'the page showed the work as progress');
     const posts = requests.filter((r) => r === `POST ${server.url}/api/tips`);
     t.equal(posts.length, 2, 'posted twice: refused, then accepted');
-    t.equal(requests.filter((r) => r === `GET ${server.url}/api/pow`).length, 2, 'a second challenge was fetched');
+    t.equal(requests.filter((r) => r === `GET ${server.url}/api/pow`).length, 3, 'one for the mailbox, then a second one for the tip');
     t.ok(requests.every((r) => r.split(' ')[1]!.startsWith(`${server.url}/`)), 'no request left the origin');
   });
 }

@@ -85,6 +85,10 @@ for (const mode of ['normal', 'jitless'] as const) {
       TIPLINE_DATA_DIR: dataDir,
       TIPLINE_RECIPIENTS: recipientsFile,
       TIPLINE_CLIENT_DIR: clientDir,
+      // A low proof-of-work difficulty keeps this test quick; test/e2e/pow.test.ts and
+      // npm run bench:pow cover the real one.
+      TIPLINE_POW_MIN_BITS: '4',
+      TIPLINE_POW_MAX_BITS: '4',
     };
     const first = await startServer(t, env);
     const origin = first.url;
@@ -127,6 +131,13 @@ for (const mode of ['normal', 'jitless'] as const) {
 
     await page.fill('#message', MESSAGE);
     t.equal(await page.inputValue('#message'), MESSAGE, 'the text was typed as is');
+
+    // The return passphrase must be confirmed as written down before anything is sent
+    // (the whole conversation: test/e2e/conversation.test.ts).
+    t.equal((await page.locator('#passphrase-words li').allTextContents()).length, 12, 'a 12-word return passphrase is shown');
+    await page.click('#submit');
+    t.match(await page.locator('#error').textContent(), /tick the box/, 'not sent before the passphrase is confirmed');
+    await page.check('#passphrase-confirm');
 
     t.same(problems, [], 'no console errors so far (CSP or SRI violations, exceptions, failed loads)');
 

@@ -1,5 +1,5 @@
-// GET / (the submission page), GET /assets/<name> (the bundled script and stylesheet) and an
-// empty GET /favicon.ico.
+// GET / (the submission page), GET /mailbox (where a source comes back), GET /assets/<name>
+// (the bundled script and stylesheet) and an empty GET /favicon.ico.
 // Everything is read and rendered once, at registration: only files the build manifest lists
 // are ever served, each checked against its recorded hash, so the SRI attributes in the page
 // are those of the bytes this process actually serves.
@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { renderPage, type PageAsset } from '../../client/page.js';
+import { renderMailboxPage } from '../../client/mailbox-page.js';
+import { MAILBOX_PATH } from '../../client/config.js';
 
 export interface PageOptions {
   editors: { line: string; fingerprint: string }[];
@@ -50,7 +52,7 @@ class PageSetupError extends Error {
 
 function loadAssets(clientDir: string): { assets: Map<string, Asset>; script: PageAsset; style: PageAsset } {
   const manifestPath = join(clientDir, 'manifest.json');
-  let manifest: { assets?: Record<string, { file?: unknown; type?: unknown; sha256?: unknown; integrity?: unknown }> };
+  let manifest: { assets?: Record<string, { file?: unknown; type?: unknown; sha256?: unknown; integrity?: unknown; role?: unknown }> };
   try {
     manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
   } catch (err) {
@@ -61,7 +63,7 @@ function loadAssets(clientDir: string): { assets: Map<string, Asset>; script: Pa
   let script: PageAsset | undefined;
   let style: PageAsset | undefined;
   for (const [path, entry] of Object.entries(manifest.assets ?? {})) {
-    const { file, type, sha256, integrity } = entry ?? {};
+    const { file, type, sha256, integrity, role } = entry ?? {};
     if (
       typeof file !== 'string' || !/^[A-Za-z0-9._-]+$/.test(file) || file.startsWith('.') || path !== `/assets/${file}` ||
       typeof type !== 'string' || !CONTENT_TYPES[type] || typeof sha256 !== 'string' || typeof integrity !== 'string'
@@ -79,6 +81,8 @@ function loadAssets(clientDir: string): { assets: Map<string, Asset>; script: Pa
       throw new PageSetupError(`${join(clientDir, file)} does not match the manifest: run npm run build:client`);
     }
     assets.set(path, { body, gzipped: gzipSync(body, { level: 9 }), contentType: CONTENT_TYPES[type]! });
+    // The proof-of-work worker is served but not referenced by the page (its script starts it).
+    if (role === 'worker' && type === 'text/javascript') continue;
     if (type === 'text/javascript') {
       if (script) throw new PageSetupError('the client bundle manifest lists more than one script');
       script = { href: path, integrity: actual };
@@ -99,6 +103,13 @@ export default async function pagePlugin(app: FastifyInstance, options: PageOpti
   app.get('/', async (_request, reply) => {
     reply.header('cache-control', 'no-store').type('text/html; charset=utf-8');
     return page;
+  });
+
+  // Where a source comes back with the return passphrase: the same script, stylesheet and SRI.
+  const mailboxPage = Buffer.from(renderMailboxPage({ editors: options.editors, demo: options.demo, script, style }), 'utf8');
+  app.get(MAILBOX_PATH, async (_request, reply) => {
+    reply.header('cache-control', 'no-store').type('text/html; charset=utf-8');
+    return mailboxPage;
   });
 
   // Browsers ask for an icon on their own; answer "none" rather than log a 404 in the console.

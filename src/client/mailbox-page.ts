@@ -1,0 +1,73 @@
+// The mailbox page (GET /mailbox), where a source comes back with the return passphrase,
+// rendered on the server (src/server/plugins/page.ts) once at start-up, with the same script,
+// stylesheet, SRI and headers as the submission page; the bundle sees #mailbox-login and runs
+// src/client/mailbox.ts. The editors' keys travel in the same configuration (follow-ups are
+// sealed to them) and their fingerprints are shown, as on the submission page.
+import { MAX_MESSAGE_CHARS } from '../crypto/body.js';
+import { CONFIG_ELEMENT_ID, CONFIG_VERSION, MAILBOX_IDS as ID, type PageConfig } from './config.js';
+import { escapeHtml as e, fingerprintHtml, jsonForScript, type PageInput } from './page.js';
+import { strings as stringsFor } from './strings.js';
+
+export function renderMailboxPage(input: PageInput): string {
+  const s = stringsFor(input.lang);
+  const config: PageConfig = {
+    v: CONFIG_VERSION,
+    lang: s.lang,
+    editors: input.editors.map(({ line, fingerprint }) => ({ key: line, fingerprint })),
+  };
+  const paragraphs = (texts: string[]) => texts.map((t) => `<p>${e(t)}</p>`).join('\n');
+  const demo = input.demo ? `<div class="demo-banner" role="note"><p>${e(s.demoBanner)}</p></div>\n` : '';
+  const fingerprints = input.editors.map(({ fingerprint }) => `<li><code class="fingerprint">${fingerprintHtml(fingerprint)}</code></li>`).join('\n');
+  return `<!doctype html>
+<html lang="${e(s.lang)}" dir="${e(s.dir)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<meta name="referrer" content="no-referrer">
+<title>${e(s.mailboxTitle)}</title>
+<link rel="stylesheet" href="${e(input.style.href)}" integrity="${e(input.style.integrity)}">
+<script type="application/json" id="${CONFIG_ELEMENT_ID}">${jsonForScript(config)}</script>
+<script src="${e(input.script.href)}" integrity="${e(input.script.integrity)}" defer></script>
+</head>
+<body>
+${demo}<main>
+<h1>${e(s.mailboxTitle)}</h1>
+<noscript>
+<section class="noscript" aria-labelledby="noscript-heading">
+<h2 id="noscript-heading">${e(s.noscriptHeading)}</h2>
+${paragraphs(s.noscript)}
+</section>
+</noscript>
+<form id="${ID.login}" class="tip-form">
+<div class="intro">
+${paragraphs(s.mailboxIntro)}
+</div>
+<label for="${ID.passphrase}">${e(s.mailboxPassphraseLabel)}</label>
+<textarea id="${ID.passphrase}" name="passphrase" rows="3" spellcheck="false" autocomplete="off" autocapitalize="off" translate="no" disabled></textarea>
+<button id="${ID.loginButton}" type="submit" disabled>${e(s.mailboxLogin)}</button>
+</form>
+<div id="${ID.error}" class="error" role="alert" hidden></div>
+<p id="${ID.status}" class="status" role="status" aria-live="polite"></p>
+<section id="${ID.inbox}" class="inbox" aria-labelledby="inbox-heading" tabindex="-1" hidden>
+<h2 id="inbox-heading">${e(s.mailboxRepliesHeading)}</h2>
+<ul id="${ID.replies}" class="replies"></ul>
+<form id="${ID.followUp}" class="tip-form">
+<label for="${ID.followUpMessage}">${e(s.mailboxFollowUpLabel)}</label>
+<textarea id="${ID.followUpMessage}" name="message" rows="8" maxlength="${MAX_MESSAGE_CHARS}" spellcheck="false" autocomplete="off"></textarea>
+<button id="${ID.followUpSend}" type="submit">${e(s.mailboxFollowUpSend)}</button>
+</form>
+<button id="${ID.logout}" type="button">${e(s.mailboxLogout)}</button>
+</section>
+<section class="fingerprints" aria-labelledby="fingerprints-heading">
+<h2 id="fingerprints-heading">${e(s.fingerprintsHeading)}</h2>
+<p>${e(s.fingerprintsIntro)}</p>
+<ul>
+${fingerprints}
+</ul>
+</section>
+</main>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,285 @@
+// The mailbox page's browser code (GET /mailbox): the source types the return passphrase; a
+// typo is caught here before any request; the keys are derived here (src/crypto/mailbox.ts)
+// and the login challenge signed here; replies are opened here with the derived X-Wing seed.
+// The passphrase and the secret keys never leave this page's memory: nothing is written to
+// web storage, and logging out wipes them and forgets the session on the server.
+import { encodeBody, decodeBody, MAX_MESSAGE_CHARS } from '../crypto/body.js';
+import { fromBase64Url, toBase64Url } from '../crypto/bytes.js';
+import { openEnvelope, sealEnvelope } from '../crypto/envelope.js';
+import { PassphraseTypo, loginMessage, mailboxKeys, passphraseEntropy, sign, wipeMailboxKeys, type MailboxKeys } from '../crypto/mailbox.js';
+import { receiptFor } from '../crypto/receipt.js';
+import { loadSodium } from '../crypto/sodium.js';
+import { MAILBOX_IDS as ID, type PageConfig } from './config.js';
+import { FETCH_OPTIONS, KeyProblem, NetworkError, byId, nextFrame, postWithPow, readConfig, recipientsFrom } from './shared.js';
+import { format, strings, type Strings } from './strings.js';
+
+/** The clear message for a mistyped passphrase. */
+export function typoMessage(s: Strings, typo: PassphraseTypo, typed: string): string {
+  if (typo.reason === 'count') return format(s.typoCount, { count: typed.trim() === '' ? 0 : typed.trim().split(/[\s,.;:]+/u).length });
+  if (typo.reason === 'word') return format(s.typoWord, { n: typo.word ?? '?' });
+  return s.typoChecksum;
+}
+
+export function mailboxMain(workerPath: string): void {
+  const s = strings(document.documentElement.lang);
+  const login = byId<HTMLFormElement>(ID.login);
+  const passphraseInput = byId<HTMLTextAreaElement>(ID.passphrase);
+  const loginButton = byId<HTMLButtonElement>(ID.loginButton);
+  const inbox = byId(ID.inbox);
+  const repliesList = byId(ID.replies);
+  const followUp = byId<HTMLFormElement>(ID.followUp);
+  const followUpMessage = byId<HTMLTextAreaElement>(ID.followUpMessage);
+  const followUpSend = byId<HTMLButtonElement>(ID.followUpSend);
+  const logout = byId<HTMLButtonElement>(ID.logout);
+  const status = byId(ID.status);
+  const error = byId(ID.error);
+
+  const showError = (...lines: string[]) => {
+    error.replaceChildren(...lines.map((line) => Object.assign(document.createElement('p'), { textContent: line })));
+    error.hidden = false;
+  };
+  const clearError = () => {
+    error.hidden = true;
+    error.replaceChildren();
+  };
+  const serverDetail = (response: Response, answer: Record<string, unknown>) => (typeof answer.error === 'string' ? answer.error : `HTTP ${response.status}`);
+
+  passphraseInput.disabled = false;
+  status.textContent = s.statusLoading;
+  let config: PageConfig;
+  let recipients: Promise<Uint8Array[]>;
+  let worker: Worker;
+  try {
+    worker = new Worker(workerPath);
+    config = readConfig();
+    recipients = loadSodium().then(() => recipientsFrom(config));
+  } catch {
+    status.textContent = '';
+    showError(s.errorKeys);
+    return;
+  }
+  recipients.then(
+    () => {
+      loginButton.disabled = false;
+      status.textContent = s.statusReady;
+    },
+    (err: unknown) => {
+      status.textContent = '';
+      showError(err instanceof KeyProblem ? s.errorKeys : s.errorLoad);
+    },
+  );
+
+  /** The keys while logged in; wiped on logout. */
+  let keys: MailboxKeys | undefined;
+  let busy = false;
+
+  async function json(url: string, init: RequestInit = {}): Promise<{ response: Response; answer: Record<string, unknown> }> {
+    let response: Response;
+    try {
+      response = await fetch(url, { credentials: 'same-origin', ...FETCH_OPTIONS, ...init });
+    } catch {
+      throw new NetworkError('unreachable');
+    }
+    let answer: Record<string, unknown> = {};
+    try {
+      if (response.status !== 204) answer = (await response.json()) as Record<string, unknown>;
+    } catch {
+      // not JSON: the status says enough
+    }
+    return { response, answer };
+  }
+
+  async function logIn(typed: string): Promise<void> {
+    await recipients;
+    await nextFrame();
+    const derived = await mailboxKeys(typed);
+    try {
+      const { response: r1, answer: a1 } = await json('/api/mailbox/challenge', { credentials: 'omit' });
+      const challenge = typeof a1.challenge === 'string' ? fromBase64Url(a1.challenge) : undefined;
+      if (!r1.ok || !challenge) throw new Error(serverDetail(r1, a1));
+      const signature = await sign(loginMessage(challenge, derived.mailbox), derived.signSecretKey);
+      const { response, answer } = await json('/api/mailbox/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ mailbox: derived.mailbox, challenge: a1.challenge, signature: toBase64Url(signature) }),
+      });
+      if (response.status === 401) throw new Error(s.errorLogin);
+      if (response.status !== 204) throw new Error(serverDetail(response, answer));
+    } catch (err) {
+      wipeMailboxKeys(derived);
+      throw err;
+    }
+    keys = derived;
+  }
+
+  async function showReplies(): Promise<void> {
+    if (!keys) return;
+    const { response, answer } = await json('/api/mailbox/replies');
+    if (!response.ok || !Array.isArray(answer.replies)) throw new Error(serverDetail(response, answer));
+    const items: HTMLElement[] = [];
+    for (const reply of answer.replies as { id?: unknown; envelope?: unknown }[]) {
+      const item = document.createElement('li');
+      item.className = 'reply';
+      let text = s.errorReplyUnreadable;
+      try {
+        const bytes = typeof reply.envelope === 'string' ? fromBase64Url(reply.envelope) : undefined;
+        if (!bytes) throw new Error('not base64url');
+        const body = decodeBody((await openEnvelope(bytes, keys.kemSeed)).body);
+        if (body.mailbox !== undefined && body.mailbox !== keys.mailbox) throw new Error('another mailbox');
+        text = body.message;
+      } catch {
+        // shown as unreadable
+      }
+      const from = Object.assign(document.createElement('p'), { className: 'reply-from', textContent: s.mailboxReplyFrom });
+      const message = Object.assign(document.createElement('p'), { className: 'reply-message', textContent: text });
+      const remove = Object.assign(document.createElement('button'), { type: 'button', className: 'reply-delete', textContent: s.mailboxDelete });
+      const id = typeof reply.id === 'string' ? reply.id : '';
+      remove.addEventListener('click', () => {
+        remove.disabled = true;
+        clearError();
+        json(`/api/mailbox/replies/${encodeURIComponent(id)}`, { method: 'DELETE' }).then(
+          ({ response: r, answer: a }) => {
+            if (r.status === 204) item.remove();
+            else {
+              remove.disabled = false;
+              showError(serverDetail(r, a));
+            }
+            if (repliesList.children.length === 0) showNone();
+          },
+          () => {
+            remove.disabled = false;
+            showError(s.errorNetwork);
+          },
+        );
+      });
+      item.append(from, message, remove);
+      items.push(item);
+    }
+    repliesList.replaceChildren(...items);
+    if (items.length === 0) showNone();
+  }
+
+  function showNone(): void {
+    repliesList.replaceChildren(Object.assign(document.createElement('li'), { className: 'no-replies', textContent: s.mailboxNoReplies }));
+  }
+
+  login.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (busy) return;
+    clearError();
+    const typed = passphraseInput.value;
+    // The checksum and the word list catch a typo here, before anything is sent.
+    try {
+      mailboxKeysCheck(typed);
+    } catch (err) {
+      if (err instanceof PassphraseTypo) {
+        showError(typoMessage(s, err, typed));
+        passphraseInput.focus();
+        return;
+      }
+      throw err;
+    }
+    busy = true;
+    loginButton.disabled = true;
+    status.textContent = s.mailboxLoggingIn;
+    logIn(typed)
+      .then(showReplies)
+      .then(
+        () => {
+          passphraseInput.value = '';
+          login.hidden = true;
+          status.textContent = '';
+          inbox.hidden = false;
+          inbox.focus();
+        },
+        (err: unknown) => {
+          status.textContent = '';
+          showError(err instanceof NetworkError ? s.errorNetwork : err instanceof Error ? err.message : s.errorUnexpected);
+        },
+      )
+      .finally(() => {
+        busy = false;
+        loginButton.disabled = false;
+      });
+  });
+
+  followUp.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (busy || !keys) return;
+    clearError();
+    const text = followUpMessage.value;
+    if (text.trim() === '') {
+      showError(s.errorEmpty);
+      return;
+    }
+    if (text.length > MAX_MESSAGE_CHARS) {
+      showError(format(s.errorTooLong, { max: MAX_MESSAGE_CHARS }));
+      return;
+    }
+    busy = true;
+    followUpSend.disabled = true;
+    followUpMessage.readOnly = true;
+    status.textContent = s.statusEncrypting;
+    sendFollowUp(keys, text)
+      .then(
+        (receipt) => {
+          followUpMessage.value = '';
+          status.textContent = format(s.mailboxFollowUpSent, { receipt });
+        },
+        (err: unknown) => {
+          status.textContent = '';
+          showError(s.errorNotSent, err instanceof NetworkError ? s.errorNetwork : err instanceof Error ? err.message : s.errorUnexpected);
+        },
+      )
+      .finally(() => {
+        busy = false;
+        followUpSend.disabled = false;
+        followUpMessage.readOnly = false;
+      });
+  });
+
+  async function sendFollowUp(current: MailboxKeys, text: string): Promise<string> {
+    const editors = await recipients;
+    await nextFrame();
+    const reply = { mailbox: current.mailbox, kemPublicKey: toBase64Url(current.kemPublicKey), signPublicKey: toBase64Url(current.signPublicKey) };
+    const body = encodeBody({ v: 1, message: text, clientTime: new Date().toISOString(), lang: config.lang, reply });
+    const envelope = await sealEnvelope({ kind: 'followUp', recipients: editors, body });
+    const expected = await receiptFor(envelope);
+    const envelopeText = toBase64Url(envelope);
+    const { response, answer } = await postWithPow({
+      worker,
+      url: '/api/mailbox/follow-ups',
+      bound: envelopeText,
+      body: (pow) => ({ envelope: envelopeText, pow }),
+      credentials: 'same-origin',
+      onWorking: (percent) => {
+        status.textContent = format(s.statusWorking, { percent });
+      },
+      onSending: () => {
+        status.textContent = s.statusSending;
+      },
+    });
+    if (response.status !== 201) throw new Error(format(s.errorServer, { detail: serverDetail(response, answer) }));
+    if (answer.receipt !== expected) throw new Error(s.errorReceipt);
+    return expected;
+  }
+
+  logout.addEventListener('click', () => {
+    const done = () => {
+      if (keys) wipeMailboxKeys(keys);
+      keys = undefined;
+      repliesList.replaceChildren();
+      followUpMessage.value = '';
+      inbox.hidden = true;
+      login.hidden = false;
+      clearError();
+      status.textContent = s.mailboxLoggedOut;
+    };
+    json('/api/mailbox/logout', { method: 'POST' }).then(done, done);
+  });
+}
+
+/** Throws PassphraseTypo for a mistyped passphrase, without deriving anything. */
+function mailboxKeysCheck(typed: string): void {
+  passphraseEntropy(typed).fill(0);
+}

@@ -9,7 +9,7 @@
 //   app.post('/api/mailbox/…', { schema: { body: { …, properties: { envelope: …, pow: POW_BODY_SCHEMA } } },
 //     preHandler: requirePow(pow, (body) => body.envelope) }, handler);
 //
-// The browser binds its solution to exactly that member's text (src/client/main.ts `solvePow`
+// The browser binds its solution to exactly that member's text (src/client/shared.ts `postWithPow`
 // with the same string), so a solution cannot be reused for another body.
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import { HttpError } from '../errors.js';

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { testApp } from '../helpers/fixtures.js';
+import { conversationApp } from '../helpers/conversation.js';
 
 const REQUIRED: Record<string, RegExp> = {
   'content-security-policy': /^(?=.*default-src 'none')(?=.*script-src 'self'( 'wasm-unsafe-eval')?;)(?=.*style-src 'self';)(?=.*form-action 'self')(?=.*frame-ancestors 'none')(?=.*base-uri 'none')/,
@@ -14,8 +15,24 @@ const REQUIRED: Record<string, RegExp> = {
 };
 
 t.test('every response carries the strict headers, errors and 404 included', async (t) => {
-  const { app } = await testApp(t);
+  const { app } = await conversationApp(t);
+  const json = { 'content-type': 'application/json' };
   const requests = [
+    { method: 'GET' as const, url: '/mailbox' },
+    { method: 'GET' as const, url: '/favicon.ico' },
+    { method: 'GET' as const, url: '/assets/no-such.js' },
+    { method: 'GET' as const, url: '/api/pow' },
+    { method: 'GET' as const, url: '/.well-known/tipline-client.json' },
+    { method: 'POST' as const, url: '/api/mailboxes', headers: json, payload: '{}' },
+    { method: 'GET' as const, url: '/api/mailbox/challenge' },
+    { method: 'POST' as const, url: '/api/mailbox/login', headers: json, payload: '{}' },
+    { method: 'GET' as const, url: '/api/mailbox/replies' },
+    { method: 'DELETE' as const, url: '/api/mailbox/replies/abc' },
+    { method: 'POST' as const, url: '/api/mailbox/follow-ups', headers: json, payload: '{}' },
+    { method: 'POST' as const, url: '/api/mailbox/logout' },
+    { method: 'GET' as const, url: '/api/editor/records' },
+    { method: 'POST' as const, url: '/api/editor/ack', headers: json, payload: '{}' },
+    { method: 'POST' as const, url: '/api/editor/replies', headers: json, payload: '{}' },
     { method: 'GET' as const, url: '/' },
     { method: 'GET' as const, url: '/robots.txt' },
     { method: 'GET' as const, url: '/no/such/page?x=1' },
@@ -28,7 +45,8 @@ t.test('every response carries the strict headers, errors and 404 included', asy
     for (const [name, pattern] of Object.entries(REQUIRED)) t.match(String(res.headers[name] ?? ''), pattern, `${request.method} ${request.url}: ${name}`);
     t.notOk(res.headers['server'], 'no Server header');
     t.notOk(res.headers['x-powered-by'], 'no X-Powered-By');
-    t.notOk(res.headers['set-cookie'], 'no cookie');
+    if (request.url === '/api/mailbox/logout') t.match(String(res.headers['set-cookie'] ?? ''), /Max-Age=0/, 'logout only expires the session cookie');
+    else t.notOk(res.headers['set-cookie'], 'no cookie');
     t.notOk(res.headers['strict-transport-security'], 'no HSTS on an onion service');
     t.notMatch(String(res.headers['content-security-policy']), /upgrade-insecure-requests/, 'no upgrade to https on an onion service');
   }

@@ -55,7 +55,7 @@ try {
   mkdirSync(dataDir, { mode: 0o700 });
   const powKey = loadOrCreatePowKey(dataDir);
   server = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-    env: cleanEnv({ TIPLINE_PORT: '0', TIPLINE_DATA_DIR: dataDir, TIPLINE_RECIPIENTS: recipientsFile, TIPLINE_POW_MIN_BITS: '1', TIPLINE_POW_MAX_BITS: '1' }),
+    env: cleanEnv({ TIPLINE_PORT: '0', TIPLINE_DATA_DIR: dataDir, TIPLINE_RECIPIENTS: recipientsFile, TIPLINE_POW_MIN_BITS: '1', TIPLINE_POW_MAX_BITS: '1', ...(process.env.TIPLINE_POW_MAX_SPENT ? { TIPLINE_POW_MAX_SPENT: process.env.TIPLINE_POW_MAX_SPENT } : {}) }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

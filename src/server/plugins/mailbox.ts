@@ -15,12 +15,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { fromBase64Url, toBase64Url } from '../../crypto/bytes.js';
-import { DEFAULT_MAX_PADDED_LENGTH, EnvelopeError, parseEnvelope } from '../../crypto/envelope.js';
+import { DEFAULT_MAX_PADDED_LENGTH } from '../../crypto/envelope.js';
 import { XWING_PUBLIC_KEY_BYTES } from '../../crypto/keys.js';
 import { MAILBOX_ID_RE, SIGNATURE_BYTES, SIGN_PUBLIC_KEY_BYTES, createMessage, loginMessage, mailboxId, verify } from '../../crypto/mailbox.js';
-import { receiptFor } from '../../crypto/receipt.js';
 import { loadSodium } from '../../crypto/sodium.js';
 import { HttpError, storageError } from '../errors.js';
+import { acceptEnvelope } from '../intake.js';
 import type { PowService } from '../pow/service.js';
 import type { MailboxStore } from '../store/mailboxes.js';
 import type { TipStore } from '../store/tips.js';
@@ -242,21 +242,9 @@ export default async function mailboxPlugin(app: FastifyInstance, options: Mailb
     },
     async (request, reply) => {
       const { envelope } = request.body as { envelope: string };
-      const bytes = fromBase64Url(envelope);
-      if (!bytes) throw new HttpError(400, 'envelope must be base64url without padding');
-      try {
-        parseEnvelope(bytes, { kind: 'followUp', recipients: options.recipientCount, maxPaddedLength: maxPadded });
-      } catch (err) {
-        if (err instanceof EnvelopeError) throw new HttpError(400, `invalid envelope: ${err.message}`);
-        throw err;
-      }
-      try {
-        await options.tips.add(bytes);
-      } catch (err) {
-        throw storageError(err);
-      }
+      const answer = await acceptEnvelope(options.tips, envelope, { kind: 'followUp', recipients: options.recipientCount, maxPaddedLength: maxPadded });
       reply.code(201);
-      return { receipt: await receiptFor(bytes) };
+      return answer;
     },
   );
 }

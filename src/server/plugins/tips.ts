@@ -1,11 +1,10 @@
 // POST /api/tips: takes an envelope it cannot read, checks its structure, stores it, and
 // answers with a receipt only once the tip is durable.
 import type { FastifyInstance } from 'fastify';
-import { fromBase64Url } from '../../crypto/bytes.js';
-import { DEFAULT_MAX_PADDED_LENGTH, EnvelopeError, HEADER_BYTES, NONCE_BYTES, STANZA_BYTES, TAG_BYTES, parseEnvelope } from '../../crypto/envelope.js';
-import { receiptFor } from '../../crypto/receipt.js';
+import { DEFAULT_MAX_PADDED_LENGTH, HEADER_BYTES, NONCE_BYTES, STANZA_BYTES, TAG_BYTES } from '../../crypto/envelope.js';
 import type { TipStore } from '../store/tips.js';
-import { HttpError, storageError } from '../errors.js';
+import { HttpError } from '../errors.js';
+import { acceptEnvelope } from '../intake.js';
 import type { PowService } from '../pow/service.js';
 import { POW_BODY_SCHEMA, requirePow } from './pow.js';
 
@@ -49,21 +48,9 @@ export default async function tipsPlugin(app: FastifyInstance, options: TipsOpti
     },
     async (request, reply) => {
       const { envelope } = request.body as { envelope: string };
-      const bytes = fromBase64Url(envelope);
-      if (!bytes) throw new HttpError(400, 'envelope must be base64url without padding');
-      try {
-        parseEnvelope(bytes, { kind: 'tip', recipients: options.recipientCount, maxPaddedLength: maxPadded });
-      } catch (err) {
-        if (err instanceof EnvelopeError) throw new HttpError(400, `invalid envelope: ${err.message}`);
-        throw err;
-      }
-      try {
-        await options.store.add(bytes);
-      } catch (err) {
-        throw storageError(err);
-      }
+      const answer = await acceptEnvelope(options.store, envelope, { kind: 'tip', recipients: options.recipientCount, maxPaddedLength: maxPadded });
       reply.code(201);
-      return { receipt: await receiptFor(bytes) };
+      return answer;
     },
   );
 }

@@ -4,7 +4,13 @@
 // through the client tor's SocksPort. A tip typed into the real page is encrypted by the real
 // bundle, travels introduction + rendezvous circuits to the server, and is then fetched by the
 // editor tool over the same SOCKS port and decrypted with the real commands, then compared
-// with what was typed, receipt included.
+// with what was typed, receipt included. On the first service (no PoW defence; the second
+// would only add time) the conversation follows (issue 8): the desk acknowledges the tip
+// (`editor ack --socks`), seals a reply with the real `reply` command and uploads it with
+// `editor upload --socks`; the same Chromium opens
+// <onion>/mailbox, logs in with the 12-word passphrase the page showed before the tip, sees the
+// reply decrypted, sends a follow-up; `editor fetch --socks` + `decrypt` file it in the same
+// thread (same mailbox in tip.json). Every browser request, mailbox included, goes to the onion.
 //
 // Isolation: everything that touches the network — every tor, both servers, Chromium, the
 // probe and the commands — runs in one network namespace this test creates (netns.ts), whose
@@ -15,7 +21,8 @@
 //
 // What this shows: Tipline works as a v3 onion service, with and without tor's PoW defence
 // enabled, with Chromium resolving nothing itself (all names go to tor); the page, its
-// sub-resources and the POST all go to the onion origin. What it cannot show: real Tor
+// sub-resources, the POSTs and the mailbox session all go to the onion origin, and the
+// mailbox login (challenge, signature, session cookie) works over it. What it cannot show: real Tor
 // latency, bandwidth or circuit failures (all hops are loopback), guard discovery or other
 // attacks that need a real network, the public network's consensus parameters, PoW under an
 // actual introduction flood (the suggested effort stays 0 here), or Tor Browser's own
@@ -54,6 +61,14 @@ function findFiles(dir: string, name: string): string[] {
     else if (entry.name === name) found.push(path);
   }
   return found;
+}
+
+/** Every decrypted record (tip.json and its message.txt) below `dir`. */
+function records(dir: string): { mailbox?: string; message: string }[] {
+  return findFiles(dir, 'tip.json').map((path) => ({
+    mailbox: (JSON.parse(readFileSync(path, 'utf8')) as { mailbox?: string }).mailbox,
+    message: readFileSync(join(path, '..', 'message.txt'), 'utf8'),
+  }));
 }
 
 /** Pids of `tor` processes in this process's own (the host's) network namespace. */
@@ -157,6 +172,8 @@ t.test('the private network runs only inside its own namespace', async (t) => {
   t.not(services[0]!.onion, services[1]!.onion, 'two different onions');
 });
 
+const REPLY = 'Over Tor, from the desk: who rewrote it? Do you have a copy?';
+const FOLLOW_UP = 'Over Tor, again: the chair did, I have a photo 📷 — «протокол».';
 const MESSAGE = 'Over Tor: протокол участковой комиссии №7 переписан 🗳️ — café "quotes" </script>';
 
 for (const index of [0, 1]) {
@@ -204,6 +221,8 @@ for (const index of [0, 1]) {
     t.equal(await page.title(), 'Send a tip securely');
     t.equal((await page.locator('.fingerprints code').allTextContents()).join('|'), editorFingerprint, 'the editor fingerprint is shown');
     await page.locator('#submit:enabled').waitFor({ timeout: 120_000 });
+    const words = await page.locator('#passphrase-words li').allTextContents();
+    t.equal(words.length, 12, 'the page shows the 12-word return passphrase');
     await page.fill('#message', MESSAGE);
     await page.check('#passphrase-confirm');
     await page.click('#submit');
@@ -212,10 +231,7 @@ for (const index of [0, 1]) {
     t.match(receipt, /^[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}$/, 'a receipt is shown');
     await page.screenshot({ path: join(ARTIFACTS, `confirmation-onion-${service.name}.png`), fullPage: true });
     t.same(problems, [], 'no console errors, failed loads or HTTP errors');
-    await browser.close();
-
     t.ok(requests.includes(`POST ${origin}/api/tips`), 'the tip was posted to the onion');
-    for (const request of requests) t.ok(request.split(' ')[1]!.startsWith(`${origin}/`), `onion origin only: ${request}`);
 
     // The editor fetches the new ciphertext over the same SOCKS port, from inside the
     // namespace (the onion name is resolved by tor, never by DNS), then decrypts it with the
@@ -235,6 +251,51 @@ for (const index of [0, 1]) {
     const tipDir = tips[0]!.slice(0, -'/tip.json'.length);
     t.equal(readFileSync(join(tipDir, 'message.txt'), 'utf8'), MESSAGE, 'message.txt is exactly what was typed');
     t.equal((JSON.parse(readFileSync(tips[0]!, 'utf8')) as { receipt?: string }).receipt, receipt, 'tip.json carries the receipt the page showed');
+
+    if (index === 0) {
+      // The conversation, on the service without PoW only (to keep time down): the desk
+      // answers, the same Chromium logs in to the mailbox over Tor, reads the reply and sends a
+      // follow-up, which the desk fetches over Tor and files in the same thread.
+      const conversationStarted = Date.now();
+      const mailbox = (JSON.parse(readFileSync(tips[0]!, 'utf8')) as { mailbox?: string }).mailbox ?? '';
+      t.match(mailbox, /^[0-9a-f]{32}$/, 'the tip carries the mailbox to answer');
+      // The tip is decrypted: acknowledge it over Tor, so the next fetch brings only what is new.
+      const acked = await run(node[0]!, [...node.slice(1), 'scripts/editor.ts', 'ack', '--server', origin, '--key', fetchKeyFile, '--socks', `127.0.0.1:${network.socksPort}`, '--bundle', bundle], { cwd: ROOT, env: childEnv() });
+      t.match(acked.stdout, /acknowledged 1 of 1 record/, 'the editor acknowledged the tip over Tor');
+      const replyText = join(dir, 'reply.txt');
+      writeFileSync(replyText, REPLY);
+      const replyBundle = join(dir, 'reply.bundle');
+      const sealed = await run(node[0]!, [...node.slice(1), 'scripts/reply.ts', '--key', keyFile, '--decrypted', out, '--mailbox', mailbox, '--in', replyText, '--out', replyBundle], { cwd: ROOT, env: childEnv() });
+      t.match(sealed.stdout, /wrote reply .* for mailbox /, 'reply sealed the answer (no network needed)');
+      const uploaded = await run(node[0]!, [...node.slice(1), 'scripts/editor.ts', 'upload', '--server', origin, '--key', fetchKeyFile, '--socks', `127.0.0.1:${network.socksPort}`, '--in', replyBundle], { cwd: ROOT, env: childEnv() });
+      t.match(uploaded.stdout, /uploaded 1 reply/, 'the editor uploaded the reply over Tor');
+
+      await page.goto(`${origin}/mailbox`, { waitUntil: 'load', timeout: 120_000 });
+      t.equal(await page.title(), 'Your mailbox');
+      await page.locator('#mailbox-login-button:enabled').waitFor({ timeout: 120_000 });
+      await page.fill('#mailbox-passphrase', words.join(' '));
+      await page.click('#mailbox-login-button');
+      await page.locator('#mailbox-inbox:not([hidden])').waitFor({ timeout: 120_000 });
+      t.same(await page.locator('.reply-message').allTextContents(), [REPLY], 'the reply is shown over Tor, decrypted in the browser');
+      await page.fill('#mailbox-follow-up-message', FOLLOW_UP);
+      await page.click('#mailbox-follow-up-send');
+      await page.locator('#status', { hasText: 'Your message was received' }).waitFor({ timeout: 120_000 });
+      t.ok(requests.includes(`POST ${origin}/api/mailbox/follow-ups`), 'the follow-up was posted to the onion');
+      t.same(problems, [], 'no console errors, failed loads or HTTP errors in the mailbox');
+
+      const bundle2 = join(dir, 'follow-up.bundle');
+      const fetched2 = await run(node[0]!, [...node.slice(1), 'scripts/editor.ts', 'fetch', '--server', origin, '--key', fetchKeyFile, '--socks', `127.0.0.1:${network.socksPort}`, '--out', bundle2], { cwd: ROOT, env: childEnv() });
+      t.match(fetched2.stdout, /fetched 1 new record/, 'the editor fetched the follow-up over Tor');
+      await run(node[0]!, [...node.slice(1), 'scripts/decrypt.ts', '--key', keyFile, '--in', bundle2, '--out', out], { cwd: ROOT, env: childEnv({ TIPLINE_PASSPHRASE: PASSPHRASE }) });
+      const thread = records(out).filter((r) => r.mailbox === mailbox);
+      t.ok(thread.some((r) => r.message === MESSAGE), 'the tip is in the thread');
+      t.ok(thread.some((r) => r.message === FOLLOW_UP), 'the follow-up is in the same thread (same mailbox in tip.json)');
+      // A measurement for docs/PERFORMANCE.md, not an assertion.
+      t.comment(`conversation over Tor (ack, reply, upload, mailbox login, follow-up, fetch, decrypt): ${((Date.now() - conversationStarted) / 1000).toFixed(1)} s`);
+    }
+
+    await browser.close();
+    for (const request of requests) t.ok(request.split(' ')[1]!.startsWith(`${origin}/`), `onion origin only: ${request}`);
   });
 }
 

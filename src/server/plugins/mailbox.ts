@@ -21,6 +21,7 @@ import { MAILBOX_ID_RE, SIGNATURE_BYTES, SIGN_PUBLIC_KEY_BYTES, createMessage, l
 import { loadSodium } from '../../crypto/sodium.js';
 import { HttpError, storageError } from '../errors.js';
 import { acceptEnvelope } from '../intake.js';
+import { acceptJsonOnly } from '../json-body.js';
 import type { PowService } from '../pow/service.js';
 import type { MailboxStore } from '../store/mailboxes.js';
 import type { TipStore } from '../store/tips.js';
@@ -112,14 +113,7 @@ export default async function mailboxPlugin(app: FastifyInstance, options: Mailb
   sweeper.unref();
   app.addHook('onClose', async () => clearInterval(sweeper));
 
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: maxChars + 512 }, (_request, body, done) => {
-    try {
-      done(null, JSON.parse(body as string));
-    } catch {
-      done(new HttpError(400, 'the body is not valid JSON'), undefined);
-    }
-  });
+  acceptJsonOnly(app, maxChars + 512);
 
   const requireSession: preHandlerAsyncHookHandler = async (request) => {
     const token = sessionToken(request);

@@ -3,8 +3,8 @@
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_MAX_PADDED_LENGTH, HEADER_BYTES, NONCE_BYTES, STANZA_BYTES, TAG_BYTES } from '../../crypto/envelope.js';
 import type { TipStore } from '../store/tips.js';
-import { HttpError } from '../errors.js';
 import { acceptEnvelope } from '../intake.js';
+import { acceptJsonOnly } from '../json-body.js';
 import type { PowService } from '../pow/service.js';
 import { POW_BODY_SCHEMA, requirePow } from './pow.js';
 
@@ -24,14 +24,7 @@ export default async function tipsPlugin(app: FastifyInstance, options: TipsOpti
   const maxPadded = options.maxPaddedLength ?? DEFAULT_MAX_PADDED_LENGTH;
   const maxChars = Math.ceil((maxEnvelopeBytes(options.recipientCount, maxPadded) * 4) / 3);
   // JSON only: a form post or plain text is refused with 415 before anything is read.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: maxChars + 256 }, (_request, body, done) => {
-    try {
-      done(null, JSON.parse(body as string));
-    } catch {
-      done(new HttpError(400, 'the body is not valid JSON'), undefined);
-    }
-  });
+  acceptJsonOnly(app, maxChars + 256);
 
   app.post(
     '/api/tips',

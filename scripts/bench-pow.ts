@@ -44,7 +44,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tipline-bench-pow-'));
 try {
   const sodium = await loadSodium();
   const { outDir, manifest } = await buildClient({ outDir: join(dir, 'client') });
-  const workerPath = Object.entries(manifest.assets).find(([, a]) => a.role === 'worker')![0];
+  const workerPath = Object.entries(manifest.assets).find(([, a]) => a.role === 'worker' && a.file.startsWith('pow-worker.'))![0];
   const editor = await generateEditorKeyPair();
   const editors = [{ publicKey: editor.publicKey, line: encodePublicKey(editor.publicKey), fingerprint: await fingerprint(editor.publicKey) }];
   const db = openDatabase(join(dir, DATABASE_FILE));

@@ -26,7 +26,7 @@ export interface ManifestAsset {
   type: string;
   sha256: string;
   integrity: string;
-  /** 'worker' for the proof-of-work Web Worker, which the page does not reference (its script does). */
+  /** 'worker' for a Web Worker (proof of work, attachments), which the page does not reference (its script does). */
   role?: 'worker';
 }
 
@@ -73,50 +73,61 @@ export interface BuildResult {
 
 /** The define through which the page script learns the worker's content-hashed path. */
 export const POW_WORKER_DEFINE = '__TIPLINE_POW_WORKER__';
+/** The same for the attachment worker (src/client/upload-worker.ts). */
+export const UPLOAD_WORKER_DEFINE = '__TIPLINE_UPLOAD_WORKER__';
 
-function checkInputs(metafile: esbuild.Metafile): void {
+const WORKERS = [
+  { entry: 'src/client/pow-worker.ts', name: 'pow-worker', define: POW_WORKER_DEFINE, sodium: true },
+  // WebCrypto only (AES-256-GCM stays native without JIT); no libsodium in it.
+  { entry: 'src/client/upload-worker.ts', name: 'upload-worker', define: UPLOAD_WORKER_DEFINE, sodium: false },
+] as const;
+
+function checkInputs(metafile: esbuild.Metafile, needsSodium = true): void {
   const inputs = Object.keys(metafile.inputs);
   for (const input of inputs) {
     if (FORBIDDEN_INPUTS.some((pattern) => pattern.test(input))) throw new Error(`the browser bundle must not include ${input}`);
   }
-  if (!inputs.some((input) => input.endsWith('libsodium/dist/modules/libsodium.js'))) {
+  if (needsSodium && !inputs.some((input) => input.endsWith('libsodium/dist/modules/libsodium.js'))) {
     throw new Error('the browser bundle does not use libsodium’s CommonJS build (needed for the asm.js fallback)');
   }
 }
 
 export async function buildClient(options: { outDir?: string } = {}): Promise<BuildResult> {
   const outDir = resolve(options.outDir ?? DEFAULT_OUT_DIR);
-  // The proof-of-work Web Worker is bundled first and on its own: a Worker takes no SRI
-  // attribute, so its content-hashed path is compiled into the page script (which the page
-  // loads with SRI) and listed in the manifest; `npm run verify-client` checks its bytes.
-  const workerBuild = await esbuild.build({
-    absWorkingDir: ROOT,
-    entryPoints: [{ in: 'src/client/pow-worker.ts', out: 'pow-worker' }],
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2020',
-    minify: true,
-    sourcemap: false,
-    legalComments: 'eof',
-    charset: 'ascii',
-    outdir: outDir,
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-    plugins: [browserSodium],
-  });
-  checkInputs(workerBuild.metafile);
-  if (workerBuild.outputFiles.length !== 1) throw new Error('the worker build must give exactly one file');
-  const workerOutput = workerBuild.outputFiles[0]!;
-  const workerPath = `/assets/pow-worker.${digest('sha256', workerOutput.contents, 'hex').slice(0, 16)}.js`;
+  // The Web Workers (proof of work, attachment encryption) are bundled first, each on its own:
+  // a Worker takes no SRI attribute, so each content-hashed path is compiled into the page
+  // script (which the page loads with SRI) and listed in the manifest; `npm run verify-client`
+  // checks their bytes.
+  const workers = await Promise.all(WORKERS.map(async ({ entry, name, define, sodium }) => {
+    const build = await esbuild.build({
+      absWorkingDir: ROOT,
+      entryPoints: [{ in: entry, out: name }],
+      bundle: true,
+      format: 'iife',
+      platform: 'browser',
+      target: 'es2020',
+      minify: true,
+      sourcemap: false,
+      legalComments: 'eof',
+      charset: 'ascii',
+      outdir: outDir,
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+      plugins: [browserSodium],
+    });
+    checkInputs(build.metafile, sodium);
+    if (build.outputFiles.length !== 1) throw new Error(`the ${name} build must give exactly one file`);
+    const output = build.outputFiles[0]!;
+    return { define, output, path: `/assets/${name}.${digest('sha256', output.contents, 'hex').slice(0, 16)}.js` };
+  }));
   const result = await esbuild.build({
     absWorkingDir: ROOT,
     entryPoints: [
       { in: 'src/client/main.ts', out: 'app' },
       { in: 'src/client/style.css', out: 'app' },
     ],
-    define: { [POW_WORKER_DEFINE]: JSON.stringify(workerPath) },
+    define: Object.fromEntries(workers.map((w) => [w.define, JSON.stringify(w.path)])),
     bundle: true,
     format: 'iife',
     platform: 'browser',
@@ -135,7 +146,7 @@ export async function buildClient(options: { outDir?: string } = {}): Promise<Bu
 
   mkdirSync(outDir, { recursive: true });
   const manifest: Manifest = { assets: {} };
-  for (const output of [...result.outputFiles, workerOutput]) {
+  for (const output of [...result.outputFiles, ...workers.map((w) => w.output)]) {
     const extension = output.path.slice(output.path.lastIndexOf('.'));
     const type = TYPES[extension];
     if (!type) throw new Error(`unexpected build output ${relative(ROOT, output.path)}`);
@@ -143,9 +154,10 @@ export async function buildClient(options: { outDir?: string } = {}): Promise<Bu
     const file = `${basename(output.path, extension)}.${sha256.slice(0, 16)}${extension}`;
     writeAtomically(join(outDir, file), output.contents);
     manifest.assets[`/assets/${file}`] = { file, type, sha256, integrity: `sha384-${digest('sha384', output.contents, 'base64')}` };
-    if (output === workerOutput) {
-      if (`/assets/${file}` !== workerPath) throw new Error('the worker’s path changed during the build');
-      manifest.assets[workerPath]!.role = 'worker';
+    const worker = workers.find((w) => w.output === output);
+    if (worker) {
+      if (`/assets/${file}` !== worker.path) throw new Error('a worker’s path changed during the build');
+      manifest.assets[worker.path]!.role = 'worker';
     }
   }
   writeAtomically(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');

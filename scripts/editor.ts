@@ -38,8 +38,11 @@ const endpoint = { server: values.server, keyPath: values.key, ...(values.socks 
 
 try {
   if (verb === 'fetch') {
-    const { count } = await fetchRecords(endpoint, file);
-    process.stdout.write(`fetched ${count} new record${count === 1 ? '' : 's'} into ${file}\nnext: carry it to the air-gapped machine and decrypt it; then run: npm run editor -- ack --bundle ${file} …\n`);
+    const { count, attachments } = await fetchRecords(endpoint, file, {
+      attachment: (n, of, bytes) => process.stderr.write(`fetching attachment ${n} of ${of} (${(bytes / 1048576).toFixed(1)} MiB of ciphertext)\n`),
+    });
+    const withFiles = attachments ? ` with ${attachments} attachment${attachments === 1 ? '' : 's'}` : '';
+    process.stdout.write(`fetched ${count} new record${count === 1 ? '' : 's'}${withFiles} into ${file}\nnext: carry it to the air-gapped machine and decrypt it; then run: npm run editor -- ack --bundle ${file} …\n`);
   } else if (verb === 'ack') {
     const { acknowledged, listed } = await ackBundle(endpoint, file);
     process.stdout.write(`acknowledged ${acknowledged} of ${listed} record${listed === 1 ? '' : 's'} (the others were acknowledged before)\n`);

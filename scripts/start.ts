@@ -72,9 +72,12 @@ try {
     logger,
     db,
     fetchKeys: config.fetchKeys,
-    retention: { db, policy: { days: config.retentionDays, ackedDays: config.retentionAckedDays } },
+    retention: { db, policy: { days: config.retentionDays, ackedDays: config.retentionAckedDays, uploadTtlHours: config.uploads.ttlHours } },
+    uploads: config.uploads,
     // The proof-of-work MAC key, <dataDir>/pow.key (0600, made on first start): the server's only secret.
     pow: { key: loadOrCreatePowKey(config.dataDir), ...config.pow },
+    nojs: config.nojs,
+    form: config.form,
   });
 } catch (err) {
   fail([(err as Error).message]);

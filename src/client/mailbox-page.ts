@@ -4,9 +4,12 @@
 // src/client/mailbox.ts. The editors' keys travel in the same configuration (follow-ups are
 // sealed to them) and their fingerprints are shown, as on the submission page.
 import { MAX_MESSAGE_CHARS } from '../crypto/body.js';
-import { CONFIG_ELEMENT_ID, CONFIG_VERSION, MAILBOX_IDS as ID, type PageConfig } from './config.js';
-import { escapeHtml as e, fingerprintHtml, jsonForScript, type PageInput } from './page.js';
+import { CONFIG_ELEMENT_ID, CONFIG_VERSION, MAILBOX_ATTACHMENT_IDS, MAILBOX_IDS as ID, type PageConfig } from './config.js';
+import { attachmentsHtml, escapeHtml as e, fingerprintHtml, jsonForScript, uploadProgressHtml, type PageInput } from './page.js';
 import { strings as stringsFor } from './strings.js';
+import { languageSwitcherHtml, torGuidanceHtml, torWarningsHtml } from './guidance.js';
+import { MAILBOX_PATH } from './config.js';
+import { NOJS_MAILBOX_PATH } from './nojs-page.js';
 
 export function renderMailboxPage(input: PageInput): string {
   const s = stringsFor(input.lang);
@@ -14,7 +17,11 @@ export function renderMailboxPage(input: PageInput): string {
     v: CONFIG_VERSION,
     lang: s.lang,
     editors: input.editors.map(({ line, fingerprint }) => ({ key: line, fingerprint })),
+    ...(input.uploads ? { uploads: input.uploads } : {}),
   };
+  // Files on a follow-up: the same attachments part as on the submission page (no resume box).
+  const uploads = input.uploads ?? { maxFiles: 10, maxFileBytes: 2 ** 31 };
+  const attachments = uploads.maxFiles > 0 ? `${attachmentsHtml(s, uploads, MAILBOX_ATTACHMENT_IDS, 3)}\n` : '';
   const paragraphs = (texts: string[]) => texts.map((t) => `<p>${e(t)}</p>`).join('\n');
   const demo = input.demo ? `<div class="demo-banner" role="note"><p>${e(s.demoBanner)}</p></div>\n` : '';
   const fingerprints = input.editors.map(({ fingerprint }) => `<li><code class="fingerprint">${fingerprintHtml(fingerprint)}</code></li>`).join('\n');
@@ -25,6 +32,7 @@ export function renderMailboxPage(input: PageInput): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>${e(s.mailboxTitle)}</title>
 <link rel="stylesheet" href="${e(input.style.href)}" integrity="${e(input.style.integrity)}">
 <script type="application/json" id="${CONFIG_ELEMENT_ID}">${jsonForScript(config)}</script>
@@ -32,20 +40,24 @@ export function renderMailboxPage(input: PageInput): string {
 </head>
 <body>
 ${demo}<main>
+${languageSwitcherHtml(s, MAILBOX_PATH)}
 <h1>${e(s.mailboxTitle)}</h1>
+${torWarningsHtml(s, { onion: input.onion ?? false })}
 <noscript>
 <section class="noscript" aria-labelledby="noscript-heading">
 <h2 id="noscript-heading">${e(s.noscriptHeading)}</h2>
-${paragraphs(s.noscript)}
+${paragraphs(input.nojs ? s.nojsNoscriptMailbox : s.noscript)}
 </section>
 </noscript>
-<form id="${ID.login}" class="tip-form">
+<form id="${ID.login}" class="tip-form" method="post" action="${NOJS_MAILBOX_PATH}" enctype="multipart/form-data" accept-charset="utf-8">
+<input type="hidden" name="lang" value="${e(s.lang)}">
 <div class="intro">
 ${paragraphs(s.mailboxIntro)}
 </div>
 <label for="${ID.passphrase}">${e(s.mailboxPassphraseLabel)}</label>
-<textarea id="${ID.passphrase}" name="passphrase" rows="3" spellcheck="false" autocomplete="off" autocapitalize="off" translate="no" disabled></textarea>
-<button id="${ID.loginButton}" type="submit" disabled>${e(s.mailboxLogin)}</button>
+<textarea id="${ID.passphrase}" name="passphrase" rows="3" spellcheck="false" autocomplete="off" autocapitalize="off" translate="no"${input.nojs ? '' : ' disabled'}></textarea>
+<button id="${ID.loginButton}" class="needs-js" type="submit" disabled>${e(s.mailboxLogin)}</button>
+${input.nojs ? `<noscript><button type="submit">${e(s.mailboxLogin)}</button></noscript>` : ''}
 </form>
 <div id="${ID.error}" class="error" role="alert" hidden></div>
 <p id="${ID.status}" class="status" role="status" aria-live="polite"></p>
@@ -55,10 +67,11 @@ ${paragraphs(s.mailboxIntro)}
 <form id="${ID.followUp}" class="tip-form">
 <label for="${ID.followUpMessage}">${e(s.mailboxFollowUpLabel)}</label>
 <textarea id="${ID.followUpMessage}" name="message" rows="8" maxlength="${MAX_MESSAGE_CHARS}" spellcheck="false" autocomplete="off"></textarea>
-<button id="${ID.followUpSend}" type="submit">${e(s.mailboxFollowUpSend)}</button>
-</form>
+${attachments}<button id="${ID.followUpSend}" type="submit">${e(s.mailboxFollowUpSend)}</button>
+${uploads.maxFiles > 0 ? `${uploadProgressHtml(s, MAILBOX_ATTACHMENT_IDS)}\n` : ''}</form>
 <button id="${ID.logout}" type="button">${e(s.mailboxLogout)}</button>
 </section>
+${torGuidanceHtml(s)}
 <section class="fingerprints" aria-labelledby="fingerprints-heading">
 <h2 id="fingerprints-heading">${e(s.fingerprintsHeading)}</h2>
 <p>${e(s.fingerprintsIntro)}</p>

@@ -2,25 +2,28 @@
 // typo is caught here before any request; the keys are derived here (src/crypto/mailbox.ts)
 // and the login challenge signed here; replies are opened here with the derived X-Wing seed.
 // The passphrase and the secret keys never leave this page's memory: nothing is written to
-// web storage, and logging out wipes them and forgets the session on the server.
+// web storage, and logging out wipes them and forgets the session on the server. Files on a
+// follow-up use the submission page's attachments code (attachments.ts) with this page's ids:
+// uploaded first, then named in the sealed body (`files`) and in the request (`uploads`).
 import { encodeBody, decodeBody, MAX_MESSAGE_CHARS } from '../crypto/body.js';
 import { fromBase64Url, toBase64Url } from '../crypto/bytes.js';
 import { openEnvelope, sealEnvelope } from '../crypto/envelope.js';
 import { PassphraseTypo, loginMessage, mailboxKeys, passphraseEntropy, sign, wipeMailboxKeys, type MailboxKeys } from '../crypto/mailbox.js';
 import { receiptFor } from '../crypto/receipt.js';
 import { loadSodium } from '../crypto/sodium.js';
-import { MAILBOX_IDS as ID, type PageConfig } from './config.js';
-import { FETCH_OPTIONS, KeyProblem, NetworkError, byId, nextFrame, postWithPow, readConfig, recipientsFrom } from './shared.js';
-import { format, strings, type Strings } from './strings.js';
+import { MAILBOX_ATTACHMENT_IDS, MAILBOX_IDS as ID, type PageConfig } from './config.js';
+import { Cancelled, setupAttachments, type Attachments } from './attachments.js';
+import { FETCH_OPTIONS, KeyProblem, NetworkError, SendError, byId, lazyWorker, nextFrame, postWithPow, readConfig, recipientsFrom } from './shared.js';
+import { format, formatDate, strings, type Strings } from './strings.js';
 
 /** The clear message for a mistyped passphrase. */
 export function typoMessage(s: Strings, typo: PassphraseTypo, typed: string): string {
-  if (typo.reason === 'count') return format(s.typoCount, { count: typed.trim() === '' ? 0 : typed.trim().split(/[\s,.;:]+/u).length });
-  if (typo.reason === 'word') return format(s.typoWord, { n: typo.word ?? '?' });
+  if (typo.reason === 'count') return format(s.typoCount, { count: typed.trim() === '' ? 0 : typed.trim().split(/[\s,.;:]+/u).length }, s.lang);
+  if (typo.reason === 'word') return format(s.typoWord, { n: typo.word ?? '?' }, s.lang);
   return s.typoChecksum;
 }
 
-export function mailboxMain(workerPath: string): void {
+export function mailboxMain(workerPath: string, uploadWorkerPath: string): void {
   const s = strings(document.documentElement.lang);
   const login = byId<HTMLFormElement>(ID.login);
   const passphraseInput = byId<HTMLTextAreaElement>(ID.passphrase);
@@ -48,15 +51,23 @@ export function mailboxMain(workerPath: string): void {
   status.textContent = s.statusLoading;
   let config: PageConfig;
   let recipients: Promise<Uint8Array[]>;
-  let worker: Worker;
+  // Started when the source first touches a form (see lazyWorker), not at page load.
+  const worker = lazyWorker(workerPath);
+  for (const f of [login, followUp]) f.addEventListener('focusin', () => void worker(), { once: true });
   try {
-    worker = new Worker(workerPath);
     config = readConfig();
     recipients = loadSodium().then(() => recipientsFrom(config));
   } catch {
     status.textContent = '';
     showError(s.errorKeys);
     return;
+  }
+  // Attachments are optional: if their part of the page cannot start, follow-ups still work.
+  let attachments: Attachments | undefined;
+  try {
+    attachments = setupAttachments(s, config, worker, uploadWorkerPath, MAILBOX_ATTACHMENT_IDS);
+  } catch {
+    attachments = undefined;
   }
   recipients.then(
     () => {
@@ -121,16 +132,19 @@ export function mailboxMain(workerPath: string): void {
       const item = document.createElement('li');
       item.className = 'reply';
       let text = s.errorReplyUnreadable;
+      let date: string | undefined;
       try {
         const bytes = typeof reply.envelope === 'string' ? fromBase64Url(reply.envelope) : undefined;
         if (!bytes) throw new Error('not base64url');
         const body = decodeBody((await openEnvelope(bytes, keys.kemSeed)).body);
         if (body.mailbox !== undefined && body.mailbox !== keys.mailbox) throw new Error('another mailbox');
         text = body.message;
+        // The day the editors wrote it, by their clock (the server records no time of day).
+        date = formatDate(body.clientTime, s.lang);
       } catch {
         // shown as unreadable
       }
-      const from = Object.assign(document.createElement('p'), { className: 'reply-from', textContent: s.mailboxReplyFrom });
+      const from = Object.assign(document.createElement('p'), { className: 'reply-from', textContent: date ? format(s.mailboxReplyFromDated, { date }, s.lang) : s.mailboxReplyFrom });
       const message = Object.assign(document.createElement('p'), { className: 'reply-message', textContent: text });
       const remove = Object.assign(document.createElement('button'), { type: 'button', className: 'reply-delete', textContent: s.mailboxDelete });
       const id = typeof reply.id === 'string' ? reply.id : '';
@@ -213,7 +227,12 @@ export function mailboxMain(workerPath: string): void {
       return;
     }
     if (text.length > MAX_MESSAGE_CHARS) {
-      showError(format(s.errorTooLong, { max: MAX_MESSAGE_CHARS }));
+      showError(format(s.errorTooLong, { max: MAX_MESSAGE_CHARS }, s.lang));
+      return;
+    }
+    const fileProblem = attachments?.problem();
+    if (fileProblem) {
+      showError(fileProblem);
       return;
     }
     busy = true;
@@ -222,13 +241,16 @@ export function mailboxMain(workerPath: string): void {
     status.textContent = s.statusEncrypting;
     sendFollowUp(keys, text)
       .then(
-        (receipt) => {
+        ({ receipt, files }) => {
           followUpMessage.value = '';
-          status.textContent = format(s.mailboxFollowUpSent, { receipt });
+          attachments?.done();
+          status.textContent = files > 0 ? format(s.mailboxFollowUpSentFiles, { receipt, count: files }, s.lang) : format(s.mailboxFollowUpSent, { receipt });
         },
         (err: unknown) => {
           status.textContent = '';
-          showError(s.errorNotSent, err instanceof NetworkError ? s.errorNetwork : err instanceof Error ? err.message : s.errorUnexpected);
+          attachments?.unlock();
+          if (err instanceof Cancelled) showError(s.statusCancelled);
+          else showError(s.errorNotSent, err instanceof NetworkError ? s.errorNetwork : err instanceof Error ? err.message : s.errorUnexpected);
         },
       )
       .finally(() => {
@@ -238,11 +260,22 @@ export function mailboxMain(workerPath: string): void {
       });
   });
 
-  async function sendFollowUp(current: MailboxKeys, text: string): Promise<string> {
+  async function sendFollowUp(current: MailboxKeys, text: string): Promise<{ receipt: string; files: number }> {
     const editors = await recipients;
     await nextFrame();
+    // The files first (each with its own key, named only inside the sealed body), then the follow-up.
+    const attached = attachments
+      ? await attachments.send({
+          onWorking: (percent) => (status.textContent = format(s.statusWorking, { percent }, s.lang)),
+          onSending: () => (status.textContent = s.statusSending),
+        })
+      : { files: [], uploads: [] };
+    if (keys !== current) throw new SendError(s.mailboxLoggedOut); // logged out while the files were sent
+    status.textContent = s.statusEncrypting;
+    await nextFrame();
     const reply = { mailbox: current.mailbox, kemPublicKey: toBase64Url(current.kemPublicKey), signPublicKey: toBase64Url(current.signPublicKey) };
-    const body = encodeBody({ v: 1, message: text, clientTime: new Date().toISOString(), lang: config.lang, reply });
+    const files = attached.files.length ? { files: attached.files } : {};
+    const body = encodeBody({ v: 1, message: text, clientTime: new Date().toISOString(), lang: config.lang, reply, ...files });
     const envelope = await sealEnvelope({ kind: 'followUp', recipients: editors, body });
     const expected = await receiptFor(envelope);
     const envelopeText = toBase64Url(envelope);
@@ -250,10 +283,10 @@ export function mailboxMain(workerPath: string): void {
       worker,
       url: '/api/mailbox/follow-ups',
       bound: envelopeText,
-      body: (pow) => ({ envelope: envelopeText, pow }),
+      body: (pow) => ({ envelope: envelopeText, pow, ...(attached.uploads.length ? { uploads: attached.uploads } : {}) }),
       credentials: 'same-origin',
       onWorking: (percent) => {
-        status.textContent = format(s.statusWorking, { percent });
+        status.textContent = format(s.statusWorking, { percent }, s.lang);
       },
       onSending: () => {
         status.textContent = s.statusSending;
@@ -261,7 +294,7 @@ export function mailboxMain(workerPath: string): void {
     });
     if (response.status !== 201) throw new Error(format(s.errorServer, { detail: serverDetail(response, answer) }));
     if (answer.receipt !== expected) throw new Error(s.errorReceipt);
-    return expected;
+    return { receipt: expected, files: attached.files.length };
   }
 
   logout.addEventListener('click', () => {
@@ -270,6 +303,7 @@ export function mailboxMain(workerPath: string): void {
       keys = undefined;
       repliesList.replaceChildren();
       followUpMessage.value = '';
+      attachments?.done(); // the chosen files and their keys go with the session
       inbox.hidden = true;
       login.hidden = false;
       clearError();

@@ -9,15 +9,20 @@ import { sealEnvelope } from '../crypto/envelope.js';
 import { createMessage, mailboxKeys, newPassphrase, sign, wipeMailboxKeys } from '../crypto/mailbox.js';
 import { receiptFor } from '../crypto/receipt.js';
 import { loadSodium } from '../crypto/sodium.js';
-import { IDS, MAILBOX_IDS, type PageConfig } from './config.js';
+import { ATTACHMENT_IDS, IDS, MAILBOX_IDS, type PageConfig } from './config.js';
 import { mailboxMain } from './mailbox.js';
-import { KeyProblem, NetworkError, SendError, byId, nextFrame, postWithPow, readConfig, recipientsFrom } from './shared.js';
+import { Cancelled, setupAttachments, type Attachments } from './attachments.js';
+import { KeyProblem, NetworkError, SendError, byId, lazyWorker, nextFrame, postWithPow, readConfig, recipientsFrom } from './shared.js';
 import { format, strings } from './strings.js';
+import { warnUnlessTorBrowser } from './tor-check.js';
+import { inputName, parseFormInputs, type FieldProblem, type FieldValues } from '../forms/fields.js';
 
 const RECEIPT_PATTERN = /^[0-9A-F]{4}(?:-[0-9A-F]{4}){3}$/;
 
 /** The proof-of-work worker's content-hashed path, compiled in by scripts/build-client.ts. */
 declare const __TIPLINE_POW_WORKER__: string;
+/** The attachment worker's content-hashed path, compiled in the same way. */
+declare const __TIPLINE_UPLOAD_WORKER__: string;
 
 function main(): void {
   const s = strings(document.documentElement.lang);
@@ -47,15 +52,23 @@ function main(): void {
 
   let config: PageConfig;
   let recipients: Promise<Uint8Array[]>;
-  let worker: Worker;
+  // Started when the source first touches the form (see lazyWorker), not at page load.
+  const worker = lazyWorker(__TIPLINE_POW_WORKER__);
+  form.addEventListener('focusin', () => void worker(), { once: true });
   try {
-    worker = new Worker(__TIPLINE_POW_WORKER__);
     config = readConfig();
     recipients = loadSodium().then(() => recipientsFrom(config));
   } catch {
     status.textContent = '';
     showError(s.errorKeys);
     return;
+  }
+  // Attachments are optional: if their part of the page cannot start, the tip can still be sent.
+  let attachments: Attachments | undefined;
+  try {
+    attachments = setupAttachments(s, config, worker, __TIPLINE_UPLOAD_WORKER__, ATTACHMENT_IDS);
+  } catch {
+    attachments = undefined;
   }
   // The return passphrase: made here, shown once, never sent; only public keys derived from it
   // leave the browser (docs/PROTOCOL.md, "Conversations").
@@ -93,7 +106,7 @@ function main(): void {
       return;
     }
     if (text.length > MAX_MESSAGE_CHARS) {
-      showError(format(s.errorTooLong, { max: MAX_MESSAGE_CHARS }));
+      showError(format(s.errorTooLong, { max: MAX_MESSAGE_CHARS }, s.lang));
       message.focus();
       return;
     }
@@ -102,15 +115,35 @@ function main(): void {
       passphraseConfirm.focus();
       return;
     }
+    const fileProblem = attachments?.problem();
+    if (fileProblem) {
+      showError(fileProblem);
+      return;
+    }
+    // The structured form (TIPLINE_FORM): its fields are checked here, before anything is sealed.
+    let fields: FieldValues | undefined;
+    const pageForm = config.form;
+    if (pageForm) {
+      const data = new FormData(form);
+      const { values, problems } = parseFormInputs(pageForm.schema, (name) => data.getAll(name).filter((v): v is string => typeof v === 'string'));
+      if (problems.length) {
+        const text = (p: FieldProblem) => format(p.code === 'required' ? pageForm.errors.required : p.code === 'tooMany' ? pageForm.errors.tooMany : pageForm.errors.invalid, { label: pageForm.labels[p.field] ?? p.field }, s.lang);
+        showError(...problems.map(text));
+        document.querySelector<HTMLElement>(`[name="${inputName({ name: problems[0]!.field })}"]`)?.focus();
+        return;
+      }
+      fields = values;
+    }
     busy = true;
     submit.disabled = true;
     message.readOnly = true;
     form.setAttribute('aria-busy', 'true');
     status.textContent = s.statusEncrypting;
-    send(text).then(
+    send(text, fields).then(
       (receipt) => {
         // Success: the tip is durable. Drop the text from the page and show the receipt.
         message.value = '';
+        attachments?.done();
         passphrase = undefined;
         passphraseWords.replaceChildren();
         form.hidden = true;
@@ -125,18 +158,27 @@ function main(): void {
         message.readOnly = false;
         form.removeAttribute('aria-busy');
         status.textContent = '';
-        showError(s.errorNotSent, err instanceof SendError ? err.message : s.errorUnexpected);
+        attachments?.unlock();
+        if (err instanceof Cancelled) showError(s.statusCancelled);
+        else showError(s.errorNotSent, err instanceof SendError ? err.message : s.errorUnexpected);
       },
     );
   });
 
-  async function send(text: string): Promise<string> {
+  async function send(text: string, fields?: FieldValues): Promise<string> {
     const keys = await recipients;
     if (!passphrase) throw new Error('no passphrase');
     await nextFrame();
+    // Attachments first, before the mailbox keys are derived: sending files may take long.
+    const attached = attachments
+      ? await attachments.send({
+          onWorking: (percent) => (status.textContent = format(s.statusWorking, { percent }, s.lang)),
+          onSending: () => (status.textContent = s.statusSending),
+        })
+      : { files: [], uploads: [] };
     const mailbox = await mailboxKeys(passphrase);
     const working = (percent: number) => {
-      status.textContent = format(s.statusWorking, { percent });
+      status.textContent = format(s.statusWorking, { percent }, s.lang);
     };
     const sending = () => {
       status.textContent = s.statusSending;
@@ -172,14 +214,22 @@ function main(): void {
       status.textContent = s.statusEncrypting;
       await nextFrame();
       const reply = { mailbox: mailbox.mailbox, kemPublicKey: toBase64Url(mailbox.kemPublicKey), signPublicKey: toBase64Url(mailbox.signPublicKey) };
-      const body = encodeBody({ v: 1, message: text, clientTime: new Date().toISOString(), lang: config.lang, reply });
+      const files = attached.files.length ? { files: attached.files } : {};
+      // The form's id and version travel with its fields, inside the envelope only; a file field's value is its uploads.
+      const schema = config.form?.schema;
+      const evidence = schema?.fields.find((f) => f.type === 'file');
+      const structured = schema && fields
+        ? { form: { id: schema.id, version: schema.version }, fields: { ...fields, ...(evidence && attached.files.length ? { [evidence.name]: attached.files.map((f) => f.upload) } : {}) } }
+        : {};
+      const body = encodeBody({ v: 1, message: text, clientTime: new Date().toISOString(), lang: config.lang, reply, ...files, ...structured });
       const envelope = await sealEnvelope({ kind: 'tip', recipients: keys, body });
       expected = await receiptFor(envelope);
       envelopeText = toBase64Url(envelope);
     } finally {
       wipeMailboxKeys(mailbox);
     }
-    const { response, answer } = await post('/api/tips', envelopeText, (pow) => ({ envelope: envelopeText, pow }));
+    const uploads = attached.uploads.length ? { uploads: attached.uploads } : {};
+    const { response, answer } = await post('/api/tips', envelopeText, (pow) => ({ envelope: envelopeText, pow, ...uploads }));
     if (response.status !== 201) throw refused(response, answer);
     // The receipt is a hash of the envelope: the server's must equal ours.
     if (typeof answer.receipt !== 'string' || !RECEIPT_PATTERN.test(answer.receipt) || answer.receipt !== expected) {
@@ -190,7 +240,8 @@ function main(): void {
 }
 
 function start(): void {
-  if (document.getElementById(MAILBOX_IDS.login)) mailboxMain(__TIPLINE_POW_WORKER__);
+  warnUnlessTorBrowser();
+  if (document.getElementById(MAILBOX_IDS.login)) mailboxMain(__TIPLINE_POW_WORKER__, __TIPLINE_UPLOAD_WORKER__);
   else main();
 }
 

@@ -92,8 +92,20 @@ export function nextFrame(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 30));
 }
 
+/**
+ * The proof-of-work worker, started on first use rather than at page load: its libsodium copy
+ * is the largest download of the page, and the work can only start once the tip is sealed
+ * (it is bound to the envelope). Pages call the getter when the source starts typing, so
+ * it is ready by the time they send.
+ */
+export function lazyWorker(path: string): () => Worker {
+  let worker: Worker | undefined;
+  return () => (worker ??= new Worker(path));
+}
+
 export interface PowPost {
-  worker: Worker;
+  /** The proof-of-work worker, started on first call (see lazyWorker). */
+  worker: () => Worker;
   url: string;
   /** The text the proof of work is bound to (the member the server's requirePow names). */
   bound: string;
@@ -116,7 +128,7 @@ export async function postWithPow(options: PowPost): Promise<{ response: Respons
     let pow: { challenge: string; nonce: string };
     try {
       const challenge = await fetchChallenge();
-      const nonce = await solveInWorker(options.worker, challenge, binding, options.onWorking);
+      const nonce = await solveInWorker(options.worker(), challenge, binding, options.onWorking);
       pow = { challenge: toBase64Url(challenge), nonce: toBase64Url(nonce) };
     } catch {
       throw new NetworkError('no proof of work');

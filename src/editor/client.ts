@@ -2,11 +2,20 @@
 // through the signed editor API (src/crypto/editor-request.ts). It holds a fetch key, never a
 // decryption key. Plain HTTP to the server (an onion service: Tor encrypts and authenticates),
 // optionally through Tor's SOCKS5 port (--socks host:port), implemented here on node:net.
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+//
+// Attachments: the records answer lists each tip's uploads (file lines); fetch then streams each
+// upload's chunks (GET /api/editor/uploads/:id?from=N) into a private spool file next to the
+// bundle, resuming a broken connection at the first incomplete chunk, and finally writes one
+// bundle exactly as `npm run export` does (writeBundle), reading the chunks back one at a time.
+// Memory stays constant for any file size; the disk needs the attachments twice (spool and
+// bundle) until the spool is removed. If a transfer cannot be completed, no bundle is written.
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { FILE_CHUNK_CIPHERTEXT_BYTES } from '../crypto/attachment.js';
 import { signRequest } from '../crypto/editor-request.js';
-import { BundleError, parseBundleStrict, readVerifiedRecords, verifyBundle, writeBundle } from '../offline/bundle.js';
+import { BundleError, parseBundleStrict, readVerifiedRecords, verifyBundle, writeBundle, type BundleItem, type FileRecord } from '../offline/bundle.js';
 import { readFetchKeyFile } from '../offline/fetch-key.js';
 
 export class EditorClientError extends Error {
@@ -81,8 +90,8 @@ export interface Response {
   body: Buffer;
 }
 
-/** One signed request to the editor API. */
-export async function editorCall(endpoint: Endpoint, method: 'GET' | 'POST', path: string, body?: { bytes: Uint8Array; type: string }): Promise<Response> {
+/** Sends one signed request to the editor API; resolves with the response as it starts to arrive. */
+async function signedRequest(endpoint: Endpoint, method: 'GET' | 'POST', path: string, body?: { bytes: Uint8Array; type: string }): Promise<{ req: ClientRequest; res: IncomingMessage }> {
   let url: URL;
   try {
     url = new URL(endpoint.server);
@@ -105,23 +114,31 @@ export async function editorCall(endpoint: Endpoint, method: 'GET' | 'POST', pat
       // Through SOCKS: no agent at all, so Node uses our tunnel and never resolves the host
       // itself (an agent, even a fresh one, would look the .onion name up in DNS).
       { host, port, method, path: fullPath, headers, ...(socket ? { createConnection: () => socket } : { agent: false }) },
-      (res: IncomingMessage) => {
-        const parts: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_RESPONSE_BYTES) {
-            req.destroy();
-            reject(new EditorClientError('the server answered with more than 64 MiB'));
-          } else parts.push(chunk);
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts) }));
-        res.on('error', (err) => reject(new EditorClientError(`the connection broke (${err.message})`)));
-      },
+      (res: IncomingMessage) => resolve({ req, res }),
     );
+    // Idle timeout: no byte for two minutes (a transfer that keeps moving may take longer).
     req.setTimeout(120_000, () => req.destroy(new Error('timed out')));
     req.on('error', (err) => reject(new EditorClientError(`cannot reach ${url.origin} (${(err as NodeJS.ErrnoException).code ?? err.message})`)));
     req.end(Buffer.from(bytes));
+  });
+}
+
+/** One signed request to the editor API, its whole answer in memory (at most 64 MiB). */
+export async function editorCall(endpoint: Endpoint, method: 'GET' | 'POST', path: string, body?: { bytes: Uint8Array; type: string }): Promise<Response> {
+  const { req, res } = await signedRequest(endpoint, method, path, body);
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    res.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_RESPONSE_BYTES) {
+        req.destroy();
+        reject(new EditorClientError('the server answered with more than 64 MiB'));
+      } else parts.push(chunk);
+    });
+    res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts) }));
+    res.on('error', (err) => reject(new EditorClientError(`the connection broke (${err.message})`)));
+    req.on('error', (err) => reject(new EditorClientError(`the connection broke (${(err as NodeJS.ErrnoException).code ?? err.message})`)));
   });
 }
 
@@ -137,22 +154,171 @@ function refused(response: Response): EditorClientError {
   return new EditorClientError(`the server refused: ${detail}`);
 }
 
-/** Downloads the records no editor acknowledged yet into a new bundle file. */
-export async function fetchRecords(endpoint: Endpoint, outPath: string): Promise<{ count: number }> {
+/** How many times in a row a transfer may break without a single new chunk before fetch gives up. */
+export const MAX_STALLED_ATTEMPTS = 3;
+
+function fileBytes(file: FileRecord, from = 0): number {
+  return (file.chunks - 1 - from) * FILE_CHUNK_CIPHERTEXT_BYTES + file.lastChunkBytes;
+}
+
+class Retryable extends Error {}
+
+/** One attempt: chunks `from`… of `file` written into `fd` at their offsets; returns how many bytes came. */
+async function streamUpload(endpoint: Endpoint, file: FileRecord, from: number, fd: number): Promise<number> {
+  let opened;
+  try {
+    opened = await signedRequest(endpoint, 'GET', `/api/editor/uploads/${file.upload}?from=${from}`);
+  } catch (err) {
+    if (err instanceof EditorClientError) throw new Retryable(err.message);
+    throw err;
+  }
+  const { req, res } = opened;
+  if (res.statusCode !== 200) {
+    const parts: Buffer[] = [];
+    for await (const part of res as AsyncIterable<Buffer>) if (parts.length < 64) parts.push(part);
+    throw refused({ status: res.statusCode ?? 0, body: Buffer.concat(parts) });
+  }
+  const expected = fileBytes(file, from);
+  if (res.headers['content-length'] !== String(expected)) {
+    req.destroy();
+    throw new EditorClientError(`the server announced ${res.headers['content-length'] ?? 'no'} bytes for upload ${file.upload} from chunk ${from}, not ${expected}`);
+  }
+  let position = from * FILE_CHUNK_CIPHERTEXT_BYTES;
+  let received = 0;
+  return new Promise((resolve, reject) => {
+    let failed = false;
+    res.on('data', (part: Buffer) => {
+      if (failed) return;
+      if (received + part.length > expected) {
+        failed = true;
+        req.destroy();
+        return reject(new EditorClientError(`the server sent more bytes than upload ${file.upload} holds`));
+      }
+      try {
+        let off = 0;
+        while (off < part.length) off += writeSync(fd, part, off, part.length - off, position + off);
+      } catch (err) {
+        failed = true;
+        req.destroy();
+        return reject(new EditorClientError(`cannot write the attachment spool file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`));
+      }
+      position += part.length;
+      received += part.length;
+    });
+    // 'close' comes after 'end' and after a broken connection alike: the count tells them apart.
+    res.on('close', () => {
+      if (!failed) resolve(received);
+    });
+    res.on('error', () => undefined);
+    req.on('error', () => undefined);
+  });
+}
+
+/** Downloads every chunk of `file` into the spool file `path`, resuming at the first incomplete chunk. */
+async function downloadUpload(endpoint: Endpoint, file: FileRecord, path: string, describe: string): Promise<void> {
+  const fd = openSync(path, 'wx', 0o600);
+  try {
+    let done = 0;
+    let stalled = 0;
+    let lastReason = '';
+    while (done < file.chunks) {
+      let received = 0;
+      try {
+        received = await streamUpload(endpoint, file, done, fd);
+      } catch (err) {
+        if (!(err instanceof Retryable)) throw err;
+        lastReason = ` (${err.message})`;
+      }
+      const complete = received === fileBytes(file, done) ? file.chunks - done : Math.floor(received / FILE_CHUNK_CIPHERTEXT_BYTES);
+      done += complete;
+      if (done >= file.chunks) break;
+      stalled = complete > 0 ? 0 : stalled + 1;
+      if (stalled >= MAX_STALLED_ATTEMPTS) {
+        throw new EditorClientError(
+          `the connection broke while fetching ${describe} at chunk ${done + 1} of ${file.chunks}, ${MAX_STALLED_ATTEMPTS} times in a row${lastReason}; no bundle was written: run fetch again`,
+        );
+      }
+      // A moment before trying again (Tor builds a new circuit meanwhile), longer each time.
+      await new Promise((resolve) => setTimeout(resolve, 1000 * stalled));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The chunks of a spooled upload, read back one at a time. */
+function* spooledChunks(file: FileRecord, path: string): Generator<BundleItem> {
+  const fd = openSync(path, 'r');
+  try {
+    for (let index = 0; index < file.chunks; index++) {
+      const data = Buffer.alloc(index === file.chunks - 1 ? file.lastChunkBytes : FILE_CHUNK_CIPHERTEXT_BYTES);
+      let off = 0;
+      while (off < data.length) {
+        const n = readSync(fd, data, off, data.length - off, index * FILE_CHUNK_CIPHERTEXT_BYTES + off);
+        if (n === 0) throw new EditorClientError(`the attachment spool file of upload ${file.upload} is short`);
+        off += n;
+      }
+      yield { chunk: { tip: file.tip, upload: file.upload, index, data } };
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface FetchProgress {
+  /** Called before each attachment is fetched (1-based), with its ciphertext size. */
+  attachment?: (n: number, of: number, bytes: number) => void;
+}
+
+/**
+ * Downloads the records no editor acknowledged yet, with their attachments, into a new bundle
+ * file: the same bundle `npm run export` writes for them. All or nothing: when an attachment
+ * cannot be fetched, no bundle is written.
+ */
+export async function fetchRecords(endpoint: Endpoint, outPath: string, progress: FetchProgress = {}): Promise<{ count: number; attachments: number }> {
+  if (existsSync(outPath)) throw new EditorClientError(`${outPath} already exists; refusing to overwrite it`);
   const response = await editorCall(endpoint, 'GET', '/api/editor/records');
   if (response.status !== 200) throw refused(response);
   let parsed;
   try {
-    parsed = await parseBundleStrict(new Uint8Array(response.body));
+    parsed = await parseBundleStrict(new Uint8Array(response.body), { files: true });
   } catch (err) {
     if (err instanceof BundleError) throw new EditorClientError(`the server sent a broken bundle: ${err.message}`);
     throw err;
   }
+  const { records, files } = parsed;
+  let spool: string | undefined;
   try {
-    return await writeBundle(outPath, parsed.records, { created: parsed.header.created });
+    if (files.length > 0) {
+      try {
+        spool = mkdtempSync(join(dirname(outPath), `.${basename(outPath)}.fetching-`));
+      } catch (err) {
+        throw new EditorClientError(`cannot write in ${dirname(outPath)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+    }
+    const spoolPath = (file: FileRecord) => join(spool!, file.upload);
+    for (const [i, file] of files.entries()) {
+      progress.attachment?.(i + 1, files.length, fileBytes(file));
+      await downloadUpload(endpoint, file, spoolPath(file), `attachment ${i + 1} of ${files.length} (tip ${file.tip})`);
+    }
+    const byTip = new Map<string, FileRecord[]>();
+    for (const file of files) byTip.set(file.tip, [...(byTip.get(file.tip) ?? []), file]);
+    const items = function* (): Generator<BundleItem> {
+      for (const record of records) {
+        yield record;
+        for (const file of byTip.get(record.id) ?? []) {
+          yield { file };
+          yield* spooledChunks(file, spoolPath(file));
+        }
+      }
+    };
+    const { count } = await writeBundle(outPath, items(), { created: parsed.header.created });
+    return { count, attachments: files.length };
   } catch (err) {
     if (err instanceof BundleError) throw new EditorClientError(err.message);
     throw err;
+  } finally {
+    if (spool) rmSync(spool, { recursive: true, force: true });
   }
 }
 
@@ -164,6 +330,7 @@ export async function ackBundle(endpoint: Endpoint, bundlePath: string): Promise
     if (verification.problems.length) throw new EditorClientError(`the bundle ${bundlePath} has problems (run verify); nothing was acknowledged`);
     for await (const item of readVerifiedRecords(bundlePath, verification)) {
       if (item.kind === 'problem') throw new EditorClientError(`the bundle ${bundlePath} changed while it was read; nothing was acknowledged`);
+      if (item.kind !== 'record') continue; // attachments go with their tip's id
       if (item.record.mailbox === undefined) ids.push(item.record.id);
     }
   } catch (err) {

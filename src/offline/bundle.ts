@@ -53,6 +53,35 @@ export interface TipRecord {
   mailbox?: string;
 }
 
+/**
+ * Attachments (docs/BUNDLE.md, "File and chunk records"): an encrypted upload attached to the
+ * tip `tip`, announced by a file line and followed by its chunk lines in index order, right
+ * after its tip line. They are not in the manifest: each chunk authenticates itself (AES-GCM
+ * under the file key inside the tip's envelope, its index and final flag in the nonce).
+ */
+export interface FileRecord {
+  tip: string;
+  upload: string;
+  chunks: number;
+  lastChunkBytes: number;
+}
+
+export interface ChunkRecord {
+  tip: string;
+  upload: string;
+  index: number;
+  data: Uint8Array;
+}
+
+/** What a bundle writer takes: tip (or reply) records, and attachments after their tip. */
+export type BundleItem = TipRecord | { file: FileRecord } | { chunk: ChunkRecord };
+
+const UPLOAD_RE = /^[A-Za-z0-9_-]{43}$/;
+/** Most chunks in one upload (2^31 chunks of 1 MiB is far beyond any limit a server sets). */
+const MAX_CHUNKS = 2 ** 31;
+/** Longest chunk line: a 1 MiB + 16-byte chunk in base64url and the members around it. */
+export const MAX_CHUNK_LINE_BYTES = 1_500_000;
+
 export interface BundleHeader {
   format: typeof BUNDLE_FORMAT;
   version: 1;
@@ -110,6 +139,8 @@ export function describeProblem(p: Pick<BundleProblem, 'line' | 'id' | 'message'
 
 export type ParsedLine =
   | { ok: true; type: 'tip' | 'reply'; record: TipRecord }
+  | { ok: true; type: 'file'; file: FileRecord }
+  | { ok: true; type: 'chunk'; chunk: ChunkRecord }
   | { ok: true; type: 'manifest'; manifest: Manifest }
   | { ok: false; code: 'malformed' | 'unknown-type' | 'too-long'; message: string };
 
@@ -127,6 +158,14 @@ export function tipLine(record: TipRecord): string {
     return JSON.stringify({ type: 'reply', id: record.id, received: record.received, mailbox: record.mailbox, envelope: toBase64Url(record.envelope) });
   }
   return JSON.stringify({ type: 'tip', id: record.id, received: record.received, envelope: toBase64Url(record.envelope) });
+}
+
+export function fileLine(file: FileRecord): string {
+  return JSON.stringify({ type: 'file', id: file.tip, upload: file.upload, chunks: file.chunks, lastChunkBytes: file.lastChunkBytes });
+}
+
+export function chunkLine(chunk: ChunkRecord): string {
+  return JSON.stringify({ type: 'chunk', id: chunk.tip, upload: chunk.upload, index: chunk.index, data: toBase64Url(chunk.data) });
 }
 
 export function manifestLine(entries: ManifestEntry[]): string {
@@ -186,6 +225,28 @@ export function parseBundleLine(bytes: Uint8Array): ParsedLine {
     const record: TipRecord = { id, received, envelope: bytesOfEnvelope, ...(type === 'reply' ? { mailbox: mailbox as string } : {}) };
     if (!isCanonical(bytes, tipLine(record))) return bad(`the ${type} line is not in canonical form (extra members, order or spacing)`);
     return { ok: true, type, record };
+  }
+  if (type === 'file') {
+    const { id, upload, chunks, lastChunkBytes } = json;
+    if (!isRecordId(id)) return bad('the file line\'s tip id is not 32 lowercase hex digits');
+    if (typeof upload !== 'string' || !UPLOAD_RE.test(upload)) return bad('the file line\'s upload id is not 43 base64url characters');
+    if (!Number.isSafeInteger(chunks) || (chunks as number) < 1 || (chunks as number) > MAX_CHUNKS) return bad('the file line\'s chunk count is not a positive integer');
+    if (!Number.isSafeInteger(lastChunkBytes) || (lastChunkBytes as number) < 17 || (lastChunkBytes as number) > 1_048_592) return bad('the file line\'s lastChunkBytes is out of range');
+    const file: FileRecord = { tip: id, upload, chunks: chunks as number, lastChunkBytes: lastChunkBytes as number };
+    if (!isCanonical(bytes, fileLine(file))) return bad('the file line is not in canonical form (extra members, order or spacing)');
+    return { ok: true, type: 'file', file };
+  }
+  if (type === 'chunk') {
+    if (bytes.length > MAX_CHUNK_LINE_BYTES) return bad(`the chunk line is longer than ${MAX_CHUNK_LINE_BYTES} bytes`, 'too-long');
+    const { id, upload, index, data } = json;
+    if (!isRecordId(id)) return bad('the chunk line\'s tip id is not 32 lowercase hex digits');
+    if (typeof upload !== 'string' || !UPLOAD_RE.test(upload)) return bad('the chunk line\'s upload id is not 43 base64url characters');
+    if (!Number.isSafeInteger(index) || (index as number) < 0 || (index as number) >= MAX_CHUNKS) return bad('the chunk index is not a non-negative integer');
+    const decoded = typeof data === 'string' && data.length > 0 ? fromBase64Url(data) : undefined;
+    if (!decoded) return bad('the chunk data is not strict base64url');
+    const chunk: ChunkRecord = { tip: id, upload, index: index as number, data: decoded };
+    if (!isCanonical(bytes, chunkLine(chunk))) return bad('the chunk line is not in canonical form (extra members, order or spacing)');
+    return { ok: true, type: 'chunk', chunk };
   }
   if (type === 'manifest') {
     const { count, hash, records } = json;
@@ -304,6 +365,8 @@ export interface BundleVerification {
   manifest: Manifest | undefined;
   /** Tip lines that passed: line number → id and line hash. Read them with readVerifiedRecords. */
   accepted: Map<number, { id: string; hash: string }>;
+  /** The last well-formed file or chunk line before the manifest (0 when none): the reader hands those out too. */
+  lastAttachmentLine?: number;
   /** Every problem found, in line order; those without a line (missing records, no manifest) last. */
   problems: BundleProblem[];
 }
@@ -320,6 +383,7 @@ export async function verifyBundle(path: string): Promise<BundleVerification> {
   let manifest: Manifest | undefined;
   let manifestLineNumber = 0;
   let tipLines = 0;
+  let lastAttachmentLine = 0;
   try {
     for await (const line of readLines(path)) {
       if (line.number === 1) {
@@ -352,6 +416,11 @@ export async function verifyBundle(path: string): Promise<BundleVerification> {
       if (parsed.type === 'manifest') {
         manifest = parsed.manifest;
         manifestLineNumber = line.number;
+        continue;
+      }
+      if (parsed.type === 'file' || parsed.type === 'chunk') {
+        // Not in the manifest: each chunk authenticates itself when it is decrypted.
+        lastAttachmentLine = line.number;
         continue;
       }
       if (++tipLines > MAX_RECORDS) {
@@ -401,10 +470,14 @@ export async function verifyBundle(path: string): Promise<BundleVerification> {
     }
   }
   problems.sort((a, b) => a.line! - b.line!);
-  return { header, manifest, accepted, problems: [...problems, ...tail] };
+  return { header, manifest, accepted, lastAttachmentLine, problems: [...problems, ...tail] };
 }
 
-export type ReadItem = { kind: 'record'; line: number; record: TipRecord } | { kind: 'problem'; problem: BundleProblem };
+export type ReadItem =
+  | { kind: 'record'; line: number; record: TipRecord }
+  | { kind: 'file'; line: number; file: FileRecord }
+  | { kind: 'chunk'; line: number; chunk: ChunkRecord }
+  | { kind: 'problem'; problem: BundleProblem };
 
 /**
  * Second pass: streams the records that verifyBundle accepted, re-hashing each line. A line
@@ -412,8 +485,9 @@ export type ReadItem = { kind: 'record'; line: number; record: TipRecord } | { k
  */
 export async function* readVerifiedRecords(path: string, verification: BundleVerification): AsyncGenerator<ReadItem> {
   const pending = new Map(verification.accepted);
-  if (pending.size === 0) return;
-  let last = 0;
+  const lastAttachment = verification.lastAttachmentLine ?? 0;
+  if (pending.size === 0 && lastAttachment === 0) return;
+  let last = lastAttachment;
   for (const n of pending.keys()) if (n > last) last = n;
   const changed = (line: number, id: string): ReadItem => ({ kind: 'problem', problem: { code: 'changed', line, id, message: 'the bundle changed while it was being read; this record was skipped' } });
   try {
@@ -422,11 +496,16 @@ export async function* readVerifiedRecords(path: string, verification: BundleVer
       if (want) {
         pending.delete(line.number);
         const parsed = line.bytes && line.terminated ? parseBundleLine(line.bytes) : undefined;
-        if (!line.bytes || !parsed?.ok || parsed.type === 'manifest' || parsed.record.id !== want.id || (await lineHash(line.bytes)) !== want.hash) {
+        if (!line.bytes || !parsed?.ok || (parsed.type !== 'tip' && parsed.type !== 'reply') || parsed.record.id !== want.id || (await lineHash(line.bytes)) !== want.hash) {
           yield changed(line.number, want.id);
         } else {
           yield { kind: 'record', line: line.number, record: parsed.record };
         }
+      } else if (line.number <= lastAttachment && line.bytes && line.terminated) {
+        // File and chunk lines the first pass found well-formed (it named the others).
+        const parsed = parseBundleLine(line.bytes);
+        if (parsed.ok && parsed.type === 'file') yield { kind: 'file', line: line.number, file: parsed.file };
+        else if (parsed.ok && parsed.type === 'chunk') yield { kind: 'chunk', line: line.number, chunk: parsed.chunk };
       }
       if (line.number >= last) break;
     }
@@ -455,7 +534,7 @@ export function todayUtc(now: Date = new Date()): string {
  * meanwhile), then fsyncs the folder. Records come from a synchronous iterable so that a
  * database read runs from one snapshot without yielding to the event loop.
  */
-export async function writeBundle(path: string, records: Iterable<TipRecord>, options: { created?: string } = {}): Promise<WriteResult> {
+export async function writeBundle(path: string, records: Iterable<BundleItem>, options: { created?: string } = {}): Promise<WriteResult> {
   const sodium = await loadSodium();
   const created = options.created ?? todayUtc();
   if (!isBundleDate(created)) throw new BundleError('the bundle date must be written YYYY-MM-DD');
@@ -478,7 +557,20 @@ export async function writeBundle(path: string, records: Iterable<TipRecord>, op
     write(headerLine(created));
     const entries: ManifestEntry[] = [];
     const seen = new Set<string>();
-    for (const record of records) {
+    let lastTip: string | undefined;
+    for (const item of records) {
+      if ('file' in item || 'chunk' in item) {
+        // Attachments follow their tip's line (the reader streams them into that tip's folder).
+        const line = 'file' in item ? fileLine(item.file) : chunkLine(item.chunk);
+        const tip = 'file' in item ? item.file.tip : item.chunk.tip;
+        if (tip !== lastTip) throw new BundleError(`an attachment of tip ${JSON.stringify(String(tip).slice(0, 40))} does not follow its tip`);
+        const parsed = parseBundleLine(utf8(line));
+        if (!parsed.ok) throw new BundleError(`an attachment of tip ${tip}: ${parsed.message}`);
+        write(line);
+        continue;
+      }
+      const record = item;
+      lastTip = record.id;
       if (!isRecordId(record.id)) throw new BundleError(`record ${JSON.stringify(String(record.id).slice(0, 40))}: the id is not 32 lowercase hex digits`);
       if (!isBundleDate(record.received)) throw new BundleError(`record ${record.id}: the received date is not YYYY-MM-DD`);
       if (!(record.envelope instanceof Uint8Array) || record.envelope.length === 0) throw new BundleError(`record ${record.id}: the envelope is empty`);
@@ -536,12 +628,17 @@ function lstatOrUndefined(path: string) {
 // In memory (the editor API): a whole bundle as text, and a strict all-or-nothing reader.
 
 /** The bundle's bytes for `records`, exactly as writeBundle would write them. */
-export async function bundleText(records: Iterable<TipRecord>, created: string = todayUtc()): Promise<string> {
+export async function bundleText(records: Iterable<TipRecord | { file: FileRecord }>, created: string = todayUtc()): Promise<string> {
   const sodium = await loadSodium();
   if (!isBundleDate(created)) throw new BundleError('the bundle date must be written YYYY-MM-DD');
   const lines = [headerLine(created)];
   const entries: ManifestEntry[] = [];
   for (const record of records) {
+    if ('file' in record) {
+      // The editor API's records answer: a file line (no chunks) after its tip's line.
+      lines.push(fileLine(record.file));
+      continue;
+    }
     const line = tipLine(record);
     entries.push({ id: record.id, hash: toHex(sodium.crypto_generichash(32, utf8(line), null)) });
     lines.push(line);
@@ -555,7 +652,7 @@ export async function bundleText(records: Iterable<TipRecord>, created: string =
  * matches the manifest (no problem of any kind is tolerated). Throws BundleError naming the
  * first problem. For uploads, where a partial bundle must change nothing.
  */
-export async function parseBundleStrict(bytes: Uint8Array): Promise<{ header: BundleHeader; records: TipRecord[] }> {
+export async function parseBundleStrict(bytes: Uint8Array, options: { files?: boolean } = {}): Promise<{ header: BundleHeader; records: TipRecord[]; files: FileRecord[] }> {
   const sodium = await loadSodium();
   if (bytes.length === 0 || bytes[bytes.length - 1] !== LF) throw new BundleError('the bundle is empty or cut short (it must end with a line end)');
   const lines: Uint8Array[] = [];
@@ -571,17 +668,30 @@ export async function parseBundleStrict(bytes: Uint8Array): Promise<{ header: Bu
   const last = parseBundleLine(lines[lines.length - 1]!);
   if (!last.ok || last.type !== 'manifest') throw new BundleError('the bundle does not end with its manifest: it is truncated');
   const entries = last.manifest.entries;
-  if (entries.length !== lines.length - 2) throw new BundleError('the manifest lists a different number of records than the bundle holds');
   const records: TipRecord[] = [];
+  // With `files` (the editor API's records answer): file lines, without their chunks, right
+  // after their tip's line; they are not in the manifest (their chunks authenticate themselves).
+  const files: FileRecord[] = [];
+  const uploads = new Set<string>();
   for (let i = 1; i < lines.length - 1; i++) {
     const parsed = parseBundleLine(lines[i]!);
     if (!parsed.ok) throw new BundleError(`line ${i + 1}: ${parsed.message}`);
     if (parsed.type === 'manifest') throw new BundleError(`line ${i + 1}: a second manifest`);
-    const entry = entries[i - 1]!;
+    if (parsed.type === 'file' && options.files) {
+      if (parsed.file.tip !== records.at(-1)?.id) throw new BundleError(`line ${i + 1}: a file line that does not follow its tip`);
+      if (uploads.has(parsed.file.upload)) throw new BundleError(`line ${i + 1}: the same upload twice`);
+      uploads.add(parsed.file.upload);
+      files.push(parsed.file);
+      continue;
+    }
+    if (parsed.type === 'file' || parsed.type === 'chunk') throw new BundleError(`line ${i + 1}: attachments are not accepted here`);
+    const entry = entries[records.length];
+    if (!entry) throw new BundleError('the manifest lists a different number of records than the bundle holds');
     if (entry.id !== parsed.record.id || entry.hash !== toHex(sodium.crypto_generichash(32, lines[i]!, null))) {
       throw new BundleError(`line ${i + 1}: the line differs from its manifest entry`);
     }
     records.push(parsed.record);
   }
-  return { header, records };
+  if (entries.length !== records.length) throw new BundleError('the manifest lists a different number of records than the bundle holds');
+  return { header, records, files };
 }

@@ -14,6 +14,9 @@ import { KeygenError, checkCanCreate, checkNewPassphrase, createKeyFile, nextSte
 import { PassphraseError, readPassphrase } from './passphrase.js';
 import { FetchKeyError, createFetchKeyFile, fetchKeyNextSteps, fetchKeyOutput } from './fetch-key.js';
 import { ReplyError, runReply } from './reply.js';
+import { ReportError, writeReport } from './report.js';
+import { SchemaError, loadForm } from '../forms/schema.js';
+import { readFileSync } from 'node:fs';
 
 /** How the person typed the command, for usage lines: `npm run keygen --` or `node tipline-offline.mjs keygen`. */
 export interface Invocation {
@@ -48,9 +51,10 @@ export class CommandFailure extends Error {}
 function asFailure(err: unknown): CommandFailure | undefined {
   if (err instanceof CommandFailure) return err;
   if (err instanceof KeygenError || err instanceof PassphraseError || err instanceof KeyFileError || err instanceof DecryptError || err instanceof BundleError ||
-    err instanceof FetchKeyError || err instanceof ReplyError) {
+    err instanceof FetchKeyError || err instanceof ReplyError || err instanceof ReportError) {
     return new CommandFailure(err.message);
   }
+  if (err instanceof SchemaError) return new CommandFailure(`--form ${err.problems.join('; ')}`);
   return undefined;
 }
 
@@ -137,6 +141,38 @@ export const COMMANDS: Record<string, Command> = {
         ...(typeof values.recipients === 'string' ? { recipientsPath: values.recipients } : {}),
       });
       ctx.stdout.write(`wrote reply ${id} for mailbox ${str(values.mailbox)} to ${str(values.out)} (sealed to the source and ${editorCopies} editor key${editorCopies === 1 ? '' : 's'})\n`);
+      return 0;
+    },
+  },
+  report: {
+    synopsis: '--in <decrypted folder> --out <new report folder> [--verified-only] [--lang en|ru|tk|kk] [--form <schema.json>]',
+    summary: 'count the structured reports of a decrypted folder: reports.csv and report.html',
+    help: () =>
+      'Reads every tip of <decrypted folder> (the output of decrypt) and writes into <new report folder>\n' +
+      '(which must not exist yet, or be empty): reports.csv (UTF-8 with BOM, one row per report, one\n' +
+      'column per field) and report.html (counts by region, category, stage and day, the list of reports\n' +
+      'with links to their evidence; opens offline, loads nothing). Statuses come from\n' +
+      '<decrypted folder>/verification.tsv: lines `<folder, id or receipt><TAB><verified|unverified|rejected>[<TAB>note]`;\n' +
+      'without it, a verification-template.tsv is written to start from. Rejected reports are never\n' +
+      'counted; --verified-only keeps only verified ones. --lang picks the labels\' language; --form reads\n' +
+      'a form schema that is not built in (the server\'s TIPLINE_FORM file).\n',
+    options: { in: { type: 'string' }, out: { type: 'string' }, 'verified-only': { type: 'boolean' }, lang: { type: 'string' }, form: { type: 'string' } },
+    required: ['in', 'out'],
+    async run(values, ctx) {
+      const lang = typeof values.lang === 'string' ? values.lang : undefined;
+      if (lang !== undefined && !['en', 'ru', 'tk', 'kk'].includes(lang)) throw new CommandFailure(`--lang must be en, ru, tk or kk, not ${JSON.stringify(lang.slice(0, 10))}`);
+      const forms = typeof values.form === 'string' ? [loadForm(values.form.includes('/') || values.form.endsWith('.json') ? values.form : `./${values.form}`, (p) => readFileSync(p, 'utf8'))] : [];
+      const summary = writeReport({
+        inDir: str(values.in),
+        outDir: str(values.out),
+        ...(lang ? { lang } : {}),
+        ...(values['verified-only'] === true ? { verifiedOnly: true } : {}),
+        forms,
+      });
+      const c = summary.counted;
+      ctx.stdout.write(`${summary.reports} report${summary.reports === 1 ? '' : 's'}: ${c.verified} verified, ${c.unverified} unverified, ${c.rejected} rejected\n`);
+      for (const w of summary.warnings) ctx.stdout.write(`warning: ${w}\n`);
+      for (const f of summary.files) ctx.stdout.write(`wrote ${f}\n`);
       return 0;
     },
   },

@@ -35,6 +35,7 @@ import type { EditorKeyPair } from '../crypto/keys.js';
 import { BundleError, describeProblem, isBundleDate, isRecordId, readVerifiedRecords, verifyBundle, type BundleProblem, type TipRecord } from './bundle.js';
 import { decryptKeyFile, KeyFileError } from './keyfile.js';
 import { renderIndex, type IndexEntry } from './index-html.js';
+import { AttachmentSession, type FileResult } from './attachments.js';
 
 export class DecryptError extends Error {
   constructor(message: string) {
@@ -59,6 +60,8 @@ export interface DecryptSummary {
   warnings: string[];
   /** The resolved output folder. */
   outDir: string;
+  /** Folders written in this run whose tip the server sealed (sent without JavaScript). */
+  sealedByServer?: string[];
 }
 
 export const FOLDER_RE = /^\d{4}-\d{2}-\d{2}_[0-9a-f]{32}$/;
@@ -172,6 +175,8 @@ export interface TipJson {
   mailbox?: string;
   note?: string;
   body: Body;
+  /** Attachments: what became of each of body.files (docs/BUNDLE.md). */
+  files?: FileResult[];
 }
 
 /** The conversation a decrypted body belongs to, when it names a well-formed mailbox. */
@@ -183,7 +188,10 @@ export function threadOf(body: Partial<Body>): string | undefined {
 export const SEALED_BY_SERVER_NOTE =
   'This tip was sent without JavaScript and sealed by the server: the server saw it in plain text before encrypting it.';
 
-type Outcome = { kind: 'decrypted'; folder: string } | { kind: 'already'; folder: string } | { kind: 'skipped'; reason: string };
+type Outcome =
+  | { kind: 'decrypted'; folder: string; sealedByServer?: boolean; attachments?: { dir: string; tip: TipJson } }
+  | { kind: 'already'; folder: string }
+  | { kind: 'skipped'; reason: string };
 
 async function decryptRecord(root: string, record: TipRecord, seed: Uint8Array): Promise<Outcome> {
   const folder = folderName(record);
@@ -238,13 +246,17 @@ async function decryptRecord(root: string, record: TipRecord, seed: Uint8Array):
       closeSync(fd);
     }
     writeNewFile(child(dir, 'message.txt'), body.message);
+    // With attachments, tip.json comes after them (finishAttachments below).
+    if (Array.isArray(body.files) && body.files.length > 0) {
+      return { kind: 'decrypted', folder, ...(body.sealedByServer === true ? { sealedByServer: true } : {}), attachments: { dir, tip } };
+    }
     // tip.json last: its presence marks a complete folder.
     writeNewFile(child(dir, 'tip.json'), JSON.stringify(tip, null, 2) + '\n');
     fsyncDir(dir);
   } catch (err) {
     return { kind: 'skipped', reason: `cannot write into ${folder} (${(err as NodeJS.ErrnoException).code ?? 'error'}); remove it to try again` };
   }
-  return { kind: 'decrypted', folder };
+  return { kind: 'decrypted', folder, ...(body.sealedByServer === true ? { sealedByServer: true } : {}) };
 }
 
 /** Reads one tip folder for the index; never follows a symbolic link. */
@@ -279,6 +291,7 @@ function readIndexEntry(root: string, folder: string): IndexEntry | undefined {
       ...(typeof tip.kind === 'string' ? { kind: tip.kind } : {}),
       ...(threadOf(body) ? { mailbox: threadOf(body) } : {}),
       ...(typeof body.clientTime === 'string' ? { clientTime: body.clientTime } : {}),
+      ...(Array.isArray(tip.files) ? { files: tip.files } : {}),
     };
   } catch {
     return { ...entry, problem: 'tip.json is not valid JSON' };
@@ -333,17 +346,51 @@ export async function decryptBundle(options: DecryptOptions): Promise<DecryptSum
     if (problem.code === 'no-manifest') summary.warnings.push(problem.message);
     else summary.skipped.push(skippedFrom(problem));
   }
+  // The attachments of the tip just decrypted: its file and chunk lines follow it.
+  let open: { session: AttachmentSession; dir: string; tip: TipJson; line: number; folder: string } | undefined;
+  const finishAttachments = (): void => {
+    if (!open) return;
+    const { session, dir, tip, line, folder } = open;
+    open = undefined;
+    try {
+      const { results, problems } = session.finish();
+      for (const problem of problems) summary.skipped.push({ line, id: tip.id, reason: problem });
+      // tip.json last: its presence marks a complete folder (files marked incomplete inside).
+      writeNewFile(child(dir, 'tip.json'), JSON.stringify({ ...tip, files: results }, null, 2) + '\n');
+      fsyncDir(dir);
+    } catch (err) {
+      summary.skipped.push({ line, id: tip.id, reason: `cannot write the attachments into ${folder} (${(err as NodeJS.ErrnoException).code ?? 'error'}); remove it to try again` });
+    }
+  };
   try {
     for await (const item of readVerifiedRecords(options.bundlePath, verification)) {
       if (item.kind === 'problem') {
         summary.skipped.push(skippedFrom(item.problem));
         continue;
       }
+      if (item.kind === 'file' || item.kind === 'chunk') {
+        try {
+          if (item.kind === 'file') open?.session.onFile(item.file);
+          else await open?.session.onChunk(item.chunk);
+        } catch (err) {
+          const tip = open?.tip.id;
+          summary.skipped.push({ line: item.line, ...(tip ? { id: tip } : {}), reason: `cannot write an attachment (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+        }
+        continue;
+      }
+      finishAttachments();
       const outcome = await decryptRecord(root, item.record, options.key.seed);
-      if (outcome.kind === 'decrypted') summary.decrypted.push(outcome.folder);
-      else if (outcome.kind === 'already') summary.already.push(outcome.folder);
+      if (outcome.kind === 'decrypted' && outcome.attachments) {
+        const { dir, tip } = outcome.attachments;
+        open = { session: new AttachmentSession(tip.id, dir, tip.body.files ?? []), dir, tip, line: item.line, folder: outcome.folder };
+      }
+      if (outcome.kind === 'decrypted') {
+        summary.decrypted.push(outcome.folder);
+        if (outcome.sealedByServer) (summary.sealedByServer ??= []).push(outcome.folder);
+      } else if (outcome.kind === 'already') summary.already.push(outcome.folder);
       else summary.skipped.push({ line: item.line, id: item.record.id, reason: outcome.reason });
     }
+    finishAttachments();
   } catch (err) {
     if (err instanceof BundleError) throw new DecryptError(err.message);
     throw err;
@@ -359,6 +406,8 @@ export async function decryptBundle(options: DecryptOptions): Promise<DecryptSum
 /** The summary as printed: counts, then one line per skipped record or warning. No plaintext. */
 export function formatSummary(summary: DecryptSummary): string {
   const lines = [`decrypted ${summary.decrypted.length}, already decrypted ${summary.already.length}, skipped ${summary.skipped.length}`];
+  const sealed = summary.sealedByServer?.length ?? 0;
+  if (sealed) lines.push(`note: ${sealed} of them sealed by the server (sent without JavaScript): the server saw ${sealed === 1 ? 'it' : 'them'} in plain text`);
   for (const s of summary.skipped) lines.push(`skipped: ${describeProblem({ ...s, message: s.reason })}`);
   for (const w of summary.warnings) lines.push(`warning: ${w}`);
   lines.push(`read them in ${join(summary.outDir, 'index.html')}`);

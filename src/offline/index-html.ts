@@ -18,6 +18,32 @@ export interface IndexEntry {
   clientTime?: string;
   /** Set when the folder's tip.json could not be read. */
   problem?: string;
+  /** Attachments as tip.json lists them (untrusted: checked before they become links). */
+  files?: unknown[];
+}
+
+/** Image types shown as a thumbnail (complete files only); every other type is a plain link. */
+const THUMBNAIL_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+
+function renderFiles(folder: string, files: unknown[]): string {
+  const items: string[] = [];
+  for (const f of files) {
+    if (typeof f !== 'object' || f === null) continue;
+    const { name, type, saved, complete, problem, metadataStripped } = f as Record<string, unknown>;
+    const label = escapeHtml(typeof name === 'string' && name ? name : 'attachment');
+    const savedOk = typeof saved === 'string' && /^files\/[^/\\]+$/.test(saved) && !saved.includes('\0');
+    const href = savedOk ? escapeHtml(`${folder}/files/${encodeURIComponent(saved.slice('files/'.length))}`) : undefined;
+    const parts: string[] = [];
+    if (href && complete === true) {
+      if (typeof type === 'string' && THUMBNAIL_TYPES.has(type)) parts.push(`<a href="${href}"><img src="${href}" alt="" width="160" loading="lazy"></a>`);
+      parts.push(`<a href="${href}">${label}</a>`);
+      if (Array.isArray(metadataStripped) && metadataStripped.length) parts.push(`<span class="meta">metadata removed by the browser: ${escapeHtml(metadataStripped.filter((x) => typeof x === 'string').join(', '))}</span>`);
+    } else {
+      parts.push(`<span class="problem">INCOMPLETE: ${label}${typeof problem === 'string' ? ` (${escapeHtml(problem)})` : ''}${href ? ` · <a href="${href}">authenticated part</a>` : ''}</span>`);
+    }
+    items.push(`<li>${parts.join(' ')}</li>`);
+  }
+  return items.length ? `<ul class="files">\n${items.join('\n')}\n</ul>` : '';
 }
 
 const PREVIEW_LINES = 6;
@@ -54,6 +80,9 @@ li{border:1px solid #ccc;border-radius:6px;padding:.75rem 1rem;margin:0 0 1rem}
 .mailbox{font-family:ui-monospace,monospace;font-weight:bold;user-select:all}
 .reply{background:#eef4ff}
 .kind{font-weight:bold}
+.files{list-style:none;padding:0}
+.files li{border:0;padding:.25rem 0;margin:0}
+.files img{display:block;max-width:160px;max-height:160px;object-fit:contain;border:1px solid #ccc}
 `;
 
 const KIND_LABELS: Record<string, string> = { tip: 'tip', followUp: 'follow-up from the source', reply: 'reply from the desk' };
@@ -68,6 +97,7 @@ function renderEntry(e: IndexEntry): string {
   if (e.problem !== undefined) parts.push(`<p class="problem">${escapeHtml(e.problem)}</p>`);
   if (e.sealedByServer) parts.push('<p class="note">Sealed by the server (sent without JavaScript): the server saw this tip in plain text.</p>');
   if (e.message !== undefined) parts.push(`<p class="preview" dir="auto">${escapeHtml(preview(e.message))}</p>`);
+  if (e.files?.length) parts.push(renderFiles(e.folder, e.files));
   parts.push(`<p><a href="${href}/message.txt">message.txt</a> · <a href="${href}/tip.json">tip.json</a></p></li>`);
   return parts.join('\n');
 }
@@ -103,7 +133,7 @@ export function renderIndex(entries: IndexEntry[]): string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'self' file:">
 <meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Tipline: decrypted tips</title>

@@ -16,6 +16,11 @@ import retentionPlugin, { type RetentionOptions } from './plugins/retention.js';
 import type { TipStore } from './store/tips.js';
 import mailboxPlugin from './plugins/mailbox.js';
 import editorApiPlugin from './plugins/editor-api.js';
+import uploadsPlugin from './plugins/uploads.js';
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILES, UploadStore } from './store/uploads.js';
+import type { FormSchema } from '../forms/schema.js';
+import nojsPlugin, { DEFAULT_NOJS_BURST, DEFAULT_NOJS_MAX_FILE_BYTES, DEFAULT_NOJS_PER_HOUR, type NojsConfig } from './plugins/nojs.js';
+import { loadAssets } from './plugins/page.js';
 import type { Db } from './store/db.js';
 import { MailboxStore } from './store/mailboxes.js';
 import { RecordStore } from './store/records.js';
@@ -46,6 +51,12 @@ export interface AppOptions {
   clock?: () => number;
   /** The scheduled retention purge (scripts/start.ts always sets it; most tests do not). */
   retention?: RetentionOptions;
+  /** Attachments (TIPLINE_MAX_FILE_BYTES, TIPLINE_MAX_FILES, TIPLINE_UPLOAD_TTL_HOURS); the uploads API needs `db`. */
+  uploads?: { maxFileBytes?: number; maxFiles?: number; ttlHours?: number };
+  /** The no-JavaScript fallback (TIPLINE_NOJS*); on with the default rate when unset. */
+  nojs?: Partial<NojsConfig>;
+  /** The tip form (TIPLINE_FORM); the generic form when unset. Its fields travel only inside the envelope. */
+  form?: FormSchema;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -66,7 +77,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(pagePlugin, {
     editors: options.editors.map(({ line, fingerprint }) => ({ line, fingerprint })),
     demo: options.demo,
+    nojs: options.nojs?.enabled ?? true,
+    nojsMaxFileBytes: options.nojs?.maxFileBytes ?? DEFAULT_NOJS_MAX_FILE_BYTES,
     clientDir: options.clientDir,
+    // Attachments need the uploads API, which needs the database.
+    uploads: options.db
+      ? { maxFiles: options.uploads?.maxFiles ?? DEFAULT_MAX_FILES, maxFileBytes: options.uploads?.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES }
+      : { maxFiles: 0, maxFileBytes: 0 },
+    ...(options.form ? { form: options.form } : {}),
   });
   await app.register(clientManifestPlugin, { clientDir: options.clientDir });
   await app.register(powPlugin, { pow });
@@ -75,16 +93,41 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     store: options.store,
     recipientCount: options.editors.length,
     ...(options.maxPaddedLength !== undefined ? { maxPaddedLength: options.maxPaddedLength } : {}),
+    ...(options.uploads?.maxFiles !== undefined ? { maxFiles: options.uploads.maxFiles } : {}),
   });
+  // One upload store for the uploads API and the no-JS path (which stores the files it encrypts).
+  const uploadStore = options.db ? new UploadStore(options.db, options.clock) : undefined;
   if (options.db) {
     const mailboxes = new MailboxStore(options.db);
     const maxPadded = {
       ...(options.maxPaddedLength !== undefined ? { maxPaddedLength: options.maxPaddedLength } : {}),
       ...(options.clock ? { now: options.clock } : {}),
     };
-    await app.register(mailboxPlugin, { pow, mailboxes, tips: options.store, recipientCount: options.editors.length, ...maxPadded });
-    await app.register(editorApiPlugin, { fetchKeys: options.fetchKeys ?? [], records: new RecordStore(options.db), mailboxes, ...maxPadded });
+    const maxFiles = options.uploads?.maxFiles !== undefined ? { maxFiles: options.uploads.maxFiles } : {};
+    await app.register(mailboxPlugin, { pow, mailboxes, tips: options.store, recipientCount: options.editors.length, ...maxPadded, ...maxFiles });
+    await app.register(uploadsPlugin, {
+      pow,
+      uploads: uploadStore!,
+      ...(options.uploads?.maxFileBytes !== undefined ? { maxFileBytes: options.uploads.maxFileBytes } : {}),
+      ...(options.uploads?.ttlHours !== undefined ? { ttlHours: options.uploads.ttlHours } : {}),
+    });
+    await app.register(editorApiPlugin, { fetchKeys: options.fetchKeys ?? [], records: new RecordStore(options.db), mailboxes, db: options.db, ...maxPadded });
   }
+  await app.register(nojsPlugin, {
+    enabled: options.nojs?.enabled ?? true,
+    burst: options.nojs?.burst ?? DEFAULT_NOJS_BURST,
+    perHour: options.nojs?.perHour ?? DEFAULT_NOJS_PER_HOUR,
+    maxFileBytes: options.nojs?.maxFileBytes ?? DEFAULT_NOJS_MAX_FILE_BYTES,
+    // Files without JavaScript need the upload store (the database), like the uploads API.
+    ...(uploadStore ? { uploads: uploadStore, maxFiles: options.uploads?.maxFiles ?? DEFAULT_MAX_FILES } : {}),
+    recipients: options.editors.map((editor) => editor.publicKey),
+    store: options.store,
+    ...(options.db ? { mailboxes: new MailboxStore(options.db) } : {}),
+    style: loadAssets(options.clientDir).style,
+    ...(options.form ? { form: options.form } : {}),
+    ...(options.maxPaddedLength !== undefined ? { maxPaddedLength: options.maxPaddedLength } : {}),
+    ...(options.clock ? { now: options.clock } : {}),
+  });
   if (options.retention) await app.register(retentionPlugin, options.retention);
   return app;
 }

@@ -5,6 +5,8 @@ import { resolve } from 'node:path';
 import { parseRecipients } from '../crypto/keys.js';
 import { parseFetchKeys } from '../crypto/editor-request.js';
 import { powFromEnv, type PowConfig } from './pow/config.js';
+import { SchemaError, loadForm, type FormSchema } from '../forms/schema.js';
+import { nojsFromEnv, type NojsConfig } from './plugins/nojs.js';
 
 export interface Config {
   host: string;
@@ -23,6 +25,12 @@ export interface Config {
   retentionAckedDays: number;
   /** Proof-of-work bounds (TIPLINE_POW_MIN_BITS, TIPLINE_POW_MAX_BITS, TIPLINE_POW_THRESHOLD). */
   pow: PowConfig;
+  /** The tip form (TIPLINE_FORM: a built-in id or a JSON file; default the generic form). */
+  form: FormSchema;
+  /** Attachments: TIPLINE_MAX_FILE_BYTES, TIPLINE_MAX_FILES, TIPLINE_UPLOAD_TTL_HOURS. */
+  uploads: { maxFileBytes: number; maxFiles: number; ttlHours: number };
+  /** The no-JavaScript fallback (TIPLINE_NOJS, TIPLINE_NOJS_BURST, TIPLINE_NOJS_PER_HOUR, TIPLINE_NOJS_MAX_FILE_BYTES). */
+  nojs: NojsConfig;
 }
 
 export class ConfigError extends Error {
@@ -89,15 +97,45 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   }
   const logLevel = env.TIPLINE_LOG_LEVEL ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'silent'].includes(logLevel)) problems.push(`TIPLINE_LOG_LEVEL: unknown level "${logLevel}"`);
-  const { days: retentionDays, ackedDays: retentionAckedDays } = retentionFromEnv(env, problems);
+  const { days: retentionDays, ackedDays: retentionAckedDays, uploadTtlHours } = retentionFromEnv(env, problems);
   const pow = powFromEnv(env, problems);
+  let form = loadForm(undefined, () => '');
+  try {
+    form = loadForm(env.TIPLINE_FORM, (path) => readFileSync(resolve(cwd, path), 'utf8'));
+  } catch (err) {
+    if (!(err instanceof SchemaError)) throw err;
+    problems.push(...err.problems.map((p) => `TIPLINE_FORM: ${p}`));
+  }
+  const nojs = nojsFromEnv(env, problems);
+  const uploads = {
+    maxFileBytes: wholeNumber(env, 'TIPLINE_MAX_FILE_BYTES', 2 ** 31, 1, 2 ** 40, 'a number of bytes from 1 to 1099511627776 (1 TiB)', problems),
+    maxFiles: wholeNumber(env, 'TIPLINE_MAX_FILES', 10, 0, 100, 'a number of files from 0 to 100', problems),
+    ttlHours: uploadTtlHours,
+  };
   if (problems.length) throw new ConfigError(problems);
-  return { host, port, dataDir, clientDir, production, recipients, recipientsFile, fetchKeys, logLevel, retentionDays, retentionAckedDays, pow };
+  return { host, port, dataDir, clientDir, production, recipients, recipientsFile, fetchKeys, logLevel, retentionDays, retentionAckedDays, pow, form, uploads, nojs };
+}
+
+/** A whole number from `min` to `max`, written in decimal digits only. */
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, what: string, problems: string[]): number {
+  const text = env[name];
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^\d{1,15}$/.test(text) || value < min || value > max) {
+    problems.push(`${name}: "${text.slice(0, 20)}" is not ${what}`);
+    return fallback;
+  }
+  return value;
 }
 
 /** TIPLINE_RETENTION_DAYS (default 30) and TIPLINE_RETENTION_ACKED_DAYS (default 7); `npm run purge` reads them too. */
-export function retentionFromEnv(env: NodeJS.ProcessEnv, problems: string[]): { days: number; ackedDays: number } {
-  return { days: days(env, 'TIPLINE_RETENTION_DAYS', 30, problems), ackedDays: days(env, 'TIPLINE_RETENTION_ACKED_DAYS', 7, problems) };
+export function retentionFromEnv(env: NodeJS.ProcessEnv, problems: string[]): { days: number; ackedDays: number; uploadTtlHours: number } {
+  return {
+    days: days(env, 'TIPLINE_RETENTION_DAYS', 30, problems),
+    ackedDays: days(env, 'TIPLINE_RETENTION_ACKED_DAYS', 7, problems),
+    // Attachments no message named (TIPLINE_UPLOAD_TTL_HOURS, default 24; store/retention.ts).
+    uploadTtlHours: wholeNumber(env, 'TIPLINE_UPLOAD_TTL_HOURS', 24, 1, 720, 'a number of hours from 1 to 720', problems),
+  };
 }
 
 /** A whole number of days from 1 to 3650 (ten years). */

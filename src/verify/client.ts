@@ -100,7 +100,8 @@ export async function verifyClient(server: string, local: LocalBuild): Promise<V
   const html = pageResponse.bytes.toString('utf8');
   check(pageResponse.status === 200, `page /: HTTP ${pageResponse.status}`);
   const scripts = [...html.matchAll(/<script\b[^>]*>/gi)].map((m) => m[0]).filter((tag) => attribute(tag, 'src') !== undefined);
-  const links = [...html.matchAll(/<link\b[^>]*>/gi)].map((m) => m[0]);
+  // Every <link> but the "no icon" one (href="data:,", which loads nothing) must be the stylesheet.
+  const links = [...html.matchAll(/<link\b[^>]*>/gi)].map((m) => m[0]).filter((tag) => !(attribute(tag, 'rel') === 'icon' && attribute(tag, 'href') === 'data:,'));
   const wanted = (type: string) => [...expected].find(([, a]) => a.type === type && a.role !== 'worker');
   const [scriptPath, script] = wanted('text/javascript') ?? [];
   const [stylePath, style] = wanted('text/css') ?? [];
@@ -119,8 +120,11 @@ export async function verifyClient(server: string, local: LocalBuild): Promise<V
       editors.push({ line: editor.key, fingerprint: editor.fingerprint });
     }
     if (!script || !style || !scriptPath || !stylePath) throw new Error('the local build lacks a script or stylesheet');
-    const render = (demo: boolean) => renderPage({ editors, demo, lang: config.lang, script: { href: scriptPath, integrity: script.integrity }, style: { href: stylePath, integrity: style.integrity } });
-    const same = html === render(false) || html === render(true);
+    // The variants a server may serve: demo or not, with or without the "not the onion address"
+    // warning (it depends on the Host this request used), no-JavaScript fallback on or off.
+    const render = (demo: boolean, onion: boolean, nojs: boolean) =>
+      renderPage({ editors, demo, onion, nojs, lang: config.lang, ...(config.uploads ? { uploads: config.uploads } : {}), script: { href: scriptPath, integrity: script.integrity }, style: { href: stylePath, integrity: style.integrity } });
+    const same = [false, true].some((demo) => [false, true].some((onion) => [true, false].some((nojs) => html === render(demo, onion, nojs))));
     check(same, same ? `page: identical to the page this source renders for its ${editors.length} editor key(s)` : 'page: the HTML differs from the page this source renders for the same keys');
   } catch (err) {
     check(false, `page: cannot be re-rendered (${(err as Error).message})`);

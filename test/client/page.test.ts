@@ -44,14 +44,14 @@ function configOf(html: string): unknown {
 
 t.test('the build writes content-hashed assets and a manifest that describes them', async (t) => {
   const all = Object.entries(manifest.assets);
-  // The proof-of-work worker is the third asset (its tests: test/server/client-manifest.test.ts).
-  t.equal(all.filter(([, a]) => a.role === 'worker').length, 1, 'one worker');
+  // The proof-of-work and attachment workers are the other assets (their tests: test/server/client-manifest.test.ts).
+  t.equal(all.filter(([, a]) => a.role === 'worker').length, 2, 'two workers');
   const entries = all.filter(([, a]) => a.role !== 'worker');
   t.equal(entries.length, 2, 'one script and one stylesheet');
   t.same(entries.map(([, a]) => a.type).sort(), ['text/css', 'text/javascript']);
   for (const [path, asset] of all) {
     const bytes = readFileSync(join(clientDir, asset.file));
-    t.match(asset.file, asset.role === 'worker' ? /^pow-worker\.[0-9a-f]{16}\.js$/ : /^app\.[0-9a-f]{16}\.(js|css)$/);
+    t.match(asset.file, asset.role === 'worker' ? /^(pow|upload)-worker\.[0-9a-f]{16}\.js$/ : /^app\.[0-9a-f]{16}\.(js|css)$/);
     t.equal(path, `/assets/${asset.file}`);
     t.equal(asset.sha256, createHash('sha256').update(bytes).digest('hex'));
     t.ok(asset.file.includes(asset.sha256.slice(0, 16)), 'the name carries the content hash');
@@ -87,7 +87,7 @@ t.test('GET / serves the page with the keys, SRI, and no inline code', async (t)
   t.match(html, /<label for="message">/, 'the message box is labelled');
   t.match(html, /<textarea id="message"[^>]* spellcheck="false"/, 'no spell checking (some browsers send it to a server)');
   t.match(html, /role="status" aria-live="polite"/, 'a live status region');
-  t.match(html, /<noscript>[\s\S]*JavaScript is needed[\s\S]*<\/noscript>/, 'a noscript notice');
+  t.match(html, /<noscript>[\s\S]*JavaScript is turned off[\s\S]*<\/noscript>/, 'a noscript notice');
   t.notMatch(html, /DEMO/, 'no demo banner outside demo mode');
 
   // No inline script or style anywhere: every <script> is either external or inert JSON.
@@ -136,7 +136,7 @@ t.test('GET /mailbox serves the come-back page with the same script, stylesheet,
   t.match(html, 'id="mailbox-login"', 'the login form the bundle looks for');
   t.notMatch(html, /<script>|<style|\son[a-z]+=/i, 'no inline code');
   t.match(home, 'id="passphrase-confirm"', 'the submission page asks to confirm the return passphrase');
-  t.match(home, 'href="/mailbox"', 'and links to the mailbox page');
+  t.match(home, 'href="/mailbox?lang=en"', 'and links to the mailbox page, in its language');
 });
 
 t.test('the demo banner appears only in demo mode', async (t) => {

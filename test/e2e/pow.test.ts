@@ -30,7 +30,7 @@ t.before(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
   const build = await buildClient({ outDir: join(work, 'client') });
   clientDir = build.outDir;
-  workerPath = Object.entries(build.manifest.assets).find(([, a]) => a.role === 'worker')![0];
+  workerPath = Object.entries(build.manifest.assets).find(([, a]) => a.role === 'worker' && a.file.startsWith('pow-worker.'))![0];
   const pair = await generateEditorKeyPair();
   recipient = pair.publicKey;
   recipientsFile = join(work, 'recipients.txt');

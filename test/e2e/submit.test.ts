@@ -141,13 +141,14 @@ for (const mode of ['normal', 'jitless'] as const) {
 
     t.same(problems, [], 'no console errors so far (CSP or SRI violations, exceptions, failed loads)');
 
-    // With JavaScript off (Tor Browser "Safest"), the page explains itself and offers nothing to type into.
+    // With JavaScript off (Tor Browser "Safest"), the page explains the server-sealed fallback
+    // and offers its own button (the whole no-JS path: test/e2e/nojs.test.ts).
     const noScript = await browser.newContext({ javaScriptEnabled: false });
     const plain = await noScript.newPage();
     await plain.goto(`${origin}/`);
-    t.match(await plain.locator('.noscript').textContent(), /JavaScript is needed for now/, 'the noscript notice shows without JavaScript');
-    t.ok(await plain.locator('#message').isDisabled(), 'without JavaScript the message box is disabled');
-    t.ok(await plain.locator('#submit').isDisabled(), 'without JavaScript the button is disabled');
+    t.match(await plain.locator('.noscript').textContent(), /server will encrypt it/, 'the noscript notice shows without JavaScript');
+    t.ok(await plain.locator('#message').isEnabled(), 'without JavaScript the message box still takes a tip');
+    t.ok(await plain.locator('#submit').isHidden(), 'without JavaScript the encrypt-in-the-browser button is not shown');
     await noScript.close();
     t.ok(await page.locator('.noscript').isHidden(), 'with JavaScript the notice is hidden');
 

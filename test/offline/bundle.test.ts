@@ -14,6 +14,8 @@ import {
   headerLine,
   manifestLine,
   parseBundleLine,
+  fileLine,
+  chunkLine,
   readVerifiedRecords,
   tipLine,
   verifyBundle,
@@ -38,7 +40,7 @@ async function readAll(path: string, v: BundleVerification) {
   const problems = [];
   for await (const item of readVerifiedRecords(path, v)) {
     if (item.kind === 'record') records.push(item.record);
-    else problems.push(item.problem);
+    else if (item.kind === 'problem') problems.push(item.problem);
   }
   return { records, problems };
 }
@@ -217,7 +219,7 @@ t.test('altered, deleted, duplicated, unlisted, unknown and misplaced lines are 
   t.equal(v.accepted.size, 4);
 
   // A later version's line type, and a line after the manifest.
-  v = await verifyBundle(variant('unknown', (l) => (l.splice(2, 0, '{"type":"chunk","of":"x"}'), l)));
+  v = await verifyBundle(variant('unknown', (l) => (l.splice(2, 0, '{"type":"signature","of":"x"}'), l)));
   t.same(codes(v), ['unknown-type']);
   t.equal(v.accepted.size, 4);
   v = await verifyBundle(variant('after', (l) => (l.splice(6, 0, tipLine(extra)), l)));
@@ -282,7 +284,8 @@ function checkParse(bytes: Uint8Array): boolean {
   const r = parseBundleLine(bytes);
   if (r.ok) {
     // Whatever parses is in canonical form: writing it again gives the very same bytes.
-    const again = r.type === 'manifest' ? manifestLine(r.manifest.entries) : tipLine(r.record);
+    const again =
+      r.type === 'manifest' ? manifestLine(r.manifest.entries) : r.type === 'file' ? fileLine(r.file) : r.type === 'chunk' ? chunkLine(r.chunk) : tipLine(r.record);
     return Buffer.from(utf8(again)).equals(Buffer.from(bytes));
   }
   return PARSE_CODES.includes(r.code) && typeof r.message === 'string' && r.message.length > 0;

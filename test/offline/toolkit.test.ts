@@ -90,7 +90,7 @@ t.test('the one-file toolkit runs keygen, decrypt and verify with no node_module
   const help = await offline(dir, ['help']);
   t.equal(help.code, 0, `unshare -n must work here (we run as root): ${help.stderr}`);
   t.same(help.interfaces, ['lo'], 'only the loopback interface exists in the namespace');
-  for (const command of ['keygen', 'decrypt', 'verify']) t.match(help.stdout, `node tipline-offline.mjs ${command} --`);
+  for (const command of ['keygen', 'decrypt', 'verify', 'report']) t.match(help.stdout, `node tipline-offline.mjs ${command} --`);
   const unknown = await offline(dir, ['frobnicate']);
   t.equal(unknown.code, 2, 'an unknown command is a usage error');
   t.match(unknown.stderr, /^tipline: unknown command "frobnicate"\n/);
@@ -111,7 +111,9 @@ t.test('the one-file toolkit runs keygen, decrypt and verify with no node_module
   const messages = ['first tip, carried on a USB stick', 'второй: Привет & <b>not html</b>'];
   const records: TipRecord[] = [];
   for (const message of messages) {
-    const envelope = await sealEnvelope({ kind: 'tip', recipients: [publicKey], body: encodeBody({ v: 1, message, clientTime: '2024-05-01T10:00:00.000Z' }) });
+    // The second tip is a structured election report (the report command reads it below).
+    const form = message === messages[1] ? { form: { id: 'election-kz', version: 1 }, fields: { region: 'ulytau', stage: 'counting', category: ['vote-buying'] } } : {};
+    const envelope = await sealEnvelope({ kind: 'tip', recipients: [publicKey], body: encodeBody({ v: 1, message, clientTime: '2024-05-01T10:00:00.000Z', ...form }) });
     records.push({ id: newId(), received: '2024-05-01', envelope });
   }
   const bundlePath = join(dir, 'tips.bundle');
@@ -127,6 +129,14 @@ t.test('the one-file toolkit runs keygen, decrypt and verify with no node_module
   t.match(decrypted.stdout, /^decrypted 2, already decrypted 0, skipped 0\n/);
   records.forEach((r, i) => t.equal(readFileSync(join(dir, 'tips', `${r.received}_${r.id}`, 'message.txt'), 'utf8'), messages[i], `tip ${i + 1} decrypts to what was sealed`));
   t.ok(existsSync(join(dir, 'tips', 'index.html')));
+
+  // report: the built-in form schemas and their words are inside the one file too.
+  const report = await offline(dir, ['report', '--in', 'tips', '--out', 'report', '--lang', 'kk']);
+  t.equal(report.code, 0, `report: ${report.stderr}`);
+  t.same(report.interfaces, ['lo']);
+  t.match(report.stdout, /^2 reports: 0 verified, 2 unverified, 0 rejected\n/);
+  t.match(readFileSync(join(dir, 'report', 'reports.csv'), 'utf8'), /^\uFEFFfolder,.*,region,/);
+  t.match(readFileSync(join(dir, 'report', 'report.html'), 'utf8'), /<td>Ұлытау облысы<\/td><td class="n">0<\/td><td class="n">1<\/td>/);
 
   const wrong = await offline(dir, ['decrypt', '--key', 'editor.key', '--in', 'tips.bundle', '--out', 'tips2'], { TIPLINE_PASSPHRASE: 'not the passphrase' });
   t.equal(wrong.code, 1);
@@ -163,7 +173,7 @@ t.test('the command table in-process: help, usage errors, verify', async (t) => 
     });
     return { code, stdout, stderr };
   };
-  t.same(Object.keys(COMMANDS).sort(), ['decrypt', 'keygen', 'reply', 'verify']);
+  t.same(Object.keys(COMMANDS).sort(), ['decrypt', 'keygen', 'reply', 'report', 'verify']);
   const none = await call([]);
   t.equal(none.code, 2);
   t.match(none.stderr, /^usage: tool <command> \[options\]/);

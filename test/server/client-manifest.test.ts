@@ -36,7 +36,8 @@ t.test('the manifest lists every served asset with the SHA-256 and size of the b
   const manifest = res.json();
   t.equal(manifest.v, 1);
   t.match(manifest.covers, /not the page HTML/);
-  t.equal(manifest.assets.length, 3, 'script, stylesheet and proof-of-work worker');
+  t.equal(manifest.assets.length, 4, 'script, stylesheet, proof-of-work worker and attachment worker');
+  t.ok(manifest.assets.some((a: { path: string }) => /^\/assets\/upload-worker\.[0-9a-f]{16}\.js$/.test(a.path)), 'the attachment worker is listed');
   t.ok(manifest.assets.some((a: { path: string }) => /^\/assets\/pow-worker\.[0-9a-f]{16}\.js$/.test(a.path)), 'the worker is listed');
   for (const asset of manifest.assets) {
     const served = await app.inject({ method: 'GET', url: asset.path });
@@ -48,6 +49,8 @@ t.test('the manifest lists every served asset with the SHA-256 and size of the b
   const script = manifest.assets.find((a: { path: string }) => a.path.startsWith('/assets/app.') && a.path.endsWith('.js'));
   const worker = manifest.assets.find((a: { path: string }) => a.path.startsWith('/assets/pow-worker.'));
   t.ok((await app.inject({ method: 'GET', url: script.path })).body.includes(worker.path), 'the page script references the worker by its hashed path');
+  const uploadWorker = manifest.assets.find((a: { path: string }) => a.path.startsWith('/assets/upload-worker.'));
+  t.ok((await app.inject({ method: 'GET', url: script.path })).body.includes(uploadWorker.path), 'and the attachment worker the same way');
 });
 
 t.test('verify-client: MATCH against a server running this source, MISMATCH against an altered one', async (t) => {

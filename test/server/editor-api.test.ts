@@ -7,6 +7,8 @@ import { sealReply } from '../../src/offline/reply.js';
 import { parseFetchKeys, encodeFetchPublicKey } from '../../src/crypto/editor-request.js';
 import { UNAUTHORIZED } from '../../src/server/plugins/editor-api.js';
 import { TipStore } from '../../src/server/store/tips.js';
+import { UploadStore } from '../../src/server/store/uploads.js';
+import { encryptFile, generateFileKey } from '../../src/crypto/attachment.js';
 import { conversationApp, createMailbox, editorRequest, newSource } from '../helpers/conversation.js';
 import { sealTip } from '../helpers/fixtures.js';
 
@@ -85,4 +87,66 @@ t.test('TIPLINE_EDITORS lines: one fetch key per line, mistakes named by line', 
   t.equal(parseFetchKeys(`# desk\n${a} # anna\n\n`).length, 1);
   t.throws(() => parseFetchKeys(`${a}\n${a}\n`), /line 2: the same key/);
   t.throws(() => parseFetchKeys('tipline-editor-1:abc\n'), /line 1: a fetch public key starts with/);
+});
+
+// Attachments through the editor API: the records bundle lists each tip's uploads (file lines,
+// no chunks), GET /api/editor/uploads/:id?from=N streams their chunks, signed like the rest.
+t.test('fetch lists attached uploads; the uploads route streams their chunks from any index', async (t) => {
+  const { app, db, keys, fetchKey } = await conversationApp(t);
+  const tips = new TipStore(db);
+  const uploads = new UploadStore(db);
+  const upload = async (size: number, seed: number) => {
+    const chunks = await encryptFile(generateFileKey(), new Uint8Array(size).fill(seed));
+    const id = uploads.create(chunks.length, chunks.at(-1)!.length);
+    chunks.forEach((c, i) => uploads.put(id, i, c));
+    return { id, chunks };
+  };
+  const big = await upload(2 * 1_048_576 + 5, 1); // three chunks
+  const small = await upload(10, 2);
+  const loose = await upload(10, 3); // never attached to a tip
+  const tipId = await tips.add(await sealTip([keys[0]!.publicKey], 'with files'), [big.id, small.id]);
+  const plainId = await tips.add(await sealTip([keys[0]!.publicKey], 'no files'));
+
+  const fetched = await (await editorRequest(app, fetchKey.privateKey, 'GET', '/api/editor/records', undefined)).send();
+  t.equal(fetched.statusCode, 200);
+  await t.rejects(parseBundleStrict(new TextEncoder().encode(fetched.body)), /attachments are not accepted here/, 'a reader that does not expect attachments fails loudly');
+  const { records, files } = await parseBundleStrict(new TextEncoder().encode(fetched.body), { files: true });
+  t.same(records.map((r) => r.id).sort(), [tipId, plainId].sort());
+  const expected = [big, small].sort((a, b) => (a.id < b.id ? -1 : 1)).map((u) => ({ tip: tipId, upload: u.id, chunks: u.chunks.length, lastChunkBytes: u.chunks.at(-1)!.length }));
+  t.same(files, expected, 'every attached upload, in export order, none of the loose one');
+  const lines = fetched.body.split('\n');
+  const tipLineAt = lines.findIndex((l) => l.includes(`"id":"${tipId}"`) && l.startsWith('{"type":"tip"'));
+  t.match(lines[tipLineAt + 1], /^\{"type":"file"/, 'file lines follow their tip line');
+
+  const get = async (url: string) => (await editorRequest(app, fetchKey.privateKey, 'GET', url, undefined)).send();
+  const whole = await get(`/api/editor/uploads/${big.id}`);
+  t.equal(whole.statusCode, 200);
+  t.equal(whole.headers['content-type'], 'application/octet-stream');
+  t.equal(whole.headers['content-length'], String(whole.rawPayload.length));
+  t.ok(whole.rawPayload.equals(Buffer.concat(big.chunks)), 'all chunks, concatenated');
+  const rest = await get(`/api/editor/uploads/${big.id}?from=2`);
+  t.ok(rest.rawPayload.equals(Buffer.from(big.chunks[2]!)), 'from=2: the last chunk only');
+  t.ok((await get(`/api/editor/uploads/${small.id}?from=0`)).rawPayload.equals(Buffer.from(small.chunks[0]!)));
+
+  for (const from of ['3', '-1', 'x', '1e3', '']) t.equal((await get(`/api/editor/uploads/${big.id}?from=${from}`)).statusCode, 400, `from=${from}`);
+  const missing = await get(`/api/editor/uploads/${loose.id}`);
+  t.equal(missing.statusCode, 404, 'an upload no tip names is not served');
+  t.notMatch(missing.body, loose.id, 'the error does not echo the id');
+  t.equal((await get(`/api/editor/uploads/${'A'.repeat(43)}`)).statusCode, 404);
+  t.equal((await get('/api/editor/uploads/..%2F..%2Fetc')).statusCode, 404);
+
+  // Signed like every editor route: unsigned, replayed or altered after signing → the same 401.
+  t.equal((await app.inject({ method: 'GET', url: `/api/editor/uploads/${big.id}` })).statusCode, 401, 'unsigned');
+  const once = await editorRequest(app, fetchKey.privateKey, 'GET', `/api/editor/uploads/${small.id}`, undefined);
+  t.equal((await once.send()).statusCode, 200);
+  t.same(JSON.parse((await once.send()).body), { error: UNAUTHORIZED }, 'replayed');
+  const altered = await editorRequest(app, fetchKey.privateKey, 'GET', `/api/editor/uploads/${big.id}?from=0`, undefined);
+  t.equal((await app.inject({ ...altered.request, url: `/api/editor/uploads/${big.id}?from=1` })).statusCode, 401, 'the chunk index changed after signing');
+
+  // Ack marks the tip; its uploads go with it when retention purges it (ON DELETE CASCADE).
+  const ack = await (await editorRequest(app, fetchKey.privateKey, 'POST', '/api/editor/ack', JSON.stringify({ ids: [tipId] }))).send();
+  t.same(JSON.parse(ack.body), { acknowledged: 1 });
+  db.prepare('DELETE FROM tips WHERE id = ?').run(tipId);
+  t.equal((db.prepare('SELECT count(*) AS n FROM upload_chunks WHERE upload_id IN (?, ?)').get(big.id, small.id) as { n: number }).n, 0);
+  t.equal((await get(`/api/editor/uploads/${big.id}`)).statusCode, 404, 'a purged upload is gone');
 });

@@ -10,7 +10,10 @@
 // `editor upload --socks`; the same Chromium opens
 // <onion>/mailbox, logs in with the 12-word passphrase the page showed before the tip, sees the
 // reply decrypted, sends a follow-up; `editor fetch --socks` + `decrypt` file it in the same
-// thread (same mailbox in tip.json). Every browser request, mailbox included, goes to the onion.
+// thread (same mailbox in tip.json). On the second service the tip carries two attachments (a
+// photo with location metadata, stripped in the page, and a 3 MiB file in several chunks), which
+// the editor fetches over Tor and decrypts byte for byte. Every browser request, mailbox
+// included, goes to the onion.
 //
 // Isolation: everything that touches the network — every tor, both servers, Chromium, the
 // probe and the commands — runs in one network namespace this test creates (netns.ts), whose
@@ -28,6 +31,7 @@
 // actual introduction flood (the suggested effort stays 0 here), or Tor Browser's own
 // behaviour (its security levels are approximated by the jitless run in test/e2e).
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +45,7 @@ import { encryptKeyFile } from '../../src/offline/keyfile.js';
 import { ROOT } from '../helpers/client-build.js';
 import { childEnv } from '../helpers/child-env.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { SERIAL, XMP_LOCATION, canvasJpeg, withMetadata } from '../helpers/jpeg.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { createNetNs, type NetNs } from './netns.js';
 import { checkTorInstalled, startTorNetwork, type TorNetwork } from './network.js';
@@ -225,6 +230,22 @@ for (const index of [0, 1]) {
     t.equal(words.length, 12, 'the page shows the 12-word return passphrase');
     await page.fill('#message', MESSAGE);
     await page.check('#passphrase-confirm');
+    // On the second service (tor's PoW defence on), the tip carries attachments (issue 4 over
+    // Tor): a photo whose Exif/XMP carry a location and a camera serial, and a 3 MiB file, so
+    // the upload spans several 1 MiB chunks, each its own request over the onion.
+    let clean: Buffer | undefined;
+    let recording: Buffer | undefined;
+    if (index === 1) {
+      clean = await canvasJpeg(page);
+      recording = randomBytes(3 * 1024 * 1024 + 12_345);
+      writeFileSync(join(dir, 'evidence.jpg'), withMetadata(clean));
+      writeFileSync(join(dir, 'recording.bin'), recording);
+      await page.setInputFiles('#files', [join(dir, 'evidence.jpg'), join(dir, 'recording.bin')]);
+      await page.waitForFunction(() => {
+        const items = Array.from(document.querySelectorAll('#file-list li'), (li) => li.textContent ?? '');
+        return items.length >= 2 && items.every((text) => text.includes(':'));
+      }, undefined, { timeout: 60_000 });
+    }
     await page.click('#submit');
     await page.locator('#confirmation:not([hidden])').waitFor({ timeout: 120_000 });
     const receipt = (await page.locator('#receipt').textContent()) ?? '';
@@ -251,6 +272,17 @@ for (const index of [0, 1]) {
     const tipDir = tips[0]!.slice(0, -'/tip.json'.length);
     t.equal(readFileSync(join(tipDir, 'message.txt'), 'utf8'), MESSAGE, 'message.txt is exactly what was typed');
     t.equal((JSON.parse(readFileSync(tips[0]!, 'utf8')) as { receipt?: string }).receipt, receipt, 'tip.json carries the receipt the page showed');
+    if (clean && recording) {
+      t.ok(requests.some((r) => r.startsWith(`PUT ${origin}/api/uploads/`)), 'the chunks went to the onion');
+      const photos = findFiles(out, 'evidence.jpg');
+      const recordings = findFiles(out, 'recording.bin');
+      t.equal(photos.length, 1, 'the photo came over Tor and decrypted');
+      t.equal(recordings.length, 1, 'the 3 MiB file came over Tor and decrypted');
+      t.ok(readFileSync(recordings[0]!).equals(recording), 'the 3 MiB file is byte-identical');
+      const photo = readFileSync(photos[0]!);
+      t.ok(photo.equals(clean), 'the photo is what Chromium encoded: only the inserted metadata is gone');
+      for (const secret of ['Exif', SERIAL, XMP_LOCATION]) t.notOk(photo.toString('latin1').includes(secret), `no "${secret}" in the decrypted photo`);
+    }
 
     if (index === 0) {
       // The conversation, on the service without PoW only (to keep time down): the desk

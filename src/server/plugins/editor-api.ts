@@ -3,22 +3,31 @@
 //   GET  /api/editor/records     tips and follow-ups not acknowledged yet, as a bundle (docs/BUNDLE.md)
 //   POST /api/editor/ack         {"ids": [...]}: these records were imported (retention purges them sooner)
 //   POST /api/editor/replies     a reply bundle: each reply is stored in its mailbox, all or none
+//   GET  /api/editor/uploads/:id?from=N   one attached upload's chunks from index N on, raw
+//
+// The records bundle lists each tip's complete attached uploads as file lines right after its
+// tip line (no chunk lines): the client then streams each upload's chunks from SQLite, one row
+// at a time, and writes the same bundle `npm run export` writes (docs/BUNDLE.md).
 //
 // Every request is signed with a fetch key listed in TIPLINE_EDITORS (src/crypto/editor-request.ts).
 // Unsigned, unknown key, stale (more than 5 minutes off), replayed or wrongly signed: the same
 // 401 {"error":"unauthorized"}, after the same work. A signature is remembered until it
 // would be stale anyway, so each signed request is accepted once.
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { FILE_CHUNK_CIPHERTEXT_BYTES } from '../../crypto/attachment.js';
 import { fromBase64Url } from '../../crypto/bytes.js';
 import { HEADER_KEY, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIME, MAX_SKEW_SECONDS, requestMessage } from '../../crypto/editor-request.js';
 import { DEFAULT_MAX_PADDED_LENGTH, EnvelopeError, MAX_RECIPIENTS, parseEnvelope } from '../../crypto/envelope.js';
 import { verify } from '../../crypto/mailbox.js';
 import { loadSodium } from '../../crypto/sodium.js';
-import { BundleError, bundleText, isRecordId, parseBundleStrict } from '../../offline/bundle.js';
+import { BundleError, bundleText, isRecordId, parseBundleStrict, type FileRecord, type TipRecord } from '../../offline/bundle.js';
 import { HttpError, storageError } from '../errors.js';
 import { UnknownMailboxError, type MailboxStore } from '../store/mailboxes.js';
+import type { Db } from '../store/db.js';
 import type { RecordStore } from '../store/records.js';
+import { UPLOAD_ID_RE } from '../store/uploads.js';
 
 export const UNAUTHORIZED = 'unauthorized';
 /** At most this many records, and about this many bytes of envelopes, per fetch; fetch again after ack. */
@@ -32,6 +41,8 @@ export interface EditorApiOptions {
   fetchKeys: Uint8Array[];
   records: RecordStore;
   mailboxes: MailboxStore;
+  /** The database holding the uploads (attachments) of those records. */
+  db: Db;
   maxPaddedLength?: number;
   /** Milliseconds since the epoch (tests move the clock). */
   now?: () => number;
@@ -80,16 +91,59 @@ export default async function editorApiPlugin(app: FastifyInstance, options: Edi
     seen.set(id, Number(time) + MAX_SKEW_SECONDS + 1);
   });
 
+  // Exactly the uploads `npm run export` writes for a tip (store/export.ts): complete, by id.
+  const selectFiles = options.db.prepare('SELECT id, chunks, last_chunk_bytes FROM uploads WHERE tip_id = ? AND stored = chunks ORDER BY id');
+  const selectUpload = options.db.prepare('SELECT chunks, last_chunk_bytes FROM uploads WHERE id = ? AND tip_id IS NOT NULL AND stored = chunks');
+  const selectChunk = options.db.prepare('SELECT data FROM upload_chunks WHERE upload_id = ? AND idx = ?').pluck();
+
   app.get('/api/editor/records', async (_request, reply) => {
-    const records = [];
+    const records: (TipRecord | { file: FileRecord })[] = [];
+    let count = 0;
     let bytes = 0;
     for (const tip of options.records.unacknowledged(FETCH_MAX_RECORDS)) {
-      if (records.length > 0 && bytes + tip.envelope.length > FETCH_MAX_BYTES) break;
+      if (count > 0 && bytes + tip.envelope.length > FETCH_MAX_BYTES) break;
       bytes += tip.envelope.length;
+      count++;
       records.push({ id: tip.id, received: tip.receivedOn, envelope: tip.envelope });
+      for (const u of selectFiles.all(tip.id) as { id: string; chunks: number; last_chunk_bytes: number }[]) {
+        records.push({ file: { tip: tip.id, upload: u.id, chunks: u.chunks, lastChunkBytes: u.last_chunk_bytes } });
+      }
     }
     reply.type('application/x-ndjson; charset=utf-8');
     return bundleText(records);
+  });
+
+  // One upload's ciphertext chunks from index `from` (default 0) to the end, concatenated: every
+  // chunk but the last is FILE_CHUNK_CIPHERTEXT_BYTES long, the last lastChunkBytes (the file
+  // line says so), so the client resumes a broken transfer at its first incomplete chunk.
+  // Read one row at a time as the connection drains: constant memory for any file size.
+  app.get<{ Params: { id: string }; Querystring: { from?: string } }>('/api/editor/uploads/:id', async (request, reply) => {
+    const { id } = request.params;
+    const row = UPLOAD_ID_RE.test(id) ? (selectUpload.get(id) as { chunks: number; last_chunk_bytes: number } | undefined) : undefined;
+    if (!row) throw new HttpError(404, 'there is no such attached upload on this server');
+    const fromText = request.query.from ?? '0';
+    const from = /^\d{1,10}$/.test(fromText) ? Number(fromText) : -1;
+    if (from < 0 || from >= row.chunks) throw new HttpError(400, 'from must be a chunk index of this upload');
+    const length = (row.chunks - 1 - from) * FILE_CHUNK_CIPHERTEXT_BYTES + row.last_chunk_bytes;
+    let next = from;
+    const stream = new Readable({
+      highWaterMark: FILE_CHUNK_CIPHERTEXT_BYTES,
+      read() {
+        if (next >= row.chunks) return void this.push(null);
+        let data: Buffer | undefined;
+        try {
+          data = selectChunk.get(id, next) as Buffer | undefined;
+        } catch (err) {
+          return void this.destroy(err as Error);
+        }
+        // Purged meanwhile (retention): cut the connection; the client sees a short answer.
+        if (!data) return void this.destroy(new Error('the upload went away while it was sent'));
+        next++;
+        this.push(data);
+      },
+    });
+    reply.type('application/octet-stream').header('content-length', String(length));
+    return reply.send(stream);
   });
 
   app.post('/api/editor/ack', async (request) => {

@@ -26,7 +26,8 @@ import type { PowService } from '../pow/service.js';
 import type { MailboxStore } from '../store/mailboxes.js';
 import type { TipStore } from '../store/tips.js';
 import { POW_BODY_SCHEMA, requirePow } from './pow.js';
-import { maxEnvelopeBytes } from './tips.js';
+import { maxEnvelopeBytes, uploadsSchema } from './tips.js';
+import { DEFAULT_MAX_FILES } from '../store/uploads.js';
 
 export const SESSION_COOKIE = 'tipline_session';
 export const SESSION_SECONDS = 15 * 60;
@@ -49,6 +50,8 @@ export interface MailboxOptions {
   tips: TipStore;
   recipientCount: number;
   maxPaddedLength?: number;
+  /** Attachments per follow-up (TIPLINE_MAX_FILES). */
+  maxFiles?: number;
   /** Milliseconds since the epoch (tests move the clock). */
   now?: () => number;
 }
@@ -113,7 +116,7 @@ export default async function mailboxPlugin(app: FastifyInstance, options: Mailb
   sweeper.unref();
   app.addHook('onClose', async () => clearInterval(sweeper));
 
-  acceptJsonOnly(app, maxChars + 512);
+  acceptJsonOnly(app, maxChars + 512 + (options.maxFiles ?? DEFAULT_MAX_FILES) * 48);
 
   const requireSession: preHandlerAsyncHookHandler = async (request) => {
     const token = sessionToken(request);
@@ -228,15 +231,15 @@ export default async function mailboxPlugin(app: FastifyInstance, options: Mailb
           type: 'object',
           required: ['envelope'],
           additionalProperties: false,
-          properties: { envelope: { type: 'string', minLength: 1, maxLength: maxChars }, pow: POW_BODY_SCHEMA },
+          properties: { envelope: { type: 'string', minLength: 1, maxLength: maxChars }, pow: POW_BODY_SCHEMA, uploads: uploadsSchema(options.maxFiles ?? DEFAULT_MAX_FILES) },
         },
       },
       // The session first (cheap, and no work is wasted for a logged-out page), then the work.
       preHandler: [requireSession, requirePow<{ envelope: string; pow?: { challenge: string; nonce: string } }>(options.pow, (body) => body.envelope)],
     },
     async (request, reply) => {
-      const { envelope } = request.body as { envelope: string };
-      const answer = await acceptEnvelope(options.tips, envelope, { kind: 'followUp', recipients: options.recipientCount, maxPaddedLength: maxPadded });
+      const { envelope, uploads } = request.body as { envelope: string; uploads?: string[] };
+      const answer = await acceptEnvelope(options.tips, envelope, { kind: 'followUp', recipients: options.recipientCount, maxPaddedLength: maxPadded, ...(uploads ? { uploads } : {}) });
       reply.code(201);
       return answer;
     },

@@ -1,22 +1,33 @@
 // GET / (the submission page), GET /mailbox (where a source comes back), GET /assets/<name>
 // (the bundled script and stylesheet) and an empty GET /favicon.ico.
-// Everything is read and rendered once, at registration: only files the build manifest lists
-// are ever served, each checked against its recorded hash, so the SRI attributes in the page
-// are those of the bytes this process actually serves.
+// Everything is read and rendered once, at registration (each page in every language, see
+// src/i18n/): only files the build manifest lists are ever served, each checked against its
+// recorded hash, so the SRI attributes in the page are those of the bytes this process serves.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { renderPage, type PageAsset } from '../../client/page.js';
 import { renderMailboxPage } from '../../client/mailbox-page.js';
 import { MAILBOX_PATH } from '../../client/config.js';
+import { LANGUAGES, chooseLanguage } from '../../i18n/index.js';
+import { isOnionHost } from '../onion.js';
+import type { FormSchema } from '../../forms/schema.js';
 
 export interface PageOptions {
   editors: { line: string; fingerprint: string }[];
   demo: boolean;
+  /** The no-JavaScript fallback is on (TIPLINE_NOJS): the forms post to it and the pages say so. */
+  nojs?: boolean;
+  /** Bytes of files one no-JS post may carry (TIPLINE_NOJS_MAX_FILE_BYTES), shown beside the file input without JavaScript. */
+  nojsMaxFileBytes?: number;
   /** The directory `npm run build:client` writes (dist/client). */
   clientDir: string;
+  /** Attachment limits shown on the page and used by its browser code; maxFiles 0 hides attachments. */
+  uploads?: { maxFiles: number; maxFileBytes: number };
+  /** The tip form (TIPLINE_FORM), rendered into the submission page. */
+  form?: FormSchema;
 }
 
 interface Asset {
@@ -50,7 +61,7 @@ class PageSetupError extends Error {
   }
 }
 
-function loadAssets(clientDir: string): { assets: Map<string, Asset>; script: PageAsset; style: PageAsset } {
+export function loadAssets(clientDir: string): { assets: Map<string, Asset>; script: PageAsset; style: PageAsset } {
   const manifestPath = join(clientDir, 'manifest.json');
   let manifest: { assets?: Record<string, { file?: unknown; type?: unknown; sha256?: unknown; integrity?: unknown; role?: unknown }> };
   try {
@@ -98,19 +109,34 @@ function loadAssets(clientDir: string): { assets: Map<string, Asset>; script: Pa
 export default async function pagePlugin(app: FastifyInstance, options: PageOptions): Promise<void> {
   if (options.editors.length === 0) throw new PageSetupError('no editor keys are configured');
   const { assets, script, style } = loadAssets(options.clientDir);
-  const page = Buffer.from(renderPage({ editors: options.editors, demo: options.demo, script, style }), 'utf8');
+  // Every page in every language, with and without the "not the onion address" warning:
+  // rendered once here (a few dozen kilobytes each), picked per request.
+  const render = (renderer: typeof renderPage) => {
+    const byLanguage = new Map<string, { onion: Buffer; clearnet: Buffer }>();
+    for (const lang of LANGUAGES) {
+      const input = { editors: options.editors, demo: options.demo, nojs: options.nojs ?? true, ...(options.nojsMaxFileBytes ? { nojsMaxFileBytes: options.nojsMaxFileBytes } : {}), script, style, lang, ...(options.uploads ? { uploads: options.uploads } : {}), ...(options.form ? { form: options.form } : {}) };
+      byLanguage.set(lang, {
+        onion: Buffer.from(renderer({ ...input, onion: true }), 'utf8'),
+        clearnet: Buffer.from(renderer({ ...input, onion: false }), 'utf8'),
+      });
+    }
+    // The language: `?lang=` from the switcher's links, else Accept-Language; never a cookie.
+    return async (request: FastifyRequest, reply: FastifyReply) => {
+      const lang = chooseLanguage((request.query as Record<string, unknown> | undefined)?.lang, request.headers['accept-language']);
+      const pages = byLanguage.get(lang)!;
+      reply
+        .header('cache-control', 'no-store')
+        .header('vary', 'Accept-Language')
+        .header('content-language', lang)
+        .type('text/html; charset=utf-8');
+      return isOnionHost(request.headers.host) ? pages.onion : pages.clearnet;
+    };
+  };
 
-  app.get('/', async (_request, reply) => {
-    reply.header('cache-control', 'no-store').type('text/html; charset=utf-8');
-    return page;
-  });
+  app.get('/', render(renderPage));
 
   // Where a source comes back with the return passphrase: the same script, stylesheet and SRI.
-  const mailboxPage = Buffer.from(renderMailboxPage({ editors: options.editors, demo: options.demo, script, style }), 'utf8');
-  app.get(MAILBOX_PATH, async (_request, reply) => {
-    reply.header('cache-control', 'no-store').type('text/html; charset=utf-8');
-    return mailboxPage;
-  });
+  app.get(MAILBOX_PATH, render(renderMailboxPage));
 
   // Browsers ask for an icon on their own; answer "none" rather than log a 404 in the console.
   app.get('/favicon.ico', async (_request, reply) => {

@@ -7,6 +7,12 @@ import { acceptEnvelope } from '../intake.js';
 import { acceptJsonOnly } from '../json-body.js';
 import type { PowService } from '../pow/service.js';
 import { POW_BODY_SCHEMA, requirePow } from './pow.js';
+import { DEFAULT_MAX_FILES } from '../store/uploads.js';
+
+/** The optional `uploads` member of a tip or follow-up: distinct upload ids, at most `maxFiles`. */
+export function uploadsSchema(maxFiles: number) {
+  return { type: 'array', maxItems: maxFiles, uniqueItems: true, items: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$', minLength: 43, maxLength: 43 } } as const;
+}
 
 export interface TipsOptions {
   /** Every tip carries a proof of work bound to its envelope text, checked before anything else. */
@@ -14,6 +20,8 @@ export interface TipsOptions {
   store: TipStore;
   recipientCount: number;
   maxPaddedLength?: number;
+  /** Attachments per tip (TIPLINE_MAX_FILES). */
+  maxFiles?: number;
 }
 
 export function maxEnvelopeBytes(recipientCount: number, maxPaddedLength: number): number {
@@ -24,7 +32,8 @@ export default async function tipsPlugin(app: FastifyInstance, options: TipsOpti
   const maxPadded = options.maxPaddedLength ?? DEFAULT_MAX_PADDED_LENGTH;
   const maxChars = Math.ceil((maxEnvelopeBytes(options.recipientCount, maxPadded) * 4) / 3);
   // JSON only: a form post or plain text is refused with 415 before anything is read.
-  acceptJsonOnly(app, maxChars + 256);
+  const maxFiles = options.maxFiles ?? DEFAULT_MAX_FILES;
+  acceptJsonOnly(app, maxChars + 256 + maxFiles * 48);
 
   app.post(
     '/api/tips',
@@ -34,14 +43,14 @@ export default async function tipsPlugin(app: FastifyInstance, options: TipsOpti
           type: 'object',
           required: ['envelope'],
           additionalProperties: false,
-          properties: { envelope: { type: 'string', minLength: 1, maxLength: maxChars }, pow: POW_BODY_SCHEMA },
+          properties: { envelope: { type: 'string', minLength: 1, maxLength: maxChars }, pow: POW_BODY_SCHEMA, uploads: uploadsSchema(maxFiles) },
         },
       },
       preHandler: requirePow<{ envelope: string; pow?: { challenge: string; nonce: string } }>(options.pow, (body) => body.envelope),
     },
     async (request, reply) => {
-      const { envelope } = request.body as { envelope: string };
-      const answer = await acceptEnvelope(options.store, envelope, { kind: 'tip', recipients: options.recipientCount, maxPaddedLength: maxPadded });
+      const { envelope, uploads } = request.body as { envelope: string; uploads?: string[] };
+      const answer = await acceptEnvelope(options.store, envelope, { kind: 'tip', recipients: options.recipientCount, maxPaddedLength: maxPadded, ...(uploads ? { uploads } : {}) });
       reply.code(201);
       return answer;
     },

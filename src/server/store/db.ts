@@ -35,6 +35,25 @@ const MIGRATIONS: string[] = [
      read_on TEXT
    ) STRICT, WITHOUT ROWID;
    CREATE INDEX replies_by_mailbox ON replies(mailbox_id);`,
+  // 4: attachments (issue 4). An upload is a random 256-bit id (a capability), its declared
+  // shape, the date it was created and, once a tip names it, that tip (deleted with it). Its
+  // chunks are ciphertext only, one row each (rowid table: 1 MiB rows do not belong in a
+  // WITHOUT ROWID b-tree). `stored` counts the chunks held; complete when stored = chunks.
+  `CREATE TABLE uploads (
+     id TEXT PRIMARY KEY,
+     chunks INTEGER NOT NULL,
+     last_chunk_bytes INTEGER NOT NULL,
+     stored INTEGER NOT NULL DEFAULT 0,
+     created_on TEXT NOT NULL,
+     tip_id TEXT REFERENCES tips(id) ON DELETE CASCADE
+   ) STRICT, WITHOUT ROWID;
+   CREATE INDEX uploads_by_tip ON uploads(tip_id);
+   CREATE TABLE upload_chunks (
+     upload_id TEXT NOT NULL REFERENCES uploads(id) ON DELETE CASCADE,
+     idx INTEGER NOT NULL,
+     data BLOB NOT NULL,
+     UNIQUE (upload_id, idx)
+   ) STRICT;`,
 ];
 
 export function openDatabase(path: string): Db {

@@ -3,7 +3,7 @@
 // running server's writes nor waits for them, and it sees one consistent snapshot.
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { BundleError, writeBundle, type TipRecord } from '../../offline/bundle.js';
+import { BundleError, writeBundle, type BundleItem } from '../../offline/bundle.js';
 
 export class ExportError extends Error {
   constructor(message: string) {
@@ -31,6 +31,10 @@ export async function exportDatabase(dbPath: string, outPath: string): Promise<{
   }
   try {
     let select: Database.Statement;
+    let selectUploads: Database.Statement | undefined;
+    let selectChunks: Database.Statement | undefined;
+    let selectIds: Database.Statement | undefined;
+    let selectTip: Database.Statement | undefined;
     try {
       // busy_timeout only matters in the rare moment a WAL reader must wait (e.g. recovery).
       db.pragma('busy_timeout = 5000');
@@ -38,6 +42,14 @@ export async function exportDatabase(dbPath: string, outPath: string): Promise<{
       if (!table) throw new ExportError(`${dbPath} has no tips table: is it a Tipline database?`);
       // Name the columns: later issues add columns and tables this export must not pick up.
       select = db.prepare('SELECT id, received_on, envelope FROM tips ORDER BY id');
+      // Attachments (schema 4 and later): each tip's uploads and their chunks follow its line.
+      const hasUploads = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name = 'upload_chunks'").get();
+      if (hasUploads) {
+        selectUploads = db.prepare('SELECT id, chunks, last_chunk_bytes FROM uploads WHERE tip_id = ? AND stored = chunks ORDER BY id');
+        selectChunks = db.prepare('SELECT idx, data FROM upload_chunks WHERE upload_id = ? ORDER BY idx');
+        selectIds = db.prepare('SELECT id FROM tips ORDER BY id').pluck();
+        selectTip = db.prepare('SELECT id, received_on, envelope FROM tips WHERE id = ?');
+      }
     } catch (err) {
       if (err instanceof ExportError) throw err;
       const code = (err as { code?: string }).code;
@@ -45,12 +57,38 @@ export async function exportDatabase(dbPath: string, outPath: string): Promise<{
       throw new ExportError(`cannot read the database ${dbPath}: ${(err as Error).message}`);
     }
     // iterate() runs in one read transaction: a snapshot, streamed row by row into the file.
-    const rows = function* (): Generator<TipRecord> {
+    const tipRows = function* (): Generator<BundleItem> {
       for (const row of select.iterate() as Iterable<TipRow>) {
         if (typeof row.id !== 'string' || typeof row.received_on !== 'string' || !(row.envelope instanceof Uint8Array)) {
           throw new ExportError(`a row of tips has unexpected column types (id ${JSON.stringify(String(row.id).slice(0, 40))})`);
         }
         yield { id: row.id, received: row.received_on, envelope: row.envelope };
+      }
+    };
+    // With attachments one connection cannot hold two iterators, so the tip ids are read first
+    // (32 bytes each), then each tip and its chunks, one row at a time, all inside one read
+    // transaction: one snapshot, constant memory per chunk.
+    const rows = function* (): Generator<BundleItem> {
+      if (!selectUploads || !selectChunks || !selectIds || !selectTip) return yield* tipRows();
+      db.exec('BEGIN');
+      try {
+        const ids = selectIds.all() as unknown[];
+        for (const id of ids) {
+          const row = selectTip.get(id) as TipRow;
+          if (typeof row.id !== 'string' || typeof row.received_on !== 'string' || !(row.envelope instanceof Uint8Array)) {
+            throw new ExportError(`a row of tips has unexpected column types (id ${JSON.stringify(String(row.id).slice(0, 40))})`);
+          }
+          const tip = { id: row.id, received: row.received_on, envelope: row.envelope };
+          yield tip;
+          for (const u of selectUploads.all(tip.id) as { id: string; chunks: number; last_chunk_bytes: number }[]) {
+            yield { file: { tip: tip.id, upload: u.id, chunks: u.chunks, lastChunkBytes: u.last_chunk_bytes } };
+            for (const c of selectChunks.iterate(u.id) as Iterable<{ idx: number; data: Uint8Array }>) {
+              yield { chunk: { tip: tip.id, upload: u.id, index: c.idx, data: c.data } };
+            }
+          }
+        }
+      } finally {
+        db.exec('COMMIT');
       }
     };
     try {

@@ -16,6 +16,10 @@ export interface RetentionPolicy {
   days: number;
   /** Days after an editor's acknowledgement (`acked_on`) after which a row is deleted. */
   ackedDays: number;
+  /** Attachments no tip named: hours after which they go (TIPLINE_UPLOAD_TTL_HOURS, default 24). The
+   *  server deletes them on time (store/uploads.ts, times in memory); this date backstop (the
+   *  database keeps dates only) deletes them ceil(hours / 24) + 1 days after the upload date. */
+  uploadTtlHours?: number;
 }
 
 export const DEFAULT_RETENTION: RetentionPolicy = { days: 30, ackedDays: 7 };
@@ -40,6 +44,9 @@ export const PURGES: PurgeStatement[] = [
     name: 'mailboxes',
     sql: 'DELETE FROM mailboxes WHERE used_on <= @received AND NOT EXISTS (SELECT 1 FROM replies WHERE replies.mailbox_id = mailboxes.id)',
   },
+  // Attachments (issue 4): attached uploads go with their tip (ON DELETE CASCADE, chunks too);
+  // uploads no tip named go after the upload TTL (`@uploads`, the date backstop, see above).
+  { name: 'uploads', sql: 'DELETE FROM uploads WHERE tip_id IS NULL AND created_on <= @uploads' },
 ];
 
 export interface PurgeResult {
@@ -61,7 +68,11 @@ export function daysBefore(date: string, days: number): string {
  * A tip received on D is deleted on D + days; one acknowledged on A on A + ackedDays.
  */
 export function purgeExpired(db: Db, policy: RetentionPolicy, today: string = utcDate(), purges: PurgeStatement[] = PURGES): PurgeResult {
-  const params = { received: daysBefore(today, policy.days), acked: daysBefore(today, policy.ackedDays) };
+  const params = {
+    received: daysBefore(today, policy.days),
+    acked: daysBefore(today, policy.ackedDays),
+    uploads: daysBefore(today, Math.ceil((policy.uploadTtlHours ?? 24) / 24) + 1),
+  };
   const statements = purges.map((p) => ({ name: p.name, statement: db.prepare(p.sql) }));
   const deleted: Record<string, number> = {};
   db.transaction(() => {

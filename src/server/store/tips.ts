@@ -3,6 +3,7 @@
 // commit): one fsync acknowledges many tips without weakening durability for any of them.
 import { randomBytes } from 'node:crypto';
 import type { Db } from './db.js';
+import { linkUploads } from './uploads.js';
 
 export interface StoredTip {
   id: string;
@@ -10,9 +11,20 @@ export interface StoredTip {
   envelope: Uint8Array;
 }
 
+/** A tip naming an upload that is missing, incomplete or already attached: nothing was stored. */
+export class UploadLinkError extends Error {
+  constructor() {
+    super('an attached file is missing, incomplete or already attached');
+    this.name = 'UploadLinkError';
+  }
+}
+
 interface Pending {
   id: string;
   envelope: Uint8Array;
+  /** Upload ids linked to this tip in the same transaction (attachments). */
+  uploads?: readonly string[];
+  failed?: Error;
   resolve: (id: string) => void;
   reject: (error: Error) => void;
 }
@@ -37,15 +49,32 @@ export class TipStore {
     private readonly today: () => string = () => utcDate(),
   ) {
     this.insert = db.prepare('INSERT INTO tips (id, received_on, envelope) VALUES (?, ?, ?)');
+    // A tip with attachments goes in a savepoint: if one of its uploads cannot be linked, that
+    // tip alone is rolled back (and refused), the rest of the batch commits.
+    const withUploads = db.transaction((p: Pending, date: string) => {
+      this.insert.run(p.id, date, p.envelope);
+      if (!linkUploads(db, p.id, p.uploads!)) throw new UploadLinkError();
+    });
     this.commitBatch = db.transaction((batch: Pending[], date: string) => {
-      for (const p of batch) this.insert.run(p.id, date, p.envelope);
+      for (const p of batch) {
+        if (!p.uploads?.length) {
+          this.insert.run(p.id, date, p.envelope);
+          continue;
+        }
+        try {
+          withUploads(p, date);
+        } catch (err) {
+          if (!(err instanceof UploadLinkError)) throw err;
+          p.failed = err;
+        }
+      }
     });
   }
 
   /** Resolves with the new tip's id once it is durable on disk. */
-  add(envelope: Uint8Array): Promise<string> {
+  add(envelope: Uint8Array, uploads?: readonly string[]): Promise<string> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ id: randomId(), envelope, resolve, reject });
+      this.pending.push({ id: randomId(), envelope, ...(uploads?.length ? { uploads } : {}), resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -63,7 +92,10 @@ export class TipStore {
       for (const p of batch) p.reject(err as Error);
       return;
     }
-    for (const p of batch) p.resolve(p.id);
+    for (const p of batch) {
+      if (p.failed) p.reject(p.failed);
+      else p.resolve(p.id);
+    }
   }
 
   count(): number {

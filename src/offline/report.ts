@@ -1,0 +1,511 @@
+// The offline aggregate report (air-gapped): reads a decrypted folder (npm run decrypt's output:
+// one `<date>_<id>/tip.json` per record, attachments under `<folder>/files/`) and an optional
+// verification sidecar, and writes into a NEW output folder:
+//   reports.csv   one row per report (tips only, not follow-ups or replies), one column per
+//                 field; UTF-8 with a BOM (spreadsheets then read Cyrillic right), CRLF, and
+//                 cells that a spreadsheet would run as a formula are prefixed with '
+//   report.html   self-contained: counts by region, category, stage, every other choice field
+//                 and day, as tables and inline SVG bar charts; the list of reports with links
+//                 to their evidence; filters by region, category and status (a small inline
+//                 script allowed by its CSP hash; without it every report shows). A CSP meta
+//                 forbids loading anything.
+//   verification-template.tsv   when there is no sidecar yet: every report as `unverified`.
+//
+// The sidecar `<decrypted>/verification.tsv` (docs/EDITORS.md): one line per report,
+// `<folder name, record id or receipt><TAB><verified|unverified|rejected>[<TAB>note]`; `#`
+// comments and blank lines are ignored; a report it does not name is unverified. Rejected
+// reports are in the CSV and the list but never counted; `verifiedOnly` keeps only verified.
+//
+// Node built-ins only (runs inside the one-file toolkit). Nothing is written outside the
+// output folder, which must not exist yet or be empty; files are created O_EXCL|O_NOFOLLOW.
+import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, realpathSync, writeSync, type Stats } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join, relative, resolve, sep } from 'node:path';
+import { validateFields } from '../forms/fields.js';
+import { builtInForm, textFor, type FieldDef, type FormSchema } from '../forms/schema.js';
+import { FOLDER_RE } from './decrypt.js';
+
+export class ReportError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReportError';
+  }
+}
+
+export const STATUSES = ['verified', 'unverified', 'rejected'] as const;
+export type Status = (typeof STATUSES)[number];
+export const SIDECAR = 'verification.tsv';
+const MAX_TIP_JSON_BYTES = 16 * 1024 * 1024;
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+export interface ReportRow {
+  folder: string;
+  id: string;
+  received: string;
+  receipt: string;
+  status: Status;
+  note: string;
+  formId: string;
+  formVersion: number | undefined;
+  fields: Record<string, unknown>;
+  message: string;
+  /** Evidence files found under `<folder>/files/` (names), and names the body lists that are not there. */
+  files: string[];
+  missingFiles: string[];
+  /** Fields that do not fit the form's schema (an odd or newer tip); shown, never dropped. */
+  problems: string[];
+}
+
+export interface ReportOptions {
+  inDir: string;
+  outDir: string;
+  /** Labels in this language (en, ru, tk, kk); English by default. */
+  lang?: string;
+  verifiedOnly?: boolean;
+  /** Schemas of forms that are not built in (TIPLINE_FORM files), by id. */
+  forms?: FormSchema[];
+}
+
+export interface ReportSummary {
+  outDir: string;
+  reports: number;
+  counted: { verified: number; unverified: number; rejected: number };
+  warnings: string[];
+  files: string[];
+}
+
+const lstatOrUndefined = (path: string): Stats | undefined => {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+};
+
+function readSmallFile(path: string, max: number): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const buf = Buffer.alloc(64 * 1024);
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > max) throw new ReportError(`${path} is larger than ${max} bytes`);
+      chunks.push(Buffer.from(buf.subarray(0, n)));
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The sidecar's statuses by folder name; `warnings` for lines that name no report here. */
+export function parseSidecar(text: string, rows: Pick<ReportRow, 'folder' | 'id' | 'receipt'>[]): { statuses: Map<string, { status: Status; note: string }>; warnings: string[] } {
+  const byKey = new Map<string, string>();
+  for (const r of rows) {
+    byKey.set(r.folder, r.folder);
+    byKey.set(r.id, r.folder);
+    if (r.receipt) byKey.set(r.receipt.toUpperCase(), r.folder);
+  }
+  const statuses = new Map<string, { status: Status; note: string }>();
+  const warnings: string[] = [];
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  lines.forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const [key = '', statusText = '', ...noteParts] = raw.split('\t').map((p) => p.trim());
+    const at = `${SIDECAR} line ${i + 1}`;
+    const status = statusText.toLowerCase() as Status;
+    if (!STATUSES.includes(status)) throw new ReportError(`${at}: the status must be verified, unverified or rejected, separated from the report by a tab`);
+    const folder = byKey.get(key) ?? byKey.get(key.toUpperCase());
+    if (!folder) {
+      warnings.push(`${at} names no report in this folder (${key.slice(0, 40)})`);
+      return;
+    }
+    if (statuses.has(folder)) throw new ReportError(`${at}: ${folder} is marked more than once`);
+    statuses.set(folder, { status, note: noteParts.join(' ') });
+  });
+  return { statuses, warnings };
+}
+
+function schemaFor(row: Pick<ReportRow, 'formId'>, extra: FormSchema[]): FormSchema | undefined {
+  return extra.find((f) => f.id === row.formId) ?? builtInForm(row.formId);
+}
+
+/** Reads every tip folder of `inDir` into rows (oldest first); unreadable folders become warnings. */
+export function readReports(inDir: string, forms: FormSchema[] = []): { rows: ReportRow[]; warnings: string[] } {
+  const root = resolve(inDir);
+  const stat = lstatOrUndefined(root);
+  if (!stat?.isDirectory()) throw new ReportError(`${inDir} is not a folder (give the output folder of decrypt)`);
+  const rows: ReportRow[] = [];
+  const warnings: string[] = [];
+  for (const folder of readdirSync(root).filter((n) => FOLDER_RE.test(n)).sort()) {
+    const dir = join(root, folder);
+    if (!lstatOrUndefined(dir)?.isDirectory()) continue;
+    let tip: { id?: unknown; received?: unknown; receipt?: unknown; kind?: unknown; body?: Record<string, unknown> };
+    try {
+      tip = JSON.parse(readSmallFile(join(dir, 'tip.json'), MAX_TIP_JSON_BYTES));
+    } catch {
+      warnings.push(`${folder}: tip.json is missing or unreadable, left out`);
+      continue;
+    }
+    const body = tip.body;
+    if (typeof body !== 'object' || body === null || typeof body.message !== 'string') {
+      warnings.push(`${folder}: tip.json has no tip body, left out`);
+      continue;
+    }
+    if (tip.kind !== 'tip') continue; // follow-ups and replies belong to conversations, not to counts
+    const form = typeof body.form === 'object' && body.form !== null ? (body.form as { id?: unknown; version?: unknown }) : undefined;
+    const fields = typeof body.fields === 'object' && body.fields !== null && !Array.isArray(body.fields) ? (body.fields as Record<string, unknown>) : {};
+    const listed = Array.isArray(body.files) ? (body.files as { name?: unknown }[]).map((f) => (typeof f?.name === 'string' ? f.name : '')).filter(Boolean) : [];
+    const filesDir = join(dir, 'files');
+    const found = lstatOrUndefined(filesDir)?.isDirectory()
+      ? readdirSync(filesDir).filter((n) => lstatOrUndefined(join(filesDir, n))?.isFile()).sort()
+      : [];
+    const row: ReportRow = {
+      folder,
+      id: typeof tip.id === 'string' ? tip.id : folder.slice(11),
+      received: typeof tip.received === 'string' ? tip.received : folder.slice(0, 10),
+      receipt: typeof tip.receipt === 'string' ? tip.receipt : '',
+      status: 'unverified',
+      note: '',
+      formId: typeof form?.id === 'string' ? form.id : '',
+      formVersion: typeof form?.version === 'number' ? form.version : undefined,
+      fields,
+      message: body.message,
+      files: found,
+      missingFiles: listed.filter((n) => !found.includes(n)),
+      problems: [],
+    };
+    const schema = schemaFor(row, forms);
+    if (schema && schema.version === row.formVersion) {
+      const fileIds = Array.isArray(body.files) ? (body.files as { upload?: unknown }[]).map((f) => String(f?.upload ?? '')) : [];
+      row.problems = validateFields(schema, fields, fileIds).map((p) => `${p.field || 'fields'}: ${p.code}`);
+    }
+    rows.push(row);
+  }
+  return { rows, warnings };
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV
+
+/** One CSV cell: formula-looking text prefixed with ', quoted when needed. */
+export function csvCell(value: string): string {
+  let text = value;
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+const cellText = (value: unknown): string => (value === undefined || value === null ? '' : Array.isArray(value) ? value.map(String).join('; ') : String(value));
+
+/** The field columns: the known forms' fields in schema order, then any others by name. */
+export function fieldColumns(rows: ReportRow[], forms: FormSchema[] = []): string[] {
+  const columns: string[] = [];
+  const seenForms = [...new Set(rows.map((r) => r.formId))];
+  for (const id of seenForms) {
+    const schema = schemaFor({ formId: id }, forms);
+    for (const f of schema?.fields ?? []) if (!columns.includes(f.name)) columns.push(f.name);
+  }
+  const others = new Set<string>();
+  for (const r of rows) for (const name of Object.keys(r.fields)) if (!columns.includes(name)) others.add(name);
+  return [...columns, ...[...others].sort()];
+}
+
+export function renderCsv(rows: ReportRow[], forms: FormSchema[] = []): string {
+  const columns = fieldColumns(rows, forms);
+  const header = ['folder', 'received', 'receipt', 'status', 'note', 'form', 'form_version', ...columns, 'message', 'files', 'problems'];
+  const lines = [header.map(csvCell).join(',')];
+  for (const r of rows) {
+    const cells = [r.folder, r.received, r.receipt, r.status, r.note, r.formId, cellText(r.formVersion), ...columns.map((c) => cellText(r.fields[c])), r.message, r.files.join('; '), r.problems.join('; ')];
+    lines.push(cells.map(csvCell).join(','));
+  }
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Counts
+
+export interface CountRow {
+  value: string;
+  label: string;
+  verified: number;
+  unverified: number;
+}
+
+export interface Dimension {
+  key: string;
+  title: string;
+  note?: string;
+  rows: CountRow[];
+}
+
+const NOT_GIVEN = '(not given)';
+
+/** The field definition of `name` in the first known form that has it. */
+function fieldDef(rows: ReportRow[], name: string, forms: FormSchema[]): FieldDef | undefined {
+  for (const id of new Set(rows.map((r) => r.formId))) {
+    const f = schemaFor({ formId: id }, forms)?.fields.find((x) => x.name === name);
+    if (f) return f;
+  }
+  return undefined;
+}
+
+/**
+ * Counts by every region / choice field of the forms in use (region, stage, category, role…)
+ * and by day (the date field; reports without one under "(not given)"). Rejected reports are
+ * never counted. Choice rows follow the schema's order; days are in date order.
+ */
+export function countDimensions(rows: ReportRow[], lang: string | undefined, forms: FormSchema[] = []): Dimension[] {
+  const counted = rows.filter((r) => r.status !== 'rejected');
+  const dims: Dimension[] = [];
+  const names = fieldColumns(rows, forms);
+  const order = (f: FieldDef) => (f.type === 'region' ? 0 : f.name === 'category' ? 1 : f.name === 'stage' ? 2 : 3);
+  const choiceFields = names.map((n) => fieldDef(rows, n, forms)).filter((f): f is FieldDef => !!f && ['region', 'single-choice', 'multiple-choice'].includes(f.type));
+  choiceFields.sort((a, b) => order(a) - order(b));
+  for (const f of choiceFields) {
+    const table = new Map<string, CountRow>((f.choices ?? []).map((c) => [c.value, { value: c.value, label: textFor(c.label, lang), verified: 0, unverified: 0 }]));
+    const bump = (value: string, r: ReportRow) => {
+      if (!table.has(value)) table.set(value, { value, label: value === '' ? NOT_GIVEN : value, verified: 0, unverified: 0 });
+      table.get(value)![r.status === 'verified' ? 'verified' : 'unverified']++;
+    };
+    for (const r of counted) {
+      const v = r.fields[f.name];
+      const values = Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)];
+      if (values.length === 0) bump('', r);
+      for (const value of new Set(values)) bump(value, r);
+    }
+    dims.push({
+      key: f.name,
+      title: textFor(f.label, lang),
+      ...(f.type === 'multiple-choice' ? { note: 'A report can name several of these, so this column can add up to more than the number of reports.' } : {}),
+      rows: [...table.values()],
+    });
+  }
+  const dateField = names.map((n) => fieldDef(rows, n, forms)).find((f) => f?.type === 'date');
+  if (dateField) {
+    const table = new Map<string, CountRow>();
+    for (const r of counted) {
+      const v = r.fields[dateField.name];
+      const day = typeof v === 'string' ? v : '';
+      if (!table.has(day)) table.set(day, { value: day, label: day || NOT_GIVEN, verified: 0, unverified: 0 });
+      table.get(day)![r.status === 'verified' ? 'verified' : 'unverified']++;
+    }
+    const rowsByDay = [...table.values()].sort((a, b) => (a.value === '' ? 1 : b.value === '' ? -1 : a.value.localeCompare(b.value)));
+    dims.push({ key: 'day', title: `Day (${textFor(dateField.label, lang)}, as reported)`, rows: rowsByDay });
+  }
+  return dims;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTML
+
+const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const e = (text: string | number): string => String(text).replace(/[&<>"']/g, (c) => ESC[c]!);
+/** A relative link, each path segment percent-encoded (names come from tips). */
+const href = (path: string): string => path.split(sep).map((s) => encodeURIComponent(s)).join('/');
+
+const STYLE = `
+body{font:15px/1.45 system-ui,sans-serif;max-width:70rem;margin:1.5rem auto;padding:0 1rem;color:#111;background:#fff}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}h3{font-size:1.05rem;margin:1.5rem 0 .5rem}
+table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #bbb;padding:.25rem .5rem;text-align:left;vertical-align:top}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+.dim{display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start}
+.note,.meta{font-size:.9rem;color:#444}
+.status-verified{color:#0a5a0a;font-weight:bold}.status-rejected{color:#a00;text-decoration:line-through}
+.msg{white-space:pre-wrap;overflow-wrap:anywhere;max-width:30rem}
+.filters label{margin-right:1rem}
+.warning{background:#fff3cd;padding:.25rem .5rem}
+`;
+
+const SCRIPT = `
+(function(){
+var f=document.getElementById('filters');if(!f)return;f.hidden=false;
+var sel=f.querySelectorAll('select');var rows=document.querySelectorAll('#reports tbody tr');var shown=document.getElementById('shown');
+function apply(){var n=0;for(var i=0;i<rows.length;i++){var r=rows[i],ok=true;
+for(var j=0;j<sel.length;j++){var v=sel[j].value;if(v&&(' '+(r.getAttribute('data-'+sel[j].name)||'')+' ').indexOf(' '+v+' ')<0)ok=false;}
+r.hidden=!ok;if(ok)n++;}shown.textContent=String(n);}
+for(var k=0;k<sel.length;k++)sel[k].addEventListener('change',apply);apply();
+})();
+`;
+
+const cspHash = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+
+/** A horizontal bar chart: verified (dark) then unverified (light) for each row. */
+function barChart(dim: Dimension): string {
+  const max = Math.max(1, ...dim.rows.map((r) => r.verified + r.unverified));
+  const labelWidth = 290;
+  const barWidth = 260;
+  const rowHeight = 20;
+  const height = dim.rows.length * rowHeight + 4;
+  const bars = dim.rows
+    .map((r, i) => {
+      const y = i * rowHeight + 2;
+      const wv = (r.verified / max) * barWidth;
+      const wu = (r.unverified / max) * barWidth;
+      const label = r.label.length > 40 ? `${r.label.slice(0, 39)}…` : r.label;
+      return `<text x="${labelWidth - 6}" y="${y + 14}" text-anchor="end" font-size="12"><title>${e(r.label)}</title>${e(label)}</text>` +
+        `<rect x="${labelWidth}" y="${y + 2}" width="${wv.toFixed(1)}" height="15" fill="#1f4e79"/>` +
+        `<rect x="${(labelWidth + wv).toFixed(1)}" y="${y + 2}" width="${wu.toFixed(1)}" height="15" fill="#9dc3e6"/>` +
+        `<text x="${(labelWidth + wv + wu + 4).toFixed(1)}" y="${y + 14}" font-size="12">${r.verified + r.unverified}</text>`;
+    })
+    .join('\n');
+  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${e(dim.title)}" width="${labelWidth + barWidth + 40}" height="${height}" viewBox="0 0 ${labelWidth + barWidth + 40} ${height}" font-family="system-ui,sans-serif">
+${bars}
+</svg>`;
+}
+
+function countTable(dim: Dimension): string {
+  const body = dim.rows
+    .map((r) => `<tr><td>${e(r.label)}</td><td class="n">${r.verified}</td><td class="n">${r.unverified}</td><td class="n">${r.verified + r.unverified}</td></tr>`)
+    .join('\n');
+  return `<table id="count-${e(dim.key)}"><thead><tr><th>${e(dim.title)}</th><th class="n">verified</th><th class="n">unverified</th><th class="n">total</th></tr></thead>
+<tbody>
+${body}
+</tbody></table>`;
+}
+
+function displayValue(rows: ReportRow[], name: string, value: unknown, lang: string | undefined, forms: FormSchema[]): string {
+  if (value === undefined) return '';
+  const f = fieldDef(rows, name, forms);
+  const label = (v: unknown) => {
+    const c = f?.choices?.find((x) => x.value === v);
+    return c ? textFor(c.label, lang) : String(v);
+  };
+  return Array.isArray(value) ? value.map(label).join('; ') : label(value);
+}
+
+export function renderReportHtml(rows: ReportRow[], options: { outDir: string; inDir: string; lang?: string; verifiedOnly?: boolean; forms?: FormSchema[]; warnings?: string[] }): string {
+  const forms = options.forms ?? [];
+  const lang = options.lang;
+  const dims = countDimensions(rows, lang, forms);
+  const counted = { verified: 0, unverified: 0, rejected: 0 };
+  for (const r of rows) counted[r.status]++;
+  const columns = fieldColumns(rows, forms).filter((c) => fieldDef(rows, c, forms)?.type !== 'file');
+  const regionDim = dims.find((d) => fieldDef(rows, d.key, forms)?.type === 'region');
+  const categoryDim = dims.find((d) => d.key === 'category');
+  const filterSelect = (name: string, title: string, dim: Dimension | undefined) =>
+    dim ? `<label>${e(title)} <select name="${e(name)}"><option value="">all</option>${dim.rows.filter((r) => r.value).map((r) => `<option value="${e(r.value)}">${e(r.label)}</option>`).join('')}</select></label>` : '';
+  const filters = `<p id="filters" class="filters" hidden>${filterSelect('region', regionDim?.title ?? 'region', regionDim)}${filterSelect('category', categoryDim?.title ?? 'category', categoryDim)}<label>status <select name="status"><option value="">all</option>${STATUSES.map((s) => `<option value="${s}">${s}</option>`).join('')}</select></label> showing <span id="shown">${rows.length}</span> of ${rows.length}</p>`;
+  const listRows = rows
+    .map((r) => {
+      const folderRel = relative(options.outDir, join(options.inDir, r.folder));
+      const evidence = [
+        ...r.files.map((f) => `<a href="${e(href(join(folderRel, 'files', f)))}">${e(f)}</a>`),
+        ...r.missingFiles.map((f) => `<span class="warning">${e(f)} (not decrypted)</span>`),
+      ].join('<br>');
+      const data = (name: string) => {
+        const v = regionDim && name === 'region' ? r.fields[regionDim.key] : categoryDim && name === 'category' ? r.fields[categoryDim.key] : undefined;
+        return Array.isArray(v) ? v.map(String).join(' ') : v === undefined ? '' : String(v);
+      };
+      const cells = columns.map((c) => `<td>${e(displayValue(rows, c, r.fields[c], lang, forms))}</td>`).join('');
+      const problems = r.problems.length ? `<br><span class="warning">does not fit the form: ${e(r.problems.join('; '))}</span>` : '';
+      return `<tr data-region="${e(data('region'))}" data-category="${e(data('category'))}" data-status="${r.status}"><td><a href="${e(href(join(folderRel, 'message.txt')))}">${e(r.received)}</a><br><span class="meta">${e(r.receipt)}</span></td><td class="status-${r.status}">${r.status}${r.note ? `<br><span class="note">${e(r.note)}</span>` : ''}</td>${cells}<td class="msg">${e(r.message.length > 600 ? `${r.message.slice(0, 600)} …` : r.message)}${problems}</td><td>${evidence}</td></tr>`;
+    })
+    .join('\n');
+  const columnHeads = columns.map((c) => {
+    const f = fieldDef(rows, c, forms);
+    return `<th>${e(f ? textFor(f.label, lang) : c)}</th>`;
+  }).join('');
+  const csp = `default-src 'none'; style-src ${cspHash(STYLE)}; script-src ${cspHash(SCRIPT)}; img-src 'none'; form-action 'none'; base-uri 'none'`;
+  const warnings = (options.warnings ?? []).map((w) => `<li>${e(w)}</li>`).join('\n');
+  const formsUsed = [...new Set(rows.map((r) => (r.formId ? `${r.formId} v${r.formVersion ?? '?'}` : 'no form')))].join(', ');
+  return `<!doctype html>
+<html lang="${e(lang ?? 'en')}">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${e(csp)}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Tipline report</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>Tipline report</h1>
+<p class="meta">${rows.length} report${rows.length === 1 ? '' : 's'}${options.verifiedOnly ? ' (verified only)' : ''}: <span id="total-verified">${counted.verified}</span> verified, <span id="total-unverified">${counted.unverified}</span> unverified, <span id="total-rejected">${counted.rejected}</span> rejected (never counted). Forms: ${e(formsUsed || 'none')}.
+Counts below: dark = verified, light = unverified. Statuses come from ${SIDECAR} in the decrypted folder.</p>
+${warnings ? `<ul class="warning">\n${warnings}\n</ul>\n` : ''}<h2>Counts</h2>
+${dims.map((d) => `<h3>${e(d.title)}</h3>${d.note ? `<p class="note">${e(d.note)}</p>` : ''}\n<div class="dim">\n${countTable(d)}\n${barChart(d)}\n</div>`).join('\n')}
+<h2>Reports</h2>
+${filters}
+<table id="reports"><thead><tr><th>received / receipt</th><th>status</th>${columnHeads}<th>description</th><th>evidence</th></tr></thead>
+<tbody>
+${listRows}
+</tbody></table>
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+function prepareNewOutDir(outDir: string): string {
+  const abs = resolve(outDir);
+  const existing = lstatOrUndefined(abs);
+  if (existing) {
+    if (!existing.isDirectory()) throw new ReportError(`${outDir} exists and is not a folder; give a new folder for the report`);
+    if (readdirSync(abs).length > 0) throw new ReportError(`${outDir} is not empty; refusing to overwrite: give a new folder for the report`);
+  } else {
+    try {
+      mkdirSync(abs, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw new ReportError(`cannot create ${outDir} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  return realpathSync(abs);
+}
+
+function writeNewFile(dir: string, name: string, text: string): string {
+  const path = join(dir, name);
+  const fd = openSync(path, CREATE_FLAGS, 0o600);
+  try {
+    fchmodSync(fd, 0o600);
+    const bytes = Buffer.from(text, 'utf8');
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return path;
+}
+
+/** Reads, counts and writes the report; throws ReportError with one line on a failure. */
+export function writeReport(options: ReportOptions): ReportSummary {
+  const inDir = resolve(options.inDir);
+  const forms = options.forms ?? [];
+  const { rows: all, warnings } = readReports(inDir, forms);
+  let sidecarText: string | undefined;
+  const sidecarPath = join(inDir, SIDECAR);
+  const sidecarStat = lstatOrUndefined(sidecarPath);
+  if (sidecarStat) {
+    if (!sidecarStat.isFile()) throw new ReportError(`${sidecarPath} is not a regular file`);
+    sidecarText = readFileSync(sidecarPath, 'utf8');
+  }
+  if (sidecarText !== undefined) {
+    const { statuses, warnings: sidecarWarnings } = parseSidecar(sidecarText, all);
+    warnings.push(...sidecarWarnings);
+    for (const r of all) {
+      const s = statuses.get(r.folder);
+      if (s) Object.assign(r, s);
+    }
+  }
+  const rows = options.verifiedOnly ? all.filter((r) => r.status === 'verified') : all;
+  const outDir = prepareNewOutDir(options.outDir);
+  const realIn = realpathSync(inDir);
+  const files = [
+    writeNewFile(outDir, 'reports.csv', renderCsv(rows, forms)),
+    writeNewFile(outDir, 'report.html', renderReportHtml(rows, { outDir, inDir: realIn, ...(options.lang ? { lang: options.lang } : {}), ...(options.verifiedOnly ? { verifiedOnly: true } : {}), forms, warnings })),
+  ];
+  if (sidecarText === undefined) {
+    const template = ['# Tipline verification: one line per report, <report><TAB><verified|unverified|rejected>[<TAB>note].', `# Copy this file to ${SIDECAR} in the decrypted folder, edit the statuses, run the report again.`, ...all.map((r) => `${r.folder}\tunverified`)].join('\n') + '\n';
+    files.push(writeNewFile(outDir, 'verification-template.tsv', template));
+  }
+  const counted = { verified: 0, unverified: 0, rejected: 0 };
+  for (const r of rows) counted[r.status]++;
+  return { outDir, reports: rows.length, counted, warnings, files };
+}

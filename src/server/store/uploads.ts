@@ -1,0 +1,140 @@
+// The upload store (issue 4): encrypted attachment chunks, each committed in its own
+// transaction (synchronous=FULL, db.ts) before it is acknowledged. The server never sees a
+// file key, a name or a plaintext size: only the declared shape (chunk count and the last
+// chunk's length, i.e. the padded size class) and the ciphertext.
+//
+// Times: the database keeps only the date an upload was created (Tipline records no time of
+// day). The exact age for TIPLINE_UPLOAD_TTL_HOURS is kept in memory only; an upload this
+// process did not create counts from when the process first saw it. The date backstop in
+// store/retention.ts (PURGES) bounds it across restarts.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { FILE_CHUNK_CIPHERTEXT_BYTES, FILE_CHUNK_SIZE, FILE_TAG_BYTES, fileCiphertextLength } from '../../crypto/attachment.js';
+import { isPaddedLength } from '../../crypto/padding.js';
+import type { Db } from './db.js';
+import { utcDate } from './tips.js';
+
+export const UPLOAD_ID_RE = /^[A-Za-z0-9_-]{43}$/;
+export const DEFAULT_MAX_FILE_BYTES = 2 ** 31;
+export const DEFAULT_MAX_FILES = 10;
+export const DEFAULT_UPLOAD_TTL_HOURS = 24;
+
+export type ShapeProblem = 'chunks' | 'last' | 'padding' | 'too-large';
+
+/** Why an upload's declared shape is refused, or undefined when it is acceptable. */
+export function checkShape(chunks: number, lastChunkBytes: number, maxFileBytes: number): ShapeProblem | undefined {
+  if (!Number.isSafeInteger(chunks) || chunks < 1) return 'chunks';
+  if (!Number.isSafeInteger(lastChunkBytes) || lastChunkBytes < FILE_TAG_BYTES + 1 || lastChunkBytes > FILE_CHUNK_CIPHERTEXT_BYTES) return 'last';
+  const total = (chunks - 1) * FILE_CHUNK_CIPHERTEXT_BYTES + lastChunkBytes;
+  if (total > fileCiphertextLength(maxFileBytes)) return 'too-large';
+  // Only the sizes Padmé produces: the server holds size classes, never exact sizes.
+  if (!isPaddedLength((chunks - 1) * FILE_CHUNK_SIZE + lastChunkBytes - FILE_TAG_BYTES)) return 'padding';
+  return undefined;
+}
+
+export type PutResult = 'stored' | 'identical' | 'conflict' | 'no-upload' | 'index' | 'length';
+
+export interface UploadStatus {
+  chunks: number;
+  missing: number[];
+}
+
+export class UploadStore {
+  /** Unattached upload id → when this process first knew it (ms). Memory only. */
+  private readonly seen = new Map<string, number>();
+  private readonly selectUpload;
+  private readonly selectChunk;
+  private readonly insertChunk;
+  private readonly countChunk;
+  private readonly putTx;
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+    private readonly today: () => string = () => utcDate(),
+  ) {
+    this.selectUpload = db.prepare('SELECT chunks, last_chunk_bytes AS last, stored FROM uploads WHERE id = ?');
+    this.selectChunk = db.prepare('SELECT data FROM upload_chunks WHERE upload_id = ? AND idx = ?');
+    this.insertChunk = db.prepare('INSERT INTO upload_chunks (upload_id, idx, data) VALUES (?, ?, ?)');
+    this.countChunk = db.prepare('UPDATE uploads SET stored = stored + 1 WHERE id = ?');
+    this.putTx = db.transaction((id: string, index: number, data: Uint8Array): PutResult => {
+      const row = this.selectUpload.get(id) as { chunks: number; last: number; stored: number } | undefined;
+      if (!row) return 'no-upload';
+      if (!Number.isSafeInteger(index) || index < 0 || index >= row.chunks) return 'index';
+      const expected = index === row.chunks - 1 ? row.last : FILE_CHUNK_CIPHERTEXT_BYTES;
+      if (data.length !== expected) return 'length';
+      const existing = this.selectChunk.get(id, index) as { data: Buffer } | undefined;
+      if (existing) return existing.data.length === data.length && timingSafeEqual(existing.data, data) ? 'identical' : 'conflict';
+      this.insertChunk.run(id, index, data);
+      this.countChunk.run(id);
+      return 'stored';
+    });
+    const now0 = this.now();
+    for (const { id } of db.prepare('SELECT id FROM uploads WHERE tip_id IS NULL').all() as { id: string }[]) this.seen.set(id, now0);
+  }
+
+  /** Creates an upload of an already checked shape; returns its id. */
+  create(chunks: number, lastChunkBytes: number): string {
+    const id = randomBytes(32).toString('base64url');
+    this.db.prepare('INSERT INTO uploads (id, chunks, last_chunk_bytes, created_on) VALUES (?, ?, ?, ?)').run(id, chunks, lastChunkBytes, this.today());
+    this.seen.set(id, this.now());
+    return id;
+  }
+
+  /**
+   * The no-JavaScript path (plugins/nojs.ts) encrypts a file as it streams in, so its shape is
+   * known only at its end: it creates the upload with room for `maxChunks` full chunks, puts
+   * every chunk but the last, then fixes the shape here (only while exactly the first
+   * `chunks - 1` are stored and no tip names it) and puts the last chunk. False: nothing changed.
+   */
+  reshape(id: string, chunks: number, lastChunkBytes: number): boolean {
+    const sql = 'UPDATE uploads SET chunks = ?, last_chunk_bytes = ? WHERE id = ? AND tip_id IS NULL AND stored = ? AND chunks >= ?';
+    return this.db.prepare(sql).run(chunks, lastChunkBytes, id, chunks - 1, chunks).changes === 1;
+  }
+
+  /** Deletes an upload no tip names, with its chunks (a no-JS post that failed part way). */
+  discard(id: string): void {
+    this.db.transaction(() => this.db.prepare('DELETE FROM uploads WHERE id = ? AND tip_id IS NULL').run(id)).immediate();
+    this.seen.delete(id);
+  }
+
+  /** Stores chunk `index` durably (its own IMMEDIATE transaction) unless it is already there. */
+  put(id: string, index: number, data: Uint8Array): PutResult {
+    return this.putTx.immediate(id, index, data);
+  }
+
+  status(id: string): UploadStatus | undefined {
+    const row = this.selectUpload.get(id) as { chunks: number; stored: number } | undefined;
+    if (!row) return undefined;
+    const missing: number[] = [];
+    if (row.stored < row.chunks) {
+      const have = new Set((this.db.prepare('SELECT idx FROM upload_chunks WHERE upload_id = ?').pluck().all(id) as number[]));
+      for (let i = 0; i < row.chunks; i++) if (!have.has(i)) missing.push(i);
+    }
+    return { chunks: row.chunks, missing };
+  }
+
+  /** Deletes uploads not attached to a tip within `ttlHours` of when this process first knew them. */
+  purgeStale(ttlHours: number): number {
+    const cutoff = this.now() - ttlHours * 3_600_000;
+    const del = this.db.prepare('DELETE FROM uploads WHERE id = ? AND tip_id IS NULL');
+    const attached = this.db.prepare('SELECT 1 FROM uploads WHERE id = ? AND tip_id IS NOT NULL');
+    let deleted = 0;
+    for (const [id, since] of this.seen) {
+      if (attached.get(id) !== undefined) {
+        this.seen.delete(id);
+        continue;
+      }
+      if (since > cutoff) continue;
+      deleted += this.db.transaction(() => del.run(id).changes).immediate();
+      this.seen.delete(id);
+    }
+    return deleted;
+  }
+}
+
+/** Links `uploads` to `tipId` inside the caller's transaction; false (and nothing linked) unless every one is complete and free. */
+export function linkUploads(db: Db, tipId: string, uploads: readonly string[]): boolean {
+  const link = db.prepare('UPDATE uploads SET tip_id = ? WHERE id = ? AND tip_id IS NULL AND stored = chunks');
+  for (const id of uploads) if (link.run(tipId, id).changes !== 1) return false;
+  return true;
+}

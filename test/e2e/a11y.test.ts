@@ -1,0 +1,162 @@
+// Accessibility (WCAG 2.1 A and AA rules of axe-core) of every source page in every language,
+// in Debian's Chromium against the real server: `/` and `/mailbox` once ready, with the Tor
+// Browser guidance opened, the "not the onion address" and "not Tor Browser" warnings shown
+// (this is Chromium on 127.0.0.1) and an error announced. axe is evaluated through the
+// DevTools protocol, so the page's own CSP stays as it is. Also: keyboard-only use of the
+// submission page, from the first Tab to the confirmation, with a visible focus indicator.
+// The same pages without JavaScript (Tor Browser's "Safest") are checked too: axe runs through
+// the DevTools protocol, which works while the page's own scripts are off.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import t from 'tap';
+import type { Page } from 'playwright-core';
+import { CATALOGS } from '../../src/i18n/index.js';
+import { FORMS, PAGES, openAllDetails, pagesUnderTest, ready } from '../helpers/pages.js';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+interface AxeResult {
+  violations: { id: string; impact: string | null; help: string; nodes: { target: string[]; failureSummary?: string }[] }[];
+  passes: unknown[];
+}
+
+async function axe(page: Page, javaScript = true): Promise<AxeResult> {
+  // With the page's scripts off, timers never fire, yet axe defers work with them: run the
+  // deferred work as microtasks instead (only in this evaluation's page, only for axe).
+  if (!javaScript) await page.evaluate('window.setTimeout = (fn, _ms, ...args) => { Promise.resolve().then(() => fn(...args)); return 0; }; window.clearTimeout = () => {};');
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async (tags) => {
+    const run = (globalThis as unknown as { axe: { run: (context: unknown, options: unknown) => Promise<AxeResult> } }).axe.run;
+    const result = await run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    return {
+      violations: result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) })),
+      passes: result.passes,
+    };
+  }, TAGS);
+}
+
+const describe = (result: AxeResult) =>
+  result.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`).join('\n  ')}`);
+
+let origin: string;
+let browser: Awaited<ReturnType<typeof pagesUnderTest>>['browser'];
+t.before(async () => {
+  ({ origin, browser } = await pagesUnderTest(t));
+});
+
+for (const { meta, messages } of CATALOGS) {
+  for (const { path, ready: readySelector } of PAGES) {
+    t.test(`${path} in ${meta.englishName} without JavaScript (Tor Browser "Safest"): no WCAG 2.1 A/AA violation`, async (t) => {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: false });
+      t.teardown(() => context.close());
+      const page = await context.newPage();
+      await page.goto(`${origin}${path}?lang=${meta.language}`);
+      await ready(page, readySelector, false);
+      t.equal(await page.getAttribute('html', 'lang'), meta.language);
+      await openAllDetails(page);
+      t.ok(await page.getByText(messages.torNotOnionHeading).isVisible(), 'warned that this is not the onion address');
+      t.ok(await page.locator('.noscript').isVisible(), 'the <noscript> notice is shown');
+      const result = await axe(page, false);
+      t.ok(result.passes.length > 10, `axe ran (${result.passes.length} rules passed)`);
+      t.same(describe(result), [], 'guidance open');
+    });
+
+    t.test(`${path} in ${meta.englishName}: no WCAG 2.1 A/AA violation`, async (t) => {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      t.teardown(() => context.close());
+      const page = await context.newPage();
+      await page.goto(`${origin}${path}?lang=${meta.language}`);
+      await ready(page, readySelector, true);
+      t.equal(await page.getAttribute('html', 'lang'), meta.language);
+      await openAllDetails(page);
+      t.ok(await page.locator('#not-tor-browser').isVisible(), 'Chromium is warned that it is not Tor Browser');
+      t.ok(await page.getByText(messages.torNotOnionHeading).isVisible(), 'and that this is not the onion address');
+      let result = await axe(page);
+      t.ok(result.passes.length > 10, `axe ran (${result.passes.length} rules passed)`);
+      t.same(describe(result), [], 'ready, guidance open');
+      // An error, announced through role="alert".
+      if (path === '/') await page.click('#submit');
+      else {
+        await page.fill('#mailbox-passphrase', 'one two');
+        await page.click('#mailbox-login-button');
+      }
+      await page.locator('#error:not([hidden])').waitFor();
+      t.equal(await page.getAttribute('#error', 'role'), 'alert');
+      t.equal(await page.getAttribute('#status', 'aria-live'), 'polite', 'progress is announced politely');
+      result = await axe(page);
+      t.same(describe(result), [], 'with an error shown');
+    });
+  }
+}
+
+for (const form of FORMS) {
+  t.test(`/ with the ${form} form, in every language, with and without JavaScript: no WCAG 2.1 A/AA violation`, async (t) => {
+    const server = await pagesUnderTest(t, { TIPLINE_FORM: form });
+    for (const { meta } of CATALOGS) {
+      for (const javaScript of [true, false]) {
+        const context = await server.browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: javaScript });
+        const page = await context.newPage();
+        await page.goto(`${server.origin}/?lang=${meta.language}`);
+        await ready(page, '#submit:enabled', javaScript);
+        await openAllDetails(page);
+        const result = await axe(page, javaScript);
+        t.ok(result.passes.length > 10, `axe ran (${result.passes.length} rules passed)`);
+        t.same(describe(result), [], `${form}, ${meta.language}, JavaScript ${javaScript ? 'on' : 'off'}`);
+        await context.close();
+      }
+    }
+  });
+}
+
+t.test('the check itself finds violations (a page with a low-contrast, unlabelled field)', async (t) => {
+  const context = await browser.newContext();
+  t.teardown(() => context.close());
+  const page = await context.newPage();
+  await page.setContent('<!doctype html><html><head><title>x</title></head><body><main><p style="color:#aaa;background:#fff">faint</p><input type="text"></main></body></html>');
+  const ids = (await axe(page)).violations.map((v) => v.id).sort();
+  t.same(ids, ['color-contrast', 'html-has-lang', 'label'], 'contrast, language and label violations found');
+});
+
+t.test('a page chosen by the browser language (Accept-Language from the locale)', async (t) => {
+  const context = await browser.newContext({ locale: 'kk-KZ' });
+  t.teardown(() => context.close());
+  const page = await context.newPage();
+  await page.goto(`${origin}/`);
+  t.equal(await page.getAttribute('html', 'lang'), 'kk');
+  await page.click('a[hreflang="ru"]');
+  t.equal(await page.getAttribute('html', 'lang'), 'ru', 'the switcher link overrides it');
+  t.equal(new URL(page.url()).search, '?lang=ru');
+  t.same(await context.cookies(), [], 'no cookie');
+});
+
+t.test('the submission page works with the keyboard alone', async (t) => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  t.teardown(() => context.close());
+  const page = await context.newPage();
+  await page.goto(`${origin}/?lang=en`);
+  await ready(page, '#submit:enabled', true);
+  // Tab from the top: record what gets focus, up to the send button.
+  const order: string[] = [];
+  for (let i = 0; i < 40 && order.at(-1) !== 'submit'; i++) {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      if (!el) return { key: '', outline: '' };
+      const style = getComputedStyle(el);
+      return { key: el.id || `${el.tagName.toLowerCase()}${el.getAttribute('hreflang') ? `:${el.getAttribute('hreflang')}` : ''}`, outline: `${style.outlineStyle} ${style.outlineWidth}` };
+    });
+    t.notMatch(focused.outline, /^none/, `${focused.key}: a visible focus outline`);
+    order.push(focused.key);
+    if (focused.key === 'message') await page.keyboard.type('A tip typed with the keyboard only.');
+    if (focused.key === 'passphrase-confirm') await page.keyboard.press('Space');
+  }
+  t.same(order.slice(0, 4), ['a:en', 'a:ru', 'a:tk', 'a:kk'], 'the language links first');
+  const message = order.indexOf('message');
+  const confirm = order.indexOf('passphrase-confirm');
+  t.ok(message > 3 && confirm > message && order.at(-1) === 'submit', `then the message, the confirmation box, the button: ${order.join(', ')}`);
+  await page.keyboard.press('Enter');
+  await page.locator('#confirmation:not([hidden])').waitFor({ timeout: 120_000 });
+  t.equal(await page.evaluate(() => document.activeElement?.id), 'confirmation', 'focus moves to the confirmation');
+  t.match(await page.locator('#receipt').textContent(), /^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/);
+});

@@ -1,0 +1,226 @@
+// The election form end to end, in Debian's Chromium: the real server runs with
+// TIPLINE_FORM=election-tm; the Turkmen form is filled in Turkmen and in Russian, each with an
+// evidence file, and sent (sealed in the browser). Then the real export, decrypt and report
+// commands: each CSV row equals what was typed, the HTML counts are right, nothing in the report
+// loads from outside, and screenshots of the form and the report are kept in test-artifacts/.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createRequire } from 'node:module';
+import t from 'tap';
+import { chromium, type Browser } from 'playwright-core';
+import sodium from 'libsodium-wrappers-sumo';
+import { buildClient } from '../../scripts/build-client.js';
+import { encodePublicKey, generateEditorKeyPair } from '../../src/crypto/keys.js';
+import { encryptKeyFile } from '../../src/offline/keyfile.js';
+import { ROOT } from '../helpers/client-build.js';
+import { childEnv } from '../helpers/child-env.js';
+import { tempDir } from '../helpers/fixtures.js';
+import { startServer } from '../helpers/server-process.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(ROOT, 'test-artifacts');
+const PASSPHRASE = 'correct horse battery staple forms';
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const run = promisify(execFile);
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's WCAG 2.1 A/AA violations on the page, one line each (as test/e2e/a11y.test.ts). */
+async function axeViolations(page: import('playwright-core').Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
+    return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
+
+interface Typed {
+  lang: 'tk' | 'ru';
+  regionLabel: string;
+  region: string;
+  pollingStation: string;
+  date: string;
+  time: string;
+  stage: string;
+  category: string[];
+  role: string;
+  message: string;
+  evidence: { name: string; body: string };
+}
+
+const TYPED: Typed[] = [
+  {
+    lang: 'tk',
+    regionLabel: 'Welaýat ýa-da şäher',
+    region: 'lebap',
+    pollingStation: '1207',
+    date: '2025-03-09',
+    time: '09:15',
+    stage: 'election-day',
+    category: ['coercion', 'official-campaigning'],
+    role: 'voter',
+    message: 'Mugallymlary we talyplary irden ses bermäge mejbur etdiler; sanawlary barladylar.',
+    evidence: { name: 'sanaw.txt', body: 'list of names photographed at the school\n' },
+  },
+  {
+    lang: 'ru',
+    regionLabel: 'Велаят или город',
+    region: 'ashgabat',
+    pollingStation: '12',
+    date: '2025-03-09',
+    time: '19:40',
+    stage: 'counting',
+    category: ['ballot-stuffing', 'observers', 'falsified-protocol'],
+    role: 'observer',
+    message: 'Урны вынесли в 19:40, наблюдателя не пустили к подсчёту. Протокол подписали заранее.',
+    evidence: { name: 'протокол.txt', body: 'photo of the protocol, as text for the test\n' },
+  },
+];
+
+/** A minimal RFC 4180 reader (quoted cells, "" escapes, CRLF rows). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') row.push(cell), (cell = '');
+    else if (c === '\r' && text[i + 1] === '\n') row.push(cell), rows.push(row), (row = []), (cell = ''), i++;
+    else cell += c;
+  }
+  return rows;
+}
+
+t.test('the Turkmen election form, filled in Turkmen and in Russian, to the offline report', async (t) => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
+  const work = tempDir(t, 'tipline-forms-e2e-');
+  const clientDir = (await buildClient({ outDir: join(work, 'client') })).outDir;
+  await sodium.ready;
+  const pair = await generateEditorKeyPair();
+  const keyFile = join(work, 'editor.key');
+  writeFileSync(keyFile, JSON.stringify(await encryptKeyFile(pair, PASSPHRASE, { opslimit: sodium.crypto_pwhash_OPSLIMIT_MIN, memlimit: sodium.crypto_pwhash_MEMLIMIT_MIN })), { mode: 0o600 });
+  const recipients = join(work, 'recipients.txt');
+  writeFileSync(recipients, `${encodePublicKey(pair.publicKey)}\n`);
+  const dataDir = join(work, 'data');
+  mkdirSync(dataDir);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const server = await startServer(t, {
+    TIPLINE_DATA_DIR: dataDir,
+    TIPLINE_RECIPIENTS: recipients,
+    TIPLINE_CLIENT_DIR: clientDir,
+    TIPLINE_FORM: 'election-tm',
+    TIPLINE_POW_MIN_BITS: '4',
+    TIPLINE_POW_MAX_BITS: '4',
+  });
+
+  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 60_000 });
+  t.teardown(() => browser.close());
+  for (const typed of TYPED) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (err) => problems.push(err.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    await page.goto(`${server.url}/?lang=${typed.lang}`);
+    t.equal(await page.locator('html').getAttribute('lang'), typed.lang);
+    t.equal(await page.locator('label[for="field-region"]').textContent(), typed.regionLabel, `the form speaks ${typed.lang}`);
+    await page.locator('#submit:enabled').waitFor({ timeout: 120_000 });
+    t.same(await axeViolations(page), [], `no WCAG 2.1 AA violation on the ${typed.lang} form`);
+
+    // Required fields are checked in the browser before anything is sealed.
+    await page.fill('#message', typed.message);
+    await page.check('#passphrase-confirm');
+    await page.evaluate(() => document.querySelectorAll('[required]').forEach((el) => el.removeAttribute('required'))); // reach our own check past the browser's
+    await page.click('#submit');
+    await page.locator('#error:not([hidden])').waitFor();
+    t.equal(await page.locator('#error p').count(), 3, 'region, stage and category are required');
+    t.equal(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name), 'field.region', 'focus goes to the first missing field');
+
+    await page.selectOption('#field-region', typed.region);
+    await page.fill('#field-pollingStation', typed.pollingStation);
+    await page.fill('#field-date', typed.date);
+    await page.fill('#field-time', typed.time);
+    await page.check(`#field-stage-${typed.stage}`);
+    for (const c of typed.category) await page.check(`#field-category-${c}`);
+    await page.check(`#field-role-${typed.role}`);
+    await page.setInputFiles('#files', { name: typed.evidence.name, mimeType: 'text/plain', buffer: Buffer.from(typed.evidence.body) });
+    await page.screenshot({ path: join(ARTIFACTS, `form-election-tm-${typed.lang}.png`), fullPage: true });
+    await page.click('#submit');
+    await page.locator('#confirmation:not([hidden])').waitFor({ timeout: 120_000 });
+    t.match(await page.locator('#receipt').textContent(), /^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/, `sent (${typed.lang})`);
+    t.same(problems, [], 'no script or CSP error');
+    await context.close();
+  }
+
+  // The server learned nothing about the fields: not even the region values are in its files.
+  for (const name of readdirSync(dataDir).filter((n) => n.startsWith('tipline.sqlite'))) {
+    const bytes = readFileSync(join(dataDir, name));
+    for (const fragment of ['ashgabat', 'lebap', 'ballot-stuffing', 'election-tm', 'Урны']) t.equal(bytes.indexOf(Buffer.from(fragment)), -1, `${name} does not contain "${fragment}"`);
+  }
+
+  // Export, decrypt and report with the real commands.
+  const bundle = join(work, 'tips.bundle');
+  await run(process.execPath, ['--import', 'tsx', 'scripts/export.ts', '--db', join(dataDir, 'tipline.sqlite'), '--out', bundle], { cwd: ROOT, env: childEnv() });
+  const decrypted = join(work, 'decrypted');
+  const d = await run(process.execPath, ['--import', 'tsx', 'scripts/decrypt.ts', '--key', keyFile, '--in', bundle, '--out', decrypted], { cwd: ROOT, env: childEnv({ TIPLINE_PASSPHRASE: PASSPHRASE }) });
+  t.match(d.stdout, /^decrypted 2, already decrypted 0, skipped 0\n/);
+  const reportDir = join(work, 'report');
+  const r = await run(process.execPath, ['--import', 'tsx', 'scripts/report.ts', '--in', decrypted, '--out', reportDir], { cwd: ROOT, env: childEnv() });
+  t.match(r.stdout, /^2 reports: 0 verified, 2 unverified, 0 rejected\n/);
+
+  const [header, ...rows] = parseCsv(readFileSync(join(reportDir, 'reports.csv'), 'utf8').replace(/^\uFEFF/, ''));
+  t.equal(rows.length, 2);
+  for (const typed of TYPED) {
+    const cells = rows.find((row) => row[header!.indexOf('message')] === typed.message);
+    if (!t.ok(cells, `a CSV row holds the ${typed.lang} message exactly`)) continue;
+    const row = Object.fromEntries(header!.map((h, i) => [h, cells![i]]));
+    t.match(row, {
+      form: 'election-tm',
+      form_version: '1',
+      region: typed.region,
+      pollingStation: typed.pollingStation,
+      date: typed.date,
+      time: typed.time,
+      stage: typed.stage,
+      category: typed.category.join('; '),
+      role: typed.role,
+      files: typed.evidence.name,
+      problems: '',
+    }, `the ${typed.lang} row equals what was typed`);
+    const folder = row.folder!;
+    const body = JSON.parse(readFileSync(join(decrypted, folder, 'tip.json'), 'utf8')).body as { files: { upload: string }[]; fields: Record<string, unknown> };
+    t.same(body.fields.evidence, [body.files[0]!.upload], 'the evidence field names its upload');
+    // An upload id may start with "-": the CSV cell then carries the anti-formula apostrophe.
+    t.equal(row.evidence, body.files[0]!.upload.replace(/^-/, "'-"));
+    t.equal(readFileSync(join(decrypted, folder, 'files', typed.evidence.name), 'utf8'), typed.evidence.body, 'the evidence file decrypted');
+  }
+
+  const html = readFileSync(join(reportDir, 'report.html'), 'utf8');
+  const count = (key: string, label: string) => new RegExp(`<table id="count-${key}">[\\s\\S]*?<tr><td>${label}</td><td class="n">(\\d+)</td><td class="n">(\\d+)</td>`).exec(html)?.slice(1).map(Number);
+  t.same(count('region', 'Lebap velayat'), [0, 1]);
+  t.same(count('region', 'Ashgabat \\(city\\)'), [0, 1]);
+  t.same(count('region', 'Mary velayat'), [0, 0]);
+  t.same(count('category', 'Ballot stuffing'), [0, 1]);
+  t.same(count('stage', 'Counting'), [0, 1]);
+  t.same(count('day', '2025-03-09'), [0, 2]);
+  const loads = [...html.matchAll(/\b(?:src|href)\s*=\s*"([^"]*)"/g)].map((m) => m[1]!).filter((v) => /^[a-z][a-z0-9+.-]*:|^\/\//i.test(v));
+  t.same(loads, [], 'no src/href leaves the report folder');
+  t.notMatch(html, /url\s*\(|@import|<link\b|<img\b|<iframe\b|<script\s[^>]*src/i, 'and nothing else loads');
+
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const requests: string[] = [];
+  page.on('request', (req) => requests.push(req.url()));
+  await page.goto(`file://${join(reportDir, 'report.html')}`);
+  await page.screenshot({ path: join(ARTIFACTS, 'report-election-tm.png'), fullPage: true });
+  t.same(requests, [`file://${join(reportDir, 'report.html')}`], 'opening the report requests nothing else');
+});

@@ -64,14 +64,18 @@ export function attachmentsHtml(
 </div>
 `
     : '';
-  const notice = nojs ? `<noscript><p class="hint">${e(format(s.nojsFilesNotice, { size: formatBytes(nojs.maxFileBytes) }, s.lang))}</p></noscript>\n` : '';
+  // Without JavaScript the browser neither encrypts nor strips: the hint that says it does and
+  // the keep-metadata box (which would do nothing) give way to the no-JS notice.
+  const jsOnly = nojs ? ' needs-js' : '';
+  const noticeId = `${ids.files}-nojs-notice`;
+  const notice = nojs ? `<noscript><p id="${noticeId}" class="hint">${e(format(s.nojsFilesNotice, { size: formatBytes(nojs.maxFileBytes) }, s.lang))}</p></noscript>\n` : '';
   return `<section id="${ids.section}" class="attachments" aria-labelledby="${ids.heading}"${nojs ? '' : ' hidden'}>
 <h${level} id="${ids.heading}">${e(s.attachmentsHeading)}</h${level}>
-${resume}<p id="${ids.filesHint}" class="hint">${e(hint)}</p>
+${resume}<p id="${ids.filesHint}" class="hint${jsOnly}">${e(hint)}</p>
 ${notice}<label for="${ids.files}">${e(s.attachmentsLabel)}</label>
-<input type="file" id="${ids.files}"${nojs ? ' name="files"' : ''} multiple aria-describedby="${ids.filesHint} ${ids.fileList}"${nojs ? '' : ' disabled'}>
+<input type="file" id="${ids.files}"${nojs ? ' name="files"' : ''} multiple aria-describedby="${ids.filesHint}${nojs ? ` ${noticeId}` : ''} ${ids.fileList}"${nojs ? '' : ' disabled'}>
 <ul id="${ids.fileList}" class="file-list" aria-live="polite"></ul>
-<p class="confirm"><input type="checkbox" id="${ids.keepMetadata}"> <label for="${ids.keepMetadata}">${e(s.keepMetadata)}</label></p>
+<p class="confirm${jsOnly}"><input type="checkbox" id="${ids.keepMetadata}"> <label for="${ids.keepMetadata}">${e(s.keepMetadata)}</label></p>
 </section>`;
 }
 

@@ -106,6 +106,8 @@ t.test('a source without JavaScript sends a tip, reads the reply and answers; th
   await page.fill('#message', TIP);
   // A file, through the page's own file input (named, enabled, shown without JavaScript).
   t.match(await page.locator('#attachments').textContent(), /it does NOT remove hidden information/, 'the page says files are not cleaned');
+  t.ok(await page.locator('#files-hint').isHidden(), 'the hint that promises encryption and cleaning in the browser is not shown');
+  t.ok(await page.locator('#keep-metadata').isHidden(), 'nor the keep-metadata box, which would do nothing');
   await page.setInputFiles('#files', { name: 'evidence.bin', mimeType: 'application/octet-stream', buffer: EVIDENCE });
   await Promise.all([page.waitForURL(`${origin}/nojs/tip`), button.click()]);
   t.equal(await page.title(), 'Your tip was received');

@@ -4,8 +4,8 @@
 // src/client/mailbox.ts. The editors' keys travel in the same configuration (follow-ups are
 // sealed to them) and their fingerprints are shown, as on the submission page.
 import { MAX_MESSAGE_CHARS } from '../crypto/body.js';
-import { CONFIG_ELEMENT_ID, CONFIG_VERSION, MAILBOX_ATTACHMENT_IDS, MAILBOX_IDS as ID, type PageConfig } from './config.js';
-import { attachmentsHtml, escapeHtml as e, fingerprintHtml, jsonForScript, uploadProgressHtml, type PageInput } from './page.js';
+import { CONFIG_VERSION, MAILBOX_ATTACHMENT_IDS, MAILBOX_IDS as ID, type PageConfig } from './config.js';
+import { attachmentsHtml, documentHead, escapeHtml as e, fingerprintHtml, paragraphsHtml, uploadProgressHtml, type PageInput } from './page.js';
 import { strings as stringsFor } from './strings.js';
 import { languageSwitcherHtml, torGuidanceHtml, torWarningsHtml } from './guidance.js';
 import { MAILBOX_PATH } from './config.js';
@@ -22,22 +22,10 @@ export function renderMailboxPage(input: PageInput): string {
   // Files on a follow-up: the same attachments part as on the submission page (no resume box).
   const uploads = input.uploads ?? { maxFiles: 10, maxFileBytes: 2 ** 31 };
   const attachments = uploads.maxFiles > 0 ? `${attachmentsHtml(s, uploads, MAILBOX_ATTACHMENT_IDS, 3)}\n` : '';
-  const paragraphs = (texts: string[]) => texts.map((t) => `<p>${e(t)}</p>`).join('\n');
+  const paragraphs = paragraphsHtml;
   const demo = input.demo ? `<div class="demo-banner" role="note"><p>${e(s.demoBanner)}</p></div>\n` : '';
   const fingerprints = input.editors.map(({ fingerprint }) => `<li><code class="fingerprint">${fingerprintHtml(fingerprint)}</code></li>`).join('\n');
-  return `<!doctype html>
-<html lang="${e(s.lang)}" dir="${e(s.dir)}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<meta name="referrer" content="no-referrer">
-<link rel="icon" href="data:,">
-<title>${e(s.mailboxTitle)}</title>
-<link rel="stylesheet" href="${e(input.style.href)}" integrity="${e(input.style.integrity)}">
-<script type="application/json" id="${CONFIG_ELEMENT_ID}">${jsonForScript(config)}</script>
-<script src="${e(input.script.href)}" integrity="${e(input.script.integrity)}" defer></script>
-</head>
+  return `${documentHead(s, s.mailboxTitle, input.style, { asset: input.script, config })}
 <body>
 ${demo}<main>
 ${languageSwitcherHtml(s, MAILBOX_PATH)}

@@ -4,7 +4,7 @@
 // script at all, the same stylesheet with SRI as the other pages.
 import { MAX_MESSAGE_CHARS } from '../crypto/body.js';
 import { MAILBOX_PATH } from './config.js';
-import { escapeHtml as e, type PageAsset } from './page.js';
+import { documentHead, escapeHtml as e, paragraphsHtml, type PageAsset } from './page.js';
 import { strings as stringsFor, withLang } from './strings.js';
 
 /** Where the plain HTML forms post (the JavaScript path posts JSON to /api/*). */
@@ -20,17 +20,7 @@ export interface ShellInput {
 
 function shell(input: ShellInput): string {
   const s = stringsFor(input.lang);
-  return `<!doctype html>
-<html lang="${e(s.lang)}" dir="${e(s.dir)}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<meta name="referrer" content="no-referrer">
-<link rel="icon" href="data:,">
-<title>${e(input.title)}</title>
-<link rel="stylesheet" href="${e(input.style.href)}" integrity="${e(input.style.integrity)}">
-</head>
+  return `${documentHead(s, input.title, input.style)}
 <body>
 <main>
 ${input.body}
@@ -40,7 +30,7 @@ ${input.body}
 `;
 }
 
-const paragraphs = (texts: string[]) => texts.map((t) => `<p>${e(t)}</p>`).join('\n');
+const paragraphs = paragraphsHtml;
 
 /** After a server-sealed tip: the receipt and, when conversations exist, the new passphrase. */
 export function renderNojsReceived(input: { lang?: string; style: PageAsset; receipt: string; passphrase?: string }): string {

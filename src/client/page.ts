@@ -115,6 +115,41 @@ export function fingerprintHtml(fingerprint: string): string {
   return second ? `<span>${first}</span> <span>${second}</span>` : `<span>${first}</span>`;
 }
 
+/**
+ * Every page's document start, up to and including </head>: language and direction, no
+ * indexing, no referrer, no favicon request, the stylesheet with its SRI and, on pages with a
+ * script, its configuration and the script itself (deferred, with its SRI).
+ */
+export function documentHead(
+  s: { lang: string; dir: string },
+  title: string,
+  style: PageAsset,
+  script?: { asset: PageAsset; config: PageConfig },
+): string {
+  const e = escapeHtml;
+  const scripts = script
+    ? `<script type="application/json" id="${CONFIG_ELEMENT_ID}">${jsonForScript(script.config)}</script>
+<script src="${e(script.asset.href)}" integrity="${e(script.asset.integrity)}" defer></script>
+`
+    : '';
+  return `<!doctype html>
+<html lang="${e(s.lang)}" dir="${e(s.dir)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
+<title>${e(title)}</title>
+<link rel="stylesheet" href="${e(style.href)}" integrity="${e(style.integrity)}">
+${scripts}</head>`;
+}
+
+/** Each text its own paragraph, escaped. */
+export function paragraphsHtml(texts: readonly string[]): string {
+  return texts.map((t) => `<p>${escapeHtml(t)}</p>`).join('\n');
+}
+
 export function renderPage(input: PageInput): string {
   const s = stringsFor(input.lang);
   const e = escapeHtml;
@@ -127,22 +162,10 @@ export function renderPage(input: PageInput): string {
   };
   const messageLabel = input.form?.message?.label ? textFor(input.form.message.label, s.lang) : s.messageLabel;
   const messageHint = input.form?.message?.hint ? textFor(input.form.message.hint, s.lang) : s.messageHint;
-  const paragraphs = (texts: string[]) => texts.map((t) => `<p>${e(t)}</p>`).join('\n');
+  const paragraphs = paragraphsHtml;
   const demo = input.demo ? `<div class="demo-banner" role="note"><p>${e(s.demoBanner)}</p></div>\n` : '';
   const fingerprints = input.editors.map(({ fingerprint }) => `<li><code class="fingerprint">${fingerprintHtml(fingerprint)}</code></li>`).join('\n');
-  return `<!doctype html>
-<html lang="${e(s.lang)}" dir="${e(s.dir)}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<meta name="referrer" content="no-referrer">
-<link rel="icon" href="data:,">
-<title>${e(s.title)}</title>
-<link rel="stylesheet" href="${e(input.style.href)}" integrity="${e(input.style.integrity)}">
-<script type="application/json" id="${CONFIG_ELEMENT_ID}">${jsonForScript(config)}</script>
-<script src="${e(input.script.href)}" integrity="${e(input.script.integrity)}" defer></script>
-</head>
+  return `${documentHead(s, s.title, input.style, { asset: input.script, config })}
 <body>
 ${demo}<main>
 ${languageSwitcherHtml(s, '/')}

@@ -130,7 +130,7 @@ function lstatOrUndefined(path: string): Stats | undefined {
 }
 
 /** Creates a new file (never through a symlink, never over anything), mode 0600, fsynced. */
-function writeNewFile(path: string, text: string): void {
+export function writeNewFile(path: string, text: string): void {
   const fd = openSync(path, CREATE_FLAGS, 0o600);
   try {
     fchmodSync(fd, 0o600);

@@ -18,12 +18,12 @@
 //
 // Node built-ins only (runs inside the one-file toolkit). Nothing is written outside the
 // output folder, which must not exist yet or be empty; files are created O_EXCL|O_NOFOLLOW.
-import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, realpathSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, realpathSync, type Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, relative, resolve, sep } from 'node:path';
 import { validateFields } from '../forms/fields.js';
 import { builtInForm, textFor, type FieldDef, type FormSchema } from '../forms/schema.js';
-import { FOLDER_RE } from './decrypt.js';
+import { FOLDER_RE, writeNewFile } from './decrypt.js';
 
 export class ReportError extends Error {
   constructor(message: string) {
@@ -36,7 +36,6 @@ export const STATUSES = ['verified', 'unverified', 'rejected'] as const;
 export type Status = (typeof STATUSES)[number];
 export const SIDECAR = 'verification.tsv';
 const MAX_TIP_JSON_BYTES = 16 * 1024 * 1024;
-const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 export interface ReportRow {
   folder: string;
@@ -459,18 +458,9 @@ function prepareNewOutDir(outDir: string): string {
   return realpathSync(abs);
 }
 
-function writeNewFile(dir: string, name: string, text: string): string {
+function writeNew(dir: string, name: string, text: string): string {
   const path = join(dir, name);
-  const fd = openSync(path, CREATE_FLAGS, 0o600);
-  try {
-    fchmodSync(fd, 0o600);
-    const bytes = Buffer.from(text, 'utf8');
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeNewFile(path, text);
   return path;
 }
 
@@ -498,12 +488,12 @@ export function writeReport(options: ReportOptions): ReportSummary {
   const outDir = prepareNewOutDir(options.outDir);
   const realIn = realpathSync(inDir);
   const files = [
-    writeNewFile(outDir, 'reports.csv', renderCsv(rows, forms)),
-    writeNewFile(outDir, 'report.html', renderReportHtml(rows, { outDir, inDir: realIn, ...(options.lang ? { lang: options.lang } : {}), ...(options.verifiedOnly ? { verifiedOnly: true } : {}), forms, warnings })),
+    writeNew(outDir, 'reports.csv', renderCsv(rows, forms)),
+    writeNew(outDir, 'report.html', renderReportHtml(rows, { outDir, inDir: realIn, ...(options.lang ? { lang: options.lang } : {}), ...(options.verifiedOnly ? { verifiedOnly: true } : {}), forms, warnings })),
   ];
   if (sidecarText === undefined) {
     const template = ['# Tipline verification: one line per report, <report><TAB><verified|unverified|rejected>[<TAB>note].', `# Copy this file to ${SIDECAR} in the decrypted folder, edit the statuses, run the report again.`, ...all.map((r) => `${r.folder}\tunverified`)].join('\n') + '\n';
-    files.push(writeNewFile(outDir, 'verification-template.tsv', template));
+    files.push(writeNew(outDir, 'verification-template.tsv', template));
   }
   const counted = { verified: 0, unverified: 0, rejected: 0 };
   for (const r of rows) counted[r.status]++;

@@ -427,7 +427,8 @@ t.test('file limits: refused with a page, nothing stored, no upload rows left be
   const { app, db, logs } = await nojsApp(t, { maxFileBytes: max, maxFiles: 2 });
   const page = (await app.inject({ method: 'GET', url: '/' })).body;
   t.match(page, /<input type="file" id="files" name="files" multiple/, 'the page posts files without JavaScript');
-  t.match(page, /<noscript><p class="hint">Without JavaScript, files are sent as they are[^<]*NOT remove hidden information[^<]*At most 1\.0 MB in all/, 'and says the server sees them and strips nothing');
+  t.match(page, /<noscript><p id="files-nojs-notice" class="hint">Without JavaScript, files are sent as they are[^<]*NOT remove hidden information[^<]*At most 1\.0 MB in all/, 'and says the server sees them and strips nothing');
+  t.match(page, /<p id="files-hint" class="hint needs-js">/, 'the hint that promises cleaning in the browser is for JavaScript only');
   const secret = 'FILE-SECRET-NOT-QUOTED';
   const file = (size: number, name = 'f.bin') => new File([pattern(size, size), secret], name);
   const cases: [string, Awaited<ReturnType<typeof formPost>>, number, RegExp][] = [

@@ -51,8 +51,8 @@ export interface AppOptions {
   clock?: () => number;
   /** The scheduled retention purge (scripts/start.ts always sets it; most tests do not). */
   retention?: RetentionOptions;
-  /** Attachments (TIPLINE_MAX_FILE_BYTES, TIPLINE_MAX_FILES, TIPLINE_UPLOAD_TTL_HOURS); the uploads API needs `db`. */
-  uploads?: { maxFileBytes?: number; maxFiles?: number; ttlHours?: number };
+  /** Attachments (TIPLINE_MAX_FILE_BYTES, TIPLINE_MAX_FILES, TIPLINE_UPLOAD_TTL_HOURS, TIPLINE_MIN_FREE_BYTES); the uploads API needs `db`. */
+  uploads?: { maxFileBytes?: number; maxFiles?: number; ttlHours?: number; minFreeBytes?: number };
   /** The no-JavaScript fallback (TIPLINE_NOJS*); on with the default rate when unset. */
   nojs?: Partial<NojsConfig>;
   /** The tip form (TIPLINE_FORM); the generic form when unset. Its fields travel only inside the envelope. */
@@ -110,6 +110,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       uploads: uploadStore!,
       ...(options.uploads?.maxFileBytes !== undefined ? { maxFileBytes: options.uploads.maxFileBytes } : {}),
       ...(options.uploads?.ttlHours !== undefined ? { ttlHours: options.uploads.ttlHours } : {}),
+      ...(options.uploads?.minFreeBytes !== undefined ? { minFreeBytes: options.uploads.minFreeBytes } : {}),
     });
     await app.register(editorApiPlugin, { fetchKeys: options.fetchKeys ?? [], records: new RecordStore(options.db), mailboxes, db: options.db, ...maxPadded });
   }
@@ -120,6 +121,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     maxFileBytes: options.nojs?.maxFileBytes ?? DEFAULT_NOJS_MAX_FILE_BYTES,
     // Files without JavaScript need the upload store (the database), like the uploads API.
     ...(uploadStore ? { uploads: uploadStore, maxFiles: options.uploads?.maxFiles ?? DEFAULT_MAX_FILES } : {}),
+    ...(options.uploads?.minFreeBytes !== undefined ? { minFreeBytes: options.uploads.minFreeBytes } : {}),
     recipients: options.editors.map((editor) => editor.publicKey),
     store: options.store,
     ...(options.db ? { mailboxes: new MailboxStore(options.db) } : {}),

@@ -27,8 +27,8 @@ export interface Config {
   pow: PowConfig;
   /** The tip form (TIPLINE_FORM: a built-in id or a JSON file; default the generic form). */
   form: FormSchema;
-  /** Attachments: TIPLINE_MAX_FILE_BYTES, TIPLINE_MAX_FILES, TIPLINE_UPLOAD_TTL_HOURS. */
-  uploads: { maxFileBytes: number; maxFiles: number; ttlHours: number };
+  /** Attachments: TIPLINE_MAX_FILE_BYTES, TIPLINE_MAX_FILES, TIPLINE_UPLOAD_TTL_HOURS, TIPLINE_MIN_FREE_BYTES. */
+  uploads: { maxFileBytes: number; maxFiles: number; ttlHours: number; minFreeBytes: number };
   /** The no-JavaScript fallback (TIPLINE_NOJS, TIPLINE_NOJS_BURST, TIPLINE_NOJS_PER_HOUR, TIPLINE_NOJS_MAX_FILE_BYTES). */
   nojs: NojsConfig;
 }
@@ -110,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   const uploads = {
     maxFileBytes: wholeNumber(env, 'TIPLINE_MAX_FILE_BYTES', 2 ** 31, 1, 2 ** 40, 'a number of bytes from 1 to 1099511627776 (1 TiB)', problems),
     maxFiles: wholeNumber(env, 'TIPLINE_MAX_FILES', 10, 0, 100, 'a number of files from 0 to 100', problems),
+    minFreeBytes: wholeNumber(env, 'TIPLINE_MIN_FREE_BYTES', 2 ** 30, 0, 2 ** 50, 'a number of bytes from 0 (no check) to 1125899906842624', problems),
     ttlHours: uploadTtlHours,
   };
   if (problems.length) throw new ConfigError(problems);

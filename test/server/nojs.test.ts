@@ -40,6 +40,8 @@ interface Options {
   /** TIPLINE_NOJS_MAX_FILE_BYTES and TIPLINE_MAX_FILES. */
   maxFileBytes?: number;
   maxFiles?: number;
+  /** TIPLINE_MIN_FREE_BYTES. */
+  minFreeBytes?: number;
 }
 
 async function nojsApp(t: { teardown(fn: () => void | Promise<void>): void }, options: Options = {}) {
@@ -66,7 +68,7 @@ async function nojsApp(t: { teardown(fn: () => void | Promise<void>): void }, op
     ...(options.conversations === false ? {} : { db }),
     clock: () => Date.now() + offset,
     nojs: { enabled: options.enabled ?? true, burst: options.burst ?? 100, perHour: options.perHour ?? 3600, ...(options.maxFileBytes ? { maxFileBytes: options.maxFileBytes } : {}) },
-    ...(options.maxFiles !== undefined ? { uploads: { maxFiles: options.maxFiles } } : {}),
+    uploads: { ...(options.maxFiles !== undefined ? { maxFiles: options.maxFiles } : {}), ...(options.minFreeBytes !== undefined ? { minFreeBytes: options.minFreeBytes } : {}) },
     ...(options.form ? { form: options.form } : {}),
   });
   t.teardown(async () => {
@@ -456,6 +458,18 @@ t.test('file limits: refused with a page, nothing stored, no upload rows left be
   // Within the limits it goes through.
   t.equal((await app.inject(await formPost(NOJS_TIP_PATH, { message: 'x' }, {}, [file(FILE_CHUNK_SIZE / 2), file(100)]))).statusCode, 201);
   t.same(uploadRows(db).uploads, 2);
+});
+
+t.test('a nearly full disk: a post with files is refused whole (507), one without files goes through', async (t) => {
+  // More free space demanded than any test disk has: the real statfs says no.
+  const { app, db } = await nojsApp(t, { minFreeBytes: 2 ** 50 });
+  const refused = await app.inject(await formPost(NOJS_TIP_PATH, { message: 'with a file' }, {}, [new File([pattern(1000, 7)], 'photo.jpg')]));
+  t.equal(refused.statusCode, 507);
+  t.match(refused.body, /was NOT stored/, 'the page says nothing was stored');
+  t.equal(tipsIn(db).length, 0, 'no tip stored');
+  t.same(uploadRows(db), { uploads: 0, chunks: 0 }, 'no upload rows');
+  t.equal((await app.inject(await formPost(NOJS_TIP_PATH, { message: 'text only' }))).statusCode, 201, 'text alone is still accepted');
+  t.equal(tipsIn(db).length, 1);
 });
 
 t.test('files without a database, and a form whose file field names the files', async (t) => {

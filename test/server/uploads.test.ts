@@ -33,7 +33,7 @@ interface UploadApp {
   clock: { now: number };
 }
 
-async function uploadApp(t: Test, uploads: { maxFileBytes?: number; maxFiles?: number; ttlHours?: number } = {}): Promise<UploadApp> {
+async function uploadApp(t: Test, uploads: { maxFileBytes?: number; maxFiles?: number; ttlHours?: number; minFreeBytes?: number } = {}): Promise<UploadApp> {
   const dir = tempDir(t);
   const keys = await editorKeys(1);
   const db = openDatabase(join(dir, DATABASE_FILE));
@@ -224,25 +224,62 @@ t.test('stale uploads are purged; attached ones go with their tip', async (t) =>
   t.equal(count(db, 'upload_chunks'), 0);
 });
 
+t.test('a nearly full disk refuses new uploads (507, nothing stored) and still takes tips', async (t) => {
+  // More free space demanded than any test disk has: the real statfs says no.
+  const { app, db, store, keys } = await uploadApp(t, { minFreeBytes: 2 ** 50 });
+  const refused = await createUpload(app, 1, 1040);
+  t.equal(refused.statusCode, 507);
+  t.match(refused.json().error, /cannot take more files right now[^]*send your message without it/);
+  t.equal(refused.headers['retry-after'], '3600');
+  t.equal(count(db, 'uploads'), 0, 'no upload was created');
+  const tip = await app.inject(await solvedTipRequest(app, await sealTip([keys[0]!.publicKey], 'no files this time')));
+  t.equal(tip.statusCode, 201, 'a tip without files is still accepted');
+  t.equal(store.count(), 1);
+});
+
+t.test('free space counts what unattached uploads may still send', async (t) => {
+  const dir = tempDir(t);
+  const db = openDatabase(join(dir, DATABASE_FILE));
+  t.teardown(() => db.close());
+  let free = 100 * FILE_CHUNK_CIPHERTEXT_BYTES;
+  const uploads = new UploadStore(db, Date.now, undefined, { freeBytes: () => free });
+  const minFree = 10 * FILE_CHUNK_CIPHERTEXT_BYTES;
+  t.ok(uploads.hasRoomFor(90 * FILE_CHUNK_CIPHERTEXT_BYTES, minFree), 'exactly the minimum left');
+  t.notOk(uploads.hasRoomFor(90 * FILE_CHUNK_CIPHERTEXT_BYTES + 1, minFree), 'one byte more is refused');
+  t.ok(uploads.hasRoomFor(Number.MAX_SAFE_INTEGER, 0), '0 turns the check off');
+  // An unattached upload of 40 chunks with 10 stored still owes 30 chunks.
+  const id = uploads.create(40, FILE_CHUNK_CIPHERTEXT_BYTES);
+  for (let i = 0; i < 10; i++) t.equal(uploads.put(id, i, Buffer.alloc(FILE_CHUNK_CIPHERTEXT_BYTES, i)), 'stored');
+  free -= 10 * FILE_CHUNK_CIPHERTEXT_BYTES; // what those chunks took
+  t.ok(uploads.hasRoomFor(50 * FILE_CHUNK_CIPHERTEXT_BYTES, minFree), '90 - 30 owed - 50 = the minimum');
+  t.notOk(uploads.hasRoomFor(51 * FILE_CHUNK_CIPHERTEXT_BYTES, minFree), 'the 30 owed chunks are counted');
+  // Once it is deleted it owes nothing.
+  uploads.discard(id);
+  free += 10 * FILE_CHUNK_CIPHERTEXT_BYTES;
+  t.ok(uploads.hasRoomFor(90 * FILE_CHUNK_CIPHERTEXT_BYTES, minFree), 'a discarded upload owes nothing');
+});
+
 t.test('configuration: one line per mistake', async (t) => {
   const dir = tempDir(t);
   const config = loadConfig({ TIPLINE_DATA_DIR: dir }, dir);
-  t.same(config.uploads, { maxFileBytes: 2 ** 31, maxFiles: 10, ttlHours: 24 });
-  t.same(loadConfig({ TIPLINE_DATA_DIR: dir, TIPLINE_MAX_FILE_BYTES: '5000', TIPLINE_MAX_FILES: '0', TIPLINE_UPLOAD_TTL_HOURS: '2' }, dir).uploads, {
+  t.same(config.uploads, { maxFileBytes: 2 ** 31, maxFiles: 10, ttlHours: 24, minFreeBytes: 2 ** 30 });
+  t.same(loadConfig({ TIPLINE_DATA_DIR: dir, TIPLINE_MAX_FILE_BYTES: '5000', TIPLINE_MAX_FILES: '0', TIPLINE_UPLOAD_TTL_HOURS: '2', TIPLINE_MIN_FREE_BYTES: '0' }, dir).uploads, {
     maxFileBytes: 5000,
     maxFiles: 0,
     ttlHours: 2,
+    minFreeBytes: 0,
   });
   try {
-    loadConfig({ TIPLINE_DATA_DIR: dir, TIPLINE_MAX_FILE_BYTES: '2GB', TIPLINE_MAX_FILES: '101', TIPLINE_UPLOAD_TTL_HOURS: '0' }, dir);
+    loadConfig({ TIPLINE_DATA_DIR: dir, TIPLINE_MAX_FILE_BYTES: '2GB', TIPLINE_MAX_FILES: '101', TIPLINE_UPLOAD_TTL_HOURS: '0', TIPLINE_MIN_FREE_BYTES: '-1' }, dir);
     t.fail('accepted');
   } catch (err) {
     t.ok(err instanceof ConfigError);
     const problems = [...(err as ConfigError).problems].sort();
-    t.equal(problems.length, 3);
+    t.equal(problems.length, 4);
     t.match(problems[0], /^TIPLINE_MAX_FILES: "101"/);
     t.match(problems[1], /^TIPLINE_MAX_FILE_BYTES: "2GB"/);
-    t.match(problems[2], /^TIPLINE_UPLOAD_TTL_HOURS: "0"/);
+    t.match(problems[2], /^TIPLINE_MIN_FREE_BYTES: "-1"/);
+    t.match(problems[3], /^TIPLINE_UPLOAD_TTL_HOURS: "0"/);
   }
 });
 

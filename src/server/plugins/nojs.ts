@@ -52,7 +52,7 @@ import { parseFormInputs, type FieldValues } from '../../forms/fields.js';
 import { pageForm } from '../../forms/render.js';
 import type { FormSchema } from '../../forms/schema.js';
 import type { TipStore } from '../store/tips.js';
-import type { UploadStore } from '../store/uploads.js';
+import { DEFAULT_MIN_FREE_BYTES, type UploadStore } from '../store/uploads.js';
 
 /** The largest form accepted: a message of MAX_MESSAGE_CHARS UTF-16 units is at most 3 bytes each in UTF-8 (300 000), plus the structured form's fields and the multipart framing. */
 export const NOJS_MAX_BODY_BYTES = 512 * 1024;
@@ -134,6 +134,8 @@ export interface NojsOptions extends NojsConfig {
   uploads?: UploadStore;
   /** Files one post may carry (TIPLINE_MAX_FILES); 0 refuses files. */
   maxFiles?: number;
+  /** Files are refused when they could leave less than this free on the disk (TIPLINE_MIN_FREE_BYTES). */
+  minFreeBytes?: number;
   /** The stylesheet the other pages use, with its SRI. */
   style: PageAsset;
   /** The structured form (TIPLINE_FORM) the page shows; its fields go into `body.form`/`fields`. */
@@ -172,6 +174,8 @@ interface FileSink {
   uploads: UploadStore;
   maxFiles: number;
   maxFileBytes: number;
+  /** New files are refused when they could leave less than this free on the disk (TIPLINE_MIN_FREE_BYTES). */
+  minFreeBytes: number;
 }
 
 /** A file's name as the browser sent it, without any folder (old browsers sent the full path), at most 255 characters. */
@@ -193,13 +197,16 @@ function mediaType(raw: string): string {
  * at the end. `created` learns the upload id at once, so a failure anywhere can delete it;
  * `budget` counts the bytes all files of the post may still use.
  */
-async function storeFile(stream: Readable, sink: FileSink, created: (id: string) => void, budget: { left: number }, tooLarge: () => Error): Promise<{ upload: string; size: number; key: Uint8Array }> {
+async function storeFile(stream: Readable, sink: FileSink, created: (id: string) => void, budget: { left: number }, tooLarge: () => Error, noRoom: () => Error): Promise<{ upload: string; size: number; key: Uint8Array }> {
   const rawKey = generateFileKey();
   const buffer = new Uint8Array(FILE_CHUNK_SIZE);
   let zeros: Uint8Array | undefined;
   try {
     const key = await importFileKey(rawKey);
-    const upload = sink.uploads.create(fileChunkCount(sink.maxFileBytes), FILE_CHUNK_CIPHERTEXT_BYTES);
+    // Room for the largest file this post may still carry, as the uploads API checks it.
+    const reserved = fileChunkCount(sink.maxFileBytes);
+    if (!sink.uploads.hasRoomFor(reserved * FILE_CHUNK_CIPHERTEXT_BYTES, sink.minFreeBytes)) throw noRoom();
+    const upload = sink.uploads.create(reserved, FILE_CHUNK_CIPHERTEXT_BYTES);
     created(upload);
     const put = (index: number, ciphertext: Uint8Array) => {
       if (sink.uploads.put(upload, index, ciphertext) !== 'stored') throw new Error('the upload store refused a chunk');
@@ -327,7 +334,7 @@ function parseMultipart(request: FastifyRequest, payload: NodeJS.ReadableStream,
       }
       streams.push(stream);
       const position = fileCount++;
-      const task = storeFile(stream, sink, (id) => created.push(id), budget, () => refuse(413, undefined, true)).then(
+      const task = storeFile(stream, sink, (id) => created.push(id), budget, () => refuse(413, undefined, true), () => refuse(507)).then(
         (stored) => {
           if (settled) stored.key.fill(0);
           else form.files[position] = { ...stored, name: fileName(filename), type: mediaType(mimeType) };
@@ -378,7 +385,9 @@ export default async function nojsPlugin(app: FastifyInstance, options: NojsOpti
     return reply.send(html);
   };
   const sink: FileSink | undefined =
-    options.uploads && (options.maxFiles ?? 0) > 0 ? { uploads: options.uploads, maxFiles: options.maxFiles!, maxFileBytes: options.maxFileBytes } : undefined;
+    options.uploads && (options.maxFiles ?? 0) > 0
+      ? { uploads: options.uploads, maxFiles: options.maxFiles!, maxFileBytes: options.maxFileBytes, minFreeBytes: options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES }
+      : undefined;
   /** The most bytes a post to `url` may have: the form, and on the tip route the files. */
   const maxBytesFor = (url: string | undefined) => NOJS_MAX_BODY_BYTES + (sink && url === NOJS_TIP_PATH ? sink.maxFileBytes : 0);
   const refusal = (status: number, lang?: string, files = false): NojsRefusal => {

@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { FILE_CHUNK_CIPHERTEXT_BYTES } from '../../crypto/attachment.js';
 import { HttpError, storageError } from '../errors.js';
 import type { PowService } from '../pow/service.js';
-import { DEFAULT_MAX_FILE_BYTES, DEFAULT_UPLOAD_TTL_HOURS, UPLOAD_ID_RE, checkShape, type UploadStore } from '../store/uploads.js';
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MIN_FREE_BYTES, DEFAULT_UPLOAD_TTL_HOURS, UPLOAD_ID_RE, checkShape, type UploadStore } from '../store/uploads.js';
 import { POW_BODY_SCHEMA, requirePow } from './pow.js';
 
 export interface UploadsOptions {
@@ -25,11 +25,14 @@ export interface UploadsOptions {
   ttlHours?: number;
   /** How often to delete stale uploads; one hour by default. */
   purgeIntervalMs?: number;
+  /** Refuse new uploads that could leave less than this free on the disk (TIPLINE_MIN_FREE_BYTES). */
+  minFreeBytes?: number;
 }
 
 export const UPLOAD_NOT_FOUND = 'there is no such upload (it may have expired): please upload the file again';
 export const UPLOAD_TOO_LARGE = 'the file is larger than this tip line accepts';
 export const CHUNK_CONFLICT = 'a different chunk with this index is already stored';
+export const UPLOADS_FULL = 'the server cannot take more files right now (its disk is nearly full): the file was NOT sent; you can send your message without it, or try the file again later';
 
 /** The text an upload's proof of work is bound to. */
 export function uploadPowText(chunks: number, lastChunkBytes: number): string {
@@ -40,6 +43,7 @@ export default async function uploadsPlugin(app: FastifyInstance, options: Uploa
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const ttlHours = options.ttlHours ?? DEFAULT_UPLOAD_TTL_HOURS;
   const store = options.uploads;
+  const minFreeBytes = options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES;
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 1024 }, (_request, body, done) => {
@@ -75,6 +79,16 @@ export default async function uploadsPlugin(app: FastifyInstance, options: Uploa
     },
     async (request, reply) => {
       const { chunks, lastChunkBytes } = request.body as { chunks: number; lastChunkBytes: number };
+      let room: boolean;
+      try {
+        room = store.hasRoomFor((chunks - 1) * FILE_CHUNK_CIPHERTEXT_BYTES + lastChunkBytes, minFreeBytes);
+      } catch (err) {
+        throw storageError(err);
+      }
+      if (!room) {
+        reply.header('retry-after', '3600');
+        throw new HttpError(507, UPLOADS_FULL);
+      }
       let id: string;
       try {
         id = store.create(chunks, lastChunkBytes);

@@ -8,6 +8,8 @@
 // process did not create counts from when the process first saw it. The date backstop in
 // store/retention.ts (PURGES) bounds it across restarts.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { FILE_CHUNK_CIPHERTEXT_BYTES, FILE_CHUNK_SIZE, FILE_TAG_BYTES, fileCiphertextLength } from '../../crypto/attachment.js';
 import { isPaddedLength } from '../../crypto/padding.js';
 import type { Db } from './db.js';
@@ -17,6 +19,8 @@ export const UPLOAD_ID_RE = /^[A-Za-z0-9_-]{43}$/;
 export const DEFAULT_MAX_FILE_BYTES = 2 ** 31;
 export const DEFAULT_MAX_FILES = 10;
 export const DEFAULT_UPLOAD_TTL_HOURS = 24;
+/** New uploads are refused when they could leave less than this free on the database's disk (TIPLINE_MIN_FREE_BYTES). */
+export const DEFAULT_MIN_FREE_BYTES = 2 ** 30;
 
 export type ShapeProblem = 'chunks' | 'last' | 'padding' | 'too-large';
 
@@ -47,11 +51,23 @@ export class UploadStore {
   private readonly countChunk;
   private readonly putTx;
 
+  /** Bytes free for this process on the database's file system (tests pass their own). */
+  private readonly freeBytes: () => number;
+
   constructor(
     private readonly db: Db,
     private readonly now: () => number = Date.now,
     private readonly today: () => string = () => utcDate(),
+    options: { freeBytes?: () => number } = {},
   ) {
+    this.freeBytes =
+      options.freeBytes ??
+      (db.memory
+        ? () => Number.POSITIVE_INFINITY
+        : () => {
+            const fs = statfsSync(dirname(db.name));
+            return fs.bavail * fs.bsize;
+          });
     this.selectUpload = db.prepare('SELECT chunks, last_chunk_bytes AS last, stored FROM uploads WHERE id = ?');
     this.selectChunk = db.prepare('SELECT data FROM upload_chunks WHERE upload_id = ? AND idx = ?');
     this.insertChunk = db.prepare('INSERT INTO upload_chunks (upload_id, idx, data) VALUES (?, ?, ?)');
@@ -70,6 +86,18 @@ export class UploadStore {
     });
     const now0 = this.now();
     for (const { id } of db.prepare('SELECT id FROM uploads WHERE tip_id IS NULL').all() as { id: string }[]) this.seen.set(id, now0);
+  }
+
+  /**
+   * Whether a new upload of `bytes` (ciphertext) may be promised: the disk must keep at least
+   * `minFreeBytes` free even once every unattached upload has sent all the chunks it still
+   * may (each missing chunk counted full). Uploads then fail before the disk does, and tips,
+   * which need little room, go on being accepted. 0 turns the check off.
+   */
+  hasRoomFor(bytes: number, minFreeBytes: number): boolean {
+    if (minFreeBytes <= 0) return true;
+    const missing = this.db.prepare('SELECT COALESCE(SUM(chunks - stored), 0) FROM uploads WHERE tip_id IS NULL').pluck().get() as number;
+    return this.freeBytes() - missing * FILE_CHUNK_CIPHERTEXT_BYTES - bytes >= minFreeBytes;
   }
 
   /** Creates an upload of an already checked shape; returns its id. */

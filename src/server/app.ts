@@ -59,6 +59,15 @@ export interface AppOptions {
   form?: FormSchema;
 }
 
+const AJV_LOGGER = {
+  log: (...args: unknown[]) => console.log(...args),
+  warn: (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].startsWith('DEPRECATED: option unicode.')) return;
+    console.warn(...args);
+  },
+  error: (...args: unknown[]) => console.error(...args),
+};
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: loggerOptions() }),
@@ -69,7 +78,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     trustProxy: false,
     return503OnClosing: true,
     // No coercion, no silent removal; string lengths in UTF-16 code units (no per-request code point scan).
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, unicode: false } },
+    // Ajv warns that `unicode` is deprecated (it still works): that one warning is dropped so
+    // the server's output stays JSON log lines; any other goes to stderr as before.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, unicode: false, logger: AJV_LOGGER } },
   }) as unknown as FastifyInstance;
   installErrorHandlers(app);
   const pow = new PowService(await loadSodium(), { ...options.pow, key: options.pow?.key ?? new Uint8Array(randomBytes(32)) });

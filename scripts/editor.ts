@@ -39,7 +39,10 @@ const endpoint = { server: values.server, keyPath: values.key, ...(values.socks 
 try {
   if (verb === 'fetch') {
     const { count, attachments } = await fetchRecords(endpoint, file, {
-      attachment: (n, of, bytes) => process.stderr.write(`fetching attachment ${n} of ${of} (${(bytes / 1048576).toFixed(1)} MiB of ciphertext)\n`),
+      attachment: (n, of, bytes, spooled) =>
+        process.stderr.write(
+          `fetching attachment ${n} of ${of} (${(bytes / 1048576).toFixed(1)} MiB of ciphertext${spooled ? `, ${(spooled / 1048576).toFixed(1)} MiB already fetched by an earlier run` : ''})\n`,
+        ),
     });
     const withFiles = attachments ? ` with ${attachments} attachment${attachments === 1 ? '' : 's'}` : '';
     process.stdout.write(`fetched ${count} new record${count === 1 ? '' : 's'}${withFiles} into ${file}\nnext: carry it to the air-gapped machine and decrypt it; then run: npm run editor -- ack --bundle ${file} …\n`);

@@ -8,10 +8,13 @@
 // bundle, resuming a broken connection at the first incomplete chunk, and finally writes one
 // bundle exactly as `npm run export` does (writeBundle), reading the chunks back one at a time.
 // Memory stays constant for any file size; the disk needs the attachments twice (spool and
-// bundle) until the spool is removed. If a transfer cannot be completed, no bundle is written.
+// bundle) until the spool is removed. If a transfer cannot be completed, no bundle is written
+// and the spool stays (ciphertext only, mode 0700): the next fetch to the same --out continues
+// each attachment at its first chunk not yet spooled, so a 2 GiB file over an unreliable Tor
+// circuit is never fetched from the start again. The spool goes once the bundle is written.
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { FILE_CHUNK_CIPHERTEXT_BYTES } from '../crypto/attachment.js';
 import { signRequest } from '../crypto/editor-request.js';
@@ -214,36 +217,69 @@ async function streamUpload(endpoint: Endpoint, file: FileRecord, from: number, 
   });
 }
 
-/** Downloads every chunk of `file` into the spool file `path`, resuming at the first incomplete chunk. */
-async function downloadUpload(endpoint: Endpoint, file: FileRecord, path: string, describe: string): Promise<void> {
-  const fd = openSync(path, 'wx', 0o600);
+/**
+ * Opens `path`, the spool file of `file`: new, or left by an earlier fetch that broke off.
+ * Returns its descriptor and how many chunks it already holds completely (the chunks are
+ * written in order, so every byte below the file's size came from the server; a damaged one
+ * would still be caught by its AES-GCM tag when the bundle is decrypted).
+ */
+function openSpoolFile(path: string, file: FileRecord): { fd: number; done: number } {
+  let fd: number;
   try {
-    let done = 0;
-    let stalled = 0;
-    let lastReason = '';
-    while (done < file.chunks) {
-      let received = 0;
-      try {
-        received = await streamUpload(endpoint, file, done, fd);
-      } catch (err) {
-        if (!(err instanceof Retryable)) throw err;
-        lastReason = ` (${err.message})`;
-      }
-      const complete = received === fileBytes(file, done) ? file.chunks - done : Math.floor(received / FILE_CHUNK_CIPHERTEXT_BYTES);
-      done += complete;
-      if (done >= file.chunks) break;
-      stalled = complete > 0 ? 0 : stalled + 1;
-      if (stalled >= MAX_STALLED_ATTEMPTS) {
-        throw new EditorClientError(
-          `the connection broke while fetching ${describe} at chunk ${done + 1} of ${file.chunks}, ${MAX_STALLED_ATTEMPTS} times in a row${lastReason}; no bundle was written: run fetch again`,
-        );
-      }
-      // A moment before trying again (Tor builds a new circuit meanwhile), longer each time.
-      await new Promise((resolve) => setTimeout(resolve, 1000 * stalled));
-    }
-  } finally {
-    closeSync(fd);
+    fd = openSync(path, constants.O_RDWR | constants.O_NOFOLLOW);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new EditorClientError(`cannot open the attachment spool file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    return { fd: openSync(path, 'wx', 0o600), done: 0 };
   }
+  const stat = fstatSync(fd);
+  if (!stat.isFile()) {
+    closeSync(fd);
+    throw new EditorClientError(`${path} is not a regular file: remove it and run fetch again`);
+  }
+  const done = stat.size >= fileBytes(file) ? file.chunks : Math.min(Math.floor(stat.size / FILE_CHUNK_CIPHERTEXT_BYTES), file.chunks - 1);
+  return { fd, done };
+}
+
+/** Downloads every chunk of `file` from chunk `start` on into `fd`, resuming at the first incomplete chunk. */
+async function downloadUpload(endpoint: Endpoint, file: FileRecord, fd: number, start: number, describe: string): Promise<void> {
+  let done = start;
+  let stalled = 0;
+  let lastReason = '';
+  while (done < file.chunks) {
+    let received = 0;
+    try {
+      received = await streamUpload(endpoint, file, done, fd);
+    } catch (err) {
+      if (!(err instanceof Retryable)) throw err;
+      lastReason = ` (${err.message})`;
+    }
+    const complete = received === fileBytes(file, done) ? file.chunks - done : Math.floor(received / FILE_CHUNK_CIPHERTEXT_BYTES);
+    done += complete;
+    if (done >= file.chunks) break;
+    stalled = complete > 0 ? 0 : stalled + 1;
+    if (stalled >= MAX_STALLED_ATTEMPTS) {
+      throw new EditorClientError(
+        `the connection broke while fetching ${describe} at chunk ${done + 1} of ${file.chunks}, ${MAX_STALLED_ATTEMPTS} times in a row${lastReason}; no bundle was written: run fetch again with the same --out to continue from there`,
+      );
+    }
+    // A moment before trying again (Tor builds a new circuit meanwhile), longer each time.
+    await new Promise((resolve) => setTimeout(resolve, 1000 * stalled));
+  }
+}
+
+/** The spool folder of a bundle: `.<name>.fetching` beside it, made 0700, reused when a fetch broke off. */
+function spoolFolder(outPath: string): string {
+  const path = join(dirname(outPath), `.${basename(outPath)}.fetching`);
+  try {
+    mkdirSync(path, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new EditorClientError(`cannot write in ${dirname(outPath)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    const stat = lstatSync(path);
+    if (!stat.isDirectory() || (process.getuid && stat.uid !== process.getuid()) || (stat.mode & 0o077) !== 0) {
+      throw new EditorClientError(`${path} exists but is not a private folder of this user: remove it and run fetch again`);
+    }
+  }
+  return path;
 }
 
 /** The chunks of a spooled upload, read back one at a time. */
@@ -266,8 +302,8 @@ function* spooledChunks(file: FileRecord, path: string): Generator<BundleItem> {
 }
 
 export interface FetchProgress {
-  /** Called before each attachment is fetched (1-based), with its ciphertext size. */
-  attachment?: (n: number, of: number, bytes: number) => void;
+  /** Called before each attachment is fetched (1-based), with its ciphertext size and the bytes an earlier fetch already spooled. */
+  attachment?: (n: number, of: number, bytes: number, spooled: number) => void;
 }
 
 /**
@@ -287,19 +323,18 @@ export async function fetchRecords(endpoint: Endpoint, outPath: string, progress
     throw err;
   }
   const { records, files } = parsed;
-  let spool: string | undefined;
+  const spool = files.length > 0 ? spoolFolder(outPath) : undefined;
+  let written = false;
   try {
-    if (files.length > 0) {
-      try {
-        spool = mkdtempSync(join(dirname(outPath), `.${basename(outPath)}.fetching-`));
-      } catch (err) {
-        throw new EditorClientError(`cannot write in ${dirname(outPath)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
-    }
     const spoolPath = (file: FileRecord) => join(spool!, file.upload);
     for (const [i, file] of files.entries()) {
-      progress.attachment?.(i + 1, files.length, fileBytes(file));
-      await downloadUpload(endpoint, file, spoolPath(file), `attachment ${i + 1} of ${files.length} (tip ${file.tip})`);
+      const { fd, done } = openSpoolFile(spoolPath(file), file);
+      try {
+        progress.attachment?.(i + 1, files.length, fileBytes(file), done === file.chunks ? fileBytes(file) : done * FILE_CHUNK_CIPHERTEXT_BYTES);
+        if (done < file.chunks) await downloadUpload(endpoint, file, fd, done, `attachment ${i + 1} of ${files.length} (tip ${file.tip})`);
+      } finally {
+        closeSync(fd);
+      }
     }
     const byTip = new Map<string, FileRecord[]>();
     for (const file of files) byTip.set(file.tip, [...(byTip.get(file.tip) ?? []), file]);
@@ -313,12 +348,14 @@ export async function fetchRecords(endpoint: Endpoint, outPath: string, progress
       }
     };
     const { count } = await writeBundle(outPath, items(), { created: parsed.header.created });
+    written = true;
     return { count, attachments: files.length };
   } catch (err) {
     if (err instanceof BundleError) throw new EditorClientError(err.message);
     throw err;
   } finally {
-    if (spool) rmSync(spool, { recursive: true, force: true });
+    // Kept when the bundle could not be written: the next fetch continues from it.
+    if (spool && written) rmSync(spool, { recursive: true, force: true });
   }
 }
 

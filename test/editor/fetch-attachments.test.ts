@@ -7,10 +7,10 @@
 import t, { type Test } from 'tap';
 import { execFile } from 'node:child_process';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { FILE_CHUNK_SIZE, FILE_CIPHER, encryptFile, generateFileKey } from '../../src/crypto/attachment.js';
+import { FILE_CHUNK_CIPHERTEXT_BYTES, FILE_CHUNK_SIZE, FILE_CIPHER, encryptFile, generateFileKey } from '../../src/crypto/attachment.js';
 import { encodeBody, type FileRef } from '../../src/crypto/body.js';
 import { toBase64Url } from '../../src/crypto/bytes.js';
 import { sealEnvelope } from '../../src/crypto/envelope.js';
@@ -44,10 +44,14 @@ function pattern(size: number, seed: number): Uint8Array {
   return out;
 }
 
-/** A TCP relay to `target` that cuts, `cuts` times, an upload answer after its first `at` bytes (smaller answers pass). */
-async function relay(t: Test, target: URL, at: number, cuts: number): Promise<{ url: string; uploadRequests: () => number }> {
+/**
+ * A TCP relay to `target` that cuts, `cuts` times, an upload answer after its first `at` bytes
+ * (smaller answers pass); `at` may depend on the request line. Records each upload request line.
+ */
+async function relay(t: Test, target: URL, at: number | ((requestLine: string) => number), cuts: number): Promise<{ url: string; uploadRequests: () => number; lines: string[] }> {
   let uploads = 0;
   let cutsLeft = cuts;
+  const lines: string[] = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
     sockets.add(client);
@@ -58,7 +62,9 @@ async function relay(t: Test, target: URL, at: number, cuts: number): Promise<{ 
     client.on('data', (data) => {
       if (first && data.toString('latin1').startsWith('GET /api/editor/uploads/')) {
         uploads++;
-        budget = at;
+        const line = data.toString('latin1').split('\r\n')[0]!;
+        lines.push(line);
+        budget = typeof at === 'number' ? at : at(line);
       }
       first = false;
       upstream.write(data);
@@ -84,7 +90,7 @@ async function relay(t: Test, target: URL, at: number, cuts: number): Promise<{ 
     server.close();
   });
   const address = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${address.port}`, uploadRequests: () => uploads };
+  return { url: `http://127.0.0.1:${address.port}`, uploadRequests: () => uploads, lines };
 }
 
 t.test('editor fetch carries attachments: same bundle as export, files byte-identical, resumes, fails cleanly', async (t) => {
@@ -164,16 +170,31 @@ t.test('editor fetch carries attachments: same bundle as export, files byte-iden
   t.equal(readFileSync(p('resumed.bundle'), 'utf8'), readFileSync(p('fetched.bundle'), 'utf8'), 'the resumed bundle is the same bundle');
   checkFiles(await decryptedFiles(p('resumed.bundle'), p('out2')), 'resumed');
 
-  // Every attachment connection cut before a whole chunk came: a clear error, no bundle, no spool.
-  const never = await relay(t, new URL(server.url), 4096, Infinity);
+  // The big file's first answer cut after 1.5 MiB (one whole chunk), every later one before a
+  // whole chunk came: a clear error, no bundle; the spool keeps what came.
+  const bigId = refs[0]!.upload;
+  let bigAnswers = 0;
+  const never = await relay(t, new URL(server.url), (line) => (line.includes(bigId) ? (bigAnswers++ === 0 ? 1_500_000 : 4096) : Infinity), Infinity);
   // Attachments come in upload id order (random): the big file is the first or the second.
   const bigIndex = refs[0]!.upload < refs[1]!.upload ? 1 : 2;
   const broken = await run('editor', ['fetch', ...editorArgs(never.url), '--out', p('broken.bundle')]);
   t.equal(broken.code, 1);
-  t.match(broken.stderr, new RegExp(String.raw`^tipline editor: the connection broke while fetching attachment ${bigIndex} of 2 \(tip [0-9a-f]{32}\) at chunk 1 of 3, 3 times in a row; no bundle was written: run fetch again\n$`, 'm'));
-  t.equal(never.uploadRequests(), bigIndex + 2, 'three tries at the big file (after the small one when it comes first)');
+  t.match(broken.stderr, new RegExp(String.raw`^tipline editor: the connection broke while fetching attachment ${bigIndex} of 2 \(tip [0-9a-f]{32}\) at chunk 2 of 3, 3 times in a row; no bundle was written: run fetch again with the same --out to continue from there\n$`, 'm'));
+  t.equal(bigAnswers, 4, 'one answer that brought a chunk, then three tries that brought none');
   t.notOk(existsSync(p('broken.bundle')), 'no bundle');
-  t.same(readdirSync(dir).filter((name) => name.startsWith('.')), [], 'no spool or temporary file left behind');
+  const spool = p('.broken.bundle.fetching');
+  t.equal(statSync(spool).mode & 0o777, 0o700, 'the spool is a private folder');
+  t.ok(statSync(join(spool, bigId)).size >= FILE_CHUNK_CIPHERTEXT_BYTES, 'it holds the chunk that came');
+
+  // The next fetch to the same --out continues the big file at chunk 2 and writes the same bundle.
+  const again = await relay(t, new URL(server.url), Infinity, 0);
+  const continued = await run('editor', ['fetch', ...editorArgs(again.url), '--out', p('broken.bundle')]);
+  t.equal(continued.code, 0, continued.stderr);
+  t.match(continued.stderr, /1\.0 MiB already fetched by an earlier run/);
+  const bigLines = again.lines.filter((line) => line.includes(bigId));
+  t.same(bigLines.map((line) => /from=(\d+)/.exec(line)?.[1]), ['1'], 'one request for the big file, from its second chunk');
+  t.equal(readFileSync(p('broken.bundle'), 'utf8'), readFileSync(p('fetched.bundle'), 'utf8'), 'the continued bundle is the same bundle');
+  t.same(readdirSync(dir).filter((name) => name.startsWith('.')), [], 'the spool is gone once the bundle is written');
   const logged = server.output().split('\n').filter((line) => !/listening (on|at) http/i.test(line)).join('\n');
   t.notMatch(logged, /127\.0\.0\.1|upload/i, 'the cut transfers left no address or upload id in the server log');
 });

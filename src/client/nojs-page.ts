@@ -5,7 +5,8 @@
 import { MAX_MESSAGE_CHARS } from '../crypto/body.js';
 import { MAILBOX_PATH } from './config.js';
 import { documentHead, escapeHtml as e, paragraphsHtml, type PageAsset } from './page.js';
-import { strings as stringsFor, withLang } from './strings.js';
+import { format, strings as stringsFor, withLang } from './strings.js';
+import { formatBytes } from './sizes.js';
 
 /** Where the plain HTML forms post (the JavaScript path posts JSON to /api/*). */
 export const NOJS_TIP_PATH = '/nojs/tip';
@@ -67,7 +68,15 @@ export interface NojsReply {
 }
 
 /** The mailbox opened on the server: the replies, and a follow-up form carrying the passphrase. */
-export function renderNojsMailbox(input: { lang?: string; style: PageAsset; passphrase: string; replies: NojsReply[]; sentReceipt?: string }): string {
+export function renderNojsMailbox(input: {
+  lang?: string;
+  style: PageAsset;
+  passphrase: string;
+  replies: NojsReply[];
+  sentReceipt?: string;
+  /** Files on a follow-up (the server encrypts them as they arrive); absent: text only. */
+  files?: { maxFileBytes: number };
+}): string {
   const s = stringsFor(input.lang);
   const replies = input.replies.length
     ? `<ul class="replies">\n${input.replies
@@ -93,7 +102,14 @@ ${replies}
 <label for="follow-up-message">${e(s.mailboxFollowUpLabel)}</label>
 <p class="hint">${e(s.nojsMailboxSealedNote)} ${e(s.nojsFollowUpPassphraseNote)}</p>
 <textarea id="follow-up-message" name="message" rows="8" maxlength="${MAX_MESSAGE_CHARS}" spellcheck="false" autocomplete="off" required></textarea>
-<button type="submit">${e(s.mailboxFollowUpSend)}</button>
+${
+  input.files
+    ? `<label for="follow-up-files">${e(s.attachmentsHeading)}</label>
+<p id="follow-up-files-notice" class="hint">${e(format(s.nojsFilesNotice, { size: formatBytes(input.files.maxFileBytes) }, s.lang))}</p>
+<input type="file" id="follow-up-files" name="files" multiple aria-describedby="follow-up-files-notice">
+`
+    : ''
+}<button type="submit">${e(s.mailboxFollowUpSend)}</button>
 </form>
 ${paragraphs(s.confirmationAdvice.slice(1))}`,
   });

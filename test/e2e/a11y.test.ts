@@ -6,38 +6,10 @@
 // submission page, from the first Tab to the confirmation, with a visible focus indicator.
 // The same pages without JavaScript (Tor Browser's "Safest") are checked too: axe runs through
 // the DevTools protocol, which works while the page's own scripts are off.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import t from 'tap';
-import type { Page } from 'playwright-core';
 import { CATALOGS } from '../../src/i18n/index.js';
+import { axe, describeViolations as describe } from '../helpers/axe.js';
 import { FORMS, PAGES, openAllDetails, pagesUnderTest, ready } from '../helpers/pages.js';
-
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-
-interface AxeResult {
-  violations: { id: string; impact: string | null; help: string; nodes: { target: string[]; failureSummary?: string }[] }[];
-  passes: unknown[];
-}
-
-async function axe(page: Page, javaScript = true): Promise<AxeResult> {
-  // With the page's scripts off, timers never fire, yet axe defers work with them: run the
-  // deferred work as microtasks instead (only in this evaluation's page, only for axe).
-  if (!javaScript) await page.evaluate('window.setTimeout = (fn, _ms, ...args) => { Promise.resolve().then(() => fn(...args)); return 0; }; window.clearTimeout = () => {};');
-  await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async (tags) => {
-    const run = (globalThis as unknown as { axe: { run: (context: unknown, options: unknown) => Promise<AxeResult> } }).axe.run;
-    const result = await run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    return {
-      violations: result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) })),
-      passes: result.passes,
-    };
-  }, TAGS);
-}
-
-const describe = (result: AxeResult) =>
-  result.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`).join('\n  ')}`);
 
 let origin: string;
 let browser: Awaited<ReturnType<typeof pagesUnderTest>>['browser'];

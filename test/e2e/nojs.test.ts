@@ -17,6 +17,7 @@ import { buildClient } from '../../scripts/build-client.js';
 import { ROOT } from '../helpers/client-build.js';
 import { childEnv } from '../helpers/child-env.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { axe, describeViolations } from '../helpers/axe.js';
 import { startServer } from '../helpers/server-process.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -26,6 +27,7 @@ const REPLY = 'Thank you. Who carried them out? <i>Did anyone film it?</i>';
 const FOLLOW_UP = 'Two men from the district office. A neighbour has a video 📹.';
 const FILE_MARKER = 'NOJS-E2E-FILE-MARKER-41c2';
 /** 1.5 MiB: two chunks, the second padded; a marker to look for in the server's files. */
+const FOLLOW_UP_FILE = Buffer.concat([Buffer.from('follow-up video'), Buffer.alloc(300 * 1024, 0x33)]);
 const EVIDENCE = Buffer.concat([Buffer.from(FILE_MARKER), Buffer.alloc(1536 * 1024, 0x5a), Buffer.from([0, 1, 2, 255])]);
 
 const exec = promisify(execFile);
@@ -116,6 +118,7 @@ t.test('a source without JavaScript sends a tip, reads the reply and answers; th
   const words = await page.locator('.passphrase-words li').allTextContents();
   t.equal(words.length, 12, 'a 12-word return passphrase is shown');
   t.match(await page.locator('main').textContent(), /the server encrypted it for the editors as it arrived/);
+  t.same(describeViolations(await axe(page, false)), [], 'the receipt page: no WCAG 2.1 A/AA violation');
   const passphrase = words.join(' ');
 
   // The server's files hold ciphertext only.
@@ -159,6 +162,10 @@ t.test('a source without JavaScript sends a tip, reads the reply and answers; th
   await Promise.all([page.waitForURL(`${origin}/nojs/mailbox`), page.locator('#mailbox-login button[type="submit"]:visible').click()]);
   t.equal(await page.locator('.reply-text').allTextContents().then((x) => x.join('|')), REPLY, 'the reply, decrypted on the server, shown as text');
   await page.fill('textarea[name="message"]', FOLLOW_UP);
+  // The follow-up carries a file too, through the page's own file input.
+  t.match(await page.locator('#follow-up-files-notice').textContent(), /does NOT remove hidden information/, 'the follow-up form says files are not cleaned');
+  await page.setInputFiles('#follow-up-files', { name: 'video.mp4', mimeType: 'video/mp4', buffer: FOLLOW_UP_FILE });
+  t.same(describeViolations(await axe(page, false)), [], 'the mailbox page with a file chosen: no WCAG 2.1 A/AA violation');
   await Promise.all([page.waitForURL(`${origin}/nojs/mailbox`), page.locator('form button[type="submit"]').click()]);
   t.match(await page.locator('[role="status"]').textContent(), /Your message was received\. Receipt: [0-9A-F]{4}-/, 'the follow-up is confirmed');
   t.same(await context.cookies(), [], 'no cookies at any point');
@@ -175,4 +182,6 @@ t.test('a source without JavaScript sends a tip, reads the reply and answers; th
   t.equal(followUp?.message, FOLLOW_UP);
   t.equal(followUp?.mailbox, mailbox, 'the same thread');
   t.equal(followUp?.body.sealedByServer, true, 'the follow-up is marked too');
+  const video = readFileSync(join(followUp!.dir, 'files', 'video.mp4'));
+  t.equal(createHash('sha256').update(video).digest('hex'), createHash('sha256').update(FOLLOW_UP_FILE).digest('hex'), 'the follow-up file is byte-identical');
 });

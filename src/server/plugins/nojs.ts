@@ -9,9 +9,9 @@
 //                       each with a fresh key, into the upload store, exactly as the browser
 //                       would have sent them; their metadata is NOT stripped (the server cannot
 //                       parse every file type, and streaming keeps memory constant).
-//   POST /nojs/mailbox  the return passphrase (and optionally a follow-up message) in one form
-//                       post: the keys are derived in memory, the replies decrypted on the
-//                       server and rendered, a follow-up sealed like a tip. No cookie, no
+//   POST /nojs/mailbox  the return passphrase (and optionally a follow-up message, with files)
+//                       in one form post: the keys are derived in memory, the replies decrypted
+//                       on the server and rendered, a follow-up sealed like a tip. No cookie, no
 //                       session: every request carries the passphrase and is complete in itself.
 //
 // Plaintext lives in memory for the request only: the form is parsed by a streaming parser into
@@ -388,8 +388,10 @@ export default async function nojsPlugin(app: FastifyInstance, options: NojsOpti
     options.uploads && (options.maxFiles ?? 0) > 0
       ? { uploads: options.uploads, maxFiles: options.maxFiles!, maxFileBytes: options.maxFileBytes, minFreeBytes: options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES }
       : undefined;
-  /** The most bytes a post to `url` may have: the form, and on the tip route the files. */
-  const maxBytesFor = (url: string | undefined) => NOJS_MAX_BODY_BYTES + (sink && url === NOJS_TIP_PATH ? sink.maxFileBytes : 0);
+  /** The routes that take files: a tip, and a follow-up from the mailbox (with conversations). */
+  const takesFiles = (url: string | undefined) => url === NOJS_TIP_PATH || (url === NOJS_MAILBOX_PATH && !!options.mailboxes);
+  /** The most bytes a post to `url` may have: the form, and on the routes that take them the files. */
+  const maxBytesFor = (url: string | undefined) => NOJS_MAX_BODY_BYTES + (sink && takesFiles(url) ? sink.maxFileBytes : 0);
   const refusal = (status: number, lang?: string, files = false): NojsRefusal => {
     const s = strings(lang);
     const text = files
@@ -408,7 +410,7 @@ export default async function nojsPlugin(app: FastifyInstance, options: NojsOpti
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('multipart/form-data', (request, payload, done) => {
-    const files = request.routeOptions.url === NOJS_TIP_PATH ? sink : undefined;
+    const files = takesFiles(request.routeOptions.url) ? sink : undefined;
     parseMultipart(request, payload, refusal, files, maxBytesFor(request.routeOptions.url)).then(
       (form) => done(null, form),
       (err: Error) => done(err, undefined),
@@ -508,6 +510,19 @@ export default async function nojsPlugin(app: FastifyInstance, options: NojsOpti
     return message;
   };
 
+  /** After a post: file keys zeroed; files no stored message names (refused, or the store failed) deleted. */
+  const releaseFiles = (form: Form, linked: boolean) => {
+    for (const file of form.files) {
+      file.key.fill(0);
+      if (linked) continue;
+      try {
+        options.uploads?.discard(file.upload);
+      } catch {
+        // left to the stale-upload purge (TIPLINE_UPLOAD_TTL_HOURS)
+      }
+    }
+  };
+
   app.post(NOJS_TIP_PATH, async (request, reply) => {
     const form = formOf(request);
     const lang = langOf(request);
@@ -538,17 +553,7 @@ export default async function nojsPlugin(app: FastifyInstance, options: NojsOpti
       }
     } finally {
       form.clear();
-      for (const file of form.files) {
-        file.key.fill(0);
-        // Not named by a stored tip (refused, or the store failed): nothing half-stored survives.
-        if (!linked) {
-          try {
-            options.uploads?.discard(file.upload);
-          } catch {
-            // left to the stale-upload purge (TIPLINE_UPLOAD_TTL_HOURS)
-          }
-        }
-      }
+      releaseFiles(form, linked);
     }
   });
 
@@ -556,6 +561,7 @@ export default async function nojsPlugin(app: FastifyInstance, options: NojsOpti
     const form = formOf(request);
     const lang = langOf(request);
     const s = strings(lang);
+    let linked = false;
     try {
       if (!options.mailboxes) throw new NojsRefusal(404, s.errorLogin);
       const typed = form.get('passphrase')?.[0] ?? '';
@@ -572,7 +578,10 @@ export default async function nojsPlugin(app: FastifyInstance, options: NojsOpti
         const mailbox = options.mailboxes.get(keys.mailbox);
         if (!mailbox) throw new NojsRefusal(401, s.errorLogin);
         const message = messageOf(form, false, lang);
-        const sent = message !== undefined ? (await seal('followUp', message, lang, keys)).receipt : undefined;
+        // Files come only with a follow-up message (the follow-up form's textarea is required).
+        if (message === undefined && form.files.length) throw refusal(400, lang);
+        const sent = message !== undefined ? (await seal('followUp', message, lang, keys, undefined, form.files)).receipt : undefined;
+        linked = sent !== undefined;
         try {
           options.mailboxes.used(mailbox.id);
         } catch {
@@ -593,12 +602,17 @@ export default async function nojsPlugin(app: FastifyInstance, options: NojsOpti
         }
         // The canonical words go back into the follow-up form (the page is never cached).
         const words = canonicalPassphrase(typed);
-        return page(reply, sent ? 201 : 200, renderNojsMailbox({ lang, style: options.style, passphrase: words, replies, ...(sent ? { sentReceipt: sent } : {}) }));
+        return page(
+          reply,
+          sent ? 201 : 200,
+          renderNojsMailbox({ lang, style: options.style, passphrase: words, replies, ...(sent ? { sentReceipt: sent } : {}), ...(sink ? { files: { maxFileBytes: sink.maxFileBytes } } : {}) }),
+        );
       } finally {
         wipeMailboxKeys(keys);
       }
     } finally {
       form.clear();
+      releaseFiles(form, linked);
     }
   });
 }

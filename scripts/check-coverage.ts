@@ -5,10 +5,10 @@
 // behaviour, not their coverage.
 import { readFileSync } from 'node:fs';
 
-// Set just under what the suite measures (2026-11-28: lines 92.0, branches 83.5, functions 90.3):
-// a drop means new code arrived without tests. Raise them as coverage grows; never lower them
-// to let a change through.
-const THRESHOLDS = { lines: 91, branches: 82, functions: 89, statements: 91 } as const;
+// Set just under what the suite measures (2026-11-29, .ci/run on a fresh clone: lines 95.2,
+// branches 87.3, functions 93.7): a drop means new code arrived without tests. Raise them as
+// coverage grows; never lower them to let a change through.
+const THRESHOLDS = { lines: 94, branches: 86, functions: 92, statements: 94 } as const;
 
 type Metric = { total: number; covered: number };
 type Summary = Record<string, Record<keyof typeof THRESHOLDS, Metric>>;

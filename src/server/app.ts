@@ -82,7 +82,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // the server's output stays JSON log lines; any other goes to stderr as before.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, unicode: false, logger: AJV_LOGGER } },
   }) as unknown as FastifyInstance;
-  installErrorHandlers(app);
+  installErrorHandlers(app, options.clock);
   const pow = new PowService(await loadSodium(), { ...options.pow, key: options.pow?.key ?? new Uint8Array(randomBytes(32)) });
   await app.register(securityHeaders);
   await app.register(pagePlugin, {

@@ -29,7 +29,34 @@ const FRAMEWORK_MESSAGES: Record<string, [number, string]> = {
   FST_ERR_CTP_INVALID_JSON_BODY: [400, 'the body is not valid JSON'],
 };
 
-export function installErrorHandlers(app: FastifyInstance): void {
+/** Repeats of one refusal within this long are counted, not logged one by one. */
+export const REFUSAL_LOG_WINDOW_MS = 60_000;
+
+/**
+ * The server's own 5xx refusals (HttpError: proof-of-work set full, out of storage, a store
+ * that failed) can come once per request in a flood. The first of each kind is logged at once;
+ * repeats within REFUSAL_LOG_WINDOW_MS are counted and the count (`repeated`) goes with the
+ * next line of that kind, so the log stays readable and small and still shows every kind and
+ * how often. Anything else that fails (a real fault) is logged every time.
+ */
+class RefusalLog {
+  private readonly kinds = new Map<string, { last: number; repeated: number }>();
+  constructor(private readonly now: () => number) {}
+  /** How many repeats to report when this one should be logged now; undefined: count it only. */
+  take(kind: string): number | undefined {
+    const now = this.now();
+    const seen = this.kinds.get(kind);
+    if (seen && now - seen.last < REFUSAL_LOG_WINDOW_MS) {
+      seen.repeated++;
+      return undefined;
+    }
+    this.kinds.set(kind, { last: now, repeated: 0 });
+    return seen?.repeated ?? 0;
+  }
+}
+
+export function installErrorHandlers(app: FastifyInstance, now: () => number = Date.now): void {
+  const refusals = new RefusalLog(now);
   app.setErrorHandler((error: FastifyError | HttpError, _request, reply) => {
     let status = 500;
     let message = 'internal error';
@@ -45,7 +72,10 @@ export function installErrorHandlers(app: FastifyInstance): void {
       status = error.statusCode;
       message = 'bad request';
     }
-    if (status >= 500) reply.log.error({ err: error }, 'request failed');
+    if (status >= 500) {
+      const repeated = error instanceof HttpError ? refusals.take(`${status} ${message}`) : 0;
+      if (repeated !== undefined) reply.log.error({ err: error, ...(repeated ? { repeated } : {}) }, 'request failed');
+    }
     reply.code(status).type('application/json; charset=utf-8').send({ error: message });
   });
   app.setNotFoundHandler((_request, reply) => {

@@ -64,7 +64,7 @@ export interface TestApp {
   dbPath: string;
 }
 
-export async function testApp(t: { teardown(fn: () => void | Promise<void>): void }, options: { editors?: number; demo?: boolean } = {}): Promise<TestApp> {
+export async function testApp(t: { teardown(fn: () => void | Promise<void>): void }, options: { editors?: number; demo?: boolean; maxSpent?: number; clock?: () => number } = {}): Promise<TestApp> {
   const dir = tempDir(t);
   const keys = await editorKeys(options.editors ?? 1);
   const dbPath = join(dir, DATABASE_FILE);
@@ -79,7 +79,15 @@ export async function testApp(t: { teardown(fn: () => void | Promise<void>): voi
   });
   const logger = pino(loggerOptions('debug'), sink);
   const editors = await Promise.all(keys.map(async (k) => ({ publicKey: k.publicKey, line: encodePublicKey(k.publicKey), fingerprint: await fingerprint(k.publicKey) })));
-  const app = await buildApp({ editors, store, clientDir: await clientDir(), demo: options.demo ?? false, logger, pow: { minBits: TEST_POW_BITS, maxBits: TEST_POW_BITS } });
+  const app = await buildApp({
+    editors,
+    store,
+    clientDir: await clientDir(),
+    demo: options.demo ?? false,
+    logger,
+    pow: { minBits: TEST_POW_BITS, maxBits: TEST_POW_BITS, ...(options.maxSpent ? { maxSpent: options.maxSpent } : {}) },
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   t.teardown(async () => {
     await app.close();
     db.close();

@@ -35,3 +35,20 @@ t.test('a scripted session leaves no address, user agent, query, size, time or c
     t.notOk('responseTime' in entry, 'no timing');
   }
 });
+
+t.test('a flood of refusals logs each kind once a minute, with how many were not logged', async (t) => {
+  let now = Date.parse('2026-03-01T10:00:00Z');
+  // One spent challenge fills the set: every further solved tip is refused with 503.
+  const { app, logs, keys } = await testApp(t, { maxSpent: 1, clock: () => now });
+  const tip = async () => app.inject(await solvedTipRequest(app, await sealTip([keys[0]!.publicKey], 'flood')));
+  t.equal((await tip()).statusCode, 201);
+  const failures = () => logs.map((line) => JSON.parse(line) as { msg: string; repeated?: number; err?: { type: string } }).filter((e) => e.msg === 'request failed');
+  for (let i = 0; i < 5; i++) t.equal((await tip()).statusCode, 503, `refusal ${i + 1}`);
+  t.equal(failures().length, 1, 'five refusals within a minute: one line');
+  t.notOk('repeated' in failures()[0]!, 'the first says nothing about repeats');
+  now += 61_000;
+  t.equal((await tip()).statusCode, 503);
+  t.equal(failures().length, 2, 'a minute later: the next line');
+  t.equal(failures()[1]!.repeated, 4, 'with the four that were only counted');
+  t.same(failures()[1]!.err, { type: 'HttpError' }, 'still only the type');
+});

@@ -25,6 +25,19 @@ export interface IndexEntry {
 /** Image types shown as a thumbnail (complete files only); every other type is a plain link. */
 const THUMBNAIL_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
 
+/**
+ * Files a browser would run as a page (scripts included) when opened from index.html: by the
+ * saved name's extension (what the browser goes by for a local file) or the declared type.
+ * They are listed without a link (docs/THREAT-MODEL.md, T36): open them, if at all, on another
+ * machine, never on the one that holds the key.
+ */
+const ACTIVE_EXTENSIONS = /\.(html?|xhtml|xht|shtml|svgz?|xml|xsl|xslt|mht|mhtml|hta|js|mjs)$/i;
+const ACTIVE_TYPES = new Set(['text/html', 'application/xhtml+xml', 'image/svg+xml', 'text/xml', 'application/xml', 'text/javascript', 'application/javascript', 'multipart/related', 'message/rfc822']);
+
+function runsInABrowser(saved: string, type: unknown): boolean {
+  return ACTIVE_EXTENSIONS.test(saved) || (typeof type === 'string' && ACTIVE_TYPES.has(type.toLowerCase()));
+}
+
 function renderFiles(folder: string, files: unknown[]): string {
   const items: string[] = [];
   for (const f of files) {
@@ -34,12 +47,14 @@ function renderFiles(folder: string, files: unknown[]): string {
     const savedOk = typeof saved === 'string' && /^files\/[^/\\]+$/.test(saved) && !saved.includes('\0');
     const href = savedOk ? escapeHtml(`${folder}/files/${encodeURIComponent(saved.slice('files/'.length))}`) : undefined;
     const parts: string[] = [];
-    if (href && complete === true) {
+    if (href && complete === true && runsInABrowser(saved as string, type)) {
+      parts.push(`${label} <span class="problem">not linked: a browser would run it as a page, scripts included; open it only on another machine (files/${escapeHtml((saved as string).slice('files/'.length))})</span>`);
+    } else if (href && complete === true) {
       if (typeof type === 'string' && THUMBNAIL_TYPES.has(type)) parts.push(`<a href="${href}"><img src="${href}" alt="" width="160" loading="lazy"></a>`);
       parts.push(`<a href="${href}">${label}</a>`);
       if (Array.isArray(metadataStripped) && metadataStripped.length) parts.push(`<span class="meta">metadata removed by the browser: ${escapeHtml(metadataStripped.filter((x) => typeof x === 'string').join(', '))}</span>`);
     } else {
-      parts.push(`<span class="problem">INCOMPLETE: ${label}${typeof problem === 'string' ? ` (${escapeHtml(problem)})` : ''}${href ? ` · <a href="${href}">authenticated part</a>` : ''}</span>`);
+      parts.push(`<span class="problem">INCOMPLETE: ${label}${typeof problem === 'string' ? ` (${escapeHtml(problem)})` : ''}${href && !runsInABrowser(saved as string, type) ? ` · <a href="${href}">authenticated part</a>` : ''}</span>`);
     }
     items.push(`<li>${parts.join(' ')}</li>`);
   }

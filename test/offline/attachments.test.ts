@@ -112,6 +112,26 @@ t.test('export → decrypt: every file byte-identical, linked from index.html', 
   t.notMatch(html, /<img [^>]*protocol\.pdf/, 'no thumbnail for a pdf');
 });
 
+t.test('files a browser would run as a page are listed, not linked', async (t) => {
+  const files: Attachment[] = [
+    { name: 'results.html', type: 'text/html', bytes: new TextEncoder().encode('<script>alert(1)</script>') },
+    { name: 'chart.svg', type: 'image/png', bytes: new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>') },
+    { name: 'page.bin', type: 'application/xhtml+xml', bytes: new TextEncoder().encode('<html/>') },
+    { name: 'photo.jpg', type: 'image/jpeg', bytes: pattern(100, 6) },
+  ];
+  const { bundle } = await bundleWith(t, files);
+  const { summary, out, files: written } = await decrypt(t, bundle);
+  t.ok(summaryOk(summary), JSON.stringify(summary.skipped));
+  t.same(written, ['chart.svg', 'page.bin', 'photo.jpg', 'results.html'], 'all four are written, byte for byte');
+  const html = readFileSync(join(out, 'index.html'), 'utf8');
+  for (const name of ['results.html', 'chart.svg', 'page.bin']) {
+    t.notMatch(html, new RegExp(`href="[^"]*files/${name.replace('.', '\\.')}"`), `${name}: no link`);
+    t.notMatch(html, new RegExp(`src="[^"]*files/${name.replace('.', '\\.')}"`), `${name}: no thumbnail`);
+    t.match(html, new RegExp(`${name.replace('.', '\\.')} <span class="problem">not linked: a browser would run it as a page`), `${name}: says why`);
+  }
+  t.match(html, /<img [^>]*src="[^"]*files\/photo\.jpg"/, 'the photo keeps its thumbnail');
+});
+
 t.test('damage is named per file and never presented as complete', async (t) => {
   const files: Attachment[] = [
     { name: 'video.mp4', bytes: pattern(3 * C + 10, 4) },

@@ -59,13 +59,15 @@ export interface AppOptions {
   form?: FormSchema;
 }
 
+/** Ajv's own messages (schema problems at start-up; never request data) go to stderr. */
+const ajvToStderr = (...args: unknown[]) => void process.stderr.write(`${args.map(String).join(' ')}\n`);
 const AJV_LOGGER = {
-  log: (...args: unknown[]) => console.log(...args),
+  log: ajvToStderr,
   warn: (...args: unknown[]) => {
     if (typeof args[0] === 'string' && args[0].startsWith('DEPRECATED: option unicode.')) return;
-    console.warn(...args);
+    ajvToStderr(...args);
   },
-  error: (...args: unknown[]) => console.error(...args),
+  error: ajvToStderr,
 };
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {

@@ -94,40 +94,10 @@ function checkInputs(metafile: esbuild.Metafile, needsSodium = true): void {
 
 export async function buildClient(options: { outDir?: string } = {}): Promise<BuildResult> {
   const outDir = resolve(options.outDir ?? DEFAULT_OUT_DIR);
-  // The Web Workers (proof of work, attachment encryption) are bundled first, each on its own:
-  // a Worker takes no SRI attribute, so each content-hashed path is compiled into the page
-  // script (which the page loads with SRI) and listed in the manifest; `npm run verify-client`
-  // checks their bytes.
-  const workers = await Promise.all(WORKERS.map(async ({ entry, name, define, sodium }) => {
-    const build = await esbuild.build({
-      absWorkingDir: ROOT,
-      entryPoints: [{ in: entry, out: name }],
-      bundle: true,
-      format: 'iife',
-      platform: 'browser',
-      target: 'es2020',
-      minify: true,
-      sourcemap: false,
-      legalComments: 'eof',
-      charset: 'ascii',
-      outdir: outDir,
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-      plugins: [browserSodium],
-    });
-    checkInputs(build.metafile, sodium);
-    if (build.outputFiles.length !== 1) throw new Error(`the ${name} build must give exactly one file`);
-    const output = build.outputFiles[0]!;
-    return { define, output, path: `/assets/${name}.${digest('sha256', output.contents, 'hex').slice(0, 16)}.js` };
-  }));
-  const result = await esbuild.build({
+  // The same settings for the workers and the page: minified ES2020 IIFEs, kept in memory
+  // (write: false) so each is hashed before anything is written.
+  const settings = {
     absWorkingDir: ROOT,
-    entryPoints: [
-      { in: 'src/client/main.ts', out: 'app' },
-      { in: 'src/client/style.css', out: 'app' },
-    ],
-    define: Object.fromEntries(workers.map((w) => [w.define, JSON.stringify(w.path)])),
     bundle: true,
     format: 'iife',
     platform: 'browser',
@@ -141,6 +111,25 @@ export async function buildClient(options: { outDir?: string } = {}): Promise<Bu
     metafile: true,
     logLevel: 'silent',
     plugins: [browserSodium],
+  } as const satisfies esbuild.BuildOptions;
+  // The Web Workers (proof of work, attachment encryption) are bundled first, each on its own:
+  // a Worker takes no SRI attribute, so each content-hashed path is compiled into the page
+  // script (which the page loads with SRI) and listed in the manifest; `npm run verify-client`
+  // checks their bytes.
+  const workers = await Promise.all(WORKERS.map(async ({ entry, name, define, sodium }) => {
+    const build = await esbuild.build({ ...settings, entryPoints: [{ in: entry, out: name }] });
+    checkInputs(build.metafile, sodium);
+    if (build.outputFiles.length !== 1) throw new Error(`the ${name} build must give exactly one file`);
+    const output = build.outputFiles[0]!;
+    return { define, output, path: `/assets/${name}.${digest('sha256', output.contents, 'hex').slice(0, 16)}.js` };
+  }));
+  const result = await esbuild.build({
+    ...settings,
+    entryPoints: [
+      { in: 'src/client/main.ts', out: 'app' },
+      { in: 'src/client/style.css', out: 'app' },
+    ],
+    define: Object.fromEntries(workers.map((w) => [w.define, JSON.stringify(w.path)])),
   });
   checkInputs(result.metafile);
 

@@ -11,7 +11,7 @@
 //
 // The per-file key (32 random bytes) travels inside the sealed envelope (FileRef.key), so the
 // server holds only ciphertext whose length reveals a size class.
-import { utf8 } from './bytes.js';
+import { concat, utf8 } from './bytes.js';
 import { paddedLength } from './padding.js';
 
 export const FILE_CIPHER = 'aes-256-gcm-chunked-1';
@@ -289,11 +289,5 @@ export async function decryptFile(key: FileKey, size: number, chunks: Iterable<U
   const parts: Uint8Array[] = [];
   for (const c of chunks) parts.push(await d.push(c));
   d.finish();
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concat(...parts);
 }

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { buildApp } from '../../src/server/app.js';
 import { DATABASE_FILE, openDatabase, type Db } from '../../src/server/store/db.js';
 import { TipStore } from '../../src/server/store/tips.js';
-import { encodePublicKey, fingerprint, type EditorKeyPair } from '../../src/crypto/keys.js';
+import type { EditorKeyPair } from '../../src/crypto/keys.js';
 import { toBase64Url } from '../../src/crypto/bytes.js';
 import { createMessage, loginMessage, mailboxKeys, newPassphrase, sign, type MailboxKeys } from '../../src/crypto/mailbox.js';
 import { signRequest } from '../../src/crypto/editor-request.js';
 import { loadSodium } from '../../src/crypto/sodium.js';
 import { clientDir } from './client-build.js';
-import { TEST_POW_BITS, editorKeys, solvedPow, tempDir } from './fixtures.js';
+import { TEST_POW_BITS, editorEntries, editorKeys, solvedPow, tempDir } from './fixtures.js';
 
 export interface ConversationApp {
   app: Awaited<ReturnType<typeof buildApp>>;
@@ -30,7 +30,7 @@ export async function conversationApp(t: { teardown(fn: () => void | Promise<voi
   const fetchKey = sodium.crypto_sign_keypair();
   let offset = 0;
   const clock = () => Date.now() + offset;
-  const editors = await Promise.all(keys.map(async (k) => ({ publicKey: k.publicKey, line: encodePublicKey(k.publicKey), fingerprint: await fingerprint(k.publicKey) })));
+  const editors = await editorEntries(keys);
   const app = await buildApp({
     editors,
     store: new TipStore(db),

@@ -64,12 +64,8 @@ export interface TestApp {
   dbPath: string;
 }
 
-export async function testApp(t: { teardown(fn: () => void | Promise<void>): void }, options: { editors?: number; demo?: boolean; maxSpent?: number; clock?: () => number } = {}): Promise<TestApp> {
-  const dir = tempDir(t);
-  const keys = await editorKeys(options.editors ?? 1);
-  const dbPath = join(dir, DATABASE_FILE);
-  const db = openDatabase(dbPath);
-  const store = new TipStore(db);
+/** The server's logger at debug level, every line it writes kept in `logs` (for "nothing of it was logged" checks). */
+export function capturedLogs(): { logs: string[]; logger: pino.Logger } {
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -77,8 +73,22 @@ export async function testApp(t: { teardown(fn: () => void | Promise<void>): voi
       done();
     },
   });
-  const logger = pino(loggerOptions('debug'), sink);
-  const editors = await Promise.all(keys.map(async (k) => ({ publicKey: k.publicKey, line: encodePublicKey(k.publicKey), fingerprint: await fingerprint(k.publicKey) })));
+  return { logs, logger: pino(loggerOptions('debug'), sink) };
+}
+
+/** Editor keys as buildApp takes them: the key, its published line and its fingerprint. */
+export function editorEntries(keys: EditorKeyPair[]): Promise<{ publicKey: Uint8Array; line: string; fingerprint: string }[]> {
+  return Promise.all(keys.map(async (k) => ({ publicKey: k.publicKey, line: encodePublicKey(k.publicKey), fingerprint: await fingerprint(k.publicKey) })));
+}
+
+export async function testApp(t: { teardown(fn: () => void | Promise<void>): void }, options: { editors?: number; demo?: boolean; maxSpent?: number; clock?: () => number } = {}): Promise<TestApp> {
+  const dir = tempDir(t);
+  const keys = await editorKeys(options.editors ?? 1);
+  const dbPath = join(dir, DATABASE_FILE);
+  const db = openDatabase(dbPath);
+  const store = new TipStore(db);
+  const { logs, logger } = capturedLogs();
+  const editors = await editorEntries(keys);
   const app = await buildApp({
     editors,
     store,

@@ -9,11 +9,10 @@ import type { InjectOptions } from 'fastify';
 import { buildApp } from '../../src/server/app.js';
 import { DATABASE_FILE, openDatabase } from '../../src/server/store/db.js';
 import { TipStore } from '../../src/server/store/tips.js';
-import { encodePublicKey, fingerprint } from '../../src/crypto/keys.js';
 import { parseEnvelope } from '../../src/crypto/envelope.js';
 import { toBase64Url } from '../../src/crypto/bytes.js';
 import { clientDir } from '../helpers/client-build.js';
-import { TEST_POW_BITS, editorKeys, sealTip, solvedPow, tempDir } from '../helpers/fixtures.js';
+import { TEST_POW_BITS, editorEntries, editorKeys, sealTip, solvedPow, tempDir } from '../helpers/fixtures.js';
 
 const RECIPIENTS = 2;
 
@@ -22,7 +21,7 @@ async function fuzzApp(t: Parameters<typeof tempDir>[0]) {
   const keys = await editorKeys(RECIPIENTS);
   const db = openDatabase(join(dir, DATABASE_FILE));
   const store = new TipStore(db);
-  const editors = await Promise.all(keys.map(async (k) => ({ publicKey: k.publicKey, line: encodePublicKey(k.publicKey), fingerprint: await fingerprint(k.publicKey) })));
+  const editors = await editorEntries(keys);
   // The tests' low difficulty: a valid solution is cheap, so the fuzzer reaches the envelope checks.
   const app = await buildApp({ editors, store, clientDir: await clientDir(), demo: false, logger: undefined, pow: { minBits: TEST_POW_BITS, maxBits: TEST_POW_BITS } });
   await app.ready();

@@ -6,15 +6,11 @@
 import t from 'tap';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { buildApp } from '../../src/server/app.js';
-import { loggerOptions } from '../../src/server/logger.js';
 import { loadConfig, ConfigError } from '../../src/server/config.js';
 import { DATABASE_FILE, openDatabase } from '../../src/server/store/db.js';
 import { TipStore } from '../../src/server/store/tips.js';
 import { MailboxStore } from '../../src/server/store/mailboxes.js';
-import { encodePublicKey, fingerprint } from '../../src/crypto/keys.js';
 import { openEnvelope } from '../../src/crypto/envelope.js';
 import { decodeBody } from '../../src/crypto/body.js';
 import { fromBase64Url } from '../../src/crypto/bytes.js';
@@ -29,7 +25,7 @@ import { FILE_CHUNK_SIZE, FILE_CIPHER, fileChunkCount, lastChunkCiphertextLength
 import { exportDatabase } from '../../src/server/store/export.js';
 import { decryptBundle, summaryOk } from '../../src/offline/decrypt.js';
 import { clientDir } from '../helpers/client-build.js';
-import { editorKeys, tempDir, TEST_POW_BITS } from '../helpers/fixtures.js';
+import { capturedLogs, editorEntries, editorKeys, tempDir, TEST_POW_BITS } from '../helpers/fixtures.js';
 
 interface Options {
   enabled?: boolean;
@@ -49,21 +45,15 @@ async function nojsApp(t: { teardown(fn: () => void | Promise<void>): void }, op
   const keys = await editorKeys(2);
   const db = openDatabase(join(dir, DATABASE_FILE));
   const store = new TipStore(db);
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      logs.push(String(chunk));
-      done();
-    },
-  });
+  const { logs, logger } = capturedLogs();
   let offset = 0;
-  const editors = await Promise.all(keys.map(async (k) => ({ publicKey: k.publicKey, line: encodePublicKey(k.publicKey), fingerprint: await fingerprint(k.publicKey) })));
+  const editors = await editorEntries(keys);
   const app = await buildApp({
     editors,
     store,
     clientDir: await clientDir(),
     demo: false,
-    logger: pino(loggerOptions('debug'), sink),
+    logger,
     pow: { minBits: TEST_POW_BITS, maxBits: TEST_POW_BITS },
     ...(options.conversations === false ? {} : { db }),
     clock: () => Date.now() + offset,

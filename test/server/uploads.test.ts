@@ -2,11 +2,8 @@
 // real encrypted chunks, and one real server process killed with SIGKILL.
 import t, { type Test } from 'tap';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import Database from 'better-sqlite3';
 import { buildApp } from '../../src/server/app.js';
-import { loggerOptions } from '../../src/server/logger.js';
 import { DATABASE_FILE, openDatabase, type Db } from '../../src/server/store/db.js';
 import { TipStore } from '../../src/server/store/tips.js';
 import { UploadStore } from '../../src/server/store/uploads.js';
@@ -16,9 +13,8 @@ import { UPLOADS_REFUSED } from '../../src/server/intake.js';
 import { ConfigError, loadConfig } from '../../src/server/config.js';
 import { FILE_CHUNK_CIPHERTEXT_BYTES, encryptFile, fileChunkCount, generateFileKey, lastChunkCiphertextLength } from '../../src/crypto/attachment.js';
 import { toBase64Url } from '../../src/crypto/bytes.js';
-import { encodePublicKey, fingerprint } from '../../src/crypto/keys.js';
 import { clientDir } from '../helpers/client-build.js';
-import { TEST_POW_BITS, editorKeys, sealTip, solvedPow, solvedTipRequest, tempDir } from '../helpers/fixtures.js';
+import { TEST_POW_BITS, capturedLogs, editorEntries, editorKeys, sealTip, solvedPow, solvedTipRequest, tempDir } from '../helpers/fixtures.js';
 import { startServer } from '../helpers/server-process.js';
 import { conversationApp, cookieOf, createMailbox, login, newSource } from '../helpers/conversation.js';
 
@@ -38,21 +34,15 @@ async function uploadApp(t: Test, uploads: { maxFileBytes?: number; maxFiles?: n
   const keys = await editorKeys(1);
   const db = openDatabase(join(dir, DATABASE_FILE));
   const store = new TipStore(db);
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      logs.push(String(chunk));
-      done();
-    },
-  });
+  const { logs, logger } = capturedLogs();
   const clock = { now: Date.parse('2026-03-01T10:00:00Z') };
-  const editors = await Promise.all(keys.map(async (k) => ({ publicKey: k.publicKey, line: encodePublicKey(k.publicKey), fingerprint: await fingerprint(k.publicKey) })));
+  const editors = await editorEntries(keys);
   const app = await buildApp({
     editors,
     store,
     clientDir: await clientDir(),
     demo: false,
-    logger: pino(loggerOptions('debug'), sink),
+    logger,
     pow: { minBits: TEST_POW_BITS, maxBits: TEST_POW_BITS },
     db,
     clock: () => clock.now,

@@ -110,8 +110,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   // One upload store for the uploads API and the no-JS path (which stores the files it encrypts).
   const uploadStore = options.db ? new UploadStore(options.db, options.clock) : undefined;
-  if (options.db) {
-    const mailboxes = new MailboxStore(options.db);
+  // Likewise one mailbox store for the conversation API, the editor API and the no-JS path.
+  const mailboxes = options.db ? new MailboxStore(options.db) : undefined;
+  if (options.db && mailboxes) {
     const maxPadded = {
       ...(options.maxPaddedLength !== undefined ? { maxPaddedLength: options.maxPaddedLength } : {}),
       ...(options.clock ? { now: options.clock } : {}),
@@ -137,7 +138,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.uploads?.minFreeBytes !== undefined ? { minFreeBytes: options.uploads.minFreeBytes } : {}),
     recipients: options.editors.map((editor) => editor.publicKey),
     store: options.store,
-    ...(options.db ? { mailboxes: new MailboxStore(options.db) } : {}),
+    ...(mailboxes ? { mailboxes } : {}),
     style: loadAssets(options.clientDir).style,
     ...(options.form ? { form: options.form } : {}),
     ...(options.maxPaddedLength !== undefined ? { maxPaddedLength: options.maxPaddedLength } : {}),

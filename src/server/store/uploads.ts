@@ -46,6 +46,8 @@ export class UploadStore {
   /** Unattached upload id → when this process first knew it (ms). Memory only. */
   private readonly seen = new Map<string, number>();
   private readonly selectUpload;
+  /** Chunks that unattached uploads may still send. */
+  private readonly selectMissing;
   private readonly selectChunk;
   private readonly insertChunk;
   private readonly countChunk;
@@ -69,6 +71,7 @@ export class UploadStore {
             return fs.bavail * fs.bsize;
           });
     this.selectUpload = db.prepare('SELECT chunks, last_chunk_bytes AS last, stored FROM uploads WHERE id = ?');
+    this.selectMissing = db.prepare('SELECT COALESCE(SUM(chunks - stored), 0) FROM uploads WHERE tip_id IS NULL').pluck();
     this.selectChunk = db.prepare('SELECT data FROM upload_chunks WHERE upload_id = ? AND idx = ?');
     this.insertChunk = db.prepare('INSERT INTO upload_chunks (upload_id, idx, data) VALUES (?, ?, ?)');
     this.countChunk = db.prepare('UPDATE uploads SET stored = stored + 1 WHERE id = ?');
@@ -96,7 +99,7 @@ export class UploadStore {
    */
   hasRoomFor(bytes: number, minFreeBytes: number): boolean {
     if (minFreeBytes <= 0) return true;
-    const missing = this.db.prepare('SELECT COALESCE(SUM(chunks - stored), 0) FROM uploads WHERE tip_id IS NULL').pluck().get() as number;
+    const missing = this.selectMissing.get() as number;
     return this.freeBytes() - missing * FILE_CHUNK_CIPHERTEXT_BYTES - bytes >= minFreeBytes;
   }
 

@@ -53,7 +53,7 @@ t.test('keygen writes a 0600 key file that the passphrase opens, and prints its 
   const run = await keygen(['--out', out], { TIPLINE_PASSPHRASE: PASSPHRASE });
   t.equal(run.code, 0, run.stderr);
   t.equal(mode(out), 0o600, 'mode 0600');
-  const keyLines = run.stdout.split('\n').filter((line) => line.startsWith('tipline-editor-1:'));
+  const keyLines = run.stdout.split('\n').filter((line) => line.startsWith('tipline-editor-2:'));
   t.equal(keyLines.length, 1, 'one public key line on stdout');
   const publicKey = decodePublicKey(keyLines[0]!);
   const pair = await decryptKeyFile(readFileSync(out, 'utf8'), PASSPHRASE);
@@ -88,7 +88,7 @@ t.test('keygen reads the passphrase from --passphrase-file', async (t) => {
   const run = await keygen(['--out', out, '--passphrase-file', pass], { TIPLINE_PASSPHRASE: 'the environment loses to the file' });
   t.equal(run.code, 0, run.stderr);
   const pair = await decryptKeyFile(readFileSync(out, 'utf8'), 'пароль из файла, длинный');
-  t.equal(encodePublicKey(pair.publicKey), run.stdout.split('\n').find((l) => l.startsWith('tipline-editor-1:')));
+  t.equal(encodePublicKey(pair), run.stdout.split('\n').find((l) => l.startsWith('tipline-editor-2:')));
 });
 
 t.test('keygen usage errors exit 2', async (t) => {
@@ -157,8 +157,8 @@ t.test('checkCanCreate and createKeyFile never overwrite, not even through a sym
   const made = await createKeyFile(join(dir, 'new.key'), PASSPHRASE, limits);
   t.equal(mode(made.path), 0o600);
   const pair = await decryptKeyFile(readFileSync(made.path, 'utf8'), PASSPHRASE);
-  t.equal(encodePublicKey(pair.publicKey), made.publicKeyLine);
-  t.equal(made.fingerprint, await fingerprint(pair.publicKey));
+  t.equal(encodePublicKey(pair), made.publicKeyLine);
+  t.equal(made.fingerprint, await fingerprint(pair));
   t.same(parseRecipients(publicKeyOutput(made)), [pair.publicKey]);
   t.match(nextSteps(made), made.path);
   await t.rejects(createKeyFile(join(dir, 'weak.key'), 'weak', limits), KeygenError);

@@ -42,7 +42,7 @@ t.test('a port in use is one clear line', async (t) => {
   t.teardown(() => blocker.close());
   const port = (blocker.address() as { port: number }).port;
   const keys = await editorKeys(1);
-  writeFileSync(join(dir, 'r.txt'), encodePublicKey(keys[0]!.publicKey) + '\n');
+  writeFileSync(join(dir, 'r.txt'), encodePublicKey(keys[0]!) + '\n');
   const out = await startFails({ TIPLINE_DATA_DIR: join(dir, 'd'), TIPLINE_RECIPIENTS: join(dir, 'r.txt'), TIPLINE_PORT: String(port) });
   t.match(out, new RegExp(`TIPLINE_PORT: port ${port} on 127\\.0\\.0\\.1 is already in use`));
 });
@@ -62,6 +62,6 @@ t.test('with no recipients outside production, a labelled demo key is made and u
   const pair = await decryptKeyFile(readFileSync(keyFile, 'utf8'), passphrase);
   const page = await (await fetch(server.url + '/')).text();
   t.match(page, /DEMO/, 'the page says DEMO');
-  t.match(readFileSync(join(dataDir, 'demo', 'recipients.txt'), 'utf8'), encodePublicKey(pair.publicKey));
+  t.match(readFileSync(join(dataDir, 'demo', 'recipients.txt'), 'utf8'), encodePublicKey(pair));
   chmodSync(dataDir, 0o700);
 });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sodium from 'libsodium-wrappers-sumo';
+import { toBase64Url } from '../../src/crypto/bytes.js';
 import { decodePublicKey, encodePublicKey, fingerprint, parseRecipients } from '../../src/crypto/keys.js';
 import { decryptKeyFile } from '../../src/offline/keyfile.js';
 import { KeygenError, checkCanCreate, checkNewPassphrase, createKeyFile, nextSteps, publicKeyOutput } from '../../src/offline/keygen.js';
@@ -57,11 +58,23 @@ t.test('keygen writes a 0600 key file that the passphrase opens, and prints its 
   t.equal(keyLines.length, 1, 'one public key line on stdout');
   const publicKey = decodePublicKey(keyLines[0]!);
   const pair = await decryptKeyFile(readFileSync(out, 'utf8'), PASSPHRASE);
-  t.same(pair.publicKey, publicKey, 'the key file holds the printed key');
+  t.same({ publicKey: pair.publicKey, signPublicKey: pair.signPublicKey }, publicKey, 'the key file holds the printed key (both keys)');
   const fp = await fingerprint(publicKey);
   t.match(run.stdout, fp, 'stdout shows the fingerprint');
   t.same(parseRecipients(run.stdout), [publicKey], 'stdout is a valid recipients file fragment');
   t.match(run.stderr, /recipients file/, 'stderr says what to do next');
+
+  // A key file from before signing keys (its line the one-key form) still opens, and
+  // `--public --key` prints its two-key line: the same as a new file's.
+  const old = JSON.parse(readFileSync(out, 'utf8'));
+  old.publicKey = 'tipline-editor-1:' + toBase64Url(publicKey.publicKey);
+  const oldPath = join(dir, 'old.key');
+  writeFileSync(oldPath, JSON.stringify(old), { mode: 0o600 });
+  t.same((await decryptKeyFile(readFileSync(oldPath, 'utf8'), PASSPHRASE)).signPublicKey, publicKey.signPublicKey, 'an old key file gives the same signing key');
+  const printed = await keygen(['--public', '--key', oldPath], { TIPLINE_PASSPHRASE: PASSPHRASE });
+  t.equal(printed.code, 0, printed.stderr);
+  t.equal(printed.stdout, run.stdout, '--public --key prints the same recipients entry');
+  t.equal((await keygen(['--public'], { TIPLINE_PASSPHRASE: PASSPHRASE })).code, 2, '--public without --key is a usage error');
   t.match(run.stderr, fp);
   t.notMatch(run.stdout + run.stderr, PASSPHRASE, 'the passphrase is never printed');
   t.notMatch(run.stdout + run.stderr, JSON.parse(readFileSync(out, 'utf8')).cipher.ciphertext, 'nor the encrypted seed');
@@ -159,7 +172,7 @@ t.test('checkCanCreate and createKeyFile never overwrite, not even through a sym
   const pair = await decryptKeyFile(readFileSync(made.path, 'utf8'), PASSPHRASE);
   t.equal(encodePublicKey(pair), made.publicKeyLine);
   t.equal(made.fingerprint, await fingerprint(pair));
-  t.same(parseRecipients(publicKeyOutput(made)), [pair.publicKey]);
+  t.same(parseRecipients(publicKeyOutput(made)).map((k) => k.publicKey), [pair.publicKey]);
   t.match(nextSteps(made), made.path);
   await t.rejects(createKeyFile(join(dir, 'weak.key'), 'weak', limits), KeygenError);
   t.notOk(existsSync(join(dir, 'weak.key')));

@@ -47,7 +47,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tipline-bench-'));
 const children: ChildProcess[] = [];
 try {
   const editor = await generateEditorKeyPair();
-  writeFileSync(join(dir, 'recipients.txt'), encodePublicKey(editor.publicKey) + '\n');
+  writeFileSync(join(dir, 'recipients.txt'), encodePublicKey(editor) + '\n');
   const envelope = await sealEnvelope({
     kind: 'tip',
     recipients: [editor.publicKey],

@@ -122,7 +122,7 @@ try {
   const { outDir, manifest } = await buildClient({ outDir: join(dir, 'client') });
   const editor = await generateEditorKeyPair();
   // The real server (scripts/start.ts) with its default settings, one editor key.
-  writeFileSync(join(dir, 'recipients'), `${encodePublicKey(editor.publicKey)}\n`);
+  writeFileSync(join(dir, 'recipients'), `${encodePublicKey(editor)}\n`);
   const server = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, TIPLINE_PORT: '0', TIPLINE_DATA_DIR: join(dir, 'data'), TIPLINE_CLIENT_DIR: outDir, TIPLINE_RECIPIENTS: join(dir, 'recipients'), TIPLINE_LOG_LEVEL: 'info' },

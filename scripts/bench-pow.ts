@@ -46,7 +46,7 @@ try {
   const { outDir, manifest } = await buildClient({ outDir: join(dir, 'client') });
   const workerPath = Object.entries(manifest.assets).find(([, a]) => a.role === 'worker' && a.file.startsWith('pow-worker.'))![0];
   const editor = await generateEditorKeyPair();
-  const editors = [{ publicKey: editor.publicKey, line: encodePublicKey(editor.publicKey), fingerprint: await fingerprint(editor.publicKey) }];
+  const editors = [{ publicKey: editor.publicKey, signPublicKey: editor.signPublicKey, line: encodePublicKey(editor), fingerprint: await fingerprint(editor) }];
   const db = openDatabase(join(dir, DATABASE_FILE));
   const app = await buildApp({ editors, store: new TipStore(db), clientDir: outDir, demo: false, logger: undefined, pow: { minBits: BITS, maxBits: BITS } });
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -81,7 +81,7 @@ async function serverSection(dir: string, children: ChildProcess[]): Promise<voi
   console.log(`[server] file ${FILE_MIB} MiB → ${n} chunks, ${(totalBytes / MIB).toFixed(0)} MiB of ciphertext, ${PARALLEL} requests in flight`);
 
   const editor = await generateEditorKeyPair();
-  writeFileSync(join(dir, 'recipients.txt'), encodePublicKey(editor.publicKey) + '\n');
+  writeFileSync(join(dir, 'recipients.txt'), encodePublicKey(editor) + '\n');
   // The server as production runs it (Dockerfile: node dist/server/start.mjs), not under tsx,
   // whose TypeScript loader alone holds some 40 MB.
   execFileSync('npm', ['run', '--silent', 'build:server'], { stdio: 'inherit' });
@@ -138,7 +138,7 @@ async function browserSection(dir: string, children: ChildProcess[]): Promise<vo
   const { outDir, manifest } = await buildClient({ outDir: join(dir, 'client') });
   const workerPath = Object.entries(manifest.assets).find(([, a]) => a.role === 'worker' && a.file.startsWith('upload-worker.'))![0];
   const editor = await generateEditorKeyPair();
-  writeFileSync(join(dir, 'recipients-browser.txt'), encodePublicKey(editor.publicKey) + '\n');
+  writeFileSync(join(dir, 'recipients-browser.txt'), encodePublicKey(editor) + '\n');
   const server = await start(['scripts/start.ts'], {
     TIPLINE_PORT: '0',
     TIPLINE_DATA_DIR: join(dir, 'data-browser'),

@@ -96,8 +96,8 @@ async function envelopeVector(c: EnvelopeCase) {
       editors.map(async (e) => ({
         seed: toHex(e.seed),
         publicKey: toHex(e.publicKey),
-        publicKeyLine: encodePublicKey(e.publicKey),
-        fingerprint: await fingerprint(e.publicKey),
+        publicKeyLine: encodePublicKey(e),
+        fingerprint: await fingerprint(e),
       })),
     ),
     contentKey: toHex(c.contentKey),

@@ -48,7 +48,7 @@ try {
   const dataDir = join(dir, 'data');
   const editor = await generateEditorKeyPair();
   const recipientsFile = join(dir, 'recipients.txt');
-  writeFileSync(recipientsFile, encodePublicKey(editor.publicKey) + '\n');
+  writeFileSync(recipientsFile, encodePublicKey(editor) + '\n');
   // The soak owns this data directory: it makes the server's proof-of-work key first, so it can
   // mint solved challenges as fast as autocannon sends them (difficulty 1: the load measures
   // the server's intake, not the proof of work, which `npm run bench:pow` measures).

@@ -51,7 +51,7 @@ if (!recipients) {
 }
 
 const editors: Editor[] = await Promise.all(
-  recipients.map(async (publicKey) => ({ publicKey, line: encodePublicKey(publicKey), fingerprint: await fingerprint(publicKey) })),
+  recipients.map(async (key) => ({ publicKey: key.publicKey, signPublicKey: key.signPublicKey, line: encodePublicKey(key), fingerprint: await fingerprint(key) })),
 );
 
 let db;

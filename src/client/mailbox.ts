@@ -5,7 +5,8 @@
 // web storage, and logging out wipes them and forgets the session on the server. Files on a
 // follow-up use the submission page's attachments code (attachments.ts) with this page's ids:
 // uploaded first, then named in the sealed body (`files`) and in the request (`uploads`).
-import { encodeBody, decodeBody, MAX_MESSAGE_CHARS } from '../crypto/body.js';
+import { MAX_MESSAGE_CHARS } from '../crypto/body.js';
+import { checkReplyBody, signBody } from '../crypto/signing.js';
 import { fromBase64Url, toBase64Url } from '../crypto/bytes.js';
 import { openEnvelope, sealEnvelope } from '../crypto/envelope.js';
 import { PassphraseTypo, loginMessage, mailboxKeys, passphraseEntropy, sign, wipeMailboxKeys, type MailboxKeys } from '../crypto/mailbox.js';
@@ -13,7 +14,7 @@ import { receiptFor } from '../crypto/receipt.js';
 import { loadSodium } from '../crypto/sodium.js';
 import { MAILBOX_ATTACHMENT_IDS, MAILBOX_IDS as ID, type PageConfig } from './config.js';
 import { Cancelled, setupAttachments, type Attachments } from './attachments.js';
-import { FETCH_OPTIONS, KeyProblem, NetworkError, SendError, byId, lazyWorker, nextFrame, postWithPow, readConfig, recipientsFrom } from './shared.js';
+import { FETCH_OPTIONS, KeyProblem, NetworkError, SendError, byId, editorsFrom, lazyWorker, nextFrame, postWithPow, readConfig } from './shared.js';
 import { format, formatDate, strings, type Strings } from './strings.js';
 
 /** The clear message for a mistyped passphrase. */
@@ -51,12 +52,16 @@ export function mailboxMain(workerPath: string, uploadWorkerPath: string): void 
   status.textContent = s.statusLoading;
   let config: PageConfig;
   let recipients: Promise<Uint8Array[]>;
+  /** The editors' signing keys pinned by this page: a reply is shown only when one of them signed it. */
+  let editorSignKeys: Promise<Uint8Array[]>;
   // Started when the source first touches a form (see lazyWorker), not at page load.
   const worker = lazyWorker(workerPath);
   for (const f of [login, followUp]) f.addEventListener('focusin', () => void worker(), { once: true });
   try {
     config = readConfig();
-    recipients = loadSodium().then(() => recipientsFrom(config));
+    const editors = loadSodium().then(() => editorsFrom(config));
+    recipients = editors.then((keys) => keys.map((k) => k.publicKey));
+    editorSignKeys = editors.then((keys) => keys.map((k) => k.signPublicKey));
   } catch {
     status.textContent = '';
     showError(s.errorKeys);
@@ -128,24 +133,38 @@ export function mailboxMain(workerPath: string, uploadWorkerPath: string): void 
     const { response, answer } = await json('/api/mailbox/replies');
     if (!response.ok || !Array.isArray(answer.replies)) throw new Error(serverDetail(response, answer));
     const items: HTMLElement[] = [];
+    const pinned = await editorSignKeys;
     for (const reply of answer.replies as { id?: unknown; envelope?: unknown }[]) {
       const item = document.createElement('li');
       item.className = 'reply';
       let text = s.errorReplyUnreadable;
       let date: string | undefined;
+      let verified = false;
+      let opened = false;
       try {
         const bytes = typeof reply.envelope === 'string' ? fromBase64Url(reply.envelope) : undefined;
         if (!bytes) throw new Error('not base64url');
-        const body = decodeBody((await openEnvelope(bytes, keys.kemSeed)).body);
-        if (body.mailbox !== undefined && body.mailbox !== keys.mailbox) throw new Error('another mailbox');
-        text = body.message;
-        // The day the editors wrote it, by their clock (the server records no time of day).
-        date = formatDate(body.clientTime, s.lang);
+        const plain = (await openEnvelope(bytes, keys.kemSeed)).body;
+        opened = true;
+        // Shown as from the editors only when a pinned editor key signed it for this mailbox.
+        const check = await checkReplyBody(plain, keys.mailbox, pinned);
+        if (check.ok) {
+          verified = true;
+          text = check.body.message;
+          // The day the editors wrote it, by their clock (the server records no time of day).
+          date = formatDate(check.body.clientTime, s.lang);
+        }
       } catch {
         // shown as unreadable
       }
-      const from = Object.assign(document.createElement('p'), { className: 'reply-from', textContent: date ? format(s.mailboxReplyFromDated, { date }, s.lang) : s.mailboxReplyFrom });
-      const message = Object.assign(document.createElement('p'), { className: 'reply-message', textContent: text });
+      if (opened && !verified) {
+        // Anyone who can write the server's database can seal a message to this mailbox: its
+        // text is never shown, and the page says plainly that it is not from the editors.
+        item.className = 'reply reply-unverified';
+        text = s.errorReplyUnverified;
+      }
+      const from = Object.assign(document.createElement('p'), { className: 'reply-from', textContent: !verified ? '' : date ? format(s.mailboxReplyFromDated, { date }, s.lang) : s.mailboxReplyFrom });
+      const message = Object.assign(document.createElement(verified ? 'p' : 'strong'), { className: 'reply-message', textContent: text });
       const remove = Object.assign(document.createElement('button'), { type: 'button', className: 'reply-delete', textContent: s.mailboxDelete });
       const id = typeof reply.id === 'string' ? reply.id : '';
       remove.addEventListener('click', () => {
@@ -275,7 +294,8 @@ export function mailboxMain(workerPath: string, uploadWorkerPath: string): void 
     await nextFrame();
     const reply = { mailbox: current.mailbox, kemPublicKey: toBase64Url(current.kemPublicKey), signPublicKey: toBase64Url(current.signPublicKey) };
     const files = attached.files.length ? { files: attached.files } : {};
-    const body = encodeBody({ v: 1, message: text, clientTime: new Date().toISOString(), lang: config.lang, reply, ...files });
+    // Signed with the mailbox key (context "tipline follow-up v1"): the desk files it in the thread only then.
+    const body = await signBody('followUp', { v: 1, message: text, clientTime: new Date().toISOString(), lang: config.lang, reply, ...files }, current.signSecretKey);
     const envelope = await sealEnvelope({ kind: 'followUp', recipients: editors, body });
     const expected = await receiptFor(envelope);
     const envelopeText = toBase64Url(envelope);

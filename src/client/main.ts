@@ -3,7 +3,8 @@
 // one implementation) and posts only the ciphertext. Never stores the message anywhere; keeps
 // the typed text until the server confirms the tip is durably stored.
 import './no-wasm.js';
-import { MAX_MESSAGE_CHARS, encodeBody } from '../crypto/body.js';
+import { MAX_MESSAGE_CHARS } from '../crypto/body.js';
+import { signBody } from '../crypto/signing.js';
 import { toBase64Url } from '../crypto/bytes.js';
 import { sealEnvelope } from '../crypto/envelope.js';
 import { createMessage, mailboxKeys, newPassphrase, sign, wipeMailboxKeys } from '../crypto/mailbox.js';
@@ -221,7 +222,8 @@ function main(): void {
       const structured = schema && fields
         ? { form: { id: schema.id, version: schema.version }, fields: { ...fields, ...(evidence && attached.files.length ? { [evidence.name]: attached.files.map((f) => f.upload) } : {}) } }
         : {};
-      const body = encodeBody({ v: 1, message: text, clientTime: new Date().toISOString(), lang: config.lang, reply, ...files, ...structured });
+      // Signed with the mailbox key (context "tipline tip v1"), so the desk files it in the thread only if it is the source's.
+      const body = await signBody('tip', { v: 1, message: text, clientTime: new Date().toISOString(), lang: config.lang, reply, ...files, ...structured }, mailbox.signSecretKey);
       const envelope = await sealEnvelope({ kind: 'tip', recipients: keys, body });
       expected = await receiptFor(envelope);
       envelopeText = toBase64Url(envelope);

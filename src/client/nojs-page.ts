@@ -65,6 +65,8 @@ export interface NojsReply {
   message: string;
   /** Set when the reply could not be opened. */
   unreadable?: boolean;
+  /** Opened, but not signed by an editor key of this tip line: never shown as from the editors. */
+  unverified?: boolean;
 }
 
 /** The mailbox opened on the server: the replies, and a follow-up form carrying the passphrase. */
@@ -80,7 +82,7 @@ export function renderNojsMailbox(input: {
   const s = stringsFor(input.lang);
   const replies = input.replies.length
     ? `<ul class="replies">\n${input.replies
-        .map((r) => (r.unreadable ? `<li><p>${e(s.errorReplyUnreadable)}</p></li>` : `<li><p>${e(s.mailboxReplyFrom)}</p><div class="reply-text">${e(r.message)}</div></li>`))
+        .map((r) => (r.unverified ? `<li class="reply-unverified"><p><strong>${e(s.errorReplyUnverified)}</strong></p></li>` : r.unreadable ? `<li><p>${e(s.errorReplyUnreadable)}</p></li>` : `<li><p>${e(s.mailboxReplyFrom)}</p><div class="reply-text">${e(r.message)}</div></li>`))
         .join('\n')}\n</ul>`
     : `<p>${e(s.mailboxNoReplies)}</p>`;
   const sent = input.sentReceipt

@@ -2,7 +2,7 @@
 // page's configuration and checking the editors' keys, and sending a JSON body with a proof of
 // work solved in the Web Worker (one automatic retry when the server refuses the work with 403).
 import { fromBase64Url, toBase64Url } from '../crypto/bytes.js';
-import { decodePublicKey, fingerprint } from '../crypto/keys.js';
+import { decodePublicKey, fingerprint, type EditorPublicKey } from '../crypto/keys.js';
 import { decodeChallenge, powBinding } from '../crypto/pow.js';
 import { loadSodium } from '../crypto/sodium.js';
 import type { WorkerMessage, WorkerRequest } from './pow-worker.js';
@@ -66,11 +66,20 @@ export function readConfig(): PageConfig {
   return config;
 }
 
-/** Decodes the editors' keys and checks each against the fingerprint the page shows. */
+/** Decodes the editors' keys and checks each against the fingerprint the page shows: the X-Wing keys tips are sealed to. */
 export async function recipientsFrom(config: PageConfig): Promise<Uint8Array[]> {
-  const keys: Uint8Array[] = [];
+  return (await editorsFrom(config)).map((key) => key.publicKey);
+}
+
+/**
+ * The editors' keys pinned by the page (both public keys of each line, checked against the
+ * fingerprints shown): replies are shown as from the editors only when one of these signing
+ * keys signed them.
+ */
+export async function editorsFrom(config: PageConfig): Promise<EditorPublicKey[]> {
+  const keys: EditorPublicKey[] = [];
   for (const editor of config.editors) {
-    let key: Uint8Array;
+    let key: EditorPublicKey;
     try {
       key = decodePublicKey(editor.key);
     } catch (err) {

@@ -39,6 +39,10 @@ export interface Body {
   mailbox?: string;
   /** Attachments, each encrypted separately under its own key. */
   files?: FileRef[];
+  /** Replies: the base64url Ed25519 signing key of the editor who signed it (src/crypto/signing.ts). */
+  editor?: string;
+  /** Signed bodies: base64url Ed25519 signature, always the last member (src/crypto/signing.ts). */
+  signature?: string;
   [unknown: string]: unknown;
 }
 
@@ -95,6 +99,8 @@ export function validateBody(value: unknown): Body {
     check(isObject(value.reply) && isString(value.reply.mailbox) && isString(value.reply.kemPublicKey), 'reply must be {mailbox, kemPublicKey}');
   }
   if (value.mailbox !== undefined) check(isString(value.mailbox) && /^[0-9a-f]{32}$/.test(value.mailbox), 'mailbox must be 32 lowercase hex digits');
+  if (value.editor !== undefined) check(isString(value.editor), 'editor must be a string');
+  if (value.signature !== undefined) check(isString(value.signature), 'signature must be a string');
   if (value.files !== undefined) {
     check(Array.isArray(value.files), 'files must be a list');
     for (const file of value.files) {

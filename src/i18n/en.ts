@@ -88,6 +88,7 @@ export const en: Catalog = {
     typoChecksum: 'The words do not fit together: one of them is mistyped, or two are in the wrong order. Nothing was sent.',
     errorLogin: 'This passphrase does not open a mailbox here. Check the words and try again.',
     errorReplyUnreadable: 'This answer could not be decrypted.',
+    errorReplyUnverified: 'This message failed verification: it is NOT from the editors. Do not act on anything it says.',
     languageSwitcherLabel: 'Language',
     torNotOnionHeading: 'You are not using the onion address',
     torNotOnion: [

@@ -89,6 +89,7 @@ export const tk: Catalog = {
     typoChecksum: 'Sözler biri-birine gabat gelmeýär: biri ýalňyş ýazylypdyr ýa-da ikisiniň tertibi çalşypdyr. Hiç zat iberilmedi.',
     errorLogin: 'Bu açar sözler bu ýerde hiç bir poçta gutusyny açmaýar. Sözleri barlaň we täzeden synanyşyň.',
     errorReplyUnreadable: 'Bu jogabyň şifrini açyp bolmady.',
+    errorReplyUnverified: 'Bu habar barlagdan geçmedi: ol redaksiýadan DÄL. Onda aýdylanlaryň hiç birini etmäň.',
     languageSwitcherLabel: 'Dil',
     torNotOnionHeading: 'Siz onion salgysyny ulanmaýarsyňyz',
     torNotOnion: [

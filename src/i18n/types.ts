@@ -81,6 +81,8 @@ export interface Messages {
   typoChecksum: string;
   errorLogin: string;
   errorReplyUnreadable: string;
+  /** A reply that opened but is not signed by a pinned editor key (forged): shown instead of its text. */
+  errorReplyUnverified: string;
   /** The language switcher (plain links, works without JavaScript). */
   languageSwitcherLabel: string;
   /** Tor Browser guidance: the server saw a Host that is not a .onion name. */

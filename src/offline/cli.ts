@@ -10,12 +10,13 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BundleError, describeProblem, verifyBundle } from './bundle.js';
 import { DecryptError, decryptBundle, formatSummary, readKeyFileText, summaryOk, unlockKey } from './decrypt.js';
 import { KeyFileError } from './keyfile.js';
-import { KeygenError, checkCanCreate, checkNewPassphrase, createKeyFile, nextSteps, publicKeyOutput } from './keygen.js';
+import { KeygenError, checkCanCreate, checkNewPassphrase, createKeyFile, nextSteps, publicKeyOutput, publicLineOfKeyFile } from './keygen.js';
 import { PassphraseError, readPassphrase } from './passphrase.js';
 import { FetchKeyError, createFetchKeyFile, fetchKeyNextSteps, fetchKeyOutput } from './fetch-key.js';
 import { ReplyError, runReply } from './reply.js';
 import { ReportError, writeReport } from './report.js';
 import { SchemaError, loadForm } from '../forms/schema.js';
+import { wipeEditorKeyPair } from '../crypto/keys.js';
 import { readFileSync } from 'node:fs';
 
 /** How the person typed the command, for usage lines: `npm run keygen --` or `node tipline-offline.mjs keygen`. */
@@ -65,7 +66,7 @@ const str = (v: string | boolean | undefined): string => (typeof v === 'string' 
 
 export const COMMANDS: Record<string, Command> = {
   keygen: {
-    synopsis: '--out <key file> [--passphrase-file <file>] [--fetch-key]',
+    synopsis: '--out <key file> [--name <display name>] [--passphrase-file <file>] [--fetch-key] | --public --key <key file> [--name <display name>]',
     summary: 'make a new editor key (secret key file + public key line for the server)',
     help: (ctx) =>
       'Makes a new editor key. The passphrase (at least 8 characters) is asked twice on the terminal,\n' +
@@ -73,11 +74,30 @@ export const COMMANDS: Record<string, Command> = {
       'Standard output gets the recipients-file entry (fingerprint comment and public key line), so\n' +
       `\`${saveCommand(ctx)} --out editor.key > editor.pub\` saves it for the server.\n` +
       'With --fetch-key it makes instead the ONLINE workstation\'s fetch key (Ed25519, no passphrase,\n' +
-      'decrypts nothing) and prints the line for the server\'s TIPLINE_EDITORS file.\n',
-    options: { out: { type: 'string' }, 'passphrase-file': { type: 'string' }, 'fetch-key': { type: 'boolean' } },
-    required: ['out'],
+      'decrypts nothing) and prints the line for the server\'s TIPLINE_EDITORS file.\n' +
+      'With --public --key <key file> it makes nothing: it prints the public key line of an existing key\n' +
+      '(asking its passphrase), e.g. the two-key line for a key file made before editor signing keys.\n' +
+      '--name puts a display name (shown to editors, not to sources; not in the fingerprint) in the line.\n',
+    options: { out: { type: 'string' }, 'passphrase-file': { type: 'string' }, 'fetch-key': { type: 'boolean' }, public: { type: 'boolean' }, key: { type: 'string' }, name: { type: 'string' } },
+    required: [],
     async run(values, ctx) {
+      const name = typeof values.name === 'string' ? values.name : undefined;
+      if (values.public === true) {
+        const keyPath = str(values.key);
+        if (keyPath === '' || values.out !== undefined || values['fetch-key'] !== undefined) {
+          ctx.stderr.write(`tipline keygen: usage: ${ctx.invocation('keygen')} --public --key <key file> [--name <display name>]\n`);
+          return 2;
+        }
+        const keyText = readKeyFileText(keyPath);
+        const passphrase = await readPassphrase({ prompt: `Passphrase for ${keyPath}: `, file: values['passphrase-file'] as string | undefined, env: ctx.env });
+        ctx.stdout.write(publicKeyOutput(await publicLineOfKeyFile(keyPath, keyText, passphrase, name)));
+        return 0;
+      }
       const out = str(values.out);
+      if (out === '') {
+        ctx.stderr.write(`tipline keygen: usage: ${ctx.invocation('keygen')} ${COMMANDS.keygen!.synopsis}\n`);
+        return 2;
+      }
       checkCanCreate(out);
       if (values['fetch-key'] === true) {
         // --fetch-key: the online workstation's signing key for the editor API (no passphrase; decrypts nothing).
@@ -90,7 +110,7 @@ export const COMMANDS: Record<string, Command> = {
       const passphrase = await readPassphrase({ prompt: `New passphrase for ${out}: `, confirm: true, file: values['passphrase-file'] as string | undefined, env: ctx.env });
       checkNewPassphrase(passphrase);
       ctx.stderr.write('Making the key (this takes a few seconds)...\n');
-      const key = await createKeyFile(out, passphrase);
+      const key = await createKeyFile(out, passphrase, undefined, name);
       ctx.stdout.write(publicKeyOutput(key));
       ctx.stderr.write(nextSteps(key, `${saveCommand(ctx)} --out FILE > editor.pub`));
       return 0;
@@ -116,32 +136,43 @@ export const COMMANDS: Record<string, Command> = {
         ctx.stdout.write(formatSummary(summary));
         return summaryOk(summary) ? 0 : 1;
       } finally {
-        key.seed.fill(0);
+        wipeEditorKeyPair(key);
       }
     },
   },
   reply: {
-    synopsis: '--key <key file> --mailbox <id> --decrypted <folder> --in <text file> --out <reply bundle> [--recipients <file>]',
-    summary: 'encrypt a reply to a source (and to the editors) into a reply bundle for upload',
+    synopsis: '--key <key file> --mailbox <id> --decrypted <folder> --in <text file> --out <reply bundle> [--recipients <file>] [--passphrase-file <file>]',
+    summary: 'sign and encrypt a reply to a source (and to the editors) into a reply bundle for upload',
     help: () =>
-      'Seals the text of <text file> (envelope kind reply) to the source of mailbox <id>, whose reply\n' +
-      'key is taken from the tips decrypted into <folder> (the thread in its index.html), and to the\n' +
-      'editor key of <key file> (no passphrase needed: only its public key is used) plus every key of\n' +
-      '--recipients, so the desk keeps a copy it can read (decrypt the reply bundle into <folder>).\n' +
+      'Signs the text of <text file> with the editor signing key of <key file> (its passphrase is asked\n' +
+      'on the terminal, or taken from --passphrase-file or TIPLINE_PASSPHRASE) and seals it (envelope\n' +
+      'kind reply) to the source of mailbox <id>, whose reply key is taken from the tips decrypted into\n' +
+      '<folder> (the thread in its index.html; records that name the mailbox but did not verify are\n' +
+      'skipped and named), and to the editor key plus every key of --recipients, so the desk keeps a\n' +
+      'copy it can read (decrypt the reply bundle into <folder>).\n' +
       'Carry the reply bundle to the online workstation and run `npm run editor -- upload`.\n',
-    options: { key: { type: 'string' }, mailbox: { type: 'string' }, decrypted: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, recipients: { type: 'string' } },
+    options: { key: { type: 'string' }, mailbox: { type: 'string' }, decrypted: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, recipients: { type: 'string' }, 'passphrase-file': { type: 'string' } },
     required: ['key', 'mailbox', 'decrypted', 'in', 'out'],
     async run(values, ctx) {
-      const { id, editorCopies } = await runReply({
-        keyPath: str(values.key),
-        mailbox: str(values.mailbox),
-        decrypted: str(values.decrypted),
-        inPath: str(values.in),
-        outPath: str(values.out),
-        ...(typeof values.recipients === 'string' ? { recipientsPath: values.recipients } : {}),
-      });
-      ctx.stdout.write(`wrote reply ${id} for mailbox ${str(values.mailbox)} to ${str(values.out)} (sealed to the source and ${editorCopies} editor key${editorCopies === 1 ? '' : 's'})\n`);
-      return 0;
+      const keyPath = str(values.key);
+      const keyText = readKeyFileText(keyPath);
+      const passphrase = await readPassphrase({ prompt: `Passphrase for ${keyPath}: `, file: values['passphrase-file'] as string | undefined, env: ctx.env });
+      const key = await unlockKey(keyText, passphrase);
+      try {
+        const { id, editorCopies, skipped } = await runReply({
+          key,
+          mailbox: str(values.mailbox),
+          decrypted: str(values.decrypted),
+          inPath: str(values.in),
+          outPath: str(values.out),
+          ...(typeof values.recipients === 'string' ? { recipientsPath: values.recipients } : {}),
+        });
+        for (const s of skipped) ctx.stderr.write(`tipline reply: skipped ${s}\n`);
+        ctx.stdout.write(`wrote reply ${id} for mailbox ${str(values.mailbox)} to ${str(values.out)} (signed, sealed to the source and ${editorCopies} editor key${editorCopies === 1 ? '' : 's'})\n`);
+        return 0;
+      } finally {
+        wipeEditorKeyPair(key);
+      }
     },
   },
   report: {

@@ -31,6 +31,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { decodeBody, type Body } from '../crypto/body.js';
 import { EnvelopeError, openEnvelope, type EnvelopeErrorCode } from '../crypto/envelope.js';
 import { receiptFor } from '../crypto/receipt.js';
+import { checkSourceBody } from '../crypto/signing.js';
 import type { EditorKeyPair } from '../crypto/keys.js';
 import { BundleError, describeProblem, isBundleDate, isRecordId, readVerifiedRecords, verifyBundle, type BundleProblem, type TipRecord } from './bundle.js';
 import { decryptKeyFile, KeyFileError } from './keyfile.js';
@@ -62,6 +63,8 @@ export interface DecryptSummary {
   outDir: string;
   /** Folders written in this run whose tip the server sealed (sent without JavaScript). */
   sealedByServer?: string[];
+  /** Tips and follow-ups naming a mailbox whose mailbox signature did not verify: not filed in its thread. */
+  unverified?: { folder: string; mailbox: string; reason: string }[];
 }
 
 export const FOLDER_RE = /^\d{4}-\d{2}-\d{2}_[0-9a-f]{32}$/;
@@ -171,8 +174,11 @@ export interface TipJson {
   received: string;
   receipt: string;
   kind: string;
-  /** Conversations: the mailbox this record belongs to (a tip's or follow-up's reply.mailbox, a reply's mailbox). */
+  /** Conversations: the thread this record is filed in (a reply's mailbox; a tip's or follow-up's
+   *  reply.mailbox only when the mailbox key's signature verified). */
   mailbox?: string;
+  /** A tip or follow-up that names a mailbox but did not verify: why. It is not in the thread. */
+  unverified?: string;
   note?: string;
   body: Body;
   /** Attachments: what became of each of body.files (docs/BUNDLE.md). */
@@ -189,7 +195,7 @@ export const SEALED_BY_SERVER_NOTE =
   'This tip was sent without JavaScript and sealed by the server: the server saw it in plain text before encrypting it.';
 
 type Outcome =
-  | { kind: 'decrypted'; folder: string; sealedByServer?: boolean; attachments?: { dir: string; tip: TipJson } }
+  | { kind: 'decrypted'; folder: string; sealedByServer?: boolean; unverified?: { mailbox: string; reason: string }; attachments?: { dir: string; tip: TipJson } }
   | { kind: 'already'; folder: string }
   | { kind: 'skipped'; reason: string };
 
@@ -206,11 +212,13 @@ async function decryptRecord(root: string, record: TipRecord, seed: Uint8Array):
   }
   let body: Body;
   let envelopeKind: string;
+  let filed: { mailbox?: string; unverified?: { mailbox: string; reason: string } } = {};
   try {
     const opened = await openEnvelope(record.envelope, seed);
     envelopeKind = opened.kind;
     try {
       body = decodeBody(opened.body);
+      filed = await threadFor(opened.kind, opened.body, body);
     } catch {
       // The reason would quote the tip's own content; it stays on this machine, unprinted.
       return { kind: 'skipped', reason: 'the envelope opened but its body is not a valid tip body' };
@@ -226,7 +234,8 @@ async function decryptRecord(root: string, record: TipRecord, seed: Uint8Array):
     received: record.received,
     receipt: await receiptFor(record.envelope),
     kind: envelopeKind,
-    ...(threadOf(body) ? { mailbox: threadOf(body) } : {}),
+    ...(filed.mailbox ? { mailbox: filed.mailbox } : {}),
+    ...(filed.unverified ? { unverified: `${filed.unverified.reason}: not filed in the thread of mailbox ${filed.unverified.mailbox} and not from its source as far as anyone can tell` } : {}),
     ...(body.sealedByServer ? { note: SEALED_BY_SERVER_NOTE } : {}),
     body,
   };
@@ -248,7 +257,7 @@ async function decryptRecord(root: string, record: TipRecord, seed: Uint8Array):
     writeNewFile(child(dir, 'message.txt'), body.message);
     // With attachments, tip.json comes after them (finishAttachments below).
     if (Array.isArray(body.files) && body.files.length > 0) {
-      return { kind: 'decrypted', folder, ...(body.sealedByServer === true ? { sealedByServer: true } : {}), attachments: { dir, tip } };
+      return { kind: 'decrypted', folder, ...(body.sealedByServer === true ? { sealedByServer: true } : {}), ...(filed.unverified ? { unverified: filed.unverified } : {}), attachments: { dir, tip } };
     }
     // tip.json last: its presence marks a complete folder.
     writeNewFile(child(dir, 'tip.json'), JSON.stringify(tip, null, 2) + '\n');
@@ -256,7 +265,22 @@ async function decryptRecord(root: string, record: TipRecord, seed: Uint8Array):
   } catch (err) {
     return { kind: 'skipped', reason: `cannot write into ${folder} (${(err as NodeJS.ErrnoException).code ?? 'error'}); remove it to try again` };
   }
-  return { kind: 'decrypted', folder, ...(body.sealedByServer === true ? { sealedByServer: true } : {}) };
+  return { kind: 'decrypted', folder, ...(body.sealedByServer === true ? { sealedByServer: true } : {}), ...(filed.unverified ? { unverified: filed.unverified } : {}) };
+}
+
+/**
+ * The thread a record is filed in. A reply is the desk's own copy: its mailbox. A tip or
+ * follow-up naming a mailbox joins that thread only when its body carries the mailbox key's
+ * signature for its kind (src/crypto/signing.ts); otherwise (forged, or unsigned) it stands
+ * alone, named, and `reply` will not use its keys.
+ */
+async function threadFor(kind: string, bytes: Uint8Array, body: Body): Promise<{ mailbox?: string; unverified?: { mailbox: string; reason: string } }> {
+  const named = threadOf(body);
+  if (!named) return {};
+  if (kind === 'reply') return { mailbox: named };
+  if (kind !== 'tip' && kind !== 'followUp') return {};
+  const check = await checkSourceBody(bytes, kind);
+  return check.ok ? { mailbox: named } : { unverified: { mailbox: named, reason: check.reason } };
 }
 
 /** Reads one tip folder for the index; never follows a symbolic link. */
@@ -289,7 +313,7 @@ function readIndexEntry(root: string, folder: string): IndexEntry | undefined {
       ...(typeof body.message === 'string' ? { message: body.message } : { problem: 'tip.json has no message' }),
       ...(body.sealedByServer === true ? { sealedByServer: true } : {}),
       ...(typeof tip.kind === 'string' ? { kind: tip.kind } : {}),
-      ...(threadOf(body) ? { mailbox: threadOf(body) } : {}),
+      ...(typeof tip.mailbox === 'string' && /^[0-9a-f]{32}$/.test(tip.mailbox) ? { mailbox: tip.mailbox } : {}),
       ...(typeof body.clientTime === 'string' ? { clientTime: body.clientTime } : {}),
       ...(Array.isArray(tip.files) ? { files: tip.files } : {}),
     };
@@ -387,6 +411,7 @@ export async function decryptBundle(options: DecryptOptions): Promise<DecryptSum
       if (outcome.kind === 'decrypted') {
         summary.decrypted.push(outcome.folder);
         if (outcome.sealedByServer) (summary.sealedByServer ??= []).push(outcome.folder);
+        if (outcome.unverified) (summary.unverified ??= []).push({ folder: outcome.folder, ...outcome.unverified });
       } else if (outcome.kind === 'already') summary.already.push(outcome.folder);
       else summary.skipped.push({ line: item.line, id: item.record.id, reason: outcome.reason });
     }
@@ -408,6 +433,9 @@ export function formatSummary(summary: DecryptSummary): string {
   const lines = [`decrypted ${summary.decrypted.length}, already decrypted ${summary.already.length}, skipped ${summary.skipped.length}`];
   const sealed = summary.sealedByServer?.length ?? 0;
   if (sealed) lines.push(`note: ${sealed} of them sealed by the server (sent without JavaScript): the server saw ${sealed === 1 ? 'it' : 'them'} in plain text`);
+  for (const u of summary.unverified ?? []) {
+    lines.push(`NOT VERIFIED: ${u.folder} names mailbox ${u.mailbox} but ${u.reason}; it is not filed in that thread and is not from its source as far as anyone can tell (forged, or from an old page)`);
+  }
   for (const s of summary.skipped) lines.push(`skipped: ${describeProblem({ ...s, message: s.reason })}`);
   for (const w of summary.warnings) lines.push(`warning: ${w}`);
   lines.push(`read them in ${join(summary.outDir, 'index.html')}`);

@@ -1,8 +1,10 @@
-// Editor secret key files: the 32-byte X-Wing seed, encrypted under a passphrase with
-// Argon2id (crypto_pwhash) and XChaCha20-Poly1305. Only the offline tools read them.
+// Editor secret key files: the editor's 32-byte seed, encrypted under a passphrase with
+// Argon2id (crypto_pwhash) and XChaCha20-Poly1305. Only the offline tools read them. The
+// signing key is derived from the seed (src/crypto/keys.ts), so files written before it
+// existed (their `publicKey` a one-key "tipline-editor-1:" line) still open unchanged.
 import sodium from 'libsodium-wrappers-sumo';
 import { concat, fromBase64Url, toBase64Url, utf8 } from '../crypto/bytes.js';
-import { decodePublicKey, editorKeyPairFromSeed, encodePublicKey, fingerprint, type EditorKeyPair } from '../crypto/keys.js';
+import { OLD_PUBLIC_KEY_PREFIX, XWING_PUBLIC_KEY_BYTES, decodePublicKey, editorKeyPairFromSeed, encodePublicKey, fingerprint, type EditorKeyPair, type EditorPublicKey } from '../crypto/keys.js';
 
 export const KEY_FILE_TYPE = 'tipline-editor-secret-key';
 const AD_CONTEXT = utf8('tipline editor secret key v1');
@@ -62,8 +64,8 @@ export async function encryptKeyFile(pair: EditorKeyPair, passphrase: string, li
   return {
     type: KEY_FILE_TYPE,
     version: 1,
-    publicKey: encodePublicKey(pair.publicKey),
-    fingerprint: await fingerprint(pair.publicKey),
+    publicKey: encodePublicKey(pair),
+    fingerprint: await fingerprint(pair),
     kdf: { algorithm: 'argon2id13', opslimit: kdf.opslimit, memlimit: kdf.memlimit, salt: toBase64Url(salt) },
     cipher: { algorithm: 'xchacha20poly1305-ietf', nonce: toBase64Url(nonce), ciphertext: toBase64Url(ciphertext) },
   };
@@ -91,9 +93,19 @@ export async function decryptKeyFile(text: string, passphrase: string): Promise<
   }
   if (json?.type !== KEY_FILE_TYPE) throw new KeyFileError('this is not a Tipline editor secret key file');
   if (json.version !== 1) throw new KeyFileError(`unsupported key file version ${String(json.version)}`);
+  // The associated data binds the X-Wing public key; the line may be the old one-key form.
   let publicKey: Uint8Array;
+  let line: EditorPublicKey | undefined;
   try {
-    publicKey = decodePublicKey(field(json.publicKey, 'public key'));
+    const text = field(json.publicKey, 'public key').trim();
+    if (text.startsWith(OLD_PUBLIC_KEY_PREFIX)) {
+      const old = fromBase64Url(text.slice(OLD_PUBLIC_KEY_PREFIX.length));
+      if (!old || old.length !== XWING_PUBLIC_KEY_BYTES) throw new Error('not a 1216-byte key');
+      publicKey = old;
+    } else {
+      line = decodePublicKey(text);
+      publicKey = line.publicKey;
+    }
   } catch (err) {
     throw new KeyFileError(`the key file's public key is malformed: ${(err as Error).message}`);
   }
@@ -123,6 +135,10 @@ export async function decryptKeyFile(text: string, passphrase: string): Promise<
   }
   const pair = await editorKeyPairFromSeed(seed);
   s.memzero(seed);
-  if (encodePublicKey(pair.publicKey) !== encodePublicKey(publicKey)) throw new KeyFileError('the key file is inconsistent: its secret does not match its public key');
+  const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+  if (!same(pair.publicKey, publicKey) || (line && !same(pair.signPublicKey, line.signPublicKey))) {
+    throw new KeyFileError('the key file is inconsistent: its secret does not match its public key');
+  }
+  if (line?.name !== undefined) pair.name = line.name;
   return pair;
 }

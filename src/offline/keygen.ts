@@ -1,10 +1,13 @@
-// Offline keygen (air-gapped): makes a new editor X-Wing key pair and writes its secret seed,
-// encrypted under a passphrase, to a new key file (docs/PROTOCOL.md, "Editor key file").
+// Offline keygen (air-gapped): makes a new editor key (one seed: the X-Wing key pair and the
+// Ed25519 signing key pair derived from it) and writes the seed, encrypted under a passphrase,
+// to a new key file (docs/PROTOCOL.md, "Editor key file"); or prints the public line of an
+// existing key file (`--public --key`), which is how a key made before signing keys gets its
+// two-key line.
 // Node built-ins and libsodium only, no network.
 import { closeSync, fsyncSync, lstatSync, openSync, statSync, unlinkSync, writeSync, fchmodSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { encodePublicKey, fingerprint, generateEditorKeyPair } from '../crypto/keys.js';
-import { encryptKeyFile, type KdfLimits } from './keyfile.js';
+import { editorKeyPairFromSeed, encodePublicKey, fingerprint, generateEditorKeyPair, wipeEditorKeyPair } from '../crypto/keys.js';
+import { decryptKeyFile, encryptKeyFile, type KdfLimits } from './keyfile.js';
 
 export const MIN_PASSPHRASE_CHARS = 8;
 
@@ -61,14 +64,18 @@ export function checkCanCreate(path: string): void {
  * 0600. Never overwrites: the file is created with O_CREAT|O_EXCL ('wx'). `limits` is for
  * tests; the default is Argon2id MODERATE.
  */
-export async function createKeyFile(path: string, passphrase: string, limits?: KdfLimits): Promise<NewKey> {
+export async function createKeyFile(path: string, passphrase: string, limits?: KdfLimits, name?: string): Promise<NewKey> {
   checkNewPassphrase(passphrase);
   const pair = await generateEditorKeyPair();
+  if (name !== undefined) pair.name = name;
   let text: string;
   try {
+    encodePublicKey(pair); // a bad --name fails here, before anything is written
     text = JSON.stringify(await encryptKeyFile(pair, passphrase, limits), null, 2) + '\n';
+  } catch (err) {
+    throw new KeygenError((err as Error).message);
   } finally {
-    pair.seed.fill(0);
+    wipeEditorKeyPair(pair);
   }
   let fd: number;
   try {
@@ -89,7 +96,31 @@ export async function createKeyFile(path: string, passphrase: string, limits?: K
   }
   closeSync(fd);
   syncFolder(dirname(resolve(path)));
-  return { path, publicKeyLine: encodePublicKey(pair.publicKey), fingerprint: await fingerprint(pair.publicKey) };
+  return { path, publicKeyLine: encodePublicKey(pair), fingerprint: await fingerprint(pair) };
+}
+
+/**
+ * The public line of an existing key file, derived from its secret (so it needs the
+ * passphrase): for key files made before editor signing keys, whose stored line is the old
+ * one-key form. `name` replaces the display name in the printed line.
+ */
+export async function publicLineOfKeyFile(path: string, text: string, passphrase: string, name?: string): Promise<NewKey> {
+  const opened = await decryptKeyFile(text, passphrase);
+  const pair = await editorKeyPairFromSeed(opened.seed);
+  wipeEditorKeyPair(opened);
+  try {
+    const named = name !== undefined ? name : opened.name;
+    if (named !== undefined) pair.name = named;
+    let publicKeyLine: string;
+    try {
+      publicKeyLine = encodePublicKey(pair);
+    } catch (err) {
+      throw new KeygenError((err as Error).message);
+    }
+    return { path, publicKeyLine, fingerprint: await fingerprint(pair) };
+  } finally {
+    wipeEditorKeyPair(pair);
+  }
 }
 
 /** Makes the new directory entry durable (best effort: not every file system allows it). */
@@ -125,7 +156,7 @@ export function nextSteps(key: NewKey, saveCommand = 'npm run --silent keygen --
     `Fingerprint: ${key.fingerprint}`,
     '',
     'Next:',
-    '  1. Copy the public key line printed above (starting with "tipline-editor-1:") to the',
+    '  1. Copy the public key line printed above (starting with "tipline-editor-2:") to the',
     "     server and add it to its recipients file (TIPLINE_RECIPIENTS), one line per editor;",
     '     then restart the server. The public key is not secret. (Standard output holds just',
     `     that entry: \`${saveCommand}\` saves it to a file.)`,

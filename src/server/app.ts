@@ -26,9 +26,12 @@ import { MailboxStore } from './store/mailboxes.js';
 import { RecordStore } from './store/records.js';
 
 export interface Editor {
-  /** The public key line, `tipline-editor-1:…`. */
+  /** The public key line, `tipline-editor-2:…`. */
   line: string;
+  /** The X-Wing key tips are sealed to. */
   publicKey: Uint8Array;
+  /** The Ed25519 signing key: replies and acknowledgements verify under it. */
+  signPublicKey: Uint8Array;
   fingerprint: string;
 }
 
@@ -137,6 +140,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(uploadStore ? { uploads: uploadStore, maxFiles: options.uploads?.maxFiles ?? DEFAULT_MAX_FILES } : {}),
     ...(options.uploads?.minFreeBytes !== undefined ? { minFreeBytes: options.uploads.minFreeBytes } : {}),
     recipients: options.editors.map((editor) => editor.publicKey),
+    editorSignKeys: options.editors.map((editor) => editor.signPublicKey),
     store: options.store,
     ...(mailboxes ? { mailboxes } : {}),
     style: loadAssets(options.clientDir).style,

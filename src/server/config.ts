@@ -2,7 +2,7 @@
 // mistake. Nothing here listens or opens the database.
 import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseRecipients } from '../crypto/keys.js';
+import { parseRecipients, type EditorPublicKey } from '../crypto/keys.js';
 import { parseFetchKeys } from '../crypto/editor-request.js';
 import { powFromEnv, type PowConfig } from './pow/config.js';
 import { SchemaError, loadForm, type FormSchema } from '../forms/schema.js';
@@ -15,7 +15,7 @@ export interface Config {
   clientDir: string;
   production: boolean;
   /** Public keys from TIPLINE_RECIPIENTS, or undefined when none is configured. */
-  recipients?: Uint8Array[];
+  recipients?: EditorPublicKey[];
   recipientsFile?: string;
   /** Editors' fetch public keys from TIPLINE_EDITORS (the editor API); none when unset. */
   fetchKeys: Uint8Array[];
@@ -57,7 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     problems.push(`TIPLINE_DATA_DIR: ${dataDir} is not a writable directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   const clientDir = resolve(cwd, env.TIPLINE_CLIENT_DIR ?? 'dist/client');
-  let recipients: Uint8Array[] | undefined;
+  let recipients: EditorPublicKey[] | undefined;
   const recipientsFile = env.TIPLINE_RECIPIENTS ? resolve(cwd, env.TIPLINE_RECIPIENTS) : undefined;
   if (recipientsFile) {
     let text: string | undefined;

@@ -5,12 +5,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toBase64Url } from '../crypto/bytes.js';
-import { encodePublicKey, generateEditorKeyPair, parseRecipients } from '../crypto/keys.js';
+import { OLD_PUBLIC_KEY_PREFIX, encodePublicKey, generateEditorKeyPair, parseRecipients, wipeEditorKeyPair, type EditorPublicKey } from '../crypto/keys.js';
 import { loadSodium } from '../crypto/sodium.js';
-import { encryptKeyFile } from '../offline/keyfile.js';
+import { decryptKeyFile, encryptKeyFile } from '../offline/keyfile.js';
 
 export interface DemoKey {
-  recipients: Uint8Array[];
+  recipients: EditorPublicKey[];
   dir: string;
   keyFile: string;
   passphraseFile: string;
@@ -33,13 +33,21 @@ export async function ensureDemoKey(dataDir: string): Promise<DemoKey> {
     const file = await encryptKeyFile(pair, passphrase);
     writeFileSync(keyFile, JSON.stringify(file, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
     writeFileSync(passphraseFile, passphrase + '\n', { mode: 0o600, flag: 'wx' });
-    writeFileSync(
-      recipientsFile,
-      `# DEMO editor key, made by npm start. Its secret key is in ${keyFile} ON THIS MACHINE.\n${encodePublicKey(pair.publicKey)}\n`,
-      { mode: 0o600, flag: 'wx' },
-    );
+    writeFileSync(recipientsFile, demoRecipients(keyFile, encodePublicKey(pair)), { mode: 0o600, flag: 'wx' });
+    wipeEditorKeyPair(pair);
     created = true;
   }
   const passphrase = readFileSync(passphraseFile, 'utf8').trim();
+  // A demo made before editor signing keys holds a one-key line: the demo has the key file and
+  // its passphrase, so it writes the complete line (production refuses old lines instead).
+  if (readFileSync(recipientsFile, 'utf8').includes(OLD_PUBLIC_KEY_PREFIX)) {
+    const pair = await decryptKeyFile(readFileSync(keyFile, 'utf8'), passphrase);
+    writeFileSync(recipientsFile, demoRecipients(keyFile, encodePublicKey(pair)), { mode: 0o600 });
+    wipeEditorKeyPair(pair);
+  }
   return { recipients: parseRecipients(readFileSync(recipientsFile, 'utf8')), dir, keyFile, passphraseFile, recipientsFile, passphrase, created };
+}
+
+function demoRecipients(keyFile: string, line: string): string {
+  return `# DEMO editor key, made by npm start. Its secret key is in ${keyFile} ON THIS MACHINE.\n${line}\n`;
 }

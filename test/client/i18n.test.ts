@@ -83,7 +83,7 @@ let options: PageOptions;
 t.before(async () => {
   const clientDir = (await buildClient({ outDir: join(work, 'client') })).outDir;
   const pair = await generateEditorKeyPair();
-  options = { editors: [{ line: encodePublicKey(pair.publicKey), fingerprint: await fingerprint(pair.publicKey) }], demo: false, clientDir };
+  options = { editors: [{ line: encodePublicKey(pair), fingerprint: await fingerprint(pair) }], demo: false, clientDir };
 });
 
 async function pageApp(t: { teardown(fn: () => unknown): void }) {

@@ -22,7 +22,7 @@ let editors: PageOptions['editors'];
 t.before(async () => {
   ({ manifest } = await buildClient({ outDir: clientDir }));
   const pairs = await Promise.all([generateEditorKeyPair(), generateEditorKeyPair()]);
-  editors = await Promise.all(pairs.map(async (p) => ({ line: encodePublicKey(p.publicKey), fingerprint: await fingerprint(p.publicKey) })));
+  editors = await Promise.all(pairs.map(async (p) => ({ line: encodePublicKey(p), fingerprint: await fingerprint(p) })));
 });
 
 async function pageApp(t: { teardown(fn: () => unknown): void }, options: Partial<PageOptions> = {}) {

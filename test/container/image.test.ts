@@ -108,7 +108,7 @@ t.test('the image builds, runs read-only as non-root, stores a tip that export +
   const dir = tempDir(t, 'tipline-container-');
   const key = await generateEditorKeyPair();
   const recipients = join(dir, 'recipients.txt');
-  writeFileSync(recipients, `${encodePublicKey(key.publicKey)}\n`);
+  writeFileSync(recipients, `${encodePublicKey(key)}\n`);
   chmodSync(recipients, 0o644); // readable by the container's user, uid 1000
   const keyFile = join(dir, 'editor.key');
   writeFileSync(keyFile, JSON.stringify(await encryptKeyFile(key, PASSPHRASE, FAST_KDF)), { mode: 0o600 });

@@ -67,8 +67,10 @@ function u32be(n: number): Uint8Array {
   return Uint8Array.of((n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 }
 
-const fingerprintOf = (pk: Uint8Array) =>
-  toHex(sodium.crypto_generichash(16, concat(utf8('tipline fingerprint v1'), pk), null)).toUpperCase().match(/.{4}/g)!.join(' ');
+/** The editor signing key from the seed (docs/PROTOCOL.md, "Editor keys"). */
+const signPublicKeyOf = (seed: Uint8Array) => sodium.crypto_sign_seed_keypair(sodium.crypto_generichash(32, utf8('tipline editor v1 sign'), seed)).publicKey;
+const fingerprintOf = (pk: Uint8Array, signPk: Uint8Array) =>
+  toHex(sodium.crypto_generichash(16, concat(utf8('tipline fingerprint v2'), pk, signPk), null)).toUpperCase().match(/.{4}/g)!.join(' ');
 const receiptOf = (envelope: Uint8Array) =>
   toHex(sodium.crypto_generichash(8, concat(utf8('tipline receipt v1'), envelope), null)).toUpperCase().match(/.{4}/g)!.join('-');
 
@@ -95,8 +97,9 @@ for (const v of vectors.envelopes) {
     v.editors.forEach((editor: any, i: number) => {
       const k = xwingExpand(fromHex(editor.seed));
       t.equal(toHex(k.publicKey), editor.publicKey, `editor ${i}: public key = pk_M || pk_X`);
-      t.equal(editor.publicKeyLine, 'tipline-editor-1:' + toBase64Url(k.publicKey), `editor ${i}: public key line`);
-      t.equal(editor.fingerprint, fingerprintOf(k.publicKey), `editor ${i}: fingerprint`);
+      const signPk = signPublicKeyOf(fromHex(editor.seed));
+      t.equal(editor.publicKeyLine, 'tipline-editor-2:' + toBase64Url(concat(k.publicKey, signPk)), `editor ${i}: public key line`);
+      t.equal(editor.fingerprint, fingerprintOf(k.publicKey, signPk), `editor ${i}: fingerprint`);
       const stanza = v.stanzas[i];
       const { ciphertext, sharedSecret } = xwingEncapsulate(k.publicKey, fromHex(v.encapsulationSeeds[i]));
       t.equal(toHex(ciphertext), stanza.kemCiphertext, `stanza ${i}: X-Wing ciphertext`);
@@ -136,10 +139,10 @@ for (const v of vectors.envelopes) {
     const editors = await Promise.all(v.editors.map((e: any) => editorKeyPairFromSeed(fromHex(e.seed))));
     editors.forEach((e, i) => {
       t.equal(toHex(e.publicKey), v.editors[i].publicKey);
-      t.equal(toHex(decodePublicKey(v.editors[i].publicKeyLine)), v.editors[i].publicKey);
-      t.equal(encodePublicKey(e.publicKey), v.editors[i].publicKeyLine);
+      t.equal(toHex(decodePublicKey(v.editors[i].publicKeyLine).publicKey), v.editors[i].publicKey);
+      t.equal(encodePublicKey(e), v.editors[i].publicKeyLine);
     });
-    for (const [i, e] of editors.entries()) t.equal(await fingerprint(e.publicKey), v.editors[i].fingerprint);
+    for (const [i, e] of editors.entries()) t.equal(await fingerprint(e), v.editors[i].fingerprint);
     const sealed = await sealEnvelope(
       { kind: v.kind as Kind, recipients: editors.map((e) => e.publicKey), body: fromHex(v.body) },
       { contentKey: fromHex(v.contentKey), encapsulationSeeds: v.encapsulationSeeds.map(fromHex) },
@@ -191,8 +194,8 @@ t.test('key file vector', async (t) => {
   t.same(file, {
     type: 'tipline-editor-secret-key',
     version: 1,
-    publicKey: 'tipline-editor-1:' + toBase64Url(publicKey),
-    fingerprint: fingerprintOf(publicKey),
+    publicKey: 'tipline-editor-2:' + toBase64Url(concat(publicKey, signPublicKeyOf(seed))),
+    fingerprint: fingerprintOf(publicKey, signPublicKeyOf(seed)),
     kdf: { algorithm: 'argon2id13', opslimit: k.opslimit, memlimit: k.memlimit, salt: toBase64Url(salt) },
     cipher: { algorithm: 'xchacha20poly1305-ietf', nonce: toBase64Url(nonce), ciphertext: toBase64Url(fromHex(k.ciphertext)) },
   });

@@ -71,7 +71,7 @@ t.before(async () => {
   keyFile = join(work, 'editor.key');
   writeFileSync(keyFile, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
   recipientsFile = join(work, 'recipients.txt');
-  writeFileSync(recipientsFile, `${encodePublicKey(pair.publicKey)}\n`);
+  writeFileSync(recipientsFile, `${encodePublicKey(pair)}\n`);
   bigPath = join(work, 'recording.bin');
   writeFileSync(bigPath, big);
 });

@@ -4,7 +4,9 @@
 // reads from the page) → `editor fetch` → `decrypt` → `reply` → `editor upload` → the source
 // opens /mailbox, first with a typo (caught in the page, nothing sent), then correctly → reads
 // the reply decrypted in the browser → sends a follow-up → `editor fetch` + `decrypt` file it
-// in the same thread as the tip → deletes the reply → logs out.
+// in the same thread as the tip → deletes the reply → logs out. Between upload and login,
+// whoever can write the server's database puts two forged "replies from the editors" into the
+// mailbox (issue 13, finding 3): the page shows each as failed verification, never its text.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +15,13 @@ import t from 'tap';
 import { chromium, type Browser } from 'playwright-core';
 import { buildClient } from '../../scripts/build-client.js';
 import { newPassphrase } from '../../src/crypto/mailbox.js';
+import { encodeBody } from '../../src/crypto/body.js';
+import { fromBase64Url, toBase64Url } from '../../src/crypto/bytes.js';
+import { sealEnvelope } from '../../src/crypto/envelope.js';
+import { generateEditorKeyPair } from '../../src/crypto/keys.js';
+import { signBody } from '../../src/crypto/signing.js';
+import { DATABASE_FILE, openDatabase } from '../../src/server/store/db.js';
+import { MailboxStore } from '../../src/server/store/mailboxes.js';
 import { ROOT } from '../helpers/client-build.js';
 import { childEnv } from '../helpers/child-env.js';
 import { tempDir } from '../helpers/fixtures.js';
@@ -125,10 +134,23 @@ for (const mode of ['normal', 'jitless'] as const) t.test(`a conversation betwee
   const mailbox = tip?.mailbox ?? '';
   t.match(mailbox, /^[0-9a-f]{32}$/, 'the tip carries the mailbox to answer');
   writeFileSync(p('reply.txt'), REPLY);
-  const sealed = await run('reply', ['--key', p('editor.key'), '--decrypted', p('tips'), '--in', p('reply.txt'), '--mailbox', mailbox, '--out', p('reply.bundle')]);
+  const sealed = await run('reply', ['--key', p('editor.key'), '--passphrase-file', p('pass'), '--decrypted', p('tips'), '--in', p('reply.txt'), '--mailbox', mailbox, '--out', p('reply.bundle')]);
   t.equal(sealed.code, 0, sealed.stderr);
   const upload = await run('editor', ['upload', ...editorArgs, '--in', p('reply.bundle')]);
   t.equal(upload.code, 0, upload.stderr);
+
+  // The attack: rows written straight into the server's real SQLite file (a second connection),
+  // sealed to the source's reply key (it is in the mailboxes table) and naming the mailbox: one
+  // signed by a key of the attacker's, one unsigned.
+  const sourceKem = fromBase64Url((JSON.parse(readFileSync(join(p('tips'), readdirSync(p('tips')).find((n) => /^\d{4}-/.test(n))!, 'tip.json'), 'utf8')) as { body: { reply: { kemPublicKey: string } } }).body.reply.kemPublicKey)!;
+  const impostor = await generateEditorKeyPair();
+  const forged = (body: Uint8Array) => sealEnvelope({ kind: 'reply', recipients: [sourceKem, impostor.publicKey], body });
+  const attackerDb = openDatabase(join(p('data'), DATABASE_FILE));
+  new MailboxStore(attackerDb).addReplies([
+    { mailbox, envelope: await forged(await signBody('reply', { v: 1, message: 'FORGED: go to the district office at 9', clientTime: new Date().toISOString(), mailbox, editor: toBase64Url(impostor.signPublicKey) }, impostor.signSecretKey)) },
+    { mailbox, envelope: await forged(encodeBody({ v: 1, message: 'FORGED: unsigned', clientTime: new Date().toISOString(), mailbox })) },
+  ]);
+  attackerDb.close();
 
   // 3. The source comes back: a typo first (caught in the page), then the right words.
   await page.goto(`${origin}/mailbox`, { waitUntil: 'load' });
@@ -159,7 +181,11 @@ for (const mode of ['normal', 'jitless'] as const) t.test(`a conversation betwee
   // A measurement for docs/PERFORMANCE.md, not an assertion: key derivation, challenge,
   // signature, login and opening the reply.
   t.comment(`${mode}: logging in and opening one reply took ${Date.now() - started} ms`);
-  t.same(await page.locator('.reply-message').allTextContents(), [REPLY], 'the reply is shown, decrypted in the browser');
+  await page.locator('.reply').nth(2).waitFor({ timeout: 30_000 });
+  t.same(await page.locator('.reply:not(.reply-unverified) .reply-message').allTextContents(), [REPLY], 'the genuine reply is shown, decrypted and verified in the browser');
+  t.equal(await page.locator('.reply-unverified').count(), 2, 'both forged replies are marked');
+  for (const text of await page.locator('.reply-unverified').allTextContents()) t.match(text, /failed verification: it is NOT from the editors/);
+  t.notMatch(await page.locator('#mailbox-replies').textContent(), 'FORGED', 'no forged text is shown');
   t.equal(await page.inputValue('#mailbox-passphrase'), '', 'the passphrase is cleared from the page');
   const cookies = await context.cookies();
   t.same(cookies.map((c) => [c.name, c.httpOnly, c.sameSite]), [['tipline_session', true, 'Strict']], 'one HttpOnly SameSite=Strict session cookie');
@@ -186,7 +212,10 @@ for (const mode of ['normal', 'jitless'] as const) t.test(`a conversation betwee
   t.match(section, 'Two men from the district office.');
 
   // 6. The source deletes the reply and logs out; nothing stays in the browser.
-  await page.click('.reply-delete');
+  for (let n = 3; n > 0; n--) {
+    await page.locator('.reply-delete:enabled').first().click();
+    await page.waitForFunction((left) => document.querySelectorAll('.reply').length === left, n - 1, { timeout: 30_000 });
+  }
   await page.locator('.no-replies').waitFor({ timeout: 30_000 });
   t.equal(await page.locator('.reply').count(), 0, 'the reply is deleted');
   await page.click('#mailbox-logout');

@@ -69,7 +69,7 @@ t.before(async () => {
   keyFile = join(work, 'editor.key');
   writeFileSync(keyFile, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
   recipientsFile = join(work, 'recipients.txt');
-  writeFileSync(recipientsFile, `${encodePublicKey(pair.publicKey)}\n`);
+  writeFileSync(recipientsFile, `${encodePublicKey(pair)}\n`);
 });
 
 for (const mode of ['normal', 'jitless'] as const) {

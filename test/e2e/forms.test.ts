@@ -108,7 +108,7 @@ t.test('the Turkmen election form, filled in Turkmen and in Russian, to the offl
   const keyFile = join(work, 'editor.key');
   writeFileSync(keyFile, JSON.stringify(await encryptKeyFile(pair, PASSPHRASE, { opslimit: sodium.crypto_pwhash_OPSLIMIT_MIN, memlimit: sodium.crypto_pwhash_MEMLIMIT_MIN })), { mode: 0o600 });
   const recipients = join(work, 'recipients.txt');
-  writeFileSync(recipients, `${encodePublicKey(pair.publicKey)}\n`);
+  writeFileSync(recipients, `${encodePublicKey(pair)}\n`);
   const dataDir = join(work, 'data');
   mkdirSync(dataDir);
   mkdirSync(ARTIFACTS, { recursive: true });

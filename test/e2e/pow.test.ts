@@ -34,7 +34,7 @@ t.before(async () => {
   const pair = await generateEditorKeyPair();
   recipient = pair.publicKey;
   recipientsFile = join(work, 'recipients.txt');
-  writeFileSync(recipientsFile, encodePublicKey(pair.publicKey) + '\n');
+  writeFileSync(recipientsFile, encodePublicKey(pair) + '\n');
 });
 
 for (const mode of ['normal', 'jitless'] as const) {

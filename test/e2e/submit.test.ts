@@ -63,13 +63,13 @@ t.before(async () => {
   clientDir = (await buildClient({ outDir: join(work, 'client') })).outDir;
   await sodium.ready;
   const pair = await generateEditorKeyPair();
-  editorFingerprint = await fingerprint(pair.publicKey);
+  editorFingerprint = await fingerprint(pair);
   // The smallest Argon2id costs: this test is about the tip's path, not the KDF.
   const file = await encryptKeyFile(pair, PASSPHRASE, { opslimit: sodium.crypto_pwhash_OPSLIMIT_MIN, memlimit: sodium.crypto_pwhash_MEMLIMIT_MIN });
   keyFile = join(work, 'editor.key');
   writeFileSync(keyFile, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
   recipientsFile = join(work, 'recipients.txt');
-  writeFileSync(recipientsFile, `# e2e editor\n${encodePublicKey(pair.publicKey)}\n`);
+  writeFileSync(recipientsFile, `# e2e editor\n${encodePublicKey(pair)}\n`);
   mkdirSync(ARTIFACTS, { recursive: true });
 });
 

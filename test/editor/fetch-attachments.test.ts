@@ -110,7 +110,7 @@ t.test('editor fetch carries attachments: same bundle as export, files byte-iden
     TIPLINE_POW_MIN_BITS: '4',
     TIPLINE_POW_MAX_BITS: '4',
   });
-  const editorKey = decodePublicKey(keygen.stdout.split('\n').find((l) => l.startsWith('tipline-editor-1:'))!);
+  const editorKey = decodePublicKey(keygen.stdout.split('\n').find((l) => l.startsWith('tipline-editor-2:'))!).publicKey;
 
   // The source's side, over HTTP: two encrypted uploads, then a tip naming them.
   const files = [

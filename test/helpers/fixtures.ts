@@ -77,8 +77,8 @@ export function capturedLogs(): { logs: string[]; logger: pino.Logger } {
 }
 
 /** Editor keys as buildApp takes them: the key, its published line and its fingerprint. */
-export function editorEntries(keys: EditorKeyPair[]): Promise<{ publicKey: Uint8Array; line: string; fingerprint: string }[]> {
-  return Promise.all(keys.map(async (k) => ({ publicKey: k.publicKey, line: encodePublicKey(k.publicKey), fingerprint: await fingerprint(k.publicKey) })));
+export function editorEntries(keys: EditorKeyPair[]): Promise<{ publicKey: Uint8Array; signPublicKey: Uint8Array; line: string; fingerprint: string }[]> {
+  return Promise.all(keys.map(async (k) => ({ publicKey: k.publicKey, signPublicKey: k.signPublicKey, line: encodePublicKey(k), fingerprint: await fingerprint(k) })));
 }
 
 export async function testApp(t: { teardown(fn: () => void | Promise<void>): void }, options: { editors?: number; demo?: boolean; maxSpent?: number; clock?: () => number } = {}): Promise<TestApp> {

@@ -22,7 +22,7 @@ export async function pagesUnderTest(t: Tap, env: Record<string, string> = {}): 
   const clientDir = (await buildClient({ outDir: join(work, 'client') })).outDir;
   const pair = await generateEditorKeyPair();
   const recipients = join(work, 'recipients.txt');
-  writeFileSync(recipients, `${encodePublicKey(pair.publicKey)}\n`);
+  writeFileSync(recipients, `${encodePublicKey(pair)}\n`);
   const server = await startServer(t, {
     TIPLINE_DATA_DIR: work,
     TIPLINE_RECIPIENTS: recipients,

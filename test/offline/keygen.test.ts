@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sodium from 'libsodium-wrappers-sumo';
+import { toBase64Url } from '../../src/crypto/bytes.js';
 import { decodePublicKey, encodePublicKey, fingerprint, parseRecipients } from '../../src/crypto/keys.js';
 import { decryptKeyFile } from '../../src/offline/keyfile.js';
 import { KeygenError, checkCanCreate, checkNewPassphrase, createKeyFile, nextSteps, publicKeyOutput } from '../../src/offline/keygen.js';
@@ -53,15 +54,27 @@ t.test('keygen writes a 0600 key file that the passphrase opens, and prints its 
   const run = await keygen(['--out', out], { TIPLINE_PASSPHRASE: PASSPHRASE });
   t.equal(run.code, 0, run.stderr);
   t.equal(mode(out), 0o600, 'mode 0600');
-  const keyLines = run.stdout.split('\n').filter((line) => line.startsWith('tipline-editor-1:'));
+  const keyLines = run.stdout.split('\n').filter((line) => line.startsWith('tipline-editor-2:'));
   t.equal(keyLines.length, 1, 'one public key line on stdout');
   const publicKey = decodePublicKey(keyLines[0]!);
   const pair = await decryptKeyFile(readFileSync(out, 'utf8'), PASSPHRASE);
-  t.same(pair.publicKey, publicKey, 'the key file holds the printed key');
+  t.same({ publicKey: pair.publicKey, signPublicKey: pair.signPublicKey }, publicKey, 'the key file holds the printed key (both keys)');
   const fp = await fingerprint(publicKey);
   t.match(run.stdout, fp, 'stdout shows the fingerprint');
   t.same(parseRecipients(run.stdout), [publicKey], 'stdout is a valid recipients file fragment');
   t.match(run.stderr, /recipients file/, 'stderr says what to do next');
+
+  // A key file from before signing keys (its line the one-key form) still opens, and
+  // `--public --key` prints its two-key line: the same as a new file's.
+  const old = JSON.parse(readFileSync(out, 'utf8'));
+  old.publicKey = 'tipline-editor-1:' + toBase64Url(publicKey.publicKey);
+  const oldPath = join(dir, 'old.key');
+  writeFileSync(oldPath, JSON.stringify(old), { mode: 0o600 });
+  t.same((await decryptKeyFile(readFileSync(oldPath, 'utf8'), PASSPHRASE)).signPublicKey, publicKey.signPublicKey, 'an old key file gives the same signing key');
+  const printed = await keygen(['--public', '--key', oldPath], { TIPLINE_PASSPHRASE: PASSPHRASE });
+  t.equal(printed.code, 0, printed.stderr);
+  t.equal(printed.stdout, run.stdout, '--public --key prints the same recipients entry');
+  t.equal((await keygen(['--public'], { TIPLINE_PASSPHRASE: PASSPHRASE })).code, 2, '--public without --key is a usage error');
   t.match(run.stderr, fp);
   t.notMatch(run.stdout + run.stderr, PASSPHRASE, 'the passphrase is never printed');
   t.notMatch(run.stdout + run.stderr, JSON.parse(readFileSync(out, 'utf8')).cipher.ciphertext, 'nor the encrypted seed');
@@ -88,7 +101,7 @@ t.test('keygen reads the passphrase from --passphrase-file', async (t) => {
   const run = await keygen(['--out', out, '--passphrase-file', pass], { TIPLINE_PASSPHRASE: 'the environment loses to the file' });
   t.equal(run.code, 0, run.stderr);
   const pair = await decryptKeyFile(readFileSync(out, 'utf8'), 'пароль из файла, длинный');
-  t.equal(encodePublicKey(pair.publicKey), run.stdout.split('\n').find((l) => l.startsWith('tipline-editor-1:')));
+  t.equal(encodePublicKey(pair), run.stdout.split('\n').find((l) => l.startsWith('tipline-editor-2:')));
 });
 
 t.test('keygen usage errors exit 2', async (t) => {
@@ -157,9 +170,9 @@ t.test('checkCanCreate and createKeyFile never overwrite, not even through a sym
   const made = await createKeyFile(join(dir, 'new.key'), PASSPHRASE, limits);
   t.equal(mode(made.path), 0o600);
   const pair = await decryptKeyFile(readFileSync(made.path, 'utf8'), PASSPHRASE);
-  t.equal(encodePublicKey(pair.publicKey), made.publicKeyLine);
-  t.equal(made.fingerprint, await fingerprint(pair.publicKey));
-  t.same(parseRecipients(publicKeyOutput(made)), [pair.publicKey]);
+  t.equal(encodePublicKey(pair), made.publicKeyLine);
+  t.equal(made.fingerprint, await fingerprint(pair));
+  t.same(parseRecipients(publicKeyOutput(made)).map((k) => k.publicKey), [pair.publicKey]);
   t.match(nextSteps(made), made.path);
   await t.rejects(createKeyFile(join(dir, 'weak.key'), 'weak', limits), KeygenError);
   t.notOk(existsSync(join(dir, 'weak.key')));

@@ -102,10 +102,10 @@ t.test('the one-file toolkit runs keygen, decrypt and verify with no node_module
   const keygen = await offline(dir, ['keygen', '--out', 'editor.key'], { TIPLINE_PASSPHRASE: PASSPHRASE });
   t.equal(keygen.code, 0, `keygen: ${keygen.stderr}`);
   t.same(keygen.interfaces, ['lo']);
-  const publicLine = keygen.stdout.split('\n').find((l) => l.startsWith('tipline-editor-1:'));
+  const publicLine = keygen.stdout.split('\n').find((l) => l.startsWith('tipline-editor-2:'));
   if (!t.ok(publicLine, 'keygen prints the public key line')) return;
   t.match(keygen.stderr, /node tipline-offline\.mjs keygen --out FILE > editor\.pub/, 'the next steps name the toolkit, not npm');
-  const publicKey = decodePublicKey(publicLine!);
+  const publicKey = decodePublicKey(publicLine!).publicKey;
 
   // A real bundle of tips sealed to the new key.
   const messages = ['first tip, carried on a USB stick', 'второй: Привет & <b>not html</b>'];

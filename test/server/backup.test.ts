@@ -39,7 +39,7 @@ t.test('an online backup taken while the server writes restores and decrypts', a
   const dir = tempDir(t);
   const keys = await editorKeys(2);
   const recipientsFile = join(dir, 'recipients.txt');
-  writeFileSync(recipientsFile, keys.map((k) => encodePublicKey(k.publicKey)).join('\n') + '\n');
+  writeFileSync(recipientsFile, keys.map((k) => encodePublicKey(k)).join('\n') + '\n');
   const dataDir = join(dir, 'data');
   const server = await startServer(t, { TIPLINE_DATA_DIR: dataDir, TIPLINE_RECIPIENTS: recipientsFile, ...EASY_POW });
   const submit = async (envelope: Uint8Array) => {

@@ -33,7 +33,7 @@ t.test(`${ROUNDS} rounds of SIGKILL under load lose no acknowledged tip`, { time
   const keys = await editorKeys(1);
   const recipients = [keys[0]!.publicKey];
   const recipientsFile = join(dir, 'recipients.txt');
-  writeFileSync(recipientsFile, encodePublicKey(keys[0]!.publicKey) + '\n');
+  writeFileSync(recipientsFile, encodePublicKey(keys[0]!) + '\n');
   const dataDir = join(dir, 'data');
   const dbPath = join(dataDir, 'tipline.sqlite');
   /** receipt → message of every acknowledged tip, over all rounds. */

@@ -65,7 +65,7 @@ t.test('a full disk gets 507, loses nothing, and the server recovers when space 
   const keys = await editorKeys(1);
   const recipients = [keys[0]!.publicKey];
   const recipientsFile = join(dir, 'recipients.txt');
-  writeFileSync(recipientsFile, encodePublicKey(keys[0]!.publicKey) + '\n');
+  writeFileSync(recipientsFile, encodePublicKey(keys[0]!) + '\n');
   const dataDir = join(mnt, 'data');
   const server = await startServer(t, { TIPLINE_DATA_DIR: dataDir, TIPLINE_RECIPIENTS: recipientsFile, ...EASY_POW });
   const post = async (envelope: Uint8Array) => {

@@ -17,7 +17,7 @@ t.test('every acknowledged tip is on disk after SIGKILL, and decrypts', async (t
   const dir = tempDir(t);
   const keys = await editorKeys(2);
   const recipientsFile = join(dir, 'recipients.txt');
-  writeFileSync(recipientsFile, keys.map((k) => encodePublicKey(k.publicKey)).join('\n') + '\n');
+  writeFileSync(recipientsFile, keys.map((k) => encodePublicKey(k)).join('\n') + '\n');
   const dataDir = join(dir, 'data');
   const server = await startServer(t, { TIPLINE_DATA_DIR: dataDir, TIPLINE_RECIPIENTS: recipientsFile, TIPLINE_POW_MIN_BITS: String(TEST_POW_BITS), TIPLINE_POW_MAX_BITS: String(TEST_POW_BITS) });
 

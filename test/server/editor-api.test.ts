@@ -64,7 +64,7 @@ t.test('a reply to an unknown mailbox is refused with a clear error and nothing 
     id,
     received: '2026-01-02',
     mailbox,
-    envelope: await sealReply({ mailbox, message: 'hello', sourceKey, editorKeys: [keys[0]!.publicKey] }),
+    envelope: await sealReply({ mailbox, message: 'hello', sourceKey, editorKeys: [keys[0]!.publicKey], signer: keys[0]! }),
   });
   const bundle = await bundleText([await reply(known.keys.mailbox, known.keys.kemPublicKey, 'a'.repeat(32)), await reply(unknown.keys.mailbox, unknown.keys.kemPublicKey, 'b'.repeat(32))]);
   const response = await (await editorRequest(app, fetchKey.privateKey, 'POST', '/api/editor/replies', bundle, { contentType: 'application/x-ndjson' })).send();

@@ -105,7 +105,7 @@ t.test('replies: an uploaded reply reaches its mailbox only, opens with the sour
   const other = await newSource();
   await createMailbox(app, source.keys);
   await createMailbox(app, other.keys);
-  const envelope = await sealReply({ mailbox: source.keys.mailbox, message: 'Can you tell us which polling station?', sourceKey: source.keys.kemPublicKey, editorKeys: editors.map((k) => k.publicKey) });
+  const envelope = await sealReply({ mailbox: source.keys.mailbox, message: 'Can you tell us which polling station?', sourceKey: source.keys.kemPublicKey, editorKeys: editors.map((k) => k.publicKey), signer: editors[0]! });
   const bundle = await bundleText([{ id: 'a'.repeat(32), received: '2026-01-02', mailbox: source.keys.mailbox, envelope }]);
   const upload = await (await editorRequest(app, fetchKey.privateKey, 'POST', '/api/editor/replies', bundle, { contentType: 'application/x-ndjson' })).send();
   t.equal(upload.statusCode, 201, upload.body);

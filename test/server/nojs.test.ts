@@ -308,9 +308,9 @@ t.test('conversations without JavaScript: replies decrypted on the server, a fol
   const source = await mailboxKeys(passphrase);
   const mailboxes = new MailboxStore(db);
   const replyText = 'Thank you. Which polling station? <b>not bold</b>';
-  mailboxes.addReplies([{ mailbox: source.mailbox, envelope: await sealReply({ mailbox: source.mailbox, message: replyText, sourceKey: source.kemPublicKey, editorKeys: [keys[0]!.publicKey] }) }]);
+  mailboxes.addReplies([{ mailbox: source.mailbox, envelope: await sealReply({ mailbox: source.mailbox, message: replyText, sourceKey: source.kemPublicKey, editorKeys: [keys[0]!.publicKey], signer: keys[0]! }) }]);
   // A reply the source's key cannot open (sealed to the editors only) is named, not shown.
-  mailboxes.addReplies([{ mailbox: source.mailbox, envelope: await sealReply({ mailbox: source.mailbox, message: 'not for the source', sourceKey: keys[1]!.publicKey, editorKeys: [keys[0]!.publicKey] }) }]);
+  mailboxes.addReplies([{ mailbox: source.mailbox, envelope: await sealReply({ mailbox: source.mailbox, message: 'not for the source', sourceKey: keys[1]!.publicKey, editorKeys: [keys[0]!.publicKey], signer: keys[0]! }) }]);
 
   // Any spacing and case, as people type it.
   const typed = `  ${passphrase.toUpperCase().split(' ').join('   ')} `;

@@ -21,11 +21,14 @@ async function startFails(env: Record<string, string>): Promise<string> {
 t.test('configuration mistakes are reported one line each', async (t) => {
   const dir = tempDir(t);
   const badKey = join(dir, 'bad.txt');
-  writeFileSync(badKey, '# editors\ntipline-editor-1:AAAA\n');
+  writeFileSync(badKey, '# editors\ntipline-editor-2:AAAA\n');
   const out = await startFails({ TIPLINE_DATA_DIR: join(dir, 'd'), TIPLINE_RECIPIENTS: badKey, TIPLINE_PORT: 'eighty' });
   t.match(out, /tipline: TIPLINE_PORT: "eighty" is not a port number/);
-  t.match(out, /tipline: TIPLINE_RECIPIENTS: .*bad\.txt line 2: the editor public key is 3 bytes, expected 1216/);
+  t.match(out, /tipline: TIPLINE_RECIPIENTS: .*bad\.txt line 2: the editor public key is 3 bytes, expected 1248/);
   t.equal(out.trim().split('\n').length, 2, 'one line per mistake');
+  const oldKey = join(dir, 'old.txt');
+  writeFileSync(oldKey, 'tipline-editor-1:AAAA\n');
+  t.match(await startFails({ TIPLINE_DATA_DIR: join(dir, 'd'), TIPLINE_RECIPIENTS: oldKey }), /old\.txt line 1: this is an old one-key editor line .*npm run keygen -- --public --key <key file>/, 'an old one-key line is refused with the way to print the new one');
 
   t.match(await startFails({ TIPLINE_DATA_DIR: join(dir, 'd'), TIPLINE_RECIPIENTS: join(dir, 'missing.txt') }), /TIPLINE_RECIPIENTS: cannot read .*missing\.txt \(ENOENT\)/);
   const file = join(dir, 'a-file');
@@ -42,7 +45,7 @@ t.test('a port in use is one clear line', async (t) => {
   t.teardown(() => blocker.close());
   const port = (blocker.address() as { port: number }).port;
   const keys = await editorKeys(1);
-  writeFileSync(join(dir, 'r.txt'), encodePublicKey(keys[0]!.publicKey) + '\n');
+  writeFileSync(join(dir, 'r.txt'), encodePublicKey(keys[0]!) + '\n');
   const out = await startFails({ TIPLINE_DATA_DIR: join(dir, 'd'), TIPLINE_RECIPIENTS: join(dir, 'r.txt'), TIPLINE_PORT: String(port) });
   t.match(out, new RegExp(`TIPLINE_PORT: port ${port} on 127\\.0\\.0\\.1 is already in use`));
 });
@@ -62,6 +65,6 @@ t.test('with no recipients outside production, a labelled demo key is made and u
   const pair = await decryptKeyFile(readFileSync(keyFile, 'utf8'), passphrase);
   const page = await (await fetch(server.url + '/')).text();
   t.match(page, /DEMO/, 'the page says DEMO');
-  t.match(readFileSync(join(dataDir, 'demo', 'recipients.txt'), 'utf8'), encodePublicKey(pair.publicKey));
+  t.match(readFileSync(join(dataDir, 'demo', 'recipients.txt'), 'utf8'), encodePublicKey(pair));
   chmodSync(dataDir, 0o700);
 });

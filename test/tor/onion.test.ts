@@ -125,12 +125,12 @@ t.before(async () => {
   const clientDir = (await buildClient({ outDir: join(work, 'client') })).outDir;
   await sodium.ready;
   const pair = await generateEditorKeyPair();
-  editorFingerprint = await fingerprint(pair.publicKey);
+  editorFingerprint = await fingerprint(pair);
   const file = await encryptKeyFile(pair, PASSPHRASE, { opslimit: sodium.crypto_pwhash_OPSLIMIT_MIN, memlimit: sodium.crypto_pwhash_MEMLIMIT_MIN });
   keyFile = join(work, 'editor.key');
   writeFileSync(keyFile, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
   const recipientsFile = join(work, 'recipients.txt');
-  writeFileSync(recipientsFile, `# tor e2e editor\n${encodePublicKey(pair.publicKey)}\n`);
+  writeFileSync(recipientsFile, `# tor e2e editor\n${encodePublicKey(pair)}\n`);
   // The editor's online workstation: a fetch key (it decrypts nothing), listed on the server.
   fetchKeyFile = join(work, 'fetch.key');
   const fetchKeygen = await run(process.execPath, ['--import', 'tsx', 'scripts/keygen.ts', '--fetch-key', '--out', fetchKeyFile], { cwd: ROOT, env: childEnv() });

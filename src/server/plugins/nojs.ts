@@ -38,6 +38,7 @@ import {
 import { encodeBody, MAX_MESSAGE_CHARS, type Body, type FileRef } from '../../crypto/body.js';
 import { toBase64Url } from '../../crypto/bytes.js';
 import { DEFAULT_MAX_PADDED_LENGTH, openEnvelope, sealEnvelope } from '../../crypto/envelope.js';
+import { checkReplyBody, signBody } from '../../crypto/signing.js';
 import { PassphraseTypo, canonicalPassphrase, mailboxKeys, newPassphrase, wipeMailboxKeys, type MailboxKeys } from '../../crypto/mailbox.js';
 import { decodeBody } from '../../crypto/body.js';
 import { MAILBOX_PATH } from '../../client/config.js';
@@ -127,6 +128,8 @@ export class TokenBucket {
 export interface NojsOptions extends NojsConfig {
   /** The editors' X-Wing public keys, in the same order as on the page. */
   recipients: Uint8Array[];
+  /** The editors' signing keys: a reply is shown only when one of them signed it. */
+  editorSignKeys: Uint8Array[];
   store: TipStore;
   /** Conversations: present when the app has a database (buildApp's `db`). */
   mailboxes?: MailboxStore;
@@ -464,7 +467,8 @@ export default async function nojsPlugin(app: FastifyInstance, options: NojsOpti
       body.fields = fields;
     }
     if (mailbox) body.reply = { mailbox: mailbox.mailbox, kemPublicKey: toBase64Url(mailbox.kemPublicKey), signPublicKey: toBase64Url(mailbox.signPublicKey) };
-    const encoded = encodeBody(body);
+    // With a mailbox, signed by its key like the page's script does (the server holds the derived keys for this request).
+    const encoded = mailbox ? await signBody(kind, body, mailbox.signSecretKey) : encodeBody(body);
     try {
       const envelope = await sealEnvelope({ kind, recipients: options.recipients, body: encoded });
       const uploads = files.length ? { uploads: files.map((f) => f.upload) } : {};
@@ -592,7 +596,9 @@ export default async function nojsPlugin(app: FastifyInstance, options: NojsOpti
           try {
             const opened = await openEnvelope(stored.envelope, keys.kemSeed, { kind: 'reply' });
             try {
-              replies.push({ message: decodeBody(opened.body).message });
+              // The same check as the page's script: signed by a pinned editor key, for this mailbox.
+              const check = await checkReplyBody(opened.body, mailbox.id, options.editorSignKeys);
+              replies.push(check.ok ? { message: check.body.message } : { message: '', unverified: true });
             } finally {
               opened.body.fill(0);
             }

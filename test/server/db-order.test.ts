@@ -177,25 +177,27 @@ t.test('after maintenance the file no longer orders tips and attachment chunks b
 t.test('a mailbox is not stored next to its source\'s first tip after maintenance', async (t) => {
   const { app, db, keys } = await conversationApp(t);
   const M = 60;
-  const sources: { sign: Uint8Array; envelope: Uint8Array }[] = [];
+  const sources: { kem: Uint8Array; envelope: Uint8Array }[] = [];
   for (let i = 0; i < M; i++) {
     const source = await newSource();
     t.equal((await createMailbox(app, source.keys)).statusCode, 201);
     const envelope = await sealTip([keys[0]!.publicKey], `first tip of source ${i}`);
     t.equal((await app.inject(await solvedTipRequest(app, envelope))).statusCode, 201);
-    sources.push({ sign: source.keys.signPublicKey, envelope });
+    sources.push({ kem: source.keys.kemPublicKey, envelope });
   }
   const adjacent = () => {
     const file = new RawFile(db.name);
-    return sources.filter((s) => Math.abs(file.page(s.sign) - file.page(head(s.envelope))) <= 1).length;
+    // A mailbox row (1.3 kB) spills into an overflow page allocated when it was created: the
+    // end of its KEM public key is there. The tip's first overflow page holds its tail.
+    return sources.filter((s) => Math.abs(file.page(s.kem.subarray(-32)) - file.page(tail(s.envelope))) <= 2).length;
   };
   purgeExpired(db, POLICY);
   const before = adjacent();
   await runMaintenance(db, POLICY);
   const after = adjacent();
-  t.comment(`mailbox within one page of its source's tip: ${before} of ${M} before, ${after} of ${M} after`);
+  t.comment(`mailbox within two pages of its source's tip: ${before} of ${M} before, ${after} of ${M} after`);
   t.ok(before >= M / 2, 'before: the attack links most mailboxes to their tips');
-  t.ok(after <= M / 10, 'after: no more than chance');
+  t.ok(after <= M / 6, 'after: no more than chance');
   t.equal(db.pragma('integrity_check', { simple: true }), 'ok');
 });
 

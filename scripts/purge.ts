@@ -1,10 +1,11 @@
-// npm run purge -- --db <path>: delete the tips whose retention time is up (the server also
-// does this by itself every hour). Safe while the server runs. Reads TIPLINE_RETENTION_DAYS
+// npm run purge -- --db <path>: delete the tips whose retention time is up and put what arrived
+// since the last run at random places in the file (the server also does both by itself every
+// hour; store/retention.ts runMaintenance). Safe while the server runs. Reads TIPLINE_RETENTION_DAYS
 // and TIPLINE_RETENTION_ACKED_DAYS like the server, so give it the same environment.
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/server/store/db.js';
-import { purgeExpired } from '../src/server/store/retention.js';
+import { runMaintenance } from '../src/server/store/retention.js';
 import { retentionFromEnv } from '../src/server/config.js';
 
 const USAGE = 'usage: npm run purge -- --db <tipline.sqlite>';
@@ -30,7 +31,7 @@ if (!existsSync(values.db)) fail(`no database at ${values.db}`, 1);
 try {
   const db = openDatabase(values.db);
   try {
-    const { deleted, walTruncated } = purgeExpired(db, policy);
+    const { deleted, walTruncated } = await runMaintenance(db, policy);
     const summary = Object.entries(deleted).map(([name, n]) => `${n} from ${name}`).join(', ');
     process.stdout.write(`purged ${summary} (retention ${policy.days} days, ${policy.ackedDays} after acknowledgement)\n`);
     if (!walTruncated) process.stdout.write('the write-ahead log is still in use by a reader; the server truncates it at its next hourly purge\n');

@@ -1,9 +1,11 @@
-// The retention job inside the server: purges expired rows (store/retention.ts) when the
-// server is ready and then every hour; the timer stops when the server closes. It logs only
-// failures: how many tips were purged in a run would tell when they arrived.
+// The maintenance job inside the server: purges expired rows and puts what arrived since the
+// last run at random places in the file (store/retention.ts, store/order.ts) when the server is
+// ready and then every hour; the timer stops when the server closes. It yields to the event
+// loop between its transactions, so tips and chunks keep being stored while it runs. It logs
+// only failures: how many tips were purged in a run would tell when they arrived.
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../store/db.js';
-import { purgeExpired, type RetentionPolicy } from '../store/retention.js';
+import { runMaintenance, type RetentionPolicy } from '../store/retention.js';
 import { utcDate } from '../store/tips.js';
 
 export interface RetentionOptions {
@@ -20,12 +22,18 @@ export const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 export default async function retentionPlugin(app: FastifyInstance, options: RetentionOptions): Promise<void> {
   const today = options.today ?? (() => utcDate());
   let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let closing = false;
+  const pause = () =>
+    new Promise<void>((resolve, reject) => setImmediate(() => (closing ? reject(new Error('the server is closing')) : resolve())));
   const run = (): void => {
-    try {
-      purgeExpired(options.db, options.policy, today());
-    } catch (err) {
-      app.log.error({ err }, 'retention purge failed; it will be retried');
-    }
+    if (running) return; // the previous run is still going (a large batch of new chunks)
+    running = runMaintenance(options.db, options.policy, today(), pause)
+      .then(() => undefined)
+      .catch((err: unknown) => {
+        if (!closing) app.log.error({ err }, 'retention purge failed; it will be retried');
+      })
+      .finally(() => (running = undefined));
   };
   app.addHook('onReady', async () => {
     run();
@@ -33,7 +41,9 @@ export default async function retentionPlugin(app: FastifyInstance, options: Ret
     timer.unref();
   });
   app.addHook('onClose', async () => {
+    closing = true;
     if (timer) clearInterval(timer);
     timer = undefined;
+    await running; // stops at its next pause; every step is its own transaction
   });
 }

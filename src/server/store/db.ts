@@ -54,6 +54,11 @@ const MIGRATIONS: string[] = [
      data BLOB NOT NULL,
      UNIQUE (upload_id, idx)
    ) STRICT;`,
+  // 5: storage order (issue 13). The chunks stored since the last maintenance run, by their
+  // (random) rowid, so store/order.ts can move each one to a random place; emptied every run.
+  // Chunks already stored count as new, so the first run after this migration mixes them all.
+  `CREATE TABLE fresh_chunks (chunk INTEGER PRIMARY KEY) STRICT;
+   INSERT INTO fresh_chunks (chunk) SELECT rowid FROM upload_chunks;`,
 ];
 
 export function openDatabase(path: string): Db {

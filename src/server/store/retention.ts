@@ -9,6 +9,7 @@
 // dates as named parameters; all entries run in one transaction, in list order (delete
 // children before their parents when no ON DELETE CASCADE does it for you).
 import type { Db } from './db.js';
+import { mixStorage, type MixResult } from './order.js';
 import { utcDate } from './tips.js';
 
 export interface RetentionPolicy {
@@ -82,4 +83,21 @@ export function purgeExpired(db: Db, policy: RetentionPolicy, today: string = ut
   // finishing; the next run (hourly in the server) completes it.
   const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
   return { deleted, walTruncated: result !== undefined && result.busy === 0 && result.log === 0 };
+}
+
+export interface MaintenanceResult extends PurgeResult {
+  mixed: MixResult;
+}
+
+/**
+ * One maintenance run (hourly in the server, and `npm run purge`): purge what is due, put every
+ * record stored since the last run at a random place in the file (store/order.ts), then
+ * checkpoint and truncate the WAL, which held those writes in commit order. `pause` runs
+ * between its transactions, so the server can go on storing tips meanwhile.
+ */
+export async function runMaintenance(db: Db, policy: RetentionPolicy, today: string = utcDate(), pause?: () => Promise<void>): Promise<MaintenanceResult> {
+  const { deleted } = purgeExpired(db, policy, today);
+  const mixed = await mixStorage(db, pause);
+  const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+  return { deleted, mixed, walTruncated: result !== undefined && result.busy === 0 && result.log === 0 };
 }

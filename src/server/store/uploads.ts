@@ -50,6 +50,7 @@ export class UploadStore {
   private readonly selectMissing;
   private readonly selectChunk;
   private readonly insertChunk;
+  private readonly markFresh;
   private readonly countChunk;
   private readonly putTx;
 
@@ -73,7 +74,10 @@ export class UploadStore {
     this.selectUpload = db.prepare('SELECT chunks, last_chunk_bytes AS last, stored FROM uploads WHERE id = ?');
     this.selectMissing = db.prepare('SELECT COALESCE(SUM(chunks - stored), 0) FROM uploads WHERE tip_id IS NULL').pluck();
     this.selectChunk = db.prepare('SELECT data FROM upload_chunks WHERE upload_id = ? AND idx = ?');
-    this.insertChunk = db.prepare('INSERT INTO upload_chunks (upload_id, idx, data) VALUES (?, ?, ?)');
+    // A random rowid (not max + 1, which counts arrivals) and a mark for the next maintenance
+    // run, which moves the chunk to a random place in the file (store/order.ts).
+    this.insertChunk = db.prepare('INSERT INTO upload_chunks (rowid, upload_id, idx, data) VALUES (?, ?, ?, ?)');
+    this.markFresh = db.prepare('INSERT INTO fresh_chunks (chunk) VALUES (?)');
     this.countChunk = db.prepare('UPDATE uploads SET stored = stored + 1 WHERE id = ?');
     this.putTx = db.transaction((id: string, index: number, data: Uint8Array): PutResult => {
       const row = this.selectUpload.get(id) as { chunks: number; last: number; stored: number } | undefined;
@@ -83,7 +87,9 @@ export class UploadStore {
       if (data.length !== expected) return 'length';
       const existing = this.selectChunk.get(id, index) as { data: Buffer } | undefined;
       if (existing) return existing.data.length === data.length && timingSafeEqual(existing.data, data) ? 'identical' : 'conflict';
-      this.insertChunk.run(id, index, data);
+      const rowid = randomRowid();
+      this.insertChunk.run(rowid, id, index, data);
+      this.markFresh.run(rowid);
       this.countChunk.run(id);
       return 'stored';
     });
@@ -161,6 +167,11 @@ export class UploadStore {
     }
     return deleted;
   }
+}
+
+/** A random positive 63-bit rowid: SQLite's default (max + 1) would number chunks in arrival order. */
+export function randomRowid(): bigint {
+  return randomBytes(8).readBigUInt64BE() >> 1n || 1n;
 }
 
 /** Links `uploads` to `tipId` inside the caller's transaction; false (and nothing linked) unless every one is complete and free. */

@@ -68,6 +68,9 @@ export function checkFieldValue(field: FieldDef, value: unknown): FieldProblemCo
       if (field.integer && !Number.isSafeInteger(value)) return 'invalid';
       if ((field.min !== undefined && value < field.min) || (field.max !== undefined && value > field.max)) return 'invalid';
       return undefined;
+    case 'protocol':
+      // A protocol is the body's `protocol` member (src/forms/protocol-form.ts), never a value in `fields`.
+      return 'invalid';
     case 'file':
       if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string' && /^[A-Za-z0-9_-]{1,100}$/.test(v))) return 'invalid';
       if (new Set(value).size !== value.length) return 'invalid';
@@ -87,6 +90,7 @@ export function validateFields(schema: FormSchema, fields: unknown, fileIds?: re
   const known = new Map(schema.fields.map((f) => [f.name, f]));
   for (const name of Object.keys(values)) if (!known.has(name)) problems.push({ field: name, code: 'unknown' });
   for (const field of schema.fields) {
+    if (field.type === 'protocol') continue;
     const value = Object.hasOwn(values, field.name) ? values[field.name] : undefined;
     if (value === undefined) {
       if (field.required) problems.push({ field: field.name, code: 'required' });
@@ -110,6 +114,7 @@ export function parseFieldInput(field: FieldDef, inputs: readonly string[]): { v
   let value: FieldValue;
   switch (field.type) {
     case 'file':
+    case 'protocol':
       return {};
     case 'multiple-choice': {
       const chosen = new Set(inputs.map((i) => i.trim()).filter((i) => i !== ''));
@@ -148,6 +153,7 @@ export function parseFormInputs(schema: FormSchema, get: (inputName: string) => 
   const problems: FieldProblem[] = [];
   for (const field of schema.fields) {
     let result: { value?: FieldValue; problem?: FieldProblemCode };
+    if (field.type === 'protocol') continue;
     if (field.type === 'file') {
       const ids = files[field.name] ?? [];
       const problem = ids.length ? checkFieldValue(field, ids) : undefined;

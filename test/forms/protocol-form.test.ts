@@ -110,7 +110,7 @@ t.test('parseProtocolInputs: the body member with the failed relations; empty is
   t.same(parseProtocolInputs(form, getter(STUFFED)).protocol!.failed, ['found-le-issued', 'found-balance', 'votes-balance'], 'stuffing: in the order of RELATIONS');
   t.same(parseProtocolInputs(form, getter([])).problems, [{ field: 'protocol', code: 'required' }]);
   t.same(parseProtocolInputs(form, getter([['field.protocol.item.valid', '5']])).problems, [{ field: 'protocol', code: 'required' }], 'figures without a station number');
-  t.same(parseProtocolInputs(form, getter([...GOOD, ['field.protocol.item.valid', '-1']].filter(([n], i, all) => n !== 'field.protocol.item.valid' || i === all.length - 1))).problems, [{ field: 'protocol', code: 'invalid' }]);
+  t.same(parseProtocolInputs(form, getter(GOOD.map(([n, v]): [string, string] => [n, n.endsWith('.valid') ? '-1' : v]))).problems, [{ field: 'protocol', code: 'invalid' }]);
   t.same(parseProtocolInputs(form, getter([['field.protocol.station', '../1']])).problems, [{ field: 'protocol', code: 'invalid' }]);
   t.same(parseProtocolInputs(form, getter([['field.protocol.station', '7'], ['field.protocol.item.valid', '1 204']])).protocol!.items, { valid: 1204 }, 'a space between thousands');
   t.ok(PROTOCOL_INPUT_RE.test('field.protocol.vote.example-party-a') && !PROTOCOL_INPUT_RE.test('field.protocol.vote.A'));

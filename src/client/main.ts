@@ -141,7 +141,9 @@ function main(): void {
       if (problems.length) {
         const text = (p: FieldProblem) => format(p.code === 'required' ? pageForm.errors.required : p.code === 'tooMany' ? pageForm.errors.tooMany : pageForm.errors.invalid, { label: pageForm.labels[p.field] ?? p.field }, s.lang);
         showError(...problems.map(text));
-        document.querySelector<HTMLElement>(`[name="${inputName({ name: problems[0]!.field })}"]`)?.focus();
+        const first = inputName({ name: problems[0]!.field });
+        // A protocol's inputs are named `<input name>.station` and so on: its first one.
+        (document.querySelector<HTMLElement>(`[name="${first}"]`) ?? document.querySelector<HTMLElement>(`[name^="${first}."]`))?.focus();
         return;
       }
       fields = values;

@@ -20,6 +20,7 @@ import { openEnvelope } from '../../src/crypto/envelope.js';
 import { decodeBody } from '../../src/crypto/body.js';
 import { NOJS_TIP_PATH } from '../../src/client/nojs-page.js';
 import { ROOT, clientDir } from '../helpers/client-build.js';
+import { runStart } from '../helpers/server-process.js';
 import { capturedLogs, editorEntries, editorKeys, tempDir, TEST_POW_BITS } from '../helpers/fixtures.js';
 
 const example = (c: 'kz' | 'tm'): Election => validateElection(JSON.parse(readFileSync(join(ROOT, 'docs', 'examples', `election-${c}-example.json`), 'utf8')));
@@ -80,6 +81,20 @@ t.test('the server refuses to start with a clear line when the election file is 
   fails({ TIPLINE_FORM: 'election-kz', TIPLINE_ELECTION: join(ROOT, 'docs/examples/election-kz-example.json') }, /has no protocol field/);
   const config = loadConfig(env({ TIPLINE_ELECTION: join(ROOT, 'docs/examples/election-kz-example.json') }), dir);
   t.same(config.form.election, example('kz'), 'bound to the form');
+});
+
+t.test('the real server (scripts/start.ts) exits 1 with that line', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'election.json'), JSON.stringify({ ...example('kz'), form: 'protocol-tm' }));
+  for (const [env, line] of [
+    [{ TIPLINE_FORM: 'protocol-kz' }, /^.*TIPLINE_ELECTION: required by the form "protocol-kz".*$/m],
+    [{ TIPLINE_FORM: 'protocol-kz', TIPLINE_ELECTION: join(dir, 'election.json') }, /^.*TIPLINE_ELECTION: the election "kz-example-2026" is for the form "protocol-tm", not "protocol-kz".*$/m],
+  ] as const) {
+    const proc = runStart({ TIPLINE_DATA_DIR: join(dir, 'data'), ...env });
+    const { code } = await proc.exited;
+    t.equal(code, 1);
+    t.match(proc.output(), line);
+  }
 });
 
 t.test('rendering: the line items, one input per candidate, "against all" only where the ballot has it, operator text escaped', async (t) => {

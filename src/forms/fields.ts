@@ -5,6 +5,7 @@
 // single-choice, region, date ("YYYY-MM-DD"), time ("HH:MM") are strings; number is a JSON
 // number; multiple-choice is a list of choice values in the schema's order; file is a list of
 // the `upload` ids of the body's `files` that belong to this field. An empty input is absent.
+// A protocol field is never in `fields`: it is the body's `protocol` member (protocol-form.ts).
 // Only types from schema.ts: the browser bundle gets the schema from the page, not the JSON files.
 import type { FieldDef, FormSchema } from './schema.js';
 

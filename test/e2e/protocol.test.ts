@@ -82,9 +82,10 @@ t.test('the Kazakh results protocol form, in four languages, with and without Ja
   });
   const sent: { lang: Lang; js: boolean; message: string; failed: string[]; photo?: string }[] = [];
 
-  // With JavaScript: every language normally, one with --jitless (no JIT, no WebAssembly).
-  const runs: { mode: 'normal' | 'jitless'; langs: Lang[] }[] = [{ mode: 'normal', langs: LANGS }, { mode: 'jitless', langs: ['ru'] }];
-  for (const { mode, langs } of runs) {
+  // With JavaScript: every language normally and with --jitless (no JIT, no WebAssembly); with
+  // --jitless only the Russian page sends (the slow asm.js fallback once), the others check.
+  for (const mode of ['normal', 'jitless'] as const) {
+    const langs = LANGS;
     const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: mode === 'jitless' ? [...ARGS, '--js-flags=--jitless'] : ARGS, timeout: 60_000 });
     t.teardown(() => browser.close());
     for (const [i, lang] of langs.entries()) {
@@ -93,7 +94,8 @@ t.test('the Kazakh results protocol form, in four languages, with and without Ja
       page.on('pageerror', (err) => problems.push(err.message));
       page.on('console', (m) => void (m.type() === 'error' && problems.push(m.text())));
       await page.goto(`${server.url}/?lang=${lang}`);
-      await page.locator('#submit:enabled').waitFor({ timeout: 120_000 });
+      const sends = mode === 'normal' || lang === 'ru';
+      if (sends) await page.locator('#submit:enabled').waitFor({ timeout: 120_000 });
       if (mode === 'normal') t.same(describeViolations(await axe(page)), [], `no WCAG 2.1 AA violation on the ${lang} protocol form`);
       const relations = page.locator('#field-protocol-relations');
       t.equal(await relations.getAttribute('aria-live'), 'polite');
@@ -102,7 +104,7 @@ t.test('the Kazakh results protocol form, in four languages, with and without Ja
       await fill(page, GOOD);
       t.equal((await relations.textContent())?.trim(), '', `${mode} ${lang}: nothing shown when the protocol adds up`);
       await fill(page, STUFFED);
-      await relations.locator('li').nth(2).waitFor();
+      await relations.locator('li').nth(2).waitFor({ timeout: 120_000 });
       t.same(await relations.locator('li').allTextContents(), explained(lang), `${mode} ${lang}: each failed relation explained with its two sums`);
       t.equal(await relations.locator('p').textContent(), uiText('protocol.mismatch', lang), 'and that sending is still possible');
       if (mode === 'normal' && lang === 'en') {
@@ -116,7 +118,12 @@ t.test('the Kazakh results protocol form, in four languages, with and without Ja
         await fill(page, GOOD);
         await page.waitForFunction(() => document.querySelector('#field-protocol-relations')!.textContent!.trim() === '');
       }
-      const photo = lang === 'kk' ? 'protocol-photo.jpg' : undefined;
+      if (!sends) {
+        t.same(problems, [], 'no script or CSP error');
+        await page.close();
+        continue;
+      }
+      const photo = lang === 'kk' && mode === 'normal' ? 'protocol-photo.jpg' : undefined;
       if (photo) await page.setInputFiles('#files', { name: photo, mimeType: 'application/octet-stream', buffer: Buffer.from('not really a jpeg: the photo of the protocol\n') });
       await page.fill('#message', `Protocol ${mode} ${lang}`);
       await page.check('#passphrase-confirm');

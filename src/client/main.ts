@@ -17,6 +17,9 @@ import { KeyProblem, NetworkError, SendError, byId, lazyWorker, nextFrame, postW
 import { format, strings } from './strings.js';
 import { warnUnlessTorBrowser } from './tor-check.js';
 import { inputName, parseFormInputs, type FieldProblem, type FieldValues } from '../forms/fields.js';
+import { parseProtocolInputs } from '../forms/protocol-form.js';
+import type { Protocol } from '../forms/protocol.js';
+import { setupProtocol } from './protocol.js';
 
 const RECEIPT_PATTERN = /^[0-9A-F]{4}(?:-[0-9A-F]{4}){3}$/;
 
@@ -90,6 +93,9 @@ function main(): void {
     },
   );
 
+  // A protocol form's arithmetic, checked as the observer types (never blocks sending).
+  setupProtocol(form, config.form);
+
   // "Please write your tip" goes away once there is something to send.
   message.addEventListener('input', () => {
     if (error.textContent === s.errorEmpty && message.value.trim() !== '') clearError();
@@ -123,14 +129,22 @@ function main(): void {
     }
     // The structured form (TIPLINE_FORM): its fields are checked here, before anything is sealed.
     let fields: FieldValues | undefined;
+    let protocol: Protocol | undefined;
     const pageForm = config.form;
     if (pageForm) {
       const data = new FormData(form);
-      const { values, problems } = parseFormInputs(pageForm.schema, (name) => data.getAll(name).filter((v): v is string => typeof v === 'string'));
+      const get = (name: string) => data.getAll(name).filter((v): v is string => typeof v === 'string');
+      const { values, problems } = parseFormInputs(pageForm.schema, get);
+      // A protocol form: the figures become the body's `protocol` member, with the relations that failed.
+      const parsed = parseProtocolInputs(pageForm.schema, get, values);
+      problems.push(...parsed.problems);
+      protocol = parsed.protocol;
       if (problems.length) {
         const text = (p: FieldProblem) => format(p.code === 'required' ? pageForm.errors.required : p.code === 'tooMany' ? pageForm.errors.tooMany : pageForm.errors.invalid, { label: pageForm.labels[p.field] ?? p.field }, s.lang);
         showError(...problems.map(text));
-        document.querySelector<HTMLElement>(`[name="${inputName({ name: problems[0]!.field })}"]`)?.focus();
+        const first = inputName({ name: problems[0]!.field });
+        // A protocol's inputs are named `<input name>.station` and so on: its first one.
+        (document.querySelector<HTMLElement>(`[name="${first}"]`) ?? document.querySelector<HTMLElement>(`[name^="${first}."]`))?.focus();
         return;
       }
       fields = values;
@@ -140,7 +154,7 @@ function main(): void {
     message.readOnly = true;
     form.setAttribute('aria-busy', 'true');
     status.textContent = s.statusEncrypting;
-    send(text, fields).then(
+    send(text, fields, protocol).then(
       (receipt) => {
         // Success: the tip is durable. Drop the text from the page and show the receipt.
         message.value = '';
@@ -166,7 +180,7 @@ function main(): void {
     );
   });
 
-  async function send(text: string, fields?: FieldValues): Promise<string> {
+  async function send(text: string, fields?: FieldValues, protocol?: Protocol): Promise<string> {
     const keys = await recipients;
     if (!passphrase) throw new Error('no passphrase');
     await nextFrame();
@@ -223,7 +237,7 @@ function main(): void {
         ? { form: { id: schema.id, version: schema.version }, fields: { ...fields, ...(evidence && attached.files.length ? { [evidence.name]: attached.files.map((f) => f.upload) } : {}) } }
         : {};
       // Signed with the mailbox key (context "tipline tip v1"), so the desk files it in the thread only if it is the source's.
-      const body = await signBody('tip', { v: 1, message: text, clientTime: new Date().toISOString(), lang: config.lang, reply, ...files, ...structured }, mailbox.signSecretKey);
+      const body = await signBody('tip', { v: 1, message: text, clientTime: new Date().toISOString(), lang: config.lang, reply, ...files, ...structured, ...(protocol ? { protocol } : {}) }, mailbox.signSecretKey);
       const envelope = await sealEnvelope({ kind: 'tip', recipients: keys, body });
       expected = await receiptFor(envelope);
       envelopeText = toBase64Url(envelope);

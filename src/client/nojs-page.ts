@@ -34,8 +34,17 @@ ${input.body}
 const paragraphs = paragraphsHtml;
 
 /** After a server-sealed tip: the receipt and, when conversations exist, the new passphrase. */
-export function renderNojsReceived(input: { lang?: string; style: PageAsset; receipt: string; passphrase?: string }): string {
+export function renderNojsReceived(input: { lang?: string; style: PageAsset; receipt: string; passphrase?: string; mismatch?: { heading: string; lines: string[] } }): string {
   const s = stringsFor(input.lang);
+  // A protocol form: the relations the sent figures failed (sent as typed all the same).
+  const mismatch = input.mismatch
+    ? `<section class="relations" id="relations">
+<p>${e(input.mismatch.heading)}</p>
+<ul>
+${input.mismatch.lines.map((line) => `<li>${e(line)}</li>`).join('\n')}
+</ul>
+</section>\n`
+    : '';
   const words = input.passphrase
     ? `<section class="passphrase" aria-labelledby="passphrase-heading">
 <h2 id="passphrase-heading">${e(s.passphraseHeading)}</h2>
@@ -56,7 +65,7 @@ ${paragraphs(s.confirmationPassphrase)}
 <p>${e(s.confirmationReceiptLabel)} <strong class="receipt" id="receipt">${e(input.receipt)}</strong></p>
 <p class="note">${e(s.nojsSealedNote)}</p>
 </section>
-${words}
+${mismatch}${words}
 ${paragraphs(s.confirmationAdvice)}`,
   });
 }

@@ -5,6 +5,7 @@
 // single-choice, region, date ("YYYY-MM-DD"), time ("HH:MM") are strings; number is a JSON
 // number; multiple-choice is a list of choice values in the schema's order; file is a list of
 // the `upload` ids of the body's `files` that belong to this field. An empty input is absent.
+// A protocol field is never in `fields`: it is the body's `protocol` member (protocol-form.ts).
 // Only types from schema.ts: the browser bundle gets the schema from the page, not the JSON files.
 import type { FieldDef, FormSchema } from './schema.js';
 
@@ -68,6 +69,9 @@ export function checkFieldValue(field: FieldDef, value: unknown): FieldProblemCo
       if (field.integer && !Number.isSafeInteger(value)) return 'invalid';
       if ((field.min !== undefined && value < field.min) || (field.max !== undefined && value > field.max)) return 'invalid';
       return undefined;
+    case 'protocol':
+      // A protocol is the body's `protocol` member (src/forms/protocol-form.ts), never a value in `fields`.
+      return 'invalid';
     case 'file':
       if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string' && /^[A-Za-z0-9_-]{1,100}$/.test(v))) return 'invalid';
       if (new Set(value).size !== value.length) return 'invalid';
@@ -87,6 +91,7 @@ export function validateFields(schema: FormSchema, fields: unknown, fileIds?: re
   const known = new Map(schema.fields.map((f) => [f.name, f]));
   for (const name of Object.keys(values)) if (!known.has(name)) problems.push({ field: name, code: 'unknown' });
   for (const field of schema.fields) {
+    if (field.type === 'protocol') continue;
     const value = Object.hasOwn(values, field.name) ? values[field.name] : undefined;
     if (value === undefined) {
       if (field.required) problems.push({ field: field.name, code: 'required' });
@@ -110,6 +115,7 @@ export function parseFieldInput(field: FieldDef, inputs: readonly string[]): { v
   let value: FieldValue;
   switch (field.type) {
     case 'file':
+    case 'protocol':
       return {};
     case 'multiple-choice': {
       const chosen = new Set(inputs.map((i) => i.trim()).filter((i) => i !== ''));
@@ -148,6 +154,7 @@ export function parseFormInputs(schema: FormSchema, get: (inputName: string) => 
   const problems: FieldProblem[] = [];
   for (const field of schema.fields) {
     let result: { value?: FieldValue; problem?: FieldProblemCode };
+    if (field.type === 'protocol') continue;
     if (field.type === 'file') {
       const ids = files[field.name] ?? [];
       const problem = ids.length ? checkFieldValue(field, ids) : undefined;

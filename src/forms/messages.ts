@@ -68,6 +68,115 @@ const ELECTION_FIELDS: Record<string, Row> = {
   ),
 };
 
+// The results protocol forms (protocol-tm, protocol-kz; src/forms/protocol-form.ts): the line
+// items, the control relations ({left} and {right} are the two sums) and the block's words.
+const PROTOCOL_UI: Record<string, Row> = {
+  'protocol.station': row('Polling station number (as on the protocol)', 'Номер избирательного участка (как в протоколе)', 'Saýlaw uçastogynyň belgisi (teswirnamadaky ýaly)', 'Сайлау учаскесінің нөмірі (хаттамадағыдай)'),
+  'protocol.election': row('Election: {title}, {date}', 'Выборы: {title}, {date}', 'Saýlaw: {title}, {date}', 'Сайлау: {title}, {date}'),
+  'protocol.votes': row('Votes for each candidate or party', 'Голоса за каждого кандидата или партию', 'Her dalaşgär ýa-da partiýa berlen sesler', 'Әр кандидатқа немесе партияға берілген дауыстар'),
+  'protocol.item.registered': row('Voters on the list', 'Число избирателей, внесённых в список', 'Sanawa girizilen saýlawçylaryň sany', 'Тізімге енгізілген сайлаушылар саны'),
+  'protocol.item.received': row('Ballots received by the commission', 'Число бюллетеней, полученных комиссией', 'Toparyň alan býulletenleriniň sany', 'Комиссия алған бюллетеньдер саны'),
+  'protocol.item.issuedEarly': row('Ballots issued to early voters', 'Число бюллетеней, выданных досрочно проголосовавшим', 'Möhletinden öň ses berenlere berlen býulletenleriň sany', 'Мерзімінен бұрын дауыс бергендерге берілген бюллетеньдер саны'),
+  'protocol.item.issuedStation': row('Ballots issued in the station on election day', 'Число бюллетеней, выданных в помещении для голосования в день выборов', 'Saýlaw güni ses bermek üçin jaýda berlen býulletenleriň sany', 'Сайлау күні дауыс беру үй-жайында берілген бюллетеньдер саны'),
+  'protocol.item.issuedOutside': row('Ballots issued outside the station (mobile box)', 'Число бюллетеней, выданных вне помещения для голосования (переносной ящик)', 'Ses bermek üçin jaýyň daşynda berlen býulletenleriň sany (göçme sandyk)', 'Дауыс беру үй-жайынан тыс берілген бюллетеньдер саны (жылжымалы жәшік)'),
+  'protocol.item.cancelled': row('Unused ballots cancelled', 'Число погашенных (неиспользованных) бюллетеней', 'Ýatyrylan (ulanylmadyk) býulletenleriň sany', 'Өтелген (пайдаланылмаған) бюллетеньдер саны'),
+  'protocol.item.foundMobile': row('Ballots found in mobile boxes', 'Число бюллетеней в переносных ящиках', 'Göçme sandyklardaky býulletenleriň sany', 'Жылжымалы жәшіктердегі бюллетеньдер саны'),
+  'protocol.item.foundStationary': row('Ballots found in stationary boxes', 'Число бюллетеней в стационарных ящиках', 'Hemişelik sandyklardaky býulletenleriň sany', 'Тұрақты жәшіктердегі бюллетеньдер саны'),
+  'protocol.item.invalid': row('Invalid ballots', 'Число недействительных бюллетеней', 'Hakyky däl býulletenleriň sany', 'Жарамсыз бюллетеньдер саны'),
+  'protocol.item.valid': row('Valid ballots', 'Число действительных бюллетеней', 'Hakyky býulletenleriň sany', 'Жарамды бюллетеньдер саны'),
+  'protocol.item.againstAll': row('Votes “against all”', 'Голоса «против всех»', '«Hemmesine garşy» sesler', '«Бәріне қарсы» дауыстар'),
+  'protocol.mismatch': row(
+    'These figures do not add up. You can still send them: a protocol that does not add up is evidence too. Please check that you copied them exactly.',
+    'Эти цифры не сходятся. Вы всё равно можете их отправить: несходящийся протокол — тоже доказательство. Проверьте, что вы переписали их точно.',
+    'Bu sanlar gabat gelmeýär. Olary barybir iberip bilersiňiz: gabat gelmeýän teswirnama hem subutnamadyr. Olary takyk göçürendigiňizi barlaň.',
+    'Бұл сандар сәйкес келмейді. Оларды бәрібір жібере аласыз: сәйкес келмейтін хаттама да дәлел болып табылады. Оларды дәл көшіргеніңізді тексеріңіз.',
+  ),
+  'protocol.sentMismatch': row(
+    'The protocol figures you sent do not add up (they were sent as typed, and the editors see this too):',
+    'Отправленные вами цифры протокола не сходятся (они отправлены как есть, редакция это тоже увидит):',
+    'Iberen teswirnama sanlaryňyz gabat gelmeýär (olar ýazylyşy ýaly iberildi, redaksiýa muny hem görer):',
+    'Сіз жіберген хаттама сандары сәйкес келмейді (олар жазылғандай жіберілді, редакция мұны да көреді):',
+  ),
+  'relation.received-balance': row(
+    'Ballots issued plus cancelled ({left}) should equal ballots received ({right}).',
+    'Выданные и погашенные бюллетени ({left}) должны равняться полученным ({right}).',
+    'Berlen we ýatyrylan býulletenler ({left}) alnanlara ({right}) deň bolmaly.',
+    'Берілген және өтелген бюллетеньдер ({left}) алынғандарға ({right}) тең болуы керек.',
+  ),
+  'relation.issued-le-registered': row(
+    'Ballots issued ({left}) should not be more than voters on the list ({right}).',
+    'Выданных бюллетеней ({left}) не должно быть больше, чем избирателей в списке ({right}).',
+    'Berlen býulletenler ({left}) sanawdaky saýlawçylardan ({right}) köp bolmaly däl.',
+    'Берілген бюллетеньдер ({left}) тізімдегі сайлаушылардан ({right}) көп болмауы керек.',
+  ),
+  'relation.found-le-issued': row(
+    'Ballots found in the boxes ({left}) should not be more than ballots issued ({right}).',
+    'Бюллетеней в ящиках ({left}) не должно быть больше, чем выданных ({right}).',
+    'Sandyklarda tapylan býulletenler ({left}) berlenlerden ({right}) köp bolmaly däl.',
+    'Жәшіктерден табылған бюллетеньдер ({left}) берілгендерден ({right}) көп болмауы керек.',
+  ),
+  'relation.mobile-le-outside': row(
+    'Ballots in mobile boxes ({left}) should not be more than ballots issued outside the station ({right}).',
+    'Бюллетеней в переносных ящиках ({left}) не должно быть больше, чем выданных вне помещения ({right}).',
+    'Göçme sandyklardaky býulletenler ({left}) jaýyň daşynda berlenlerden ({right}) köp bolmaly däl.',
+    'Жылжымалы жәшіктердегі бюллетеньдер ({left}) үй-жайдан тыс берілгендерден ({right}) көп болмауы керек.',
+  ),
+  'relation.found-balance': row(
+    'Valid plus invalid ballots ({left}) should equal the ballots found in the boxes ({right}).',
+    'Действительные и недействительные бюллетени ({left}) должны равняться бюллетеням в ящиках ({right}).',
+    'Hakyky we hakyky däl býulletenler ({left}) sandyklarda tapylanlara ({right}) deň bolmaly.',
+    'Жарамды және жарамсыз бюллетеньдер ({left}) жәшіктерден табылғандарға ({right}) тең болуы керек.',
+  ),
+  'relation.votes-balance': row(
+    'The votes for all candidates ({left}) should equal the valid ballots ({right}).',
+    'Сумма голосов за всех кандидатов ({left}) должна равняться числу действительных бюллетеней ({right}).',
+    'Ähli dalaşgärlere berlen sesleriň jemi ({left}) hakyky býulletenleriň sanyna ({right}) deň bolmaly.',
+    'Барлық кандидаттарға берілген дауыстардың жиыны ({left}) жарамды бюллетеньдер санына ({right}) тең болуы керек.',
+  ),
+  'relation.votes-balance-against': row(
+    'The votes for all candidates plus “against all” ({left}) should equal the valid ballots ({right}).',
+    'Сумма голосов за всех кандидатов и «против всех» ({left}) должна равняться числу действительных бюллетеней ({right}).',
+    'Ähli dalaşgärlere we «hemmesine garşy» berlen sesleriň jemi ({left}) hakyky býulletenleriň sanyna ({right}) deň bolmaly.',
+    'Барлық кандидаттарға және «бәріне қарсы» берілген дауыстардың жиыны ({left}) жарамды бюллетеньдер санына ({right}) тең болуы керек.',
+  ),
+};
+
+const PROTOCOL_FIELDS: Record<string, Row> = {
+  'protocol.label': row('Figures from the protocol', 'Цифры из протокола', 'Teswirnamadaky sanlar', 'Хаттамадағы сандар'),
+  'photo.label': row('Photo of the protocol', 'Фото протокола', 'Teswirnamanyň suraty', 'Хаттаманың суреті'),
+  'photo.hint': row(
+    'A photo of the whole signed sheet, readable. It is encrypted in your browser like your report.',
+    'Фото всего подписанного листа, чтобы его можно было прочитать. Оно шифруется в вашем браузере, как и сообщение.',
+    'Gol çekilen sahypanyň hemmesiniň okalýan suraty. Ol hem habaryňyz ýaly brauzeriňizde şifrlenýär.',
+    'Қол қойылған парақтың толық, оқылатын суреті. Ол хабарыңыз сияқты браузеріңізде шифрланады.',
+  ),
+  'message.label': row('Remarks: where you saw the protocol, and anything wrong at the count', 'Примечания: где вы видели протокол и что было не так при подсчёте', 'Bellikler: teswirnamany nirede gördüňiz we sanamakda näme nädogrydy', 'Ескертпелер: хаттаманы қайда көрдіңіз және санау кезінде не дұрыс болмады'),
+  'message.hint': ELECTION_FIELDS['message.hint']!,
+};
+
+const PROTOCOL_FORMS: Record<string, { election: string; title: Row; intro: Row }> = {
+  'protocol-tm': {
+    election: 'election-tm',
+    title: row('Results protocol of a polling station — Turkmenistan', 'Протокол об итогах голосования на участке — Туркменистан', 'Saýlaw uçastogynyň ses beriş netijeleri baradaky teswirnama — Türkmenistan', 'Учаскедегі дауыс беру қорытындылары туралы хаттама — Түрікменстан'),
+    intro: row(
+      'Copy the figures exactly as the precinct commission wrote them on its protocol, and add a photo of it if you can. Everything is encrypted in your browser before it is sent.',
+      'Перепишите цифры точно так, как участковая комиссия записала их в протоколе, и по возможности приложите его фото. Всё шифруется в вашем браузере перед отправкой.',
+      'Sanlary uçastok toparynyň teswirnamada ýazyşy ýaly takyk göçüriň we mümkin bolsa onuň suratyny goşuň. Hemme zat iberilmezden öň brauzeriňizde şifrlenýär.',
+      'Сандарды учаскелік комиссия хаттамаға қалай жазса, дәл солай көшіріңіз және мүмкін болса оның суретін қосыңыз. Барлығы жіберілмес бұрын браузеріңізде шифрланады.',
+    ),
+  },
+  'protocol-kz': {
+    election: 'election-kz',
+    title: row('Results protocol of a polling station — Kazakhstan', 'Протокол об итогах голосования на участке — Казахстан', 'Saýlaw uçastogynyň ses beriş netijeleri baradaky teswirnama — Gazagystan', 'Учаскедегі дауыс беру қорытындылары туралы хаттама — Қазақстан'),
+    intro: row(
+      'Copy the figures exactly as the precinct commission wrote them on its protocol, and add a photo of it if you can. Everything is encrypted in your browser before it is sent.',
+      'Перепишите цифры точно так, как участковая комиссия записала их в протоколе, и по возможности приложите его фото. Всё шифруется в вашем браузере перед отправкой.',
+      'Sanlary uçastok toparynyň teswirnamada ýazyşy ýaly takyk göçüriň we mümkin bolsa onuň suratyny goşuň. Hemme zat iberilmezden öň brauzeriňizde şifrlenýär.',
+      'Сандарды учаскелік комиссия хаттамаға қалай жазса, дәл солай көшіріңіз және мүмкін болса оның суретін қосыңыз. Барлығы жіберілмес бұрын браузеріңізде шифрланады.',
+    ),
+  },
+};
+
 const FORMS: Record<string, { title: Row; intro: Row; regionLabel: Row; regions: Record<string, Row> }> = {
   'election-tm': {
     title: row('Report an election violation — Turkmenistan', 'Сообщить о нарушении на выборах — Туркменистан', 'Saýlawdaky kanun bozulma barada habar beriň — Türkmenistan', 'Сайлаудағы бұзушылық туралы хабарлау — Түрікменстан'),
@@ -134,6 +243,15 @@ function expand(): Record<FormLang, Record<string, string>> {
     put(`form.${id}.region.label`, form.regionLabel);
     for (const [value, r] of Object.entries(form.regions)) put(`form.${id}.region.${value}`, r);
     for (const [suffix, r] of Object.entries(ELECTION_FIELDS)) put(`form.${id}.${suffix}`, r);
+  }
+  for (const [name, r] of Object.entries(PROTOCOL_UI)) put(`form.ui.${name}`, r);
+  for (const [id, form] of Object.entries(PROTOCOL_FORMS)) {
+    const regions = FORMS[form.election]!;
+    put(`form.${id}.title`, form.title);
+    put(`form.${id}.intro`, form.intro);
+    put(`form.${id}.region.label`, regions.regionLabel);
+    for (const [value, r] of Object.entries(regions.regions)) put(`form.${id}.region.${value}`, r);
+    for (const [suffix, r] of Object.entries(PROTOCOL_FIELDS)) put(`form.${id}.${suffix}`, r);
   }
   return out;
 }

@@ -4,6 +4,8 @@
 // `pageForm` is what the browser bundle needs to check the fields before sealing.
 import { DEFAULT_MAX_LENGTH, inputId, inputName } from './fields.js';
 import { textFor, uiText, type FieldDef, type FormSchema } from './schema.js';
+import { itemsFor, protocolIds, relationTextName, stationInput, itemInput, voteInput } from './protocol-form.js';
+import { RELATIONS, MAX_COUNT, type Election } from './protocol.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const e = (text: string | number): string => String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
@@ -18,6 +20,8 @@ export interface PageForm {
   labels: Record<string, string>;
   /** `form.ui.required` / `invalid` / `tooMany` in the page language, with `{label}` (and `{max}`) left to fill. */
   errors: { required: string; invalid: string; tooMany: string };
+  /** A protocol form: each relation's explanation (`{left}`, `{right}`) and the words around them. */
+  protocol?: { relations: Record<string, string>; mismatch: string };
 }
 
 export function pageForm(schema: FormSchema, lang: string | undefined): PageForm {
@@ -25,7 +29,48 @@ export function pageForm(schema: FormSchema, lang: string | undefined): PageForm
     schema,
     labels: Object.fromEntries(schema.fields.map((f) => [f.name, textFor(f.label, lang)])),
     errors: { required: uiText('required', lang), invalid: uiText('invalid', lang), tooMany: uiText('tooMany', lang) },
+    ...(schema.election ? { protocol: protocolWords(schema.election, lang) } : {}),
   };
+}
+
+/** The explanation of every relation for this election, and the words above them, in `lang`. */
+export function protocolWords(election: Pick<Election, 'againstAll'>, lang: string | undefined): { relations: Record<string, string>; mismatch: string } {
+  return {
+    relations: Object.fromEntries(RELATIONS.map((r) => [r.id, uiText(relationTextName(r.id, election.againstAll), lang)])),
+    mismatch: uiText('protocol.mismatch', lang),
+  };
+}
+
+/**
+ * The protocol block: the election's title, the station number, one whole-number input per
+ * line item, one per candidate (names from the operator's election file, escaped like every
+ * text) and the live region where the page's script explains the relations that do not hold.
+ */
+function renderProtocol(field: FieldDef, lang: string | undefined, election: Election | undefined): string {
+  if (!election) return '';
+  const ids = protocolIds(field);
+  const hintId = `${inputId(field)}-hint`;
+  const count = (id: string, name: string, label: string) => `<div class="field field-number">
+<label for="${id}">${e(label)}</label>
+<input id="${id}" name="${e(name)}" type="number" inputmode="numeric" min="0" max="${MAX_COUNT}" step="1" autocomplete="off">
+</div>`;
+  const items = itemsFor(election).map((item) => count(ids.item(item), itemInput(field, item), uiText(`protocol.item.${item}`, lang))).join('\n');
+  const votes = election.candidates.map((c) => count(ids.vote(c.id), voteInput(field, c.id), textFor(c.name, lang))).join('\n');
+  const law = field.law ? `<p id="${hintId}" class="hint">${e(textFor(field.law, lang))}</p>\n` : '';
+  return `<fieldset class="field field-protocol" id="${inputId(field)}"${field.law ? ` aria-describedby="${hintId}"` : ''}>
+<legend>${labelText(field, lang)}</legend>
+<p class="election">${e(uiText('protocol.election', lang, { title: textFor(election.title, lang), date: election.date }))}</p>
+${law}<div class="field field-text">
+<label for="${ids.station}">${e(uiText('protocol.station', lang))}</label>
+<input id="${ids.station}" name="${e(stationInput(field))}" type="text" maxlength="16" autocomplete="off"${field.required ? ' required' : ''}>
+</div>
+${items}
+<fieldset class="votes">
+<legend>${e(uiText('protocol.votes', lang))}</legend>
+${votes}
+</fieldset>
+<div id="${ids.relations}" class="relations" role="status" aria-live="polite"></div>
+</fieldset>`;
 }
 
 function labelText(field: FieldDef, lang: string | undefined): string {
@@ -33,7 +78,7 @@ function labelText(field: FieldDef, lang: string | undefined): string {
   return `${e(textFor(field.label, lang))}${optional}`;
 }
 
-function renderField(field: FieldDef, lang: string | undefined): string {
+function renderField(field: FieldDef, lang: string | undefined, election?: Election): string {
   const id = inputId(field);
   const name = e(inputName(field));
   const hintId = `${id}-hint`;
@@ -42,6 +87,8 @@ function renderField(field: FieldDef, lang: string | undefined): string {
   const required = field.required ? ' required' : '';
   const choices = field.choices ?? [];
   switch (field.type) {
+    case 'protocol':
+      return renderProtocol(field, lang, election);
     case 'single-choice':
     case 'multiple-choice': {
       const type = field.type === 'single-choice' ? 'radio' : 'checkbox';
@@ -107,6 +154,6 @@ export function renderFormFields(schema: FormSchema, lang: string | undefined): 
   return `<section id="${FORM_FIELDS_ID}" class="form-fields" data-form="${e(schema.id)}" data-version="${schema.version}">
 ${title}${intro}<input type="hidden" name="form.id" value="${e(schema.id)}">
 <input type="hidden" name="form.version" value="${schema.version}">
-${schema.fields.filter((f) => f.type !== 'file').map((f) => renderField(f, lang)).join('\n')}
+${schema.fields.filter((f) => f.type !== 'file').map((f) => renderField(f, lang, schema.election)).join('\n')}
 </section>`;
 }

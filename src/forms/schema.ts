@@ -10,9 +10,12 @@
 import generic from './generic.json' with { type: 'json' };
 import electionTm from './election-tm.json' with { type: 'json' };
 import electionKz from './election-kz.json' with { type: 'json' };
+import protocolTm from './protocol-tm.json' with { type: 'json' };
+import protocolKz from './protocol-kz.json' with { type: 'json' };
 import { FORM_MESSAGES, formLang } from './messages.js';
+import type { Election } from './protocol.js';
 
-export const FIELD_TYPES = ['text', 'long-text', 'single-choice', 'multiple-choice', 'date', 'time', 'number', 'region', 'file'] as const;
+export const FIELD_TYPES = ['text', 'long-text', 'single-choice', 'multiple-choice', 'date', 'time', 'number', 'region', 'file', 'protocol'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
 /** A catalog key (`form.…`) or literal translations by language (`en` required). */
@@ -39,6 +42,8 @@ export interface FieldDef {
   integer?: boolean;
   /** file: at most this many files (the attachment limit applies too). */
   maxFiles?: number;
+  /** protocol: where the country's law defines the protocol's line items (shown as the block's hint). */
+  law?: Text;
 }
 
 export interface FormSchema {
@@ -49,6 +54,11 @@ export interface FormSchema {
   /** Label and hint of the page's free-text message box, when this form words it differently. */
   message?: { label?: Text; hint?: Text };
   fields: FieldDef[];
+  /**
+   * A form with a `protocol` field: the election file (TIPLINE_ELECTION) bound to it at start-up
+   * (src/forms/protocol-form.ts, bindElection). Never a member of a form file.
+   */
+  election?: Election;
 }
 
 export const DEFAULT_FORM_ID = 'generic';
@@ -85,6 +95,7 @@ const FIELD_MEMBERS: Record<string, FieldType[] | 'all'> = {
   max: ['number'],
   integer: ['number'],
   maxFiles: ['file'],
+  law: ['protocol'],
 };
 
 function checkText(value: unknown, where: string, problems: string[]): void {
@@ -133,6 +144,7 @@ function checkField(field: unknown, where: string, names: Set<string>, problems:
   }
   checkText(field.label, `${label}.label`, problems);
   if (field.hint !== undefined) checkText(field.hint, `${label}.hint`, problems);
+  if (field.law !== undefined) checkText(field.law, `${label}.law`, problems);
   if (field.required !== undefined && typeof field.required !== 'boolean') problems.push(`${label}.required: must be true or false`);
   if (type === 'single-choice' || type === 'multiple-choice' || type === 'region') {
     const choices = field.choices;
@@ -192,6 +204,8 @@ export function validateSchema(value: unknown, source = 'the form'): FormSchema 
   } else {
     const names = new Set<string>();
     value.fields.forEach((field, i) => checkField(field, `fields[${i}]`, names, problems));
+    // One protocol per tip: the body has one `protocol` member.
+    if (value.fields.filter((f) => isObject(f) && f.type === 'protocol').length > 1) problems.push('fields: at most one protocol field');
   }
   if (problems.length) throw new SchemaError(problems.map((p) => `${source}: ${p}`));
   return value as unknown as FormSchema;
@@ -199,7 +213,7 @@ export function validateSchema(value: unknown, source = 'the form'): FormSchema 
 
 /** The built-in forms by id, validated once. */
 export const BUILT_IN_FORMS: Readonly<Record<string, FormSchema>> = Object.freeze(
-  Object.fromEntries([generic, electionTm, electionKz].map((json) => {
+  Object.fromEntries([generic, electionTm, electionKz, protocolTm, protocolKz].map((json) => {
     const schema = validateSchema(json, `built-in form ${(json as { id: string }).id}`);
     return [schema.id, schema];
   })),
@@ -264,6 +278,7 @@ export function schemaKeys(schema: FormSchema): string[] {
   for (const f of schema.fields) {
     add(f.label);
     add(f.hint);
+    add(f.law);
     for (const c of f.choices ?? []) add(c.label);
   }
   return keys;

@@ -6,6 +6,8 @@ import { parseRecipients, type EditorPublicKey } from '../crypto/keys.js';
 import { parseFetchKeys } from '../crypto/editor-request.js';
 import { powFromEnv, type PowConfig } from './pow/config.js';
 import { SchemaError, loadForm, type FormSchema } from '../forms/schema.js';
+import { ProtocolError, validateElection, type Election } from '../forms/protocol.js';
+import { bindElection } from '../forms/protocol-form.js';
 import { nojsFromEnv, type NojsConfig } from './plugins/nojs.js';
 
 export interface Config {
@@ -25,7 +27,8 @@ export interface Config {
   retentionAckedDays: number;
   /** Proof-of-work bounds (TIPLINE_POW_MIN_BITS, TIPLINE_POW_MAX_BITS, TIPLINE_POW_THRESHOLD). */
   pow: PowConfig;
-  /** The tip form (TIPLINE_FORM: a built-in id or a JSON file; default the generic form). */
+  /** The tip form (TIPLINE_FORM: a built-in id or a JSON file; default the generic form), with
+   *  a protocol form's election (TIPLINE_ELECTION) bound to it as `form.election`. */
   form: FormSchema;
   /** Attachments: TIPLINE_MAX_FILE_BYTES, TIPLINE_MAX_FILES, TIPLINE_UPLOAD_TTL_HOURS, TIPLINE_MIN_FREE_BYTES. */
   uploads: { maxFileBytes: number; maxFiles: number; ttlHours: number; minFreeBytes: number };
@@ -105,6 +108,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   } catch (err) {
     if (!(err instanceof SchemaError)) throw err;
     problems.push(...err.problems.map((p) => `TIPLINE_FORM: ${p}`));
+  }
+  // A protocol form's election file: the candidates, checked against the form.
+  let election: Election | undefined;
+  if (env.TIPLINE_ELECTION) {
+    const electionFile = resolve(cwd, env.TIPLINE_ELECTION);
+    try {
+      let text: string;
+      try {
+        text = readFileSync(electionFile, 'utf8');
+      } catch (err) {
+        throw new ProtocolError(`cannot read ${electionFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch (err) {
+        throw new ProtocolError(`${electionFile} is not valid JSON (${(err as Error).message.split('\n')[0]})`);
+      }
+      election = validateElection(json, electionFile);
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      problems.push(...err.message.split('\n').map((p) => `TIPLINE_ELECTION: ${p}`));
+    }
+  }
+  if (!problems.some((p) => p.startsWith('TIPLINE_FORM') || p.startsWith('TIPLINE_ELECTION'))) {
+    try {
+      form = bindElection(form, election);
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      problems.push(err.message);
+    }
   }
   const nojs = nojsFromEnv(env, problems);
   const uploads = {

@@ -40,6 +40,8 @@ function validValue(f: FieldDef): fc.Arbitrary<FieldValue> {
         : fc.integer({ min: Math.ceil((f.min ?? -1e6) * 100), max: Math.floor((f.max ?? 1e6) * 100) }).map((n) => n / 100);
     case 'file':
       return fc.uniqueArray(fc.stringMatching(/^[A-Za-z0-9_-]{43}$/), { minLength: 1, maxLength: f.maxFiles ?? 10 });
+    case 'protocol':
+      throw new Error('a protocol is the body\'s protocol member, never a value of fields');
   }
 }
 

@@ -31,8 +31,8 @@ function problems(value: unknown): string[] {
   return [];
 }
 
-t.test('the three built-in forms', async (t) => {
-  t.same(Object.keys(BUILT_IN_FORMS).sort(), ['election-kz', 'election-tm', 'generic']);
+t.test('the built-in forms', async (t) => {
+  t.same(Object.keys(BUILT_IN_FORMS).sort(), ['election-kz', 'election-tm', 'generic', 'protocol-kz', 'protocol-tm']);
   t.same(BUILT_IN_FORMS.generic!.fields, [], 'the generic form is the plain message box');
   const tm = BUILT_IN_FORMS['election-tm']!;
   const kz = BUILT_IN_FORMS['election-kz']!;
@@ -87,7 +87,7 @@ t.test('a broken schema is refused with one line per mistake', async (t) => {
   });
   t.same(p, [
     'test.json: unknown member "colour"',
-    'test.json: fields.region.type: "dropdown" is not a field type (one of text, long-text, single-choice, multiple-choice, date, time, number, region, file)',
+    'test.json: fields.region.type: "dropdown" is not a field type (one of text, long-text, single-choice, multiple-choice, date, time, number, region, file, protocol)',
     'test.json: fields.stage.label: the catalog key "form.nope.label" does not exist (src/forms/messages.ts); give the translations as an object instead',
     'test.json: fields.stage.choices: a single-choice field needs a list of 1 to 200 choices',
     'test.json: fields[2].name: "stage" is used by more than one field',
@@ -106,7 +106,7 @@ t.test('TIPLINE_FORM: a built-in id, a file, or one clear error at start-up', as
   const dir = tempDir(t, 'tipline-form-');
   t.equal(loadForm(undefined, read).id, 'generic', 'the default');
   t.equal(loadForm('election-kz', read).id, 'election-kz');
-  t.same(thrown(() => loadForm('election-uz', read)), ['"election-uz" is neither a built-in form (generic, election-tm, election-kz) nor a path to a .json file']);
+  t.same(thrown(() => loadForm('election-uz', read)), ['"election-uz" is neither a built-in form (generic, election-tm, election-kz, protocol-tm, protocol-kz) nor a path to a .json file']);
   const custom = join(dir, 'district.json');
   writeFileSync(custom, JSON.stringify({ id: 'district', version: 3, fields: [{ name: 'district', type: 'text', label: { en: 'District', ru: 'Район' }, required: true }] }));
   t.equal(loadForm(custom, read).version, 3);

@@ -51,7 +51,9 @@ import { acceptEnvelopeBytes } from '../intake.js';
 import type { MailboxStore } from '../store/mailboxes.js';
 import { parseFormInputs, type FieldValues } from '../../forms/fields.js';
 import { pageForm } from '../../forms/render.js';
-import type { FormSchema } from '../../forms/schema.js';
+import { PROTOCOL_INPUT_RE, checkRelations, parseProtocolInputs, relationMessage } from '../../forms/protocol-form.js';
+import type { Protocol } from '../../forms/protocol.js';
+import { textFor, type FormSchema } from '../../forms/schema.js';
 import type { TipStore } from '../store/tips.js';
 import { DEFAULT_MIN_FREE_BYTES, type UploadStore } from '../store/uploads.js';
 
@@ -298,7 +300,8 @@ function parseMultipart(request: FastifyRequest, payload: NodeJS.ReadableStream,
         headers: request.headers as { 'content-type': string },
         defCharset: 'utf8',
         limits: {
-          fieldNameSize: 64,
+          // A protocol form's vote inputs: `field.<name>.vote.<candidate id of up to 64>`.
+          fieldNameSize: 128,
           fieldSize: NOJS_MAX_BODY_BYTES,
           fields: MAX_INPUTS,
           files: sink?.maxFiles ?? 0,
@@ -322,7 +325,7 @@ function parseMultipart(request: FastifyRequest, payload: NodeJS.ReadableStream,
     parser.on('field', (name, value, nameTruncated, valueTruncated) => {
       fieldBytes += name.length + value.length;
       if (nameTruncated || valueTruncated || fieldBytes > NOJS_MAX_BODY_BYTES) return fail(refuse(413));
-      if (FIELDS.has(name) ? form.has(name) : !FIELD_INPUT_RE.test(name)) return fail(refuse(400));
+      if (FIELDS.has(name) ? form.has(name) : !FIELD_INPUT_RE.test(name) && !PROTOCOL_INPUT_RE.test(name)) return fail(refuse(400));
       form.set(name, [...(form.get(name) ?? []), value]);
     });
     parser.on('file', (name, stream, filename, _encoding, mimeType) => {
@@ -455,7 +458,7 @@ export default async function nojsPlugin(app: FastifyInstance, options: NojsOpti
     if (!bucket.take()) throw refusal(503);
   });
 
-  const seal = async (kind: 'tip' | 'followUp', message: string, lang: string | undefined, mailbox?: MailboxKeys, fields?: FieldValues, files: StoredFile[] = []) => {
+  const seal = async (kind: 'tip' | 'followUp', message: string, lang: string | undefined, mailbox?: MailboxKeys, fields?: FieldValues, files: StoredFile[] = [], protocol?: Protocol) => {
     const body: Body = { v: 1, message, clientTime: '', sealedByServer: true };
     // metadataStripped stays absent: the server strips nothing (docs/THREAT-MODEL.md, T27).
     if (files.length) {
@@ -466,6 +469,7 @@ export default async function nojsPlugin(app: FastifyInstance, options: NojsOpti
       body.form = { id: options.form.id, version: options.form.version };
       body.fields = fields;
     }
+    if (protocol) body.protocol = protocol;
     if (mailbox) body.reply = { mailbox: mailbox.mailbox, kemPublicKey: toBase64Url(mailbox.kemPublicKey), signPublicKey: toBase64Url(mailbox.signPublicKey) };
     // With a mailbox, signed by its key like the page's script does (the server holds the derived keys for this request).
     const encoded = mailbox ? await signBody(kind, body, mailbox.signSecretKey) : encodeBody(body);
@@ -495,6 +499,10 @@ export default async function nojsPlugin(app: FastifyInstance, options: NojsOpti
     // A page rendered for another form (or version) than the server's: sent again from a fresh page.
     if (form.get('form.id')?.[0] !== schema.id || form.get('form.version')?.[0] !== String(schema.version)) throw refusal(400, lang);
     const { values, problems } = parseFormInputs(schema, (name) => form.get(name) ?? [], files);
+    // A protocol form: the server computes the failed relations, as the page's script would.
+    const parsed = parseProtocolInputs(schema, (name) => form.get(name) ?? [], values);
+    problems.push(...parsed.problems);
+    if (parsed.protocol) protocols.set(form, parsed.protocol);
     if (problems.length) {
       const page = pageForm(schema, lang);
       const text = problems
@@ -503,6 +511,16 @@ export default async function nojsPlugin(app: FastifyInstance, options: NojsOpti
       throw new NojsRefusal(400, text);
     }
     return values;
+  };
+  /** The protocol fieldsOf parsed from a post, until the tip is sealed. */
+  const protocols = new WeakMap<Form, Protocol>();
+  /** The relations a sealed protocol failed, in plain words in `lang`, for the receipt page. */
+  const mismatchOf = (protocol: Protocol | undefined, lang?: string): { heading: string; lines: string[] } | undefined => {
+    const election = options.form?.election;
+    if (!protocol?.failed.length || !election) return undefined;
+    const words = pageForm(options.form!, lang).protocol!;
+    const lines = checkRelations(protocol, election).filter((r) => r.state === 'failed').map((r) => relationMessage(words.relations[r.id] ?? r.id, r));
+    return { heading: textFor('form.ui.protocol.sentMismatch', lang), lines };
   };
   const messageOf = (form: Form, required: boolean, lang?: string): string | undefined => {
     // A browser submits a textarea's line breaks as CRLF; the page's script sends its value, LF.
@@ -549,9 +567,11 @@ export default async function nojsPlugin(app: FastifyInstance, options: NojsOpti
             throw storageError(err);
           }
         }
-        const { receipt } = await seal('tip', message, lang, keys, fields, form.files);
+        const protocol = protocols.get(form);
+        const { receipt } = await seal('tip', message, lang, keys, fields, form.files, protocol);
         linked = true;
-        return page(reply, 201, renderNojsReceived({ lang, style: options.style, receipt, ...(passphrase ? { passphrase } : {}) }));
+        const mismatch = mismatchOf(protocol, lang);
+        return page(reply, 201, renderNojsReceived({ lang, style: options.style, receipt, ...(passphrase ? { passphrase } : {}), ...(mismatch ? { mismatch } : {}) }));
       } finally {
         if (keys) wipeMailboxKeys(keys);
       }

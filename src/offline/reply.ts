@@ -7,6 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeBody } from '../crypto/body.js';
 import { fromBase64Url } from '../crypto/bytes.js';
+import { parseJsonStrict } from '../crypto/json.js';
 import { sealEnvelope } from '../crypto/envelope.js';
 import { XWING_PUBLIC_KEY_BYTES } from '../crypto/keys.js';
 import { MAILBOX_ID_RE, SIGN_PUBLIC_KEY_BYTES, mailboxId } from '../crypto/mailbox.js';
@@ -107,7 +108,7 @@ export async function runReply(options: ReplyCommand): Promise<{ id: string; edi
   const { decodePublicKey, parseRecipients } = await import('../crypto/keys.js');
   let editorKeys: Uint8Array[];
   try {
-    const own = decodePublicKey(String((JSON.parse(readText(options.keyPath, 'the key file')) as { publicKey?: unknown }).publicKey ?? ''));
+    const own = decodePublicKey(String((parseJsonStrict(readText(options.keyPath, 'the key file')) as { publicKey?: unknown }).publicKey ?? ''));
     editorKeys = [own];
     if (options.recipientsPath) {
       const all = parseRecipients(readText(options.recipientsPath, 'the recipients file'));

@@ -144,3 +144,9 @@ t.test('reader rules: reply without signPublicKey is read (the reply tool refuse
   t.same(decodeBody(utf8(JSON.stringify({ ...base, reply }))).reply, reply);
   t.throws(() => decodeBody(utf8(JSON.stringify({ ...base, reply: { ...reply, signPublicKey: 7 } }))), { message: /signPublicKey must be a string/ });
 });
+
+t.test('reader rules: clientTime is an opaque string of at most 64 characters', async (t) => {
+  for (const clientTime of ['', '2025-03-09T08:15:00.000Z', 'Mon Mar 09 2025', 'x'.repeat(64)]) t.equal(decodeBody(utf8(JSON.stringify({ ...base, clientTime }))).clientTime, clientTime);
+  t.throws(() => decodeBody(utf8(JSON.stringify({ ...base, clientTime: 'x'.repeat(65) }))), { message: /clientTime/ });
+  t.throws(() => decodeBody(utf8(JSON.stringify({ ...base, clientTime: 1741508100000 }))), { message: /clientTime/ }, 'a number (e.g. milliseconds) is not a clientTime');
+});

@@ -72,6 +72,7 @@ try {
     logger,
     db,
     fetchKeys: config.fetchKeys,
+    serverNames: config.serverNames,
     retention: { db, policy: { days: config.retentionDays, ackedDays: config.retentionAckedDays, uploadTtlHours: config.uploads.ttlHours } },
     uploads: config.uploads,
     // The proof-of-work MAC key, <dataDir>/pow.key (0600, made on first start): the server's only secret.

@@ -1,10 +1,17 @@
 // The JSON body inside an envelope (docs/PROTOCOL.md, "Body"). Members this version does not
 // know are kept and ignored, so later versions can add members without a format break; the
 // members it does know are checked strictly.
-import { fromUtf8, utf8 } from './bytes.js';
+import { concat, utf8 } from './bytes.js';
+import { JsonError, parseJsonStrict } from './json.js';
 
 export const BODY_VERSION = 1;
 export const MAX_MESSAGE_CHARS = 100_000;
+/**
+ * The text of a body (message and field strings, as encoded) counts as at least this many
+ * bytes: a shorter text is made up with spaces after the JSON, so that every tip of up to
+ * 2 KiB of text has the same length whatever else the body holds (docs/PROTOCOL.md, "Padding").
+ */
+export const TEXT_FLOOR_BYTES = 2048;
 
 export type FieldValue = string | number | string[];
 
@@ -53,16 +60,33 @@ export class BodyError extends Error {
   }
 }
 
+/**
+ * The body's bytes: JSON, then spaces up to the text floor. Lone surrogates (which a textarea
+ * can hold) become U+FFFD, as a UTF-8 encoder would make them, so readers never see one.
+ */
 export function encodeBody(body: Body): Uint8Array {
-  return utf8(JSON.stringify(validateBody(body)));
+  const json = JSON.stringify(validateBody(body), (_name, value: unknown) => (typeof value === 'string' ? value.replace(/\p{Cs}/gu, '\ufffd') : value));
+  const bytes = utf8(json);
+  const filler = TEXT_FLOOR_BYTES - textBytes(JSON.parse(json) as Body);
+  return filler > 0 ? concat(bytes, new Uint8Array(filler).fill(0x20)) : bytes;
+}
+
+/** Bytes the message and the fields' strings take in the encoded JSON (without their quotes). */
+export function textBytes(body: Body): number {
+  const strings: string[] = [body.message];
+  for (const value of Object.values(body.fields ?? {})) {
+    if (typeof value === 'string') strings.push(value);
+    else if (Array.isArray(value)) strings.push(...value);
+  }
+  return strings.reduce((sum, s) => sum + utf8(JSON.stringify(s)).length - 2, 0);
 }
 
 export function decodeBody(bytes: Uint8Array): Body {
   let value: unknown;
   try {
-    value = JSON.parse(fromUtf8(bytes));
-  } catch {
-    throw new BodyError('the body is not UTF-8 JSON');
+    value = parseJsonStrict(bytes);
+  } catch (err) {
+    throw new BodyError(`the body is not UTF-8 JSON: ${err instanceof JsonError ? err.message : 'not valid JSON'}`);
   }
   return validateBody(value);
 }
@@ -96,7 +120,10 @@ export function validateBody(value: unknown): Body {
   }
   if (value.sealedByServer !== undefined) check(typeof value.sealedByServer === 'boolean', 'sealedByServer must be a boolean');
   if (value.reply !== undefined) {
-    check(isObject(value.reply) && isString(value.reply.mailbox) && isString(value.reply.kemPublicKey), 'reply must be {mailbox, kemPublicKey}');
+    check(isObject(value.reply) && isString(value.reply.mailbox) && isString(value.reply.kemPublicKey), 'reply must be {mailbox, kemPublicKey, signPublicKey}');
+    // Without signPublicKey the body is still read, but nobody can answer it: the reply tool
+    // cannot check the mailbox id against the keys, and refuses (docs/PROTOCOL.md, "Reader rules").
+    if (value.reply.signPublicKey !== undefined) check(isString(value.reply.signPublicKey), 'reply.signPublicKey must be a string');
   }
   if (value.mailbox !== undefined) check(isString(value.mailbox) && /^[0-9a-f]{32}$/.test(value.mailbox), 'mailbox must be 32 lowercase hex digits');
   if (value.editor !== undefined) check(isString(value.editor), 'editor must be a string');

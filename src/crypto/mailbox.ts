@@ -116,6 +116,7 @@ export async function mailboxKeysFromEntropy(entropy: Uint8Array): Promise<Mailb
   const sign = sodium.crypto_sign_seed_keypair(signSeed);
   sodium.memzero(signSeed);
   const kem = sodium.crypto_kem_xwing_seed_keypair(kemSeed);
+  sodium.memzero(kem.privateKey); // the seed is what we keep (and wipe with wipeMailboxKeys)
   return {
     mailbox: await mailboxId(sign.publicKey, kem.publicKey),
     signPublicKey: sign.publicKey,

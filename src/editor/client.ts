@@ -107,7 +107,9 @@ async function signedRequest(endpoint: Endpoint, method: 'GET' | 'POST', path: s
   const fullPath = `${url.pathname.replace(/\/$/, '')}${path}`;
   const key = await readFetchKeyFile(endpoint.keyPath);
   const bytes = body?.bytes ?? new Uint8Array(0);
-  const headers: Record<string, string> = await signRequest(key.secretKey, method, fullPath, bytes);
+  // Signed for the server as addressed (URL.host: the onion name, ":port" unless 80), sent as Host.
+  const headers: Record<string, string> = await signRequest(key.secretKey, url.host, method, fullPath, bytes);
+  headers.host = url.host;
   key.secretKey.fill(0);
   if (body) headers['content-type'] = body.type;
   headers['content-length'] = String(bytes.length);

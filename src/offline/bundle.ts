@@ -11,7 +11,8 @@
 import { closeSync, createReadStream, fsyncSync, linkSync, lstatSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { fromBase64Url, fromUtf8, toBase64Url, toHex, utf8 } from '../crypto/bytes.js';
+import { fromBase64Url, toBase64Url, toHex, utf8 } from '../crypto/bytes.js';
+import { parseJsonStrict } from '../crypto/json.js';
 import { loadSodium } from '../crypto/sodium.js';
 
 export const BUNDLE_FORMAT = 'tipline-bundle';
@@ -178,18 +179,13 @@ export function headerLine(created: string): string {
 
 function parseJsonObject(bytes: Uint8Array): Record<string, unknown> | string {
   if (bytes.length === 0) return 'the line is empty';
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return 'the line starts with a byte-order mark';
   if (bytes[0] !== 0x7b /* { */) return 'the line is not a JSON object';
-  let text: string;
-  try {
-    text = fromUtf8(bytes);
-  } catch {
-    return 'the line is not valid UTF-8';
-  }
   let value: unknown;
   try {
-    value = JSON.parse(text);
-  } catch {
-    return 'the line is not valid JSON';
+    value = parseJsonStrict(bytes);
+  } catch (err) {
+    return `the line is not ${(err as Error).message === 'not valid UTF-8' ? 'valid UTF-8' : `strict JSON: ${(err as Error).message}`}`;
   }
   if (!isPlainObject(value)) return 'the line is not a JSON object';
   return value;
@@ -272,6 +268,7 @@ export function parseBundleLine(bytes: Uint8Array): ParsedLine {
 /** Parses the first line. Throws BundleError: a file whose header is wrong is not read at all. */
 export function parseHeaderLine(bytes: Uint8Array): BundleHeader {
   const json = parseJsonObject(bytes.length > 4096 ? bytes.subarray(0, 0) : bytes);
+  if (typeof json === 'string' && /byte-order mark/.test(json)) throw new BundleError('the bundle starts with a byte-order mark (was it re-saved by an editor program?): refused');
   if (typeof json === 'string' || json.format !== BUNDLE_FORMAT) throw new BundleError('this is not a Tipline bundle (its first line is not a bundle header)');
   if (json.version !== BUNDLE_VERSION) throw new BundleError(`unsupported bundle version ${JSON.stringify(json.version)} (this tool reads version ${BUNDLE_VERSION})`);
   if (!isBundleDate(json.created) || !isCanonical(bytes, headerLine(json.created))) throw new BundleError('the bundle header is malformed');

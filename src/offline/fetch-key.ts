@@ -5,6 +5,7 @@
 import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { fromBase64Url, toBase64Url } from '../crypto/bytes.js';
 import { decodeFetchPublicKey, encodeFetchPublicKey } from '../crypto/editor-request.js';
+import { parseJsonStrict } from '../crypto/json.js';
 import { loadSodium } from '../crypto/sodium.js';
 
 export const FETCH_KEY_TYPE = 'tipline-fetch-key';
@@ -50,10 +51,10 @@ export async function createFetchKeyFile(path: string): Promise<FetchKey> {
 export async function readFetchKeyFile(path: string): Promise<FetchKey> {
   let json: { type?: unknown; version?: unknown; publicKey?: unknown; seed?: unknown };
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    json = parseJsonStrict(readFileSync(path)) as typeof json;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new FetchKeyError(code ? `cannot read the fetch key ${path} (${code})` : `${path} is not a Tipline fetch key (not JSON)`);
+    throw new FetchKeyError(code ? `cannot read the fetch key ${path} (${code})` : `${path} is not a Tipline fetch key (not strict UTF-8 JSON: ${(err as Error).message})`);
   }
   if (json?.type !== FETCH_KEY_TYPE || json.version !== 1) throw new FetchKeyError(`${path} is not a Tipline fetch key (made by npm run keygen -- --fetch-key)`);
   const seed = typeof json.seed === 'string' ? fromBase64Url(json.seed) : undefined;

@@ -5,6 +5,7 @@
 import sodium from 'libsodium-wrappers-sumo';
 import { concat, fromBase64Url, toBase64Url, utf8 } from '../crypto/bytes.js';
 import { OLD_PUBLIC_KEY_PREFIX, XWING_PUBLIC_KEY_BYTES, decodePublicKey, editorKeyPairFromSeed, encodePublicKey, fingerprint, type EditorKeyPair, type EditorPublicKey } from '../crypto/keys.js';
+import { parseJsonStrict } from '../crypto/json.js';
 
 export const KEY_FILE_TYPE = 'tipline-editor-secret-key';
 const AD_CONTEXT = utf8('tipline editor secret key v1');
@@ -87,9 +88,10 @@ export async function decryptKeyFile(text: string, passphrase: string): Promise<
   const s = await ready();
   let json: Record<string, any>;
   try {
-    json = JSON.parse(text);
-  } catch {
-    throw new KeyFileError('this is not a Tipline key file (not JSON)');
+    json = parseJsonStrict(text) as Record<string, any>;
+  } catch (err) {
+    const reason = (err as Error).message;
+    throw new KeyFileError(`this is not a Tipline key file (${reason === 'not valid JSON' ? 'not JSON' : `not strict JSON: ${reason}`})`);
   }
   if (json?.type !== KEY_FILE_TYPE) throw new KeyFileError('this is not a Tipline editor secret key file');
   if (json.version !== 1) throw new KeyFileError(`unsupported key file version ${String(json.version)}`);

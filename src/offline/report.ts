@@ -103,10 +103,21 @@ function readSmallFile(path: string, max: number): string {
 /** The sidecar's statuses by folder name; `warnings` for lines that name no report here. */
 export function parseSidecar(text: string, rows: Pick<ReportRow, 'folder' | 'id' | 'receipt'>[]): { statuses: Map<string, { status: Status; note: string }>; warnings: string[] } {
   const byKey = new Map<string, string>();
+  // A receipt is a 64-bit hash of the envelope, not a unique id (docs/PROTOCOL.md, "Receipt"):
+  // the same envelope sent twice, or two crafted to collide, share one. Such a receipt names no
+  // single report, so a line using it is refused rather than applied to one of them.
+  const sharedReceipts = new Set<string>();
+  const receipts = new Map<string, string>();
+  for (const r of rows) {
+    if (!r.receipt) continue;
+    const receipt = r.receipt.toUpperCase();
+    if (receipts.has(receipt)) sharedReceipts.add(receipt);
+    receipts.set(receipt, r.folder);
+  }
+  for (const [receipt, folder] of receipts) if (!sharedReceipts.has(receipt)) byKey.set(receipt, folder);
   for (const r of rows) {
     byKey.set(r.folder, r.folder);
     byKey.set(r.id, r.folder);
-    if (r.receipt) byKey.set(r.receipt.toUpperCase(), r.folder);
   }
   const statuses = new Map<string, { status: Status; note: string }>();
   const warnings: string[] = [];
@@ -118,6 +129,7 @@ export function parseSidecar(text: string, rows: Pick<ReportRow, 'folder' | 'id'
     const at = `${SIDECAR} line ${i + 1}`;
     const status = statusText.toLowerCase() as Status;
     if (!STATUSES.includes(status)) throw new ReportError(`${at}: the status must be verified, unverified or rejected, separated from the report by a tab`);
+    if (sharedReceipts.has(key.toUpperCase())) throw new ReportError(`${at}: the receipt ${key.toUpperCase()} belongs to more than one report here (receipts are not unique ids): name the folder or the record id instead`);
     const folder = byKey.get(key) ?? byKey.get(key.toUpperCase());
     if (!folder) {
       warnings.push(`${at} names no report in this folder (${key.slice(0, 40)})`);

@@ -50,6 +50,8 @@ export interface AppOptions {
   db?: Db;
   /** Editors' fetch public keys (TIPLINE_EDITORS) authorising /api/editor/*; none refuses every request. */
   fetchKeys?: Uint8Array[];
+  /** TIPLINE_SERVER_NAMES: the names editor requests must be signed for (empty: the request's Host). */
+  serverNames?: string[];
   /** Milliseconds since the epoch for login challenges, sessions and editor request times (tests). */
   clock?: () => number;
   /** The scheduled retention purge (scripts/start.ts always sets it; most tests do not). */
@@ -129,7 +131,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ...(options.uploads?.ttlHours !== undefined ? { ttlHours: options.uploads.ttlHours } : {}),
       ...(options.uploads?.minFreeBytes !== undefined ? { minFreeBytes: options.uploads.minFreeBytes } : {}),
     });
-    await app.register(editorApiPlugin, { fetchKeys: options.fetchKeys ?? [], records: new RecordStore(options.db), mailboxes, db: options.db, ...maxPadded });
+    await app.register(editorApiPlugin, { fetchKeys: options.fetchKeys ?? [], serverNames: options.serverNames ?? [], records: new RecordStore(options.db), mailboxes, db: options.db, ...maxPadded });
   }
   await app.register(nojsPlugin, {
     enabled: options.nojs?.enabled ?? true,

@@ -21,6 +21,8 @@ export interface Config {
   recipientsFile?: string;
   /** Editors' fetch public keys from TIPLINE_EDITORS (the editor API); none when unset. */
   fetchKeys: Uint8Array[];
+  /** TIPLINE_SERVER_NAMES: the names (onion name, ":port" unless 80) editor requests must be signed for; empty: the Host header. */
+  serverNames: string[];
   logLevel: string;
   /** Days after receipt, and after an editor's acknowledgement, after which tips are purged. */
   retentionDays: number;
@@ -148,7 +150,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     ttlHours: uploadTtlHours,
   };
   if (problems.length) throw new ConfigError(problems);
-  return { host, port, dataDir, clientDir, production, recipients, recipientsFile, fetchKeys, logLevel, retentionDays, retentionAckedDays, pow, form, uploads, nojs };
+  const serverNames = (env.TIPLINE_SERVER_NAMES ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+  for (const name of serverNames) if (!/^[a-z0-9.-]{1,253}(:\d{1,5})?$/.test(name)) problems.push(`TIPLINE_SERVER_NAMES: "${name}" is not a host name (with an optional :port)`);
+  return { host, port, dataDir, clientDir, production, recipients, recipientsFile, fetchKeys, serverNames, logLevel, retentionDays, retentionAckedDays, pow, form, uploads, nojs };
 }
 
 /** A whole number from `min` to `max`, written in decimal digits only. */

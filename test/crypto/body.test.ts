@@ -1,8 +1,8 @@
 // Body v1 (docs/PROTOCOL.md, "Body v1"): strict on the members it knows, ignores the others.
 import t from 'tap';
 import fc from 'fast-check';
-import { BodyError, MAX_MESSAGE_CHARS, decodeBody, encodeBody, validateBody, type Body } from '../../src/crypto/body.js';
-import { utf8 } from '../../src/crypto/bytes.js';
+import { BodyError, MAX_MESSAGE_CHARS, TEXT_FLOOR_BYTES, decodeBody, encodeBody, textBytes, validateBody, type Body } from '../../src/crypto/body.js';
+import { concat, utf8 } from '../../src/crypto/bytes.js';
 
 const base = { v: 1, message: 'hello', clientTime: '2025-03-09T08:15:00.000Z' };
 
@@ -101,4 +101,52 @@ t.test('property: any valid body survives encode and decode unchanged', async (t
     { numRuns: 1000 },
   );
   t.pass('property held');
+});
+
+t.test('text floor: every text up to 2 KiB gives the same body length (finding 12)', async (t) => {
+  const reply = { mailbox: '0de8a32c626d25c85801382cb5242f35', kemPublicKey: 'A'.repeat(1622), signPublicKey: 'B'.repeat(43) };
+  const lengths = new Set<number>();
+  for (const n of [0, 1, 50, 150, 300, 1000]) {
+    for (const message of ['x'.repeat(n), 'Ж'.repeat(n), 'a"\\\n'.repeat(Math.floor(n / 4))]) {
+      if (utf8(JSON.stringify(message)).length - 2 > TEXT_FLOOR_BYTES) continue;
+      const bytes = encodeBody({ ...base, message, reply } as Body);
+      lengths.add(bytes.length);
+      t.equal(decodeBody(bytes).message, message, 'the filler does not change what is read');
+    }
+  }
+  t.equal(lengths.size, 1, `one body length for every text up to ${TEXT_FLOOR_BYTES} bytes: ${[...lengths].join(', ')}`);
+  // Form fields are text too: a short answer and a long one give the same length.
+  const form = (region: string) => encodeBody({ ...base, message: '', form: { id: 'f', version: 1 }, fields: { region, kinds: ['a', region] } } as Body).length;
+  t.equal(form('Ahal'), form('Ahal velayat, Ashgabat, polling station 12 of the Bagtyyarlyk district'));
+  // Above the floor the body is bare JSON, and its length follows the text.
+  const long = 'x'.repeat(TEXT_FLOOR_BYTES + 1);
+  t.equal(encodeBody({ ...base, message: long } as Body).length, utf8(JSON.stringify({ ...base, message: long })).length);
+  t.equal(textBytes({ ...base, message: 'Ж\n' } as Body), 4, 'text is counted as encoded: 2 bytes for Ж, 2 for \\n');
+});
+
+t.test('reader rules: byte-order mark, repeated members, lone surrogates', async (t) => {
+  const json = JSON.stringify(base);
+  t.throws(() => decodeBody(concat(Uint8Array.of(0xef, 0xbb, 0xbf), utf8(json))), { name: 'BodyError', message: /byte-order mark/ }, 'a leading BOM is refused, not dropped');
+  t.throws(() => decodeBody(utf8('{"v":1,"message":"hello","message":"forged","clientTime":""}')), { name: 'BodyError', message: /"message" appears twice/ });
+  t.throws(() => decodeBody(utf8('{"v":1,"message":"x","clientTime":"","fields":{"a":"1","\\u0061":"2"}}')), { message: /"a" appears twice/ }, 'names compare after unescaping, at any depth');
+  t.same(decodeBody(utf8('{"v":1,"message":"x","clientTime":"","fields":{"a":"1"},"reply2":{"a":"2"}}')).fields, { a: '1' }, 'the same name in two objects is fine');
+  t.same(decodeBody(utf8('{"v":1,"message":"\\"a\\":","clientTime":""}')).message, '"a":', 'a string that looks like a member name is not one');
+  t.throws(() => decodeBody(utf8('{"v":1,"message":"\\ud800","clientTime":""}')), { message: /lone surrogate/ });
+  t.throws(() => decodeBody(utf8('{"v":1,"message":"x\\udc00y","clientTime":""}')), { message: /lone surrogate/ });
+  t.equal(decodeBody(utf8('{"v":1,"message":"\\ud83d\\uddf3","clientTime":""}')).message, '🗳', 'a surrogate pair is one character');
+  // Senders never write one: a lone surrogate typed into the page becomes U+FFFD.
+  t.equal(decodeBody(encodeBody({ ...base, message: 'a\ud800b' } as Body)).message, 'a\ufffdb');
+  t.equal(decodeBody(concat(utf8(json), utf8(' \n\t\r '))).message, 'hello', 'whitespace after the JSON (the text floor) is JSON');
+});
+
+t.test('reader rules: reply without signPublicKey is read (the reply tool refuses to answer it)', async (t) => {
+  const reply = { mailbox: '0de8a32c626d25c85801382cb5242f35', kemPublicKey: 'AAAA' };
+  t.same(decodeBody(utf8(JSON.stringify({ ...base, reply }))).reply, reply);
+  t.throws(() => decodeBody(utf8(JSON.stringify({ ...base, reply: { ...reply, signPublicKey: 7 } }))), { message: /signPublicKey must be a string/ });
+});
+
+t.test('reader rules: clientTime is an opaque string of at most 64 characters', async (t) => {
+  for (const clientTime of ['', '2025-03-09T08:15:00.000Z', 'Mon Mar 09 2025', 'x'.repeat(64)]) t.equal(decodeBody(utf8(JSON.stringify({ ...base, clientTime }))).clientTime, clientTime);
+  t.throws(() => decodeBody(utf8(JSON.stringify({ ...base, clientTime: 'x'.repeat(65) }))), { message: /clientTime/ });
+  t.throws(() => decodeBody(utf8(JSON.stringify({ ...base, clientTime: 1741508100000 }))), { message: /clientTime/ }, 'a number (e.g. milliseconds) is not a clientTime');
 });

@@ -30,3 +30,12 @@ t.test('size classes: only padded lengths are valid', async (t) => {
   t.notOk(isPaddedLength(1.5));
   t.throws(() => padme(0));
 });
+
+t.test('reader rules: Padmé at length 1 and below the floor (docs/PROTOCOL.md, "Reader rules")', async (t) => {
+  t.equal(padme(1), 1, 'padme(1) = 1: E = 0 has no log2, the length is kept');
+  t.equal(padme(2), 2);
+  t.equal(padme(3), 3);
+  t.throws(() => padme(0), RangeError, 'padme is undefined at 0');
+  for (const n of [0, 1, 2, 3, 4, 1023, 1024]) t.equal(paddedLength(n), MIN_PADDED_LENGTH, `paddedLength(${n}) is the floor`);
+  for (const p of [1, 2, 3, 512, 1000, 1023]) t.notOk(isPaddedLength(p), `${p} is below the floor: no size class, although padme(${p}) may equal it`);
+});

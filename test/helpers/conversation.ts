@@ -22,12 +22,15 @@ export interface ConversationApp {
   nowSeconds: () => number;
 }
 
-export async function conversationApp(t: { teardown(fn: () => void | Promise<void>): void }, options: { editors?: number } = {}): Promise<ConversationApp> {
+export async function conversationApp(
+  t: { teardown(fn: () => void | Promise<void>): void },
+  options: { editors?: number; fetchKey?: { publicKey: Uint8Array; privateKey: Uint8Array }; serverNames?: string[] } = {},
+): Promise<ConversationApp> {
   const dir = tempDir(t);
   const keys = await editorKeys(options.editors ?? 1);
   const db = openDatabase(join(dir, DATABASE_FILE));
   const sodium = await loadSodium();
-  const fetchKey = sodium.crypto_sign_keypair();
+  const fetchKey = options.fetchKey ?? sodium.crypto_sign_keypair();
   let offset = 0;
   const clock = () => Date.now() + offset;
   const editors = await editorEntries(keys);
@@ -40,6 +43,7 @@ export async function conversationApp(t: { teardown(fn: () => void | Promise<voi
     pow: { minBits: TEST_POW_BITS, maxBits: TEST_POW_BITS },
     db,
     fetchKeys: [fetchKey.publicKey],
+    ...(options.serverNames ? { serverNames: options.serverNames } : {}),
     clock,
   });
   t.teardown(async () => {
@@ -92,10 +96,13 @@ export async function editorRequest(
   method: 'GET' | 'POST',
   url: string,
   body: string | undefined,
-  options: { nowSeconds?: number; contentType?: string } = {},
+  options: { nowSeconds?: number; contentType?: string; server?: string } = {},
 ) {
   const bytes = new TextEncoder().encode(body ?? '');
-  const headers: Record<string, string> = await signRequest(secretKey, method, url, bytes, options.nowSeconds);
+  // app.inject() sends Host: localhost:80 unless told otherwise.
+  const server = options.server ?? 'localhost:80';
+  const headers: Record<string, string> = await signRequest(secretKey, server, method, url, bytes, options.nowSeconds);
+  headers.host = server;
   if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
   return { request: { method, url, headers, ...(body !== undefined ? { payload: body } : {}) }, send: () => app.inject({ method, url, headers, ...(body !== undefined ? { payload: body } : {}) }) };
 }

@@ -14,6 +14,7 @@ import {
   headerLine,
   manifestLine,
   parseBundleLine,
+  parseHeaderLine,
   fileLine,
   chunkLine,
   readVerifiedRecords,
@@ -367,4 +368,19 @@ t.test('the example in docs/BUNDLE.md is exactly what the writer writes, and it 
   const written = join(dir, 'written.bundle');
   await writeBundle(written, records, { created: '2024-05-03' });
   t.equal(readFileSync(written, 'utf8'), example, 'byte for byte');
+});
+
+t.test('reader rules: BOM, repeated members and lone surrogates in bundle lines (docs/PROTOCOL.md, "Reader rules")', async (t) => {
+  const [record] = makeRecords(1);
+  const line = tipLine(record!);
+  const bom = parseBundleLine(utf8('\ufeff' + line));
+  t.notOk(bom.ok);
+  if (!bom.ok) t.match(bom.message, /byte-order mark/);
+  const twice = parseBundleLine(utf8(line.replace(/^\{/, `{"id":"${'0'.repeat(32)}",`)));
+  t.notOk(twice.ok);
+  if (!twice.ok) t.match(twice.message, /"id" appears twice/);
+  const surrogate = parseBundleLine(utf8(line.replace(/^\{/, '{"x":"\\ud800",')));
+  t.notOk(surrogate.ok);
+  if (!surrogate.ok) t.match(surrogate.message, /lone surrogate/);
+  t.throws(() => parseHeaderLine(utf8('\ufeff' + headerLine('2024-05-01'))), /byte-order mark/, 'a bundle whose first line starts with a BOM');
 });

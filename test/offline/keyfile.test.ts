@@ -129,3 +129,9 @@ t.test('fixed randomness is for test vectors only, and checked', async (t) => {
   await t.rejects(encryptKeyFile(pair, PASSPHRASE, LIMITS, { salt: new Uint8Array(15), nonce }), { name: 'KeyFileError' });
   await t.rejects(encryptKeyFile(pair, PASSPHRASE, LIMITS, { salt, nonce: new Uint8Array(12) }), { name: 'KeyFileError' });
 });
+
+t.test('reader rules: a byte-order mark or a repeated member is refused (docs/PROTOCOL.md, "Reader rules")', async (t) => {
+  await refused(t, '\ufeff' + text, /byte-order mark/, 'a leading BOM');
+  // The same member twice: which publicKey would count depends on the parser.
+  await refused(t, text.replace(/^\{/, `{"publicKey":"tipline-editor-1:AAAA",`), /"publicKey" appears twice/, 'publicKey twice');
+});

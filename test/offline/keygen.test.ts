@@ -12,6 +12,7 @@ import { decodePublicKey, encodePublicKey, fingerprint, parseRecipients } from '
 import { decryptKeyFile } from '../../src/offline/keyfile.js';
 import { KeygenError, checkCanCreate, checkNewPassphrase, createKeyFile, nextSteps, publicKeyOutput } from '../../src/offline/keygen.js';
 import { childEnv } from '../helpers/child-env.js';
+import { createFetchKeyFile, readFetchKeyFile } from '../../src/offline/fetch-key.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PASSPHRASE = 'ballot box under the bridge';
@@ -176,4 +177,19 @@ t.test('checkCanCreate and createKeyFile never overwrite, not even through a sym
   t.match(nextSteps(made), made.path);
   await t.rejects(createKeyFile(join(dir, 'weak.key'), 'weak', limits), KeygenError);
   t.notOk(existsSync(join(dir, 'weak.key')));
+});
+
+t.test('fetch key file: UTF-8 JSON without a byte-order mark or repeated members (docs/PROTOCOL.md, "Reader rules")', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tipline-fetch-key-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'fetch.key');
+  const made = await createFetchKeyFile(path);
+  t.equal((await readFetchKeyFile(path)).publicKeyLine, made.publicKeyLine, 'the file as written reads back');
+  const text = readFileSync(path, 'utf8');
+  writeFileSync(path, '\ufeff' + text);
+  await t.rejects(readFetchKeyFile(path), /byte-order mark/, 'a BOM (e.g. after an editor program re-saved it) is refused by name');
+  writeFileSync(path, text.replace(/^\{/, '{"seed":"AAAA",'));
+  await t.rejects(readFetchKeyFile(path), /"seed" appears twice/);
+  writeFileSync(path, Buffer.concat([Buffer.from(text.slice(0, -3)), Buffer.from([0xff]), Buffer.from(text.slice(-3))]));
+  await t.rejects(readFetchKeyFile(path), /not valid UTF-8/);
 });

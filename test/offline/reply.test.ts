@@ -39,3 +39,11 @@ t.test('replyKeyFor takes the source key only from tips whose keys hash to the m
   await t.rejects(replyKeyFor(good, 'f'.repeat(32)), /no verified decrypted tip/, 'an unknown mailbox is refused');
   await t.rejects(replyKeyFor(good, '../etc'), /32 lowercase hex/, 'a malformed id is refused');
 });
+
+t.test('reader rules: a reply member without signPublicKey cannot be answered (docs/PROTOCOL.md, "Reader rules")', async (t) => {
+  const { keys } = await newSource();
+  const dir = tempDir(t);
+  // Mailbox and reply key are right, but without the login key the id cannot be checked.
+  writeTip(dir, '2026-11-28_' + 'c'.repeat(32), { mailbox: keys.mailbox, kemPublicKey: toBase64Url(keys.kemPublicKey) });
+  await t.rejects(replyKeyFor(dir, keys.mailbox), /keys that do not belong to it.*not replying/);
+});

@@ -262,3 +262,29 @@ t.test('npm run report: usage, success, failures', async (t) => {
   t.equal(again.code, 1);
   t.match(again.stderr, /^tipline report: .*out is not empty; refusing to overwrite: give a new folder for the report\n$/);
 });
+
+t.test('a receipt two reports share is refused in the sidecar, not applied to one of them (finding 14)', async (t) => {
+  // The cheapest way to two records with one receipt: the same envelope sent twice (each time
+  // with a fresh proof of work). A crafted collision of the 64-bit receipt costs ~2^32 hashes.
+  const { app, keys, dbPath } = await testApp(t, { editors: 1 });
+  const work = tempDir(t, 'tipline-report-receipt-');
+  const body: Body = { v: 1, message: 'Дважды отправлено.', clientTime: '2025-03-09T20:00:00.000Z', form: TM, fields: { region: 'mary', stage: 'counting', category: ['other'] } };
+  const envelope = await sealEnvelope({ kind: 'tip', recipients: [keys[0]!.publicKey], body: encodeBody(body) });
+  const receipts: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const res = await app.inject(await solvedTipRequest(app, envelope));
+    t.equal(res.statusCode, 201);
+    receipts.push(JSON.parse(res.body).receipt);
+  }
+  t.equal(receipts[0], receipts[1], 'one receipt for two stored records');
+  const bundle = join(work, 'tips.bundle');
+  await exportDatabase(dbPath, bundle);
+  const dir = join(work, 'decrypted');
+  const summary = await decryptBundle({ bundlePath: bundle, outDir: dir, key: keys[0]! });
+  t.equal(summary.decrypted.length, 2, 'decrypt keeps both, in two folders');
+  writeFileSync(join(dir, 'verification.tsv'), `${receipts[0]}\trejected\tspam\n`);
+  t.throws(() => writeReport({ inDir: dir, outDir: join(work, 'report1') }), { name: 'ReportError', message: /receipt .* belongs to more than one report here.*name the folder or the record id/ });
+  writeFileSync(join(dir, 'verification.tsv'), `${summary.decrypted[0]}\trejected\tspam\n`);
+  const report = writeReport({ inDir: dir, outDir: join(work, 'report2') });
+  t.ok(report, 'by folder name, the same line is applied');
+});

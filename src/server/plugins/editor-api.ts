@@ -10,15 +10,19 @@
 // at a time, and writes the same bundle `npm run export` writes (docs/BUNDLE.md).
 //
 // Every request is signed with a fetch key listed in TIPLINE_EDITORS (src/crypto/editor-request.ts).
-// Unsigned, unknown key, stale (more than 5 minutes off), replayed or wrongly signed: the same
-// 401 {"error":"unauthorized"}, after the same work. A signature is remembered until it
-// would be stale anyway, so each signed request is accepted once.
+// Unsigned, unknown key, stale (more than 5 minutes off), replayed, signed for another server or
+// wrongly signed: the same 401 {"error":"unauthorized"}, after the same work, and the connection
+// is closed. The signature covers the body's declared length and hash, so all of this is decided
+// from the headers in onRequest, before any byte of the body is read: an unauthenticated client
+// cannot make the server buffer anything. Only then is the body read, under its route's limit,
+// and it must match the signed length and hash. A signature is remembered until it would be
+// stale anyway, so each signed request is accepted once.
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FILE_CHUNK_CIPHERTEXT_BYTES } from '../../crypto/attachment.js';
 import { fromBase64Url } from '../../crypto/bytes.js';
-import { HEADER_KEY, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIME, MAX_SKEW_SECONDS, requestMessage } from '../../crypto/editor-request.js';
+import { HEADER_BODY_HASH, HEADER_KEY, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIME, MAX_SKEW_SECONDS, bodyHash, requestMessage } from '../../crypto/editor-request.js';
 import { DEFAULT_MAX_PADDED_LENGTH, EnvelopeError, MAX_RECIPIENTS, parseEnvelope } from '../../crypto/envelope.js';
 import { verify } from '../../crypto/mailbox.js';
 import { loadSodium } from '../../crypto/sodium.js';
@@ -34,6 +38,10 @@ export const UNAUTHORIZED = 'unauthorized';
 export const FETCH_MAX_RECORDS = 1000;
 export const FETCH_MAX_BYTES = 24 * 1024 * 1024;
 export const UPLOAD_MAX_BYTES = 16 * 1024 * 1024;
+/** An ack lists at most 250 000 ids of 32 hex digits: 9 MiB is room for them. */
+export const ACK_MAX_BYTES = 9 * 1024 * 1024;
+/** Largest signed body per route; every other route takes none. */
+const BODY_LIMITS: Record<string, number> = { '/api/editor/ack': ACK_MAX_BYTES, '/api/editor/replies': UPLOAD_MAX_BYTES };
 const MAX_REMEMBERED = 100_000;
 
 export interface EditorApiOptions {
@@ -44,6 +52,13 @@ export interface EditorApiOptions {
   /** The database holding the uploads (attachments) of those records. */
   db: Db;
   maxPaddedLength?: number;
+  /**
+   * The names editors address this server by (TIPLINE_SERVER_NAMES: its onion name, lower case,
+   * with ":port" unless 80). A request must be signed for one of them. When none is configured,
+   * the request's own Host header is used, which binds a request to the name the client dialled
+   * but cannot stop a server that relays it under that name (docs/OPERATIONS.md).
+   */
+  serverNames?: string[];
   /** Milliseconds since the epoch (tests move the clock). */
   now?: () => number;
 }
@@ -55,13 +70,17 @@ export default async function editorApiPlugin(app: FastifyInstance, options: Edi
   const seen = new Map<string, number>();
   const maxPadded = options.maxPaddedLength ?? DEFAULT_MAX_PADDED_LENGTH;
 
-  // Bodies are kept as bytes: the signature covers their exact hash.
+  const serverNames = (options.serverNames ?? []).map((name) => name.toLowerCase());
+  const signedBody = new WeakMap<FastifyRequest, { length: number; hash: string }>();
+
+  // Bodies are kept as bytes: the signature covers their exact length and hash.
   app.removeAllContentTypeParsers();
   for (const type of ['application/json', 'application/x-ndjson']) {
     app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: UPLOAD_MAX_BYTES }, (_request, body, done) => done(null, body));
   }
 
-  app.addHook('preHandler', async (request: FastifyRequest) => {
+  // Authentication from the headers alone, before the body is read.
+  app.addHook('onRequest', async (request: FastifyRequest, reply) => {
     const header = (name: string) => {
       const value = request.headers[name];
       return typeof value === 'string' ? value : undefined;
@@ -69,7 +88,10 @@ export default async function editorApiPlugin(app: FastifyInstance, options: Edi
     const keyText = header(HEADER_KEY) ?? '';
     const time = header(HEADER_TIME) ?? '';
     const nonce = header(HEADER_NONCE) ?? '';
+    const hash = header(HEADER_BODY_HASH) ?? '';
     const signatureText = header(HEADER_SIGNATURE) ?? '';
+    const lengthText = header('content-length') ?? '0';
+    const server = (header('host') ?? '').toLowerCase();
     const publicKey = fromBase64Url(keyText);
     const signature = fromBase64Url(signatureText) ?? new Uint8Array(0);
     // Which listed key is it? Every listed key is compared, in constant time.
@@ -77,18 +99,38 @@ export default async function editorApiPlugin(app: FastifyInstance, options: Edi
     for (const key of options.fetchKeys) {
       if (publicKey && publicKey.length === key.length && sodium.memcmp(publicKey, key)) listed = key;
     }
-    const body = Buffer.isBuffer(request.body) ? new Uint8Array(request.body) : new Uint8Array(0);
-    const message = await requestMessage(request.method, request.url, time, /^[A-Za-z0-9_-]{22}$/.test(nonce) ? nonce : '', body);
+    const wellFormed =
+      /^[0-9a-f]{64}$/.test(hash) && /^\d{1,10}$/.test(lengthText) && request.headers['transfer-encoding'] === undefined && /^[A-Za-z0-9_-]{22}$/.test(nonce) && /^[\x21-\x7e]{1,300}$/.test(server);
+    const bodyLength = Number(lengthText);
+    const message = requestMessage({ server: wellFormed ? server : '-', method: request.method, path: request.url, time: /^\d{1,12}$/.test(time) ? time : '', nonce: wellFormed ? nonce : '', bodyLength: wellFormed ? bodyLength : 0, bodyHash: wellFormed ? hash : '' });
     // The signature check always runs (against a dummy key when the key is not listed).
     const signed = await verify(signature, message, listed ?? dummyKey);
+    const ours = serverNames.length === 0 || serverNames.includes(server);
     const nowSeconds = Math.floor(now() / 1000);
     const fresh = /^\d{1,12}$/.test(time) && Math.abs(Number(time) - nowSeconds) <= MAX_SKEW_SECONDS;
     const id = createHash('sha256').update(signature).digest('base64');
     const replayed = seen.has(id) && seen.get(id)! > nowSeconds;
-    if (!listed || !signed || !fresh || replayed) throw new HttpError(401, UNAUTHORIZED);
+    if (!listed || !wellFormed || !signed || !ours || !fresh || replayed) {
+      // Close the connection: whatever body follows is never read.
+      reply.header('connection', 'close');
+      throw new HttpError(401, UNAUTHORIZED);
+    }
     if (seen.size >= MAX_REMEMBERED) for (const [k, expiry] of seen) if (expiry <= nowSeconds) seen.delete(k);
     if (seen.size >= MAX_REMEMBERED) throw new HttpError(503, 'the server is busy: please try again in a few minutes');
     seen.set(id, Number(time) + MAX_SKEW_SECONDS + 1);
+    const limit = BODY_LIMITS[request.routeOptions.url ?? ''] ?? 0;
+    if (bodyLength > limit) {
+      reply.header('connection', 'close');
+      throw new HttpError(413, limit === 0 ? 'this request takes no body' : `the body is larger than ${limit} bytes`);
+    }
+    signedBody.set(request, { length: bodyLength, hash });
+  });
+
+  // The body, read under its route's limit, must be the one that was signed.
+  app.addHook('preHandler', async (request: FastifyRequest) => {
+    const expected = signedBody.get(request);
+    const body = Buffer.isBuffer(request.body) ? new Uint8Array(request.body) : new Uint8Array(0);
+    if (!expected || body.length !== expected.length || (await bodyHash(body)) !== expected.hash) throw new HttpError(401, UNAUTHORIZED);
   });
 
   // Exactly the uploads `npm run export` writes for a tip (store/export.ts): complete, by id.

@@ -13,6 +13,8 @@
 //   unsigned = the JSON text of the object, ending in "}"
 //   signed   = unsigned[0 : len−1] || ',"signature":"' || base64url(64-byte signature) || '"}'
 //
+// Spaces after the closing brace (the body's text-floor padding) are not part of the
+// statement: they stay after the signed text, and a reader strips them first.
 // A reader recovers the exact unsigned bytes by removing that fixed-length suffix, so the
 // signature covers every byte of the statement with no canonical-JSON rules to agree on.
 import { decodeBody, encodeBody, type Body } from './body.js';
@@ -44,16 +46,30 @@ export function signingMessage(purpose: SigningPurpose, statement: Uint8Array): 
   return concat(utf8(CONTEXTS[purpose]), Uint8Array.of(0), statement);
 }
 
-/** Appends the signature member to a JSON object's text (which must end in "}" and not be "{}"). */
-export async function signJson(purpose: SigningPurpose, unsigned: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array> {
-  if (unsigned.length < 3 || unsigned[unsigned.length - 1] !== 0x7d) throw new Error('a signed statement is a non-empty JSON object');
-  const sodium = await loadSodium();
-  const signature = sodium.crypto_sign_detached(signingMessage(purpose, unsigned), secretKey);
-  return concat(unsigned.subarray(0, unsigned.length - 1), SUFFIX_HEAD, utf8(toBase64Url(signature)), SUFFIX_TAIL);
+/** Where a JSON text ends before the spaces (0x20) that pad it (docs/PROTOCOL.md, "Body": the text floor). */
+function endOfJson(bytes: Uint8Array): number {
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0x20) end--;
+  return end;
 }
 
-/** Splits signed JSON text into the unsigned text and the signature; undefined when it carries none. */
-export function splitSignedJson(signed: Uint8Array): { unsigned: Uint8Array; signature: Uint8Array } | undefined {
+/**
+ * Appends the signature member to a JSON object's text (which must end in "}" and not be "{}").
+ * Spaces after the closing brace are padding, not part of the statement: the signature covers
+ * the text up to the brace, and the padding is kept after the signed text.
+ */
+export async function signJson(purpose: SigningPurpose, unsigned: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array> {
+  const end = endOfJson(unsigned);
+  if (end < 3 || unsigned[end - 1] !== 0x7d) throw new Error('a signed statement is a non-empty JSON object');
+  const statement = unsigned.subarray(0, end);
+  const sodium = await loadSodium();
+  const signature = sodium.crypto_sign_detached(signingMessage(purpose, statement), secretKey);
+  return concat(statement.subarray(0, end - 1), SUFFIX_HEAD, utf8(toBase64Url(signature)), SUFFIX_TAIL, unsigned.subarray(end));
+}
+
+/** Splits signed JSON text (padding spaces after it ignored) into the unsigned text and the signature; undefined when it carries none. */
+export function splitSignedJson(padded: Uint8Array): { unsigned: Uint8Array; signature: Uint8Array } | undefined {
+  const signed = padded.subarray(0, endOfJson(padded));
   if (signed.length <= SUFFIX_BYTES + 2) return undefined;
   const at = signed.length - SUFFIX_BYTES;
   for (let i = 0; i < SUFFIX_HEAD.length; i++) if (signed[at + i] !== SUFFIX_HEAD[i]) return undefined;

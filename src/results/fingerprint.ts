@@ -127,9 +127,11 @@ export function fairSide(values: number[]): { mode: number; sd: number } {
   };
   if (used < 4) return fallback();
   const sol = solve3(m, r);
-  if (!sol || !(sol[2] < 0)) return fallback();
-  const sd = Math.sqrt(-1 / (2 * sol[2]));
-  const mu = mode - sol[1] / (2 * sol[2]);
+  const c1 = sol?.[1] ?? NaN;
+  const c2 = sol?.[2] ?? NaN;
+  if (!(c2 < 0)) return fallback();
+  const sd = Math.sqrt(-1 / (2 * c2));
+  const mu = mode - c1 / (2 * c2);
   if (!Number.isFinite(sd) || !Number.isFinite(mu) || mu < 0 || mu > 1 || sd > 0.5) return fallback();
   return { mode: mu, sd };
 }

@@ -18,6 +18,7 @@ import { ReportError, writeReport } from './report.js';
 import { SchemaError, loadForm } from '../forms/schema.js';
 import { wipeEditorKeyPair } from '../crypto/keys.js';
 import { readFileSync } from 'node:fs';
+import { RESULTS_COMMANDS, ResultsError } from '../results/cli.js';
 
 /** How the person typed the command, for usage lines: `npm run keygen --` or `node tipline-offline.mjs keygen`. */
 export interface Invocation {
@@ -43,6 +44,8 @@ export interface Command {
   required: string[];
   /** Runs the command; returns the exit code. Throws CommandFailure for a one-line failure. */
   run: (values: Record<string, string | boolean | undefined>, ctx: CommandContext) => Promise<number>;
+  /** A command with subcommands (`results forensics …`): the first argument picks one. */
+  subcommands?: Record<string, Command>;
 }
 
 /** A failure the person can act on: printed as one line, exit 1. */
@@ -52,7 +55,7 @@ export class CommandFailure extends Error {}
 function asFailure(err: unknown): CommandFailure | undefined {
   if (err instanceof CommandFailure) return err;
   if (err instanceof KeygenError || err instanceof PassphraseError || err instanceof KeyFileError || err instanceof DecryptError || err instanceof BundleError ||
-    err instanceof FetchKeyError || err instanceof ReplyError || err instanceof ReportError) {
+    err instanceof FetchKeyError || err instanceof ReplyError || err instanceof ReportError || err instanceof ResultsError) {
     return new CommandFailure(err.message);
   }
   if (err instanceof SchemaError) return new CommandFailure(`--form ${err.problems.join('; ')}`);
@@ -207,6 +210,17 @@ export const COMMANDS: Record<string, Command> = {
       return 0;
     },
   },
+  results: {
+    synopsis: `<${Object.keys(RESULTS_COMMANDS).join('|')}> [options]`,
+    summary: 'election results forensics on official per-station results (results.json, .csv, .html)',
+    help: (ctx) => `Subcommands:\n${Object.entries(RESULTS_COMMANDS).map(([n, c]) => `  ${ctx.invocation('results')} ${n} ${c.synopsis}\n      ${c.summary}\n`).join('')}`,
+    options: {},
+    required: [],
+    subcommands: RESULTS_COMMANDS,
+    async run() {
+      return 2;
+    },
+  },
   verify: {
     synopsis: '--in <bundle>',
     summary: 'check a bundle against its manifest, without any key (exit 1 if anything is wrong)',
@@ -243,11 +257,21 @@ export function usage(ctx: Pick<CommandContext, 'invocation'>): string {
 }
 
 /** Runs one command with its arguments; returns the exit code. Never calls process.exit. */
-export async function runCommand(name: string, args: string[], ctx: CommandContext): Promise<number> {
-  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+export async function runCommand(name: string, args: string[], ctx: CommandContext, table: Record<string, Command> = COMMANDS): Promise<number> {
+  const command = Object.hasOwn(table, name) ? table[name] : undefined;
   if (!command) {
     ctx.stderr.write(`tipline: unknown command ${JSON.stringify(name.slice(0, 40))}\n${usage(ctx)}`);
     return 2;
+  }
+  if (command.subcommands) {
+    const [sub, ...rest] = args;
+    if (sub !== undefined && Object.hasOwn(command.subcommands, sub)) {
+      const outer = ctx.invocation;
+      return runCommand(sub, rest, { ...ctx, invocation: (c) => `${outer(name)} ${c}` }, command.subcommands);
+    }
+    const help = sub === '--help' || sub === '-h' || sub === 'help';
+    (help ? ctx.stdout : ctx.stderr).write(`usage: ${ctx.invocation(name)} ${command.synopsis}\n${command.help?.(ctx) ?? ''}`);
+    return help ? 0 : 2;
   }
   const line = `usage: ${ctx.invocation(name)} ${command.synopsis}`;
   const fail = (message: string, code: number) => {

@@ -85,7 +85,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, unicode: false, logger: AJV_LOGGER } },
   }) as unknown as FastifyInstance;
   installErrorHandlers(app, options.clock);
-  const pow = new PowService(await loadSodium(), { ...options.pow, key: options.pow?.key ?? new Uint8Array(randomBytes(32)) });
+  const powKey = options.pow?.key ?? new Uint8Array(randomBytes(32));
+  const pow = new PowService(await loadSodium(), { ...options.pow, key: powKey });
   await app.register(securityHeaders);
   await app.register(pagePlugin, {
     editors: options.editors.map(({ line, fingerprint }) => ({ line, fingerprint })),
@@ -118,7 +119,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ...(options.clock ? { now: options.clock } : {}),
     };
     const maxFiles = options.uploads?.maxFiles !== undefined ? { maxFiles: options.uploads.maxFiles } : {};
-    await app.register(mailboxPlugin, { pow, mailboxes, tips: options.store, recipientCount: options.editors.length, ...maxPadded, ...maxFiles });
+    await app.register(mailboxPlugin, { pow, challengeKey: powKey, mailboxes, tips: options.store, recipientCount: options.editors.length, ...maxPadded, ...maxFiles });
     await app.register(uploadsPlugin, {
       pow,
       uploads: uploadStore!,

@@ -78,6 +78,7 @@ try {
     pow: { key: loadOrCreatePowKey(config.dataDir), ...config.pow },
     nojs: config.nojs,
     form: config.form,
+    limits: config.limits,
   });
 } catch (err) {
   fail([(err as Error).message]);
@@ -95,11 +96,20 @@ const address = app.server.address();
 const port = typeof address === 'object' && address ? address.port : config.port;
 logger.info({ editors: editors.map((e) => e.fingerprint), demo }, `Tipline listening on http://${config.host}:${port}`);
 
+// Shutdown within a deadline whatever clients do: stop accepting, close idle connections and
+// answer 503 on busy ones (app.close); after TIPLINE_SHUTDOWN_SECONDS close every connection
+// still open (half-sent requests: refused, nothing stored). Tips acknowledged so far are already
+// durable (each receipt follows its commit); one whose commit is under way completes or is
+// refused by its transaction, never half-stored.
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (closing) return;
     closing = true;
+    const deadline = config.limits.shutdownSeconds * 1000;
+    setTimeout(() => app.server.closeAllConnections(), deadline).unref();
+    // Should closing still hang (it should not), leave anyway: SQLite's WAL keeps every commit.
+    setTimeout(() => process.exit(1), deadline + 3000).unref();
     app.close().finally(() => {
       db.close();
       process.exit(0);

@@ -7,6 +7,7 @@ import { parseFetchKeys } from '../crypto/editor-request.js';
 import { powFromEnv, type PowConfig } from './pow/config.js';
 import { SchemaError, loadForm, type FormSchema } from '../forms/schema.js';
 import { nojsFromEnv, type NojsConfig } from './plugins/nojs.js';
+import { limitsFromEnv, type Limits } from './limits.js';
 
 export interface Config {
   host: string;
@@ -31,6 +32,8 @@ export interface Config {
   uploads: { maxFileBytes: number; maxFiles: number; ttlHours: number; minFreeBytes: number };
   /** The no-JavaScript fallback (TIPLINE_NOJS, TIPLINE_NOJS_BURST, TIPLINE_NOJS_PER_HOUR, TIPLINE_NOJS_MAX_FILE_BYTES). */
   nojs: NojsConfig;
+  /** Timeouts, the cap on request bodies in flight and the shutdown deadline (src/server/limits.ts). */
+  limits: Limits & { shutdownSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -107,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     problems.push(...err.problems.map((p) => `TIPLINE_FORM: ${p}`));
   }
   const nojs = nojsFromEnv(env, problems);
+  const limits = limitsFromEnv(env, problems);
   const uploads = {
     maxFileBytes: wholeNumber(env, 'TIPLINE_MAX_FILE_BYTES', 2 ** 31, 1, 2 ** 40, 'a number of bytes from 1 to 1099511627776 (1 TiB)', problems),
     maxFiles: wholeNumber(env, 'TIPLINE_MAX_FILES', 10, 0, 100, 'a number of files from 0 to 100', problems),
@@ -114,7 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     ttlHours: uploadTtlHours,
   };
   if (problems.length) throw new ConfigError(problems);
-  return { host, port, dataDir, clientDir, production, recipients, recipientsFile, fetchKeys, logLevel, retentionDays, retentionAckedDays, pow, form, uploads, nojs };
+  return { host, port, dataDir, clientDir, production, recipients, recipientsFile, fetchKeys, logLevel, retentionDays, retentionAckedDays, pow, form, uploads, nojs, limits };
 }
 
 /** A whole number from `min` to `max`, written in decimal digits only. */

@@ -84,7 +84,9 @@ export default async function mailboxPlugin(app: FastifyInstance, options: Mailb
   sweeper.unref();
   app.addHook('onClose', async () => clearInterval(sweeper));
 
-  acceptJsonOnly(app, maxChars + 512 + (options.maxFiles ?? DEFAULT_MAX_FILES) * 48);
+  // Body limits per route: a follow-up carries an envelope; the rest carry keys and signatures only.
+  const followUpLimit = maxChars + 512 + (options.maxFiles ?? DEFAULT_MAX_FILES) * 48;
+  acceptJsonOnly(app, followUpLimit);
 
   const requireSession: preHandlerAsyncHookHandler = async (request) => {
     const token = sessionToken(request);
@@ -97,6 +99,7 @@ export default async function mailboxPlugin(app: FastifyInstance, options: Mailb
   app.post(
     '/api/mailboxes',
     {
+      bodyLimit: 4096,
       schema: {
         body: {
           type: 'object',
@@ -136,6 +139,7 @@ export default async function mailboxPlugin(app: FastifyInstance, options: Mailb
   app.post(
     '/api/mailbox/login',
     {
+      bodyLimit: 1024,
       schema: {
         body: {
           type: 'object',
@@ -169,7 +173,7 @@ export default async function mailboxPlugin(app: FastifyInstance, options: Mailb
     },
   );
 
-  app.post('/api/mailbox/logout', async (request, reply) => {
+  app.post('/api/mailbox/logout', { bodyLimit: 1024 }, async (request, reply) => {
     const token = sessionToken(request);
     if (token) logins.logout(token);
     reply.header('set-cookie', sessionCookie('', 0)).code(204);
@@ -191,6 +195,7 @@ export default async function mailboxPlugin(app: FastifyInstance, options: Mailb
   app.post(
     '/api/mailbox/follow-ups',
     {
+      bodyLimit: followUpLimit,
       schema: {
         body: {
           type: 'object',

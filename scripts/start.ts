@@ -8,6 +8,7 @@ import { loggerOptions } from '../src/server/logger.js';
 import { DATABASE_FILE, openDatabase } from '../src/server/store/db.js';
 import { TipStore } from '../src/server/store/tips.js';
 import { loadOrCreatePowKey } from '../src/server/pow/key.js';
+import { LISTEN_BACKLOG } from '../src/server/limits.js';
 import { encodePublicKey, fingerprint } from '../src/crypto/keys.js';
 
 function fail(lines: string[]): never {
@@ -85,7 +86,7 @@ try {
 }
 
 try {
-  await app.listen({ host: config.host, port: config.port });
+  await app.listen({ host: config.host, port: config.port, backlog: LISTEN_BACKLOG });
 } catch (err) {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE') fail([`TIPLINE_PORT: port ${config.port} on ${config.host} is already in use`]);

@@ -25,6 +25,13 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({ requestTimeoutSeconds: 120, idleTimeoutSeconds: 30, bodyBytesInFlight: 32 * 1024 * 1024 });
 export const HEADERS_TIMEOUT_SECONDS = 20;
+/**
+ * Connections the kernel may hold completed but not yet accepted (listen(2) backlog). Node's
+ * default, 511, overflowed when 1 000 connections opened at once: the kernel dropped the
+ * handshakes beyond it and those connections stayed unanswered for 30 s and more (the soak's
+ * intermittent timeouts, THREAT-MODEL T21). The kernel caps it at net.core.somaxconn.
+ */
+export const LISTEN_BACKLOG = 4096;
 const CHECK_INTERVAL_MS = 1000;
 /** Routes that set no body limit of their own (pages, GETs) accept at most this much. */
 export const DEFAULT_BODY_LIMIT = 16 * 1024;

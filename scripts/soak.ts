@@ -97,15 +97,42 @@ try {
   sample();
   const sampler = setInterval(sample, 1000);
   process.stdout.write(`soak: load, ${CONNECTIONS} connections for ${SECONDS} s against ${url}\n`);
-  const result = await autocannon({
-    url: `${url}/api/tips`,
-    connections: CONNECTIONS,
-    duration: SECONDS,
-    timeout: 30,
-    requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: nextBody() }) }],
+  // Diagnostics for T21: when timeouts fire (autocannon counts one only after 30 s without any
+  // answer on a connection), how many connections never got an answer, and the kernel's
+  // listen-queue overflow counters (this network namespace).
+  const listenCounters = () => {
+    const [names, values] = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:'));
+    const v = values!.split(/\s+/);
+    return Object.fromEntries(names!.split(/\s+/).map((n, i) => [n, Number(v[i])]).filter(([n]) => n === 'ListenOverflows' || n === 'ListenDrops'));
+  };
+  const listenBefore = listenCounters();
+  const started = Date.now();
+  const timeoutsAt: number[] = [];
+  const answered = new Set<unknown>();
+  let instance: autocannon.Instance | undefined;
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    instance = autocannon(
+      {
+        url: `${url}/api/tips`,
+        connections: CONNECTIONS,
+        duration: SECONDS,
+        timeout: 30,
+        requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: nextBody() }) }],
+      },
+      (err, res) => (err ? reject(err) : resolve(res)),
+    );
+    instance.on('response', (client) => answered.add(client));
+    instance.on('reqError', (err) => {
+      if (/timed out/.test(err.message)) timeoutsAt.push((Date.now() - started) / 1000);
+    });
   });
   clearInterval(sampler);
   sample();
+  const listenAfter = listenCounters();
+  process.stdout.write(
+    `soak: connections never answered ${CONNECTIONS - answered.size}; timeouts fired at ${timeoutsAt.length ? `${Math.min(...timeoutsAt).toFixed(1)}–${Math.max(...timeoutsAt).toFixed(1)} s` : '—'}; ` +
+      `listen overflows ${listenAfter.ListenOverflows! - listenBefore.ListenOverflows!}, drops ${listenAfter.ListenDrops! - listenBefore.ListenDrops!}\n`,
+  );
 
   const codes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, s.count ?? 0]));
   process.stdout.write(`soak: ${result.requests.total} requests, ${result.requests.average} req/s on average, latency p50 ${result.latency.p50} ms p99 ${result.latency.p99} ms\n`);

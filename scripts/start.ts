@@ -8,6 +8,7 @@ import { loggerOptions } from '../src/server/logger.js';
 import { DATABASE_FILE, openDatabase } from '../src/server/store/db.js';
 import { TipStore } from '../src/server/store/tips.js';
 import { loadOrCreatePowKey } from '../src/server/pow/key.js';
+import { LISTEN_BACKLOG } from '../src/server/limits.js';
 import { encodePublicKey, fingerprint } from '../src/crypto/keys.js';
 
 function fail(lines: string[]): never {
@@ -79,13 +80,14 @@ try {
     pow: { key: loadOrCreatePowKey(config.dataDir), ...config.pow },
     nojs: config.nojs,
     form: config.form,
+    limits: config.limits,
   });
 } catch (err) {
   fail([(err as Error).message]);
 }
 
 try {
-  await app.listen({ host: config.host, port: config.port });
+  await app.listen({ host: config.host, port: config.port, backlog: LISTEN_BACKLOG });
 } catch (err) {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE') fail([`TIPLINE_PORT: port ${config.port} on ${config.host} is already in use`]);
@@ -96,11 +98,20 @@ const address = app.server.address();
 const port = typeof address === 'object' && address ? address.port : config.port;
 logger.info({ editors: editors.map((e) => e.fingerprint), demo }, `Tipline listening on http://${config.host}:${port}`);
 
+// Shutdown within a deadline whatever clients do: stop accepting, close idle connections and
+// answer 503 on busy ones (app.close); after TIPLINE_SHUTDOWN_SECONDS close every connection
+// still open (half-sent requests: refused, nothing stored). Tips acknowledged so far are already
+// durable (each receipt follows its commit); one whose commit is under way completes or is
+// refused by its transaction, never half-stored.
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (closing) return;
     closing = true;
+    const deadline = config.limits.shutdownSeconds * 1000;
+    setTimeout(() => app.server.closeAllConnections(), deadline).unref();
+    // Should closing still hang (it should not), leave anyway: SQLite's WAL keeps every commit.
+    setTimeout(() => process.exit(1), deadline + 3000).unref();
     app.close().finally(() => {
       db.close();
       process.exit(0);

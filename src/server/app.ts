@@ -24,6 +24,7 @@ import { loadAssets } from './plugins/page.js';
 import type { Db } from './store/db.js';
 import { MailboxStore } from './store/mailboxes.js';
 import { RecordStore } from './store/records.js';
+import { DEFAULT_LIMITS, limitBodiesInFlight, serverOptions, type Limits } from './limits.js';
 
 export interface Editor {
   /** The public key line, `tipline-editor-2:…`. */
@@ -62,6 +63,8 @@ export interface AppOptions {
   nojs?: Partial<NojsConfig>;
   /** The tip form (TIPLINE_FORM); the generic form when unset. Its fields travel only inside the envelope. */
   form?: FormSchema;
+  /** Timeouts and the cap on request bodies in flight (TIPLINE_REQUEST_TIMEOUT_SECONDS, …; src/server/limits.ts). */
+  limits?: Partial<Limits>;
 }
 
 /** Ajv's own messages (schema problems at start-up; never request data) go to stderr. */
@@ -76,7 +79,10 @@ const AJV_LOGGER = {
 };
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const app = Fastify({
+    // Request, header and idle timeouts; a small body limit for routes that set none.
+    ...serverOptions(limits),
     ...(options.logger ? { loggerInstance: options.logger } : { logger: loggerOptions() }),
     // No request logs at all: they would carry times, and with them the moment of each tip.
     logController: new LogController({ disableRequestLogging: true }),
@@ -90,7 +96,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, unicode: false, logger: AJV_LOGGER } },
   }) as unknown as FastifyInstance;
   installErrorHandlers(app, options.clock);
-  const pow = new PowService(await loadSodium(), { ...options.pow, key: options.pow?.key ?? new Uint8Array(randomBytes(32)) });
+  limitBodiesInFlight(app, limits.bodyBytesInFlight);
+  const powKey = options.pow?.key ?? new Uint8Array(randomBytes(32));
+  const pow = new PowService(await loadSodium(), { ...options.pow, key: powKey });
   await app.register(securityHeaders);
   await app.register(pagePlugin, {
     editors: options.editors.map(({ line, fingerprint }) => ({ line, fingerprint })),
@@ -123,7 +131,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ...(options.clock ? { now: options.clock } : {}),
     };
     const maxFiles = options.uploads?.maxFiles !== undefined ? { maxFiles: options.uploads.maxFiles } : {};
-    await app.register(mailboxPlugin, { pow, mailboxes, tips: options.store, recipientCount: options.editors.length, ...maxPadded, ...maxFiles });
+    await app.register(mailboxPlugin, { pow, challengeKey: powKey, mailboxes, tips: options.store, recipientCount: options.editors.length, ...maxPadded, ...maxFiles });
     await app.register(uploadsPlugin, {
       pow,
       uploads: uploadStore!,

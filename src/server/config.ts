@@ -9,6 +9,7 @@ import { SchemaError, loadForm, type FormSchema } from '../forms/schema.js';
 import { ProtocolError, validateElection, type Election } from '../forms/protocol.js';
 import { bindElection } from '../forms/protocol-form.js';
 import { nojsFromEnv, type NojsConfig } from './plugins/nojs.js';
+import { limitsFromEnv, type Limits } from './limits.js';
 
 export interface Config {
   host: string;
@@ -36,6 +37,8 @@ export interface Config {
   uploads: { maxFileBytes: number; maxFiles: number; ttlHours: number; minFreeBytes: number };
   /** The no-JavaScript fallback (TIPLINE_NOJS, TIPLINE_NOJS_BURST, TIPLINE_NOJS_PER_HOUR, TIPLINE_NOJS_MAX_FILE_BYTES). */
   nojs: NojsConfig;
+  /** Timeouts, the cap on request bodies in flight and the shutdown deadline (src/server/limits.ts). */
+  limits: Limits & { shutdownSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -143,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     }
   }
   const nojs = nojsFromEnv(env, problems);
+  const limits = limitsFromEnv(env, problems);
   const uploads = {
     maxFileBytes: wholeNumber(env, 'TIPLINE_MAX_FILE_BYTES', 2 ** 31, 1, 2 ** 40, 'a number of bytes from 1 to 1099511627776 (1 TiB)', problems),
     maxFiles: wholeNumber(env, 'TIPLINE_MAX_FILES', 10, 0, 100, 'a number of files from 0 to 100', problems),
@@ -152,7 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   if (problems.length) throw new ConfigError(problems);
   const serverNames = (env.TIPLINE_SERVER_NAMES ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
   for (const name of serverNames) if (!/^[a-z0-9.-]{1,253}(:\d{1,5})?$/.test(name)) problems.push(`TIPLINE_SERVER_NAMES: "${name}" is not a host name (with an optional :port)`);
-  return { host, port, dataDir, clientDir, production, recipients, recipientsFile, fetchKeys, serverNames, logLevel, retentionDays, retentionAckedDays, pow, form, uploads, nojs };
+  return { host, port, dataDir, clientDir, production, recipients, recipientsFile, fetchKeys, serverNames, logLevel, retentionDays, retentionAckedDays, pow, form, uploads, nojs, limits };
 }
 
 /** A whole number from `min` to `max`, written in decimal digits only. */

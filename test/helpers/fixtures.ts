@@ -81,7 +81,7 @@ export function editorEntries(keys: EditorKeyPair[]): Promise<{ publicKey: Uint8
   return Promise.all(keys.map(async (k) => ({ publicKey: k.publicKey, signPublicKey: k.signPublicKey, line: encodePublicKey(k), fingerprint: await fingerprint(k) })));
 }
 
-export async function testApp(t: { teardown(fn: () => void | Promise<void>): void }, options: { editors?: number; demo?: boolean; maxSpent?: number; clock?: () => number } = {}): Promise<TestApp> {
+export async function testApp(t: { teardown(fn: () => void | Promise<void>): void }, options: { editors?: number; demo?: boolean; maxSpent?: number; clock?: () => number; pow?: { minBits: number; maxBits: number; threshold: number } } = {}): Promise<TestApp> {
   const dir = tempDir(t);
   const keys = await editorKeys(options.editors ?? 1);
   const dbPath = join(dir, DATABASE_FILE);
@@ -95,7 +95,7 @@ export async function testApp(t: { teardown(fn: () => void | Promise<void>): voi
     clientDir: await clientDir(),
     demo: options.demo ?? false,
     logger,
-    pow: { minBits: TEST_POW_BITS, maxBits: TEST_POW_BITS, ...(options.maxSpent ? { maxSpent: options.maxSpent } : {}) },
+    pow: { minBits: TEST_POW_BITS, maxBits: TEST_POW_BITS, ...options.pow, ...(options.maxSpent ? { maxSpent: options.maxSpent } : {}) },
     ...(options.clock ? { clock: options.clock } : {}),
   });
   t.teardown(async () => {

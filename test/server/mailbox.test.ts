@@ -10,6 +10,8 @@ import { sealReply } from '../../src/offline/reply.js';
 import { CHALLENGE_REFUSED, LOGIN_REFUSED, NOT_LOGGED_IN, SESSION_COOKIE } from '../../src/server/plugins/mailbox.js';
 import { challenge, conversationApp, cookieOf, createMailbox, editorRequest, login, newSource } from '../helpers/conversation.js';
 import { solvedPow } from '../helpers/fixtures.js';
+import { loadSodium } from '../../src/crypto/sodium.js';
+import { MailboxLogins } from '../../src/server/mailbox-login.js';
 
 t.test('a mailbox is created with its public keys only, once per id, and only with proof of work', async (t) => {
   const { app, db } = await conversationApp(t);
@@ -184,4 +186,74 @@ t.test('retention: replies go like tips (received, or read), mailboxes once unus
   t.equal(count('mailboxes'), 1, 'a, unused since 01-01 and now empty, went with it; b was used on 01-05');
   purgeExpired(db, policy, '2026-02-04');
   t.equal(count('mailboxes'), 0);
+});
+
+t.test('flood (issue 13, finding 6): 20 000 free challenges, 4 000 failed logins and a mailbox logging in nonstop lock no one out', async (t) => {
+  const { app, advance } = await conversationApp(t);
+  const honest = await newSource();
+  const attacker = await newSource();
+  await createMailbox(app, honest.keys);
+  await createMailbox(app, attacker.keys);
+  const junk = toBase64Url(new Uint8Array(64).fill(1));
+  const post = (mailbox: string, challengeText: string, signature = junk) =>
+    app.inject({ method: 'POST', url: '/api/mailbox/login', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ mailbox, challenge: challengeText, signature }) });
+  // 20 000 challenges: the old design kept each in one global table, full at 20 000 (then 503
+  // for every source). Then failed logins, each on a fresh challenge, alternately against an
+  // unknown mailbox and a real one (the old design kept no less for them).
+  let issued = 0;
+  for (let i = 0; i < 20_000; i++) if ((await app.inject({ method: 'GET', url: '/api/mailbox/challenge' })).statusCode === 200) issued++;
+  t.equal(issued, 20_000, 'every challenge handed out');
+  let refused = 0;
+  for (let i = 0; i < 4000; i++) {
+    const res = await post(i % 2 ? honest.keys.mailbox : attacker.keys.mailbox.replace(/^./, (d) => (d === '0' ? '1' : '0')), await challenge(app));
+    if (res.statusCode === 401) refused++;
+  }
+  t.equal(refused, 4000, 'every failed login refused with 401');
+  // The attacker's own mailbox logs in as fast as it can for three minutes of the server's clock:
+  // it fills only its own bounded set (sessions: the oldest end; logins: 429 beyond 16 a minute).
+  const statuses = new Map<number, number>();
+  const sessions: string[] = [];
+  for (let minute = 0; minute < 3; minute++) {
+    for (let i = 0; i < 40; i++) {
+      const res = await login(app, attacker.keys);
+      statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+      if (res.statusCode === 204) sessions.push(cookieOf(res));
+    }
+    advance(61_000);
+  }
+  t.same([...statuses.keys()].sort(), [204, 429], 'logins beyond the mailbox limit get 429, nothing else');
+  t.equal(statuses.get(204), 48, '16 logins a minute');
+  const live = await Promise.all(sessions.map(async (cookie) => (await app.inject({ method: 'GET', url: '/api/mailbox/replies', headers: { cookie } })).statusCode));
+  t.equal(live.filter((s) => s === 200).length, 8, 'a mailbox keeps its 8 newest sessions');
+  t.same(live.slice(-8), new Array(8).fill(200), 'the newest ones');
+
+  const ok = await login(app, honest.keys);
+  t.equal(ok.statusCode, 204, 'the honest source logs in');
+  const replies = await app.inject({ method: 'GET', url: '/api/mailbox/replies', headers: { cookie: cookieOf(ok) } });
+  t.equal(replies.statusCode, 200);
+  t.same(JSON.parse(replies.body), { mailbox: honest.keys.mailbox, replies: [] });
+});
+
+t.test('login state is per mailbox and bounded: nothing for a challenge or a failure, at most 16 spent and 8 sessions a mailbox', async (t) => {
+  const sodium = await loadSodium();
+  let now = 1_800_000_000_000;
+  const logins = new MailboxLogins(sodium, new Uint8Array(32).fill(5), () => now, 60, 900);
+  for (let i = 0; i < 1000; i++) logins.issue();
+  t.same(logins.size, { mailboxes: 0, sessions: 0, spent: 0 }, 'issuing keeps nothing');
+  const forged = logins.issue();
+  forged[31]! ^= 1;
+  t.notOk(logins.live(forged), 'a changed tag');
+  const c = logins.issue();
+  t.ok(logins.live(c));
+  t.equal(logins.login('a'.repeat(32), c).verdict, 'ok');
+  t.equal(logins.login('a'.repeat(32), c).verdict, 'spent', 'single use');
+  t.equal(logins.login('b'.repeat(32), c).verdict, 'ok', 'spent per mailbox: another mailbox would need its own signature over it');
+  for (let i = 0; i < 100; i++) logins.login('a'.repeat(32), logins.issue());
+  t.same(logins.size, { mailboxes: 2, sessions: 9, spent: 17 }, 'mailbox a: 16 spent, 8 sessions; b: 1 and 1');
+  now += 61_000;
+  t.notOk(logins.live(c), 'expired');
+  t.equal(logins.login('a'.repeat(32), logins.issue()).verdict, 'ok', 'room again once the spent ones expired');
+  now += 901_000;
+  logins.sweep();
+  t.same(logins.size, { mailboxes: 0, sessions: 0, spent: 0 }, 'all forgotten after expiry');
 });

@@ -12,7 +12,8 @@ import { POW_KEY_FILE, loadOrCreatePowKey } from '../../src/server/pow/key.js';
 import { PowService } from '../../src/server/pow/service.js';
 import { powFromEnv } from '../../src/server/pow/config.js';
 import { ConfigError, loadConfig } from '../../src/server/config.js';
-import { TEST_POW_BITS, sealTip, solvedPow, tempDir, testApp, tipRequest } from '../helpers/fixtures.js';
+import { POW_STALE } from '../../src/server/plugins/pow.js';
+import { TEST_POW_BITS, sealTip, solvedPow, solvedTipRequest, tempDir, testApp, tipRequest } from '../helpers/fixtures.js';
 
 t.test('GET /api/pow hands out a fresh MAC\'d challenge at the configured difficulty', async (t) => {
   const { app } = await testApp(t);
@@ -36,7 +37,10 @@ t.test('every bad proof of work is refused with 403 before the envelope is parse
   const envelope = await sealTip([keys[0]!.publicKey], 'spam?');
   const text = toBase64Url(envelope);
   const good = await solvedPow(app, text);
-  const other = await sealTip([keys[0]!.publicKey], 'another tip');
+  // Another envelope the good solution does not also solve (at 4 bits, 1 in 16 would: a flaky test).
+  const sodiumForOther = await loadSodium();
+  let other = await sealTip([keys[0]!.publicKey], 'another tip');
+  while (powSolves(sodiumForOther, fromBase64Url(good.challenge)!, powBinding(sodiumForOther, toBase64Url(other)), fromBase64Url(good.nonce)!, TEST_POW_BITS)) other = await sealTip([keys[0]!.publicKey], 'another tip');
   const forged = { ...good, challenge: good.challenge.slice(0, 30) + (good.challenge[30] === 'A' ? 'B' : 'A') + good.challenge.slice(31) };
   const { challenge: unsolvedChallenge } = (await app.inject({ method: 'GET', url: '/api/pow' })).json();
   // A nonce that does not solve: try nonces until one fails (at 4 bits, 15 in 16 do).
@@ -169,4 +173,43 @@ t.test('configuration: defaults are real, bounds are checked', async (t) => {
   const dir = tempDir(t);
   t.throws(() => loadConfig({ TIPLINE_DATA_DIR: dir, TIPLINE_POW_MIN_BITS: '16', TIPLINE_POW_MAX_BITS: '12' }), ConfigError);
   t.match(loadConfig({ TIPLINE_DATA_DIR: dir }).pow, { minBits: 13, maxBits: 20 });
+});
+
+t.test('stockpiled easy challenges are refused once the difficulty has risen; one bit of rise is forgiven (issue 13, finding 4)', async (t) => {
+  const { app, store, keys } = await testApp(t, { pow: { minBits: 4, maxBits: 9, threshold: 4 } });
+  const recipients = keys.map((k) => k.publicKey);
+  const bitsNow = async () => (await app.inject({ method: 'GET', url: '/api/pow' })).json().bits as number;
+  // The attacker fetches and solves 60 challenges while the tip line is calm (4 bits).
+  const stockpile: { envelope: Uint8Array; pow: { challenge: string; nonce: string } }[] = [];
+  for (let i = 0; i < 60; i++) {
+    const envelope = await sealTip(recipients, `stockpiled ${i}`);
+    stockpile.push({ envelope, pow: await solvedPow(app, toBase64Url(envelope)) });
+  }
+  t.ok(stockpile.every(({ pow }) => decodeChallenge(fromBase64Url(pow.challenge)!)!.bits === 4), 'all at 4 bits');
+  // Real load raises the difficulty: accepted tips, each with a fresh challenge.
+  let accepted = 0;
+  while ((await bitsNow()) < 6) {
+    const envelope = await sealTip(recipients, `load ${accepted}`);
+    t.equal((await app.inject(await solvedTipRequest(app, envelope))).statusCode, 201);
+    accepted++;
+  }
+  t.equal(await bitsNow(), 6, `the difficulty rose to 6 bits after ${accepted} tips`);
+  // A challenge fetched now (6 bits), before the difficulty rises one more bit.
+  const honestEnvelope = await sealTip(recipients, 'honest, slow');
+  const honest = await solvedPow(app, toBase64Url(honestEnvelope));
+  const statuses = await Promise.all(stockpile.map(async ({ envelope, pow }) => app.inject(tipRequest(envelope, pow))));
+  t.same([...new Set(statuses.map((r) => r.statusCode))], [403], 'every stockpiled solution refused with 403');
+  t.same(statuses[0]!.json(), { error: POW_STALE }, 'a clear message (the page fetches a fresh challenge on 403)');
+  t.equal(store.count(), accepted, 'none stored');
+  while ((await bitsNow()) < 7) {
+    const envelope = await sealTip(recipients, `more load ${accepted}`);
+    t.equal((await app.inject(await solvedTipRequest(app, envelope))).statusCode, 201);
+    accepted++;
+  }
+  const late = await app.inject(tipRequest(honestEnvelope, honest));
+  t.equal(late.statusCode, 201, 'the honest 6-bit solution still counts at 7 bits (one bit tolerated)');
+  const fresh = stockpile[0]!;
+  const retried = await app.inject(tipRequest(fresh.envelope, await solvedPow(app, toBase64Url(fresh.envelope))));
+  t.equal(retried.statusCode, 201, 'the same envelope with a fresh challenge (what the page does on 403) is accepted');
+  t.equal(store.count(), accepted + 2);
 });

@@ -8,11 +8,11 @@
 //   DELETE /api/mailbox/replies/:id       deletes one reply
 //   POST   /api/mailbox/follow-ups        a follow-up envelope (kind followUp; proof of work)
 //
-// The server never sees the passphrase or a secret key. Sessions and challenges live in
-// memory only (a restart logs everyone out). The session cookie is the only cookie Tipline
-// sets: HttpOnly, SameSite=Strict, Path=/, 15 minutes. An unknown mailbox and a wrong
-// signature get the same answer after the same work (a signature check against a dummy key).
-import { createHash, randomBytes } from 'node:crypto';
+// The server never sees the passphrase or a secret key. Challenges are stateless (MAC'd with
+// the server's key); spent challenges and sessions live in memory only, per mailbox and bounded
+// (src/server/mailbox-login.ts; a restart logs everyone out). The session cookie is the only
+// cookie Tipline sets: HttpOnly, SameSite=Strict, Path=/, 15 minutes. An unknown mailbox and a
+// wrong signature get the same answer after the same work (a signature check against a dummy key).
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { fromBase64Url, toBase64Url } from '../../crypto/bytes.js';
 import { DEFAULT_MAX_PADDED_LENGTH } from '../../crypto/envelope.js';
@@ -20,6 +20,7 @@ import { XWING_PUBLIC_KEY_BYTES } from '../../crypto/keys.js';
 import { MAILBOX_ID_RE, SIGNATURE_BYTES, SIGN_PUBLIC_KEY_BYTES, createMessage, loginMessage, mailboxId, verify } from '../../crypto/mailbox.js';
 import { loadSodium } from '../../crypto/sodium.js';
 import { HttpError, storageError } from '../errors.js';
+import { LOGIN_CHALLENGE_BYTES, MailboxLogins } from '../mailbox-login.js';
 import { acceptEnvelope } from '../intake.js';
 import { acceptJsonOnly } from '../json-body.js';
 import type { PowService } from '../pow/service.js';
@@ -32,20 +33,20 @@ import { DEFAULT_MAX_FILES } from '../store/uploads.js';
 export const SESSION_COOKIE = 'tipline_session';
 export const SESSION_SECONDS = 15 * 60;
 export const CHALLENGE_SECONDS = 60;
-export const CHALLENGE_BYTES = 32;
-/** Live challenges and sessions held at most; beyond that, new ones are refused with 503. */
-export const MAX_LIVE = 20_000;
+export const CHALLENGE_BYTES = LOGIN_CHALLENGE_BYTES;
 
 export const LOGIN_REFUSED = 'the passphrase is wrong, or this mailbox does not exist (any more)';
 export const CHALLENGE_REFUSED = 'the login challenge expired or was already used: please try again';
 export const NOT_LOGGED_IN = 'you are not logged in, or your session expired: please log in again';
-const BUSY = 'the server is busy: please try again in a few minutes';
+export const TOO_MANY_LOGINS = 'too many logins to this mailbox within a minute: please wait a minute and try again';
 
 const b64 = (bytes: number) => ({ type: 'string', minLength: Math.ceil((bytes * 4) / 3), maxLength: Math.ceil((bytes * 4) / 3) }) as const;
 const MAILBOX_SCHEMA = { type: 'string', pattern: '^[0-9a-f]{32}$', minLength: 32, maxLength: 32 } as const;
 
 export interface MailboxOptions {
   pow: PowService;
+  /** The server's MAC key (the proof of work's, `<dataDir>/pow.key`): login challenges are MAC'd with it. */
+  challengeKey: Uint8Array;
   mailboxes: MailboxStore;
   tips: TipStore;
   recipientCount: number;
@@ -54,35 +55,6 @@ export interface MailboxOptions {
   maxFiles?: number;
   /** Milliseconds since the epoch (tests move the clock). */
   now?: () => number;
-}
-
-/** A map of secrets → expiry, bounded; keys are hashes of the secrets (no timing on the secret). */
-class Expiring<V> {
-  private readonly map = new Map<string, { value: V; expires: number }>();
-  constructor(private readonly now: () => number) {}
-  private static key(secret: string): string {
-    return createHash('sha256').update(secret).digest('base64');
-  }
-  add(secret: string, value: V, seconds: number): boolean {
-    if (this.map.size >= MAX_LIVE) this.sweep();
-    if (this.map.size >= MAX_LIVE) return false;
-    this.map.set(Expiring.key(secret), { value, expires: this.now() + seconds * 1000 });
-    return true;
-  }
-  /** The live value, or undefined; `take` also removes it (single use). */
-  get(secret: string, take = false): V | undefined {
-    const key = Expiring.key(secret);
-    const entry = this.map.get(key);
-    if (take || (entry && entry.expires <= this.now())) this.map.delete(key);
-    return entry && entry.expires > this.now() ? entry.value : undefined;
-  }
-  delete(secret: string): void {
-    this.map.delete(Expiring.key(secret));
-  }
-  sweep(): void {
-    const now = this.now();
-    for (const [key, entry] of this.map) if (entry.expires <= now) this.map.delete(key);
-  }
 }
 
 /** The session token from a Cookie header, when it has exactly the shape we issue. */
@@ -102,25 +74,23 @@ function sessionCookie(token: string, maxAge: number): string {
 
 export default async function mailboxPlugin(app: FastifyInstance, options: MailboxOptions): Promise<void> {
   const now = options.now ?? Date.now;
-  const challenges = new Expiring<true>(now);
-  const sessions = new Expiring<string>(now);
   const maxPadded = options.maxPaddedLength ?? DEFAULT_MAX_PADDED_LENGTH;
   const maxChars = Math.ceil((maxEnvelopeBytes(options.recipientCount, maxPadded) * 4) / 3);
   // A well-formed public key nobody holds the secret of: an unknown mailbox is checked against it.
   const sodium = await loadSodium();
   const dummyKey = sodium.crypto_sign_keypair().publicKey;
-  const sweeper = setInterval(() => {
-    challenges.sweep();
-    sessions.sweep();
-  }, 60_000);
+  const logins = new MailboxLogins(sodium, options.challengeKey, now, CHALLENGE_SECONDS, SESSION_SECONDS);
+  const sweeper = setInterval(() => logins.sweep(), 60_000);
   sweeper.unref();
   app.addHook('onClose', async () => clearInterval(sweeper));
 
-  acceptJsonOnly(app, maxChars + 512 + (options.maxFiles ?? DEFAULT_MAX_FILES) * 48);
+  // Body limits per route: a follow-up carries an envelope; the rest carry keys and signatures only.
+  const followUpLimit = maxChars + 512 + (options.maxFiles ?? DEFAULT_MAX_FILES) * 48;
+  acceptJsonOnly(app, followUpLimit);
 
   const requireSession: preHandlerAsyncHookHandler = async (request) => {
     const token = sessionToken(request);
-    const mailbox = token ? sessions.get(token) : undefined;
+    const mailbox = token ? logins.session(token) : undefined;
     if (!mailbox) throw new HttpError(401, NOT_LOGGED_IN);
     (request as FastifyRequest & { mailbox?: string }).mailbox = mailbox;
   };
@@ -129,6 +99,7 @@ export default async function mailboxPlugin(app: FastifyInstance, options: Mailb
   app.post(
     '/api/mailboxes',
     {
+      bodyLimit: 4096,
       schema: {
         body: {
           type: 'object',
@@ -163,15 +134,12 @@ export default async function mailboxPlugin(app: FastifyInstance, options: Mailb
     },
   );
 
-  app.get('/api/mailbox/challenge', async () => {
-    const challenge = toBase64Url(new Uint8Array(randomBytes(CHALLENGE_BYTES)));
-    if (!challenges.add(challenge, true, CHALLENGE_SECONDS)) throw new HttpError(503, BUSY);
-    return { challenge, expiresIn: CHALLENGE_SECONDS };
-  });
+  app.get('/api/mailbox/challenge', async () => ({ challenge: toBase64Url(logins.issue()), expiresIn: CHALLENGE_SECONDS }));
 
   app.post(
     '/api/mailbox/login',
     {
+      bodyLimit: 1024,
       schema: {
         body: {
           type: 'object',
@@ -183,17 +151,18 @@ export default async function mailboxPlugin(app: FastifyInstance, options: Mailb
     },
     async (request, reply) => {
       const body = request.body as { mailbox: string; challenge: string; signature: string };
-      // Single use: taken out whatever happens next.
-      if (!challenges.get(body.challenge, true)) throw new HttpError(401, CHALLENGE_REFUSED);
       const challenge = fromBase64Url(body.challenge);
       const signature = fromBase64Url(body.signature);
       if (!challenge || !signature) throw new HttpError(400, 'challenge and signature must be base64url without padding');
+      if (!logins.live(challenge)) throw new HttpError(401, CHALLENGE_REFUSED);
       const mailbox = MAILBOX_ID_RE.test(body.mailbox) ? options.mailboxes.get(body.mailbox) : undefined;
       // The same work whether or not the mailbox exists: verify against its key or a dummy one.
       const good = await verify(signature, loginMessage(challenge, body.mailbox), mailbox?.signPublicKey ?? dummyKey);
       if (!good || !mailbox) throw new HttpError(401, LOGIN_REFUSED);
-      const token = toBase64Url(new Uint8Array(randomBytes(32)));
-      if (!sessions.add(token, mailbox.id, SESSION_SECONDS)) throw new HttpError(503, BUSY);
+      // Single use: spent only now, in this mailbox's own bounded set (nothing kept for failures).
+      const session = logins.login(mailbox.id, challenge);
+      if (session.verdict !== 'ok') throw session.verdict === 'spent' ? new HttpError(401, CHALLENGE_REFUSED) : new HttpError(429, TOO_MANY_LOGINS);
+      const token = session.token;
       try {
         options.mailboxes.used(mailbox.id);
       } catch {
@@ -204,9 +173,9 @@ export default async function mailboxPlugin(app: FastifyInstance, options: Mailb
     },
   );
 
-  app.post('/api/mailbox/logout', async (request, reply) => {
+  app.post('/api/mailbox/logout', { bodyLimit: 1024 }, async (request, reply) => {
     const token = sessionToken(request);
-    if (token) sessions.delete(token);
+    if (token) logins.logout(token);
     reply.header('set-cookie', sessionCookie('', 0)).code(204);
     return reply.send();
   });
@@ -226,6 +195,7 @@ export default async function mailboxPlugin(app: FastifyInstance, options: Mailb
   app.post(
     '/api/mailbox/follow-ups',
     {
+      bodyLimit: followUpLimit,
       schema: {
         body: {
           type: 'object',

@@ -21,6 +21,8 @@ export interface PowPluginOptions {
 
 /** The message of every refused proof of work; the page reacts to 403 with one new attempt. */
 export const POW_REFUSED = 'proof of work missing or invalid: reload the page';
+/** A challenge issued at a lower difficulty than the server now asks (403: the page fetches a new one by itself). */
+export const POW_STALE = 'the server now asks for more proof of work than this challenge did: please send again';
 export const POW_BUSY = 'the server is receiving too many submissions: please try again in a few minutes';
 
 export const POW_BODY_SCHEMA = {
@@ -34,7 +36,8 @@ export const POW_BODY_SCHEMA = {
 } as const;
 
 /**
- * A preHandler that refuses the request (403, or 503 when the spent-challenge set is full)
+ * A preHandler that refuses the request (403, also for a challenge easier than the current
+ * difficulty allows; 503 when the spent-challenge set is full)
  * unless `body.pow` solves a live, unused challenge for the text `bound(body)` returns.
  */
 export function requirePow<B extends { pow?: { challenge?: unknown; nonce?: unknown } }>(pow: PowService, bound: (body: B) => unknown): preHandlerAsyncHookHandler {
@@ -44,6 +47,7 @@ export function requirePow<B extends { pow?: { challenge?: unknown; nonce?: unkn
     const verdict = typeof text === 'string' ? pow.verify(body?.pow?.challenge, body?.pow?.nonce, text) : { ok: false as const, reason: 'malformed' as const };
     if (verdict.ok) return;
     if (verdict.reason === 'busy') throw new HttpError(503, POW_BUSY);
+    if (verdict.reason === 'stale') throw new HttpError(403, POW_STALE);
     throw new HttpError(403, POW_REFUSED);
   };
 }

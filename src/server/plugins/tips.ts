@@ -33,11 +33,13 @@ export default async function tipsPlugin(app: FastifyInstance, options: TipsOpti
   const maxChars = Math.ceil((maxEnvelopeBytes(options.recipientCount, maxPadded) * 4) / 3);
   // JSON only: a form post or plain text is refused with 415 before anything is read.
   const maxFiles = options.maxFiles ?? DEFAULT_MAX_FILES;
-  acceptJsonOnly(app, maxChars + 256 + maxFiles * 48);
+  const bodyLimit = maxChars + 256 + maxFiles * 48;
+  acceptJsonOnly(app, bodyLimit);
 
   app.post(
     '/api/tips',
     {
+      bodyLimit,
       schema: {
         body: {
           type: 'object',

@@ -58,6 +58,7 @@ export default async function uploadsPlugin(app: FastifyInstance, options: Uploa
   app.post(
     '/api/uploads',
     {
+      bodyLimit: 1024,
       schema: {
         body: {
           type: 'object',
@@ -100,7 +101,7 @@ export default async function uploadsPlugin(app: FastifyInstance, options: Uploa
     },
   );
 
-  app.put<{ Params: { id: string; index: string } }>('/api/uploads/:id/chunks/:index', async (request, reply) => {
+  app.put<{ Params: { id: string; index: string } }>('/api/uploads/:id/chunks/:index', { bodyLimit: FILE_CHUNK_CIPHERTEXT_BYTES }, async (request, reply) => {
     const { id, index: indexText } = request.params;
     if (!UPLOAD_ID_RE.test(id)) throw new HttpError(404, UPLOAD_NOT_FOUND);
     if (!/^(0|[1-9]\d{0,9})$/.test(indexText)) throw new HttpError(400, 'the chunk index is not a number');

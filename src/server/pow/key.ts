@@ -1,6 +1,7 @@
 // The server's proof-of-work MAC key, `<dataDir>/pow.key`: 32 random bytes, mode 0600,
 // created on first start. It is the server's only secret (it decrypts nothing: whoever holds
-// it can mint challenges for this server, nothing more). Deleting it invalidates the
+// it can mint challenges for this server, proof-of-work and mailbox-login ones, nothing more:
+// a login still needs the mailbox's signature). Deleting it invalidates the
 // challenges handed out so far; a new one is made on the next start.
 import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readFileSync, writeSync, constants } from 'node:fs';

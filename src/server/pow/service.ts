@@ -4,8 +4,14 @@
 // solutions are refused (503) rather than letting memory grow.
 //
 // Verification order, cheapest first, and all of it before the envelope is even decoded:
-// length and base64url of the challenge and nonce → MAC (constant time) → expiry → spent? →
-// binding hash of the submitted text → the work itself. Only then is the id marked spent.
+// length and base64url of the challenge and nonce → MAC (constant time) → expiry → difficulty
+// still current? → spent? → binding hash of the submitted text → the work itself. Only then is
+// the id marked spent.
+//
+// "Still current": a solution counts only if its challenge asks for at least the difficulty
+// of the moment of verification minus STALE_BITS_TOLERATED (one bit), so challenges stockpiled
+// while the difficulty was low are worthless once a flood has raised it (issue 13, finding 4),
+// and an honest source whose difficulty rose by one bit while it worked is not refused.
 import { randomBytes } from 'node:crypto';
 import { fromBase64Url, toBase64Url } from '../../crypto/bytes.js';
 import {
@@ -26,6 +32,8 @@ export const DEFAULT_POW_MAX_BITS = 20;
 export const DEFAULT_POW_THRESHOLD = 30;
 export const DEFAULT_POW_TTL_SECONDS = 600;
 export const DEFAULT_MAX_SPENT = 100_000;
+/** A challenge this many bits easier than the current difficulty is still accepted. */
+export const STALE_BITS_TOLERATED = 1;
 
 /** Base64url lengths of a challenge and a nonce. */
 export const CHALLENGE_TEXT_LENGTH = Math.ceil((CHALLENGE_BYTES * 4) / 3);
@@ -51,7 +59,7 @@ export interface IssuedChallenge {
 
 export type PowVerdict =
   | { ok: true }
-  | { ok: false; reason: 'missing' | 'malformed' | 'forged' | 'expired' | 'reused' | 'unsolved' | 'busy' };
+  | { ok: false; reason: 'missing' | 'malformed' | 'forged' | 'expired' | 'stale' | 'reused' | 'unsolved' | 'busy' };
 
 export class PowService {
   readonly difficulty: AdaptiveDifficulty;
@@ -108,6 +116,7 @@ export class PowService {
     if (!fields) return { ok: false, reason: 'forged' };
     const nowSeconds = Math.floor(this.now() / 1000);
     if (fields.expiry <= nowSeconds) return { ok: false, reason: 'expired' };
+    if (fields.bits < this.difficulty.bits() - STALE_BITS_TOLERATED) return { ok: false, reason: 'stale' };
     const id = toBase64Url(fields.id);
     if (this.spent.has(id)) return { ok: false, reason: 'reused' };
     if (!powSolves(this.sodium, challenge, powBinding(this.sodium, Buffer.from(boundText, 'utf8')), nonce, fields.bits)) return { ok: false, reason: 'unsolved' };

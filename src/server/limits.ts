@@ -1,0 +1,92 @@
+// Connection and request limits against unauthenticated memory exhaustion (security review,
+// issue 13, finding 5). Over Tor every client is 127.0.0.1, so the limits are global:
+//
+// - timeouts: a request must arrive whole within TIPLINE_REQUEST_TIMEOUT_SECONDS (default 120:
+//   a 1 MiB upload chunk needs ≈ 9 KiB/s, well below a slow Tor circuit), its headers within
+//   HEADERS_TIMEOUT_SECONDS, and a connection that sends nothing for
+//   TIPLINE_IDLE_TIMEOUT_SECONDS (default 30, also the keep-alive time) is closed. Node checks
+//   the request and header deadlines every CHECK_INTERVAL_MS; an expired request gets 408
+//   and its connection is closed.
+// - bodies in flight: every request that carries a body reserves, before any byte of it is
+//   read, the smaller of its declared length and its route's body limit (each route sets its
+//   own, from what it legitimately needs); when the reservations of all requests not yet
+//   answered would exceed TIPLINE_BODY_BYTES_IN_FLIGHT (default 32 MiB) it is refused at once
+//   with 503 and the connection closed. A reservation ends when the answer is sent or the
+//   connection closes.
+import type { ServerOptions } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import { HttpError } from './errors.js';
+
+export interface Limits {
+  requestTimeoutSeconds: number;
+  idleTimeoutSeconds: number;
+  bodyBytesInFlight: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({ requestTimeoutSeconds: 120, idleTimeoutSeconds: 30, bodyBytesInFlight: 32 * 1024 * 1024 });
+export const HEADERS_TIMEOUT_SECONDS = 20;
+/**
+ * Connections the kernel may hold completed but not yet accepted (listen(2) backlog). Node's
+ * default, 511, overflowed when 1 000 connections opened at once: the kernel dropped the
+ * handshakes beyond it and those connections stayed unanswered for 30 s and more (the soak's
+ * intermittent timeouts, THREAT-MODEL T21). The kernel caps it at net.core.somaxconn.
+ */
+export const LISTEN_BACKLOG = 4096;
+const CHECK_INTERVAL_MS = 1000;
+/** Routes that set no body limit of their own (pages, GETs) accept at most this much. */
+export const DEFAULT_BODY_LIMIT = 16 * 1024;
+export const BODIES_BUSY = 'the server is receiving too much at once: please try again in a minute';
+
+/** Fastify's server options for these limits (the server's own timeouts; inject() ignores them). */
+export function serverOptions(limits: Limits): { connectionTimeout: number; keepAliveTimeout: number; requestTimeout: number; bodyLimit: number; http: ServerOptions } {
+  const request = limits.requestTimeoutSeconds * 1000;
+  return {
+    connectionTimeout: limits.idleTimeoutSeconds * 1000,
+    keepAliveTimeout: limits.idleTimeoutSeconds * 1000,
+    requestTimeout: request,
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    http: { headersTimeout: Math.min(HEADERS_TIMEOUT_SECONDS * 1000, request), requestTimeout: request, connectionsCheckingInterval: CHECK_INTERVAL_MS },
+  };
+}
+
+/** The cap on request bodies in flight, as an onRequest hook on the root instance. */
+export function limitBodiesInFlight(app: FastifyInstance, maxBytes: number): { inFlight: () => number } {
+  let inFlight = 0;
+  app.addHook('onRequest', (request, reply, done) => {
+    const headers = request.raw.headers;
+    if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) return done();
+    const limit = request.routeOptions.bodyLimit ?? DEFAULT_BODY_LIMIT;
+    const declared = Number(headers['content-length']);
+    const bytes = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, limit) : limit;
+    if (inFlight + bytes > maxBytes) {
+      // The body is not read: close the connection after the answer rather than drain it.
+      reply.header('connection', 'close');
+      return done(new HttpError(503, BODIES_BUSY));
+    }
+    inFlight += bytes;
+    reply.raw.once('close', () => (inFlight -= bytes));
+    done();
+  });
+  return { inFlight: () => inFlight };
+}
+
+function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, low: number, high: number, what: string, problems: string[]): number {
+  const text = env[name];
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^\d{1,12}$/.test(text) || value < low || value > high) {
+    problems.push(`${name}: "${text.slice(0, 20)}" is not ${what}`);
+    return fallback;
+  }
+  return value;
+}
+
+/** TIPLINE_REQUEST_TIMEOUT_SECONDS, TIPLINE_IDLE_TIMEOUT_SECONDS, TIPLINE_BODY_BYTES_IN_FLIGHT, TIPLINE_SHUTDOWN_SECONDS. */
+export function limitsFromEnv(env: NodeJS.ProcessEnv, problems: string[]): Limits & { shutdownSeconds: number } {
+  return {
+    requestTimeoutSeconds: whole(env, 'TIPLINE_REQUEST_TIMEOUT_SECONDS', DEFAULT_LIMITS.requestTimeoutSeconds, 5, 3600, 'a number of seconds from 5 to 3600', problems),
+    idleTimeoutSeconds: whole(env, 'TIPLINE_IDLE_TIMEOUT_SECONDS', DEFAULT_LIMITS.idleTimeoutSeconds, 2, 600, 'a number of seconds from 2 to 600', problems),
+    bodyBytesInFlight: whole(env, 'TIPLINE_BODY_BYTES_IN_FLIGHT', DEFAULT_LIMITS.bodyBytesInFlight, 2 * 1024 * 1024, 2 ** 34, 'a number of bytes from 2097152 (2 MiB) to 17179869184 (16 GiB)', problems),
+    shutdownSeconds: whole(env, 'TIPLINE_SHUTDOWN_SECONDS', 5, 1, 60, 'a number of seconds from 1 to 60', problems),
+  };
+}

@@ -136,7 +136,7 @@ export function problem(r: FileResult | undefined): string | undefined {
   return undefined;
 }
 
-function main(argv: string[]): number {
+export function main(argv: string[]): number {
   const [tapFile, ...steps] = argv;
   if (!tapFile) {
     console.error('usage: tsx scripts/check-test-report.ts TAP-FILE [step=exit-status ...]');

@@ -6,7 +6,7 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseRun, problem, testFiles } from '../../scripts/check-test-report.js';
+import { main, parseRun, problem, testFiles } from '../../scripts/check-test-report.js';
 import { childEnv } from '../helpers/child-env.js';
 import { tempDir } from '../helpers/fixtures.js';
 
@@ -164,4 +164,20 @@ t.test('the script: passes only when every file on disk passed, and ends with th
   const noOutput = check(join(dir, 'nowhere'), undefined);
   t.equal(noOutput.status, 1, 'no TAP at all');
   t.equal(noOutput.last, `0 passed, ${files.length} failed (test files; 0 assertions in the passing files)`);
+});
+
+t.test('in process: a run with one file failing names it and returns 1', async (t) => {
+  const dir = tempDir(t);
+  const files = testFiles();
+  const file = join(dir, 'run.tap');
+  writeFileSync(file, files.map((f, i) => `# Subtest: ${f}\n    ${i ? '' : 'not '}ok 1 - check\n    1..1\n${i ? '' : 'not '}ok ${i + 1} - ${f}\n`).join('\n'));
+  const lines = t.capture(console, 'log');
+  t.equal(main([file, 'tap=1']), 1);
+  const out = lines().map((call) => call.args.join(' ')).join('\n');
+  t.match(out, `  ${files[0]}: failed, 1 failing assertion(s)`);
+  t.match(out, 'step failed: tap exited with 1');
+  t.match(out.split('\n').at(-1), new RegExp(`^${files.length - 1} passed, 1 failed \\(test files; `));
+  const errors = t.capture(console, 'error');
+  t.equal(main([]), 2, 'usage without a file');
+  t.match(errors()[0]?.args.join(' '), /^usage: /);
 });

@@ -37,10 +37,6 @@ t.test('every bad proof of work is refused with 403 before the envelope is parse
   const envelope = await sealTip([keys[0]!.publicKey], 'spam?');
   const text = toBase64Url(envelope);
   const good = await solvedPow(app, text);
-  // Another envelope the good solution does not also solve (at 4 bits, 1 in 16 would: a flaky test).
-  const sodiumForOther = await loadSodium();
-  let other = await sealTip([keys[0]!.publicKey], 'another tip');
-  while (powSolves(sodiumForOther, fromBase64Url(good.challenge)!, powBinding(sodiumForOther, toBase64Url(other)), fromBase64Url(good.nonce)!, TEST_POW_BITS)) other = await sealTip([keys[0]!.publicKey], 'another tip');
   const forged = { ...good, challenge: good.challenge.slice(0, 30) + (good.challenge[30] === 'A' ? 'B' : 'A') + good.challenge.slice(31) };
   const { challenge: unsolvedChallenge } = (await app.inject({ method: 'GET', url: '/api/pow' })).json();
   // A nonce that does not solve: try nonces until one fails (at 4 bits, 15 in 16 do).
@@ -50,6 +46,10 @@ t.test('every bad proof of work is refused with 403 before the envelope is parse
     const nonce = toBase64Url(Uint8Array.of(0, 0, 0, 0, 0, 0, i >> 8, i & 255));
     if (!powSolves(sodium, fromBase64Url(unsolvedChallenge)!, powBinding(sodium, text), fromBase64Url(nonce)!, TEST_POW_BITS)) unsolved = nonce;
   }
+  // Another envelope the good solution does not solve: at 4 bits it still does for 1 in 16
+  // (and that one is rightly accepted: test/server/fuzz.test.ts), so pick one it fails for.
+  let other = await sealTip([keys[0]!.publicKey], 'another tip');
+  while (powSolves(sodium, fromBase64Url(good.challenge)!, powBinding(sodium, toBase64Url(other)), fromBase64Url(good.nonce)!, TEST_POW_BITS)) other = await sealTip([keys[0]!.publicKey], 'another tip');
   const cases: [string, string, number][] = [
     ['no pow member', JSON.stringify({ envelope: text }), 403],
     ['no pow member, and an invalid envelope', JSON.stringify({ envelope: 'AAAA' }), 403],

@@ -115,6 +115,12 @@ let fetchKeyFile: string;
 let editorFingerprint: string;
 const services: { name: string; pow: boolean; server: ServerProcess; dataDir: string; onion?: string }[] = [];
 
+// The whole file: 49 s on an idle machine, ~30 s of it until the private network's onions
+// answer; on a loaded one the network alone may use its own limit (150 s, network.ts) before the
+// first page loads. Ten minutes lets that limit and each step's own speak first (tap's 300 s
+// would kill the file, and its result, silently in the middle).
+t.setTimeout(10 * 60_000);
+
 t.before(async () => {
   // Fail, never skip, without the parts this test is about.
   t.comment(await checkTorInstalled());

@@ -40,6 +40,11 @@ export function sanitiseFileName(name: unknown): string {
   return stem ? stem + ext : `attachment${ext}`;
 }
 
+/** A source-supplied file name as a page or message shows it: cleaned by the same rules as a saved name. */
+export function fileLabel(name: unknown): string {
+  return sanitiseFileName(name);
+}
+
 /** `name`, or `name (2)`, `name (3)`… (before the extension): the first not taken in `taken`. */
 export function numberedName(name: string, taken: (candidate: string) => boolean): string {
   if (!taken(name)) return name;

@@ -310,7 +310,7 @@ export function writeIndex(root: string): string {
   }
   const target = child(root, 'index.html');
   const tmp = child(root, `.index.html.${randomBytes(6).toString('hex')}.tmp`);
-  writeNewFile(tmp, renderIndex(entries));
+  writeNewFile(tmp, renderIndex(entries, root));
   try {
     renameSync(tmp, target); // replaces index.html itself, never what a symlink there points to
   } catch (err) {

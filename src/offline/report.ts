@@ -6,7 +6,7 @@
 //                 cells that a spreadsheet would run as a formula are prefixed with '
 //   report.html   self-contained: counts by region, category, stage, every other choice field
 //                 and day, as tables and inline SVG bar charts; the list of reports with links
-//                 to their evidence; filters by region, category and status (a small inline
+//                 to their evidence (only files src/offline/file-links.ts allows; the rest listed); filters by region, category and status (a small inline
 //                 script allowed by its CSP hash; without it every report shows). A CSP meta
 //                 forbids loading anything.
 //   verification-template.tsv   when there is no sidecar yet: every report as `unverified`.
@@ -24,6 +24,8 @@ import { join, relative, resolve, sep } from 'node:path';
 import { validateFields } from '../forms/fields.js';
 import { builtInForm, textFor, type FieldDef, type FormSchema } from '../forms/schema.js';
 import { FOLDER_RE, writeNewFile } from './decrypt.js';
+import { fileLabel } from './attachments.js';
+import { linkDecision, NOT_LINKED_NOTE } from './file-links.js';
 
 export class ReportError extends Error {
   constructor(message: string) {
@@ -51,6 +53,8 @@ export interface ReportRow {
   /** Evidence files found under `<folder>/files/` (names), and names the body lists that are not there. */
   files: string[];
   missingFiles: string[];
+  /** The type the source declared for each file decrypt completed, by its name under `files/` (from tip.json). */
+  declaredTypes: Record<string, string>;
   /** Fields that do not fit the form's schema (an odd or newer tip); shown, never dropped. */
   problems: string[];
 }
@@ -143,7 +147,7 @@ export function readReports(inDir: string, forms: FormSchema[] = []): { rows: Re
   for (const folder of readdirSync(root).filter((n) => FOLDER_RE.test(n)).sort()) {
     const dir = join(root, folder);
     if (!lstatOrUndefined(dir)?.isDirectory()) continue;
-    let tip: { id?: unknown; received?: unknown; receipt?: unknown; kind?: unknown; body?: Record<string, unknown> };
+    let tip: { id?: unknown; received?: unknown; receipt?: unknown; kind?: unknown; body?: Record<string, unknown>; files?: unknown };
     try {
       tip = JSON.parse(readSmallFile(join(dir, 'tip.json'), MAX_TIP_JSON_BYTES));
     } catch {
@@ -163,6 +167,11 @@ export function readReports(inDir: string, forms: FormSchema[] = []): { rows: Re
     const found = lstatOrUndefined(filesDir)?.isDirectory()
       ? readdirSync(filesDir).filter((n) => lstatOrUndefined(join(filesDir, n))?.isFile()).sort()
       : [];
+    // What decrypt wrote for each file (tip.json's files): the saved name and the declared type.
+    const declaredTypes: Record<string, string> = Object.create(null);
+    for (const r of Array.isArray(tip.files) ? (tip.files as Record<string, unknown>[]) : []) {
+      if (r && r.complete === true && typeof r.saved === 'string' && r.saved.startsWith('files/') && typeof r.type === 'string') declaredTypes[r.saved.slice('files/'.length)] = r.type;
+    }
     const row: ReportRow = {
       folder,
       id: typeof tip.id === 'string' ? tip.id : folder.slice(11),
@@ -176,6 +185,7 @@ export function readReports(inDir: string, forms: FormSchema[] = []): { rows: Re
       message: body.message,
       files: found,
       missingFiles: listed.filter((n) => !found.includes(n)),
+      declaredTypes,
       problems: [],
     };
     const schema = schemaFor(row, forms);
@@ -392,8 +402,13 @@ export function renderReportHtml(rows: ReportRow[], options: { outDir: string; i
     .map((r) => {
       const folderRel = relative(options.outDir, join(options.inDir, r.folder));
       const evidence = [
-        ...r.files.map((f) => `<a href="${e(href(join(folderRel, 'files', f)))}">${e(f)}</a>`),
-        ...r.missingFiles.map((f) => `<span class="warning">${e(f)} (not decrypted)</span>`),
+        // The one rule for every page the offline tools write (src/offline/file-links.ts).
+        ...r.files.map((f) =>
+          linkDecision(join(options.inDir, r.folder, 'files', f), r.declaredTypes[f]).link
+            ? `<a href="${e(href(join(folderRel, 'files', f)))}"><bdi>${e(fileLabel(f))}</bdi></a>`
+            : `<span class="warning"><bdi>${e(fileLabel(f))}</bdi> (${e(NOT_LINKED_NOTE)})</span>`,
+        ),
+        ...r.missingFiles.map((f) => `<span class="warning"><bdi>${e(fileLabel(f))}</bdi> (not decrypted)</span>`),
       ].join('<br>');
       const data = (name: string) => {
         const v = regionDim && name === 'region' ? r.fields[regionDim.key] : categoryDim && name === 'category' ? r.fields[categoryDim.key] : undefined;

@@ -2,8 +2,8 @@
 // one `<date>_<id>/tip.json` per record, attachments under `<folder>/files/`) and an optional
 // verification sidecar, and writes into a NEW output folder:
 //   reports.csv   one row per report (tips only, not follow-ups or replies), one column per
-//                 field; UTF-8 with a BOM (spreadsheets then read Cyrillic right), CRLF, and
-//                 cells that a spreadsheet would run as a formula are prefixed with '
+//                 field; UTF-8 with a BOM (spreadsheets then read Cyrillic right), CRLF, every
+//                 cell quoted, and cells that a spreadsheet would run as a formula prefixed with '
 //   report.html   self-contained: counts by region, category, stage, every other choice field
 //                 and day, as tables and inline SVG bar charts; the list of reports with links
 //                 to their evidence (only files src/offline/file-links.ts allows; the rest listed); filters by region, category and status (a small inline
@@ -201,11 +201,21 @@ export function readReports(inDir: string, forms: FormSchema[] = []): { rows: Re
 // ---------------------------------------------------------------------------------------------
 // CSV
 
-/** One CSV cell: formula-looking text prefixed with ', quoted when needed. */
+/**
+ * Text a spreadsheet could take for a formula: starting (after any blanks) with =, +, - or @,
+ * or their full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20), or with a tab or CR.
+ */
+const FORMULA_START = /^[\t\r]|^\s*[=+\-@\uff1d\uff0b\uff0d\uff20]/;
+
+/**
+ * One CSV cell, always quoted: a spreadsheet may split unquoted text at `;` or a tab as well as
+ * at `,` (LibreOffice offers all three by default), and a `=` after the split would be a
+ * formula. Formula-looking text is also prefixed with ', since some importers evaluate a
+ * formula even inside quotes.
+ */
 export function csvCell(value: string): string {
-  let text = value;
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  const text = FORMULA_START.test(value) ? `'${value}` : value;
+  return `"${text.replace(/"/g, '""')}"`;
 }
 
 const cellText = (value: unknown): string => (value === undefined || value === null ? '' : Array.isArray(value) ? value.map(String).join('; ') : String(value));
@@ -228,7 +238,7 @@ export function renderCsv(rows: ReportRow[], forms: FormSchema[] = []): string {
   const header = ['folder', 'received', 'receipt', 'status', 'note', 'form', 'form_version', ...columns, 'message', 'files', 'problems'];
   const lines = [header.map(csvCell).join(',')];
   for (const r of rows) {
-    const cells = [r.folder, r.received, r.receipt, r.status, r.note, r.formId, cellText(r.formVersion), ...columns.map((c) => cellText(r.fields[c])), r.message, r.files.join('; '), r.problems.join('; ')];
+    const cells = [r.folder, r.received, r.receipt, r.status, r.note, r.formId, cellText(r.formVersion), ...columns.map((c) => cellText(r.fields[c])), r.message, r.files.map(fileLabel).join('; '), r.problems.join('; ')];
     lines.push(cells.map(csvCell).join(','));
   }
   return `\uFEFF${lines.join('\r\n')}\r\n`;

@@ -228,14 +228,17 @@ t.test('reports.csv and report.html from a really decrypted folder', async (t) =
 });
 
 t.test('csv cells and the sidecar, by example', async (t) => {
-  t.equal(csvCell('=1+1'), "'=1+1");
-  t.equal(csvCell('+7 999'), "'+7 999");
-  t.equal(csvCell('-5'), "'-5");
-  t.equal(csvCell('@SUM(A1)'), "'@SUM(A1)");
-  t.equal(csvCell('\tx'), "'\tx");
+  t.equal(csvCell('=1+1'), `"'=1+1"`);
+  t.equal(csvCell('+7 999'), `"'+7 999"`);
+  t.equal(csvCell('-5'), `"'-5"`);
+  t.equal(csvCell('@SUM(A1)'), `"'@SUM(A1)"`);
+  t.equal(csvCell('\tx'), `"'\tx"`);
   t.equal(csvCell('\rx'), `"'\rx"`);
+  t.equal(csvCell(' \u3000=1'), `"' \u3000=1"`, 'blanks before the formula sign');
+  t.equal(csvCell('\uff1d1+1'), `"'\uff1d1+1"`, 'full-width equals sign');
+  t.equal(csvCell('a;=1'), '"a;=1"', 'every cell quoted, so ; and tab never split it');
   t.equal(csvCell('a, "b"\nc'), '"a, ""b""\nc"');
-  t.equal(csvCell('Ашхабад'), 'Ашхабад');
+  t.equal(csvCell('Ашхабад'), '"Ашхабад"');
   const rows = [{ folder: '2025-03-09_' + 'a'.repeat(32), id: 'a'.repeat(32), receipt: '6536-4B9A-4D32-EC2A' }];
   t.same(parseSidecar(`6536-4b9a-4d32-ec2a\trejected\tdup\n${'b'.repeat(32)}\tverified\n`, rows).warnings, [`verification.tsv line 2 names no report in this folder (${'b'.repeat(32)})`]);
   t.throws(() => parseSidecar(`${rows[0]!.id} verified\n`, rows), { message: 'verification.tsv line 1: the status must be verified, unverified or rejected, separated from the report by a tab' });

@@ -140,11 +140,14 @@ t.test('files a browser would run as a page are listed, not linked', async (t) =
     // Inert and consistent: linked.
     { name: 'photo.jpg', type: 'image/jpeg', bytes: withHead(JPEG_MAGIC, pattern(100, 6)) },
     { name: 'statement.txt', type: 'text/plain; charset=utf-8', bytes: enc('Ballots were carried out at 19:40.') },
+    // Labels: a right-to-left override that would disguise .txt as .jpg (and reverse the warning), invisibles, a device name.
+    { name: 'photo\u202Egpj.txt\u2800\u3164\u00AD\u180E\u{E0041}', type: 'text/plain', bytes: enc('words') },
+    { name: 'CON.txt', type: 'text/plain', bytes: enc('words') },
   ];
   const { bundle } = await bundleWith(t, files);
   const { summary, out, files: written } = await decrypt(t, bundle);
   t.ok(summaryOk(summary), JSON.stringify(summary.skipped));
-  t.same(written, files.map((f) => f.name).sort(), 'all are written, byte for byte');
+  t.same(written, [...files.slice(0, -2).map((f) => f.name), 'photogpj.txt', 'CON_.txt'].sort(), 'all are written, names cleaned');
   const html = readFileSync(join(out, 'index.html'), 'utf8');
   const esc = (name: string) => name.replace(/\./g, '\\.');
   for (const { name } of files.slice(0, 10)) {
@@ -155,6 +158,9 @@ t.test('files a browser would run as a page are listed, not linked', async (t) =
   t.match(html, /<img [^>]*src="[^"]*files\/photo\.jpg"/, 'the photo keeps its thumbnail');
   t.match(html, /href="[^"]*files\/statement\.txt"/, 'plain text is linked');
   t.notMatch(html, /<img [^>]*statement\.txt/, 'no thumbnail for text');
+  t.notMatch(html, /[\u202A-\u202E\u2066-\u2069\u200B-\u200F\u2800\u3164\u115F\u1160\uFFA0\u00AD\u180E\u{E0000}-\u{E007F}]/u, 'no bidi or invisible character anywhere on the page');
+  t.match(html, /<a href="[^"]*files\/photogpj\.txt"><bdi>photogpj\.txt<\/bdi><\/a>/, 'the label is the cleaned name');
+  t.match(html, /<a href="[^"]*files\/CON_\.txt"><bdi>CON_\.txt<\/bdi><\/a>/, 'a device name is renamed, on disk and on the page');
 
   // In Chromium, from disk: the page links exactly the two inert files, and no script ran.
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
@@ -162,7 +168,7 @@ t.test('files a browser would run as a page are listed, not linked', async (t) =
   const page = await browser.newPage();
   await page.goto(`file://${join(out, 'index.html')}`);
   const links = await page.$$eval('a[href*="/files/"], img[src]', (els) => els.map((el) => decodeURIComponent((el.getAttribute('href') ?? el.getAttribute('src'))!.split('/files/')[1]!)));
-  t.same([...new Set(links)].sort(), ['photo.jpg', 'statement.txt']);
+  t.same([...new Set(links)].sort(), ['CON_.txt', 'photo.jpg', 'photogpj.txt', 'statement.txt']);
   t.not(await page.title(), 'PWNED');
 });
 

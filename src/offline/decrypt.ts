@@ -32,7 +32,7 @@ import { decodeBody, type Body } from '../crypto/body.js';
 import { EnvelopeError, openEnvelope, type EnvelopeErrorCode } from '../crypto/envelope.js';
 import { receiptFor } from '../crypto/receipt.js';
 import type { EditorKeyPair } from '../crypto/keys.js';
-import { BundleError, describeProblem, isBundleDate, isRecordId, readVerifiedRecords, verifyBundle, type BundleProblem, type TipRecord } from './bundle.js';
+import { BundleError, countProblems, describeCounts, describeProblem, isBundleDate, isRecordId, readVerifiedRecords, verifyBundle, type BundleProblem, type TipRecord } from './bundle.js';
 import { decryptKeyFile, KeyFileError } from './keyfile.js';
 import { renderIndex, type IndexEntry } from './index-html.js';
 import { AttachmentSession, type FileResult } from './attachments.js';
@@ -62,6 +62,8 @@ export interface DecryptSummary {
   outDir: string;
   /** Folders written in this run whose tip the server sealed (sent without JavaScript). */
   sealedByServer?: string[];
+  /** Skipped lines beyond those listed in `skipped` (a bundle keeps MAX_LISTED_PROBLEMS messages), and the bundle's problems by kind. */
+  unlisted?: { skipped: number; counts: Partial<Record<string, number>> };
 }
 
 export const FOLDER_RE = /^\d{4}-\d{2}-\d{2}_[0-9a-f]{32}$/;
@@ -346,6 +348,9 @@ export async function decryptBundle(options: DecryptOptions): Promise<DecryptSum
     if (problem.code === 'no-manifest') summary.warnings.push(problem.message);
     else summary.skipped.push(skippedFrom(problem));
   }
+  const { 'no-manifest': _noManifest, ...skippedCounts } = verification.counts;
+  const unlisted = countProblems(skippedCounts) - summary.skipped.length;
+  if (unlisted > 0) summary.unlisted = { skipped: unlisted, counts: skippedCounts };
   // The attachments of the tip just decrypted: its file and chunk lines follow it.
   let open: { session: AttachmentSession; dir: string; tip: TipJson; line: number; folder: string } | undefined;
   const finishAttachments = (): void => {
@@ -405,15 +410,17 @@ export async function decryptBundle(options: DecryptOptions): Promise<DecryptSum
 
 /** The summary as printed: counts, then one line per skipped record or warning. No plaintext. */
 export function formatSummary(summary: DecryptSummary): string {
-  const lines = [`decrypted ${summary.decrypted.length}, already decrypted ${summary.already.length}, skipped ${summary.skipped.length}`];
+  const unlisted = summary.unlisted?.skipped ?? 0;
+  const lines = [`decrypted ${summary.decrypted.length}, already decrypted ${summary.already.length}, skipped ${summary.skipped.length + unlisted}`];
   const sealed = summary.sealedByServer?.length ?? 0;
   if (sealed) lines.push(`note: ${sealed} of them sealed by the server (sent without JavaScript): the server saw ${sealed === 1 ? 'it' : 'them'} in plain text`);
   for (const s of summary.skipped) lines.push(`skipped: ${describeProblem({ ...s, message: s.reason })}`);
+  if (unlisted) lines.push(`not listed: ${unlisted} more skipped lines (bundle problems by kind, in all: ${describeCounts(summary.unlisted!.counts)})`);
   for (const w of summary.warnings) lines.push(`warning: ${w}`);
   lines.push(`read them in ${join(summary.outDir, 'index.html')}`);
   return lines.join('\n') + '\n';
 }
 
 export function summaryOk(summary: DecryptSummary): boolean {
-  return summary.skipped.length === 0 && summary.warnings.length === 0;
+  return summary.skipped.length === 0 && summary.warnings.length === 0 && !summary.unlisted;
 }

@@ -266,7 +266,10 @@ export function parseBundleLine(bytes: Uint8Array): ParsedLine {
     if (!isCanonical(bytes, manifestLine(entries))) return bad('the manifest line is not in canonical form (extra members, order or spacing)');
     return { ok: true, type: 'manifest', manifest: { count: count as number, entries } };
   }
-  return bad(`unknown record type ${JSON.stringify(type.slice(0, 40))}`, 'unknown-type');
+  // Quoted with every character outside printable ASCII escaped: the summary never carries a
+  // bundle's bidi or invisible characters to the editor's terminal.
+  const shown = JSON.stringify(type.slice(0, 40)).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return bad(`unknown record type ${shown}`, 'unknown-type');
 }
 
 /** Parses the first line. Throws BundleError: a file whose header is wrong is not read at all. */

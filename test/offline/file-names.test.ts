@@ -5,6 +5,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { fileLabel, sanitiseFileName } from '../../src/offline/attachments.js';
+import { parseBundleLine } from '../../src/offline/bundle.js';
 
 /** Every code point a name must never contain, checked one by one (independent of the implementation's regex). */
 function forbidden(cp: number): boolean {
@@ -95,4 +96,12 @@ t.test('properties: never a forbidden character or a device name, idempotent, ne
     { numRuns: 20_000 },
   );
   t.equal(checked, 20_000, 'every case checked');
+});
+
+t.test('a bundle line naming an unknown type: the message escapes bidi and invisible characters', async (t) => {
+  const parsed = parseBundleLine(new TextEncoder().encode('{"type":"x\u202Egpj.txt\u200B\u3164"}'));
+  t.equal(parsed.ok, false);
+  const message = parsed.ok ? '' : parsed.message;
+  t.equal(message, 'unknown record type "x\\u202egpj.txt\\u200b\\u3164"');
+  t.equal(badCodePoints(message).filter((c) => c !== 'U+0022' && c !== 'U+005C').length, 0, 'only printable ASCII reaches the terminal');
 });

@@ -65,6 +65,11 @@ export function sanitiseFileName(name: unknown): string {
   return text;
 }
 
+/** Any other short source-supplied text a page shows (e.g. what metadata was removed): the invisible characters above removed. */
+export function cleanText(text: string): string {
+  return text.replace(INVISIBLE, '').replace(SPACES, ' ');
+}
+
 /** A source-supplied file name as a page or message shows it: cleaned by the same rules as a saved name. */
 export function fileLabel(name: unknown): string {
   return sanitiseFileName(name);

@@ -4,7 +4,7 @@
 // names are shown cleaned like saved names (src/offline/attachments.ts) and linked only under
 // the rule of src/offline/file-links.ts.
 import { join } from 'node:path';
-import { fileLabel } from './attachments.js';
+import { cleanText, fileLabel, INCOMPLETE_SUFFIX } from './attachments.js';
 import { linkDecision, NOT_LINKED_NOTE } from './file-links.js';
 
 export interface IndexEntry {
@@ -27,6 +27,10 @@ export interface IndexEntry {
   files?: unknown[];
 }
 
+/** A saved name as shown: cleaned, an `.INCOMPLETE` ending kept as it is on disk. */
+const savedLabel = (saved: string): string =>
+  saved.endsWith(INCOMPLETE_SUFFIX) ? `${fileLabel(saved.slice(0, -INCOMPLETE_SUFFIX.length))}${INCOMPLETE_SUFFIX}` : fileLabel(saved);
+
 function renderFiles(root: string | undefined, folder: string, files: unknown[]): string {
   const items: string[] = [];
   for (const f of files) {
@@ -40,15 +44,15 @@ function renderFiles(root: string | undefined, folder: string, files: unknown[])
     // the folder on disk to read, nothing is linked.
     const decision = savedName !== undefined && root !== undefined && complete === true ? linkDecision(join(root, folder, 'files', savedName), type) : undefined;
     const parts: string[] = [];
-    if (href && complete === true && !decision?.link) {
-      parts.push(`${label} <span class="problem">${escapeHtml(NOT_LINKED_NOTE)} (files/<bdi>${escapeHtml(fileLabel(savedName))}</bdi>)</span>`);
+    if (href && savedName !== undefined && complete === true && !decision?.link) {
+      parts.push(`${label} <span class="problem">${escapeHtml(NOT_LINKED_NOTE)} (files/<bdi>${escapeHtml(savedLabel(savedName))}</bdi>)</span>`);
     } else if (href && complete === true) {
       if (decision?.thumbnail) parts.push(`<a href="${href}"><img src="${href}" alt="" width="160" loading="lazy"></a>`);
       parts.push(`<a href="${href}">${label}</a>`);
-      if (Array.isArray(metadataStripped) && metadataStripped.length) parts.push(`<span class="meta">metadata removed by the browser: ${escapeHtml(metadataStripped.filter((x) => typeof x === 'string').map((x) => fileLabel(x)).join(', '))}</span>`);
+      if (Array.isArray(metadataStripped) && metadataStripped.length) parts.push(`<span class="meta">metadata removed by the browser: ${escapeHtml(metadataStripped.filter((x) => typeof x === 'string').map(cleanText).join(', '))}</span>`);
     } else {
       // An incomplete part (`.INCOMPLETE`) is never linked: a browser would sniff its type.
-      parts.push(`<span class="problem">INCOMPLETE: ${label}${typeof problem === 'string' ? ` (${escapeHtml(problem)})` : ''}${savedName !== undefined ? ` · authenticated part kept as files/<bdi>${escapeHtml(fileLabel(savedName))}</bdi>, not linked` : ''}</span>`);
+      parts.push(`<span class="problem">INCOMPLETE: ${label}${typeof problem === 'string' ? ` (${escapeHtml(problem)})` : ''}${savedName !== undefined ? ` · authenticated part kept as files/<bdi>${escapeHtml(savedLabel(savedName))}</bdi>, not linked` : ''}</span>`);
     }
     items.push(`<li>${parts.join(' ')}</li>`);
   }

@@ -226,8 +226,9 @@ t.test('damage is named per file and never presented as complete', async (t) => 
   for (const [what, edit, expected] of cases) {
     writeFileSync(bundle, original);
     editBundle(bundle, edit);
-    const { summary, tip, files: written } = await decrypt(t, bundle);
+    const { summary, tip, out, files: written } = await decrypt(t, bundle);
     t.notOk(summaryOk(summary), `${what}: the run is not ok`);
+    t.notMatch(readFileSync(join(out, 'index.html'), 'utf8'), /href="[^"]*\.INCOMPLETE"/, `${what}: an incomplete part is never linked`);
     const reasons = summary.skipped.map((s) => s.reason).join('\n');
     t.match(reasons, expected, `${what}: ${reasons}`);
     t.notMatch(reasons, /video|note\.txt/, `${what}: names stay out of the summary`);

@@ -17,14 +17,20 @@ const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL |
 export const THUMBNAIL_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
 
 /**
- * A file name safe to create in one folder: no path separators, no `..` or leading dot, no
- * control, format or bidirectional-override characters, at most 180 UTF-8 bytes (the extension
- * kept), never empty and never ending in `.INCOMPLETE`.
+ * Characters a name never keeps (docs/THREAT-MODEL.md, T32 and T41): controls (Cc), format
+ * characters (Cf: bidi controls, zero-width characters, soft hyphen, U+180E, tag characters),
+ * line and paragraph separators (Zl, Zp), private use (Co), unassigned (Cn), lone surrogates
+ * (Cs), every default-ignorable code point (variation selectors, the combining grapheme joiner,
+ * Hangul fillers U+115F U+1160 U+3164 U+FFA0…), and the blank-looking Braille pattern U+2800.
  */
-export function sanitiseFileName(name: unknown): string {
-  let text = typeof name === 'string' ? name.normalize('NFC') : '';
-  // Control (C0, DEL, C1), separators, bidi controls and other invisible format characters.
-  text = text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g, '');
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}\p{Cs}\p{Default_Ignorable_Code_Point}\u2800\u115f\u1160\u3164\uffa0]/gu;
+/** Space separators other than U+0020 (no-break, ideographic, en/em spaces…) become U+0020. */
+const SPACES = /[\p{Zs}]/gu;
+/** Windows device names, with or without an extension: `CON`, `nul.txt`, `COM1.jpg`, `LPT9`, `COM¹`. */
+const DEVICE = /^(?:CON|PRN|AUX|NUL|COM[0-9\u00b9\u00b2\u00b3]|LPT[0-9\u00b9\u00b2\u00b3]|CONIN\$|CONOUT\$|CLOCK\$)(?=[ .]*(?:\.|$))/i;
+
+function sanitiseOnce(input: string): string {
+  let text = input.normalize('NFC').replace(INVISIBLE, '').replace(SPACES, ' ').normalize('NFC');
   text = text.replace(/[/\\:*?"<>|]/g, '_');
   text = text.replace(/\.{2,}/g, '.').replace(/^[\s._]+/, '').replace(/[\s.]+$/, '');
   if (text.toUpperCase().endsWith(INCOMPLETE_SUFFIX)) text = text.slice(0, -INCOMPLETE_SUFFIX.length) + '_INCOMPLETE';
@@ -37,7 +43,36 @@ export function sanitiseFileName(name: unknown): string {
   }
   while (Buffer.byteLength(stem + ext) > MAX_NAME_BYTES) stem = [...stem].slice(0, -1).join('');
   stem = stem.replace(/[\s.]+$/, '');
-  return stem ? stem + ext : `attachment${ext}`;
+  text = stem ? stem + ext : `attachment${ext}`;
+  // A device name opens the device on Windows, not a file: `nul.txt` → `nul_.txt`.
+  const device = DEVICE.exec(text);
+  return device ? `${device[0]}_${text.slice(device[0].length)}` : text;
+}
+
+/**
+ * A file name safe to create in one folder and to show: no path separators, no `..` or leading
+ * dot, none of the invisible characters above (other blanks become plain spaces), no Windows
+ * device name, at most 180 UTF-8 bytes (the extension kept), never empty and never ending in
+ * `.INCOMPLETE`. Applied until nothing changes, so it is idempotent.
+ */
+export function sanitiseFileName(name: unknown): string {
+  let text = typeof name === 'string' ? name : '';
+  for (let i = 0; i < 8; i++) {
+    const next = sanitiseOnce(text);
+    if (next === text) break;
+    text = next;
+  }
+  return text;
+}
+
+/** Any other short source-supplied text a page shows (e.g. what metadata was removed): the invisible characters above removed. */
+export function cleanText(text: string): string {
+  return text.replace(INVISIBLE, '').replace(SPACES, ' ');
+}
+
+/** A source-supplied file name as a page or message shows it: cleaned by the same rules as a saved name. */
+export function fileLabel(name: unknown): string {
+  return sanitiseFileName(name);
 }
 
 /** `name`, or `name (2)`, `name (3)`… (before the extension): the first not taken in `taken`. */

@@ -262,7 +262,10 @@ export function parseBundleLine(bytes: Uint8Array): ParsedLine {
     if (!isCanonical(bytes, manifestLine(entries))) return bad('the manifest line is not in canonical form (extra members, order or spacing)');
     return { ok: true, type: 'manifest', manifest: { count: count as number, entries } };
   }
-  return bad(`unknown record type ${JSON.stringify(type.slice(0, 40))}`, 'unknown-type');
+  // Quoted with every character outside printable ASCII escaped: the summary never carries a
+  // bundle's bidi or invisible characters to the editor's terminal.
+  const shown = JSON.stringify(type.slice(0, 40)).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return bad(`unknown record type ${shown}`, 'unknown-type');
 }
 
 /** Parses the first line. Throws BundleError: a file whose header is wrong is not read at all. */
@@ -364,8 +367,29 @@ export interface BundleVerification {
   accepted: Map<number, { id: string; hash: string }>;
   /** The last well-formed file or chunk line before the manifest (0 when none): the reader hands those out too. */
   lastAttachmentLine?: number;
-  /** Every problem found, in line order; those without a line (missing records, no manifest) last. */
+  /**
+   * The first MAX_LISTED_PROBLEMS problems found (and `no-manifest` always), in line order; those
+   * without a line (missing records, no manifest) last. The others are only counted.
+   */
   problems: BundleProblem[];
+  /** Every problem found, listed or not, by kind (in the order each kind was first found). */
+  counts: Partial<Record<ProblemCode, number>>;
+}
+
+/**
+ * Problems kept with their message: a hostile bundle of a million bad lines must not cost a
+ * million messages in memory (docs/BUNDLE.md); beyond this, problems are only counted by kind.
+ */
+export const MAX_LISTED_PROBLEMS = 300;
+
+/** How many problems `counts` holds in all. */
+export function countProblems(counts: Partial<Record<string, number>>): number {
+  return Object.values(counts).reduce((a: number, b) => a + (b ?? 0), 0);
+}
+
+/** `malformed 666667, unknown-type 333333`: the counts by kind, as printed. */
+export function describeCounts(counts: Partial<Record<string, number>>): string {
+  return Object.entries(counts).map(([code, n]) => `${code} ${n}`).join(', ');
 }
 
 /**
@@ -374,7 +398,14 @@ export interface BundleVerification {
  */
 export async function verifyBundle(path: string): Promise<BundleVerification> {
   checkReadable(path);
-  const problems: BundleProblem[] = [];
+  const counts: Partial<Record<ProblemCode, number>> = {};
+  const kept: BundleProblem[] = [];
+  const problems = {
+    push(p: BundleProblem): void {
+      counts[p.code] = (counts[p.code] ?? 0) + 1;
+      if (kept.length < MAX_LISTED_PROBLEMS) kept.push(p);
+    },
+  };
   const occurrences = new Map<string, { line: number; hash: string }[]>();
   let header: BundleHeader | undefined;
   let manifest: Manifest | undefined;
@@ -436,7 +467,14 @@ export async function verifyBundle(path: string): Promise<BundleVerification> {
   if (!header) throw new BundleError('the bundle is empty');
 
   const accepted = new Map<number, { id: string; hash: string }>();
-  const tail: BundleProblem[] = [];
+  const tail = {
+    list: [] as BundleProblem[],
+    push(p: BundleProblem): void {
+      counts[p.code] = (counts[p.code] ?? 0) + 1;
+      // The missing manifest is always named: decrypt reports it as a warning, not a skip.
+      if (p.code === 'no-manifest' || kept.length + this.list.length < MAX_LISTED_PROBLEMS) this.list.push(p);
+    },
+  };
   if (manifest) {
     const listed = new Map(manifest.entries.map((e) => [e.id, e.hash]));
     for (const [id, lines] of occurrences) {
@@ -466,8 +504,8 @@ export async function verifyBundle(path: string): Promise<BundleVerification> {
       else for (const l of lines) problems.push({ code: 'duplicate-id', line: l.line, id, message: `the same tip id is on lines ${lines.map((x) => x.line).join(', ')} and there is no manifest to tell which is genuine` });
     }
   }
-  problems.sort((a, b) => a.line! - b.line!);
-  return { header, manifest, accepted, lastAttachmentLine, problems: [...problems, ...tail] };
+  kept.sort((a, b) => a.line! - b.line!);
+  return { header, manifest, accepted, lastAttachmentLine, problems: [...kept, ...tail.list], counts };
 }
 
 export type ReadItem =

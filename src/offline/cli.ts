@@ -7,7 +7,7 @@
 // (strict); errors are one line on stderr, `tipline <command>: <message>`; exit 2 for usage
 // mistakes, 1 for failures, 0 for success.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BundleError, describeProblem, verifyBundle } from './bundle.js';
+import { BundleError, countProblems, describeCounts, describeProblem, verifyBundle } from './bundle.js';
 import { DecryptError, decryptBundle, formatSummary, readKeyFileText, summaryOk, unlockKey } from './decrypt.js';
 import { KeyFileError } from './keyfile.js';
 import { KeygenError, checkCanCreate, checkNewPassphrase, createKeyFile, nextSteps, publicKeyOutput, publicLineOfKeyFile } from './keygen.js';
@@ -233,8 +233,10 @@ export const COMMANDS: Record<string, Command> = {
     async run(values, ctx) {
       const v = await verifyBundle(str(values.in));
       const listed = v.manifest ? `${v.manifest.count} listed in the manifest` : 'no manifest';
-      ctx.stdout.write(`bundle of ${v.header.created}: ${listed}, ${v.accepted.size} sound, ${v.problems.length} problem${v.problems.length === 1 ? '' : 's'}\n`);
+      const total = countProblems(v.counts);
+      ctx.stdout.write(`bundle of ${v.header.created}: ${listed}, ${v.accepted.size} sound, ${total} problem${total === 1 ? '' : 's'}\n`);
       for (const p of v.problems) ctx.stdout.write(`problem: ${describeProblem(p)}\n`);
+      if (total > v.problems.length) ctx.stdout.write(`not listed: ${total - v.problems.length} more problems (by kind, in all: ${describeCounts(v.counts)})\n`);
       return v.problems.length === 0 && v.manifest ? 0 : 1;
     },
   },

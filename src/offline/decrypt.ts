@@ -33,7 +33,7 @@ import { EnvelopeError, openEnvelope, type EnvelopeErrorCode } from '../crypto/e
 import { receiptFor } from '../crypto/receipt.js';
 import { checkSourceBody } from '../crypto/signing.js';
 import type { EditorKeyPair } from '../crypto/keys.js';
-import { BundleError, describeProblem, isBundleDate, isRecordId, readVerifiedRecords, verifyBundle, type BundleProblem, type TipRecord } from './bundle.js';
+import { BundleError, countProblems, describeCounts, describeProblem, isBundleDate, isRecordId, readVerifiedRecords, verifyBundle, type BundleProblem, type TipRecord } from './bundle.js';
 import { decryptKeyFile, KeyFileError } from './keyfile.js';
 import { renderIndex, type IndexEntry } from './index-html.js';
 import { AttachmentSession, type FileResult } from './attachments.js';
@@ -65,6 +65,8 @@ export interface DecryptSummary {
   sealedByServer?: string[];
   /** Tips and follow-ups naming a mailbox whose mailbox signature did not verify: not filed in its thread. */
   unverified?: { folder: string; mailbox: string; reason: string }[];
+  /** Skipped lines beyond those listed in `skipped` (a bundle keeps MAX_LISTED_PROBLEMS messages), and the bundle's problems by kind. */
+  unlisted?: { skipped: number; counts: Partial<Record<string, number>> };
 }
 
 export const FOLDER_RE = /^\d{4}-\d{2}-\d{2}_[0-9a-f]{32}$/;
@@ -334,7 +336,7 @@ export function writeIndex(root: string): string {
   }
   const target = child(root, 'index.html');
   const tmp = child(root, `.index.html.${randomBytes(6).toString('hex')}.tmp`);
-  writeNewFile(tmp, renderIndex(entries));
+  writeNewFile(tmp, renderIndex(entries, root));
   try {
     renameSync(tmp, target); // replaces index.html itself, never what a symlink there points to
   } catch (err) {
@@ -370,6 +372,9 @@ export async function decryptBundle(options: DecryptOptions): Promise<DecryptSum
     if (problem.code === 'no-manifest') summary.warnings.push(problem.message);
     else summary.skipped.push(skippedFrom(problem));
   }
+  const { 'no-manifest': _noManifest, ...skippedCounts } = verification.counts;
+  const unlisted = countProblems(skippedCounts) - summary.skipped.length;
+  if (unlisted > 0) summary.unlisted = { skipped: unlisted, counts: skippedCounts };
   // The attachments of the tip just decrypted: its file and chunk lines follow it.
   let open: { session: AttachmentSession; dir: string; tip: TipJson; line: number; folder: string } | undefined;
   const finishAttachments = (): void => {
@@ -430,18 +435,20 @@ export async function decryptBundle(options: DecryptOptions): Promise<DecryptSum
 
 /** The summary as printed: counts, then one line per skipped record or warning. No plaintext. */
 export function formatSummary(summary: DecryptSummary): string {
-  const lines = [`decrypted ${summary.decrypted.length}, already decrypted ${summary.already.length}, skipped ${summary.skipped.length}`];
+  const unlisted = summary.unlisted?.skipped ?? 0;
+  const lines = [`decrypted ${summary.decrypted.length}, already decrypted ${summary.already.length}, skipped ${summary.skipped.length + unlisted}`];
   const sealed = summary.sealedByServer?.length ?? 0;
   if (sealed) lines.push(`note: ${sealed} of them sealed by the server (sent without JavaScript): the server saw ${sealed === 1 ? 'it' : 'them'} in plain text`);
   for (const u of summary.unverified ?? []) {
     lines.push(`NOT VERIFIED: ${u.folder} names mailbox ${u.mailbox} but ${u.reason}; it is not filed in that thread and is not from its source as far as anyone can tell (forged, or from an old page)`);
   }
   for (const s of summary.skipped) lines.push(`skipped: ${describeProblem({ ...s, message: s.reason })}`);
+  if (unlisted) lines.push(`not listed: ${unlisted} more skipped lines (bundle problems by kind, in all: ${describeCounts(summary.unlisted!.counts)})`);
   for (const w of summary.warnings) lines.push(`warning: ${w}`);
   lines.push(`read them in ${join(summary.outDir, 'index.html')}`);
   return lines.join('\n') + '\n';
 }
 
 export function summaryOk(summary: DecryptSummary): boolean {
-  return summary.skipped.length === 0 && summary.warnings.length === 0;
+  return summary.skipped.length === 0 && summary.warnings.length === 0 && !summary.unlisted;
 }

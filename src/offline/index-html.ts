@@ -1,6 +1,11 @@
 // The offline reading page, <out>/index.html: one self-contained file (inline CSS, no scripts,
 // nothing loaded from anywhere, a CSP that forbids everything but inline style) listing the
-// decrypted tips, newest date first. Everything that came out of a tip is HTML-escaped.
+// decrypted tips, newest date first. Everything that came out of a tip is HTML-escaped; file
+// names are shown cleaned like saved names (src/offline/attachments.ts) and linked only under
+// the rule of src/offline/file-links.ts.
+import { join } from 'node:path';
+import { cleanText, fileLabel, INCOMPLETE_SUFFIX } from './attachments.js';
+import { linkDecision, NOT_LINKED_NOTE } from './file-links.js';
 
 export interface IndexEntry {
   /** The folder name, `<received>_<id>`, already validated by the caller. */
@@ -22,39 +27,32 @@ export interface IndexEntry {
   files?: unknown[];
 }
 
-/** Image types shown as a thumbnail (complete files only); every other type is a plain link. */
-const THUMBNAIL_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+/** A saved name as shown: cleaned, an `.INCOMPLETE` ending kept as it is on disk. */
+const savedLabel = (saved: string): string =>
+  saved.endsWith(INCOMPLETE_SUFFIX) ? `${fileLabel(saved.slice(0, -INCOMPLETE_SUFFIX.length))}${INCOMPLETE_SUFFIX}` : fileLabel(saved);
 
-/**
- * Files a browser would run as a page (scripts included) when opened from index.html: by the
- * saved name's extension (what the browser goes by for a local file) or the declared type.
- * They are listed without a link (docs/THREAT-MODEL.md, T36): open them, if at all, on another
- * machine, never on the one that holds the key.
- */
-const ACTIVE_EXTENSIONS = /\.(html?|xhtml|xht|shtml|svgz?|xml|xsl|xslt|mht|mhtml|hta|js|mjs)$/i;
-const ACTIVE_TYPES = new Set(['text/html', 'application/xhtml+xml', 'image/svg+xml', 'text/xml', 'application/xml', 'text/javascript', 'application/javascript', 'multipart/related', 'message/rfc822']);
-
-function runsInABrowser(saved: string, type: unknown): boolean {
-  return ACTIVE_EXTENSIONS.test(saved) || (typeof type === 'string' && ACTIVE_TYPES.has(type.toLowerCase()));
-}
-
-function renderFiles(folder: string, files: unknown[]): string {
+function renderFiles(root: string | undefined, folder: string, files: unknown[]): string {
   const items: string[] = [];
   for (const f of files) {
     if (typeof f !== 'object' || f === null) continue;
     const { name, type, saved, complete, problem, metadataStripped } = f as Record<string, unknown>;
-    const label = escapeHtml(typeof name === 'string' && name ? name : 'attachment');
+    const label = `<bdi>${escapeHtml(fileLabel(name))}</bdi>`;
     const savedOk = typeof saved === 'string' && /^files\/[^/\\]+$/.test(saved) && !saved.includes('\0');
-    const href = savedOk ? escapeHtml(`${folder}/files/${encodeURIComponent(saved.slice('files/'.length))}`) : undefined;
+    const savedName = savedOk ? (saved as string).slice('files/'.length) : undefined;
+    const href = savedName !== undefined ? escapeHtml(`${folder}/files/${encodeURIComponent(savedName)}`) : undefined;
+    // The one rule for every page the offline tools write (src/offline/file-links.ts); without
+    // the folder on disk to read, nothing is linked.
+    const decision = savedName !== undefined && root !== undefined && complete === true ? linkDecision(join(root, folder, 'files', savedName), type) : undefined;
     const parts: string[] = [];
-    if (href && complete === true && runsInABrowser(saved as string, type)) {
-      parts.push(`${label} <span class="problem">not linked: a browser would run it as a page, scripts included; open it only on another machine (files/${escapeHtml((saved as string).slice('files/'.length))})</span>`);
+    if (href && savedName !== undefined && complete === true && !decision?.link) {
+      parts.push(`${label} <span class="problem">${escapeHtml(NOT_LINKED_NOTE)} (files/<bdi>${escapeHtml(savedLabel(savedName))}</bdi>)</span>`);
     } else if (href && complete === true) {
-      if (typeof type === 'string' && THUMBNAIL_TYPES.has(type)) parts.push(`<a href="${href}"><img src="${href}" alt="" width="160" loading="lazy"></a>`);
+      if (decision?.thumbnail) parts.push(`<a href="${href}"><img src="${href}" alt="" width="160" loading="lazy"></a>`);
       parts.push(`<a href="${href}">${label}</a>`);
-      if (Array.isArray(metadataStripped) && metadataStripped.length) parts.push(`<span class="meta">metadata removed by the browser: ${escapeHtml(metadataStripped.filter((x) => typeof x === 'string').join(', '))}</span>`);
+      if (Array.isArray(metadataStripped) && metadataStripped.length) parts.push(`<span class="meta">metadata removed by the browser: ${escapeHtml(metadataStripped.filter((x) => typeof x === 'string').map(cleanText).join(', '))}</span>`);
     } else {
-      parts.push(`<span class="problem">INCOMPLETE: ${label}${typeof problem === 'string' ? ` (${escapeHtml(problem)})` : ''}${href && !runsInABrowser(saved as string, type) ? ` · <a href="${href}">authenticated part</a>` : ''}</span>`);
+      // An incomplete part (`.INCOMPLETE`) is never linked: a browser would sniff its type.
+      parts.push(`<span class="problem">INCOMPLETE: ${label}${typeof problem === 'string' ? ` (${escapeHtml(problem)})` : ''}${savedName !== undefined ? ` · authenticated part kept as files/<bdi>${escapeHtml(savedLabel(savedName))}</bdi>, not linked` : ''}</span>`);
     }
     items.push(`<li>${parts.join(' ')}</li>`);
   }
@@ -102,7 +100,7 @@ li{border:1px solid #ccc;border-radius:6px;padding:.75rem 1rem;margin:0 0 1rem}
 
 const KIND_LABELS: Record<string, string> = { tip: 'tip', followUp: 'follow-up from the source', reply: 'reply from the desk' };
 
-function renderEntry(e: IndexEntry): string {
+function renderEntry(e: IndexEntry, root: string | undefined): string {
   if (!FOLDER_RE.test(e.folder)) throw new Error('refusing to link to an invalid folder name');
   const href = escapeHtml(e.folder);
   const label = e.kind && e.kind !== 'tip' ? `<span class="kind">${escapeHtml(KIND_LABELS[e.kind] ?? e.kind)}</span> · ` : '';
@@ -112,13 +110,13 @@ function renderEntry(e: IndexEntry): string {
   if (e.problem !== undefined) parts.push(`<p class="problem">${escapeHtml(e.problem)}</p>`);
   if (e.sealedByServer) parts.push('<p class="note">Sealed by the server (sent without JavaScript): the server saw this tip in plain text.</p>');
   if (e.message !== undefined) parts.push(`<p class="preview" dir="auto">${escapeHtml(preview(e.message))}</p>`);
-  if (e.files?.length) parts.push(renderFiles(e.folder, e.files));
+  if (e.files?.length) parts.push(renderFiles(root, e.folder, e.files));
   parts.push(`<p><a href="${href}/message.txt">message.txt</a> · <a href="${href}/tip.json">tip.json</a></p></li>`);
   return parts.join('\n');
 }
 
 /** A conversation: every record naming one mailbox, oldest first, and how to answer it. */
-function renderThread(mailbox: string, entries: IndexEntry[]): string {
+function renderThread(mailbox: string, entries: IndexEntry[], root: string | undefined): string {
   const ordered = [...entries].sort((a, b) =>
     a.received !== b.received ? (a.received < b.received ? -1 : 1) : (a.clientTime ?? '').localeCompare(b.clientTime ?? '') || a.id.localeCompare(b.id),
   );
@@ -127,19 +125,23 @@ function renderThread(mailbox: string, entries: IndexEntry[]): string {
 <h3>Conversation · mailbox <span class="mailbox">${m}</span></h3>
 <p class="meta">Answer with: <code>npm run reply -- --key &lt;key file&gt; --mailbox ${m} --decrypted &lt;this folder&gt; --in reply.txt --out reply.bundle</code></p>
 <ol>
-${ordered.map(renderEntry).join('\n')}
+${ordered.map((e) => renderEntry(e, root)).join('\n')}
 </ol>
 </section>`;
 }
 
-/** Conversations first (by their latest date), then the other tips, newest date first; within a date by id. */
-export function renderIndex(entries: IndexEntry[]): string {
+/**
+ * Conversations first (by their latest date), then the other tips, newest date first; within a
+ * date by id. `root` is the folder the page is written into: attachments are read there to
+ * decide whether they may be linked (without it none is).
+ */
+export function renderIndex(entries: IndexEntry[], root?: string): string {
   const threads = new Map<string, IndexEntry[]>();
   for (const e of entries) if (e.mailbox && /^[0-9a-f]{32}$/.test(e.mailbox)) threads.set(e.mailbox, [...(threads.get(e.mailbox) ?? []), e]);
   const latest = (list: IndexEntry[]) => list.reduce((d, e) => (e.received > d ? e.received : d), '');
   const threadHtml = [...threads.entries()]
     .sort(([a, x], [b, y]) => (latest(x) === latest(y) ? a.localeCompare(b) : latest(x) < latest(y) ? 1 : -1))
-    .map(([mailbox, list]) => renderThread(mailbox, list));
+    .map(([mailbox, list]) => renderThread(mailbox, list, root));
   const sorted = entries
     .filter((e) => !(e.mailbox && threads.has(e.mailbox)))
     .sort((a, b) => (a.received === b.received ? a.id.localeCompare(b.id) : a.received < b.received ? 1 : -1));
@@ -159,7 +161,7 @@ export function renderIndex(entries: IndexEntry[]): string {
 ${threadHtml.length ? `<h2>Conversations</h2>\n${threadHtml.join('\n')}\n<h2>Other tips</h2>` : ''}
 <p>${count}, newest first. Each folder holds <code>message.txt</code> (the message) and <code>tip.json</code> (every field, the receipt and the date received). This page is rebuilt each time you decrypt into this folder.</p>
 <ol>
-${sorted.map(renderEntry).join('\n')}
+${sorted.map((e) => renderEntry(e, root)).join('\n')}
 </ol>
 </body>
 </html>

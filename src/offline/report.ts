@@ -2,11 +2,11 @@
 // one `<date>_<id>/tip.json` per record, attachments under `<folder>/files/`) and an optional
 // verification sidecar, and writes into a NEW output folder:
 //   reports.csv   one row per report (tips only, not follow-ups or replies), one column per
-//                 field; UTF-8 with a BOM (spreadsheets then read Cyrillic right), CRLF, and
-//                 cells that a spreadsheet would run as a formula are prefixed with '
+//                 field; UTF-8 with a BOM (spreadsheets then read Cyrillic right), CRLF, every
+//                 cell quoted, and cells that a spreadsheet would run as a formula prefixed with '
 //   report.html   self-contained: counts by region, category, stage, every other choice field
 //                 and day, as tables and inline SVG bar charts; the list of reports with links
-//                 to their evidence; filters by region, category and status (a small inline
+//                 to their evidence (only files src/offline/file-links.ts allows; the rest listed); filters by region, category and status (a small inline
 //                 script allowed by its CSP hash; without it every report shows). A CSP meta
 //                 forbids loading anything.
 //   verification-template.tsv   when there is no sidecar yet: every report as `unverified`.
@@ -24,6 +24,8 @@ import { join, relative, resolve, sep } from 'node:path';
 import { validateFields } from '../forms/fields.js';
 import { builtInForm, textFor, type FieldDef, type FormSchema } from '../forms/schema.js';
 import { FOLDER_RE, writeNewFile } from './decrypt.js';
+import { fileLabel } from './attachments.js';
+import { linkDecision, NOT_LINKED_NOTE } from './file-links.js';
 
 export class ReportError extends Error {
   constructor(message: string) {
@@ -51,6 +53,8 @@ export interface ReportRow {
   /** Evidence files found under `<folder>/files/` (names), and names the body lists that are not there. */
   files: string[];
   missingFiles: string[];
+  /** The type the source declared for each file decrypt completed, by its name under `files/` (from tip.json). */
+  declaredTypes: Record<string, string>;
   /** Fields that do not fit the form's schema (an odd or newer tip); shown, never dropped. */
   problems: string[];
 }
@@ -155,7 +159,7 @@ export function readReports(inDir: string, forms: FormSchema[] = []): { rows: Re
   for (const folder of readdirSync(root).filter((n) => FOLDER_RE.test(n)).sort()) {
     const dir = join(root, folder);
     if (!lstatOrUndefined(dir)?.isDirectory()) continue;
-    let tip: { id?: unknown; received?: unknown; receipt?: unknown; kind?: unknown; body?: Record<string, unknown> };
+    let tip: { id?: unknown; received?: unknown; receipt?: unknown; kind?: unknown; body?: Record<string, unknown>; files?: unknown };
     try {
       tip = JSON.parse(readSmallFile(join(dir, 'tip.json'), MAX_TIP_JSON_BYTES));
     } catch {
@@ -175,6 +179,11 @@ export function readReports(inDir: string, forms: FormSchema[] = []): { rows: Re
     const found = lstatOrUndefined(filesDir)?.isDirectory()
       ? readdirSync(filesDir).filter((n) => lstatOrUndefined(join(filesDir, n))?.isFile()).sort()
       : [];
+    // What decrypt wrote for each file (tip.json's files): the saved name and the declared type.
+    const declaredTypes: Record<string, string> = Object.create(null);
+    for (const r of Array.isArray(tip.files) ? (tip.files as Record<string, unknown>[]) : []) {
+      if (r && r.complete === true && typeof r.saved === 'string' && r.saved.startsWith('files/') && typeof r.type === 'string') declaredTypes[r.saved.slice('files/'.length)] = r.type;
+    }
     const row: ReportRow = {
       folder,
       id: typeof tip.id === 'string' ? tip.id : folder.slice(11),
@@ -188,6 +197,7 @@ export function readReports(inDir: string, forms: FormSchema[] = []): { rows: Re
       message: body.message,
       files: found,
       missingFiles: listed.filter((n) => !found.includes(n)),
+      declaredTypes,
       problems: [],
     };
     const schema = schemaFor(row, forms);
@@ -203,11 +213,21 @@ export function readReports(inDir: string, forms: FormSchema[] = []): { rows: Re
 // ---------------------------------------------------------------------------------------------
 // CSV
 
-/** One CSV cell: formula-looking text prefixed with ', quoted when needed. */
+/**
+ * Text a spreadsheet could take for a formula: starting (after any blanks) with =, +, - or @,
+ * or their full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20), or with a tab or CR.
+ */
+const FORMULA_START = /^[\t\r]|^\s*[=+\-@\uff1d\uff0b\uff0d\uff20]/;
+
+/**
+ * One CSV cell, always quoted: a spreadsheet may split unquoted text at `;` or a tab as well as
+ * at `,` (LibreOffice offers all three by default), and a `=` after the split would be a
+ * formula. Formula-looking text is also prefixed with ', since some importers evaluate a
+ * formula even inside quotes.
+ */
 export function csvCell(value: string): string {
-  let text = value;
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  const text = FORMULA_START.test(value) ? `'${value}` : value;
+  return `"${text.replace(/"/g, '""')}"`;
 }
 
 const cellText = (value: unknown): string => (value === undefined || value === null ? '' : Array.isArray(value) ? value.map(String).join('; ') : String(value));
@@ -230,7 +250,7 @@ export function renderCsv(rows: ReportRow[], forms: FormSchema[] = []): string {
   const header = ['folder', 'received', 'receipt', 'status', 'note', 'form', 'form_version', ...columns, 'message', 'files', 'problems'];
   const lines = [header.map(csvCell).join(',')];
   for (const r of rows) {
-    const cells = [r.folder, r.received, r.receipt, r.status, r.note, r.formId, cellText(r.formVersion), ...columns.map((c) => cellText(r.fields[c])), r.message, r.files.join('; '), r.problems.join('; ')];
+    const cells = [r.folder, r.received, r.receipt, r.status, r.note, r.formId, cellText(r.formVersion), ...columns.map((c) => cellText(r.fields[c])), r.message, r.files.map(fileLabel).join('; '), r.problems.join('; ')];
     lines.push(cells.map(csvCell).join(','));
   }
   return `\uFEFF${lines.join('\r\n')}\r\n`;
@@ -404,8 +424,13 @@ export function renderReportHtml(rows: ReportRow[], options: { outDir: string; i
     .map((r) => {
       const folderRel = relative(options.outDir, join(options.inDir, r.folder));
       const evidence = [
-        ...r.files.map((f) => `<a href="${e(href(join(folderRel, 'files', f)))}">${e(f)}</a>`),
-        ...r.missingFiles.map((f) => `<span class="warning">${e(f)} (not decrypted)</span>`),
+        // The one rule for every page the offline tools write (src/offline/file-links.ts).
+        ...r.files.map((f) =>
+          linkDecision(join(options.inDir, r.folder, 'files', f), r.declaredTypes[f]).link
+            ? `<a href="${e(href(join(folderRel, 'files', f)))}"><bdi>${e(fileLabel(f))}</bdi></a>`
+            : `<span class="warning"><bdi>${e(fileLabel(f))}</bdi> (${e(NOT_LINKED_NOTE)})</span>`,
+        ),
+        ...r.missingFiles.map((f) => `<span class="warning"><bdi>${e(fileLabel(f))}</bdi> (not decrypted)</span>`),
       ].join('<br>');
       const data = (name: string) => {
         const v = regionDim && name === 'region' ? r.fields[regionDim.key] : categoryDim && name === 'category' ? r.fields[categoryDim.key] : undefined;

@@ -18,6 +18,7 @@ import { exportDatabase } from '../../src/server/store/export.js';
 import { decryptBundle, summaryOk, type TipJson } from '../../src/offline/decrypt.js';
 import { INCOMPLETE_SUFFIX, numberedName, sanitiseFileName } from '../../src/offline/attachments.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { chromium } from 'playwright-core';
 
 const C = FILE_CHUNK_SIZE;
 const editor: EditorKeyPair = await generateEditorKeyPair();
@@ -36,6 +37,13 @@ function pattern(size: number, seed: number): Uint8Array {
     out[i] = x >>> 24;
   }
   return out;
+}
+
+const JPEG_MAGIC = '\xff\xd8\xff\xe0';
+/** `bytes` with its first bytes replaced by `head` (each character one byte). */
+function withHead(head: string, bytes: Uint8Array): Uint8Array {
+  for (let i = 0; i < head.length; i++) bytes[i] = head.charCodeAt(i);
+  return bytes;
 }
 
 /** A database holding one tip with `files` uploaded and attached; returns the bundle path. */
@@ -89,10 +97,10 @@ const chunkLines = (lines: string[]) => {
 
 t.test('export → decrypt: every file byte-identical, linked from index.html', async (t) => {
   const files: Attachment[] = [
-    { name: 'ballots.jpg', type: 'image/jpeg', bytes: pattern(3 * C + 777, 1) },
-    { name: 'protocol.pdf', type: 'application/pdf', bytes: pattern(5000, 2) },
+    { name: 'ballots.jpg', type: 'image/jpeg', bytes: withHead(JPEG_MAGIC, pattern(3 * C + 777, 1)) },
+    { name: 'protocol.pdf', type: 'application/pdf', bytes: withHead('%PDF-1.7\n', pattern(5000, 2)) },
     { name: 'empty.txt', type: 'text/plain', bytes: new Uint8Array(0) },
-    { name: 'ballots.jpg', type: 'image/jpeg', bytes: pattern(C, 3) },
+    { name: 'ballots.jpg', type: 'image/jpeg', bytes: withHead(JPEG_MAGIC, pattern(C, 3)) },
   ];
   const { bundle } = await bundleWith(t, files);
   const { summary, out, tipDir, tip, files: written } = await decrypt(t, bundle);
@@ -113,23 +121,55 @@ t.test('export → decrypt: every file byte-identical, linked from index.html', 
 });
 
 t.test('files a browser would run as a page are listed, not linked', async (t) => {
+  const enc = (text: string) => new TextEncoder().encode(text);
+  const script = '<script>document.title="PWNED"</script>';
   const files: Attachment[] = [
-    { name: 'results.html', type: 'text/html', bytes: new TextEncoder().encode('<script>alert(1)</script>') },
-    { name: 'chart.svg', type: 'image/png', bytes: new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>') },
-    { name: 'page.bin', type: 'application/xhtml+xml', bytes: new TextEncoder().encode('<html/>') },
-    { name: 'photo.jpg', type: 'image/jpeg', bytes: pattern(100, 6) },
+    { name: 'results.html', type: 'text/html', bytes: enc(script) },
+    // Hostile: an active extension declared as a harmless type.
+    { name: 'chart.svg', type: 'image/png', bytes: enc(`<svg xmlns="http://www.w3.org/2000/svg">${script}</svg>`) },
+    { name: 'page.html', type: 'image/png', bytes: enc(`<html>${script}</html>`) },
+    { name: 'notes.xhtml', type: 'text/plain', bytes: enc(`<html xmlns="http://www.w3.org/1999/xhtml">${script}</html>`) },
+    { name: 'page.bin', type: 'application/xhtml+xml', bytes: enc('<html/>') },
+    // Hostile: a harmless extension declared as text/html, and harmless-looking pairs whose bytes are markup.
+    { name: 'holiday.jpg', type: 'text/html', bytes: withHead(JPEG_MAGIC, pattern(100, 8)) },
+    { name: 'readme.txt', type: 'text/plain', bytes: enc(`\ufeff  <html>${script}</html>`) },
+    { name: 'fake.jpg', type: 'image/jpeg', bytes: enc(`<svg xmlns="http://www.w3.org/2000/svg">${script}</svg>`) },
+    // Not on the allow-list at all (an office document, no extension).
+    { name: 'minutes.docx', type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', bytes: withHead('PK\x03\x04', pattern(64, 9)) },
+    { name: 'noextension', type: 'text/plain', bytes: enc('plain words') },
+    // Inert and consistent: linked.
+    { name: 'photo.jpg', type: 'image/jpeg', bytes: withHead(JPEG_MAGIC, pattern(100, 6)) },
+    { name: 'statement.txt', type: 'text/plain; charset=utf-8', bytes: enc('Ballots were carried out at 19:40.') },
+    // Labels: a right-to-left override that would disguise .txt as .jpg (and reverse the warning), invisibles, a device name.
+    { name: 'photo\u202Egpj.txt\u2800\u3164\u00AD\u180E\u{E0041}', type: 'text/plain', bytes: enc('words') },
+    { name: 'CON.txt', type: 'text/plain', bytes: enc('words') },
   ];
   const { bundle } = await bundleWith(t, files);
   const { summary, out, files: written } = await decrypt(t, bundle);
   t.ok(summaryOk(summary), JSON.stringify(summary.skipped));
-  t.same(written, ['chart.svg', 'page.bin', 'photo.jpg', 'results.html'], 'all four are written, byte for byte');
+  t.same(written, [...files.slice(0, -2).map((f) => f.name), 'photogpj.txt', 'CON_.txt'].sort(), 'all are written, names cleaned');
   const html = readFileSync(join(out, 'index.html'), 'utf8');
-  for (const name of ['results.html', 'chart.svg', 'page.bin']) {
-    t.notMatch(html, new RegExp(`href="[^"]*files/${name.replace('.', '\\.')}"`), `${name}: no link`);
-    t.notMatch(html, new RegExp(`src="[^"]*files/${name.replace('.', '\\.')}"`), `${name}: no thumbnail`);
-    t.match(html, new RegExp(`${name.replace('.', '\\.')} <span class="problem">not linked: a browser would run it as a page`), `${name}: says why`);
+  const esc = (name: string) => name.replace(/\./g, '\\.');
+  for (const { name } of files.slice(0, 10)) {
+    t.notMatch(html, new RegExp(`href="[^"]*files/${esc(name)}"`), `${name}: no link`);
+    t.notMatch(html, new RegExp(`src="[^"]*files/${esc(name)}"`), `${name}: no thumbnail`);
+    t.match(html, new RegExp(`<bdi>${esc(name)}</bdi> <span class="problem">not linked: only images, PDF, plain text, audio and video`), `${name}: says why`);
   }
   t.match(html, /<img [^>]*src="[^"]*files\/photo\.jpg"/, 'the photo keeps its thumbnail');
+  t.match(html, /href="[^"]*files\/statement\.txt"/, 'plain text is linked');
+  t.notMatch(html, /<img [^>]*statement\.txt/, 'no thumbnail for text');
+  t.notMatch(html, /[\u202A-\u202E\u2066-\u2069\u200B-\u200F\u2800\u3164\u115F\u1160\uFFA0\u00AD\u180E\u{E0000}-\u{E007F}]/u, 'no bidi or invisible character anywhere on the page');
+  t.match(html, /<a href="[^"]*files\/photogpj\.txt"><bdi>photogpj\.txt<\/bdi><\/a>/, 'the label is the cleaned name');
+  t.match(html, /<a href="[^"]*files\/CON_\.txt"><bdi>CON_\.txt<\/bdi><\/a>/, 'a device name is renamed, on disk and on the page');
+
+  // In Chromium, from disk: the page links exactly the two inert files, and no script ran.
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  t.teardown(() => browser.close());
+  const page = await browser.newPage();
+  await page.goto(`file://${join(out, 'index.html')}`);
+  const links = await page.$$eval('a[href*="/files/"], img[src]', (els) => els.map((el) => decodeURIComponent((el.getAttribute('href') ?? el.getAttribute('src'))!.split('/files/')[1]!)));
+  t.same([...new Set(links)].sort(), ['CON_.txt', 'photo.jpg', 'photogpj.txt', 'statement.txt']);
+  t.not(await page.title(), 'PWNED');
 });
 
 t.test('damage is named per file and never presented as complete', async (t) => {
@@ -186,8 +226,9 @@ t.test('damage is named per file and never presented as complete', async (t) => 
   for (const [what, edit, expected] of cases) {
     writeFileSync(bundle, original);
     editBundle(bundle, edit);
-    const { summary, tip, files: written } = await decrypt(t, bundle);
+    const { summary, tip, out, files: written } = await decrypt(t, bundle);
     t.notOk(summaryOk(summary), `${what}: the run is not ok`);
+    t.notMatch(readFileSync(join(out, 'index.html'), 'utf8'), /href="[^"]*\.INCOMPLETE"/, `${what}: an incomplete part is never linked`);
     const reasons = summary.skipped.map((s) => s.reason).join('\n');
     t.match(reasons, expected, `${what}: ${reasons}`);
     t.notMatch(reasons, /video|note\.txt/, `${what}: names stay out of the summary`);

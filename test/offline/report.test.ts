@@ -113,8 +113,21 @@ t.test('reports.csv and report.html from a really decrypted folder', async (t) =
   const work = join(dir, '..');
   const f = (i: number) => folderOf(dir, SENT[i]!.message);
   // Evidence decrypted beside a tip (as decrypt writes attachments: <folder>/files/).
+  // Hostile evidence too: an active extension declared as a harmless type, and a harmless
+  // extension declared text/html. tip.json's files list what decrypt wrote and the declared types.
   mkdirSync(join(dir, f(0), 'files'));
-  writeFileSync(join(dir, f(0), 'files', 'урна 1.jpg'), 'jpeg bytes');
+  const script = '<script>document.title="PWNED"</script>';
+  const evidence: [string, string, string][] = [
+    ['урна 1.jpg', 'image/jpeg', '\xff\xd8\xff\xe0 jpeg bytes'],
+    ['chart.svg', 'image/png', `<svg xmlns="http://www.w3.org/2000/svg">${script}</svg>`],
+    ['count.html', 'text/plain', `<html>${script}</html>`],
+    ['protocol.xhtml', 'image/png', `<html xmlns="http://www.w3.org/1999/xhtml">${script}</html>`],
+    ['photo.jpg', 'text/html', '\xff\xd8\xff\xe0 jpeg bytes'],
+  ];
+  for (const [name, , bytes] of evidence) writeFileSync(join(dir, f(0), 'files', name), Buffer.from(bytes, 'latin1'));
+  const tip0 = JSON.parse(readFileSync(join(dir, f(0), 'tip.json'), 'utf8'));
+  tip0.files = evidence.map(([name, type, bytes], i) => ({ number: i + 1, name, type, size: bytes.length, saved: `files/${name}`, complete: true }));
+  writeFileSync(join(dir, f(0), 'tip.json'), JSON.stringify(tip0));
 
   const out = join(work, 'report');
   const first = writeReport({ inDir: dir, outDir: out });
@@ -130,7 +143,7 @@ t.test('reports.csv and report.html from a really decrypted folder', async (t) =
   t.same(header, ['folder', 'received', 'receipt', 'status', 'note', 'form', 'form_version', 'region', 'pollingStation', 'date', 'time', 'stage', 'category', 'role', 'evidence', 'message', 'files', 'problems']);
   t.equal(rows.length, 7);
   const row = (i: number) => Object.fromEntries(header!.map((h, j) => [h, rows.find((r) => r[0] === f(i))![j]]));
-  t.match(row(0), { form: 'election-tm', form_version: '1', region: 'ashgabat', pollingStation: '12', date: '2025-03-09', time: '19:40', stage: 'counting', category: 'ballot-stuffing; observers', role: 'observer', message: SENT[0]!.message, files: 'урна 1.jpg', problems: '', status: 'unverified' });
+  t.match(row(0), { form: 'election-tm', form_version: '1', region: 'ashgabat', pollingStation: '12', date: '2025-03-09', time: '19:40', stage: 'counting', category: 'ballot-stuffing; observers', role: 'observer', message: SENT[0]!.message, files: 'chart.svg; count.html; photo.jpg; protocol.xhtml; урна 1.jpg', problems: '', status: 'unverified' });
   t.match(row(1), { region: 'lebap', message: SENT[1]!.message, pollingStation: '' });
   t.equal(row(2).message, `'${SENT[2]!.message}`, 'a formula-looking cell is prefixed with an apostrophe');
   t.match(row(5), { form: '', region: '', message: SENT[5]!.message }, 'the old tip without a form is a row too');
@@ -145,6 +158,10 @@ t.test('reports.csv and report.html from a really decrypted folder', async (t) =
   t.match(countTable(html, 'stage'), { 'Election day': [0, 2, 2], Counting: [0, 2, 2], Campaign: [0, 1, 1] });
   t.same(countTable(html, 'day'), { '2025-03-08': [0, 1, 1], '2025-03-09': [0, 2, 2], '(not given)': [0, 4, 4] });
   t.match(html, `href="../decrypted/${encodeURIComponent(f(0))}/files/${encodeURIComponent('урна 1.jpg')}"`, 'evidence is linked relatively');
+  for (const name of ['chart.svg', 'count.html', 'protocol.xhtml', 'photo.jpg']) {
+    t.notMatch(html, new RegExp(`href="[^"]*${name.replace('.', '\\.')}"`), `${name}: not linked`);
+    t.match(html, `<bdi>${name}</bdi> (not linked: only images`, `${name}: listed, and why`);
+  }
   t.same(externalLoads(html), [], 'nothing in report.html loads from outside');
   t.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; style-src &#39;sha256-[^"]+; script-src &#39;sha256-/);
   t.notMatch(html, /<b>|=HYPERLINK\("http/, 'tip text is escaped');
@@ -206,17 +223,22 @@ t.test('reports.csv and report.html from a really decrypted folder', async (t) =
   await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
   t.same(requests.filter((u) => u !== `file://${join(out2, 'report.html')}`), [], 'the page requested nothing else');
   t.same(problems, [], 'no CSP violation or script error');
+  const linked = await page.$$eval('a[href*="/files/"]', (els) => els.map((el) => decodeURIComponent(el.getAttribute('href')!.split('/files/')[1]!)));
+  t.same(linked, ['урна 1.jpg'], 'in Chromium: only the inert, consistent file is linked');
 });
 
 t.test('csv cells and the sidecar, by example', async (t) => {
-  t.equal(csvCell('=1+1'), "'=1+1");
-  t.equal(csvCell('+7 999'), "'+7 999");
-  t.equal(csvCell('-5'), "'-5");
-  t.equal(csvCell('@SUM(A1)'), "'@SUM(A1)");
-  t.equal(csvCell('\tx'), "'\tx");
+  t.equal(csvCell('=1+1'), `"'=1+1"`);
+  t.equal(csvCell('+7 999'), `"'+7 999"`);
+  t.equal(csvCell('-5'), `"'-5"`);
+  t.equal(csvCell('@SUM(A1)'), `"'@SUM(A1)"`);
+  t.equal(csvCell('\tx'), `"'\tx"`);
   t.equal(csvCell('\rx'), `"'\rx"`);
+  t.equal(csvCell(' \u3000=1'), `"' \u3000=1"`, 'blanks before the formula sign');
+  t.equal(csvCell('\uff1d1+1'), `"'\uff1d1+1"`, 'full-width equals sign');
+  t.equal(csvCell('a;=1'), '"a;=1"', 'every cell quoted, so ; and tab never split it');
   t.equal(csvCell('a, "b"\nc'), '"a, ""b""\nc"');
-  t.equal(csvCell('Ашхабад'), 'Ашхабад');
+  t.equal(csvCell('Ашхабад'), '"Ашхабад"');
   const rows = [{ folder: '2025-03-09_' + 'a'.repeat(32), id: 'a'.repeat(32), receipt: '6536-4B9A-4D32-EC2A' }];
   t.same(parseSidecar(`6536-4b9a-4d32-ec2a\trejected\tdup\n${'b'.repeat(32)}\tverified\n`, rows).warnings, [`verification.tsv line 2 names no report in this folder (${'b'.repeat(32)})`]);
   t.throws(() => parseSidecar(`${rows[0]!.id} verified\n`, rows), { message: 'verification.tsv line 1: the status must be verified, unverified or rejected, separated from the report by a tab' });

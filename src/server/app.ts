@@ -129,7 +129,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ...(options.uploads?.ttlHours !== undefined ? { ttlHours: options.uploads.ttlHours } : {}),
       ...(options.uploads?.minFreeBytes !== undefined ? { minFreeBytes: options.uploads.minFreeBytes } : {}),
     });
-    await app.register(editorApiPlugin, { fetchKeys: options.fetchKeys ?? [], records: new RecordStore(options.db), mailboxes, db: options.db, ...maxPadded });
+    await app.register(editorApiPlugin, { fetchKeys: options.fetchKeys ?? [], editorSignKeys: options.editors.map((editor) => editor.signPublicKey), records: new RecordStore(options.db), mailboxes, db: options.db, ...maxPadded });
   }
   await app.register(nojsPlugin, {
     enabled: options.nojs?.enabled ?? true,

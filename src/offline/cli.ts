@@ -141,8 +141,14 @@ export const COMMANDS: Record<string, Command> = {
         if (summary.imported.length > 0) {
           // The air-gapped machine's UTC date: the server refuses the acknowledgement after `expires`.
           const ackPath = typeof values.ack === 'string' && values.ack !== '' ? values.ack : `${str(values.in)}.ack`;
-          writeAckFile(ackPath, await signAck(summary.imported, addDays(new Date().toISOString().slice(0, 10), ACK_VALID_DAYS), key));
-          summary.ackPath = ackPath;
+          try {
+            writeAckFile(ackPath, await signAck(summary.imported, addDays(new Date().toISOString().slice(0, 10), ACK_VALID_DAYS), key));
+            summary.ackPath = ackPath;
+          } catch (err) {
+            // The tips are decrypted all the same; say how to get the acknowledgement (exit 1).
+            if (!(err instanceof DecryptError)) throw err;
+            summary.warnings.push(`${err.message}: no acknowledgement was signed; run decrypt again with --ack <a writable file>`);
+          }
         }
         ctx.stdout.write(formatSummary(summary));
         return summaryOk(summary) ? 0 : 1;

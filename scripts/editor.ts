@@ -1,17 +1,17 @@
 // npm run editor -- fetch  --server <url> --key <fetch key> --out <bundle>   [--socks host:port]
-// npm run editor -- ack    --server <url> --key <fetch key> --bundle <bundle> [--socks host:port]
+// npm run editor -- ack    --server <url> --key <fetch key> --in <bundle>.ack [--socks host:port]   (the signed acknowledgement decrypt wrote)
 // npm run editor -- upload --server <url> --key <fetch key> --in <reply bundle> [--socks host:port]
 // On the editor's ONLINE workstation (src/editor/client.ts). Exit 2 for usage, 1 for failures.
 import { parseArgs } from 'node:util';
-import { EditorClientError, ackBundle, fetchRecords, uploadReplies } from '../src/editor/client.js';
+import { EditorClientError, ackFile, fetchRecords, uploadReplies } from '../src/editor/client.js';
 import { FetchKeyError } from '../src/offline/fetch-key.js';
 
 const USAGE = [
   'usage: npm run editor -- fetch  --server <url> --key <fetch key> --out <bundle> [--socks host:port]',
-  '       npm run editor -- ack    --server <url> --key <fetch key> --bundle <bundle> [--socks host:port]',
+  '       npm run editor -- ack    --server <url> --key <fetch key> --in <bundle>.ack [--socks host:port]',
   '       npm run editor -- upload --server <url> --key <fetch key> --in <reply bundle> [--socks host:port]',
 ].join('\n');
-const FILE_OPTION: Record<string, 'out' | 'bundle' | 'in'> = { fetch: 'out', ack: 'bundle', upload: 'in' };
+const FILE_OPTION: Record<string, 'out' | 'in'> = { fetch: 'out', ack: 'in', upload: 'in' };
 
 function fail(message: string, code: number): never {
   process.stderr.write(`tipline editor: ${message}\n`);
@@ -21,6 +21,9 @@ function fail(message: string, code: number): never {
 const [verb, ...rest] = process.argv.slice(2);
 const fileOption = verb ? FILE_OPTION[verb] : undefined;
 if (!verb || !fileOption) fail(`${verb ? `unknown command ${JSON.stringify(verb.slice(0, 20))}` : 'no command'}\n${USAGE}`, 2);
+if (verb === 'ack' && rest.some((a) => a === '--bundle' || a.startsWith('--bundle='))) {
+  fail('ack now carries the acknowledgement that decrypt signed on the air-gapped machine: --in <bundle>.ack (not --bundle)', 2);
+}
 let values: Record<string, string | undefined>;
 try {
   ({ values } = parseArgs({
@@ -45,9 +48,9 @@ try {
         ),
     });
     const withFiles = attachments ? ` with ${attachments} attachment${attachments === 1 ? '' : 's'}` : '';
-    process.stdout.write(`fetched ${count} new record${count === 1 ? '' : 's'}${withFiles} into ${file}\nnext: carry it to the air-gapped machine and decrypt it; then run: npm run editor -- ack --bundle ${file} …\n`);
+    process.stdout.write(`fetched ${count} new record${count === 1 ? '' : 's'}${withFiles} into ${file}\nnext: carry it to the air-gapped machine and decrypt it; decrypt signs ${file}.ack; carry that back and run: npm run editor -- ack --in ${file}.ack …\n`);
   } else if (verb === 'ack') {
-    const { acknowledged, listed } = await ackBundle(endpoint, file);
+    const { acknowledged, listed } = await ackFile(endpoint, file);
     process.stdout.write(`acknowledged ${acknowledged} of ${listed} record${listed === 1 ? '' : 's'} (the others were acknowledged before)\n`);
   } else {
     const { stored } = await uploadReplies(endpoint, file);

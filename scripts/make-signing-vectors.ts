@@ -1,4 +1,4 @@
-// Writes test/vectors/signing-v1.json: the editor signing key and the signed bodies of
+// Writes test/vectors/signing-v1.json: the editor signing key, the signed bodies and the signed acknowledgement of
 // docs/PROTOCOL.md ("Signatures"), from fixed inputs. Run once and commit; the test
 // (test/crypto/signing.test.ts) recomputes every value from the primitives.
 import { writeFileSync } from 'node:fs';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fromUtf8, toBase64Url, toHex, utf8 } from '../src/crypto/bytes.js';
 import { editorKeyPairFromSeed, encodePublicKey, fingerprint } from '../src/crypto/keys.js';
 import { mailboxKeysFromEntropy } from '../src/crypto/mailbox.js';
+import { signAck } from '../src/crypto/ack.js';
 import { signBody, signingMessage, splitSignedJson } from '../src/crypto/signing.js';
 import { loadSodium } from '../src/crypto/sodium.js';
 
@@ -21,7 +22,9 @@ const followUp = await signBody(
   { v: 1, message: 'The Balkan district.', clientTime: '2025-03-10T10:00:00.000Z', lang: 'en', reply: { mailbox, kemPublicKey: toBase64Url(source.kemPublicKey), signPublicKey: toBase64Url(source.signPublicKey) } },
   source.signSecretKey,
 );
-const entry = (purpose: 'reply' | 'followUp', signed: Uint8Array) => {
+// An acknowledgement of two records (given unsorted: the statement sorts them), valid until 2025-03-13.
+const ack = await signAck(['b'.repeat(32), '0123456789abcdef0123456789abcdef'], '2025-03-13', editor);
+const entry = (purpose: 'reply' | 'followUp' | 'ack', signed: Uint8Array) => {
   const { unsigned, signature } = splitSignedJson(signed)!;
   return { purpose, unsigned: fromUtf8(unsigned), message: toHex(signingMessage(purpose, unsigned)), signature: toHex(signature), signed: fromUtf8(signed) };
 };
@@ -37,6 +40,7 @@ const vectors = {
   mailbox: { entropy: '000102030405060708090a0b0c0d0e0f', id: mailbox, signPublicKey: toHex(source.signPublicKey) },
   reply: entry('reply', reply),
   followUp: entry('followUp', followUp),
+  ack: entry('ack', ack),
 };
 const out = join(import.meta.dirname, '..', 'test', 'vectors', 'signing-v1.json');
 writeFileSync(out, JSON.stringify(vectors, null, 2) + '\n');

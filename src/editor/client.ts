@@ -14,11 +14,12 @@
 // circuit is never fetched from the start again. The spool goes once the bundle is written.
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { AckError, parseAck } from '../crypto/ack.js';
 import { FILE_CHUNK_CIPHERTEXT_BYTES } from '../crypto/attachment.js';
 import { signRequest } from '../crypto/editor-request.js';
-import { BundleError, parseBundleStrict, readVerifiedRecords, verifyBundle, writeBundle, type BundleItem, type FileRecord } from '../offline/bundle.js';
+import { BundleError, parseBundleStrict, writeBundle, type BundleItem, type FileRecord } from '../offline/bundle.js';
 import { readFetchKeyFile } from '../offline/fetch-key.js';
 
 export class EditorClientError extends Error {
@@ -361,24 +362,31 @@ export async function fetchRecords(endpoint: Endpoint, outPath: string, progress
   }
 }
 
-/** Tells the server every record of a bundle was imported (retention then purges them sooner). */
-export async function ackBundle(endpoint: Endpoint, bundlePath: string): Promise<{ acknowledged: number; listed: number }> {
-  const ids: string[] = [];
+/**
+ * Carries a signed acknowledgement (written by `decrypt` on the air-gapped machine, signed with
+ * the editor signing key) to the server, which then purges those records sooner. The fetch key
+ * only authorises the request: it cannot make or alter an acknowledgement (docs/THREAT-MODEL.md T46).
+ */
+export async function ackFile(endpoint: Endpoint, ackPath: string): Promise<{ acknowledged: number; listed: number; expires: string }> {
+  let bytes: Uint8Array;
   try {
-    const verification = await verifyBundle(bundlePath);
-    if (verification.problems.length) throw new EditorClientError(`the bundle ${bundlePath} has problems (run verify); nothing was acknowledged`);
-    for await (const item of readVerifiedRecords(bundlePath, verification)) {
-      if (item.kind === 'problem') throw new EditorClientError(`the bundle ${bundlePath} changed while it was read; nothing was acknowledged`);
-      if (item.kind !== 'record') continue; // attachments go with their tip's id
-      if (item.record.mailbox === undefined) ids.push(item.record.id);
-    }
+    if (statSync(ackPath).size > 16 * 1024 * 1024) throw new EditorClientError(`${ackPath} is too large to be an acknowledgement`);
+    bytes = new Uint8Array(readFileSync(ackPath));
   } catch (err) {
-    if (err instanceof BundleError) throw new EditorClientError(err.message);
+    if (err instanceof EditorClientError) throw err;
+    throw new EditorClientError(`cannot read ${ackPath} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (bytes.at(-1) === 0x0a) bytes = bytes.subarray(0, bytes.length - 1);
+  let ack;
+  try {
+    ack = parseAck(bytes);
+  } catch (err) {
+    if (err instanceof AckError) throw new EditorClientError(`${ackPath}: ${err.message}; nothing was acknowledged`);
     throw err;
   }
-  const response = await editorCall(endpoint, 'POST', '/api/editor/ack', { bytes: new TextEncoder().encode(JSON.stringify({ ids })), type: 'application/json' });
+  const response = await editorCall(endpoint, 'POST', '/api/editor/ack', { bytes, type: 'application/json' });
   if (response.status !== 200) throw refused(response);
-  return { acknowledged: (JSON.parse(response.body.toString('utf8')) as { acknowledged: number }).acknowledged, listed: ids.length };
+  return { acknowledged: (JSON.parse(response.body.toString('utf8')) as { acknowledged: number }).acknowledged, listed: ack.ids.length, expires: ack.expires };
 }
 
 /** Uploads a reply bundle; the server stores every reply or none. */

@@ -8,7 +8,8 @@
 // mistakes, 1 for failures, 0 for success.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BundleError, countProblems, describeCounts, describeProblem, verifyBundle } from './bundle.js';
-import { DecryptError, decryptBundle, formatSummary, readKeyFileText, summaryOk, unlockKey } from './decrypt.js';
+import { DecryptError, decryptBundle, formatSummary, readKeyFileText, summaryOk, unlockKey, writeAckFile } from './decrypt.js';
+import { ACK_VALID_DAYS, addDays, signAck } from '../crypto/ack.js';
 import { KeyFileError } from './keyfile.js';
 import { KeygenError, checkCanCreate, checkNewPassphrase, createKeyFile, nextSteps, publicKeyOutput, publicLineOfKeyFile } from './keygen.js';
 import { PassphraseError, readPassphrase } from './passphrase.js';
@@ -120,14 +121,18 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   decrypt: {
-    synopsis: '--key <key file> --in <bundle> --out <folder> [--passphrase-file <file>]',
-    summary: 'check a bundle and decrypt every tip into its own folder (exit 1 if any was skipped)',
+    synopsis: '--key <key file> --in <bundle> --out <folder> [--ack <file>] [--passphrase-file <file>]',
+    summary: 'check a bundle, decrypt every tip into its own folder, sign an acknowledgement (exit 1 if any was skipped)',
     help: () =>
       'Checks the bundle against its manifest, then writes each tip to <folder>/<date>_<id>/ and\n' +
       'rebuilds <folder>/index.html. The passphrase is asked on the terminal, or taken from\n' +
       '--passphrase-file (its first line) or TIPLINE_PASSPHRASE. Exit 0 when every tip decrypted\n' +
-      '(or already was), 1 when any was skipped.\n',
-    options: { key: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, 'passphrase-file': { type: 'string' } },
+      '(or already was), 1 when any was skipped.\n' +
+      'It then signs, with the editor signing key, an acknowledgement naming every tip and follow-up\n' +
+      `now in <folder> from this bundle (valid ${ACK_VALID_DAYS} days after today), written to <bundle>.ack or --ack.\n` +
+      'Carry it to the online workstation: `editor ack --in <bundle>.ack` lets the server purge them sooner.\n' +
+      'Skipped records are not acknowledged: the next fetch brings them again.\n',
+    options: { key: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, ack: { type: 'string' }, 'passphrase-file': { type: 'string' } },
     required: ['key', 'in', 'out'],
     async run(values, ctx) {
       const keyPath = str(values.key);
@@ -136,6 +141,18 @@ export const COMMANDS: Record<string, Command> = {
       const key = await unlockKey(keyText, passphrase);
       try {
         const summary = await decryptBundle({ bundlePath: str(values.in), outDir: str(values.out), key });
+        if (summary.imported.length > 0) {
+          // The air-gapped machine's UTC date: the server refuses the acknowledgement after `expires`.
+          const ackPath = typeof values.ack === 'string' && values.ack !== '' ? values.ack : `${str(values.in)}.ack`;
+          try {
+            writeAckFile(ackPath, await signAck(summary.imported, addDays(new Date().toISOString().slice(0, 10), ACK_VALID_DAYS), key));
+            summary.ackPath = ackPath;
+          } catch (err) {
+            // The tips are decrypted all the same; say how to get the acknowledgement (exit 1).
+            if (!(err instanceof DecryptError)) throw err;
+            summary.warnings.push(`${err.message}: no acknowledgement was signed; run decrypt again with --ack <a writable file>`);
+          }
+        }
         ctx.stdout.write(formatSummary(summary));
         return summaryOk(summary) ? 0 : 1;
       } finally {

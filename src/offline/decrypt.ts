@@ -67,6 +67,10 @@ export interface DecryptSummary {
   unverified?: { folder: string; mailbox: string; reason: string }[];
   /** Skipped lines beyond those listed in `skipped` (a bundle keeps MAX_LISTED_PROBLEMS messages), and the bundle's problems by kind. */
   unlisted?: { skipped: number; counts: Partial<Record<string, number>> };
+  /** Ids of the tips and follow-ups (not replies) decrypted now or before: what the signed acknowledgement names. */
+  imported: string[];
+  /** Where the signed acknowledgement was written (the CLI sets it). */
+  ackPath?: string;
 }
 
 export const FOLDER_RE = /^\d{4}-\d{2}-\d{2}_[0-9a-f]{32}$/;
@@ -367,7 +371,7 @@ export async function decryptBundle(options: DecryptOptions): Promise<DecryptSum
     throw err;
   }
   const root = prepareOutDir(options.outDir);
-  const summary: DecryptSummary = { decrypted: [], already: [], skipped: [], warnings: [], outDir: root };
+  const summary: DecryptSummary = { decrypted: [], already: [], skipped: [], warnings: [], outDir: root, imported: [] };
   for (const problem of verification.problems) {
     if (problem.code === 'no-manifest') summary.warnings.push(problem.message);
     else summary.skipped.push(skippedFrom(problem));
@@ -413,6 +417,7 @@ export async function decryptBundle(options: DecryptOptions): Promise<DecryptSum
         const { dir, tip } = outcome.attachments;
         open = { session: new AttachmentSession(tip.id, dir, tip.body.files ?? []), dir, tip, line: item.line, folder: outcome.folder };
       }
+      if (outcome.kind !== 'skipped' && item.record.mailbox === undefined) summary.imported.push(item.record.id);
       if (outcome.kind === 'decrypted') {
         summary.decrypted.push(outcome.folder);
         if (outcome.sealedByServer) (summary.sealedByServer ??= []).push(outcome.folder);
@@ -446,7 +451,32 @@ export function formatSummary(summary: DecryptSummary): string {
   if (unlisted) lines.push(`not listed: ${unlisted} more skipped lines (bundle problems by kind, in all: ${describeCounts(summary.unlisted!.counts)})`);
   for (const w of summary.warnings) lines.push(`warning: ${w}`);
   lines.push(`read them in ${join(summary.outDir, 'index.html')}`);
+  if (summary.ackPath) {
+    const n = summary.imported.length;
+    lines.push(`signed an acknowledgement of ${n} record${n === 1 ? '' : 's'} into ${summary.ackPath}: carry it to the online workstation and run: editor ack --in ${basename(summary.ackPath)} …`);
+  }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * Writes a signed acknowledgement (src/crypto/ack.ts) to `path`, mode 0600: written beside it,
+ * fsynced, then renamed over it, so a second decrypt of the same bundle replaces the old one.
+ */
+export function writeAckFile(path: string, signed: Uint8Array): void {
+  const abs = resolve(path);
+  const tmp = join(dirname(abs), `.${basename(abs)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    writeNewFile(tmp, Buffer.from(signed).toString('utf8') + '\n');
+    renameSync(tmp, abs);
+    fsyncDir(dirname(abs));
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // not written
+    }
+    throw new DecryptError(`cannot write the acknowledgement ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
 export function summaryOk(summary: DecryptSummary): boolean {

@@ -8,6 +8,7 @@ import { concat, fromHex, fromUtf8, toBase64Url, toHex, utf8 } from '../../src/c
 import { encodeBody } from '../../src/crypto/body.js';
 import { decodePublicKey, editorKeyPairFromSeed, encodePublicKey, fingerprint, generateEditorKeyPair } from '../../src/crypto/keys.js';
 import { mailboxKeysFromEntropy } from '../../src/crypto/mailbox.js';
+import { checkAck, signAck } from '../../src/crypto/ack.js';
 import { checkReplyBody, checkSourceBody, signBody, signJson, splitSignedJson, verifyJson } from '../../src/crypto/signing.js';
 import { loadSodium } from '../../src/crypto/sodium.js';
 import { ROOT } from '../helpers/client-build.js';
@@ -36,6 +37,7 @@ t.test('vectors: recomputed from the primitives', async (t) => {
   for (const [entry, context, key, secret] of [
     [v.reply, 'tipline reply v1', pair.publicKey, pair.privateKey],
     [v.followUp, 'tipline follow-up v1', source.signPublicKey, source.signSecretKey],
+    [v.ack, 'tipline ack v1', pair.publicKey, pair.privateKey],
   ] as const) {
     const message = concat(utf8(context), Uint8Array.of(0), utf8(entry.unsigned));
     t.equal(toHex(message), entry.message, `${context}: message = context || 00 || unsigned`);
@@ -47,13 +49,16 @@ t.test('vectors: recomputed from the primitives', async (t) => {
   t.ok(reply.ok, 'the library verifies the reply vector');
   const followUp = await checkSourceBody(utf8(v.followUp.signed), 'followUp');
   t.ok(followUp.ok, 'the library verifies the follow-up vector');
+  t.equal(v.ack.unsigned, `{"v":1,"expires":"2025-03-13","editor":"${toBase64Url(pair.publicKey)}","ids":["0123456789abcdef0123456789abcdef","${'b'.repeat(32)}"]}`, 'the ack statement, byte for byte');
+  t.equal(fromUtf8(await signAck(['b'.repeat(32), '0123456789abcdef0123456789abcdef'], '2025-03-13', library)), v.ack.signed, 'the library signs the same acknowledgement');
+  t.same((await checkAck(utf8(v.ack.signed), [pair.publicKey], '2025-03-13')).ids, ['0123456789abcdef0123456789abcdef', 'b'.repeat(32)], 'the library verifies the ack vector');
 });
 
 t.test('vectors: the block in docs/PROTOCOL.md matches the file', async (t) => {
   const doc = readFileSync(join(ROOT, 'docs/PROTOCOL.md'), 'utf8');
   const block = /<!-- signing-vector begin -->\s*```text\n([\s\S]*?)```\s*<!-- signing-vector end -->/.exec(doc)?.[1] ?? '';
   const flat = block.replace(/\n(?=[0-9a-f]{64}|[0-9a-f]+\n)/g, '');
-  for (const value of [v.editor.seed, v.editor.signSeed, v.editor.signPublicKey, v.editor.fingerprint, v.mailbox.id, v.reply.unsigned, v.reply.signature, v.followUp.signature]) {
+  for (const value of [v.editor.seed, v.editor.signSeed, v.editor.signPublicKey, v.editor.fingerprint, v.mailbox.id, v.reply.unsigned, v.reply.signature, v.followUp.signature, v.ack.unsigned, v.ack.signature]) {
     t.ok(flat.includes(value), `PROTOCOL.md shows ${value.slice(0, 24)}…`);
   }
 });

@@ -1,7 +1,8 @@
 // The whole conversation through the real commands and the real server process: keygen (editor
 // key and fetch key) → a source creates its mailbox and sends a tip → `editor fetch` → `decrypt`
 // → `reply` → `editor upload` → the source logs in and reads the reply → sends a follow-up →
-// `editor fetch` + `decrypt` file it in the same thread → `editor ack`. And the refusals, and
+// `editor fetch` + `decrypt` file it in the same thread, and sign an acknowledgement → `editor ack`
+// carries it (and refuses the bundle or an altered acknowledgement). And the refusals, and
 // the attacks of whoever can write the server's database (issue 13, finding 3): a forged
 // follow-up naming the mailbox without its signature, a forged tip naming it with other keys.
 import t from 'tap';
@@ -158,7 +159,24 @@ t.test('a conversation through the real commands and server', async (t) => {
   t.match(thread, 'follow-up from the source');
   t.match(thread, 'reply from the desk');
 
-  const ack = await run('editor', ['ack', ...editorArgs, '--bundle', p('new2.bundle')]);
+  // Signed acknowledgements (finding 11): decrypt signed new2.bundle.ack with the editor
+  // signing key; `editor ack` only carries it. The bundle itself, or the ack altered on the
+  // online workstation, acknowledges nothing.
+  t.match(decrypt2.stdout, /signed an acknowledgement of 5 records into .*new2\.bundle\.ack/);
+  t.notMatch(desk.stdout, /acknowledgement/, 'a reply bundle names nothing to acknowledge');
+  const oldWay = await run('editor', ['ack', ...editorArgs, '--bundle', p('new2.bundle')]);
+  t.equal(oldWay.code, 2);
+  t.match(oldWay.stderr, /--in <bundle>\.ack/);
+  const notAck = await run('editor', ['ack', ...editorArgs, '--in', p('new2.bundle')]);
+  t.equal(notAck.code, 1);
+  t.match(notAck.stderr, /not a signed acknowledgement/);
+  const signedAck = readFileSync(p('new2.bundle.ack'), 'utf8');
+  writeFileSync(p('altered.ack'), signedAck.replace(/"expires":"(\d{4})-/, (_, y: string) => `"expires":"${Number(y) + 1}-`));
+  const altered = await run('editor', ['ack', ...editorArgs, '--in', p('altered.ack')]);
+  t.equal(altered.code, 1);
+  t.match(altered.stderr, /the server refused: .*(signature is wrong|clock right).*nothing was acknowledged \(HTTP 403\)/);
+  t.match((await run('editor', ['fetch', ...editorArgs, '--out', p('still.bundle')])).stdout, /fetched 5 new records/, 'nothing was acknowledged');
+  const ack = await run('editor', ['ack', ...editorArgs, '--in', p('new2.bundle.ack')]);
   t.equal(ack.code, 0, ack.stderr);
   t.match(ack.stdout, /acknowledged 5 of 5/);
   const fetch3 = await run('editor', ['fetch', ...editorArgs, '--out', p('new3.bundle')]);

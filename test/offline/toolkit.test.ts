@@ -3,6 +3,7 @@
 // check the hash with the real sha256sum, then run keygen, decrypt and verify inside a network
 // namespace with no interfaces but loopback (`unshare -n`; the test fails if that is missing).
 import t from 'tap';
+import { checkAck } from '../../src/crypto/ack.js';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -96,7 +97,7 @@ t.test('the one-file toolkit runs keygen, decrypt and verify with no node_module
   t.match(unknown.stderr, /^tipline: unknown command "frobnicate"\n/);
   const missing = await offline(dir, ['decrypt', '--key', 'editor.key']);
   t.equal(missing.code, 2);
-  t.equal(missing.stderr, 'tipline decrypt: usage: node tipline-offline.mjs decrypt --key <key file> --in <bundle> --out <folder> [--passphrase-file <file>]\n');
+  t.equal(missing.stderr, 'tipline decrypt: usage: node tipline-offline.mjs decrypt --key <key file> --in <bundle> --out <folder> [--ack <file>] [--passphrase-file <file>]\n');
 
   // keygen, with the real (MODERATE) Argon2id costs.
   const keygen = await offline(dir, ['keygen', '--out', 'editor.key'], { TIPLINE_PASSPHRASE: PASSPHRASE });
@@ -129,6 +130,10 @@ t.test('the one-file toolkit runs keygen, decrypt and verify with no node_module
   t.match(decrypted.stdout, /^decrypted 2, already decrypted 0, skipped 0\n/);
   records.forEach((r, i) => t.equal(readFileSync(join(dir, 'tips', `${r.received}_${r.id}`, 'message.txt'), 'utf8'), messages[i], `tip ${i + 1} decrypts to what was sealed`));
   t.ok(existsSync(join(dir, 'tips', 'index.html')));
+  // The signed acknowledgement, made with no network beside the bundle: both ids, the editor's signing key.
+  t.match(decrypted.stdout, /signed an acknowledgement of 2 records into .*tips\.bundle\.ack/);
+  const ack = await checkAck(new Uint8Array(readFileSync(join(dir, 'tips.bundle.ack'))).subarray(0, -1), [decodePublicKey(publicLine!).signPublicKey], new Date().toISOString().slice(0, 10));
+  t.same(ack.ids, records.map((r) => r.id).sort(), 'the acknowledgement names both tips and verifies under the editor signing key');
 
   // report: the built-in form schemas and their words are inside the one file too.
   const report = await offline(dir, ['report', '--in', 'tips', '--out', 'report', '--lang', 'kk']);

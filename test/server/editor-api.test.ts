@@ -11,6 +11,60 @@ import { UploadStore } from '../../src/server/store/uploads.js';
 import { encryptFile, generateFileKey } from '../../src/crypto/attachment.js';
 import { conversationApp, createMailbox, editorRequest, newSource } from '../helpers/conversation.js';
 import { sealTip } from '../helpers/fixtures.js';
+import { addDays, signAck } from '../../src/crypto/ack.js';
+import { fromUtf8 } from '../../src/crypto/bytes.js';
+import { generateEditorKeyPair } from '../../src/crypto/keys.js';
+import { DEFAULT_RETENTION, purgeExpired } from '../../src/server/store/retention.js';
+import { utcDate } from '../../src/server/store/tips.js';
+
+// Acks below are valid at least through tomorrow, so a run across midnight UTC changes nothing.
+const today = () => utcDate();
+
+// Finding 11 (issue 13): whoever steals the online workstation has its fetch key, and used to
+// be able to acknowledge every new tip, so the desk never fetched it and retention deleted it
+// 7 days later. Now only an acknowledgement signed by an editor signing key counts.
+t.test('acknowledgements: only what an editor signing key of TIPLINE_RECIPIENTS signed is marked', async (t) => {
+  const { app, db, keys, fetchKey } = await conversationApp(t, { editors: 2 });
+  const store = new TipStore(db);
+  const tipId = await store.add(await sealTip([keys[0]!.publicKey, keys[1]!.publicKey], 'a tip the desk has not fetched'));
+  const otherId = await store.add(await sealTip([keys[0]!.publicKey, keys[1]!.publicKey], 'another one'));
+  const ackedOn = (id: string) => (db.prepare('SELECT acked_on FROM tips WHERE id = ?').get(id) as { acked_on: string | null }).acked_on;
+  const send = async (body: string) => (await editorRequest(app, fetchKey.privateKey, 'POST', '/api/editor/ack', body)).send();
+  const refused = async (body: string, status: number, error: RegExp, name: string) => {
+    const response = await send(body);
+    t.equal(response.statusCode, status, name);
+    t.match(JSON.parse(response.body).error, error, name);
+    t.match(JSON.parse(response.body).error, /nothing was acknowledged$/, name);
+    t.equal(ackedOn(tipId), null, `${name}: nothing marked`);
+    t.equal(ackedOn(otherId), null, `${name}: nothing marked`);
+  };
+
+  // The thief: a valid fetch key and request signature, but no editor key.
+  await refused(JSON.stringify({ ids: [tipId, otherId] }), 400, /not a signed acknowledgement/, 'only a fetch key: the old unsigned list');
+  await refused(fromUtf8(await signAck([tipId], today(), { signPublicKey: fetchKey.publicKey, signSecretKey: fetchKey.privateKey })), 403, /not signed by an editor key of this tip line/, 'only a fetch key: signed with the fetch key itself');
+  const stranger = await generateEditorKeyPair();
+  await refused(fromUtf8(await signAck([tipId], today(), stranger)), 403, /not signed by an editor key of this tip line/, 'signed by an editor key not in TIPLINE_RECIPIENTS');
+  const genuine = fromUtf8(await signAck([otherId], addDays(today(), 3), keys[1]!));
+  await refused(genuine.replace(otherId, tipId), 403, /signature is wrong/, 'a genuine ack altered to name another id');
+  await refused(genuine.replace(`"ids":["${otherId}"`, `"ids":["${[otherId, tipId].sort().join('","')}"`), 403, /signature is wrong/, 'a genuine ack with an id added');
+  await refused(fromUtf8(await signAck([tipId], addDays(today(), -1), keys[0]!)), 403, /expired on/, 'an expired ack (yesterday was its last day)');
+  await refused(fromUtf8(await signAck([tipId], addDays(today(), 30), keys[0]!)), 403, /clock right/, 'an ack expiring a month ahead');
+  await refused('', 400, /not a signed acknowledgement/, 'an empty body');
+
+  // Retention does not shorten the tip's life: 8 days on, the refused acks left it in place.
+  const inEightDays = addDays(today(), 8);
+  t.equal(purgeExpired(db, DEFAULT_RETENTION, inEightDays).deleted.tips, 0, 'nothing purged 8 days later');
+  t.equal((db.prepare('SELECT count(*) AS n FROM tips').get() as { n: number }).n, 2);
+  const fetched = await (await editorRequest(app, fetchKey.privateKey, 'GET', '/api/editor/records', undefined)).send();
+  t.same((await parseBundleStrict(new TextEncoder().encode(fetched.body))).records.map((r) => r.id).sort(), [tipId, otherId].sort(), 'the desk still fetches both');
+
+  // The genuine one, by either editor: marked, and replaying it marks nothing new.
+  t.same(JSON.parse((await send(genuine)).body), { acknowledged: 1 }, 'the second editor\'s genuine ack');
+  t.ok(ackedOn(otherId));
+  t.equal(ackedOn(tipId), null, 'only the id it names');
+  t.same(JSON.parse((await send(genuine)).body), { acknowledged: 0 }, 'replayed within its validity: nothing new');
+  t.same(JSON.parse((await send(fromUtf8(await signAck([tipId, otherId], addDays(today(), 1), keys[0]!)))).body), { acknowledged: 1 }, 'the first editor acknowledges both: one newly');
+});
 
 t.test('every unsigned, stale, replayed, unknown or wrongly signed request gets the same 401', async (t) => {
   const { app, fetchKey, nowSeconds } = await conversationApp(t);
@@ -25,7 +79,7 @@ t.test('every unsigned, stale, replayed, unknown or wrongly signed request gets 
   await refused(await (await editorRequest(app, fetchKey.privateKey, 'GET', '/api/editor/records', undefined, { nowSeconds: nowSeconds() - 301 })).send(), 'stale');
   await refused(await (await editorRequest(app, fetchKey.privateKey, 'GET', '/api/editor/records', undefined, { nowSeconds: nowSeconds() + 301 })).send(), 'from the future');
   const good = await editorRequest(app, fetchKey.privateKey, 'POST', '/api/editor/ack', '{"ids":[]}');
-  t.equal((await good.send()).statusCode, 200, 'signed and fresh');
+  t.equal((await good.send()).statusCode, 400, 'signed and fresh: past the request check (the unsigned ack body is then refused)');
   await refused(await good.send(), 'replayed');
   const altered = await editorRequest(app, fetchKey.privateKey, 'POST', '/api/editor/ack', '{"ids":[]}');
   await refused(await app.inject({ ...altered.request, payload: '{"ids": []}' }), 'the body changed after signing');
@@ -46,7 +100,7 @@ t.test('fetch returns unacknowledged tips and follow-ups as a bundle; ack marks 
   t.match(fetched.headers['content-type'], /application\/x-ndjson/);
   const { records } = await parseBundleStrict(new TextEncoder().encode(fetched.body));
   t.same(records.map((r) => r.id).sort(), [tipId, followUpId].sort());
-  const ack = await (await editorRequest(app, fetchKey.privateKey, 'POST', '/api/editor/ack', JSON.stringify({ ids: [tipId] }))).send();
+  const ack = await (await editorRequest(app, fetchKey.privateKey, 'POST', '/api/editor/ack', fromUtf8(await signAck([tipId], addDays(today(), 1), keys[0]!)))).send();
   t.same(JSON.parse(ack.body), { acknowledged: 1 });
   t.ok((db.prepare('SELECT acked_on FROM tips WHERE id = ?').get(tipId) as { acked_on: string }).acked_on);
   const again = await (await editorRequest(app, fetchKey.privateKey, 'GET', '/api/editor/records', undefined)).send();
@@ -144,7 +198,7 @@ t.test('fetch lists attached uploads; the uploads route streams their chunks fro
   t.equal((await app.inject({ ...altered.request, url: `/api/editor/uploads/${big.id}?from=1` })).statusCode, 401, 'the chunk index changed after signing');
 
   // Ack marks the tip; its uploads go with it when retention purges it (ON DELETE CASCADE).
-  const ack = await (await editorRequest(app, fetchKey.privateKey, 'POST', '/api/editor/ack', JSON.stringify({ ids: [tipId] }))).send();
+  const ack = await (await editorRequest(app, fetchKey.privateKey, 'POST', '/api/editor/ack', fromUtf8(await signAck([tipId], addDays(today(), 1), keys[0]!)))).send();
   t.same(JSON.parse(ack.body), { acknowledged: 1 });
   db.prepare('DELETE FROM tips WHERE id = ?').run(tipId);
   t.equal((db.prepare('SELECT count(*) AS n FROM upload_chunks WHERE upload_id IN (?, ?)').get(big.id, small.id) as { n: number }).n, 0);

@@ -298,7 +298,7 @@ for (const index of [0, 1]) {
       const mailbox = (JSON.parse(readFileSync(tips[0]!, 'utf8')) as { mailbox?: string }).mailbox ?? '';
       t.match(mailbox, /^[0-9a-f]{32}$/, 'the tip carries the mailbox to answer');
       // The tip is decrypted: acknowledge it over Tor, so the next fetch brings only what is new.
-      const acked = await run(node[0]!, [...node.slice(1), 'scripts/editor.ts', 'ack', '--server', origin, '--key', fetchKeyFile, '--socks', `127.0.0.1:${network.socksPort}`, '--bundle', bundle], { cwd: ROOT, env: childEnv() });
+      const acked = await run(node[0]!, [...node.slice(1), 'scripts/editor.ts', 'ack', '--server', origin, '--key', fetchKeyFile, '--socks', `127.0.0.1:${network.socksPort}`, '--in', `${bundle}.ack`], { cwd: ROOT, env: childEnv() });
       t.match(acked.stdout, /acknowledged 1 of 1 record/, 'the editor acknowledged the tip over Tor');
       const replyText = join(dir, 'reply.txt');
       writeFileSync(replyText, REPLY);

@@ -1,7 +1,7 @@
 // The editor API (docs/PROTOCOL.md, "Editor API"), for the editors' online workstations:
 //
 //   GET  /api/editor/records     tips and follow-ups not acknowledged yet, as a bundle (docs/BUNDLE.md)
-//   POST /api/editor/ack         {"ids": [...]}: these records were imported (retention purges them sooner)
+//   POST /api/editor/ack         a signed acknowledgement (src/crypto/ack.ts): these records were imported (retention purges them sooner)
 //   POST /api/editor/replies     a reply bundle: each reply is stored in its mailbox, all or none
 //   GET  /api/editor/uploads/:id?from=N   one attached upload's chunks from index N on, raw
 //
@@ -20,17 +20,19 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AckError, checkAck } from '../../crypto/ack.js';
 import { FILE_CHUNK_CIPHERTEXT_BYTES } from '../../crypto/attachment.js';
 import { fromBase64Url } from '../../crypto/bytes.js';
 import { HEADER_BODY_HASH, HEADER_KEY, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIME, MAX_SKEW_SECONDS, bodyHash, requestMessage } from '../../crypto/editor-request.js';
 import { DEFAULT_MAX_PADDED_LENGTH, EnvelopeError, MAX_RECIPIENTS, parseEnvelope } from '../../crypto/envelope.js';
 import { verify } from '../../crypto/mailbox.js';
 import { loadSodium } from '../../crypto/sodium.js';
-import { BundleError, bundleText, isRecordId, parseBundleStrict, type FileRecord, type TipRecord } from '../../offline/bundle.js';
+import { BundleError, bundleText, parseBundleStrict, type FileRecord, type TipRecord } from '../../offline/bundle.js';
 import { HttpError, storageError } from '../errors.js';
 import { UnknownMailboxError, type MailboxStore } from '../store/mailboxes.js';
 import type { Db } from '../store/db.js';
 import type { RecordStore } from '../store/records.js';
+import { utcDate } from '../store/tips.js';
 import { UPLOAD_ID_RE } from '../store/uploads.js';
 
 export const UNAUTHORIZED = 'unauthorized';
@@ -47,6 +49,8 @@ const MAX_REMEMBERED = 100_000;
 export interface EditorApiOptions {
   /** Fetch public keys (TIPLINE_EDITORS); with none, every request is refused. */
   fetchKeys: Uint8Array[];
+  /** The editors' signing public keys (TIPLINE_RECIPIENTS): only acknowledgements they signed count. */
+  editorSignKeys: Uint8Array[];
   records: RecordStore;
   mailboxes: MailboxStore;
   /** The database holding the uploads (attachments) of those records. */
@@ -188,16 +192,18 @@ export default async function editorApiPlugin(app: FastifyInstance, options: Edi
     return reply.send(stream);
   });
 
+  // Only an acknowledgement signed on the air-gapped side with an editor signing key of
+  // TIPLINE_RECIPIENTS counts (src/crypto/ack.ts): a fetch key alone cannot hide new tips (T46).
   app.post('/api/editor/ack', async (request) => {
-    let ids: unknown;
+    let ids: string[];
     try {
-      ids = (JSON.parse(Buffer.from(request.body as Buffer).toString('utf8')) as { ids?: unknown }).ids;
-    } catch {
-      throw new HttpError(400, 'the body is not valid JSON');
+      ({ ids } = await checkAck(new Uint8Array(request.body as Buffer), options.editorSignKeys, utcDate(new Date(now()))));
+    } catch (err) {
+      if (err instanceof AckError) throw new HttpError(err.code === 'malformed' ? 400 : 403, `${err.message}; nothing was acknowledged`);
+      throw err;
     }
-    if (!Array.isArray(ids) || ids.length > 250_000 || !ids.every(isRecordId)) throw new HttpError(400, 'ids must be a list of record ids (32 lowercase hex digits)');
     try {
-      return { acknowledged: options.records.acknowledge(ids as string[]) };
+      return { acknowledged: options.records.acknowledge(ids) };
     } catch (err) {
       throw storageError(err);
     }

@@ -23,7 +23,7 @@ t.test('a request signed for server A is refused by server B with the same fetch
   const fetchKey = sodium.crypto_sign_keypair();
   const a = await conversationApp(t, { fetchKey, serverNames: [A] });
   const b = await conversationApp(t, { fetchKey, serverNames: [B] });
-  const forA = await editorRequest(a.app, fetchKey.privateKey, 'POST', '/api/editor/ack', '{"ids":[]}', { server: A });
+  const forA = await editorRequest(a.app, fetchKey.privateKey, 'GET', '/api/editor/records', undefined, { server: A });
   // B's operator relays it, under any Host header it likes.
   for (const host of [A, B]) {
     const relayed = await b.app.inject({ ...forA.request, headers: { ...forA.request.headers, host } });

@@ -303,7 +303,7 @@ for (const index of [0, 1]) {
       const replyText = join(dir, 'reply.txt');
       writeFileSync(replyText, REPLY);
       const replyBundle = join(dir, 'reply.bundle');
-      const sealed = await run(node[0]!, [...node.slice(1), 'scripts/reply.ts', '--key', keyFile, '--decrypted', out, '--mailbox', mailbox, '--in', replyText, '--out', replyBundle], { cwd: ROOT, env: childEnv() });
+      const sealed = await run(node[0]!, [...node.slice(1), 'scripts/reply.ts', '--key', keyFile, '--decrypted', out, '--mailbox', mailbox, '--in', replyText, '--out', replyBundle], { cwd: ROOT, env: childEnv({ TIPLINE_PASSPHRASE: PASSPHRASE }) });
       t.match(sealed.stdout, /wrote reply .* for mailbox /, 'reply sealed the answer (no network needed)');
       const uploaded = await run(node[0]!, [...node.slice(1), 'scripts/editor.ts', 'upload', '--server', origin, '--key', fetchKeyFile, '--socks', `127.0.0.1:${network.socksPort}`, '--in', replyBundle], { cwd: ROOT, env: childEnv() });
       t.match(uploaded.stdout, /uploaded 1 reply/, 'the editor uploaded the reply over Tor');

@@ -99,7 +99,7 @@ ${histogramSvg(d.share, "leader's share histogram")}
 <p>${fp.stations} stations by turnout (across, 0–100 %) and the leader's share (up, 0–100 %), 1-point cells, darker = more stations.</p>
 ${heatmapSvg(fp.counts)}
 <p>Fitted fraud model (Klimek et al. 2012): incremental fraud f<sub>i</sub> = ${fp.fit.fi.toFixed(3)}, extreme fraud f<sub>e</sub> = ${fp.fit.fe.toFixed(3)} (grid steps ${fp.fit.gridFi[1]!.toFixed(3)} and ${fp.fit.gridFe[1]!.toFixed(3)}); fair cloud: turnout ${pct(fp.fair.turnoutMode)} ± ${pct(fp.fair.turnoutSd)}, share ${pct(fp.fair.shareMode)} ± ${pct(fp.fair.shareSd)}. Distance of the best fit ${f1(fp.fit.distance)}, of a fair model ${f1(fp.fit.fairDistance)}.</p>
-<p class="caveat">Caveat: the model is a caricature (one fair cloud, one kind of fraud). Regions with genuinely high turnout also smear the cloud. f<sub>e</sub> (stations at ≈ 100 % / 100 %) is the better-determined number; f<sub>i</sub> is weakly determined by this fit.</p>
+<p class="caveat">Caveat: the model is a caricature (one fair cloud, one kind of fraud). Regions with genuinely high turnout also smear the cloud. f<sub>e</sub> (stations at ≈ 100 % / 100 %) is the better-determined number; f<sub>i</sub> is not a finding: in simulations it is recovered only when the fair cloud is known in advance, not when it is estimated from the data, as here.</p>
 
 <h2>4. Digit tests</h2>
 <table><tr><th>column</th><th>counts ≥ 10</th><th>2nd-digit mean (Benford ${BENFORD_SECOND_DIGIT_MEAN})</th><th>last digit 0</th><th>last digit 5</th><th>last digits 0…9</th></tr>

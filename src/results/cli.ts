@@ -1,7 +1,7 @@
 // The `results` subcommands of the offline command table (src/offline/cli.ts): option parsing
 // and output lines only; the work is in ./command.ts.
 import type { Command } from '../offline/cli.js';
-import { ResultsError, forensicsCommand } from './command.js';
+import { ResultsError, forensicsCommand, protocolsCommand } from './command.js';
 
 export { ResultsError };
 
@@ -35,6 +35,31 @@ export const RESULTS_COMMANDS: Record<string, Command> = {
           `${ip.observed.any} observed, excess ${ip.excess.any.toFixed(1)} (MC SD ${ip.sd.any.toFixed(1)}, ${ip.reps} repetitions, seed ${ip.seed}); ` +
           `fingerprint fit f_i ${forensics.fingerprint.fit.fi.toFixed(3)}, f_e ${forensics.fingerprint.fit.fe.toFixed(3)}\n`,
       );
+      for (const f of files) ctx.stdout.write(`wrote ${f}\n`);
+      return 0;
+    },
+  },
+  protocols: {
+    synopsis: '--in <decrypted tips folder> --out <new folder> [--election <election.json>]',
+    summary: "observers' protocols per station: figures, failed relations, conflicting reports",
+    help: () =>
+      'Reads every tip.json that decrypt wrote under <decrypted tips folder> and, for the tips with a\n' +
+      'results protocol, writes into <new folder> (which must not exist) results.json, results.csv\n' +
+      '(one row per report) and results.html: per station the figures, the control relations that\n' +
+      "fail (recomputed; the sender's list shown when it differs) and the items on which reports of\n" +
+      'the same election and station disagree. --election: the election file (candidates, "against\n' +
+      'all"); without it each report\'s own vote lines stand for the candidates.\n',
+    options: { in: { type: 'string' }, out: { type: 'string' }, election: { type: 'string' } },
+    required: ['in', 'out'],
+    async run(values, ctx) {
+      const { files, result } = protocolsCommand({ inDir: str(values.in), outDir: str(values.out), ...(typeof values.election === 'string' ? { electionPath: values.election } : {}) });
+      const conflicting = result.stations.filter((s) => s.conflicts.length).length;
+      const differs = result.stations.reduce((n, s) => n + s.reports.filter((r) => r.failedDiffers).length, 0);
+      ctx.stdout.write(
+        `${result.protocols} protocols at ${result.stations.length} stations; ${conflicting} stations with conflicting reports; ` +
+          `${differs} reports whose sender's failed relations differ from the recomputed ones; ${result.problems.length} unreadable protocols; ${result.withoutProtocol} tips without a protocol\n`,
+      );
+      for (const p of result.problems) ctx.stdout.write(`unreadable protocol in ${JSON.stringify(p.folder)}: ${p.problem}\n`);
       for (const f of files) ctx.stdout.write(`wrote ${f}\n`);
       return 0;
     },

@@ -2,7 +2,7 @@
 // mapping with hard size limits, run the methods, write results.json, results.csv and
 // results.html into a NEW folder (created here, exclusive; files O_EXCL|O_NOFOLLOW through
 // src/offline's writeNewFile). Everything else in src/results is pure.
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, readdirSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { writeNewFile } from '../offline/decrypt.js';
@@ -12,7 +12,9 @@ import { CsvError } from './csv.js';
 import { digitTests } from './digits.js';
 import { distributions } from './distributions.js';
 import { fingerprint, fingerprintStations } from './fingerprint.js';
-import { renderResultsHtml, type Forensics } from './html.js';
+import { renderProtocolsHtml, renderResultsHtml, type Forensics } from './html.js';
+import { PROTOCOL_ITEMS, ProtocolError, validateElection, type Election } from '../forms/protocol.js';
+import { analyseProtocols, type ProtocolsResult } from './protocols.js';
 import { DEFAULT_REPS, DEFAULT_SEED, included, integerPercentages, isInteger } from './integer.js';
 
 export class ResultsError extends Error {
@@ -183,4 +185,91 @@ export function forensicsCommand(o: ForensicsCommand): { files: string[]; forens
   writeNewFile(files[1]!, stationsCsv(t));
   writeNewFile(files[2]!, renderResultsHtml(forensics));
   return { files, forensics };
+}
+
+/** Largest tip.json read (as decrypt bounds it). */
+export const MAX_TIP_JSON_BYTES = 16 * 1024 * 1024;
+
+/** The bodies of a decrypted tips folder: each direct subfolder's tip.json (no symlink followed). */
+export function readDecryptedTips(inDir: string): { folder: string; body: Record<string, unknown> }[] {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = readdirSync(inDir, { withFileTypes: true });
+  } catch (err) {
+    throw new ResultsError(`cannot read the folder ${inDir} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const tips: { folder: string; body: Record<string, unknown> }[] = [];
+  for (const d of entries.filter((x) => x.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const path = join(inDir, d.name, 'tip.json');
+    let text: string;
+    try {
+      text = readBounded(path, MAX_TIP_JSON_BYTES).toString('utf8');
+    } catch {
+      continue; // not a tip folder (files/, an incomplete folder): decrypt writes tip.json last
+    }
+    let tip: unknown;
+    try {
+      tip = JSON.parse(text);
+    } catch {
+      throw new ResultsError(`${path} is not valid JSON`);
+    }
+    const body = typeof tip === 'object' && tip !== null ? (tip as { body?: unknown }).body : undefined;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ResultsError(`${path} has no tip body`);
+    tips.push({ folder: d.name, body: body as Record<string, unknown> });
+  }
+  if (tips.length === 0) throw new ResultsError(`${inDir} holds no decrypted tips (folders with a tip.json, as decrypt writes them)`);
+  return tips;
+}
+
+export function readElection(path: string): Election {
+  let json: unknown;
+  try {
+    json = JSON.parse(readBounded(path, MAX_MAPPING_BYTES).toString('utf8'));
+  } catch (err) {
+    if (err instanceof ResultsError) throw err;
+    throw new ResultsError(`${path} is not valid JSON`);
+  }
+  try {
+    return validateElection(json, path);
+  } catch (err) {
+    if (err instanceof ProtocolError) throw new ResultsError(err.message.split('\n').join('; '));
+    throw err;
+  }
+}
+
+export function protocolsCsv(r: ProtocolsResult): string {
+  const lines = [['election', 'region', 'station', 'tip', ...PROTOCOL_ITEMS, 'votes', 'failed', 'sender_failed', 'failed_differs', 'conflicts'].join(',')];
+  for (const s of r.stations) {
+    const conflict = s.conflicts.map((c) => c.item).join('; ');
+    for (const rep of s.reports) {
+      const p = rep.protocol;
+      lines.push(
+        [
+          csvCell(s.election),
+          csvCell(s.region),
+          csvCell(s.station),
+          csvCell(rep.folder),
+          ...PROTOCOL_ITEMS.map((k) => (p.items[k] === undefined ? '' : String(p.items[k]))),
+          csvCell(Object.entries(p.votes).map(([id, v]) => `${id} ${v}`).join('; ')),
+          csvCell(rep.failed.join('; ')),
+          csvCell(p.failed.join('; ')),
+          rep.failedDiffers ? 'yes' : 'no',
+          csvCell(conflict),
+        ].join(','),
+      );
+    }
+  }
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
+
+/** `results protocols`: reads the decrypted tips, writes results.json/csv/html into a new folder. */
+export function protocolsCommand(o: { inDir: string; outDir: string; electionPath?: string }): { files: string[]; result: ProtocolsResult } {
+  const elections = o.electionPath ? [readElection(o.electionPath)] : [];
+  const result = analyseProtocols(readDecryptedTips(o.inDir), elections);
+  const out = createNewFolder(o.outDir);
+  const files = [join(out, 'results.json'), join(out, 'results.csv'), join(out, 'results.html')];
+  writeNewFile(files[0]!, `${JSON.stringify({ tool: 'tipline results protocols', ...result }, null, 1)}\n`);
+  writeNewFile(files[1]!, protocolsCsv(result));
+  writeNewFile(files[2]!, renderProtocolsHtml(result));
+  return { files, result };
 }

@@ -7,6 +7,8 @@ import { BENFORD_SECOND_DIGIT_MEAN, type DigitResult } from './digits.js';
 import type { Distributions } from './distributions.js';
 import { SIDE, type FingerprintResult } from './fingerprint.js';
 import type { IntegerResult } from './integer.js';
+import { PROTOCOL_ITEMS } from '../forms/protocol.js';
+import type { ProtocolsResult } from './protocols.js';
 
 export interface Forensics {
   title: string;
@@ -109,4 +111,54 @@ ${digits}
 </body>
 </html>
 `;
+}
+
+/** The page frame shared by the other subcommands: same style, same CSP, no script. */
+export function page(title: string, body: string): string {
+  const csp = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; img-src 'none'; form-action 'none'; base-uri 'none'`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${e(csp)}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${e(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>${e(title)}</h1>
+${body}
+</body>
+</html>
+`;
+}
+
+export function renderProtocolsHtml(r: ProtocolsResult): string {
+  const num = (v: number | null | undefined) => (v === null || v === undefined ? '–' : String(v));
+  const stations = r.stations
+    .map((s) => {
+      const rows = s.reports
+        .map((rep) => `<tr><th>${e(rep.folder)}</th>${PROTOCOL_ITEMS.map((k) => `<td>${num(rep.protocol.items[k])}</td>`).join('')}<td>${e(Object.entries(rep.protocol.votes).map(([id, v]) => `${id} ${v}`).join('; '))}</td><td>${e(rep.failed.join(', ') || 'none')}${rep.failedDiffers ? ` <strong>(sender said: ${e(rep.protocol.failed.join(', ') || 'none')})</strong>` : ''}${rep.electionKnown ? '' : ' (no election file: candidates as reported)'}</td></tr>`)
+        .join('\n');
+      const conflicts = s.conflicts.length
+        ? `<p><strong>Conflict:</strong> ${s.conflicts.map((c) => `${e(c.item)}: ${c.values.map(num).join(' / ')}`).join('; ')}</p>`
+        : s.reports.length > 1
+          ? '<p>The reports agree.</p>'
+          : '';
+      return `<h2>${e(s.election)} · ${e(s.region || '–')} · station ${e(s.station)}</h2>
+<table><tr><th>tip</th>${PROTOCOL_ITEMS.map((k) => `<th>${k}</th>`).join('')}<th>votes</th><th>failed relations (recomputed)</th></tr>
+${rows}
+</table>
+${conflicts}`;
+    })
+    .join('\n');
+  const problems = r.problems.length ? `<h2>Protocols that could not be read</h2><ul>${r.problems.map((p) => `<li>${e(p.folder)}: ${e(p.problem)}</li>`).join('')}</ul>` : '';
+  return page(
+    "Observers' protocols",
+    `<p>${r.protocols} protocols at ${r.stations.length} stations; ${r.stations.filter((s) => s.conflicts.length).length} stations with conflicting reports; ${r.withoutProtocol} tips without a protocol.</p>
+<p class="caveat">A protocol is what one observer typed in; a failed relation or a conflict says where to look (the photo of the protocol, the observers themselves), not who is right. Reports are matched by election, region and station number as typed.</p>
+${problems}
+${stations}`,
+  );
 }

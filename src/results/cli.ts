@@ -1,7 +1,7 @@
 // The `results` subcommands of the offline command table (src/offline/cli.ts): option parsing
 // and output lines only; the work is in ./command.ts.
 import type { Command } from '../offline/cli.js';
-import { ResultsError, forensicsCommand, protocolsCommand } from './command.js';
+import { ResultsError, compareCommand, forensicsCommand, protocolsCommand } from './command.js';
 
 export { ResultsError };
 
@@ -60,6 +60,37 @@ export const RESULTS_COMMANDS: Record<string, Command> = {
           `${differs} reports whose sender's failed relations differ from the recomputed ones; ${result.problems.length} unreadable protocols; ${result.withoutProtocol} tips without a protocol\n`,
       );
       for (const p of result.problems) ctx.stdout.write(`unreadable protocol in ${JSON.stringify(p.folder)}: ${p.problem}\n`);
+      for (const f of files) ctx.stdout.write(`wrote ${f}\n`);
+      return 0;
+    },
+  },
+  compare: {
+    synopsis: '--official <csv[.gz]> --columns <mapping.json> --protocols <decrypted tips folder> --out <new folder> [--declared <json>] [--leader <candidate id>]',
+    summary: "official per-station figures against the observers' protocols, and the aggregation check",
+    help: () =>
+      'Matches each protocol to the official station of the same number (and region, when both have\n' +
+      'one) and writes into <new folder> results.json, results.csv and results.html: per station\n' +
+      'each line item observed / official / difference, flagged when the official figures favour the\n' +
+      'leader. --declared: a JSON file of declared totals, e.g. {"valid": 5800000, "invalid": 100000,\n' +
+      '"leader": 4660000} or {"leaderShare": 80.1}; the sums of the stations are set against it.\n' +
+      "--leader: the protocols' candidate id of the leader (default: the most votes in the protocols).\n",
+    options: { official: { type: 'string' }, columns: { type: 'string' }, protocols: { type: 'string' }, out: { type: 'string' }, declared: { type: 'string' }, leader: { type: 'string' } },
+    required: ['official', 'columns', 'protocols', 'out'],
+    async run(values, ctx) {
+      const { files, result, problems } = compareCommand({
+        officialPath: str(values.official),
+        columnsPath: str(values.columns),
+        protocolsDir: str(values.protocols),
+        outDir: str(values.out),
+        ...(typeof values.declared === 'string' ? { declaredPath: values.declared } : {}),
+        ...(typeof values.leader === 'string' ? { leader: values.leader } : {}),
+      });
+      const s = result.aggregation.leaderShare;
+      const pc = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(1)} %`);
+      ctx.stdout.write(
+        `${result.matched.length} protocols matched, ${result.unmatchedProtocols.length} not matched, ${problems} unreadable; ${result.favoursLeader} stations where the official figures favour the leader (${result.leader}); ` +
+          `leader's share: declared ${pc(s.declared)}, official stations summed ${pc(s.officialSum)}, protocols summed ${pc(s.protocolsSum)}\n`,
+      );
       for (const f of files) ctx.stdout.write(`wrote ${f}\n`);
       return 0;
     },

@@ -12,9 +12,10 @@ import { CsvError } from './csv.js';
 import { digitTests } from './digits.js';
 import { distributions } from './distributions.js';
 import { fingerprint, fingerprintStations } from './fingerprint.js';
-import { renderProtocolsHtml, renderResultsHtml, type Forensics } from './html.js';
+import { renderCompareHtml, renderProtocolsHtml, renderResultsHtml, type Forensics } from './html.js';
 import { PROTOCOL_ITEMS, ProtocolError, validateElection, type Election } from '../forms/protocol.js';
 import { analyseProtocols, type ProtocolsResult } from './protocols.js';
+import { COMPARED, compareResults, parseDeclared, type ComparisonResult } from './compare.js';
 import { DEFAULT_REPS, DEFAULT_SEED, included, integerPercentages, isInteger } from './integer.js';
 
 export class ResultsError extends Error {
@@ -272,4 +273,42 @@ export function protocolsCommand(o: { inDir: string; outDir: string; electionPat
   writeNewFile(files[1]!, protocolsCsv(result));
   writeNewFile(files[2]!, renderProtocolsHtml(result));
   return { files, result };
+}
+
+export function comparisonCsv(r: ComparisonResult): string {
+  const lines = [['station', 'region', 'tip', ...COMPARED.flatMap((k) => [`${k}_observed`, `${k}_official`, `${k}_difference`]), 'favours_leader'].join(',')];
+  const n = (v: number | null) => (v === null ? '' : String(v));
+  for (const m of r.matched) lines.push([csvCell(m.station), csvCell(m.region), csvCell(m.tip), ...m.lines.flatMap((l) => [n(l.observed), n(l.official), n(l.difference)]), m.favoursLeader ? 'yes' : 'no'].join(','));
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
+
+/** `results compare`: official figures against the observers' protocols, and the aggregation check. */
+export function compareCommand(o: { officialPath: string; columnsPath: string; protocolsDir: string; outDir: string; declaredPath?: string; leader?: string }): { files: string[]; result: ComparisonResult; problems: number } {
+  const mapping = readMapping(o.columnsPath);
+  const t = loadStations(o.officialPath, mapping);
+  let declared: ReturnType<typeof parseDeclared> = {};
+  if (o.declaredPath) {
+    let json: unknown;
+    try {
+      json = JSON.parse(readBounded(o.declaredPath, MAX_MAPPING_BYTES).toString('utf8'));
+    } catch (err) {
+      if (err instanceof ResultsError) throw err;
+      throw new ResultsError(`${o.declaredPath} is not valid JSON`);
+    }
+    try {
+      declared = parseDeclared(json);
+    } catch (err) {
+      throw new ResultsError(`${o.declaredPath}: ${(err as Error).message}`);
+    }
+  }
+  const analysed = analyseProtocols(readDecryptedTips(o.protocolsDir));
+  const protocols = analysed.stations.flatMap((s) => s.reports.map((r) => ({ tip: r.folder, protocol: r.protocol })));
+  if (protocols.length === 0) throw new ResultsError(`${o.protocolsDir} holds no tips with a results protocol`);
+  const result = compareResults(t, protocols, declared, o.leader);
+  const out = createNewFolder(o.outDir);
+  const files = [join(out, 'results.json'), join(out, 'results.csv'), join(out, 'results.html')];
+  writeNewFile(files[0]!, `${JSON.stringify({ tool: 'tipline results compare', title: mapping.title, problems: analysed.problems, ...result }, null, 1)}\n`);
+  writeNewFile(files[1]!, comparisonCsv(result));
+  writeNewFile(files[2]!, renderCompareHtml(mapping.title, result));
+  return { files, result, problems: analysed.problems.length };
 }

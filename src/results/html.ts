@@ -9,6 +9,7 @@ import { SIDE, type FingerprintResult } from './fingerprint.js';
 import type { IntegerResult } from './integer.js';
 import { PROTOCOL_ITEMS } from '../forms/protocol.js';
 import type { ProtocolsResult } from './protocols.js';
+import type { ComparisonResult } from './compare.js';
 
 export interface Forensics {
   title: string;
@@ -160,5 +161,33 @@ ${conflicts}`;
 <p class="caveat">A protocol is what one observer typed in; a failed relation or a conflict says where to look (the photo of the protocol, the observers themselves), not who is right. Reports are matched by election, region and station number as typed.</p>
 ${problems}
 ${stations}`,
+  );
+}
+
+export function renderCompareHtml(title: string, r: ComparisonResult): string {
+  const n = (v: number | null | undefined) => (v === null || v === undefined ? '–' : String(v));
+  const p = (v: number | null) => (v === null ? '–' : `${v.toFixed(1)} %`);
+  const rows = r.matched
+    .map((m) => `<tr><th>${e(m.station)}</th><td>${e(m.region)}</td>${m.lines.map((l) => `<td>${n(l.observed)} / ${n(l.official)} / ${l.difference === null ? '–' : l.difference > 0 ? `+${l.difference}` : String(l.difference)}</td>`).join('')}<td>${m.favoursLeader ? '<strong>yes</strong>' : 'no'}</td></tr>`)
+    .join('\n');
+  const a = r.aggregation;
+  const total = (label: string, x: Record<string, number | undefined>, stations?: number) => `<tr><th>${label}</th>${['registered', 'issued', 'valid', 'invalid', 'leader'].map((k) => `<td>${n(x[k])}</td>`).join('')}<td>${stations === undefined ? '' : stations}</td></tr>`;
+  return page(
+    'Official results against observers\' protocols',
+    `<p>${e(title)}<br><span class="meta">${r.matched.length} protocols matched to an official station, ${r.unmatchedProtocols.length} not matched; the leader is the protocols' candidate ${e(r.leader)}.</span></p>
+<h2>Stations</h2>
+<p>Each cell: observer's protocol / official / difference (official − observer).</p>
+<table><tr><th>station</th><th>region</th><th>registered</th><th>issued</th><th>valid</th><th>invalid</th><th>leader</th><th>official favours the leader</th></tr>
+${rows}
+</table>
+<p class="caveat">A difference shows that the official figure is not the one the observer copied or photographed; it does not show which is right. Check the photo of the protocol. A protocol matched to the wrong station (a typo in its number) shows as a large difference everywhere.</p>
+<h2>Aggregation check</h2>
+<table><tr><th></th><th>registered</th><th>issued</th><th>valid</th><th>invalid</th><th>leader</th><th>stations</th></tr>
+${total('declared', a.declared)}
+${total('official stations summed', a.official, a.official.stations)}
+${total('observers\' protocols summed', a.protocols, a.protocols.stations)}
+</table>
+<p>Leader's share of the ballots counted: declared ${p(a.leaderShare.declared)}, official stations summed ${p(a.leaderShare.officialSum)}, observers' protocols summed ${p(a.leaderShare.protocolsSum)}.</p>
+<p class="caveat">The protocols summed cover only the stations observers reached, which are not a random sample: their share is not the national share (see quickcount). The official sum against the declared total is exact arithmetic: a gap there needs an explanation from the commission.</p>`,
   );
 }

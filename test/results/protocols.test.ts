@@ -4,17 +4,14 @@
 // Checked: conflicts between two observers of one station (which items, each value), relations
 // recomputed (a sender's wrong list flagged), a malformed protocol reported (not counted), an
 // ordinary tip counted apart, the output folder's safety, and bad input failing in one line.
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { childEnv } from '../helpers/child-env.js';
 import { ROOT } from '../helpers/client-build.js';
-import { solvedTipRequest, tempDir, testApp } from '../helpers/fixtures.js';
-import { encodeBody, type Body } from '../../src/crypto/body.js';
-import { sealEnvelope } from '../../src/crypto/envelope.js';
-import { exportDatabase } from '../../src/server/store/export.js';
-import { decryptBundle } from '../../src/offline/decrypt.js';
+import { tempDir } from '../helpers/fixtures.js';
+import { decryptedTips } from './decrypted.js';
 
 const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/results.ts', ...args], { cwd: ROOT, env: childEnv(), encoding: 'utf8' });
 const ELECTION = join(ROOT, 'docs/examples/election-kz-example.json');
@@ -35,25 +32,8 @@ const SENT: { message: string; protocol?: unknown }[] = [
   { message: 'no protocol here' },
 ];
 
-async function decrypted(t: Test): Promise<string> {
-  const { app, keys, dbPath } = await testApp(t, { editors: 1 });
-  const work = tempDir(t, 'tipline-protocols-');
-  for (const s of SENT) {
-    const body: Body = { v: 1, message: s.message, clientTime: '2026-03-15T20:00:00.000Z', lang: 'ru', ...(s.protocol ? { protocol: s.protocol } : {}) };
-    const envelope = await sealEnvelope({ kind: 'tip', recipients: [keys[0]!.publicKey], body: encodeBody(body) });
-    const res = await app.inject(await solvedTipRequest(app, envelope));
-    t.equal(res.statusCode, 201, `submitted: ${res.body}`);
-  }
-  const bundle = join(work, 'tips.bundle');
-  await exportDatabase(dbPath, bundle);
-  const dir = join(work, 'decrypted');
-  const summary = await decryptBundle({ bundlePath: bundle, outDir: dir, key: keys[0]! });
-  t.equal(summary.decrypted.length, SENT.length, 'every tip decrypted');
-  return dir;
-}
-
 t.test('protocols: conflicts, recomputed relations, problems', async (t) => {
-  const dir = await decrypted(t);
+  const dir = await decryptedTips(t, SENT);
   const out = join(tempDir(t), 'protocols');
   const r = run('protocols', '--in', dir, '--out', out, '--election', ELECTION);
   t.equal(r.status, 0, r.stderr);

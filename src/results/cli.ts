@@ -1,7 +1,7 @@
 // The `results` subcommands of the offline command table (src/offline/cli.ts): option parsing
 // and output lines only; the work is in ./command.ts.
 import type { Command } from '../offline/cli.js';
-import { ResultsError, compareCommand, forensicsCommand, protocolsCommand } from './command.js';
+import { ResultsError, quickcountCommand, compareCommand, forensicsCommand, protocolsCommand } from './command.js';
 
 export { ResultsError };
 
@@ -90,6 +90,36 @@ export const RESULTS_COMMANDS: Record<string, Command> = {
       ctx.stdout.write(
         `${result.matched.length} protocols matched, ${result.unmatchedProtocols.length} not matched, ${problems} unreadable; ${result.favoursLeader} stations where the official figures favour the leader (${result.leader}); ` +
           `leader's share: declared ${pc(s.declared)}, official stations summed ${pc(s.officialSum)}, protocols summed ${pc(s.protocolsSum)}\n`,
+      );
+      for (const f of files) ctx.stdout.write(`wrote ${f}\n`);
+      return 0;
+    },
+  },
+  quickcount: {
+    synopsis: '--in <sample.csv[.gz]> --columns <mapping.json> --out <new folder> [--population N] [--margin P]',
+    summary: "the leader's share from a random sample of stations, with its margin of error at 95 % and 99 %",
+    help: () =>
+      'Reads the figures of a random sample of stations (CSV, with the column mapping) and writes into\n' +
+      "<new folder> results.json, results.csv and results.html: the leader's share of the ballots\n" +
+      'counted by the ratio estimator for cluster samples (NDI), its 95 % and 99 % margins.\n' +
+      '--population: the number of stations in the whole election (finite population correction);\n' +
+      '--margin: a target margin in percentage points (e.g. 1.5): the sample size it needs.\n',
+    options: { in: { type: 'string' }, columns: { type: 'string' }, out: { type: 'string' }, population: { type: 'string' }, margin: { type: 'string' } },
+    required: ['in', 'columns', 'out'],
+    async run(values, ctx) {
+      const population = whole(values.population, 'population', 2, 10_000_000);
+      let margin: number | undefined;
+      if (values.margin !== undefined) {
+        const m = str(values.margin);
+        if (!/^[0-9]{1,2}(\.[0-9]{1,3})?$/.test(m) || Number(m) <= 0 || Number(m) >= 50) throw new ResultsError('--margin must be a number of percentage points above 0 and below 50, e.g. 1.5');
+        margin = Number(m) / 100;
+      }
+      const { files, result: q } = quickcountCommand({ inPath: str(values.in), columnsPath: str(values.columns), outDir: str(values.out), ...(population !== undefined ? { population } : {}), ...(margin !== undefined ? { margin } : {}) });
+      ctx.stdout.write(
+        `${q.n} stations (${q.noData} with a figure missing); leader's share ${(100 * q.share).toFixed(2)} %, ` +
+          `margin ± ${(100 * q.margin95).toFixed(2)} points at 95 %, ± ${(100 * q.margin99).toFixed(2)} at 99 %` +
+          (q.needed ? `; for ± ${(100 * q.needed.margin).toFixed(2)} points: ${q.needed.n95} stations (95 %), ${q.needed.n99} (99 %)` : '') +
+          '\n',
       );
       for (const f of files) ctx.stdout.write(`wrote ${f}\n`);
       return 0;

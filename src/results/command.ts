@@ -12,9 +12,10 @@ import { CsvError } from './csv.js';
 import { digitTests } from './digits.js';
 import { distributions } from './distributions.js';
 import { fingerprint, fingerprintStations } from './fingerprint.js';
-import { renderCompareHtml, renderProtocolsHtml, renderResultsHtml, type Forensics } from './html.js';
+import { renderQuickcountHtml, renderCompareHtml, renderProtocolsHtml, renderResultsHtml, type Forensics } from './html.js';
 import { PROTOCOL_ITEMS, ProtocolError, validateElection, type Election } from '../forms/protocol.js';
 import { analyseProtocols, type ProtocolsResult } from './protocols.js';
+import { quickCount, type QuickCount } from './quickcount.js';
 import { COMPARED, compareResults, parseDeclared, type ComparisonResult } from './compare.js';
 import { DEFAULT_REPS, DEFAULT_SEED, included, integerPercentages, isInteger } from './integer.js';
 
@@ -311,4 +312,21 @@ export function compareCommand(o: { officialPath: string; columnsPath: string; p
   writeNewFile(files[1]!, comparisonCsv(result));
   writeNewFile(files[2]!, renderCompareHtml(mapping.title, result));
   return { files, result, problems: analysed.problems.length };
+}
+
+/** `results quickcount`: the leader's share and its margins from a sample of stations. */
+export function quickcountCommand(o: { inPath: string; columnsPath: string; outDir: string; population?: number; margin?: number }): { files: string[]; result: QuickCount } {
+  const mapping = readMapping(o.columnsPath);
+  const t = loadStations(o.inPath, mapping);
+  const counted = new Int32Array(t.count);
+  for (let i = 0; i < t.count; i++) counted[i] = t.valid[i]! < 0 || t.invalid[i]! < 0 ? -1 : t.valid[i]! + t.invalid[i]!;
+  const result = quickCount(t.leader, counted, { ...(o.population !== undefined ? { population: o.population } : {}), ...(o.margin !== undefined ? { margin: o.margin } : {}) });
+  if (result.n < 2) throw new ResultsError(`${o.inPath}: at least two stations with every figure are needed (found ${result.n})`);
+  if (o.population !== undefined && o.population < result.n) throw new ResultsError(`--population ${o.population} is smaller than the sample (${result.n} stations)`);
+  const out = createNewFolder(o.outDir);
+  const files = [join(out, 'results.json'), join(out, 'results.csv'), join(out, 'results.html')];
+  writeNewFile(files[0]!, `${JSON.stringify({ tool: 'tipline results quickcount', title: mapping.title, ...result }, null, 1)}\n`);
+  writeNewFile(files[1]!, stationsCsv(t));
+  writeNewFile(files[2]!, renderQuickcountHtml(mapping.title, result));
+  return { files, result };
 }

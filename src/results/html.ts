@@ -10,6 +10,7 @@ import type { IntegerResult } from './integer.js';
 import { PROTOCOL_ITEMS } from '../forms/protocol.js';
 import type { ProtocolsResult } from './protocols.js';
 import type { ComparisonResult } from './compare.js';
+import type { QuickCount } from './quickcount.js';
 
 export interface Forensics {
   title: string;
@@ -189,5 +190,18 @@ ${total('observers\' protocols summed', a.protocols, a.protocols.stations)}
 </table>
 <p>Leader's share of the ballots counted: declared ${p(a.leaderShare.declared)}, official stations summed ${p(a.leaderShare.officialSum)}, observers' protocols summed ${p(a.leaderShare.protocolsSum)}.</p>
 <p class="caveat">The protocols summed cover only the stations observers reached, which are not a random sample: their share is not the national share (see quickcount). The official sum against the declared total is exact arithmetic: a gap there needs an explanation from the commission.</p>`,
+  );
+}
+
+export function renderQuickcountHtml(title: string, q: QuickCount): string {
+  const p = (v: number) => `${(100 * v).toFixed(2)} %`;
+  const pp = (v: number) => `± ${(100 * v).toFixed(2)} points`;
+  const needed = q.needed ? `<p>For a margin of ± ${(100 * q.needed.margin).toFixed(2)} points: ${q.needed.n95} stations at 95 %, ${q.needed.n99} at 99 % (estimated from this sample's spread).</p>` : '';
+  return page(
+    'Quick count',
+    `<p>${e(title)}<br><span class="meta">${q.n} sampled stations counted, ${q.noData} with a figure missing (left out)${q.population ? `, of ${q.population} stations in all` : ''}.</span></p>
+<table><tr><th>leader's share of ballots counted</th><td>${p(q.share)}</td></tr><tr><th>95 % margin</th><td>${pp(q.margin95)} (${p(q.share - q.margin95)} to ${p(q.share + q.margin95)})</td></tr><tr><th>99 % margin</th><td>${pp(q.margin99)} (${p(q.share - q.margin99)} to ${p(q.share + q.margin99)})</td></tr></table>
+${needed}
+<p class="caveat">Valid only when the stations were drawn at random before election day (the ratio estimator for cluster samples, as NDI computes it). A sample of the stations observers happened to reach is not random. It estimates what was counted: ballots stuffed before the count are in it.</p>`,
   );
 }

@@ -193,6 +193,23 @@ export function applyFraud(d: ModelDraw, i: number, fair: Fair, fi: number, fe: 
   return { turnout: t, share: t > 0 ? votes / t : 0 };
 }
 
+/** The model's 2-D histogram for one grid point: applyFraud inlined, no allocation per station. */
+function modelHistogram(d: ModelDraw, n: number, fair: Fair, fi: number, fe: number, h: Float64Array): void {
+  h.fill(0);
+  const { za, zv, die, z } = d;
+  const { turnoutMode: ma, turnoutSd: sa, shareMode: mv, shareSd: sv } = fair;
+  const cut = fe + fi;
+  for (let i = 0; i < n; i++) {
+    const a = clip01(ma + sa * za[i]!);
+    const v = clip01(mv + sv * zv[i]!);
+    const dd = die[i]!;
+    const x = dd < fe ? 1 - z[i]! : dd < cut ? z[i]! : 0;
+    const t = a + x * (1 - a);
+    const share = t > 0 ? (a * v + x * (1 - a) + x * a * (1 - v)) / t : 0;
+    h[cell(share) * SIDE + cell(t)]!++;
+  }
+}
+
 const FINE = 1000;
 
 /** Quartiles (25, 50, 75 %) from a 0.1-pp histogram. */
@@ -211,8 +228,17 @@ function quartiles(h: Float64Array, n: number): [number, number, number] {
 function modelQuartiles(d: ModelDraw, n: number, fair: Fair, fi: number, fe: number, ht: Float64Array, hs: Float64Array) {
   ht.fill(0);
   hs.fill(0);
+  const { za, zv, die, z } = d;
+  const { turnoutMode: ma, turnoutSd: sa, shareMode: mv, shareSd: sv } = fair;
+  const cut = fe + fi;
   for (let i = 0; i < n; i++) {
-    const { turnout, share } = applyFraud(d, i, fair, fi, fe);
+    // applyFraud, inlined (no allocation per station).
+    const a = clip01(ma + sa * za[i]!);
+    const v = clip01(mv + sv * zv[i]!);
+    const dd = die[i]!;
+    const x = dd < fe ? 1 - z[i]! : dd < cut ? z[i]! : 0;
+    const turnout = a + x * (1 - a);
+    const share = turnout > 0 ? (a * v + x * (1 - a) + x * a * (1 - v)) / turnout : 0;
     ht[Math.min(FINE - 1, Math.floor(turnout * FINE))]!++;
     hs[Math.min(FINE - 1, Math.floor(share * FINE))]!++;
   }
@@ -262,11 +288,7 @@ export function fingerprint(stations: FingerprintStation[], options: { seed?: nu
     for (const fe of FE_GRID) {
       if (fi + fe > 1) continue;
       const fair = options.fair ?? calibrate(draw, n, start, fi, fe, obsQ, ht, hs);
-      h.fill(0);
-      for (let i = 0; i < n; i++) {
-        const { turnout, share } = applyFraud(draw, i, fair, fi, fe);
-        h[cell(share) * SIDE + cell(turnout)]!++;
-      }
+      modelHistogram(draw, n, fair, fi, fe, h);
       let dist = 0;
       for (let k = 0; k < h.length; k++) {
         const diff = h[k]! - obs[k]!;

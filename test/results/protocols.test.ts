@@ -6,7 +6,7 @@
 // ordinary tip counted apart, the output folder's safety, and bad input failing in one line.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { childEnv } from '../helpers/child-env.js';
 import { ROOT } from '../helpers/client-build.js';
@@ -67,6 +67,13 @@ t.test('protocols: conflicts, recomputed relations, problems', async (t) => {
   const again = run('protocols', '--in', dir, '--out', out);
   t.equal(again.status, 1, 'an existing output folder is refused');
   t.match(again.stderr, /already exists/);
+
+  // A symlink to a tip folder (someone's trap, or a copy by hand) is not followed: no third report.
+  const first = readdirSync(dir).find((f) => existsSync(join(dir, f, 'tip.json')))!;
+  symlinkSync(join(dir, first), join(dir, 'zz-linked-tip'));
+  const linked = run('protocols', '--in', dir, '--out', join(out, '..', 'linked'));
+  t.equal(linked.status, 0, linked.stderr);
+  t.match(linked.stdout, /^3 protocols at 2 stations;/m, 'the symlinked folder is skipped');
 });
 
 t.test('protocols: bad input is one line, exit 1, nothing written', async (t) => {

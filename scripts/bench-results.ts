@@ -3,7 +3,9 @@
 // against a plain pass that only reads and parses the same file, measured in the same run.
 // Prints times, the time per repetition, ratios and peak RSS; asserts nothing (docs/PERFORMANCE.md).
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { ROOT } from './build-offline.js';
 import { loadStations, readMapping } from '../src/results/command.js';
 import { parseCsv } from '../src/results/csv.js';
@@ -13,7 +15,17 @@ import { fingerprint, fingerprintStations } from '../src/results/fingerprint.js'
 import { distributions } from '../src/results/distributions.js';
 
 const { values } = parseArgs({ options: { in: { type: 'string' }, columns: { type: 'string' }, reps: { type: 'string' } } });
-const input = values.in ?? resolve(ROOT, '../shared/data/elections/ru-2016-duma.csv.gz');
+// ../shared beside the repository; from a git worktree, beside the main checkout (as test/results/data.ts).
+function dataDir(): string {
+  const direct = resolve(ROOT, '../shared/data/elections');
+  if (existsSync(direct)) return direct;
+  try {
+    return resolve(dirname(execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: ROOT, encoding: 'utf8' }).trim()), '../shared/data/elections');
+  } catch {
+    return direct;
+  }
+}
+const input = values.in ?? resolve(dataDir(), 'ru-2016-duma.csv.gz');
 const columns = values.columns ?? resolve(ROOT, 'docs/examples/ru-2016-duma.columns.json');
 const reps = Number(values.reps ?? 1000);
 const ms = (t0: number) => performance.now() - t0;

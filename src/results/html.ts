@@ -7,6 +7,10 @@ import { BENFORD_SECOND_DIGIT_MEAN, type DigitResult } from './digits.js';
 import type { Distributions } from './distributions.js';
 import { SIDE, type FingerprintResult } from './fingerprint.js';
 import type { IntegerResult } from './integer.js';
+import { PROTOCOL_ITEMS } from '../forms/protocol.js';
+import type { ProtocolsResult } from './protocols.js';
+import type { ComparisonResult } from './compare.js';
+import type { QuickCount } from './quickcount.js';
 
 export interface Forensics {
   title: string;
@@ -99,7 +103,7 @@ ${histogramSvg(d.share, "leader's share histogram")}
 <p>${fp.stations} stations by turnout (across, 0–100 %) and the leader's share (up, 0–100 %), 1-point cells, darker = more stations.</p>
 ${heatmapSvg(fp.counts)}
 <p>Fitted fraud model (Klimek et al. 2012): incremental fraud f<sub>i</sub> = ${fp.fit.fi.toFixed(3)}, extreme fraud f<sub>e</sub> = ${fp.fit.fe.toFixed(3)} (grid steps ${fp.fit.gridFi[1]!.toFixed(3)} and ${fp.fit.gridFe[1]!.toFixed(3)}); fair cloud: turnout ${pct(fp.fair.turnoutMode)} ± ${pct(fp.fair.turnoutSd)}, share ${pct(fp.fair.shareMode)} ± ${pct(fp.fair.shareSd)}. Distance of the best fit ${f1(fp.fit.distance)}, of a fair model ${f1(fp.fit.fairDistance)}.</p>
-<p class="caveat">Caveat: the model is a caricature (one fair cloud, one kind of fraud). Regions with genuinely high turnout also smear the cloud. f<sub>e</sub> (stations at ≈ 100 % / 100 %) is the better-determined number; f<sub>i</sub> is weakly determined by this fit.</p>
+<p class="caveat">Caveat: the model is a caricature (one fair cloud, one kind of fraud). Regions with genuinely high turnout also smear the cloud. f<sub>e</sub> (stations at ≈ 100 % / 100 %) is the better-determined number; f<sub>i</sub> is not a finding: in simulations it is recovered only when the fair cloud is known in advance, not when it is estimated from the data, as here.</p>
 
 <h2>4. Digit tests</h2>
 <table><tr><th>column</th><th>counts ≥ 10</th><th>2nd-digit mean (Benford ${BENFORD_SECOND_DIGIT_MEAN})</th><th>last digit 0</th><th>last digit 5</th><th>last digits 0…9</th></tr>
@@ -109,4 +113,95 @@ ${digits}
 </body>
 </html>
 `;
+}
+
+/** The page frame shared by the other subcommands: same style, same CSP, no script. */
+export function page(title: string, body: string): string {
+  const csp = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; img-src 'none'; form-action 'none'; base-uri 'none'`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${e(csp)}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${e(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>${e(title)}</h1>
+${body}
+</body>
+</html>
+`;
+}
+
+export function renderProtocolsHtml(r: ProtocolsResult): string {
+  const num = (v: number | null | undefined) => (v === null || v === undefined ? '–' : String(v));
+  const stations = r.stations
+    .map((s) => {
+      const rows = s.reports
+        .map((rep) => `<tr><th>${e(rep.folder)}</th>${PROTOCOL_ITEMS.map((k) => `<td>${num(rep.protocol.items[k])}</td>`).join('')}<td>${e(Object.entries(rep.protocol.votes).map(([id, v]) => `${id} ${v}`).join('; '))}</td><td>${e(rep.failed.join(', ') || 'none')}${rep.failedDiffers ? ` <strong>(sender said: ${e(rep.protocol.failed.join(', ') || 'none')})</strong>` : ''}${rep.electionKnown ? '' : ' (no election file: candidates as reported)'}</td></tr>`)
+        .join('\n');
+      const conflicts = s.conflicts.length
+        ? `<p><strong>Conflict:</strong> ${s.conflicts.map((c) => `${e(c.item)}: ${c.values.map(num).join(' / ')}`).join('; ')}</p>`
+        : s.reports.length > 1
+          ? '<p>The reports agree.</p>'
+          : '';
+      return `<h2>${e(s.election)} · ${e(s.region || '–')} · station ${e(s.station)}</h2>
+<table><tr><th>tip</th>${PROTOCOL_ITEMS.map((k) => `<th>${k}</th>`).join('')}<th>votes</th><th>failed relations (recomputed)</th></tr>
+${rows}
+</table>
+${conflicts}`;
+    })
+    .join('\n');
+  const problems = r.problems.length ? `<h2>Protocols that could not be read</h2><ul>${r.problems.map((p) => `<li>${e(p.folder)}: ${e(p.problem)}</li>`).join('')}</ul>` : '';
+  return page(
+    "Observers' protocols",
+    `<p>${r.protocols} protocols at ${r.stations.length} stations; ${r.stations.filter((s) => s.conflicts.length).length} stations with conflicting reports; ${r.withoutProtocol} tips without a protocol.</p>
+<p class="caveat">A protocol is what one observer typed in; a failed relation or a conflict says where to look (the photo of the protocol, the observers themselves), not who is right. Reports are matched by election, region and station number as typed.</p>
+${problems}
+${stations}`,
+  );
+}
+
+export function renderCompareHtml(title: string, r: ComparisonResult): string {
+  const n = (v: number | null | undefined) => (v === null || v === undefined ? '–' : String(v));
+  const p = (v: number | null) => (v === null ? '–' : `${v.toFixed(1)} %`);
+  const rows = r.matched
+    .map((m) => `<tr><th>${e(m.station)}</th><td>${e(m.region)}</td>${m.lines.map((l) => `<td>${n(l.observed)} / ${n(l.official)} / ${l.difference === null ? '–' : l.difference > 0 ? `+${l.difference}` : String(l.difference)}</td>`).join('')}<td>${m.favoursLeader ? '<strong>yes</strong>' : 'no'}</td></tr>`)
+    .join('\n');
+  const a = r.aggregation;
+  const total = (label: string, x: Record<string, number | undefined>, stations?: number) => `<tr><th>${label}</th>${['registered', 'issued', 'valid', 'invalid', 'leader'].map((k) => `<td>${n(x[k])}</td>`).join('')}<td>${stations === undefined ? '' : stations}</td></tr>`;
+  return page(
+    'Official results against observers\' protocols',
+    `<p>${e(title)}<br><span class="meta">${r.matched.length} protocols matched to an official station, ${r.unmatchedProtocols.length} not matched; the leader is the protocols' candidate ${e(r.leader)}.</span></p>
+<h2>Stations</h2>
+<p>Each cell: observer's protocol / official / difference (official − observer).</p>
+<table><tr><th>station</th><th>region</th><th>registered</th><th>issued</th><th>valid</th><th>invalid</th><th>leader</th><th>official favours the leader</th></tr>
+${rows}
+</table>
+<p class="caveat">A difference shows that the official figure is not the one the observer copied or photographed; it does not show which is right. Check the photo of the protocol. A protocol matched to the wrong station (a typo in its number) shows as a large difference everywhere.</p>
+<h2>Aggregation check</h2>
+<table><tr><th></th><th>registered</th><th>issued</th><th>valid</th><th>invalid</th><th>leader</th><th>stations</th></tr>
+${total('declared', a.declared)}
+${total('official stations summed', a.official, a.official.stations)}
+${total('observers\' protocols summed', a.protocols, a.protocols.stations)}
+</table>
+<p>Leader's share of the ballots counted: declared ${p(a.leaderShare.declared)}, official stations summed ${p(a.leaderShare.officialSum)}, observers' protocols summed ${p(a.leaderShare.protocolsSum)}.</p>
+<p class="caveat">The protocols summed cover only the stations observers reached, which are not a random sample: their share is not the national share (see quickcount). The official sum against the declared total is exact arithmetic: a gap there needs an explanation from the commission.</p>`,
+  );
+}
+
+export function renderQuickcountHtml(title: string, q: QuickCount): string {
+  const p = (v: number) => `${(100 * v).toFixed(2)} %`;
+  const pp = (v: number) => `± ${(100 * v).toFixed(2)} points`;
+  const needed = q.needed ? `<p>For a margin of ± ${(100 * q.needed.margin).toFixed(2)} points: ${q.needed.n95} stations at 95 %, ${q.needed.n99} at 99 % (estimated from this sample's spread).</p>` : '';
+  return page(
+    'Quick count',
+    `<p>${e(title)}<br><span class="meta">${q.n} sampled stations counted, ${q.noData} with a figure missing (left out)${q.population ? `, of ${q.population} stations in all` : ''}.</span></p>
+<table><tr><th>leader's share of ballots counted</th><td>${p(q.share)}</td></tr><tr><th>95 % margin</th><td>${pp(q.margin95)} (${p(q.share - q.margin95)} to ${p(q.share + q.margin95)})</td></tr><tr><th>99 % margin</th><td>${pp(q.margin99)} (${p(q.share - q.margin99)} to ${p(q.share + q.margin99)})</td></tr></table>
+${needed}
+<p class="caveat">Valid only when the stations were drawn at random before election day (the ratio estimator for cluster samples, as NDI computes it). A sample of the stations observers happened to reach is not random. It estimates what was counted: ballots stuffed before the count are in it.</p>`,
+  );
 }

@@ -7,7 +7,8 @@
 // of https://github.com/bryc/code/blob/master/jshash/PRNGs.md) started at the seed (an unsigned
 // 32-bit integer).
 //
-// Binomial variates: BTRS, the transformed rejection with squeeze of Hörmann ("The generation of
+// Binomial variates (the integer-percentage Monte Carlo now draws Bernoulli events of exact
+// probability instead, see integer.ts; these remain as its cross-check in the tests): BTRS, the transformed rejection with squeeze of Hörmann ("The generation of
 // binomial random variates", J. Statist. Comput. Simul. 46, 1993), for n·min(p,1−p) ≥ 10, and
 // sequential inversion (Kachitvichyanukul & Schmeiser's BINV, Comm. ACM 31(2), 1988) below.
 

@@ -12,7 +12,8 @@ import { DATA } from './data.js';
 import { childEnv } from '../helpers/child-env.js';
 import { ROOT } from '../helpers/client-build.js';
 import { parseMapping, readStations } from '../../src/results/columns.js';
-import { integerPercentages, isInteger } from '../../src/results/integer.js';
+import { integerPercentages, integerProbability, isInteger } from '../../src/results/integer.js';
+import { Random, binomial, binomialPlan, logFactorials } from '../../src/results/random.js';
 
 
 const CASES = [
@@ -62,4 +63,23 @@ t.test('the ±0.05 window includes its bounds, as the authors compute it', async
   t.ok(isInteger(999, 2000), '49.95 % (on the bound) is integer');
   t.notOk(isInteger(1002, 2000), '50.10 % is not');
   t.notOk(isInteger(1005, 2000), '50.25 % is not');
+});
+
+t.test('the Monte Carlo draws "integer or not" with the exact probability of a binomial redraw', async (t) => {
+  const lf = logFactorials(5000);
+  for (const [n, p] of [[1000, 0.3], [2873, 0.647], [150, 0.02], [4000, 0.5], [101, 0.99]] as const) {
+    // Every k from 0 to n, no truncation.
+    let exact = 0;
+    for (let k = 0; k <= n; k++) if (isInteger(k, n)) exact += Math.exp(lf[n]! - lf[k]! - lf[n - k]! + k * Math.log(p) + (n - k) * Math.log1p(-p));
+    const fast = integerProbability(n, p, lf);
+    t.ok(Math.abs(fast - exact) <= 1e-12, `n ${n}, p ${p}: ${fast} = ${exact}`);
+    // Against binomial variates (BTRS / inversion): the frequency of integer draws.
+    const rng = new Random(99);
+    const plan = binomialPlan(n, p, lf);
+    const draws = 200_000;
+    let hits = 0;
+    for (let d = 0; d < draws; d++) if (isInteger(binomial(plan, rng, lf), n)) hits++;
+    const se = Math.sqrt((exact * (1 - exact)) / draws);
+    t.ok(Math.abs(hits / draws - exact) <= 4 * se + 1e-9, `binomial draws: ${(hits / draws).toFixed(4)} vs ${exact.toFixed(4)} (±${(4 * se).toFixed(4)})`);
+  }
 });

@@ -71,14 +71,18 @@ export function readResultsText(path: string): string {
   }
 }
 
-export function readMapping(path: string): ColumnMapping {
-  let json: unknown;
+/** A small JSON file (a mapping, an election, declared totals): its parsed value, or one ResultsError line. */
+function readSmallJson(path: string): unknown {
   try {
-    json = JSON.parse(readBounded(path, MAX_MAPPING_BYTES).toString('utf8'));
+    return JSON.parse(readBounded(path, MAX_MAPPING_BYTES).toString('utf8'));
   } catch (err) {
     if (err instanceof ResultsError) throw err;
     throw new ResultsError(`${path} is not valid JSON`);
   }
+}
+
+export function readMapping(path: string): ColumnMapping {
+  const json = readSmallJson(path);
   try {
     return parseMapping(json);
   } catch (err) {
@@ -224,13 +228,7 @@ export function readDecryptedTips(inDir: string): { folder: string; body: Record
 }
 
 export function readElection(path: string): Election {
-  let json: unknown;
-  try {
-    json = JSON.parse(readBounded(path, MAX_MAPPING_BYTES).toString('utf8'));
-  } catch (err) {
-    if (err instanceof ResultsError) throw err;
-    throw new ResultsError(`${path} is not valid JSON`);
-  }
+  const json = readSmallJson(path);
   try {
     return validateElection(json, path);
   } catch (err) {
@@ -289,13 +287,7 @@ export function compareCommand(o: { officialPath: string; columnsPath: string; p
   const t = loadStations(o.officialPath, mapping);
   let declared: ReturnType<typeof parseDeclared> = {};
   if (o.declaredPath) {
-    let json: unknown;
-    try {
-      json = JSON.parse(readBounded(o.declaredPath, MAX_MAPPING_BYTES).toString('utf8'));
-    } catch (err) {
-      if (err instanceof ResultsError) throw err;
-      throw new ResultsError(`${o.declaredPath} is not valid JSON`);
-    }
+    const json = readSmallJson(o.declaredPath);
     try {
       declared = parseDeclared(json);
     } catch (err) {

@@ -193,9 +193,11 @@ export function applyFraud(d: ModelDraw, i: number, fair: Fair, fi: number, fe: 
   return { turnout: t, share: t > 0 ? votes / t : 0 };
 }
 
-/** The model's 2-D histogram for one grid point: applyFraud inlined, no allocation per station. */
-function modelHistogram(d: ModelDraw, n: number, fair: Fair, fi: number, fe: number, h: Float64Array): void {
-  h.fill(0);
+/**
+ * Every model station for one grid point (applyFraud inlined, no allocation per station):
+ * `visit` receives each station's turnout and leader's share.
+ */
+function simulate(d: ModelDraw, n: number, fair: Fair, fi: number, fe: number, visit: (turnout: number, share: number) => void): void {
   const { za, zv, die, z } = d;
   const { turnoutMode: ma, turnoutSd: sa, shareMode: mv, shareSd: sv } = fair;
   const cut = fe + fi;
@@ -205,9 +207,14 @@ function modelHistogram(d: ModelDraw, n: number, fair: Fair, fi: number, fe: num
     const dd = die[i]!;
     const x = dd < fe ? 1 - z[i]! : dd < cut ? z[i]! : 0;
     const t = a + x * (1 - a);
-    const share = t > 0 ? (a * v + x * (1 - a) + x * a * (1 - v)) / t : 0;
-    h[cell(share) * SIDE + cell(t)]!++;
+    visit(t, t > 0 ? (a * v + x * (1 - a) + x * a * (1 - v)) / t : 0);
   }
+}
+
+/** The model's 2-D histogram for one grid point. */
+function modelHistogram(d: ModelDraw, n: number, fair: Fair, fi: number, fe: number, h: Float64Array): void {
+  h.fill(0);
+  simulate(d, n, fair, fi, fe, (t, share) => h[cell(share) * SIDE + cell(t)]!++);
 }
 
 const FINE = 1000;
@@ -228,20 +235,10 @@ function quartiles(h: Float64Array, n: number): [number, number, number] {
 function modelQuartiles(d: ModelDraw, n: number, fair: Fair, fi: number, fe: number, ht: Float64Array, hs: Float64Array) {
   ht.fill(0);
   hs.fill(0);
-  const { za, zv, die, z } = d;
-  const { turnoutMode: ma, turnoutSd: sa, shareMode: mv, shareSd: sv } = fair;
-  const cut = fe + fi;
-  for (let i = 0; i < n; i++) {
-    // applyFraud, inlined (no allocation per station).
-    const a = clip01(ma + sa * za[i]!);
-    const v = clip01(mv + sv * zv[i]!);
-    const dd = die[i]!;
-    const x = dd < fe ? 1 - z[i]! : dd < cut ? z[i]! : 0;
-    const turnout = a + x * (1 - a);
-    const share = turnout > 0 ? (a * v + x * (1 - a) + x * a * (1 - v)) / turnout : 0;
+  simulate(d, n, fair, fi, fe, (turnout, share) => {
     ht[Math.min(FINE - 1, Math.floor(turnout * FINE))]!++;
     hs[Math.min(FINE - 1, Math.floor(share * FINE))]!++;
-  }
+  });
   return { t: quartiles(ht, n), s: quartiles(hs, n) };
 }
 

@@ -66,19 +66,7 @@ export function renderResultsHtml(f: Forensics): string {
   const digits = f.digits
     .map((r) => `<tr><th>${e(r.column)}</th><td>${r.n}</td><td>${f3(r.secondDigitMean)}</td><td>${pct(r.shareZero)}</td><td>${pct(r.shareFive)}</td><td>${r.lastDigits.join(' ')}</td></tr>`)
     .join('\n');
-  const csp = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; img-src 'none'; form-action 'none'; base-uri 'none'`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${e(csp)}">
-<meta name="referrer" content="no-referrer">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Election results forensics</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<h1>Election results forensics</h1>
+  return page('Election results forensics', `
 <p>${e(f.title)}<br><span class="meta">${e(f.input)}: ${f.stations} stations, ${f.noData} with a figure missing (left out, never read as zero).</span></p>
 <p class="caveat">None of these numbers proves fraud, and a clean result does not prove a fair count. They point at where to look; the proof is in protocols, observers' reports and documents. docs/EDITORS.md ("Election results") explains each number.</p>
 
@@ -110,9 +98,7 @@ ${heatmapSvg(fp.counts)}
 ${digits}
 </table>
 <p class="caveat">Caveat (Mebane; Deckert, Myagkov &amp; Ordeshook 2011): digit tests mislead on their own. Honest counts can deviate from Benford and manipulated counts can conform. Use them only beside the other methods.</p>
-</body>
-</html>
-`;
+`);
 }
 
 /** The page frame shared by the other subcommands: same style, same CSP, no script. */

@@ -139,7 +139,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ...(options.uploads?.ttlHours !== undefined ? { ttlHours: options.uploads.ttlHours } : {}),
       ...(options.uploads?.minFreeBytes !== undefined ? { minFreeBytes: options.uploads.minFreeBytes } : {}),
     });
-    await app.register(editorApiPlugin, { fetchKeys: options.fetchKeys ?? [], serverNames: options.serverNames ?? [], editorSignKeys: options.editors.map((editor) => editor.signPublicKey), records: new RecordStore(options.db), mailboxes, db: options.db, ...maxPadded });
+    await app.register(editorApiPlugin, { fetchKeys: options.fetchKeys ?? [], serverNames: options.serverNames ?? [], editorSignKeys: options.editors.map((editor) => editor.signPublicKey), records: new RecordStore(options.db), mailboxes, ...maxPadded });
   }
   await app.register(nojsPlugin, {
     enabled: options.nojs?.enabled ?? true,

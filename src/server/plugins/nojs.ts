@@ -55,7 +55,7 @@ import { PROTOCOL_INPUT_RE, checkRelations, parseProtocolInputs, relationMessage
 import type { Protocol } from '../../forms/protocol.js';
 import { textFor, type FormSchema } from '../../forms/schema.js';
 import type { TipStore } from '../store/tips.js';
-import { DEFAULT_MIN_FREE_BYTES, type UploadStore } from '../store/uploads.js';
+import type { UploadStore } from '../store/uploads.js';
 import { defaultOf } from '../settings.js';
 
 /** The largest form accepted: a message of MAX_MESSAGE_CHARS UTF-16 units is at most 3 bytes each in UTF-8 (300 000), plus the structured form's fields and the multipart framing. */
@@ -117,7 +117,7 @@ export interface NojsOptions extends NojsConfig {
   /** Files one post may carry (TIPLINE_MAX_FILES); 0 refuses files. */
   maxFiles?: number;
   /** Files are refused when they could leave less than this free on the disk (TIPLINE_MIN_FREE_BYTES). */
-  minFreeBytes?: number;
+  minFreeBytes: number;
   /** The stylesheet the other pages use, with its SRI. */
   style: PageAsset;
   /** The structured form (TIPLINE_FORM) the page shows; its fields go into `body.form`/`fields`. */
@@ -369,7 +369,7 @@ export default async function nojsPlugin(app: FastifyInstance, options: NojsOpti
   };
   const sink: FileSink | undefined =
     options.uploads && (options.maxFiles ?? 0) > 0
-      ? { uploads: options.uploads, maxFiles: options.maxFiles!, maxFileBytes: options.maxFileBytes, minFreeBytes: options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES }
+      ? { uploads: options.uploads, maxFiles: options.maxFiles!, maxFileBytes: options.maxFileBytes, minFreeBytes: options.minFreeBytes }
       : undefined;
   /** The routes that take files: a tip, and a follow-up from the mailbox (with conversations). */
   const takesFiles = (url: string | undefined) => url === NOJS_TIP_PATH || (url === NOJS_MAILBOX_PATH && !!options.mailboxes);

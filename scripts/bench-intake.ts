@@ -4,6 +4,7 @@
 // Every request carries its own proof-of-work solution (at 1 bit: the bench measures intake,
 // bench:pow measures the work); the load generator makes them from the server's pow.key and
 // sends the same bodies to both targets, so the baseline pays for them too.
+// BENCH_PROFILE=<dir> writes a CPU profile of the Tipline server (node --cpu-prof) there.
 // A measurement, never a test: timings on shared machines are noisy.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,8 +22,10 @@ import { loadSodium } from '../src/crypto/sodium.js';
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 
-function start(args: string[], env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+const PROFILE = process.env.BENCH_PROFILE;
+
+function start(args: string[], env: Record<string, string>, nodeOptions: string[] = []): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -61,7 +64,7 @@ try {
     TIPLINE_POW_MIN_BITS: '1',
     TIPLINE_POW_MAX_BITS: '1',
     TIPLINE_POW_MAX_SPENT: '5000000',
-  });
+  }, PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : []);
   children.push(tipline.child);
 
   const sodium = await loadSodium();
@@ -84,6 +87,12 @@ try {
   console.log(row('bare Fastify route', base));
   console.log(row('POST /api/tips (durable)', real));
   console.log(`ratio tipline/bare: throughput ${(real.requests.average / base.requests.average).toFixed(2)}x, p99 ${(real.latency.p99 / Math.max(1, base.latency.p99)).toFixed(2)}x (goal: throughput >= 0.5x)`);
+  if (PROFILE) {
+    // A clean exit writes the profile.
+    const exited = new Promise((resolve) => tipline.child.once('exit', resolve));
+    tipline.child.kill('SIGTERM');
+    await exited;
+  }
 } finally {
   for (const child of children) child.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });

@@ -15,7 +15,7 @@ import { chromium } from 'playwright-core';
 import { buildClient } from './build-client.js';
 import { buildApp } from '../src/server/app.js';
 import { openDatabase, DATABASE_FILE } from '../src/server/store/db.js';
-import { TipStore } from '../src/server/store/tips.js';
+import { loadConfig } from '../src/server/config.js';
 import { PowService, DEFAULT_POW_MIN_BITS } from '../src/server/pow/service.js';
 import { encodeBody } from '../src/crypto/body.js';
 import { fromBase64Url, toBase64Url } from '../src/crypto/bytes.js';
@@ -48,7 +48,8 @@ try {
   const editor = await generateEditorKeyPair();
   const editors = [{ publicKey: editor.publicKey, signPublicKey: editor.signPublicKey, line: encodePublicKey(editor), fingerprint: await fingerprint(editor) }];
   const db = openDatabase(join(dir, DATABASE_FILE));
-  const app = await buildApp({ editors, store: new TipStore(db), clientDir: outDir, demo: false, logger: undefined, pow: { minBits: BITS, maxBits: BITS } });
+  const config = { ...loadConfig({ TIPLINE_DATA_DIR: dir, TIPLINE_POW_MIN_BITS: String(BITS), TIPLINE_POW_MAX_BITS: String(BITS) }, dir), clientDir: outDir };
+const app = await buildApp({ config, editors, db, demo: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

@@ -6,7 +6,6 @@ import { ConfigError, loadConfig, type Config } from '../src/server/config.js';
 import { ensureDemoKey } from '../src/server/demo.js';
 import { loggerOptions } from '../src/server/logger.js';
 import { DATABASE_FILE, openDatabase } from '../src/server/store/db.js';
-import { TipStore } from '../src/server/store/tips.js';
 import { loadOrCreatePowKey } from '../src/server/pow/key.js';
 import { LISTEN_BACKLOG } from '../src/server/limits.js';
 import { encodePublicKey, fingerprint } from '../src/crypto/keys.js';
@@ -16,7 +15,7 @@ function fail(lines: string[]): never {
   process.exit(1);
 }
 
-let config: Config;
+let config: Readonly<Config>;
 try {
   config = loadConfig();
 } catch (err) {
@@ -61,26 +60,18 @@ try {
 } catch (err) {
   fail([`cannot open the database in ${config.dataDir}: ${(err as Error).message}`]);
 }
-const store = new TipStore(db);
 
 let app;
 try {
   app = await buildApp({
+    config,
     editors,
-    store,
-    clientDir: config.clientDir,
+    db,
     demo,
     logger,
-    db,
-    fetchKeys: config.fetchKeys,
-    serverNames: config.serverNames,
-    retention: { db, policy: { days: config.retentionDays, ackedDays: config.retentionAckedDays, uploadTtlHours: config.uploads.ttlHours } },
-    uploads: config.uploads,
     // The proof-of-work MAC key, <dataDir>/pow.key (0600, made on first start): the server's only secret.
-    pow: { key: loadOrCreatePowKey(config.dataDir), ...config.pow },
-    nojs: config.nojs,
-    form: config.form,
-    limits: config.limits,
+    powKey: loadOrCreatePowKey(config.dataDir),
+    retention: true,
   });
 } catch (err) {
   fail([(err as Error).message]);

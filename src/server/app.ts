@@ -1,5 +1,6 @@
-// Builds the Fastify application from already-validated parts. No I/O here beyond what the
-// plugins declare; `scripts/start.ts` does configuration, the database and listening.
+// Builds the whole Fastify application from the validated configuration and an open
+// database. No I/O here beyond what the plugins declare; `scripts/start.ts` does
+// configuration, the database and listening; tests build the same app (test/helpers/fixtures.ts).
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { installErrorHandlers } from './errors.js';
@@ -7,24 +8,24 @@ import { loggerOptions } from './logger.js';
 import pagePlugin from './plugins/page.js';
 import powPlugin from './plugins/pow.js';
 import clientManifestPlugin from './plugins/client-manifest.js';
-import { PowService, type PowOptions } from './pow/service.js';
+import { PowService } from './pow/service.js';
 import { loadSodium } from '../crypto/sodium.js';
 import { randomBytes } from 'node:crypto';
 import securityHeaders from './plugins/security-headers.js';
 import tipsPlugin from './plugins/tips.js';
-import retentionPlugin, { type RetentionOptions } from './plugins/retention.js';
-import type { TipStore } from './store/tips.js';
+import retentionPlugin from './plugins/retention.js';
+import { TipStore } from './store/tips.js';
 import mailboxPlugin from './plugins/mailbox.js';
 import editorApiPlugin from './plugins/editor-api.js';
 import uploadsPlugin from './plugins/uploads.js';
-import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILES, UploadStore } from './store/uploads.js';
-import type { FormSchema } from '../forms/schema.js';
-import nojsPlugin, { DEFAULT_NOJS_BURST, DEFAULT_NOJS_MAX_FILE_BYTES, DEFAULT_NOJS_PER_HOUR, type NojsConfig } from './plugins/nojs.js';
+import { UploadStore } from './store/uploads.js';
+import nojsPlugin from './plugins/nojs.js';
 import { loadAssets } from './plugins/page.js';
 import type { Db } from './store/db.js';
 import { MailboxStore } from './store/mailboxes.js';
 import { RecordStore } from './store/records.js';
-import { DEFAULT_LIMITS, limitBodiesInFlight, serverOptions, type Limits } from './limits.js';
+import { limitBodiesInFlight, serverOptions } from './limits.js';
+import type { Config } from './config.js';
 
 export interface Editor {
   /** The public key line, `tipline-editor-2:…`. */
@@ -36,35 +37,26 @@ export interface Editor {
   fingerprint: string;
 }
 
+/** What the application takes from the configuration (src/server/config.ts; tests: testConfig). */
+export type AppConfig = Pick<Config, 'clientDir' | 'fetchKeys' | 'serverNames' | 'retentionDays' | 'retentionAckedDays' | 'pow' | 'form' | 'uploads' | 'nojs' | 'limits'>;
+
 export interface AppOptions {
+  /** Every setting, validated and with its defaults applied once (loadConfig). */
+  config: Readonly<AppConfig>;
   editors: Editor[];
-  store: TipStore;
-  clientDir: string;
+  /** The database: tips, mailboxes, uploads. */
+  db: Db;
   demo: boolean;
   /** A pino logger (tests pass one writing to a buffer); otherwise pino to stdout. */
   logger?: Logger;
-  maxPaddedLength?: number;
-  /** Proof of work: the MAC key (scripts/start.ts passes `<dataDir>/pow.key`) and bounds.
-   *  Without a key a random one is made for this process; without bounds the real defaults apply. */
-  pow?: Partial<PowOptions>;
-  /** Conversations (mailboxes, follow-ups, the editor API) need the database itself. */
-  db?: Db;
-  /** Editors' fetch public keys (TIPLINE_EDITORS) authorising /api/editor/*; none refuses every request. */
-  fetchKeys?: Uint8Array[];
-  /** TIPLINE_SERVER_NAMES: the names editor requests must be signed for (empty: the request's Host). */
-  serverNames?: string[];
+  /** The proof-of-work MAC key (scripts/start.ts passes `<dataDir>/pow.key`); without one a random key for this process. */
+  powKey?: Uint8Array;
   /** Milliseconds since the epoch for login challenges, sessions and editor request times (tests). */
   clock?: () => number;
-  /** The scheduled retention purge (scripts/start.ts always sets it; most tests do not). */
-  retention?: RetentionOptions;
-  /** Attachments (TIPLINE_MAX_FILE_BYTES, TIPLINE_MAX_FILES, TIPLINE_UPLOAD_TTL_HOURS, TIPLINE_MIN_FREE_BYTES); the uploads API needs `db`. */
-  uploads?: { maxFileBytes?: number; maxFiles?: number; ttlHours?: number; minFreeBytes?: number };
-  /** The no-JavaScript fallback (TIPLINE_NOJS*); on with the default rate when unset. */
-  nojs?: Partial<NojsConfig>;
-  /** The tip form (TIPLINE_FORM); the generic form when unset. Its fields travel only inside the envelope. */
-  form?: FormSchema;
-  /** Timeouts and the cap on request bodies in flight (TIPLINE_REQUEST_TIMEOUT_SECONDS, …; src/server/limits.ts). */
-  limits?: Partial<Limits>;
+  /** The scheduled retention purge (scripts/start.ts turns it on; most tests do not). */
+  retention?: boolean;
+  /** Tests only: a smaller largest padded body than the envelope format's. */
+  maxPaddedLength?: number;
 }
 
 /** Ajv's own messages (schema problems at start-up; never request data) go to stderr. */
@@ -79,10 +71,10 @@ const AJV_LOGGER = {
 };
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const { config, db } = options;
   const app = Fastify({
     // Request, header and idle timeouts; a small body limit for routes that set none.
-    ...serverOptions(limits),
+    ...serverOptions(config.limits),
     ...(options.logger ? { loggerInstance: options.logger } : { logger: loggerOptions() }),
     // No request logs at all: they would carry times, and with them the moment of each tip.
     logController: new LogController({ disableRequestLogging: true }),
@@ -96,68 +88,55 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, unicode: false, logger: AJV_LOGGER } },
   }) as unknown as FastifyInstance;
   installErrorHandlers(app, options.clock);
-  limitBodiesInFlight(app, limits.bodyBytesInFlight);
-  const powKey = options.pow?.key ?? new Uint8Array(randomBytes(32));
-  const pow = new PowService(await loadSodium(), { ...options.pow, key: powKey });
+  limitBodiesInFlight(app, config.limits.bodyBytesInFlight);
+  const powKey = options.powKey ?? new Uint8Array(randomBytes(32));
+  const pow = new PowService(await loadSodium(), { ...config.pow, key: powKey });
+  // One store per table group, shared by every plugin that needs it.
+  const store = new TipStore(db);
+  const uploads = new UploadStore(db, options.clock);
+  const mailboxes = new MailboxStore(db);
+  const recipients = options.editors.length;
+  const maxPadded = options.maxPaddedLength !== undefined ? { maxPaddedLength: options.maxPaddedLength } : {};
+  const now = options.clock ? { now: options.clock } : {};
+  const { maxFiles, maxFileBytes, ttlHours, minFreeBytes } = config.uploads;
   await app.register(securityHeaders);
   await app.register(pagePlugin, {
     editors: options.editors.map(({ line, fingerprint }) => ({ line, fingerprint })),
     demo: options.demo,
-    nojs: options.nojs?.enabled ?? true,
-    nojsMaxFileBytes: options.nojs?.maxFileBytes ?? DEFAULT_NOJS_MAX_FILE_BYTES,
-    clientDir: options.clientDir,
-    // Attachments need the uploads API, which needs the database.
-    uploads: options.db
-      ? { maxFiles: options.uploads?.maxFiles ?? DEFAULT_MAX_FILES, maxFileBytes: options.uploads?.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES }
-      : { maxFiles: 0, maxFileBytes: 0 },
-    ...(options.form ? { form: options.form } : {}),
+    nojs: config.nojs.enabled,
+    nojsMaxFileBytes: config.nojs.maxFileBytes,
+    clientDir: config.clientDir,
+    uploads: { maxFiles, maxFileBytes },
+    form: config.form,
   });
-  await app.register(clientManifestPlugin, { clientDir: options.clientDir });
+  await app.register(clientManifestPlugin, { clientDir: config.clientDir });
   await app.register(powPlugin, { pow });
-  await app.register(tipsPlugin, {
-    pow,
-    store: options.store,
-    recipientCount: options.editors.length,
-    ...(options.maxPaddedLength !== undefined ? { maxPaddedLength: options.maxPaddedLength } : {}),
-    ...(options.uploads?.maxFiles !== undefined ? { maxFiles: options.uploads.maxFiles } : {}),
+  await app.register(tipsPlugin, { pow, store, recipientCount: recipients, maxFiles, ...maxPadded });
+  await app.register(mailboxPlugin, { pow, challengeKey: powKey, mailboxes, tips: store, recipientCount: recipients, maxFiles, ...maxPadded, ...now });
+  await app.register(uploadsPlugin, { pow, uploads, maxFileBytes, ttlHours, minFreeBytes });
+  await app.register(editorApiPlugin, {
+    fetchKeys: config.fetchKeys,
+    serverNames: config.serverNames,
+    editorSignKeys: options.editors.map((editor) => editor.signPublicKey),
+    records: new RecordStore(db),
+    mailboxes,
+    ...maxPadded,
+    ...now,
   });
-  // One upload store for the uploads API and the no-JS path (which stores the files it encrypts).
-  const uploadStore = options.db ? new UploadStore(options.db, options.clock) : undefined;
-  // Likewise one mailbox store for the conversation API, the editor API and the no-JS path.
-  const mailboxes = options.db ? new MailboxStore(options.db) : undefined;
-  if (options.db && mailboxes) {
-    const maxPadded = {
-      ...(options.maxPaddedLength !== undefined ? { maxPaddedLength: options.maxPaddedLength } : {}),
-      ...(options.clock ? { now: options.clock } : {}),
-    };
-    const maxFiles = options.uploads?.maxFiles !== undefined ? { maxFiles: options.uploads.maxFiles } : {};
-    await app.register(mailboxPlugin, { pow, challengeKey: powKey, mailboxes, tips: options.store, recipientCount: options.editors.length, ...maxPadded, ...maxFiles });
-    await app.register(uploadsPlugin, {
-      pow,
-      uploads: uploadStore!,
-      ...(options.uploads?.maxFileBytes !== undefined ? { maxFileBytes: options.uploads.maxFileBytes } : {}),
-      ...(options.uploads?.ttlHours !== undefined ? { ttlHours: options.uploads.ttlHours } : {}),
-      ...(options.uploads?.minFreeBytes !== undefined ? { minFreeBytes: options.uploads.minFreeBytes } : {}),
-    });
-    await app.register(editorApiPlugin, { fetchKeys: options.fetchKeys ?? [], serverNames: options.serverNames ?? [], editorSignKeys: options.editors.map((editor) => editor.signPublicKey), records: new RecordStore(options.db), mailboxes, db: options.db, ...maxPadded });
-  }
   await app.register(nojsPlugin, {
-    enabled: options.nojs?.enabled ?? true,
-    burst: options.nojs?.burst ?? DEFAULT_NOJS_BURST,
-    perHour: options.nojs?.perHour ?? DEFAULT_NOJS_PER_HOUR,
-    maxFileBytes: options.nojs?.maxFileBytes ?? DEFAULT_NOJS_MAX_FILE_BYTES,
-    // Files without JavaScript need the upload store (the database), like the uploads API.
-    ...(uploadStore ? { uploads: uploadStore, maxFiles: options.uploads?.maxFiles ?? DEFAULT_MAX_FILES } : {}),
-    ...(options.uploads?.minFreeBytes !== undefined ? { minFreeBytes: options.uploads.minFreeBytes } : {}),
+    ...config.nojs,
+    uploads,
+    maxFiles,
+    minFreeBytes,
     recipients: options.editors.map((editor) => editor.publicKey),
     editorSignKeys: options.editors.map((editor) => editor.signPublicKey),
-    store: options.store,
-    ...(mailboxes ? { mailboxes } : {}),
-    style: loadAssets(options.clientDir).style,
-    ...(options.form ? { form: options.form } : {}),
-    ...(options.maxPaddedLength !== undefined ? { maxPaddedLength: options.maxPaddedLength } : {}),
-    ...(options.clock ? { now: options.clock } : {}),
+    store,
+    mailboxes,
+    style: loadAssets(config.clientDir).style,
+    form: config.form,
+    ...maxPadded,
+    ...now,
   });
-  if (options.retention) await app.register(retentionPlugin, options.retention);
+  if (options.retention) await app.register(retentionPlugin, { db, policy: { days: config.retentionDays, ackedDays: config.retentionAckedDays, uploadTtlHours: ttlHours } });
   return app;
 }

@@ -1,15 +1,23 @@
 // Server configuration from the environment, checked at start-up with one clear line per
-// mistake. Nothing here listens or opens the database.
+// mistake, returned as one frozen value. Every variable, default and bound is a row of
+// src/server/settings.ts. Nothing here listens or opens the database.
 import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseRecipients, type EditorPublicKey } from '../crypto/keys.js';
 import { parseFetchKeys } from '../crypto/editor-request.js';
-import { powFromEnv, type PowConfig } from './pow/config.js';
 import { SchemaError, loadForm, type FormSchema } from '../forms/schema.js';
 import { ProtocolError, validateElection, type Election } from '../forms/protocol.js';
 import { bindElection } from '../forms/protocol-form.js';
-import { nojsFromEnv, type NojsConfig } from './plugins/nojs.js';
-import { limitsFromEnv, type Limits } from './limits.js';
+import type { NojsConfig } from './plugins/nojs.js';
+import type { Limits } from './limits.js';
+import { SETTINGS, readChoice, readWhole } from './settings.js';
+
+export interface PowConfig {
+  minBits: number;
+  maxBits: number;
+  threshold: number;
+  maxSpent: number;
+}
 
 export interface Config {
   host: string;
@@ -48,15 +56,14 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
+/** The configuration from `env` (paths relative to `cwd`), frozen; a ConfigError lists every mistake. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Readonly<Config> {
   const problems: string[] = [];
-  const host = env.TIPLINE_HOST ?? '127.0.0.1';
+  const host = env.TIPLINE_HOST ?? SETTINGS.TIPLINE_HOST.default;
   if (!/^[0-9a-fA-F.:]+$|^localhost$/.test(host)) problems.push(`TIPLINE_HOST: "${host}" is not an IP address`);
-  const portText = env.TIPLINE_PORT ?? '3000';
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) problems.push(`TIPLINE_PORT: "${portText}" is not a port number (0-65535)`);
+  const port = readWhole(env, 'TIPLINE_PORT', problems);
   const production = env.NODE_ENV === 'production';
-  const dataDir = resolve(cwd, env.TIPLINE_DATA_DIR ?? 'data');
+  const dataDir = resolve(cwd, env.TIPLINE_DATA_DIR ?? SETTINGS.TIPLINE_DATA_DIR.default);
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     accessSync(dataDir, constants.W_OK | constants.R_OK);
@@ -64,7 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   } catch (err) {
     problems.push(`TIPLINE_DATA_DIR: ${dataDir} is not a writable directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  const clientDir = resolve(cwd, env.TIPLINE_CLIENT_DIR ?? 'dist/client');
+  const clientDir = resolve(cwd, env.TIPLINE_CLIENT_DIR ?? SETTINGS.TIPLINE_CLIENT_DIR.default);
   let recipients: EditorPublicKey[] | undefined;
   const recipientsFile = env.TIPLINE_RECIPIENTS ? resolve(cwd, env.TIPLINE_RECIPIENTS) : undefined;
   if (recipientsFile) {
@@ -103,8 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       }
     }
   }
-  const logLevel = env.TIPLINE_LOG_LEVEL ?? 'info';
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'silent'].includes(logLevel)) problems.push(`TIPLINE_LOG_LEVEL: unknown level "${logLevel}"`);
+  const logLevel = readChoice(env, 'TIPLINE_LOG_LEVEL', problems);
   const { days: retentionDays, ackedDays: retentionAckedDays, uploadTtlHours } = retentionFromEnv(env, problems);
   const pow = powFromEnv(env, problems);
   let form = loadForm(undefined, () => '');
@@ -148,47 +154,60 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   const nojs = nojsFromEnv(env, problems);
   const limits = limitsFromEnv(env, problems);
   const uploads = {
-    maxFileBytes: wholeNumber(env, 'TIPLINE_MAX_FILE_BYTES', 2 ** 31, 1, 2 ** 40, 'a number of bytes from 1 to 1099511627776 (1 TiB)', problems),
-    maxFiles: wholeNumber(env, 'TIPLINE_MAX_FILES', 10, 0, 100, 'a number of files from 0 to 100', problems),
-    minFreeBytes: wholeNumber(env, 'TIPLINE_MIN_FREE_BYTES', 2 ** 30, 0, 2 ** 50, 'a number of bytes from 0 (no check) to 1125899906842624', problems),
+    maxFileBytes: readWhole(env, 'TIPLINE_MAX_FILE_BYTES', problems),
+    maxFiles: readWhole(env, 'TIPLINE_MAX_FILES', problems),
+    minFreeBytes: readWhole(env, 'TIPLINE_MIN_FREE_BYTES', problems),
     ttlHours: uploadTtlHours,
   };
-  if (problems.length) throw new ConfigError(problems);
   const serverNames = (env.TIPLINE_SERVER_NAMES ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
   for (const name of serverNames) if (!/^[a-z0-9.-]{1,253}(:\d{1,5})?$/.test(name)) problems.push(`TIPLINE_SERVER_NAMES: "${name}" is not a host name (with an optional :port)`);
-  return { host, port, dataDir, clientDir, production, recipients, recipientsFile, fetchKeys, serverNames, logLevel, retentionDays, retentionAckedDays, pow, form, uploads, nojs, limits };
+  if (problems.length) throw new ConfigError(problems);
+  return deepFreeze({ host, port, dataDir, clientDir, production, recipients, recipientsFile, fetchKeys, serverNames, logLevel, retentionDays, retentionAckedDays, pow, form, uploads, nojs, limits });
 }
 
-/** A whole number from `min` to `max`, written in decimal digits only. */
-function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, what: string, problems: string[]): number {
-  const text = env[name];
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!/^\d{1,15}$/.test(text) || value < min || value > max) {
-    problems.push(`${name}: "${text.slice(0, 20)}" is not ${what}`);
-    return fallback;
-  }
-  return value;
+/** Freezes `value` and everything in it but byte arrays (which cannot be frozen). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value) || Object.isFrozen(value)) return value;
+  for (const member of Object.values(value)) deepFreeze(member);
+  return Object.freeze(value);
 }
 
-/** TIPLINE_RETENTION_DAYS (default 30) and TIPLINE_RETENTION_ACKED_DAYS (default 7); `npm run purge` reads them too. */
+/** TIPLINE_RETENTION_DAYS, TIPLINE_RETENTION_ACKED_DAYS and TIPLINE_UPLOAD_TTL_HOURS; `npm run purge` reads them too. */
 export function retentionFromEnv(env: NodeJS.ProcessEnv, problems: string[]): { days: number; ackedDays: number; uploadTtlHours: number } {
   return {
-    days: days(env, 'TIPLINE_RETENTION_DAYS', 30, problems),
-    ackedDays: days(env, 'TIPLINE_RETENTION_ACKED_DAYS', 7, problems),
-    // Attachments no message named (TIPLINE_UPLOAD_TTL_HOURS, default 24; store/retention.ts).
-    uploadTtlHours: wholeNumber(env, 'TIPLINE_UPLOAD_TTL_HOURS', 24, 1, 720, 'a number of hours from 1 to 720', problems),
+    days: readWhole(env, 'TIPLINE_RETENTION_DAYS', problems),
+    ackedDays: readWhole(env, 'TIPLINE_RETENTION_ACKED_DAYS', problems),
+    // Attachments no message named (store/retention.ts).
+    uploadTtlHours: readWhole(env, 'TIPLINE_UPLOAD_TTL_HOURS', problems),
   };
 }
 
-/** A whole number of days from 1 to 3650 (ten years). */
-function days(env: NodeJS.ProcessEnv, name: string, fallback: number, problems: string[]): number {
-  const text = env[name];
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!/^\d{1,4}$/.test(text) || value < 1 || value > 3650) {
-    problems.push(`${name}: "${text.slice(0, 20)}" is not a number of days from 1 to 3650`);
-    return fallback;
-  }
-  return value;
+/** Proof-of-work bounds: TIPLINE_POW_MIN_BITS, TIPLINE_POW_MAX_BITS (unset: the default, or the minimum when above it), TIPLINE_POW_THRESHOLD, TIPLINE_POW_MAX_SPENT. */
+export function powFromEnv(env: NodeJS.ProcessEnv, problems: string[]): PowConfig {
+  const minBits = readWhole(env, 'TIPLINE_POW_MIN_BITS', problems);
+  const maxBits = env.TIPLINE_POW_MAX_BITS === undefined ? Math.max(SETTINGS.TIPLINE_POW_MAX_BITS.default, minBits) : readWhole(env, 'TIPLINE_POW_MAX_BITS', problems);
+  const threshold = readWhole(env, 'TIPLINE_POW_THRESHOLD', problems);
+  if (maxBits < minBits) problems.push(`TIPLINE_POW_MAX_BITS: ${maxBits} is below TIPLINE_POW_MIN_BITS (${minBits})`);
+  const maxSpent = readWhole(env, 'TIPLINE_POW_MAX_SPENT', problems);
+  return { minBits, maxBits, threshold, maxSpent };
+}
+
+/** The no-JavaScript fallback: TIPLINE_NOJS, TIPLINE_NOJS_BURST, TIPLINE_NOJS_PER_HOUR, TIPLINE_NOJS_MAX_FILE_BYTES. */
+export function nojsFromEnv(env: NodeJS.ProcessEnv, problems: string[]): NojsConfig {
+  return {
+    enabled: readChoice(env, 'TIPLINE_NOJS', problems) === 'on',
+    burst: readWhole(env, 'TIPLINE_NOJS_BURST', problems),
+    perHour: readWhole(env, 'TIPLINE_NOJS_PER_HOUR', problems),
+    maxFileBytes: readWhole(env, 'TIPLINE_NOJS_MAX_FILE_BYTES', problems),
+  };
+}
+
+/** TIPLINE_REQUEST_TIMEOUT_SECONDS, TIPLINE_IDLE_TIMEOUT_SECONDS, TIPLINE_BODY_BYTES_IN_FLIGHT, TIPLINE_SHUTDOWN_SECONDS. */
+export function limitsFromEnv(env: NodeJS.ProcessEnv, problems: string[]): Limits & { shutdownSeconds: number } {
+  return {
+    requestTimeoutSeconds: readWhole(env, 'TIPLINE_REQUEST_TIMEOUT_SECONDS', problems),
+    idleTimeoutSeconds: readWhole(env, 'TIPLINE_IDLE_TIMEOUT_SECONDS', problems),
+    bodyBytesInFlight: readWhole(env, 'TIPLINE_BODY_BYTES_IN_FLIGHT', problems),
+    shutdownSeconds: readWhole(env, 'TIPLINE_SHUTDOWN_SECONDS', problems),
+  };
 }

@@ -16,6 +16,7 @@
 import type { ServerOptions } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from './errors.js';
+import { defaultOf } from './settings.js';
 
 export interface Limits {
   requestTimeoutSeconds: number;
@@ -23,7 +24,11 @@ export interface Limits {
   bodyBytesInFlight: number;
 }
 
-export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({ requestTimeoutSeconds: 120, idleTimeoutSeconds: 30, bodyBytesInFlight: 32 * 1024 * 1024 });
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  requestTimeoutSeconds: defaultOf('TIPLINE_REQUEST_TIMEOUT_SECONDS'),
+  idleTimeoutSeconds: defaultOf('TIPLINE_IDLE_TIMEOUT_SECONDS'),
+  bodyBytesInFlight: defaultOf('TIPLINE_BODY_BYTES_IN_FLIGHT'),
+});
 export const HEADERS_TIMEOUT_SECONDS = 20;
 /**
  * Connections the kernel may hold completed but not yet accepted (listen(2) backlog). Node's
@@ -68,25 +73,4 @@ export function limitBodiesInFlight(app: FastifyInstance, maxBytes: number): { i
     done();
   });
   return { inFlight: () => inFlight };
-}
-
-function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, low: number, high: number, what: string, problems: string[]): number {
-  const text = env[name];
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!/^\d{1,12}$/.test(text) || value < low || value > high) {
-    problems.push(`${name}: "${text.slice(0, 20)}" is not ${what}`);
-    return fallback;
-  }
-  return value;
-}
-
-/** TIPLINE_REQUEST_TIMEOUT_SECONDS, TIPLINE_IDLE_TIMEOUT_SECONDS, TIPLINE_BODY_BYTES_IN_FLIGHT, TIPLINE_SHUTDOWN_SECONDS. */
-export function limitsFromEnv(env: NodeJS.ProcessEnv, problems: string[]): Limits & { shutdownSeconds: number } {
-  return {
-    requestTimeoutSeconds: whole(env, 'TIPLINE_REQUEST_TIMEOUT_SECONDS', DEFAULT_LIMITS.requestTimeoutSeconds, 5, 3600, 'a number of seconds from 5 to 3600', problems),
-    idleTimeoutSeconds: whole(env, 'TIPLINE_IDLE_TIMEOUT_SECONDS', DEFAULT_LIMITS.idleTimeoutSeconds, 2, 600, 'a number of seconds from 2 to 600', problems),
-    bodyBytesInFlight: whole(env, 'TIPLINE_BODY_BYTES_IN_FLIGHT', DEFAULT_LIMITS.bodyBytesInFlight, 2 * 1024 * 1024, 2 ** 34, 'a number of bytes from 2097152 (2 MiB) to 17179869184 (16 GiB)', problems),
-    shutdownSeconds: whole(env, 'TIPLINE_SHUTDOWN_SECONDS', 5, 1, 60, 'a number of seconds from 1 to 60', problems),
-  };
 }

@@ -13,15 +13,12 @@ import { ProtocolError, RELATIONS, validateElection, validateProtocol, type Elec
 import { pageForm, renderFormFields } from '../../src/forms/render.js';
 import { FORM_LANGS, FORM_MESSAGES } from '../../src/forms/messages.js';
 import { loadConfig, ConfigError } from '../../src/server/config.js';
-import { buildApp } from '../../src/server/app.js';
-import { DATABASE_FILE, openDatabase } from '../../src/server/store/db.js';
-import { TipStore } from '../../src/server/store/tips.js';
 import { openEnvelope } from '../../src/crypto/envelope.js';
 import { decodeBody } from '../../src/crypto/body.js';
 import { NOJS_TIP_PATH } from '../../src/client/nojs-page.js';
-import { ROOT, clientDir } from '../helpers/client-build.js';
+import { ROOT } from '../helpers/client-build.js';
 import { runStart } from '../helpers/server-process.js';
-import { capturedLogs, editorEntries, editorKeys, tempDir, TEST_POW_BITS } from '../helpers/fixtures.js';
+import { tempDir, testApp } from '../helpers/fixtures.js';
 
 const example = (c: 'kz' | 'tm'): Election => validateElection(JSON.parse(readFileSync(join(ROOT, 'docs', 'examples', `election-${c}-example.json`), 'utf8')));
 const kz = () => bindElection(builtInForm('protocol-kz')!, example('kz'));
@@ -132,15 +129,7 @@ t.test('parseProtocolInputs: the body member with the failed relations; empty is
 });
 
 async function protocolApp(t: Parameters<typeof tempDir>[0], form: FormSchema) {
-  const dir = tempDir(t);
-  const keys = await editorKeys(1);
-  const db = openDatabase(join(dir, DATABASE_FILE));
-  const { logs, logger } = capturedLogs();
-  const app = await buildApp({ editors: await editorEntries(keys), store: new TipStore(db), clientDir: await clientDir(), demo: false, logger, pow: { minBits: TEST_POW_BITS, maxBits: TEST_POW_BITS }, nojs: { enabled: true, burst: 100, perHour: 3600 }, form });
-  t.teardown(async () => {
-    await app.close();
-    db.close();
-  });
+  const { app, db, keys, logs } = await testApp(t, { env: { TIPLINE_NOJS_BURST: '100', TIPLINE_NOJS_PER_HOUR: '3600' }, form });
   const post = async (fields: [string, string][]) => {
     const data = new FormData();
     for (const [name, value] of fields) data.append(name, value);

@@ -1,16 +1,13 @@
 // Fixtures for conversations: a real app with the conversation plugins on a real SQLite file,
 // a source's mailbox keys, signed editor requests. Nothing here is a mock.
-import { join } from 'node:path';
-import { buildApp } from '../../src/server/app.js';
-import { DATABASE_FILE, openDatabase, type Db } from '../../src/server/store/db.js';
-import { TipStore } from '../../src/server/store/tips.js';
+import type { buildApp } from '../../src/server/app.js';
+import type { Db } from '../../src/server/store/db.js';
 import type { EditorKeyPair } from '../../src/crypto/keys.js';
 import { toBase64Url } from '../../src/crypto/bytes.js';
 import { createMessage, loginMessage, mailboxKeys, newPassphrase, sign, type MailboxKeys } from '../../src/crypto/mailbox.js';
 import { signRequest } from '../../src/crypto/editor-request.js';
 import { loadSodium } from '../../src/crypto/sodium.js';
-import { clientDir } from './client-build.js';
-import { TEST_POW_BITS, editorEntries, editorKeys, solvedPow, tempDir } from './fixtures.js';
+import { solvedPow, testApp } from './fixtures.js';
 
 export interface ConversationApp {
   app: Awaited<ReturnType<typeof buildApp>>;
@@ -26,29 +23,15 @@ export async function conversationApp(
   t: { teardown(fn: () => void | Promise<void>): void },
   options: { editors?: number; fetchKey?: { publicKey: Uint8Array; privateKey: Uint8Array }; serverNames?: string[] } = {},
 ): Promise<ConversationApp> {
-  const dir = tempDir(t);
-  const keys = await editorKeys(options.editors ?? 1);
-  const db = openDatabase(join(dir, DATABASE_FILE));
   const sodium = await loadSodium();
   const fetchKey = options.fetchKey ?? sodium.crypto_sign_keypair();
   let offset = 0;
   const clock = () => Date.now() + offset;
-  const editors = await editorEntries(keys);
-  const app = await buildApp({
-    editors,
-    store: new TipStore(db),
-    clientDir: await clientDir(),
-    demo: false,
-    logger: (await import('pino')).default({ level: 'silent' }),
-    pow: { minBits: TEST_POW_BITS, maxBits: TEST_POW_BITS },
-    db,
+  const { app, db, keys } = await testApp(t, {
+    ...(options.editors ? { editors: options.editors } : {}),
     fetchKeys: [fetchKey.publicKey],
-    ...(options.serverNames ? { serverNames: options.serverNames } : {}),
+    ...(options.serverNames ? { env: { TIPLINE_SERVER_NAMES: options.serverNames.join(',') } } : {}),
     clock,
-  });
-  t.teardown(async () => {
-    await app.close();
-    db.close();
   });
   return { app, db, keys, fetchKey, advance: (ms) => (offset += ms), nowSeconds: () => Math.floor(clock() / 1000) };
 }

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { buildApp } from '../../src/server/app.js';
+import { buildApp, type AppConfig } from '../../src/server/app.js';
+import { loadConfig, type PowConfig } from '../../src/server/config.js';
+import type { FormSchema } from '../../src/forms/schema.js';
 import { loggerOptions } from '../../src/server/logger.js';
 import { DATABASE_FILE, openDatabase, type Db } from '../../src/server/store/db.js';
 import { TipStore } from '../../src/server/store/tips.js';
@@ -62,6 +64,8 @@ export interface TestApp {
   keys: EditorKeyPair[];
   logs: string[];
   dbPath: string;
+  /** The temporary directory holding the database. */
+  dir: string;
 }
 
 /** The server's logger at debug level, every line it writes kept in `logs` (for "nothing of it was logged" checks). */
@@ -81,26 +85,53 @@ export function editorEntries(keys: EditorKeyPair[]): Promise<{ publicKey: Uint8
   return Promise.all(keys.map(async (k) => ({ publicKey: k.publicKey, signPublicKey: k.signPublicKey, line: encodePublicKey(k), fingerprint: await fingerprint(k) })));
 }
 
-export async function testApp(t: { teardown(fn: () => void | Promise<void>): void }, options: { editors?: number; demo?: boolean; maxSpent?: number; clock?: () => number; pow?: { minBits: number; maxBits: number; threshold: number } } = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  /** How many editor keys (TIPLINE_RECIPIENTS); 1 by default. */
+  editors?: number;
+  demo?: boolean;
+  /** Settings as an operator writes them (`TIPLINE_MAX_FILES: '0'`, …); proof of work at TEST_POW_BITS unless set. */
+  env?: Record<string, string>;
+  /** Proof-of-work bounds beyond what the environment allows (e.g. maxSpent 1). */
+  pow?: Partial<PowConfig>;
+  /** A setting no environment variable can carry in a test: a form built by the test. */
+  form?: FormSchema;
+  fetchKeys?: Uint8Array[];
+  clock?: () => number;
+  /** Tests only: a smaller largest padded body. */
+  maxPaddedLength?: number;
+}
+
+/** The configuration a test app runs with: loadConfig's, from `env` over the test defaults. */
+export async function testConfig(dir: string, options: TestAppOptions = {}): Promise<Readonly<AppConfig>> {
+  const config = loadConfig({ TIPLINE_DATA_DIR: dir, TIPLINE_CLIENT_DIR: await clientDir(), TIPLINE_POW_MIN_BITS: String(TEST_POW_BITS), TIPLINE_POW_MAX_BITS: String(TEST_POW_BITS), ...options.env }, dir);
+  return {
+    ...config,
+    pow: { ...config.pow, ...options.pow },
+    ...(options.form ? { form: options.form } : {}),
+    ...(options.fetchKeys ? { fetchKeys: options.fetchKeys } : {}),
+  };
+}
+
+/** The whole application, as `npm start` builds it, on a fresh SQLite file; every log line kept in `logs`. */
+export async function testApp(t: { teardown(fn: () => void | Promise<void>): void }, options: TestAppOptions = {}): Promise<TestApp> {
   const dir = tempDir(t);
   const keys = await editorKeys(options.editors ?? 1);
   const dbPath = join(dir, DATABASE_FILE);
   const db = openDatabase(dbPath);
   const store = new TipStore(db);
   const { logs, logger } = capturedLogs();
-  const editors = await editorEntries(keys);
   const app = await buildApp({
-    editors,
-    store,
-    clientDir: await clientDir(),
+    config: await testConfig(dir, options),
+    editors: await editorEntries(keys),
+    db,
     demo: options.demo ?? false,
     logger,
-    pow: { minBits: TEST_POW_BITS, maxBits: TEST_POW_BITS, ...options.pow, ...(options.maxSpent ? { maxSpent: options.maxSpent } : {}) },
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.maxPaddedLength !== undefined ? { maxPaddedLength: options.maxPaddedLength } : {}),
   });
   t.teardown(async () => {
     await app.close();
     db.close();
   });
-  return { app, db, store, keys, logs, dbPath };
+  return { app, db, store, keys, logs, dbPath, dir };
 }

@@ -10,33 +10,19 @@
 // envelope is rightly stored; the properties below say so rather than assume it never happens.
 import t from 'tap';
 import fc from 'fast-check';
-import { join } from 'node:path';
 import type { InjectOptions } from 'fastify';
-import { buildApp } from '../../src/server/app.js';
-import { DATABASE_FILE, openDatabase } from '../../src/server/store/db.js';
-import { TipStore } from '../../src/server/store/tips.js';
 import { parseEnvelope } from '../../src/crypto/envelope.js';
 import { fromBase64Url, toBase64Url } from '../../src/crypto/bytes.js';
 import { POW_NONCE_BYTES, powBinding, powSolves } from '../../src/crypto/pow.js';
 import { loadSodium } from '../../src/crypto/sodium.js';
-import { clientDir } from '../helpers/client-build.js';
-import { TEST_POW_BITS, editorEntries, editorKeys, sealTip, solvedPow, tempDir } from '../helpers/fixtures.js';
+import { TEST_POW_BITS, sealTip, solvedPow, tempDir, testApp } from '../helpers/fixtures.js';
 
 const RECIPIENTS = 2;
 
 async function fuzzApp(t: Parameters<typeof tempDir>[0]) {
-  const dir = tempDir(t);
-  const keys = await editorKeys(RECIPIENTS);
-  const db = openDatabase(join(dir, DATABASE_FILE));
-  const store = new TipStore(db);
-  const editors = await editorEntries(keys);
   // The tests' low difficulty: a valid solution is cheap, so the fuzzer reaches the envelope checks.
-  const app = await buildApp({ editors, store, clientDir: await clientDir(), demo: false, logger: undefined, pow: { minBits: TEST_POW_BITS, maxBits: TEST_POW_BITS } });
+  const { app, store, keys } = await testApp(t, { editors: RECIPIENTS });
   await app.ready();
-  t.teardown(async () => {
-    await app.close();
-    db.close();
-  });
   /** A body with a fresh, solved proof of work bound to `envelopeText`. */
   const solvedBody = async (envelopeText: string) => ({ envelope: envelopeText, pow: await solvedPow(app, envelopeText) });
   return { app, store, keys, solvedBody };

@@ -1,6 +1,8 @@
 import t from 'tap';
+import { PassThrough } from 'node:stream';
 import { testApp } from '../helpers/fixtures.js';
 import { conversationApp } from '../helpers/conversation.js';
+import { SECURITY_HEADERS } from '../../src/server/plugins/security-headers.js';
 
 const REQUIRED: Record<string, RegExp> = {
   'content-security-policy': /^(?=.*default-src 'none')(?=.*script-src 'self'( 'wasm-unsafe-eval')?;)(?=.*style-src 'self';)(?=.*form-action 'self')(?=.*frame-ancestors 'none')(?=.*base-uri 'none')/,
@@ -43,6 +45,8 @@ t.test('every response carries the strict headers, errors and 404 included', asy
   for (const request of requests) {
     const res = await app.inject(request);
     for (const [name, pattern] of Object.entries(REQUIRED)) t.match(String(res.headers[name] ?? ''), pattern, `${request.method} ${request.url}: ${name}`);
+    // The whole set, computed once at start-up, on every answer alike.
+    t.same(Object.fromEntries(Object.keys(SECURITY_HEADERS).map((name) => [name, res.headers[name]])), SECURITY_HEADERS, `${request.method} ${request.url}: every security header`);
     t.notOk(res.headers['server'], 'no Server header');
     t.notOk(res.headers['x-powered-by'], 'no X-Powered-By');
     if (request.url === '/api/mailbox/logout') t.match(String(res.headers['set-cookie'] ?? ''), /Max-Age=0/, 'logout only expires the session cookie');
@@ -57,4 +61,19 @@ t.test('robots.txt disallows everything', async (t) => {
   const res = await app.inject({ method: 'GET', url: '/robots.txt' });
   t.equal(res.statusCode, 200);
   t.equal(res.body, 'User-agent: *\nDisallow: /\n');
+});
+
+t.test('a refusal from the root hook (the cap on bodies in flight) carries the same headers', async (t) => {
+  const { app } = await testApp(t, { env: { TIPLINE_BODY_BYTES_IN_FLIGHT: String(2 * 1024 * 1024) } });
+  const big = String(1_400_000);
+  // A first tip declares 1.4 MB and sends nothing more: its reservation holds.
+  const hanging = new PassThrough();
+  const first = app.inject({ method: 'POST', url: '/api/tips', headers: { 'content-type': 'application/json', 'content-length': big }, payload: hanging });
+  await new Promise((resolve) => setImmediate(resolve));
+  const res = await app.inject({ method: 'POST', url: '/api/tips', headers: { 'content-type': 'application/json', 'content-length': big }, payload: '{}' });
+  t.equal(res.statusCode, 503, 'refused by the cap');
+  t.same(Object.fromEntries(Object.keys(SECURITY_HEADERS).map((name) => [name, res.headers[name]])), SECURITY_HEADERS, 'every security header');
+  // The first one ends short of its declared length: refused too, nothing stored.
+  hanging.end('{}');
+  t.equal((await first).statusCode, 400);
 });

@@ -39,7 +39,7 @@ t.test('a scripted session leaves no address, user agent, query, size, time or c
 t.test('a flood of refusals logs each kind once a minute, with how many were not logged', async (t) => {
   let now = Date.parse('2026-03-01T10:00:00Z');
   // One spent challenge fills the set: every further solved tip is refused with 503.
-  const { app, logs, keys } = await testApp(t, { maxSpent: 1, clock: () => now });
+  const { app, logs, keys } = await testApp(t, { pow: { maxSpent: 1 }, clock: () => now });
   const tip = async () => app.inject(await solvedTipRequest(app, await sealTip([keys[0]!.publicKey], 'flood')));
   t.equal((await tip()).statusCode, 201);
   const failures = () => logs.map((line) => JSON.parse(line) as { msg: string; repeated?: number; err?: { type: string } }).filter((e) => e.msg === 'request failed');

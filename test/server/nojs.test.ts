@@ -6,10 +6,8 @@
 import t from 'tap';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildApp } from '../../src/server/app.js';
 import { loadConfig, ConfigError } from '../../src/server/config.js';
 import { DATABASE_FILE, openDatabase } from '../../src/server/store/db.js';
-import { TipStore } from '../../src/server/store/tips.js';
 import { MailboxStore } from '../../src/server/store/mailboxes.js';
 import { openEnvelope } from '../../src/crypto/envelope.js';
 import { decodeBody } from '../../src/crypto/body.js';
@@ -24,14 +22,12 @@ import { createHash } from 'node:crypto';
 import { FILE_CHUNK_SIZE, FILE_CIPHER, fileChunkCount, lastChunkCiphertextLength } from '../../src/crypto/attachment.js';
 import { exportDatabase } from '../../src/server/store/export.js';
 import { decryptBundle, summaryOk } from '../../src/offline/decrypt.js';
-import { clientDir } from '../helpers/client-build.js';
-import { capturedLogs, editorEntries, editorKeys, tempDir, TEST_POW_BITS } from '../helpers/fixtures.js';
+import { tempDir, testApp } from '../helpers/fixtures.js';
 
 interface Options {
   enabled?: boolean;
   burst?: number;
   perHour?: number;
-  conversations?: boolean;
   form?: FormSchema;
   /** TIPLINE_NOJS_MAX_FILE_BYTES and TIPLINE_MAX_FILES. */
   maxFileBytes?: number;
@@ -41,30 +37,12 @@ interface Options {
 }
 
 async function nojsApp(t: { teardown(fn: () => void | Promise<void>): void }, options: Options = {}) {
-  const dir = tempDir(t);
-  const keys = await editorKeys(2);
-  const db = openDatabase(join(dir, DATABASE_FILE));
-  const store = new TipStore(db);
-  const { logs, logger } = capturedLogs();
   let offset = 0;
-  const editors = await editorEntries(keys);
-  const app = await buildApp({
-    editors,
-    store,
-    clientDir: await clientDir(),
-    demo: false,
-    logger,
-    pow: { minBits: TEST_POW_BITS, maxBits: TEST_POW_BITS },
-    ...(options.conversations === false ? {} : { db }),
-    clock: () => Date.now() + offset,
-    nojs: { enabled: options.enabled ?? true, burst: options.burst ?? 100, perHour: options.perHour ?? 3600, ...(options.maxFileBytes ? { maxFileBytes: options.maxFileBytes } : {}) },
-    uploads: { ...(options.maxFiles !== undefined ? { maxFiles: options.maxFiles } : {}), ...(options.minFreeBytes !== undefined ? { minFreeBytes: options.minFreeBytes } : {}) },
-    ...(options.form ? { form: options.form } : {}),
-  });
-  t.teardown(async () => {
-    await app.close();
-    db.close();
-  });
+  const env: Record<string, string> = { TIPLINE_NOJS: options.enabled === false ? 'off' : 'on', TIPLINE_NOJS_BURST: String(options.burst ?? 100), TIPLINE_NOJS_PER_HOUR: String(options.perHour ?? 3600) };
+  if (options.maxFileBytes) env.TIPLINE_NOJS_MAX_FILE_BYTES = String(options.maxFileBytes);
+  if (options.maxFiles !== undefined) env.TIPLINE_MAX_FILES = String(options.maxFiles);
+  if (options.minFreeBytes !== undefined) env.TIPLINE_MIN_FREE_BYTES = String(options.minFreeBytes);
+  const { app, db, dir, store, keys, logs } = await testApp(t, { editors: 2, env, clock: () => Date.now() + offset, ...(options.form ? { form: options.form } : {}) });
   return { app, db, dir, store, keys, logs, advance: (ms: number) => (offset += ms) };
 }
 
@@ -128,18 +106,8 @@ t.test('a form post is sealed on the server, stored, and answered with the recei
   t.notOk(text.includes('Dashoguz') || text.includes(wordsOf(res.body)), 'no plaintext or passphrase in the logs');
 });
 
-t.test('without a database there are no conversations: the receipt only', async (t) => {
-  const { app, db } = await nojsApp(t, { conversations: false });
-  const res = await app.inject(await formPost(NOJS_TIP_PATH, { message: 'no mailbox here' }));
-  t.equal(res.statusCode, 201);
-  t.equal(wordsOf(res.body), '', 'no passphrase');
-  t.equal(tipsIn(db).length, 1);
-  const mailbox = await app.inject(await formPost(NOJS_MAILBOX_PATH, { passphrase: await newPassphrase() }));
-  t.equal(mailbox.statusCode, 404);
-});
-
 t.test('line breaks arrive as the page would send them; a storage failure says NOT stored', async (t) => {
-  const { app, db, keys } = await nojsApp(t, { conversations: false });
+  const { app, db, keys } = await nojsApp(t);
   t.equal((await app.inject(await formPost(NOJS_TIP_PATH, { message: 'one\r\ntwo\rthree\nfour' }))).statusCode, 201);
   const opened = await openEnvelope(new Uint8Array(tipsIn(db)[0]!.envelope), keys[0]!.seed);
   t.equal(decodeBody(opened.body).message, 'one\ntwo\nthree\nfour', 'CRLF and CR become LF');
@@ -159,7 +127,7 @@ t.test('a structured form without JavaScript: the same fields, checked the same 
       { name: 'count', type: 'number', label: { en: 'How many' }, integer: true, min: 0, max: 1000 },
     ],
   });
-  const { app, db, keys } = await nojsApp(t, { form, conversations: false });
+  const { app, db, keys } = await nojsApp(t, { form });
   const page = (await app.inject({ method: 'GET', url: '/' })).body;
   t.match(page, /name="field\.station"/, 'the page shows the form');
   const post = async (fields: [string, string][]) => {
@@ -218,8 +186,8 @@ t.test('bad input gets a page with a fixed message, and nothing is stored', asyn
 });
 
 t.test('the size limit is checked before the body is read', async (t) => {
-  // Without a database there are no files: the limit is the form's alone.
-  const { app, db } = await nojsApp(t, { conversations: false });
+  // Without attachments (TIPLINE_MAX_FILES=0) the limit is the form's alone.
+  const { app, db } = await nojsApp(t, { maxFiles: 0 });
   const res = await app.inject({
     method: 'POST',
     url: NOJS_TIP_PATH,
@@ -493,9 +461,9 @@ t.test('a nearly full disk: a post with files is refused whole (507), one withou
   t.equal(tipsIn(db).length, 1);
 });
 
-t.test('files without a database, and a form whose file field names the files', async (t) => {
-  const bare = await nojsApp(t, { conversations: false });
-  t.notMatch((await bare.app.inject({ method: 'GET', url: '/' })).body, /name="files"/, 'no attachments without a database');
+t.test('files with attachments off, and a form whose file field names the files', async (t) => {
+  const bare = await nojsApp(t, { maxFiles: 0 });
+  t.notMatch((await bare.app.inject({ method: 'GET', url: '/' })).body, /name="files"/, 'no attachments with TIPLINE_MAX_FILES=0');
   const refused = await bare.app.inject(await formPost(NOJS_TIP_PATH, { message: 'x' }, {}, [new File(['a'], 'a.txt')]));
   t.equal(refused.statusCode, 400);
   t.equal(tipsIn(bare.db).length, 0);

@@ -10,7 +10,7 @@ import { loadSodium } from '../../src/crypto/sodium.js';
 import { AdaptiveDifficulty } from '../../src/server/pow/difficulty.js';
 import { POW_KEY_FILE, loadOrCreatePowKey } from '../../src/server/pow/key.js';
 import { PowService } from '../../src/server/pow/service.js';
-import { powFromEnv } from '../../src/server/pow/config.js';
+import { powFromEnv } from '../../src/server/config.js';
 import { ConfigError, loadConfig } from '../../src/server/config.js';
 import { POW_STALE } from '../../src/server/plugins/pow.js';
 import { TEST_POW_BITS, sealTip, solvedPow, solvedTipRequest, tempDir, testApp, tipRequest } from '../helpers/fixtures.js';

@@ -13,8 +13,7 @@ import { UPLOADS_REFUSED } from '../../src/server/intake.js';
 import { ConfigError, loadConfig } from '../../src/server/config.js';
 import { FILE_CHUNK_CIPHERTEXT_BYTES, encryptFile, fileChunkCount, generateFileKey, lastChunkCiphertextLength } from '../../src/crypto/attachment.js';
 import { toBase64Url } from '../../src/crypto/bytes.js';
-import { clientDir } from '../helpers/client-build.js';
-import { TEST_POW_BITS, capturedLogs, editorEntries, editorKeys, sealTip, solvedPow, solvedTipRequest, tempDir } from '../helpers/fixtures.js';
+import { TEST_POW_BITS, editorKeys, sealTip, solvedPow, solvedTipRequest, tempDir, testApp } from '../helpers/fixtures.js';
 import { startServer } from '../helpers/server-process.js';
 import { conversationApp, cookieOf, createMailbox, login, newSource } from '../helpers/conversation.js';
 
@@ -30,28 +29,13 @@ interface UploadApp {
 }
 
 async function uploadApp(t: Test, uploads: { maxFileBytes?: number; maxFiles?: number; ttlHours?: number; minFreeBytes?: number } = {}): Promise<UploadApp> {
-  const dir = tempDir(t);
-  const keys = await editorKeys(1);
-  const db = openDatabase(join(dir, DATABASE_FILE));
-  const store = new TipStore(db);
-  const { logs, logger } = capturedLogs();
   const clock = { now: Date.parse('2026-03-01T10:00:00Z') };
-  const editors = await editorEntries(keys);
-  const app = await buildApp({
-    editors,
-    store,
-    clientDir: await clientDir(),
-    demo: false,
-    logger,
-    pow: { minBits: TEST_POW_BITS, maxBits: TEST_POW_BITS },
-    db,
-    clock: () => clock.now,
-    uploads,
-  });
-  t.teardown(async () => {
-    await app.close();
-    db.close();
-  });
+  const env: Record<string, string> = {};
+  if (uploads.maxFileBytes !== undefined) env.TIPLINE_MAX_FILE_BYTES = String(uploads.maxFileBytes);
+  if (uploads.maxFiles !== undefined) env.TIPLINE_MAX_FILES = String(uploads.maxFiles);
+  if (uploads.ttlHours !== undefined) env.TIPLINE_UPLOAD_TTL_HOURS = String(uploads.ttlHours);
+  if (uploads.minFreeBytes !== undefined) env.TIPLINE_MIN_FREE_BYTES = String(uploads.minFreeBytes);
+  const { app, db, store, keys, logs } = await testApp(t, { env, clock: () => clock.now });
   return { app, db, store, keys, logs, clock };
 }
 

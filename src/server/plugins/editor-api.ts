@@ -30,7 +30,6 @@ import { loadSodium } from '../../crypto/sodium.js';
 import { BundleError, bundleText, parseBundleStrict, type FileRecord, type TipRecord } from '../../offline/bundle.js';
 import { HttpError, storageError } from '../errors.js';
 import { UnknownMailboxError, type MailboxStore } from '../store/mailboxes.js';
-import type { Db } from '../store/db.js';
 import type { RecordStore } from '../store/records.js';
 import { utcDate } from '../store/tips.js';
 import { UPLOAD_ID_RE } from '../store/uploads.js';
@@ -53,8 +52,6 @@ export interface EditorApiOptions {
   editorSignKeys: Uint8Array[];
   records: RecordStore;
   mailboxes: MailboxStore;
-  /** The database holding the uploads (attachments) of those records. */
-  db: Db;
   maxPaddedLength?: number;
   /**
    * The names editors address this server by (TIPLINE_SERVER_NAMES: its onion name, lower case,
@@ -137,11 +134,6 @@ export default async function editorApiPlugin(app: FastifyInstance, options: Edi
     if (!expected || body.length !== expected.length || (await bodyHash(body)) !== expected.hash) throw new HttpError(401, UNAUTHORIZED);
   });
 
-  // Exactly the uploads `npm run export` writes for a tip (store/export.ts): complete, by id.
-  const selectFiles = options.db.prepare('SELECT id, chunks, last_chunk_bytes FROM uploads WHERE tip_id = ? AND stored = chunks ORDER BY id');
-  const selectUpload = options.db.prepare('SELECT chunks, last_chunk_bytes FROM uploads WHERE id = ? AND tip_id IS NOT NULL AND stored = chunks');
-  const selectChunk = options.db.prepare('SELECT data FROM upload_chunks WHERE upload_id = ? AND idx = ?').pluck();
-
   app.get('/api/editor/records', async (_request, reply) => {
     const records: (TipRecord | { file: FileRecord })[] = [];
     let count = 0;
@@ -151,8 +143,8 @@ export default async function editorApiPlugin(app: FastifyInstance, options: Edi
       bytes += tip.envelope.length;
       count++;
       records.push({ id: tip.id, received: tip.receivedOn, envelope: tip.envelope });
-      for (const u of selectFiles.all(tip.id) as { id: string; chunks: number; last_chunk_bytes: number }[]) {
-        records.push({ file: { tip: tip.id, upload: u.id, chunks: u.chunks, lastChunkBytes: u.last_chunk_bytes } });
+      for (const u of options.records.attachedUploads(tip.id)) {
+        records.push({ file: { tip: tip.id, upload: u.id, chunks: u.chunks, lastChunkBytes: u.lastChunkBytes } });
       }
     }
     reply.type('application/x-ndjson; charset=utf-8');
@@ -165,12 +157,12 @@ export default async function editorApiPlugin(app: FastifyInstance, options: Edi
   // Read one row at a time as the connection drains: constant memory for any file size.
   app.get<{ Params: { id: string }; Querystring: { from?: string } }>('/api/editor/uploads/:id', async (request, reply) => {
     const { id } = request.params;
-    const row = UPLOAD_ID_RE.test(id) ? (selectUpload.get(id) as { chunks: number; last_chunk_bytes: number } | undefined) : undefined;
+    const row = UPLOAD_ID_RE.test(id) ? options.records.attachedUpload(id) : undefined;
     if (!row) throw new HttpError(404, 'there is no such attached upload on this server');
     const fromText = request.query.from ?? '0';
     const from = /^\d{1,10}$/.test(fromText) ? Number(fromText) : -1;
     if (from < 0 || from >= row.chunks) throw new HttpError(400, 'from must be a chunk index of this upload');
-    const length = (row.chunks - 1 - from) * FILE_CHUNK_CIPHERTEXT_BYTES + row.last_chunk_bytes;
+    const length = (row.chunks - 1 - from) * FILE_CHUNK_CIPHERTEXT_BYTES + row.lastChunkBytes;
     let next = from;
     const stream = new Readable({
       highWaterMark: FILE_CHUNK_CIPHERTEXT_BYTES,
@@ -178,7 +170,7 @@ export default async function editorApiPlugin(app: FastifyInstance, options: Edi
         if (next >= row.chunks) return void this.push(null);
         let data: Buffer | undefined;
         try {
-          data = selectChunk.get(id, next) as Buffer | undefined;
+          data = options.records.chunk(id, next);
         } catch (err) {
           return void this.destroy(err as Error);
         }

@@ -28,7 +28,6 @@ import type { MailboxStore } from '../store/mailboxes.js';
 import type { TipStore } from '../store/tips.js';
 import { POW_BODY_SCHEMA, requirePow } from './pow.js';
 import { maxEnvelopeBytes, uploadsSchema } from './tips.js';
-import { DEFAULT_MAX_FILES } from '../store/uploads.js';
 
 export const SESSION_COOKIE = 'tipline_session';
 export const SESSION_SECONDS = 15 * 60;
@@ -52,7 +51,7 @@ export interface MailboxOptions {
   recipientCount: number;
   maxPaddedLength?: number;
   /** Attachments per follow-up (TIPLINE_MAX_FILES). */
-  maxFiles?: number;
+  maxFiles: number;
   /** Milliseconds since the epoch (tests move the clock). */
   now?: () => number;
 }
@@ -85,7 +84,7 @@ export default async function mailboxPlugin(app: FastifyInstance, options: Mailb
   app.addHook('onClose', async () => clearInterval(sweeper));
 
   // Body limits per route: a follow-up carries an envelope; the rest carry keys and signatures only.
-  const followUpLimit = maxChars + 512 + (options.maxFiles ?? DEFAULT_MAX_FILES) * 48;
+  const followUpLimit = maxChars + 512 + options.maxFiles * 48;
   acceptJsonOnly(app, followUpLimit);
 
   const requireSession: preHandlerAsyncHookHandler = async (request) => {
@@ -201,7 +200,7 @@ export default async function mailboxPlugin(app: FastifyInstance, options: Mailb
           type: 'object',
           required: ['envelope'],
           additionalProperties: false,
-          properties: { envelope: { type: 'string', minLength: 1, maxLength: maxChars }, pow: POW_BODY_SCHEMA, uploads: uploadsSchema(options.maxFiles ?? DEFAULT_MAX_FILES) },
+          properties: { envelope: { type: 'string', minLength: 1, maxLength: maxChars }, pow: POW_BODY_SCHEMA, uploads: uploadsSchema(options.maxFiles) },
         },
       },
       // The session first (cheap, and no work is wasted for a logged-out page), then the work.

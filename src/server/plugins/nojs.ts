@@ -55,16 +55,17 @@ import { PROTOCOL_INPUT_RE, checkRelations, parseProtocolInputs, relationMessage
 import type { Protocol } from '../../forms/protocol.js';
 import { textFor, type FormSchema } from '../../forms/schema.js';
 import type { TipStore } from '../store/tips.js';
-import { DEFAULT_MIN_FREE_BYTES, type UploadStore } from '../store/uploads.js';
+import type { UploadStore } from '../store/uploads.js';
+import { defaultOf } from '../settings.js';
 
 /** The largest form accepted: a message of MAX_MESSAGE_CHARS UTF-16 units is at most 3 bytes each in UTF-8 (300 000), plus the structured form's fields and the multipart framing. */
 export const NOJS_MAX_BODY_BYTES = 512 * 1024;
 /** Inputs one form post may carry (a structured form's multiple choices count one each). */
 const MAX_INPUTS = 512;
-export const DEFAULT_NOJS_BURST = 30;
-export const DEFAULT_NOJS_PER_HOUR = 120;
+export const DEFAULT_NOJS_BURST = defaultOf('TIPLINE_NOJS_BURST');
+export const DEFAULT_NOJS_PER_HOUR = defaultOf('TIPLINE_NOJS_PER_HOUR');
 /** Files without JavaScript: each file, and all files of one post together, at most this (100 MiB). */
-export const DEFAULT_NOJS_MAX_FILE_BYTES = 100 * 1024 * 1024;
+export const DEFAULT_NOJS_MAX_FILE_BYTES = defaultOf('TIPLINE_NOJS_MAX_FILE_BYTES');
 /** The form input that carries files. */
 const FILES_INPUT = 'files';
 const FIELDS = new Set(['message', 'passphrase', 'lang', 'form.id', 'form.version']);
@@ -79,30 +80,6 @@ export interface NojsConfig {
   perHour: number;
   /** The largest file, and the most bytes of all files of one post together (TIPLINE_NOJS_MAX_FILE_BYTES). */
   maxFileBytes: number;
-}
-
-/**
- * From the environment (called by src/server/config.ts), one problem line per mistake:
- *   TIPLINE_NOJS           on (default) or off
- *   TIPLINE_NOJS_BURST     no-JS posts allowed at once (default 30, 1–100000)
- *   TIPLINE_NOJS_PER_HOUR  sustained no-JS posts per hour, all sources together (default 120, 1–1000000)
- *   TIPLINE_NOJS_MAX_FILE_BYTES  bytes of files one no-JS post may carry (default 100 MiB, 1–2^31)
- */
-export function nojsFromEnv(env: NodeJS.ProcessEnv, problems: string[]): NojsConfig {
-  const flag = env.TIPLINE_NOJS ?? 'on';
-  if (flag !== 'on' && flag !== 'off') problems.push(`TIPLINE_NOJS: "${flag.slice(0, 20)}" is neither on nor off`);
-  const whole = (name: string, fallback: number, high: number): number => {
-    const text = env[name];
-    if (text === undefined) return fallback;
-    if (!/^\d{1,10}$/.test(text) || Number(text) < 1 || Number(text) > high) {
-      problems.push(`${name}: "${text.slice(0, 20)}" is not a whole number from 1 to ${high}`);
-      return fallback;
-    }
-    return Number(text);
-  };
-  return { enabled: flag !== 'off', burst: whole('TIPLINE_NOJS_BURST', DEFAULT_NOJS_BURST, 100_000), perHour: whole('TIPLINE_NOJS_PER_HOUR', DEFAULT_NOJS_PER_HOUR, 1_000_000),
-    maxFileBytes: whole('TIPLINE_NOJS_MAX_FILE_BYTES', DEFAULT_NOJS_MAX_FILE_BYTES, 2 ** 31),
-  };
 }
 
 /** A global token bucket: no per-client state (the server never knows who is who). */
@@ -140,7 +117,7 @@ export interface NojsOptions extends NojsConfig {
   /** Files one post may carry (TIPLINE_MAX_FILES); 0 refuses files. */
   maxFiles?: number;
   /** Files are refused when they could leave less than this free on the disk (TIPLINE_MIN_FREE_BYTES). */
-  minFreeBytes?: number;
+  minFreeBytes: number;
   /** The stylesheet the other pages use, with its SRI. */
   style: PageAsset;
   /** The structured form (TIPLINE_FORM) the page shows; its fields go into `body.form`/`fields`. */
@@ -392,7 +369,7 @@ export default async function nojsPlugin(app: FastifyInstance, options: NojsOpti
   };
   const sink: FileSink | undefined =
     options.uploads && (options.maxFiles ?? 0) > 0
-      ? { uploads: options.uploads, maxFiles: options.maxFiles!, maxFileBytes: options.maxFileBytes, minFreeBytes: options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES }
+      ? { uploads: options.uploads, maxFiles: options.maxFiles!, maxFileBytes: options.maxFileBytes, minFreeBytes: options.minFreeBytes }
       : undefined;
   /** The routes that take files: a tip, and a follow-up from the mailbox (with conversations). */
   const takesFiles = (url: string | undefined) => url === NOJS_TIP_PATH || (url === NOJS_MAILBOX_PATH && !!options.mailboxes);

@@ -7,7 +7,6 @@ import { acceptEnvelope } from '../intake.js';
 import { acceptJsonOnly } from '../json-body.js';
 import type { PowService } from '../pow/service.js';
 import { POW_BODY_SCHEMA, requirePow } from './pow.js';
-import { DEFAULT_MAX_FILES } from '../store/uploads.js';
 
 /** The optional `uploads` member of a tip or follow-up: distinct upload ids, at most `maxFiles`. */
 export function uploadsSchema(maxFiles: number) {
@@ -21,7 +20,7 @@ export interface TipsOptions {
   recipientCount: number;
   maxPaddedLength?: number;
   /** Attachments per tip (TIPLINE_MAX_FILES). */
-  maxFiles?: number;
+  maxFiles: number;
 }
 
 export function maxEnvelopeBytes(recipientCount: number, maxPaddedLength: number): number {
@@ -32,7 +31,7 @@ export default async function tipsPlugin(app: FastifyInstance, options: TipsOpti
   const maxPadded = options.maxPaddedLength ?? DEFAULT_MAX_PADDED_LENGTH;
   const maxChars = Math.ceil((maxEnvelopeBytes(options.recipientCount, maxPadded) * 4) / 3);
   // JSON only: a form post or plain text is refused with 415 before anything is read.
-  const maxFiles = options.maxFiles ?? DEFAULT_MAX_FILES;
+  const maxFiles = options.maxFiles;
   const bodyLimit = maxChars + 256 + maxFiles * 48;
   acceptJsonOnly(app, bodyLimit);
 

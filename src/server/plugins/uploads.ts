@@ -13,20 +13,20 @@ import type { FastifyInstance } from 'fastify';
 import { FILE_CHUNK_CIPHERTEXT_BYTES } from '../../crypto/attachment.js';
 import { HttpError, storageError } from '../errors.js';
 import type { PowService } from '../pow/service.js';
-import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MIN_FREE_BYTES, DEFAULT_UPLOAD_TTL_HOURS, UPLOAD_ID_RE, checkShape, type UploadStore } from '../store/uploads.js';
+import { UPLOAD_ID_RE, checkShape, type UploadStore } from '../store/uploads.js';
 import { POW_BODY_SCHEMA, requirePow } from './pow.js';
 
 export interface UploadsOptions {
   pow: PowService;
   uploads: UploadStore;
   /** Largest plaintext file accepted (TIPLINE_MAX_FILE_BYTES); its padded ciphertext is the limit. */
-  maxFileBytes?: number;
+  maxFileBytes: number;
   /** Hours an upload may wait for its tip (TIPLINE_UPLOAD_TTL_HOURS). */
-  ttlHours?: number;
+  ttlHours: number;
   /** How often to delete stale uploads; one hour by default. */
   purgeIntervalMs?: number;
   /** Refuse new uploads that could leave less than this free on the disk (TIPLINE_MIN_FREE_BYTES). */
-  minFreeBytes?: number;
+  minFreeBytes: number;
 }
 
 export const UPLOAD_NOT_FOUND = 'there is no such upload (it may have expired): please upload the file again';
@@ -40,10 +40,8 @@ export function uploadPowText(chunks: number, lastChunkBytes: number): string {
 }
 
 export default async function uploadsPlugin(app: FastifyInstance, options: UploadsOptions): Promise<void> {
-  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const ttlHours = options.ttlHours ?? DEFAULT_UPLOAD_TTL_HOURS;
+  const { maxFileBytes, ttlHours, minFreeBytes } = options;
   const store = options.uploads;
-  const minFreeBytes = options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES;
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 1024 }, (_request, body, done) => {

@@ -26,12 +26,13 @@ import {
 } from '../../crypto/pow.js';
 import type { Sodium } from '../../crypto/sodium.js';
 import { AdaptiveDifficulty } from './difficulty.js';
+import { defaultOf } from '../settings.js';
 
-export const DEFAULT_POW_MIN_BITS = 13;
-export const DEFAULT_POW_MAX_BITS = 20;
-export const DEFAULT_POW_THRESHOLD = 30;
+export const DEFAULT_POW_MIN_BITS = defaultOf('TIPLINE_POW_MIN_BITS');
+export const DEFAULT_POW_MAX_BITS = defaultOf('TIPLINE_POW_MAX_BITS');
+export const DEFAULT_POW_THRESHOLD = defaultOf('TIPLINE_POW_THRESHOLD');
 export const DEFAULT_POW_TTL_SECONDS = 600;
-export const DEFAULT_MAX_SPENT = 100_000;
+export const DEFAULT_MAX_SPENT = defaultOf('TIPLINE_POW_MAX_SPENT');
 /** A challenge this many bits easier than the current difficulty is still accepted. */
 export const STALE_BITS_TOLERATED = 1;
 

@@ -1,13 +1,24 @@
 // What the editor API reads and marks in the tips table: records no editor has acknowledged
 // yet (tips and follow-ups alike: the envelope's kind byte tells them apart), and the
-// acknowledgement itself (the date only), after which retention purges sooner.
+// acknowledgement itself (the date only), after which retention purges sooner; and the
+// complete uploads attached to those records, read one chunk at a time.
 import type { Db } from './db.js';
 import type { StoredTip } from './tips.js';
 import { utcDate } from './tips.js';
 
+/** A complete upload attached to a record: its id, chunk count and last chunk's length. */
+export interface AttachedUpload {
+  id: string;
+  chunks: number;
+  lastChunkBytes: number;
+}
+
 export class RecordStore {
   private readonly selectNew;
   private readonly ack;
+  private readonly selectFiles;
+  private readonly selectUpload;
+  private readonly selectChunk;
 
   constructor(
     private readonly db: Db,
@@ -15,6 +26,27 @@ export class RecordStore {
   ) {
     this.selectNew = db.prepare('SELECT id, received_on, envelope FROM tips WHERE acked_on IS NULL ORDER BY id LIMIT ?');
     this.ack = db.prepare('UPDATE tips SET acked_on = ? WHERE id = ? AND acked_on IS NULL');
+    // Exactly the uploads `npm run export` writes for a tip (store/export.ts): complete, by id.
+    this.selectFiles = db.prepare('SELECT id, chunks, last_chunk_bytes FROM uploads WHERE tip_id = ? AND stored = chunks ORDER BY id');
+    this.selectUpload = db.prepare('SELECT chunks, last_chunk_bytes FROM uploads WHERE id = ? AND tip_id IS NOT NULL AND stored = chunks');
+    this.selectChunk = db.prepare('SELECT data FROM upload_chunks WHERE upload_id = ? AND idx = ?').pluck();
+  }
+
+  /** The complete uploads attached to record `tipId`, by id. */
+  attachedUploads(tipId: string): AttachedUpload[] {
+    const rows = this.selectFiles.all(tipId) as { id: string; chunks: number; last_chunk_bytes: number }[];
+    return rows.map((u) => ({ id: u.id, chunks: u.chunks, lastChunkBytes: u.last_chunk_bytes }));
+  }
+
+  /** A complete, attached upload's shape, or undefined when there is none such. */
+  attachedUpload(id: string): Omit<AttachedUpload, 'id'> | undefined {
+    const row = this.selectUpload.get(id) as { chunks: number; last_chunk_bytes: number } | undefined;
+    return row && { chunks: row.chunks, lastChunkBytes: row.last_chunk_bytes };
+  }
+
+  /** One chunk's ciphertext, or undefined when it is gone (purged meanwhile). */
+  chunk(uploadId: string, index: number): Buffer | undefined {
+    return this.selectChunk.get(uploadId, index) as Buffer | undefined;
   }
 
   /** Records not acknowledged yet, ordered by id (in no meaningful order), at most `limit`. */

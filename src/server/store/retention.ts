@@ -11,6 +11,7 @@
 import type { Db } from './db.js';
 import { mixStorage, type MixResult } from './order.js';
 import { utcDate } from './tips.js';
+import { defaultOf } from '../settings.js';
 
 export interface RetentionPolicy {
   /** Days after receipt (`received_on`) after which a row is deleted. */
@@ -23,7 +24,7 @@ export interface RetentionPolicy {
   uploadTtlHours?: number;
 }
 
-export const DEFAULT_RETENTION: RetentionPolicy = { days: 30, ackedDays: 7 };
+export const DEFAULT_RETENTION: RetentionPolicy = { days: defaultOf('TIPLINE_RETENTION_DAYS'), ackedDays: defaultOf('TIPLINE_RETENTION_ACKED_DAYS') };
 
 export interface PurgeStatement {
   /** A name for counts and messages, e.g. the table. */

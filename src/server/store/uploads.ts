@@ -14,13 +14,14 @@ import { FILE_CHUNK_CIPHERTEXT_BYTES, FILE_CHUNK_SIZE, FILE_TAG_BYTES, fileCiphe
 import { isPaddedLength } from '../../crypto/padding.js';
 import type { Db } from './db.js';
 import { utcDate } from './tips.js';
+import { defaultOf } from '../settings.js';
 
 export const UPLOAD_ID_RE = /^[A-Za-z0-9_-]{43}$/;
-export const DEFAULT_MAX_FILE_BYTES = 2 ** 31;
-export const DEFAULT_MAX_FILES = 10;
-export const DEFAULT_UPLOAD_TTL_HOURS = 24;
+export const DEFAULT_MAX_FILE_BYTES = defaultOf('TIPLINE_MAX_FILE_BYTES');
+export const DEFAULT_MAX_FILES = defaultOf('TIPLINE_MAX_FILES');
+export const DEFAULT_UPLOAD_TTL_HOURS = defaultOf('TIPLINE_UPLOAD_TTL_HOURS');
 /** New uploads are refused when they could leave less than this free on the database's disk (TIPLINE_MIN_FREE_BYTES). */
-export const DEFAULT_MIN_FREE_BYTES = 2 ** 30;
+export const DEFAULT_MIN_FREE_BYTES = defaultOf('TIPLINE_MIN_FREE_BYTES');
 
 export type ShapeProblem = 'chunks' | 'last' | 'padding' | 'too-large';
 

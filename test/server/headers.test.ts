@@ -2,7 +2,9 @@ import t from 'tap';
 import { PassThrough } from 'node:stream';
 import { testApp } from '../helpers/fixtures.js';
 import { conversationApp } from '../helpers/conversation.js';
-import { SECURITY_HEADERS } from '../../src/server/plugins/security-headers.js';
+import { securityHeaderTable } from '../../src/server/plugins/security-headers.js';
+
+const SECURITY_HEADERS = await securityHeaderTable();
 
 const REQUIRED: Record<string, RegExp> = {
   'content-security-policy': /^(?=.*default-src 'none')(?=.*script-src 'self'( 'wasm-unsafe-eval')?;)(?=.*style-src 'self';)(?=.*form-action 'self')(?=.*frame-ancestors 'none')(?=.*base-uri 'none')/,
@@ -15,6 +17,25 @@ const REQUIRED: Record<string, RegExp> = {
   'x-frame-options': /^DENY$/,
   'x-robots-tag': /noindex/,
 };
+
+t.test('helmet, run once at start-up with our options, gives exactly the headers we mean', async (t) => {
+  t.same(SECURITY_HEADERS, {
+    'content-security-policy': "default-src 'none';script-src 'self' 'wasm-unsafe-eval';style-src 'self';img-src 'self' data:;connect-src 'self';worker-src 'self';form-action 'self';frame-ancestors 'none';base-uri 'none'",
+    'cross-origin-embedder-policy': 'require-corp',
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-resource-policy': 'same-origin',
+    'origin-agent-cluster': '?1',
+    'referrer-policy': 'no-referrer',
+    'x-content-type-options': 'nosniff',
+    'x-dns-prefetch-control': 'off',
+    'x-download-options': 'noopen',
+    'x-frame-options': 'DENY',
+    'x-permitted-cross-domain-policies': 'none',
+    'cache-control': 'no-store',
+    'x-robots-tag': 'noindex, nofollow',
+  });
+  t.ok(Object.isFrozen(SECURITY_HEADERS), 'frozen');
+});
 
 t.test('every response carries the strict headers, errors and 404 included', async (t) => {
   const { app } = await conversationApp(t);

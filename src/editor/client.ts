@@ -19,8 +19,9 @@ import { basename, dirname, join } from 'node:path';
 import { AckError, parseAck } from '../crypto/ack.js';
 import { FILE_CHUNK_CIPHERTEXT_BYTES } from '../crypto/attachment.js';
 import { signRequest } from '../crypto/editor-request.js';
-import { BundleError, parseBundleStrict, writeBundle, type BundleItem, type FileRecord } from '../offline/bundle.js';
-import { readFetchKeyFile } from '../offline/fetch-key.js';
+import { BundleError, parseBundleStrict, type BundleItem, type FileRecord } from '../crypto/bundle.js';
+import { writeBundle } from '../files/bundle.js';
+import { readFetchKeyFile } from './fetch-key.js';
 
 export class EditorClientError extends Error {
   constructor(message: string) {

@@ -9,7 +9,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { AttachmentError, FILE_KEY_BYTES, FileDecryptor, lastChunkCiphertextLength } from '../crypto/attachment.js';
 import { fromBase64Url } from '../crypto/bytes.js';
 import type { FileRef } from '../crypto/body.js';
-import type { ChunkRecord, FileRecord } from './bundle.js';
+import type { ChunkRecord, FileRecord } from '../crypto/bundle.js';
 
 export const INCOMPLETE_SUFFIX = '.INCOMPLETE';
 const MAX_NAME_BYTES = 180;

@@ -7,13 +7,15 @@
 // (strict); errors are one line on stderr, `tipline <command>: <message>`; exit 2 for usage
 // mistakes, 1 for failures, 0 for success.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BundleError, countProblems, describeCounts, describeProblem, verifyBundle } from './bundle.js';
+import { BundleError, describeProblem } from '../crypto/bundle.js';
+import { countProblems, describeCounts, verifyBundle } from './bundle.js';
 import { DecryptError, decryptBundle, formatSummary, readKeyFileText, summaryOk, unlockKey, writeAckFile } from './decrypt.js';
 import { ACK_VALID_DAYS, addDays, signAck } from '../crypto/ack.js';
-import { KeyFileError } from './keyfile.js';
+import { KeyFileError } from '../crypto/keyfile.js';
 import { KeygenError, checkCanCreate, checkNewPassphrase, createKeyFile, nextSteps, publicKeyOutput, publicLineOfKeyFile } from './keygen.js';
 import { PassphraseError, readPassphrase } from './passphrase.js';
-import { FetchKeyError, createFetchKeyFile, fetchKeyNextSteps, fetchKeyOutput } from './fetch-key.js';
+import { FetchKeyError } from '../crypto/fetch-key.js';
+import { createFetchKeyFile, fetchKeyNextSteps, fetchKeyOutput } from './fetch-key.js';
 import { ReplyError, runReply } from './reply.js';
 import { ReportError, writeReport } from './report.js';
 import { SchemaError, loadForm } from '../forms/schema.js';

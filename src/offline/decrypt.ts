@@ -33,8 +33,9 @@ import { EnvelopeError, openEnvelope, type EnvelopeErrorCode } from '../crypto/e
 import { receiptFor } from '../crypto/receipt.js';
 import { checkSourceBody } from '../crypto/signing.js';
 import type { EditorKeyPair } from '../crypto/keys.js';
-import { BundleError, countProblems, describeCounts, describeProblem, isBundleDate, isRecordId, readVerifiedRecords, verifyBundle, type BundleProblem, type TipRecord } from './bundle.js';
-import { decryptKeyFile, KeyFileError } from './keyfile.js';
+import { BundleError, describeProblem, isBundleDate, isRecordId, type BundleProblem, type TipRecord } from '../crypto/bundle.js';
+import { countProblems, describeCounts, readVerifiedRecords, verifyBundle } from './bundle.js';
+import { decryptKeyFile, KeyFileError } from '../crypto/keyfile.js';
 import { renderIndex, type IndexEntry } from './index-html.js';
 import { AttachmentSession, type FileResult } from './attachments.js';
 

@@ -7,7 +7,7 @@
 import { closeSync, fsyncSync, lstatSync, openSync, statSync, unlinkSync, writeSync, fchmodSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { editorKeyPairFromSeed, encodePublicKey, fingerprint, generateEditorKeyPair, wipeEditorKeyPair } from '../crypto/keys.js';
-import { decryptKeyFile, encryptKeyFile, type KdfLimits } from './keyfile.js';
+import { decryptKeyFile, encryptKeyFile, type KdfLimits } from '../crypto/keyfile.js';
 
 export const MIN_PASSPHRASE_CHARS = 8;
 

@@ -12,7 +12,8 @@ import { sealEnvelope } from '../crypto/envelope.js';
 import { XWING_PUBLIC_KEY_BYTES, type EditorKeyPair } from '../crypto/keys.js';
 import { MAILBOX_ID_RE, SIGN_PUBLIC_KEY_BYTES, mailboxId } from '../crypto/mailbox.js';
 import { signBody } from '../crypto/signing.js';
-import { writeBundle, todayUtc } from './bundle.js';
+import { todayUtc } from '../crypto/bundle.js';
+import { writeBundle } from '../files/bundle.js';
 import { FOLDER_RE } from './decrypt.js';
 import { randomBytes } from 'node:crypto';
 

@@ -18,7 +18,7 @@ import { DATABASE_FILE, openDatabase } from '../../src/server/store/db.js';
 import { TipStore } from '../../src/server/store/tips.js';
 import { openEnvelope } from '../../src/crypto/envelope.js';
 import { decodeBody } from '../../src/crypto/body.js';
-import { NOJS_TIP_PATH } from '../../src/client/nojs-page.js';
+import { NOJS_TIP_PATH } from '../../src/views/contract.js';
 import { ROOT, clientDir } from '../helpers/client-build.js';
 import { runStart } from '../helpers/server-process.js';
 import { capturedLogs, editorEntries, editorKeys, tempDir, TEST_POW_BITS } from '../helpers/fixtures.js';

@@ -40,11 +40,11 @@ import { DEFAULT_MAX_PADDED_LENGTH, openEnvelope, sealEnvelope } from '../../cry
 import { checkReplyBody, signBody } from '../../crypto/signing.js';
 import { PassphraseTypo, canonicalPassphrase, mailboxKeys, newPassphrase, wipeMailboxKeys, type MailboxKeys } from '../../crypto/mailbox.js';
 import { decodeBody } from '../../crypto/body.js';
-import { MAILBOX_PATH } from '../../client/config.js';
-import { NOJS_MAILBOX_PATH, NOJS_TIP_PATH, renderNojsError, renderNojsMailbox, renderNojsReceived, type NojsReply } from '../../client/nojs-page.js';
-import type { PageAsset } from '../../client/page.js';
-import { format, strings, withLang } from '../../client/strings.js';
-import { formatBytes } from '../../client/sizes.js';
+import { MAILBOX_PATH, NOJS_MAILBOX_PATH, NOJS_TIP_PATH } from '../../views/contract.js';
+import { renderNojsError, renderNojsMailbox, renderNojsReceived, type NojsReply } from '../../views/nojs-page.js';
+import type { PageAsset } from '../../views/page.js';
+import { format, strings, withLang } from '../../i18n/index.js';
+import { formatBytes } from '../../i18n/sizes.js';
 import { HttpError, storageError } from '../errors.js';
 import { acceptEnvelopeBytes } from '../intake.js';
 import type { MailboxStore } from '../store/mailboxes.js';

@@ -3,11 +3,10 @@
 // forbids both): configuration travels as inert JSON read by the bundle, and all styling is
 // in the bundled stylesheet, loaded with Subresource Integrity.
 import { MAX_MESSAGE_CHARS } from '../crypto/body.js';
-import { ATTACHMENT_IDS, CONFIG_ELEMENT_ID, CONFIG_VERSION, IDS, MAILBOX_PATH, type AttachmentIds, type PageConfig } from './config.js';
-import { format, strings as stringsFor, withLang } from './strings.js';
+import { ATTACHMENT_IDS, CONFIG_ELEMENT_ID, CONFIG_VERSION, IDS, MAILBOX_PATH, NOJS_TIP_PATH, type AttachmentIds, type PageConfig } from './contract.js';
+import { format, strings as stringsFor, withLang } from '../i18n/index.js';
 import { languageSwitcherHtml, torGuidanceHtml, torWarningsHtml } from './guidance.js';
-import { NOJS_TIP_PATH } from './nojs-page.js';
-import { formatBytes } from './sizes.js';
+import { formatBytes } from '../i18n/sizes.js';
 import { pageForm, renderFormFields } from '../forms/render.js';
 import { textFor, type FormSchema } from '../forms/schema.js';
 

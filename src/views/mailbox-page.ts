@@ -5,7 +5,8 @@
 // sealed to them) and their fingerprints are shown, as on the submission page.
 import { MAX_MESSAGE_CHARS } from '../crypto/body.js';
 import { CONFIG_VERSION, MAILBOX_ATTACHMENT_IDS, MAILBOX_IDS as ID, type PageConfig } from './contract.js';
-import { attachmentsHtml, documentHead, escapeHtml as e, fingerprintHtml, paragraphsHtml, uploadProgressHtml, type PageInput } from './page.js';
+import { escapeHtml as e } from '../shared/html.js';
+import { attachmentsHtml, documentHead, fingerprintHtml, paragraphsHtml, uploadProgressHtml, type PageInput } from './page.js';
 import { strings as stringsFor } from '../i18n/index.js';
 import { languageSwitcherHtml, torGuidanceHtml, torWarningsHtml } from './guidance.js';
 import { MAILBOX_PATH, NOJS_MAILBOX_PATH } from './contract.js';

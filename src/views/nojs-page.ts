@@ -4,7 +4,8 @@
 // script at all, the same stylesheet with SRI as the other pages.
 import { MAX_MESSAGE_CHARS } from '../crypto/body.js';
 import { MAILBOX_PATH, NOJS_MAILBOX_PATH } from './contract.js';
-import { documentHead, escapeHtml as e, paragraphsHtml, type PageAsset } from './page.js';
+import { escapeHtml as e } from '../shared/html.js';
+import { documentHead, paragraphsHtml, type PageAsset } from './page.js';
 import { format, strings as stringsFor, withLang } from '../i18n/index.js';
 import { formatBytes } from '../i18n/sizes.js';
 

@@ -5,7 +5,7 @@
 // the rule of src/offline/file-links.ts.
 import { join } from 'node:path';
 import { escapeHtml } from '../shared/html.js';
-import { cleanText, fileLabel, INCOMPLETE_SUFFIX } from './attachments.js';
+import { INCOMPLETE_SUFFIX, cleanText, fileLabel } from './files.js';
 import { linkDecision, NOT_LINKED_NOTE } from './file-links.js';
 
 export interface IndexEntry {

@@ -24,8 +24,8 @@ import { join, relative, resolve, sep } from 'node:path';
 import { validateFields } from '../forms/fields.js';
 import { escapeHtml as e } from '../shared/html.js';
 import { builtInForm, textFor, type FieldDef, type FormSchema } from '../forms/schema.js';
-import { FOLDER_RE, writeNewFile } from './decrypt.js';
-import { fileLabel } from './attachments.js';
+import { FOLDER_RE } from './decrypt.js';
+import { fileLabel, writeNewFile } from './files.js';
 import { linkDecision, NOT_LINKED_NOTE } from './file-links.js';
 
 export class ReportError extends Error {

@@ -149,7 +149,7 @@ t.test('a source without JavaScript sends a tip, reads the reply and answers; th
   const mailbox = tip!.mailbox!;
   t.match(mailbox, /^[0-9a-f]{32}$/, 'the tip carries the mailbox to answer');
   writeFileSync(p('reply.txt'), REPLY);
-  const sealed = await run('reply', ['--key', p('editor.key'), '--decrypted', p('tips'), '--in', p('reply.txt'), '--mailbox', mailbox, '--out', p('reply.bundle')]);
+  const sealed = await run('reply', ['--key', p('editor.key'), '--passphrase-file', p('pass'), '--decrypted', p('tips'), '--in', p('reply.txt'), '--mailbox', mailbox, '--out', p('reply.bundle')]);
   t.equal(sealed.code, 0, sealed.stderr);
   const upload = await run('editor', ['upload', ...editorArgs, '--in', p('reply.bundle')]);
   t.equal(upload.code, 0, upload.stderr);

@@ -465,7 +465,7 @@ export default async function nojsPlugin(app: FastifyInstance, options: NojsOpti
   // The structured form, checked exactly as the page's script checks it (src/forms/fields.ts).
   const fieldsOf = (form: Form, lang?: string): FieldValues | undefined => {
     const schema = options.form;
-    // The form's file field (issue 7's evidence) names the uploads, as the page's script does.
+    // The form's file field (a structured form's evidence) names the uploads, as the page's script does.
     const evidence = schema?.fields.find((f) => f.type === 'file');
     const files = evidence && form.files.length ? { [evidence.name]: form.files.map((f) => f.upload) } : {};
     const posted = [...form.keys()].some((name) => name.startsWith('field.') || name.startsWith('form.'));

@@ -8,6 +8,7 @@
 import { fromBase64Url, toBase64Url, toHex, utf8 } from './bytes.js';
 import { parseJsonStrict } from './json.js';
 import { loadSodium, type Sodium } from './sodium.js';
+import { TiplineError } from '../shared/errors.js';
 
 export const BUNDLE_FORMAT = 'tipline-bundle';
 export const BUNDLE_VERSION = 1;
@@ -94,11 +95,8 @@ export interface Manifest {
 }
 
 /** A whole-file failure: nothing in the file can be trusted to be a bundle. */
-export class BundleError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BundleError';
-  }
+export class BundleError extends TiplineError {
+  override name = 'BundleError';
 }
 
 export type ProblemCode =

@@ -8,14 +8,12 @@ import { fromBase64Url, toBase64Url } from './bytes.js';
 import { decodeFetchPublicKey, encodeFetchPublicKey } from './editor-request.js';
 import { parseJsonStrict } from './json.js';
 import { loadSodium } from './sodium.js';
+import { TiplineError } from '../shared/errors.js';
 
 export const FETCH_KEY_TYPE = 'tipline-fetch-key';
 
-export class FetchKeyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'FetchKeyError';
-  }
+export class FetchKeyError extends TiplineError {
+  override name = 'FetchKeyError';
 }
 
 export interface FetchKey {

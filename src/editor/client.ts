@@ -22,12 +22,10 @@ import { signRequest } from '../crypto/editor-request.js';
 import { BundleError, parseBundleStrict, type BundleItem, type FileRecord } from '../crypto/bundle.js';
 import { writeBundle } from '../files/bundle.js';
 import { readFetchKeyFile } from './fetch-key.js';
+import { TiplineError } from '../shared/errors.js';
 
-export class EditorClientError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EditorClientError';
-  }
+export class EditorClientError extends TiplineError {
+  override name = 'EditorClientError';
 }
 
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;

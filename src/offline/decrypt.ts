@@ -38,12 +38,10 @@ import { decryptKeyFile, KeyFileError } from '../crypto/keyfile.js';
 import { renderIndex, type IndexEntry } from './index-html.js';
 import { childPath, writeNewFile } from './files.js';
 import { AttachmentSession, type FileResult } from './attachments.js';
+import { TiplineError } from '../shared/errors.js';
 
-export class DecryptError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DecryptError';
-  }
+export class DecryptError extends TiplineError {
+  override name = 'DecryptError';
 }
 
 export interface SkippedRecord {

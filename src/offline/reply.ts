@@ -16,12 +16,10 @@ import { todayUtc } from '../crypto/bundle.js';
 import { writeBundle } from '../files/bundle.js';
 import { FOLDER_RE } from './decrypt.js';
 import { randomBytes } from 'node:crypto';
+import { TiplineError } from '../shared/errors.js';
 
-export class ReplyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ReplyError';
-  }
+export class ReplyError extends TiplineError {
+  override name = 'ReplyError';
 }
 
 export const MAX_REPLY_CHARS = 100_000;

@@ -27,12 +27,10 @@ import { builtInForm, textFor, type FieldDef, type FormSchema } from '../forms/s
 import { FOLDER_RE } from './decrypt.js';
 import { fileLabel, writeNewFile } from './files.js';
 import { linkDecision, NOT_LINKED_NOTE } from './file-links.js';
+import { TiplineError } from '../shared/errors.js';
 
-export class ReportError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ReportError';
-  }
+export class ReportError extends TiplineError {
+  override name = 'ReportError';
 }
 
 export const STATUSES = ['verified', 'unverified', 'rejected'] as const;

@@ -4,12 +4,10 @@
 // never overwriting an existing file, and an integrity check before it is reported good.
 import { closeSync, existsSync, fsyncSync, openSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { TiplineError } from '../../shared/errors.js';
 
-export class BackupError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BackupError';
-  }
+export class BackupError extends TiplineError {
+  override name = 'BackupError';
 }
 
 /** Copies `dbPath` to a new file `outPath`; returns the number of tips in the copy. */

@@ -5,12 +5,10 @@ import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { BundleError, type BundleItem } from '../../crypto/bundle.js';
 import { writeBundle } from '../../files/bundle.js';
+import { TiplineError } from '../../shared/errors.js';
 
-export class ExportError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ExportError';
-  }
+export class ExportError extends TiplineError {
+  override name = 'ExportError';
 }
 
 interface TipRow {

@@ -3,7 +3,7 @@
 // decrypts nothing, so it is kept unencrypted (mode 0600) for unattended use; its public line
 // goes into the server's TIPLINE_EDITORS file. Losing it costs a new line on the server.
 // The file's text and its strict reader; `npm run keygen -- --fetch-key` writes it
-// (src/offline/fetch-key.ts), the editor workstation reads it (src/editor/client.ts).
+// (src/offline/fetch-key.ts), the editor workstation reads it (src/editor/fetch-key.ts).
 import { fromBase64Url, toBase64Url } from './bytes.js';
 import { decodeFetchPublicKey, encodeFetchPublicKey } from './editor-request.js';
 import { parseJsonStrict } from './json.js';

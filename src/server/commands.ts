@@ -10,31 +10,31 @@ import { runMaintenance } from './store/retention.js';
 
 const str = (v: string | boolean | undefined): string => (typeof v === 'string' ? v : '');
 
+/** A command that reads the database at --db into a new file at --out; `copy` returns the line to print. */
+function copyCommand(what: string, summary: string, copy: (db: string, out: string) => Promise<string>): Command {
+  return {
+    synopsis: `--db <tipline.sqlite> --out <${what}>`,
+    summary,
+    options: { db: { type: 'string' }, out: { type: 'string' } },
+    required: ['db', 'out'],
+    async run(values, ctx) {
+      ctx.stdout.write(`${await copy(str(values.db), str(values.out))}\n`);
+      return 0;
+    },
+  };
+}
+
+const plural = (n: number) => `${n} tip${n === 1 ? '' : 's'}`;
+
 export const HOST_COMMANDS: Record<string, Command> = {
-  export: {
-    synopsis: '--db <tipline.sqlite> --out <bundle file>',
-    summary: 'copy every stored tip (ciphertext only) into one bundle file for the air-gapped machine',
-    options: { db: { type: 'string' }, out: { type: 'string' } },
-    required: ['db', 'out'],
-    async run(values, ctx) {
-      const out = str(values.out);
-      const { count } = await exportDatabase(str(values.db), out);
-      ctx.stdout.write(`exported ${count} tip${count === 1 ? '' : 's'} to ${out}\n`);
-      return 0;
-    },
-  },
-  backup: {
-    synopsis: '--db <tipline.sqlite> --out <backup file>',
-    summary: 'a consistent copy of the database, taken while the server runs',
-    options: { db: { type: 'string' }, out: { type: 'string' } },
-    required: ['db', 'out'],
-    async run(values, ctx) {
-      const out = str(values.out);
-      const { tips } = await backupDatabase(str(values.db), out);
-      ctx.stdout.write(`backed up ${tips} tip${tips === 1 ? '' : 's'} to ${out} (integrity check ok)\n`);
-      return 0;
-    },
-  },
+  export: copyCommand('bundle file', 'copy every stored tip (ciphertext only) into one bundle file for the air-gapped machine', async (db, out) => {
+    const { count } = await exportDatabase(db, out);
+    return `exported ${plural(count)} to ${out}`;
+  }),
+  backup: copyCommand('backup file', 'a consistent copy of the database, taken while the server runs', async (db, out) => {
+    const { tips } = await backupDatabase(db, out);
+    return `backed up ${plural(tips)} to ${out} (integrity check ok)`;
+  }),
   purge: {
     synopsis: '--db <tipline.sqlite>',
     summary: 'delete the tips whose retention time is up (the server also does it every hour)',

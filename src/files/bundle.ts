@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { BundleError, bundleLines, isBundleDate, todayUtc, type BundleItem } from '../crypto/bundle.js';
 import { loadSodium } from '../crypto/sodium.js';
+import { fsyncPath } from './sync.js';
 
 export interface WriteResult {
   count: number;
@@ -55,12 +56,7 @@ export async function writeBundle(path: string, records: Iterable<BundleItem>, o
     }
     linked = true;
     unlinkSync(tmp);
-    const dfd = openSync(dir, 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
+    fsyncPath(dir);
     return { count };
   } catch (err) {
     if (fd !== -1) closeSync(fd);

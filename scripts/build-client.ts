@@ -39,7 +39,7 @@ const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/
 /** Node built-ins that libsodium's CommonJS build names on its Node-only paths. */
 const STUBBED_BUILTINS = /^(?:node:)?(?:crypto|fs|path)$/;
 /** Code that must never end up in the browser bundle. */
-const FORBIDDEN_INPUTS = [/(^|\/)src\/(?:server|offline)\//, /libsodium-wrappers-sumo/, /libsodium-sumo/, /modules-esm\//];
+const FORBIDDEN_INPUTS = [/(^|\/)src\/(?:server|offline|files)\//, /(^|\/)src\/views\/(?!contract\.ts)/, /libsodium-wrappers-sumo/, /libsodium-sumo/, /modules-esm\//];
 
 const browserSodium: esbuild.Plugin = {
   name: 'tipline-browser-sodium',

@@ -4,7 +4,7 @@
 // On the editor's ONLINE workstation (src/editor/client.ts). Exit 2 for usage, 1 for failures.
 import { parseArgs } from 'node:util';
 import { EditorClientError, ackFile, fetchRecords, uploadReplies } from '../src/editor/client.js';
-import { FetchKeyError } from '../src/offline/fetch-key.js';
+import { FetchKeyError } from '../src/crypto/fetch-key.js';
 
 const USAGE = [
   'usage: npm run editor -- fetch  --server <url> --key <fetch key> --out <bundle> [--socks host:port]',

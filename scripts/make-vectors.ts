@@ -13,7 +13,7 @@ import { editorKeyPairFromSeed, encodePublicKey, fingerprint } from '../src/cryp
 import { MIN_PADDED_LENGTH, padme, paddedLength } from '../src/crypto/padding.js';
 import { receiptFor } from '../src/crypto/receipt.js';
 import { loadSodium } from '../src/crypto/sodium.js';
-import { encryptKeyFile } from '../src/offline/keyfile.js';
+import { encryptKeyFile } from '../src/crypto/keyfile.js';
 
 const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'vectors', 'envelope-v1.json');
 

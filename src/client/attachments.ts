@@ -8,10 +8,10 @@
 import { FILE_CHUNK_SIZE, FILE_CIPHER, fileCiphertextLength } from '../crypto/attachment.js';
 import type { FileRef } from '../crypto/body.js';
 import { toBase64Url } from '../crypto/bytes.js';
-import type { AttachmentIds, PageConfig } from './config.js';
+import type { AttachmentIds, PageConfig } from '../views/contract.js';
 import { byId, SendError } from './shared.js';
-import { formatBytes, formatDuration } from './sizes.js';
-import { format, type Strings } from './strings.js';
+import { formatBytes, formatDuration } from '../i18n/sizes.js';
+import { format, type Strings } from '../i18n/index.js';
 import type { Prepared } from './upload-worker.js';
 import {
   Cancelled,

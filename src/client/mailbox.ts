@@ -12,10 +12,10 @@ import { openEnvelope, sealEnvelope } from '../crypto/envelope.js';
 import { PassphraseTypo, loginMessage, mailboxKeys, passphraseEntropy, sign, wipeMailboxKeys, type MailboxKeys } from '../crypto/mailbox.js';
 import { receiptFor } from '../crypto/receipt.js';
 import { loadSodium } from '../crypto/sodium.js';
-import { MAILBOX_ATTACHMENT_IDS, MAILBOX_IDS as ID, type PageConfig } from './config.js';
+import { MAILBOX_ATTACHMENT_IDS, MAILBOX_IDS as ID, type PageConfig } from '../views/contract.js';
 import { Cancelled, setupAttachments, type Attachments } from './attachments.js';
 import { FETCH_OPTIONS, KeyProblem, NetworkError, SendError, byId, editorsFrom, lazyWorker, nextFrame, postWithPow, readConfig } from './shared.js';
-import { format, formatDate, strings, type Strings } from './strings.js';
+import { format, formatDate, strings, type Strings } from '../i18n/index.js';
 
 /** The clear message for a mistyped passphrase. */
 export function typoMessage(s: Strings, typo: PassphraseTypo, typed: string): string {

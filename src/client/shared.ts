@@ -6,7 +6,7 @@ import { decodePublicKey, fingerprint, type EditorPublicKey } from '../crypto/ke
 import { decodeChallenge, powBinding } from '../crypto/pow.js';
 import { loadSodium } from '../crypto/sodium.js';
 import type { WorkerMessage, WorkerRequest } from './pow-worker.js';
-import { CONFIG_ELEMENT_ID, CONFIG_VERSION, type PageConfig } from './config.js';
+import { CONFIG_ELEMENT_ID, CONFIG_VERSION, type PageConfig } from '../views/contract.js';
 
 /** Options of every request the pages make: same origin, nothing cached, no referrer. */
 export const FETCH_OPTIONS = { cache: 'no-store', redirect: 'error', referrerPolicy: 'no-referrer' } as const;

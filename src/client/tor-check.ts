@@ -4,8 +4,7 @@
 // 10.0; rv:128.0) Gecko/20100101 Firefox/128.0"; on Android "Gecko/128.0") and UTC as its time
 // zone; Chromium, Safari, Edge and ordinary Firefox outside UTC fail one of the two. Nothing
 // is sent anywhere: the result only unhides a box on the page.
-/** The warning box (rendered hidden by src/client/guidance.ts). */
-export const NOT_TOR_BROWSER_ID = 'not-tor-browser';
+import { NOT_TOR_BROWSER_ID } from '../views/contract.js';
 
 const TOR_BROWSER_UA = /^Mozilla\/5\.0 \([^()]*; rv:(\d+)\.0\) Gecko\/(?:20100101|(\d+)\.0) Firefox\/(\d+)\.0$/;
 

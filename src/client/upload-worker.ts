@@ -13,12 +13,11 @@
 // Messages out: { type: 'prepared', id, … }, { type: 'chunk', id, index, data }, { type: 'error', id, message }
 import {
   chunkSourceRange,
-  encryptChunk,
+  encryptFileChunk,
   fileChunkCount,
   generateFileKey,
   importFileKey,
   lastChunkCiphertextLength,
-  padChunk,
 } from '../crypto/attachment.js';
 import { detectFormat, stripMetadata, type StripStatus } from './strip-metadata.js';
 
@@ -96,8 +95,7 @@ async function chunk(id: number, index: number): Promise<Uint8Array> {
   if (!entry) throw new Error('unknown file');
   const { start, end } = chunkSourceRange(entry.size, index);
   const plain = entry.source instanceof Uint8Array ? entry.source.subarray(start, end) : new Uint8Array(await entry.source.slice(start, end).arrayBuffer());
-  const n = fileChunkCount(entry.size);
-  return encryptChunk(entry.key, index, index === n - 1, padChunk(plain, entry.size, index));
+  return encryptFileChunk(entry.key, entry.size, index, plain);
 }
 
 scope.onmessage = async (event: MessageEvent<UploadWorkerRequest>) => {

@@ -180,14 +180,76 @@ export async function decryptChunk(key: FileKey, index: number, last: boolean, c
   return plain;
 }
 
-/** Encrypts a whole in-memory file into its n ciphertext chunks (tests, the no-JS path). */
+/**
+ * Encrypts chunk `index` of a file of `size` bytes from its file bytes (exactly P[start, end)
+ * of chunkSourceRange): pads it and marks the last chunk. The one place a chunk is made: the
+ * browser's upload worker asks for chunks by index (resuming asks again, and gets the same
+ * bytes), FileStreamEncryptor below streams them. A padded copy it makes is zeroed after use.
+ */
+export async function encryptFileChunk(key: FileKey, size: number, index: number, data: Uint8Array): Promise<Uint8Array> {
+  const plain = padChunk(data, size, index);
+  try {
+    return await encryptChunk(key, index, index === fileChunkCount(size) - 1, plain);
+  } finally {
+    if (plain !== data) plain.fill(0);
+  }
+}
+
+/**
+ * Encrypts a file whose size is known only at its end (the no-JavaScript form post, streaming
+ * in): holds at most one chunk of plaintext, in a buffer `wipe` zeroes. A full buffer is
+ * encrypted only when more bytes follow (so it is not the last chunk); `finish` encrypts the
+ * rest and the padding, the last chunk marked final, exactly as encryptFileChunk does.
+ */
+export class FileStreamEncryptor {
+  private readonly buffer = new Uint8Array(FILE_CHUNK_SIZE);
+  private filled = 0;
+  private index = 0;
+  /** File bytes pushed so far. */
+  size = 0;
+
+  constructor(private readonly key: FileKey) {}
+
+  /** Takes the next file bytes; `put` receives each whole chunk they complete. */
+  async push(data: Uint8Array, put: (index: number, ciphertext: Uint8Array) => void): Promise<void> {
+    this.size += data.length;
+    let offset = 0;
+    while (offset < data.length) {
+      if (this.filled === FILE_CHUNK_SIZE) {
+        put(this.index, await encryptChunk(this.key, this.index, false, this.buffer));
+        this.index++;
+        this.filled = 0;
+      }
+      const n = Math.min(FILE_CHUNK_SIZE - this.filled, data.length - offset);
+      this.buffer.set(data.subarray(offset, offset + n), this.filled);
+      this.filled += n;
+      offset += n;
+    }
+  }
+
+  /** The file has ended: `put` receives the remaining chunks, `last` on the final one. Returns the chunk count. */
+  async finish(put: (index: number, ciphertext: Uint8Array, last: boolean) => void): Promise<number> {
+    const chunks = fileChunkCount(this.size);
+    for (let i = this.index; i < chunks; i++) {
+      const ciphertext = await encryptFileChunk(this.key, this.size, i, i === this.index ? this.buffer.subarray(0, this.filled) : new Uint8Array(0));
+      put(i, ciphertext, i === chunks - 1);
+    }
+    return chunks;
+  }
+
+  wipe(): void {
+    this.buffer.fill(0);
+  }
+}
+
+/** Encrypts a whole in-memory file into its n ciphertext chunks (tests). */
 export async function* encryptFileChunks(key: FileKey, file: Uint8Array): AsyncGenerator<Uint8Array> {
   const size = file.length;
   const n = fileChunkCount(size);
   const cryptoKey = await asCryptoKey(key);
   for (let i = 0; i < n; i++) {
     const { start, end } = chunkSourceRange(size, i);
-    yield encryptChunk(cryptoKey, i, i === n - 1, padChunk(file.subarray(start, end), size, i));
+    yield encryptFileChunk(cryptoKey, size, i, file.subarray(start, end));
   }
 }
 

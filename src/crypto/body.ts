@@ -3,6 +3,7 @@
 // members it does know are checked strictly.
 import { concat, utf8 } from './bytes.js';
 import { JsonError, parseJsonStrict } from './json.js';
+import { TiplineError } from '../shared/errors.js';
 
 export const BODY_VERSION = 1;
 export const MAX_MESSAGE_CHARS = 100_000;
@@ -53,11 +54,8 @@ export interface Body {
   [unknown: string]: unknown;
 }
 
-export class BodyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BodyError';
-  }
+export class BodyError extends TiplineError {
+  override name = 'BodyError';
 }
 
 /**

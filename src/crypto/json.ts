@@ -6,12 +6,10 @@
 //   - a lone surrogate escape ("\ud800"): JSON.parse accepts it, it is not Unicode text, and
 //     re-encoding it as UTF-8 changes it (U+FFFD) or fails.
 // Each is refused here with its own message.
+import { TiplineError } from '../shared/errors.js';
 
-export class JsonError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'JsonError';
-  }
+export class JsonError extends TiplineError {
+  override name = 'JsonError';
 }
 
 // ignoreBOM: keep a leading U+FEFF in the text, so that it is seen and refused below.

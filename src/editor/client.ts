@@ -19,14 +19,13 @@ import { basename, dirname, join } from 'node:path';
 import { AckError, parseAck } from '../crypto/ack.js';
 import { FILE_CHUNK_CIPHERTEXT_BYTES } from '../crypto/attachment.js';
 import { signRequest } from '../crypto/editor-request.js';
-import { BundleError, parseBundleStrict, writeBundle, type BundleItem, type FileRecord } from '../offline/bundle.js';
-import { readFetchKeyFile } from '../offline/fetch-key.js';
+import { BundleError, parseBundleStrict, type BundleItem, type FileRecord } from '../crypto/bundle.js';
+import { writeBundle } from '../files/bundle.js';
+import { readFetchKeyFile } from './fetch-key.js';
+import { TiplineError } from '../shared/errors.js';
 
-export class EditorClientError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EditorClientError';
-  }
+export class EditorClientError extends TiplineError {
+  override name = 'EditorClientError';
 }
 
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;

@@ -2,13 +2,12 @@
 // they exist (and can be posted) without JavaScript. Every text is escaped; no inline script or
 // style. Input names are `field.<name>` (fields.ts `inputName`), ids `field-<name>`.
 // `pageForm` is what the browser bundle needs to check the fields before sealing.
+import { escapeHtml as e } from '../shared/html.js';
 import { DEFAULT_MAX_LENGTH, inputId, inputName } from './fields.js';
 import { textFor, uiText, type FieldDef, type FormSchema } from './schema.js';
 import { itemsFor, protocolIds, relationTextName, stationInput, itemInput, voteInput } from './protocol-form.js';
 import { RELATIONS, MAX_COUNT, type Election } from './protocol.js';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const e = (text: string | number): string => String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 
 /** The id of the element that holds the form's fields. */
 export const FORM_FIELDS_ID = 'form-fields';

@@ -133,7 +133,7 @@ export const en: Catalog = {
     resumeText: 'Some files were partly sent ({names}). To continue where it stopped, write your tip again and choose the same files: the parts already sent are not sent again. Or discard them.',
     resumeDiscard: 'Discard the partly sent files',
     resumeDiscarded: 'Discarded. Nothing of them is kept in this browser.',
-    // The no-JavaScript fallback (src/client/nojs-page.ts, src/server/plugins/nojs.ts).
+    // The no-JavaScript fallback (src/views/nojs-page.ts, src/server/plugins/nojs.ts).
     nojsNoscriptHeading: 'Sending without JavaScript',
     nojsNoscript: [
       'JavaScript is turned off in your browser, so this page cannot encrypt your message on your device. You can still send it: the server will encrypt it to the editors’ keys the moment it arrives.',

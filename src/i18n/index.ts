@@ -1,5 +1,5 @@
 // The languages of the source's pages: one catalog file per language, registered here with one
-// line each (docs/TRANSLATING.md). Used by the server templates (src/client/page.ts,
+// line each (docs/TRANSLATING.md). Used by the server templates (src/views/page.ts,
 // mailbox-page.ts), the page plugin (which language to serve) and the browser bundle (the
 // status and error texts). Nothing here stores a choice: the language comes from the request
 // (`?lang=` or Accept-Language) every time, and the pages carry it along in their links.

@@ -134,7 +134,7 @@ export const kk: Catalog = {
     resumeText: 'Кейбір файлдар ішінара жіберілді ({names}). Тоқтаған жерінен жалғастыру үшін хабарыңызды қайта жазып, сол файлдарды таңдаңыз: жіберілген бөліктер қайта жіберілмейді. Немесе оларды жойыңыз.',
     resumeDiscard: 'Ішінара жіберілген файлдарды жою',
     resumeDiscarded: 'Жойылды. Бұл браузерде олар туралы ештеңе сақталмайды.',
-    // The no-JavaScript fallback (src/client/nojs-page.ts, src/server/plugins/nojs.ts).
+    // The no-JavaScript fallback (src/views/nojs-page.ts, src/server/plugins/nojs.ts).
     nojsNoscriptHeading: 'JavaScript-сіз жіберу',
     nojsNoscript: [
       'Браузеріңізде JavaScript өшірулі, сондықтан бұл бет хабарыңызды құрылғыңызда шифрлай алмайды. Бәрібір жібере аласыз: сервер оны келген сәтте редакторлардың кілттерімен шифрлайды.',

@@ -133,7 +133,7 @@ export const ru: Catalog = {
     resumeText: 'Некоторые файлы были отправлены частично ({names}). Чтобы продолжить с того же места, напишите сообщение снова и выберите те же файлы: уже отправленные части не отправляются повторно. Или удалите их.',
     resumeDiscard: 'Удалить частично отправленные файлы',
     resumeDiscarded: 'Удалено. В этом браузере о них ничего не хранится.',
-    // The no-JavaScript fallback (src/client/nojs-page.ts, src/server/plugins/nojs.ts).
+    // The no-JavaScript fallback (src/views/nojs-page.ts, src/server/plugins/nojs.ts).
     nojsNoscriptHeading: 'Отправка без JavaScript',
     nojsNoscript: [
       'В вашем браузере выключен JavaScript, поэтому эта страница не может зашифровать сообщение на вашем устройстве. Вы всё равно можете его отправить: сервер зашифрует его ключами редакторов в момент получения.',

@@ -134,7 +134,7 @@ export const tk: Catalog = {
     resumeText: 'Käbir faýllar bölekleýin iberildi ({names}). Togtan ýerinden dowam etmek üçin habaryňyzy täzeden ýazyň we şol faýllary saýlaň: eýýäm iberilen bölekler gaýtadan iberilmeýär. Ýa-da olary taşlaň.',
     resumeDiscard: 'Bölekleýin iberilen faýllary taşla',
     resumeDiscarded: 'Taşlandy. Bu brauzerde olar hakda hiç zat saklanmaýar.',
-    // The no-JavaScript fallback (src/client/nojs-page.ts, src/server/plugins/nojs.ts).
+    // The no-JavaScript fallback (src/views/nojs-page.ts, src/server/plugins/nojs.ts).
     nojsNoscriptHeading: 'JavaScript-siz ibermek',
     nojsNoscript: [
       'Brauzeriňizde JavaScript öçürilen, şonuň üçin bu sahypa habaryňyzy enjamyňyzda şifrläp bilmeýär. Ýöne ony ibermek mümkin: serwer ony gelen pursatynda redaktorlaryň açarlary bilen şifrlär.',

@@ -3,17 +3,18 @@
 // this module's toolkit entry, src/offline/toolkit.ts) run the same code. Node built-ins and
 // libsodium only: no network, no node_modules at run time.
 //
-// Adding a command is one entry in COMMANDS. Conventions: options through node:util parseArgs
-// (strict); errors are one line on stderr, `tipline <command>: <message>`; exit 2 for usage
-// mistakes, 1 for failures, 0 for success.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BundleError, countProblems, describeCounts, describeProblem, verifyBundle } from './bundle.js';
+// Adding a command is one entry in COMMANDS (conventions: src/shared/command.ts, which the
+// server host's commands share).
+import { CommandFailure, commandList, runFromTable, type Command, type CommandContext } from '../shared/command.js';
+import { BundleError, describeProblem } from '../crypto/bundle.js';
+import { countProblems, describeCounts, verifyBundle } from './bundle.js';
 import { DecryptError, decryptBundle, formatSummary, readKeyFileText, summaryOk, unlockKey, writeAckFile } from './decrypt.js';
 import { ACK_VALID_DAYS, addDays, signAck } from '../crypto/ack.js';
-import { KeyFileError } from './keyfile.js';
+import { KeyFileError } from '../crypto/keyfile.js';
 import { KeygenError, checkCanCreate, checkNewPassphrase, createKeyFile, nextSteps, publicKeyOutput, publicLineOfKeyFile } from './keygen.js';
 import { PassphraseError, readPassphrase } from './passphrase.js';
-import { FetchKeyError, createFetchKeyFile, fetchKeyNextSteps, fetchKeyOutput } from './fetch-key.js';
+import { FetchKeyError } from '../crypto/fetch-key.js';
+import { createFetchKeyFile, fetchKeyNextSteps, fetchKeyOutput } from './fetch-key.js';
 import { ReplyError, runReply } from './reply.js';
 import { ReportError, writeReport } from './report.js';
 import { SchemaError, loadForm } from '../forms/schema.js';
@@ -21,36 +22,7 @@ import { wipeEditorKeyPair } from '../crypto/keys.js';
 import { readFileSync } from 'node:fs';
 import { RESULTS_COMMANDS, ResultsError } from '../results/cli.js';
 
-/** How the person typed the command, for usage lines: `npm run keygen --` or `node tipline-offline.mjs keygen`. */
-export interface Invocation {
-  (command: string): string;
-}
-
-export interface CommandContext {
-  invocation: Invocation;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
-}
-
-export interface Command {
-  /** The option synopsis after the command, e.g. `--in <bundle>`. */
-  synopsis: string;
-  /** One line for the command list. */
-  summary: string;
-  /** More help after the usage line (`--help`). */
-  help?: (ctx: CommandContext) => string;
-  options: NonNullable<ParseArgsConfig['options']>;
-  /** Names of options without which the command cannot run (usage error, exit 2). */
-  required: string[];
-  /** Runs the command; returns the exit code. Throws CommandFailure for a one-line failure. */
-  run: (values: Record<string, string | boolean | undefined>, ctx: CommandContext) => Promise<number>;
-  /** A command with subcommands (`results forensics …`): the first argument picks one. */
-  subcommands?: Record<string, Command>;
-}
-
-/** A failure the person can act on: printed as one line, exit 1. */
-export class CommandFailure extends Error {}
+export { CommandFailure, processContext, type Command, type CommandContext, type Invocation } from '../shared/command.js';
 
 /** The errors of the offline modules that are meant to be shown as they are. */
 function asFailure(err: unknown): CommandFailure | undefined {
@@ -261,60 +233,12 @@ export const COMMANDS: Record<string, Command> = {
 
 /** The command list printed by `help` and after an unknown command. */
 export function usage(ctx: Pick<CommandContext, 'invocation'>): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return [
-    `usage: ${ctx.invocation('<command>')} [options]`,
-    '',
-    'Commands:',
-    ...lines,
-    `  ${'help'.padEnd(width)}  this list (\`${ctx.invocation('<command>')} --help\` for one command)`,
-    '',
-    ...Object.entries(COMMANDS).map(([name, c]) => `  ${ctx.invocation(name)} ${c.synopsis}`),
-    '',
-  ].join('\n');
+  return commandList(COMMANDS, ctx);
 }
 
 /** Runs one command with its arguments; returns the exit code. Never calls process.exit. */
-export async function runCommand(name: string, args: string[], ctx: CommandContext, table: Record<string, Command> = COMMANDS): Promise<number> {
-  const command = Object.hasOwn(table, name) ? table[name] : undefined;
-  if (!command) {
-    ctx.stderr.write(`tipline: unknown command ${JSON.stringify(name.slice(0, 40))}\n${usage(ctx)}`);
-    return 2;
-  }
-  if (command.subcommands) {
-    const [sub, ...rest] = args;
-    if (sub !== undefined && Object.hasOwn(command.subcommands, sub)) {
-      const outer = ctx.invocation;
-      return runCommand(sub, rest, { ...ctx, invocation: (c) => `${outer(name)} ${c}` }, command.subcommands);
-    }
-    const help = sub === '--help' || sub === '-h' || sub === 'help';
-    (help ? ctx.stdout : ctx.stderr).write(`usage: ${ctx.invocation(name)} ${command.synopsis}\n${command.help?.(ctx) ?? ''}`);
-    return help ? 0 : 2;
-  }
-  const line = `usage: ${ctx.invocation(name)} ${command.synopsis}`;
-  const fail = (message: string, code: number) => {
-    ctx.stderr.write(`tipline ${name}: ${message}\n`);
-    return code;
-  };
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({ args, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
-  } catch (err) {
-    return fail(`${(err as Error).message}; ${line}`, 2);
-  }
-  if (values.help) {
-    ctx.stdout.write(`${line}\n${command.help?.(ctx) ?? ''}`);
-    return 0;
-  }
-  if (command.required.some((option) => typeof values[option] !== 'string' || values[option] === '')) return fail(line, 2);
-  try {
-    return await command.run(values, ctx);
-  } catch (err) {
-    const failure = asFailure(err);
-    if (failure) return fail(failure.message, 1);
-    throw err;
-  }
+export function runCommand(name: string, args: string[], ctx: CommandContext, table: Record<string, Command> = COMMANDS): Promise<number> {
+  return runFromTable({ table, usage, asFailure }, name, args, ctx);
 }
 
 /** The toolkit's entry: `<command> [options]`, or `help`. */
@@ -331,9 +255,4 @@ export async function main(argv: string[], ctx: CommandContext): Promise<number>
     return 0;
   }
   return runCommand(name, rest, ctx);
-}
-
-/** The context of a real process. */
-export function processContext(invocation: Invocation): CommandContext {
-  return { invocation, stdout: process.stdout, stderr: process.stderr, env: process.env };
 }

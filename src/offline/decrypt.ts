@@ -23,7 +23,6 @@ import {
   renameSync,
   statSync,
   unlinkSync,
-  writeSync,
   type Stats,
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -33,16 +32,16 @@ import { EnvelopeError, openEnvelope, type EnvelopeErrorCode } from '../crypto/e
 import { receiptFor } from '../crypto/receipt.js';
 import { checkSourceBody } from '../crypto/signing.js';
 import type { EditorKeyPair } from '../crypto/keys.js';
-import { BundleError, countProblems, describeCounts, describeProblem, isBundleDate, isRecordId, readVerifiedRecords, verifyBundle, type BundleProblem, type TipRecord } from './bundle.js';
-import { decryptKeyFile, KeyFileError } from './keyfile.js';
+import { BundleError, describeProblem, isBundleDate, isRecordId, type BundleProblem, type TipRecord } from '../crypto/bundle.js';
+import { countProblems, describeCounts, readVerifiedRecords, verifyBundle } from './bundle.js';
+import { decryptKeyFile, KeyFileError } from '../crypto/keyfile.js';
 import { renderIndex, type IndexEntry } from './index-html.js';
+import { childPath, writeNewFile } from './files.js';
 import { AttachmentSession, type FileResult } from './attachments.js';
+import { TiplineError } from '../shared/errors.js';
 
-export class DecryptError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DecryptError';
-  }
+export class DecryptError extends TiplineError {
+  override name = 'DecryptError';
 }
 
 export interface SkippedRecord {
@@ -75,7 +74,6 @@ export interface DecryptSummary {
 
 export const FOLDER_RE = /^\d{4}-\d{2}-\d{2}_[0-9a-f]{32}$/;
 const MAX_TIP_JSON_BYTES = 16 * 1024 * 1024;
-const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 const ENVELOPE_REASONS: Record<EnvelopeErrorCode, string> = {
   'not-for-this-key': 'not sealed to this key (or its key stanzas were altered)',
@@ -113,11 +111,9 @@ export async function unlockKey(keyFileText: string, passphrase: string): Promis
 
 /** `<root>/<name>`, after checking that it cannot be anything but a direct child of root. */
 function child(root: string, name: string): string {
-  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\\') || name.includes('\0')) {
-    throw new DecryptError(`refusing the path name ${JSON.stringify(name)}`);
-  }
-  const path = resolve(root, name);
-  if (dirname(path) !== root || basename(path) !== name) throw new DecryptError(`refusing a path outside ${root}`);
+  const path = childPath(root, name);
+  if (path === 'name') throw new DecryptError(`refusing the path name ${JSON.stringify(name)}`);
+  if (path === 'outside') throw new DecryptError(`refusing a path outside ${root}`);
   return path;
 }
 
@@ -135,20 +131,6 @@ function lstatOrUndefined(path: string): Stats | undefined {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
-  }
-}
-
-/** Creates a new file (never through a symlink, never over anything), mode 0600, fsynced. */
-export function writeNewFile(path: string, text: string): void {
-  const fd = openSync(path, CREATE_FLAGS, 0o600);
-  try {
-    fchmodSync(fd, 0o600);
-    const bytes = Buffer.from(text, 'utf8');
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 

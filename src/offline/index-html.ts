@@ -4,7 +4,8 @@
 // names are shown cleaned like saved names (src/offline/attachments.ts) and linked only under
 // the rule of src/offline/file-links.ts.
 import { join } from 'node:path';
-import { cleanText, fileLabel, INCOMPLETE_SUFFIX } from './attachments.js';
+import { escapeHtml } from '../shared/html.js';
+import { INCOMPLETE_SUFFIX, cleanText, fileLabel } from './files.js';
 import { linkDecision, NOT_LINKED_NOTE } from './file-links.js';
 
 export interface IndexEntry {
@@ -62,10 +63,6 @@ function renderFiles(root: string | undefined, folder: string, files: unknown[])
 const PREVIEW_LINES = 6;
 const PREVIEW_CHARS = 600;
 const FOLDER_RE = /^\d{4}-\d{2}-\d{2}_[0-9a-f]{32}$/;
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 export function preview(message: string): string {
   const lines = message.replace(/\r\n?/g, '\n').split('\n');

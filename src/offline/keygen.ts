@@ -7,15 +7,13 @@
 import { closeSync, fsyncSync, lstatSync, openSync, statSync, unlinkSync, writeSync, fchmodSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { editorKeyPairFromSeed, encodePublicKey, fingerprint, generateEditorKeyPair, wipeEditorKeyPair } from '../crypto/keys.js';
-import { decryptKeyFile, encryptKeyFile, type KdfLimits } from './keyfile.js';
+import { decryptKeyFile, encryptKeyFile, type KdfLimits } from '../crypto/keyfile.js';
+import { TiplineError } from '../shared/errors.js';
 
 export const MIN_PASSPHRASE_CHARS = 8;
 
-export class KeygenError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'KeygenError';
-  }
+export class KeygenError extends TiplineError {
+  override name = 'KeygenError';
 }
 
 export interface NewKey {

@@ -12,15 +12,14 @@ import { sealEnvelope } from '../crypto/envelope.js';
 import { XWING_PUBLIC_KEY_BYTES, type EditorKeyPair } from '../crypto/keys.js';
 import { MAILBOX_ID_RE, SIGN_PUBLIC_KEY_BYTES, mailboxId } from '../crypto/mailbox.js';
 import { signBody } from '../crypto/signing.js';
-import { writeBundle, todayUtc } from './bundle.js';
+import { todayUtc } from '../crypto/bundle.js';
+import { writeBundle } from '../files/bundle.js';
 import { FOLDER_RE } from './decrypt.js';
 import { randomBytes } from 'node:crypto';
+import { TiplineError } from '../shared/errors.js';
 
-export class ReplyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ReplyError';
-  }
+export class ReplyError extends TiplineError {
+  override name = 'ReplyError';
 }
 
 export const MAX_REPLY_CHARS = 100_000;

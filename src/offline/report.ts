@@ -22,16 +22,15 @@ import { closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, rea
 import { createHash } from 'node:crypto';
 import { join, relative, resolve, sep } from 'node:path';
 import { validateFields } from '../forms/fields.js';
+import { escapeHtml as e } from '../shared/html.js';
 import { builtInForm, textFor, type FieldDef, type FormSchema } from '../forms/schema.js';
-import { FOLDER_RE, writeNewFile } from './decrypt.js';
-import { fileLabel } from './attachments.js';
+import { FOLDER_RE } from './decrypt.js';
+import { fileLabel, writeNewFile } from './files.js';
 import { linkDecision, NOT_LINKED_NOTE } from './file-links.js';
+import { TiplineError } from '../shared/errors.js';
 
-export class ReportError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ReportError';
-  }
+export class ReportError extends TiplineError {
+  override name = 'ReportError';
 }
 
 export const STATUSES = ['verified', 'unverified', 'rejected'] as const;
@@ -333,8 +332,6 @@ export function countDimensions(rows: ReportRow[], lang: string | undefined, for
 // ---------------------------------------------------------------------------------------------
 // HTML
 
-const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const e = (text: string | number): string => String(text).replace(/[&<>"']/g, (c) => ESC[c]!);
 /** A relative link, each path segment percent-encoded (names come from tips). */
 const href = (path: string): string => path.split(sep).map((s) => encodeURIComponent(s)).join('/');
 

@@ -5,7 +5,7 @@
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, readdirSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { writeNewFile } from '../offline/decrypt.js';
+import { writeNewFile } from '../offline/files.js';
 import { csvCell } from '../offline/report.js';
 import { MappingError, parseMapping, readStations, type ColumnMapping, type StationTable } from './columns.js';
 import { CsvError } from './csv.js';

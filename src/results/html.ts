@@ -2,7 +2,7 @@
 // by hash); everything from the input file is escaped. Each method's caveat is printed beside
 // its numbers. Pure: returns the text.
 import { createHash } from 'node:crypto';
-import { escapeHtml as e } from '../offline/index-html.js';
+import { escapeHtml as e } from '../shared/html.js';
 import { BENFORD_SECOND_DIGIT_MEAN, type DigitResult } from './digits.js';
 import type { Distributions } from './distributions.js';
 import { SIDE, type FingerprintResult } from './fingerprint.js';

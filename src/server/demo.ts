@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { toBase64Url } from '../crypto/bytes.js';
 import { OLD_PUBLIC_KEY_PREFIX, encodePublicKey, generateEditorKeyPair, parseRecipients, wipeEditorKeyPair, type EditorPublicKey } from '../crypto/keys.js';
 import { loadSodium } from '../crypto/sodium.js';
-import { decryptKeyFile, encryptKeyFile } from '../offline/keyfile.js';
+import { decryptKeyFile, encryptKeyFile } from '../crypto/keyfile.js';
 
 export interface DemoKey {
   recipients: EditorPublicKey[];

@@ -1,5 +1,5 @@
-// Connection and request limits against unauthenticated memory exhaustion (security review,
-// issue 13, finding 5). Over Tor every client is 127.0.0.1, so the limits are global:
+// Connection and request limits against unauthenticated memory exhaustion (docs/THREAT-MODEL.md).
+// Over Tor every client is 127.0.0.1, so the limits are global:
 //
 // - timeouts: a request must arrive whole within TIPLINE_REQUEST_TIMEOUT_SECONDS (default 120:
 //   a 1 MiB upload chunk needs ≈ 9 KiB/s, well below a slow Tor circuit), its headers within

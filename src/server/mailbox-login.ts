@@ -1,5 +1,5 @@
 // Login challenges and sessions of the mailboxes (src/server/plugins/mailbox.ts), built so that
-// no table anyone can fill for free exists (security review, issue 13, finding 6).
+// no table anyone can fill for free exists.
 //
 // Challenge, 32 bytes, opaque to the browser (it signs them as they are):
 //

@@ -15,8 +15,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodePublicKey, fingerprint } from '../crypto/keys.js';
-import { CONFIG_ELEMENT_ID, type PageConfig } from '../client/config.js';
-import { renderPage } from '../client/page.js';
+import { CONFIG_ELEMENT_ID, type PageConfig } from '../views/contract.js';
+import { renderPage } from '../views/page.js';
 import { CLIENT_MANIFEST_PATH } from '../server/plugins/client-manifest.js';
 
 export interface LocalBuild {

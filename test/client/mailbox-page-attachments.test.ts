@@ -3,9 +3,9 @@
 // "continue after a reload" box, and the limits in the page's configuration. Absent when the
 // operator turned attachments off. The behaviour in the browser: test/e2e/follow-up-files.test.ts.
 import t from 'tap';
-import { CONFIG_ELEMENT_ID, IDS, MAILBOX_ATTACHMENT_IDS as M } from '../../src/client/config.js';
-import { renderMailboxPage } from '../../src/client/mailbox-page.js';
-import { renderPage, type PageInput } from '../../src/client/page.js';
+import { CONFIG_ELEMENT_ID, IDS, MAILBOX_ATTACHMENT_IDS as M } from '../../src/views/contract.js';
+import { renderMailboxPage } from '../../src/views/mailbox-page.js';
+import { renderPage, type PageInput } from '../../src/views/page.js';
 
 const input: PageInput = {
   editors: [{ line: 'tipline-editor-1:AAAA', fingerprint: 'ABCD EFGH' }],

@@ -8,10 +8,13 @@ import Fastify from 'fastify';
 import t from 'tap';
 import { buildClient, type Manifest } from '../../scripts/build-client.js';
 import pagePlugin, { acceptsGzip, type PageOptions } from '../../src/server/plugins/page.js';
-import { escapeHtml, jsonForScript } from '../../src/client/page.js';
-import { CONFIG_ELEMENT_ID } from '../../src/client/config.js';
-import { en } from '../../src/client/strings.js';
+import { jsonForScript } from '../../src/views/page.js';
+import { escapeHtml } from '../../src/shared/html.js';
+import { CONFIG_ELEMENT_ID } from '../../src/views/contract.js';
+import { strings } from '../../src/i18n/index.js';
 import { encodePublicKey, fingerprint, generateEditorKeyPair } from '../../src/crypto/keys.js';
+
+const en = strings('en');
 
 const work = mkdtempSync(join(tmpdir(), 'tipline-page-'));
 t.teardown(() => rmSync(work, { recursive: true, force: true }));

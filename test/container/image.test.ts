@@ -17,7 +17,7 @@ import { toBase64Url } from '../../src/crypto/bytes.js';
 import { encodeBody } from '../../src/crypto/body.js';
 import { sealEnvelope } from '../../src/crypto/envelope.js';
 import { encodePublicKey, generateEditorKeyPair } from '../../src/crypto/keys.js';
-import { encryptKeyFile } from '../../src/offline/keyfile.js';
+import { encryptKeyFile } from '../../src/crypto/keyfile.js';
 
 const IMAGE = 'localhost/tipline:test';
 const CONTAINERS_CONF = process.env.CONTAINERS_CONF ?? join(ROOT, 'test/container/containers.conf');

@@ -10,6 +10,7 @@ import {
   FILE_CHUNK_SIZE,
   FILE_CIPHER,
   FileDecryptor,
+  FileStreamEncryptor,
   chunkCiphertextLength,
   chunkNonce,
   chunkSourceRange,
@@ -17,6 +18,7 @@ import {
   decryptFile,
   encryptChunk,
   encryptFile,
+  encryptFileChunk,
   fileChunkCount,
   fileCiphertextLength,
   generateFileKey,
@@ -45,6 +47,37 @@ function randomBytes(n: number): Uint8Array {
   for (let o = 0; o < n; o += 65536) globalThis.crypto.getRandomValues(out.subarray(o, Math.min(n, o + 65536)));
   return out;
 }
+
+t.test('one encryptor: streamed in any pieces (the no-JS path) or asked for by index (the browser worker), the same chunks', async (t) => {
+  const key = generateFileKey();
+  // Sizes around the chunk boundary and the padding class edges, fed in uneven pieces.
+  for (const size of [0, 1, 4096, FILE_CHUNK_SIZE - 1, FILE_CHUNK_SIZE, FILE_CHUNK_SIZE + 1, 3 * FILE_CHUNK_SIZE + 12345]) {
+    const file = Uint8Array.from({ length: size }, (_, i) => (i * 131 + 7) & 0xff);
+    const expected = await encryptFile(key, file);
+    const byIndex: Uint8Array[] = [];
+    for (let i = 0; i < fileChunkCount(size); i++) {
+      const { start, end } = chunkSourceRange(size, i);
+      byIndex.push(await encryptFileChunk(key, size, i, file.subarray(start, end)));
+    }
+    const streamed: Uint8Array[] = [];
+    const encryptor = new FileStreamEncryptor(key);
+    const put = (index: number, c: Uint8Array) => {
+      t.equal(index, streamed.length, 'chunks come in index order');
+      streamed.push(c);
+    };
+    for (let at = 0, step = 1; at < size; at += step, step = step * 7 + 3) await encryptor.push(file.subarray(at, Math.min(size, at + step)), put);
+    let lastSeen = -1;
+    const chunks = await encryptor.finish((index, c, last) => {
+      put(index, c);
+      if (last) lastSeen = index;
+    });
+    encryptor.wipe();
+    t.equal(chunks, expected.length, `${size} bytes: the chunk count`);
+    t.equal(lastSeen, expected.length - 1, `${size} bytes: only the final chunk is marked last`);
+    t.same(byIndex.map(toHex), expected.map(toHex), `${size} bytes: by index`);
+    t.same(streamed.map(toHex), expected.map(toHex), `${size} bytes: streamed`);
+  }
+});
 
 t.test('the docs/PROTOCOL.md test vector', async (t) => {
   const key = Uint8Array.from({ length: 32 }, (_, i) => i);

@@ -16,7 +16,7 @@ import { decodePublicKey, editorKeyPairFromSeed, encodePublicKey, fingerprint } 
 import { padme, paddedLength } from '../../src/crypto/padding.js';
 import { receiptFor } from '../../src/crypto/receipt.js';
 import { loadSodium } from '../../src/crypto/sodium.js';
-import { decryptKeyFile, encryptKeyFile } from '../../src/offline/keyfile.js';
+import { decryptKeyFile, encryptKeyFile } from '../../src/crypto/keyfile.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const vectors = JSON.parse(readFileSync(join(root, 'test', 'vectors', 'envelope-v1.json'), 'utf8'));

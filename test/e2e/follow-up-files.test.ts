@@ -19,7 +19,7 @@ import sodium from 'libsodium-wrappers-sumo';
 import { buildClient } from '../../scripts/build-client.js';
 import { fileChunkCount } from '../../src/crypto/attachment.js';
 import { encodePublicKey, generateEditorKeyPair } from '../../src/crypto/keys.js';
-import { encryptKeyFile } from '../../src/offline/keyfile.js';
+import { encryptKeyFile } from '../../src/crypto/keyfile.js';
 import { ROOT } from '../helpers/client-build.js';
 import { childEnv } from '../helpers/child-env.js';
 import { tempDir } from '../helpers/fixtures.js';

@@ -15,7 +15,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import sodium from 'libsodium-wrappers-sumo';
 import { buildClient } from '../../scripts/build-client.js';
 import { encodePublicKey, generateEditorKeyPair } from '../../src/crypto/keys.js';
-import { encryptKeyFile } from '../../src/offline/keyfile.js';
+import { encryptKeyFile } from '../../src/crypto/keyfile.js';
 import { relationMessage, relationTextName } from '../../src/forms/protocol-form.js';
 import { uiText } from '../../src/forms/schema.js';
 import { ROOT } from '../helpers/client-build.js';

@@ -15,7 +15,7 @@ import { FORM_LANGS, FORM_MESSAGES } from '../../src/forms/messages.js';
 import { loadConfig, ConfigError } from '../../src/server/config.js';
 import { openEnvelope } from '../../src/crypto/envelope.js';
 import { decodeBody } from '../../src/crypto/body.js';
-import { NOJS_TIP_PATH } from '../../src/client/nojs-page.js';
+import { NOJS_TIP_PATH } from '../../src/views/contract.js';
 import { ROOT } from '../helpers/client-build.js';
 import { runStart } from '../helpers/server-process.js';
 import { tempDir, testApp } from '../helpers/fixtures.js';

@@ -1,8 +1,8 @@
 // The form's fields in the server-rendered page: present without JavaScript, in the page's
 // language, escaped, and described to the browser bundle in the inert config.
 import t from 'tap';
-import { renderPage } from '../../src/client/page.js';
-import { CONFIG_ELEMENT_ID, type PageConfig } from '../../src/client/config.js';
+import { renderPage } from '../../src/views/page.js';
+import { CONFIG_ELEMENT_ID, type PageConfig } from '../../src/views/contract.js';
 import { pageForm, renderFormFields } from '../../src/forms/render.js';
 import { BUILT_IN_FORMS, validateSchema } from '../../src/forms/schema.js';
 

@@ -10,7 +10,7 @@ import type { Test } from 'tap';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sodium from 'libsodium-wrappers-sumo';
 import { encodePublicKey, generateEditorKeyPair } from '../../src/crypto/keys.js';
-import { encryptKeyFile } from '../../src/offline/keyfile.js';
+import { encryptKeyFile } from '../../src/crypto/keyfile.js';
 import { ROOT, clientDir } from './client-build.js';
 import { childEnv } from './child-env.js';
 import { tempDir } from './fixtures.js';

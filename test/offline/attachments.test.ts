@@ -16,7 +16,7 @@ import { TipStore } from '../../src/server/store/tips.js';
 import { UploadStore } from '../../src/server/store/uploads.js';
 import { exportDatabase } from '../../src/server/store/export.js';
 import { decryptBundle, summaryOk, type TipJson } from '../../src/offline/decrypt.js';
-import { INCOMPLETE_SUFFIX, numberedName, sanitiseFileName } from '../../src/offline/attachments.js';
+import { INCOMPLETE_SUFFIX, numberedName, sanitiseFileName } from '../../src/offline/files.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { chromium } from 'playwright-core';
 

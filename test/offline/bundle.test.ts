@@ -17,14 +17,13 @@ import {
   parseHeaderLine,
   fileLine,
   chunkLine,
-  readVerifiedRecords,
   tipLine,
-  verifyBundle,
-  writeBundle,
-  type BundleVerification,
+  type BundleItem,
   type ProblemCode,
   type TipRecord,
-} from '../../src/offline/bundle.js';
+} from '../../src/crypto/bundle.js';
+import { readVerifiedRecords, verifyBundle, type BundleVerification } from '../../src/offline/bundle.js';
+import { writeBundle } from '../../src/files/bundle.js';
 
 function makeRecords(n: number, received = '2024-05-01'): TipRecord[] {
   return Array.from({ length: n }, () => ({ id: randomBytes(16).toString('hex'), received, envelope: new Uint8Array(randomBytes(200 + Math.floor(Math.random() * 300))) }));
@@ -357,16 +356,27 @@ t.test('the example in docs/BUNDLE.md is exactly what the writer writes, and it 
   writeFileSync(path, example);
   const v = await verifyBundle(path);
   t.same(v.problems, []);
-  const { records } = await readAll(path, v);
+  const items: BundleItem[] = [];
+  for await (const item of readVerifiedRecords(path, v)) {
+    if (item.kind === 'record') items.push(item.record);
+    else if (item.kind === 'file') items.push({ file: item.file });
+    else if (item.kind === 'chunk') items.push({ chunk: item.chunk });
+    else t.fail(item.problem.message);
+  }
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+  const upload = Buffer.from('an upload id: 32 random bytes !!').toString('base64url');
   t.same(
-    records.map((r) => [r.id, r.received, Buffer.from(r.envelope).toString('hex')]),
+    items.map((i) => ('file' in i ? ['file', i.file.tip, i.file.upload, i.file.chunks, i.file.lastChunkBytes] : 'chunk' in i ? ['chunk', i.chunk.tip, i.chunk.upload, i.chunk.index, hex(i.chunk.data)] : [i.id, i.received, i.mailbox, hex(i.envelope)])),
     [
-      ['0f1e2d3c4b5a69788796a5b4c3d2e1f0', '2024-05-01', Buffer.from('example envelope bytes').toString('hex')],
-      ['a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5', '2024-05-02', '010101fffe'],
+      ['0f1e2d3c4b5a69788796a5b4c3d2e1f0', '2024-05-01', undefined, Buffer.from('example envelope bytes').toString('hex')],
+      ['file', '0f1e2d3c4b5a69788796a5b4c3d2e1f0', upload, 1, 17],
+      ['chunk', '0f1e2d3c4b5a69788796a5b4c3d2e1f0', upload, 0, '000102030405060708090a0b0c0d0e0f10'],
+      ['a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5', '2024-05-02', undefined, '010101fffe'],
+      ['c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9', '2024-05-03', '5d4c3b2a19087f6e5d4c3b2a19087f6e', Buffer.from('reply').toString('hex')],
     ],
   );
   const written = join(dir, 'written.bundle');
-  await writeBundle(written, records, { created: '2024-05-03' });
+  await writeBundle(written, items, { created: '2024-05-03' });
   t.equal(readFileSync(written, 'utf8'), example, 'byte for byte');
 });
 

@@ -12,8 +12,8 @@ import { childEnv } from '../helpers/child-env.js';
 import { ROOT } from '../helpers/client-build.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { generateEditorKeyPair } from '../../src/crypto/keys.js';
-import { encryptKeyFile } from '../../src/offline/keyfile.js';
-import { headerLine, manifestLine } from '../../src/offline/bundle.js';
+import { encryptKeyFile } from '../../src/crypto/keyfile.js';
+import { headerLine, manifestLine } from '../../src/crypto/bundle.js';
 
 // Writing and reading a million lines twice is slow on a busy machine.
 t.setTimeout(900_000);

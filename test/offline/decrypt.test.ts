@@ -12,10 +12,12 @@ import { encodeBody, type Body } from '../../src/crypto/body.js';
 import { sealEnvelope } from '../../src/crypto/envelope.js';
 import { generateEditorKeyPair, type EditorKeyPair } from '../../src/crypto/keys.js';
 import { receiptFor } from '../../src/crypto/receipt.js';
-import { encryptKeyFile } from '../../src/offline/keyfile.js';
-import { manifestLine, tipLine, writeBundle, type TipRecord } from '../../src/offline/bundle.js';
+import { encryptKeyFile } from '../../src/crypto/keyfile.js';
+import { manifestLine, tipLine, type TipRecord } from '../../src/crypto/bundle.js';
+import { writeBundle } from '../../src/files/bundle.js';
 import { DecryptError, SEALED_BY_SERVER_NOTE, decryptBundle, folderName, formatSummary, summaryOk, unlockKey, type TipJson } from '../../src/offline/decrypt.js';
-import { escapeHtml, preview, renderIndex } from '../../src/offline/index-html.js';
+import { preview, renderIndex } from '../../src/offline/index-html.js';
+import { escapeHtml } from '../../src/shared/html.js';
 
 const PASSPHRASE = 'correct horse battery staple';
 // The KDF is not under test here: libsodium's minimum costs keep the tests fast.

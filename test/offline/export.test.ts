@@ -15,7 +15,8 @@ import { generateEditorKeyPair } from '../../src/crypto/keys.js';
 import { DATABASE_FILE, openDatabase } from '../../src/server/store/db.js';
 import { TipStore, randomId, utcDate } from '../../src/server/store/tips.js';
 import { ExportError, exportDatabase } from '../../src/server/store/export.js';
-import { readVerifiedRecords, verifyBundle, type TipRecord } from '../../src/offline/bundle.js';
+import type { TipRecord } from '../../src/crypto/bundle.js';
+import { readVerifiedRecords, verifyBundle } from '../../src/offline/bundle.js';
 import { decryptBundle } from '../../src/offline/decrypt.js';
 
 interface Run {

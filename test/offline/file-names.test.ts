@@ -4,8 +4,8 @@
 // built from those classes and arbitrary code points.
 import t from 'tap';
 import fc from 'fast-check';
-import { fileLabel, sanitiseFileName } from '../../src/offline/attachments.js';
-import { parseBundleLine } from '../../src/offline/bundle.js';
+import { fileLabel, sanitiseFileName } from '../../src/offline/files.js';
+import { parseBundleLine } from '../../src/crypto/bundle.js';
 
 /** Every code point a name must never contain, checked one by one (independent of the implementation's regex). */
 function forbidden(cp: number): boolean {

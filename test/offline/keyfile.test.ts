@@ -4,7 +4,7 @@ import t, { type Test } from 'tap';
 import sodium from 'libsodium-wrappers-sumo';
 import { concat, fromBase64Url, toBase64Url, utf8 } from '../../src/crypto/bytes.js';
 import { encodePublicKey, generateEditorKeyPair } from '../../src/crypto/keys.js';
-import { KEY_FILE_TYPE, KeyFileError, decryptKeyFile, defaultKdfLimits, encryptKeyFile, type KeyFile } from '../../src/offline/keyfile.js';
+import { KEY_FILE_TYPE, KeyFileError, decryptKeyFile, defaultKdfLimits, encryptKeyFile, type KeyFile } from '../../src/crypto/keyfile.js';
 
 await sodium.ready;
 const LIMITS = { opslimit: sodium.crypto_pwhash_OPSLIMIT_MIN, memlimit: sodium.crypto_pwhash_MEMLIMIT_MIN };

@@ -9,10 +9,11 @@ import { fileURLToPath } from 'node:url';
 import sodium from 'libsodium-wrappers-sumo';
 import { toBase64Url } from '../../src/crypto/bytes.js';
 import { decodePublicKey, encodePublicKey, fingerprint, parseRecipients } from '../../src/crypto/keys.js';
-import { decryptKeyFile } from '../../src/offline/keyfile.js';
+import { decryptKeyFile } from '../../src/crypto/keyfile.js';
 import { KeygenError, checkCanCreate, checkNewPassphrase, createKeyFile, nextSteps, publicKeyOutput } from '../../src/offline/keygen.js';
 import { childEnv } from '../helpers/child-env.js';
-import { createFetchKeyFile, readFetchKeyFile } from '../../src/offline/fetch-key.js';
+import { createFetchKeyFile } from '../../src/offline/fetch-key.js';
+import { readFetchKeyFile } from '../../src/editor/fetch-key.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PASSPHRASE = 'ballot box under the bridge';

@@ -13,7 +13,8 @@ import { childEnv } from '../helpers/child-env.js';
 import { encodeBody } from '../../src/crypto/body.js';
 import { sealEnvelope } from '../../src/crypto/envelope.js';
 import { decodePublicKey, generateEditorKeyPair } from '../../src/crypto/keys.js';
-import { writeBundle, type TipRecord } from '../../src/offline/bundle.js';
+import type { TipRecord } from '../../src/crypto/bundle.js';
+import { writeBundle } from '../../src/files/bundle.js';
 import { buildOffline, foreignImports } from '../../scripts/build-offline.js';
 
 const PASSPHRASE = 'offline toolkit passphrase';

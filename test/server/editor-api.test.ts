@@ -2,7 +2,7 @@
 // generic 401), fetch as a bundle, ack, and reply upload (all or nothing).
 import t from 'tap';
 import { loadSodium } from '../../src/crypto/sodium.js';
-import { parseBundleStrict, bundleText } from '../../src/offline/bundle.js';
+import { parseBundleStrict, bundleText } from '../../src/crypto/bundle.js';
 import { sealReply } from '../../src/offline/reply.js';
 import { parseFetchKeys, encodeFetchPublicKey } from '../../src/crypto/editor-request.js';
 import { UNAUTHORIZED } from '../../src/server/plugins/editor-api.js';

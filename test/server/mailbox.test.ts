@@ -5,7 +5,7 @@ import { toBase64Url, fromBase64Url } from '../../src/crypto/bytes.js';
 import { openEnvelope, parseEnvelope } from '../../src/crypto/envelope.js';
 import { decodeBody, encodeBody } from '../../src/crypto/body.js';
 import { sealEnvelope } from '../../src/crypto/envelope.js';
-import { bundleText } from '../../src/offline/bundle.js';
+import { bundleText } from '../../src/crypto/bundle.js';
 import { sealReply } from '../../src/offline/reply.js';
 import { CHALLENGE_REFUSED, LOGIN_REFUSED, NOT_LOGGED_IN, SESSION_COOKIE } from '../../src/server/plugins/mailbox.js';
 import { challenge, conversationApp, cookieOf, createMailbox, editorRequest, login, newSource } from '../helpers/conversation.js';

@@ -15,7 +15,7 @@ import { fromBase64Url } from '../../src/crypto/bytes.js';
 import { mailboxKeys, newPassphrase } from '../../src/crypto/mailbox.js';
 import { receiptFor } from '../../src/crypto/receipt.js';
 import { sealReply } from '../../src/offline/reply.js';
-import { NOJS_MAILBOX_PATH, NOJS_TIP_PATH } from '../../src/client/nojs-page.js';
+import { NOJS_MAILBOX_PATH, NOJS_TIP_PATH } from '../../src/views/contract.js';
 import { NOJS_MAX_BODY_BYTES } from '../../src/server/plugins/nojs.js';
 import { validateSchema, type FormSchema } from '../../src/forms/schema.js';
 import { createHash } from 'node:crypto';

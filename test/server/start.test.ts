@@ -7,7 +7,7 @@ import { editorKeys, tempDir } from '../helpers/fixtures.js';
 import { runStart, startServer } from '../helpers/server-process.js';
 import { clientDir } from '../helpers/client-build.js';
 import { encodePublicKey } from '../../src/crypto/keys.js';
-import { decryptKeyFile } from '../../src/offline/keyfile.js';
+import { decryptKeyFile } from '../../src/crypto/keyfile.js';
 
 t.before(clientDir);
 

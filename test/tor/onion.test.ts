@@ -41,7 +41,7 @@ import { chromium, type Browser } from 'playwright-core';
 import sodium from 'libsodium-wrappers-sumo';
 import { buildClient } from '../../scripts/build-client.js';
 import { encodePublicKey, fingerprint, generateEditorKeyPair } from '../../src/crypto/keys.js';
-import { encryptKeyFile } from '../../src/offline/keyfile.js';
+import { encryptKeyFile } from '../../src/crypto/keyfile.js';
 import { ROOT } from '../helpers/client-build.js';
 import { childEnv } from '../helpers/child-env.js';
 import { tempDir } from '../helpers/fixtures.js';

@@ -27,7 +27,7 @@ import { HEADER_BODY_HASH, HEADER_KEY, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TI
 import { DEFAULT_MAX_PADDED_LENGTH, EnvelopeError, MAX_RECIPIENTS, parseEnvelope } from '../../crypto/envelope.js';
 import { verify } from '../../crypto/mailbox.js';
 import { loadSodium } from '../../crypto/sodium.js';
-import { BundleError, bundleText, parseBundleStrict, type FileRecord, type TipRecord } from '../../offline/bundle.js';
+import { BundleError, bundleText, parseBundleStrict, type FileRecord, type TipRecord } from '../../crypto/bundle.js';
 import { HttpError, storageError } from '../errors.js';
 import { UnknownMailboxError, type MailboxStore } from '../store/mailboxes.js';
 import type { RecordStore } from '../store/records.js';

@@ -28,9 +28,8 @@ import {
   FILE_CHUNK_CIPHERTEXT_BYTES,
   FILE_CHUNK_SIZE,
   FILE_CIPHER,
+  FileStreamEncryptor,
   chunkCiphertextLength,
-  chunkPlainLength,
-  encryptChunk,
   fileChunkCount,
   generateFileKey,
   importFileKey,
@@ -41,11 +40,11 @@ import { DEFAULT_MAX_PADDED_LENGTH, openEnvelope, sealEnvelope } from '../../cry
 import { checkReplyBody, signBody } from '../../crypto/signing.js';
 import { PassphraseTypo, canonicalPassphrase, mailboxKeys, newPassphrase, wipeMailboxKeys, type MailboxKeys } from '../../crypto/mailbox.js';
 import { decodeBody } from '../../crypto/body.js';
-import { MAILBOX_PATH } from '../../client/config.js';
-import { NOJS_MAILBOX_PATH, NOJS_TIP_PATH, renderNojsError, renderNojsMailbox, renderNojsReceived, type NojsReply } from '../../client/nojs-page.js';
-import type { PageAsset } from '../../client/page.js';
-import { format, strings, withLang } from '../../client/strings.js';
-import { formatBytes } from '../../client/sizes.js';
+import { MAILBOX_PATH, NOJS_MAILBOX_PATH, NOJS_TIP_PATH } from '../../views/contract.js';
+import { renderNojsError, renderNojsMailbox, renderNojsReceived, type NojsReply } from '../../views/nojs-page.js';
+import type { PageAsset } from '../../views/page.js';
+import { format, strings, withLang } from '../../i18n/index.js';
+import { formatBytes } from '../../i18n/sizes.js';
 import { HttpError, storageError } from '../errors.js';
 import { acceptEnvelopeBytes } from '../intake.js';
 import type { MailboxStore } from '../store/mailboxes.js';
@@ -173,18 +172,17 @@ function mediaType(raw: string): string {
 }
 
 /**
- * Encrypts one file part as it streams in (aes-256-gcm-chunked-1 with a fresh key, Padmé
- * padding exactly as the browser pads: zero bytes to the size class, whole zero chunks at the
- * end) and stores it as one upload. At most one chunk of plaintext is held, in a buffer zeroed
+ * Encrypts one file part as it streams in (src/crypto/attachment.ts FileStreamEncryptor, the
+ * browser worker's chunk encryption: aes-256-gcm-chunked-1 with a fresh key, Padmé padding)
+ * and stores it as one upload. At most one chunk of plaintext is held, in a buffer zeroed
  * at the end. `created` learns the upload id at once, so a failure anywhere can delete it;
  * `budget` counts the bytes all files of the post may still use.
  */
 async function storeFile(stream: Readable, sink: FileSink, created: (id: string) => void, budget: { left: number }, tooLarge: () => Error, noRoom: () => Error): Promise<{ upload: string; size: number; key: Uint8Array }> {
   const rawKey = generateFileKey();
-  const buffer = new Uint8Array(FILE_CHUNK_SIZE);
-  let zeros: Uint8Array | undefined;
+  let encryptor: FileStreamEncryptor | undefined;
   try {
-    const key = await importFileKey(rawKey);
+    encryptor = new FileStreamEncryptor(await importFileKey(rawKey));
     // Room for the largest file this post may still carry, as the uploads API checks it.
     const reserved = fileChunkCount(sink.maxFileBytes);
     if (!sink.uploads.hasRoomFor(reserved * FILE_CHUNK_CIPHERTEXT_BYTES, sink.minFreeBytes)) throw noRoom();
@@ -193,45 +191,24 @@ async function storeFile(stream: Readable, sink: FileSink, created: (id: string)
     const put = (index: number, ciphertext: Uint8Array) => {
       if (sink.uploads.put(upload, index, ciphertext) !== 'stored') throw new Error('the upload store refused a chunk');
     };
-    let size = 0;
-    let index = 0;
-    let filled = 0;
     for await (const data of stream as AsyncIterable<Buffer>) {
-      size += data.length;
       budget.left -= data.length;
-      if (size > sink.maxFileBytes || budget.left < 0) throw tooLarge();
-      let offset = 0;
-      while (offset < data.length) {
-        // A full buffer with more bytes following is a whole chunk of file bytes, not the last.
-        if (filled === FILE_CHUNK_SIZE) {
-          put(index, await encryptChunk(key, index, false, buffer));
-          index++;
-          filled = 0;
-        }
-        const n = Math.min(FILE_CHUNK_SIZE - filled, data.length - offset);
-        buffer.set(data.subarray(offset, offset + n), filled);
-        filled += n;
-        offset += n;
-      }
+      if (encryptor.size + data.length > sink.maxFileBytes || budget.left < 0) throw tooLarge();
+      await encryptor.push(data, put);
     }
     if ((stream as Readable & { truncated?: boolean }).truncated) throw tooLarge();
     // The size is known: the rest of the file and its padding, the last chunk marked final.
-    const chunks = fileChunkCount(size);
-    buffer.fill(0, filled);
-    for (let i = index; i < chunks; i++) {
-      const length = chunkPlainLength(size, i);
-      const plain = i === index ? buffer.subarray(0, length) : (zeros ??= new Uint8Array(FILE_CHUNK_SIZE)).subarray(0, length);
-      const last = i === chunks - 1;
-      const ciphertext = await encryptChunk(key, i, last, plain);
-      if (last && !sink.uploads.reshape(upload, chunks, chunkCiphertextLength(size, i))) throw new Error('the upload could not be completed');
-      put(i, ciphertext);
-    }
+    const size = encryptor.size;
+    await encryptor.finish((index, ciphertext, last) => {
+      if (last && !sink.uploads.reshape(upload, index + 1, chunkCiphertextLength(size, index))) throw new Error('the upload could not be completed');
+      put(index, ciphertext);
+    });
     return { upload, size, key: rawKey };
   } catch (err) {
     rawKey.fill(0);
     throw err;
   } finally {
-    buffer.fill(0);
+    encryptor?.wipe();
   }
 }
 
@@ -465,7 +442,7 @@ export default async function nojsPlugin(app: FastifyInstance, options: NojsOpti
   // The structured form, checked exactly as the page's script checks it (src/forms/fields.ts).
   const fieldsOf = (form: Form, lang?: string): FieldValues | undefined => {
     const schema = options.form;
-    // The form's file field (issue 7's evidence) names the uploads, as the page's script does.
+    // The form's file field (a structured form's evidence) names the uploads, as the page's script does.
     const evidence = schema?.fields.find((f) => f.type === 'file');
     const files = evidence && form.files.length ? { [evidence.name]: form.files.map((f) => f.upload) } : {};
     const posted = [...form.keys()].some((name) => name.startsWith('field.') || name.startsWith('form.'));

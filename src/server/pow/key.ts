@@ -7,14 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readFileSync, writeSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { POW_KEY_BYTES } from '../../crypto/pow.js';
+import { TiplineError } from '../../shared/errors.js';
 
 export const POW_KEY_FILE = 'pow.key';
 
-export class PowKeyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PowKeyError';
-  }
+export class PowKeyError extends TiplineError {
+  override name = 'PowKeyError';
 }
 
 export function loadOrCreatePowKey(dataDir: string): Uint8Array {

@@ -10,7 +10,7 @@
 //
 // "Still current": a solution counts only if its challenge asks for at least the difficulty
 // of the moment of verification minus STALE_BITS_TOLERATED (one bit), so challenges stockpiled
-// while the difficulty was low are worthless once a flood has raised it (issue 13, finding 4),
+// while the difficulty was low are worthless once a flood has raised it,
 // and an honest source whose difficulty rose by one bit while it worked is not refused.
 import { randomBytes } from 'node:crypto';
 import { fromBase64Url, toBase64Url } from '../../crypto/bytes.js';

@@ -2,14 +2,13 @@
 // while the server runs and writes (WAL: the copy reads one snapshot and blocks no writer).
 // The copy holds the same ciphertext as the database, so it gets the same care: mode 0600,
 // never overwriting an existing file, and an integrity check before it is reported good.
-import { closeSync, existsSync, fsyncSync, openSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { TiplineError } from '../../shared/errors.js';
+import { fsyncPath } from '../../files/sync.js';
 
-export class BackupError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BackupError';
-  }
+export class BackupError extends TiplineError {
+  override name = 'BackupError';
 }
 
 /** Copies `dbPath` to a new file `outPath`; returns the number of tips in the copy. */
@@ -50,12 +49,7 @@ export async function backupDatabase(dbPath: string, outPath: string): Promise<{
       copy.close();
     }
     if (check !== 'ok') throw new BackupError(`the copy in ${outPath} failed its integrity check: ${String(check)}`);
-    const fd = openSync(outPath, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    fsyncPath(outPath);
     return { tips };
   } catch (err) {
     rmSync(outPath, { force: true });

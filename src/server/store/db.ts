@@ -16,7 +16,7 @@ const MIGRATIONS: string[] = [
    ) STRICT, WITHOUT ROWID;`,
   // 2: the date an editor acknowledged importing a tip (retention purges acknowledged tips sooner).
   `ALTER TABLE tips ADD COLUMN acked_on TEXT;`,
-  // 3: conversations (issue 3). A mailbox is a random-looking id (a hash of its public keys),
+  // 3: conversations. A mailbox is a random-looking id (a hash of its public keys),
   // its two public keys, the date it was created and the date it was last used (retention).
   // Replies are editors' envelopes waiting for the source; read_on is the date the source
   // first listed them. Follow-ups go into tips: nothing links a tip to a mailbox.
@@ -35,7 +35,7 @@ const MIGRATIONS: string[] = [
      read_on TEXT
    ) STRICT, WITHOUT ROWID;
    CREATE INDEX replies_by_mailbox ON replies(mailbox_id);`,
-  // 4: attachments (issue 4). An upload is a random 256-bit id (a capability), its declared
+  // 4: attachments. An upload is a random 256-bit id (a capability), its declared
   // shape, the date it was created and, once a tip names it, that tip (deleted with it). Its
   // chunks are ciphertext only, one row each (rowid table: 1 MiB rows do not belong in a
   // WITHOUT ROWID b-tree). `stored` counts the chunks held; complete when stored = chunks.
@@ -54,7 +54,7 @@ const MIGRATIONS: string[] = [
      data BLOB NOT NULL,
      UNIQUE (upload_id, idx)
    ) STRICT;`,
-  // 5: storage order (issue 13). The chunks stored since the last maintenance run, by their
+  // 5: storage order. The chunks stored since the last maintenance run, by their
   // (random) rowid, so store/order.ts can move each one to a random place; emptied every run.
   // Chunks already stored count as new, so the first run after this migration mixes them all.
   `CREATE TABLE fresh_chunks (chunk INTEGER PRIMARY KEY) STRICT;

@@ -3,13 +3,12 @@
 // running server's writes nor waits for them, and it sees one consistent snapshot.
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { BundleError, writeBundle, type BundleItem } from '../../offline/bundle.js';
+import { BundleError, type BundleItem } from '../../crypto/bundle.js';
+import { writeBundle } from '../../files/bundle.js';
+import { TiplineError } from '../../shared/errors.js';
 
-export class ExportError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ExportError';
-  }
+export class ExportError extends TiplineError {
+  override name = 'ExportError';
 }
 
 interface TipRow {

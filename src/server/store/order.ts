@@ -1,4 +1,4 @@
-// Storage order (issue 13, docs/THREAT-MODEL.md T6): after a maintenance run, where a record
+// Storage order (docs/THREAT-MODEL.md T6): after a maintenance run, where a record
 // sits in the database file says nothing about when it arrived.
 //
 // SQLite puts new data where it has room: at the end of the file or in pages freed earlier,

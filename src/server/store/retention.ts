@@ -4,8 +4,8 @@
 // the TRUNCATE checkpoint afterwards copies those pages from the WAL into the database and
 // cuts the WAL to zero bytes, so no older copy of a purged row stays in tipline.sqlite-wal.
 //
-// To extend: every table that holds per-source data (conversations, mailboxes, replies —
-// issue 3) adds ONE entry to PURGES below. Each entry is a DELETE that takes the two cut-off
+// To extend: every table that holds per-source data (conversations, mailboxes, replies)
+// adds ONE entry to PURGES below. Each entry is a DELETE that takes the two cut-off
 // dates as named parameters; all entries run in one transaction, in list order (delete
 // children before their parents when no ON DELETE CASCADE does it for you).
 import type { Db } from './db.js';
@@ -38,7 +38,7 @@ export interface PurgeStatement {
 
 export const PURGES: PurgeStatement[] = [
   { name: 'tips', sql: 'DELETE FROM tips WHERE received_on <= @received OR (acked_on IS NOT NULL AND acked_on <= @acked)' },
-  // Conversations (issue 3): a reply goes like a tip, its "acknowledgement" being the date the
+  // Conversations: a reply goes like a tip, its "acknowledgement" being the date the
   // source first read it; a mailbox goes once it was not used for the full retention period
   // and holds no reply (replies first, so a mailbox emptied now goes in the same run).
   { name: 'replies', sql: 'DELETE FROM replies WHERE received_on <= @received OR (read_on IS NOT NULL AND read_on <= @acked)' },
@@ -46,7 +46,7 @@ export const PURGES: PurgeStatement[] = [
     name: 'mailboxes',
     sql: 'DELETE FROM mailboxes WHERE used_on <= @received AND NOT EXISTS (SELECT 1 FROM replies WHERE replies.mailbox_id = mailboxes.id)',
   },
-  // Attachments (issue 4): attached uploads go with their tip (ON DELETE CASCADE, chunks too);
+  // Attachments: attached uploads go with their tip (ON DELETE CASCADE, chunks too);
   // uploads no tip named go after the upload TTL (`@uploads`, the date backstop, see above).
   { name: 'uploads', sql: 'DELETE FROM uploads WHERE tip_id IS NULL AND created_on <= @uploads' },
 ];

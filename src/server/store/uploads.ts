@@ -1,4 +1,4 @@
-// The upload store (issue 4): encrypted attachment chunks, each committed in its own
+// The upload store: encrypted attachment chunks, each committed in its own
 // transaction (synchronous=FULL, db.ts) before it is acknowledged. The server never sees a
 // file key, a name or a plaintext size: only the declared shape (chunk count and the last
 // chunk's length, i.e. the padded size class) and the ciphertext.

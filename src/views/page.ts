@@ -3,11 +3,11 @@
 // forbids both): configuration travels as inert JSON read by the bundle, and all styling is
 // in the bundled stylesheet, loaded with Subresource Integrity.
 import { MAX_MESSAGE_CHARS } from '../crypto/body.js';
-import { ATTACHMENT_IDS, CONFIG_ELEMENT_ID, CONFIG_VERSION, IDS, MAILBOX_PATH, type AttachmentIds, type PageConfig } from './config.js';
-import { format, strings as stringsFor, withLang } from './strings.js';
+import { escapeHtml } from '../shared/html.js';
+import { ATTACHMENT_IDS, CONFIG_ELEMENT_ID, CONFIG_VERSION, IDS, MAILBOX_PATH, NOJS_TIP_PATH, type AttachmentIds, type PageConfig } from './contract.js';
+import { format, strings as stringsFor, withLang } from '../i18n/index.js';
 import { languageSwitcherHtml, torGuidanceHtml, torWarningsHtml } from './guidance.js';
-import { NOJS_TIP_PATH } from './nojs-page.js';
-import { formatBytes } from './sizes.js';
+import { formatBytes } from '../i18n/sizes.js';
 import { pageForm, renderFormFields } from '../forms/render.js';
 import { textFor, type FormSchema } from '../forms/schema.js';
 
@@ -86,13 +86,6 @@ export function uploadProgressHtml(s: ReturnType<typeof stringsFor>, ids: Attach
 <p id="${ids.uploadStatus}" class="status" role="status" aria-live="polite" aria-atomic="true"></p>
 <button type="button" id="${ids.uploadCancel}" hidden>${escapeHtml(s.uploadCancel)}</button>
 </div>`;
-}
-
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Escapes text for an HTML text node or a double-quoted attribute value. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 }
 
 /**

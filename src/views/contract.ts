@@ -1,5 +1,5 @@
-// What the server-side template and the browser bundle agree on: the element ids and the
-// configuration the page carries in <script type="application/json" id="tipline-config">
+// What the server's views (src/views/) and the browser bundle (src/client/) agree on: the route
+// paths, the element ids and the configuration the page carries in <script type="application/json" id="tipline-config">
 // (CSP forbids inline scripts, so configuration travels as inert JSON).
 
 import type { PageForm } from '../forms/render.js';
@@ -101,6 +101,11 @@ export const MAILBOX_ATTACHMENT_IDS: AttachmentIds = {
 
 /** The mailbox page (GET /mailbox): its presence of `login` tells the bundle which page it is on. */
 export const MAILBOX_PATH = '/mailbox';
+/** Where the plain HTML forms post (src/server/plugins/nojs.ts; the JavaScript path posts JSON to /api/*). */
+export const NOJS_TIP_PATH = '/nojs/tip';
+export const NOJS_MAILBOX_PATH = '/nojs/mailbox';
+/** The warning box shown outside Tor Browser (rendered hidden by src/views/guidance.ts, unhidden by src/client/tor-check.ts). */
+export const NOT_TOR_BROWSER_ID = 'not-tor-browser';
 export const MAILBOX_IDS = {
   login: 'mailbox-login',
   passphrase: 'mailbox-passphrase',

@@ -3,9 +3,10 @@
 // signing key is derived from the seed (src/crypto/keys.ts), so files written before it
 // existed (their `publicKey` a one-key "tipline-editor-1:" line) still open unchanged.
 import sodium from 'libsodium-wrappers-sumo';
-import { concat, fromBase64Url, toBase64Url, utf8 } from '../crypto/bytes.js';
-import { OLD_PUBLIC_KEY_PREFIX, XWING_PUBLIC_KEY_BYTES, decodePublicKey, editorKeyPairFromSeed, encodePublicKey, fingerprint, type EditorKeyPair, type EditorPublicKey } from '../crypto/keys.js';
-import { parseJsonStrict } from '../crypto/json.js';
+import { concat, fromBase64Url, toBase64Url, utf8 } from './bytes.js';
+import { OLD_PUBLIC_KEY_PREFIX, XWING_PUBLIC_KEY_BYTES, decodePublicKey, editorKeyPairFromSeed, encodePublicKey, fingerprint, type EditorKeyPair, type EditorPublicKey } from './keys.js';
+import { parseJsonStrict } from './json.js';
+import { TiplineError } from '../shared/errors.js';
 
 export const KEY_FILE_TYPE = 'tipline-editor-secret-key';
 const AD_CONTEXT = utf8('tipline editor secret key v1');
@@ -19,11 +20,8 @@ export interface KeyFile {
   cipher: { algorithm: 'xchacha20poly1305-ietf'; nonce: string; ciphertext: string };
 }
 
-export class KeyFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'KeyFileError';
-  }
+export class KeyFileError extends TiplineError {
+  override name = 'KeyFileError';
 }
 
 async function ready(): Promise<typeof sodium> {

@@ -3,14 +3,11 @@
 // request (they carry a receipt, a passphrase or replies), never cached, never compressed, no
 // script at all, the same stylesheet with SRI as the other pages.
 import { MAX_MESSAGE_CHARS } from '../crypto/body.js';
-import { MAILBOX_PATH } from './config.js';
-import { documentHead, escapeHtml as e, paragraphsHtml, type PageAsset } from './page.js';
-import { format, strings as stringsFor, withLang } from './strings.js';
-import { formatBytes } from './sizes.js';
-
-/** Where the plain HTML forms post (the JavaScript path posts JSON to /api/*). */
-export const NOJS_TIP_PATH = '/nojs/tip';
-export const NOJS_MAILBOX_PATH = '/nojs/mailbox';
+import { MAILBOX_PATH, NOJS_MAILBOX_PATH } from './contract.js';
+import { escapeHtml as e } from '../shared/html.js';
+import { documentHead, paragraphsHtml, type PageAsset } from './page.js';
+import { format, strings as stringsFor, withLang } from '../i18n/index.js';
+import { formatBytes } from '../i18n/sizes.js';
 
 export interface ShellInput {
   lang?: string;

@@ -4,12 +4,12 @@
 // src/client/mailbox.ts. The editors' keys travel in the same configuration (follow-ups are
 // sealed to them) and their fingerprints are shown, as on the submission page.
 import { MAX_MESSAGE_CHARS } from '../crypto/body.js';
-import { CONFIG_VERSION, MAILBOX_ATTACHMENT_IDS, MAILBOX_IDS as ID, type PageConfig } from './config.js';
-import { attachmentsHtml, documentHead, escapeHtml as e, fingerprintHtml, paragraphsHtml, uploadProgressHtml, type PageInput } from './page.js';
-import { strings as stringsFor } from './strings.js';
+import { CONFIG_VERSION, MAILBOX_ATTACHMENT_IDS, MAILBOX_IDS as ID, type PageConfig } from './contract.js';
+import { escapeHtml as e } from '../shared/html.js';
+import { attachmentsHtml, documentHead, fingerprintHtml, paragraphsHtml, uploadProgressHtml, type PageInput } from './page.js';
+import { strings as stringsFor } from '../i18n/index.js';
 import { languageSwitcherHtml, torGuidanceHtml, torWarningsHtml } from './guidance.js';
-import { MAILBOX_PATH } from './config.js';
-import { NOJS_MAILBOX_PATH } from './nojs-page.js';
+import { MAILBOX_PATH, NOJS_MAILBOX_PATH } from './contract.js';
 
 export function renderMailboxPage(input: PageInput): string {
   const s = stringsFor(input.lang);

@@ -3,8 +3,8 @@
 // Browser guidance (warnings, security levels, leaving no trace), like SecureDrop's source
 // interface. Server-side HTML; the browser-side Tor Browser check is src/client/tor-check.ts.
 import { CATALOGS, withLang, type Strings } from '../i18n/index.js';
-import { escapeHtml as e } from './page.js';
-import { NOT_TOR_BROWSER_ID } from './tor-check.js';
+import { escapeHtml as e } from '../shared/html.js';
+import { NOT_TOR_BROWSER_ID } from './contract.js';
 
 const paragraphs = (texts: readonly string[]) => texts.map((t) => `<p>${e(t)}</p>`).join('\n');
 

@@ -1,0 +1,5 @@
+// The one base of Tipline's name-only errors: a failure stated in one line that a person can
+// act on. A subclass only names the part that failed (its `name`, which messages and tests
+// use, is the code) so that a caller can catch that part's failures; the command-line tools
+// print the message and exit 1.
+export class TiplineError extends Error {}

@@ -4,7 +4,7 @@
 // names are shown cleaned like saved names (src/offline/attachments.ts) and linked only under
 // the rule of src/offline/file-links.ts.
 import { join } from 'node:path';
-import { escapeHtml } from '../shared/html.js';
+import { escapeHtml, staticPageHead } from '../shared/html.js';
 import { INCOMPLETE_SUFFIX, cleanText, fileLabel } from './files.js';
 import { linkDecision, NOT_LINKED_NOTE } from './file-links.js';
 
@@ -143,17 +143,7 @@ export function renderIndex(entries: IndexEntry[], root?: string): string {
     .filter((e) => !(e.mailbox && threads.has(e.mailbox)))
     .sort((a, b) => (a.received === b.received ? a.id.localeCompare(b.id) : a.received < b.received ? 1 : -1));
   const count = `${entries.length} tip${entries.length === 1 ? '' : 's'}${threads.size ? ` (replies and follow-ups included; ${threads.size} conversation${threads.size === 1 ? '' : 's'})` : ''}`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'self' file:">
-<meta name="referrer" content="no-referrer">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Tipline: decrypted tips</title>
-<style>${STYLE}</style>
-</head>
-<body>
+  return `${staticPageHead({ lang: 'en', csp: "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' file:", title: 'Tipline: decrypted tips', style: STYLE })}<body>
 <h1>Decrypted tips</h1>
 ${threadHtml.length ? `<h2>Conversations</h2>\n${threadHtml.join('\n')}\n<h2>Other tips</h2>` : ''}
 <p>${count}, newest first. Each folder holds <code>message.txt</code> (the message) and <code>tip.json</code> (every field, the receipt and the date received). This page is rebuilt each time you decrypt into this folder.</p>

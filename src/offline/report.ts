@@ -22,7 +22,7 @@ import { closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, rea
 import { createHash } from 'node:crypto';
 import { join, relative, resolve, sep } from 'node:path';
 import { validateFields } from '../forms/fields.js';
-import { escapeHtml as e } from '../shared/html.js';
+import { escapeHtml as e, staticPageHead } from '../shared/html.js';
 import { builtInForm, textFor, type FieldDef, type FormSchema } from '../forms/schema.js';
 import { FOLDER_RE } from './decrypt.js';
 import { fileLabel, writeNewFile } from './files.js';
@@ -445,17 +445,7 @@ export function renderReportHtml(rows: ReportRow[], options: { outDir: string; i
   const csp = `default-src 'none'; style-src ${cspHash(STYLE)}; script-src ${cspHash(SCRIPT)}; img-src 'none'; form-action 'none'; base-uri 'none'`;
   const warnings = (options.warnings ?? []).map((w) => `<li>${e(w)}</li>`).join('\n');
   const formsUsed = [...new Set(rows.map((r) => (r.formId ? `${r.formId} v${r.formVersion ?? '?'}` : 'no form')))].join(', ');
-  return `<!doctype html>
-<html lang="${e(lang ?? 'en')}">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${e(csp)}">
-<meta name="referrer" content="no-referrer">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Tipline report</title>
-<style>${STYLE}</style>
-</head>
-<body>
+  return `${staticPageHead({ lang: lang ?? 'en', csp, title: 'Tipline report', style: STYLE })}<body>
 <h1>Tipline report</h1>
 <p class="meta">${rows.length} report${rows.length === 1 ? '' : 's'}${options.verifiedOnly ? ' (verified only)' : ''}: <span id="total-verified">${counted.verified}</span> verified, <span id="total-unverified">${counted.unverified}</span> unverified, <span id="total-rejected">${counted.rejected}</span> rejected (never counted). Forms: ${e(formsUsed || 'none')}.
 Counts below: dark = verified, light = unverified. Statuses come from ${SIDECAR} in the decrypted folder.</p>

@@ -2,7 +2,7 @@
 // by hash); everything from the input file is escaped. Each method's caveat is printed beside
 // its numbers. Pure: returns the text.
 import { createHash } from 'node:crypto';
-import { escapeHtml as e } from '../shared/html.js';
+import { escapeHtml as e, staticPageHead } from '../shared/html.js';
 import { BENFORD_SECOND_DIGIT_MEAN, type DigitResult } from './digits.js';
 import type { Distributions } from './distributions.js';
 import { SIDE, type FingerprintResult } from './fingerprint.js';
@@ -104,17 +104,7 @@ ${digits}
 /** The page frame shared by the other subcommands: same style, same CSP, no script. */
 export function page(title: string, body: string): string {
   const csp = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; img-src 'none'; form-action 'none'; base-uri 'none'`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${e(csp)}">
-<meta name="referrer" content="no-referrer">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${e(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
+  return `${staticPageHead({ lang: 'en', csp, title, style: STYLE })}<body>
 <h1>${e(title)}</h1>
 ${body}
 </body>

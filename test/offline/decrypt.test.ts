@@ -115,7 +115,7 @@ t.test('every tip lands in its own folder with message.txt, tip.json and an inde
 
   const html = readFileSync(join(out, 'index.html'), 'utf8');
   t.equal(mode(join(out, 'index.html')), 0o600);
-  t.match(html, `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'self' file:">`);
+  t.match(html, `<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; style-src &#39;unsafe-inline&#39;; img-src &#39;self&#39; file:">`);
   t.notMatch(html, /<script/i, 'no script element, not even from a tip');
   t.match(html, '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Привет', 'the tip is shown escaped');
   t.notMatch(html, /https?:|src=|<link|@import|url\(/i, 'nothing is loaded from anywhere');

@@ -40,6 +40,14 @@ const saveCommand = (ctx: CommandContext) => ctx.invocation('keygen').replace(/^
 
 const str = (v: string | boolean | undefined): string => (typeof v === 'string' ? v : '');
 
+/** The editor key pair of --key, its passphrase asked on the terminal or taken from --passphrase-file / TIPLINE_PASSPHRASE. */
+async function unlockKeyFile(values: Record<string, string | boolean | undefined>, ctx: CommandContext) {
+  const keyPath = str(values.key);
+  const keyText = readKeyFileText(keyPath);
+  const passphrase = await readPassphrase({ prompt: `Passphrase for ${keyPath}: `, file: values['passphrase-file'] as string | undefined, env: ctx.env });
+  return unlockKey(keyText, passphrase);
+}
+
 export const COMMANDS: Record<string, Command> = {
   keygen: {
     synopsis: '--out <key file> [--name <display name>] [--passphrase-file <file>] [--fetch-key] | --public --key <key file> [--name <display name>]',
@@ -107,10 +115,7 @@ export const COMMANDS: Record<string, Command> = {
     options: { key: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, ack: { type: 'string' }, 'passphrase-file': { type: 'string' } },
     required: ['key', 'in', 'out'],
     async run(values, ctx) {
-      const keyPath = str(values.key);
-      const keyText = readKeyFileText(keyPath);
-      const passphrase = await readPassphrase({ prompt: `Passphrase for ${keyPath}: `, file: values['passphrase-file'] as string | undefined, env: ctx.env });
-      const key = await unlockKey(keyText, passphrase);
+      const key = await unlockKeyFile(values, ctx);
       try {
         const summary = await decryptBundle({ bundlePath: str(values.in), outDir: str(values.out), key });
         if (summary.imported.length > 0) {
@@ -146,10 +151,7 @@ export const COMMANDS: Record<string, Command> = {
     options: { key: { type: 'string' }, mailbox: { type: 'string' }, decrypted: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, recipients: { type: 'string' }, 'passphrase-file': { type: 'string' } },
     required: ['key', 'mailbox', 'decrypted', 'in', 'out'],
     async run(values, ctx) {
-      const keyPath = str(values.key);
-      const keyText = readKeyFileText(keyPath);
-      const passphrase = await readPassphrase({ prompt: `Passphrase for ${keyPath}: `, file: values['passphrase-file'] as string | undefined, env: ctx.env });
-      const key = await unlockKey(keyText, passphrase);
+      const key = await unlockKeyFile(values, ctx);
       try {
         const { id, editorCopies, skipped } = await runReply({
           key,

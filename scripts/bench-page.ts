@@ -6,7 +6,7 @@
 // from navigation until the form is usable (the page's button enabled and its status "Ready";
 // without JavaScript, the load event). Baseline in the same run, same server, same link:
 // GET /robots.txt, the smallest response the server gives (one round trip plus the connection).
-// Budget (issue 6): at most 4 requests and 400 KB compressed, libsodium included.
+// Budget: at most 4 requests and 400 KB compressed, libsodium included.
 //
 //   npm run bench:page [-- --runs 3 --latency 500 --down-kbps 0]
 //

@@ -1,4 +1,4 @@
-// npm run bench:upload — attachments (issue 4). A measurement, never a test: timings on shared
+// npm run bench:upload — attachments. A measurement, never a test: timings on shared
 // machines are noisy. Results go into docs/PERFORMANCE.md.
 //
 // Sections (each prints its own lines; BENCH_UPLOAD_SECTIONS=server,... picks some):

@@ -14,9 +14,9 @@
 //
 // `server` names the server the client addresses: the host (and ":port" when not 80) of its
 // --server URL, lower case, i.e. the onion name. A server accepts only its own names, so a request
-// signed for one server is refused by another that lists the same fetch key (finding 13).
+// signed for one server is refused by another that lists the same fetch key.
 // The body is covered by its declared length and hash, so the server authenticates a request
-// from its headers alone, before it reads a byte of the body (finding 5).
+// from its headers alone, before it reads a byte of the body.
 import { fromBase64Url, toBase64Url, toHex, utf8 } from './bytes.js';
 import { loadSodium } from './sodium.js';
 

@@ -11,7 +11,7 @@ export interface IntakeLimits {
   kind: Kind;
   recipients: number;
   maxPaddedLength: number;
-  /** Attachments: upload ids linked to this envelope in the same transaction (issue 4). */
+  /** Attachments: upload ids linked to this envelope in the same transaction. */
   uploads?: readonly string[];
 }
 

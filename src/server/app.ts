@@ -24,7 +24,7 @@ import { loadAssets } from './plugins/page.js';
 import type { Db } from './store/db.js';
 import { MailboxStore } from './store/mailboxes.js';
 import { RecordStore } from './store/records.js';
-import { DEFAULT_LIMITS, limitBodiesInFlight, serverOptions, type Limits } from './limits.js';
+import { DEFAULT_LIMITS, limitBodiesInFlight, limitRequestsPerTurn, serverOptions, type Limits } from './limits.js';
 
 export interface Editor {
   /** The public key line, `tipline-editor-2:…`. */
@@ -97,6 +97,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }) as unknown as FastifyInstance;
   installErrorHandlers(app, options.clock);
   limitBodiesInFlight(app, limits.bodyBytesInFlight);
+  limitRequestsPerTurn(app);
   const powKey = options.pow?.key ?? new Uint8Array(randomBytes(32));
   const pow = new PowService(await loadSodium(), { ...options.pow, key: powKey });
   await app.register(securityHeaders);

@@ -81,6 +81,62 @@ function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, low: numb
   return value;
 }
 
+/**
+ * Requests that may start per event-loop turn (THREAT-MODEL T21). libuv (1.45 and later, so
+ * Node 20) accepts ONE connection each time the event loop polls, and one turn runs every
+ * request whose bytes are ready: with hundreds of keep-alive connections that always have a
+ * next request ready, a turn lasted 0.3–1 s and new connections waited in the kernel's accept
+ * queue for 30 s and more (the soak's intermittent timeouts). With at most this many requests
+ * started per turn, turns stay a few milliseconds long and a new connection is accepted within
+ * a few turns however many connections keep the server busy.
+ */
+export const REQUESTS_PER_TURN = 8;
+
+/**
+ * Bounded work per event-loop turn, as an onRequest hook on the root instance (after the cap on
+ * bodies in flight, so a refused request never waits): up to `perTurn` requests proceed, the
+ * others wait in arrival order for the next turns (setImmediate). Nothing is dropped and every
+ * limit and timeout still applies while a request waits; the queue holds at most one request
+ * per open connection (HTTP/1.1 answers a connection's requests one at a time).
+ */
+export function limitRequestsPerTurn(app: FastifyInstance, perTurn: number = REQUESTS_PER_TURN): { waiting: () => number } {
+  let started = 0;
+  let scheduled = false;
+  let waiting: ((() => void) | undefined)[] = [];
+  let head = 0;
+  const nextTurn = () => {
+    started = 0;
+    while (started < perTurn && head < waiting.length) {
+      started++;
+      const proceed = waiting[head]!;
+      // Not kept: an entry holds its request (and body) until the array is trimmed.
+      waiting[head++] = undefined;
+      proceed();
+    }
+    if (head >= 1024) {
+      waiting = waiting.slice(head);
+      head = 0;
+    }
+    if (head === waiting.length) {
+      waiting = [];
+      head = 0;
+      scheduled = false;
+    } else setImmediate(nextTurn);
+  };
+  app.addHook('onRequest', (_request, _reply, done) => {
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(nextTurn);
+    }
+    if (started < perTurn && head === waiting.length) {
+      started++;
+      return done();
+    }
+    waiting.push(() => done());
+  });
+  return { waiting: () => waiting.length - head };
+}
+
 /** TIPLINE_REQUEST_TIMEOUT_SECONDS, TIPLINE_IDLE_TIMEOUT_SECONDS, TIPLINE_BODY_BYTES_IN_FLIGHT, TIPLINE_SHUTDOWN_SECONDS. */
 export function limitsFromEnv(env: NodeJS.ProcessEnv, problems: string[]): Limits & { shutdownSeconds: number } {
   return {

@@ -95,46 +95,46 @@ export const REQUESTS_PER_TURN = 8;
 /**
  * Bounded work per event-loop turn, as an onRequest hook on the root instance (after the cap on
  * bodies in flight, so a refused request never waits): up to `perTurn` requests proceed, the
- * others wait in arrival order for the next turns (setImmediate). Nothing is dropped and every
- * limit and timeout still applies while a request waits; the queue holds at most one request
- * per open connection (HTTP/1.1 answers a connection's requests one at a time).
+ * others wait for the next turns (setImmediate), taken round robin by connection (a connection
+ * that pipelines many requests gets one per round, like every other) and in order within each.
+ * Nothing is dropped, and every limit and timeout still applies while a request waits.
  */
 export function limitRequestsPerTurn(app: FastifyInstance, perTurn: number = REQUESTS_PER_TURN): { waiting: () => number } {
   let started = 0;
   let scheduled = false;
-  let waiting: ((() => void) | undefined)[] = [];
-  let head = 0;
+  let waiting = 0;
+  // Connections with waiting requests, in the order of their turn (a Map keeps insertion order).
+  const line = new Map<object, (() => void)[]>();
   const nextTurn = () => {
     started = 0;
-    while (started < perTurn && head < waiting.length) {
+    for (const [connection, requests] of line) {
+      if (started >= perTurn) break;
+      line.delete(connection);
+      const proceed = requests.shift()!;
+      if (requests.length) line.set(connection, requests);
       started++;
-      const proceed = waiting[head]!;
-      // Not kept: an entry holds its request (and body) until the array is trimmed.
-      waiting[head++] = undefined;
+      waiting--;
       proceed();
     }
-    if (head >= 1024) {
-      waiting = waiting.slice(head);
-      head = 0;
-    }
-    if (head === waiting.length) {
-      waiting = [];
-      head = 0;
-      scheduled = false;
-    } else setImmediate(nextTurn);
+    if (line.size) setImmediate(nextTurn);
+    else scheduled = false;
   };
-  app.addHook('onRequest', (_request, _reply, done) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     if (!scheduled) {
       scheduled = true;
       setImmediate(nextTurn);
     }
-    if (started < perTurn && head === waiting.length) {
+    if (started < perTurn && line.size === 0) {
       started++;
       return done();
     }
-    waiting.push(() => done());
+    const connection = request.raw.socket;
+    const requests = line.get(connection);
+    if (requests) requests.push(() => done());
+    else line.set(connection, [() => done()]);
+    waiting++;
   });
-  return { waiting: () => waiting.length - head };
+  return { waiting: () => waiting };
 }
 
 /** TIPLINE_REQUEST_TIMEOUT_SECONDS, TIPLINE_IDLE_TIMEOUT_SECONDS, TIPLINE_BODY_BYTES_IN_FLIGHT, TIPLINE_SHUTDOWN_SECONDS. */

@@ -13,7 +13,7 @@ import { startServer } from '../helpers/server-process.js';
 import { clientDir } from '../helpers/client-build.js';
 
 const FLOOD_CONNECTIONS = 100;
-const PIPELINED = 60;
+const PIPELINED = 120;
 const NEWCOMERS = 40;
 const REQUEST = 'GET /api/pow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
 
@@ -87,8 +87,8 @@ t.test(`${NEWCOMERS} connections opened during a flood of ${FLOOD_CONNECTIONS} k
   t.same(new Set(newcomerStatuses), new Set(['200']), 'every newcomer answered 200');
   const last = Math.max(...floodAnswersBefore);
   t.comment(`flood answers received before the last newcomer's answer: ${last} of ${total}`);
-  // Before the fix every newcomer waited for a whole loop turn per connection ahead of it in
-  // the accept queue, each turn serving every flood connection: they were answered only after
-  // (nearly) the whole flood. Now a turn starts at most 8 requests.
+  // Without the per-turn limit the newcomers were answered only after the whole flood (12 000
+  // of 12 000); with it after ~900. Half the flood leaves room for this process being paused
+  // by a busy machine (the flood answers it then reads first are counted as earlier).
   t.ok(last < total / 2, `the last newcomer answered before half the flood (${last} of ${total})`);
 });

@@ -13,6 +13,8 @@
 //   answered would exceed TIPLINE_BODY_BYTES_IN_FLIGHT (default 32 MiB) it is refused at once
 //   with 503 and the connection closed. A reservation ends when the answer is sent or the
 //   connection closes.
+// - work per event-loop turn: at most REQUESTS_PER_TURN requests start per turn, the others
+//   wait round robin by connection, so new connections are still accepted under a flood (T21).
 import type { ServerOptions } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from './errors.js';

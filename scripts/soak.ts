@@ -4,12 +4,14 @@
 //      30 s with autocannon. Passes when every answer is 201 or the intended back-pressure
 //      (429/503) and no connection error occurs; the server's RSS is sampled and must stay
 //      under SOAK_MAX_RSS_MIB (default 1024). Traffic goes to 127.0.0.1 only.
-// Options (environment): CRASH_ROUNDS, SOAK_CONNECTIONS, SOAK_SECONDS, SOAK_MAX_RSS_MIB, SOAK_SKIP_CRASH=1.
+// Options (environment): CRASH_ROUNDS, SOAK_CONNECTIONS, SOAK_SECONDS, SOAK_MAX_RSS_MIB, SOAK_SKIP_CRASH=1,
+// SOAK_PROBE=1 (per-second counts from the server and the load generator: scripts/soak-probe.ts).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { toBase64Url } from '../src/crypto/bytes.js';
 import { encodeBody } from '../src/crypto/body.js';
@@ -23,6 +25,7 @@ const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS ?? 1000);
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 30);
 const MAX_RSS_MIB = Number(process.env.SOAK_MAX_RSS_MIB ?? 1024);
 const CRASH_ROUNDS = process.env.CRASH_ROUNDS ?? '50';
+const PROBE = process.env.SOAK_PROBE === '1';
 let failed = false;
 const fail = (message: string) => {
   failed = true;
@@ -54,13 +57,16 @@ try {
   // the server's intake, not the proof of work, which `npm run bench:pow` measures).
   mkdirSync(dataDir, { mode: 0o700 });
   const powKey = loadOrCreatePowKey(dataDir);
-  server = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+  server = spawn(process.execPath, ['--import', 'tsx', ...(PROBE ? ['--import', './scripts/soak-probe.ts'] : []), 'scripts/start.ts'], {
     env: cleanEnv({ TIPLINE_PORT: '0', TIPLINE_DATA_DIR: dataDir, TIPLINE_RECIPIENTS: recipientsFile, TIPLINE_POW_MIN_BITS: '1', TIPLINE_POW_MAX_BITS: '1', ...(process.env.TIPLINE_POW_MAX_SPENT ? { TIPLINE_POW_MAX_SPENT: process.env.TIPLINE_POW_MAX_SPENT } : {}) }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   server.stdout!.on('data', (d) => (output += d));
-  server.stderr!.on('data', (d) => (output += d));
+  server.stderr!.on('data', (d) => {
+    output += d;
+    if (PROBE) for (const line of String(d).split('\n')) if (line.startsWith('soak-probe:')) process.stdout.write(`${line}\n`);
+  });
   const child = server;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
@@ -122,6 +128,16 @@ try {
       (err, res) => (err ? reject(err) : resolve(res)),
     );
     instance.on('response', (client) => answered.add(client));
+    if (PROBE) {
+      // The load generator's side: is it, rather than the server, the bottleneck?
+      let utilisation = performance.eventLoopUtilization();
+      const timer = setInterval(() => {
+        const busy = performance.eventLoopUtilization(utilisation).utilization;
+        utilisation = performance.eventLoopUtilization();
+        process.stdout.write(`soak-probe: client ${((Date.now() - started) / 1000).toFixed(0)} s: connections answered ${answered.size}; loop busy ${busy.toFixed(2)}\n`);
+      }, 1000);
+      instance.on('done', () => clearInterval(timer));
+    }
     instance.on('reqError', (err) => {
       if (/timed out/.test(err.message)) timeoutsAt.push((Date.now() - started) / 1000);
     });

@@ -24,7 +24,7 @@ import { loadAssets } from './plugins/page.js';
 import type { Db } from './store/db.js';
 import { MailboxStore } from './store/mailboxes.js';
 import { RecordStore } from './store/records.js';
-import { limitBodiesInFlight, serverOptions } from './limits.js';
+import { limitBodiesInFlight, limitRequestsPerTurn, serverOptions } from './limits.js';
 import type { Config } from './config.js';
 
 export interface Editor {
@@ -89,6 +89,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }) as unknown as FastifyInstance;
   installErrorHandlers(app, options.clock);
   limitBodiesInFlight(app, config.limits.bodyBytesInFlight);
+  limitRequestsPerTurn(app);
   const powKey = options.powKey ?? new Uint8Array(randomBytes(32));
   const pow = new PowService(await loadSodium(), { ...config.pow, key: powKey });
   // One store per table group, shared by every plugin that needs it.

@@ -13,6 +13,8 @@
 //   answered would exceed TIPLINE_BODY_BYTES_IN_FLIGHT (default 32 MiB) it is refused at once
 //   with 503 and the connection closed. A reservation ends when the answer is sent or the
 //   connection closes.
+// - work per event-loop turn: at most REQUESTS_PER_TURN requests start per turn, the others
+//   wait round robin by connection, so new connections are still accepted under a flood (T21).
 import type { ServerOptions } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from './errors.js';
@@ -73,4 +75,60 @@ export function limitBodiesInFlight(app: FastifyInstance, maxBytes: number): { i
     done();
   });
   return { inFlight: () => inFlight };
+}
+
+/**
+ * Requests that may start per event-loop turn (THREAT-MODEL T21). libuv (1.45 and later, so
+ * Node 20) accepts ONE connection each time the event loop polls, and one turn runs every
+ * request whose bytes are ready: with hundreds of keep-alive connections that always have a
+ * next request ready, a turn lasted 0.3–1 s and new connections waited in the kernel's accept
+ * queue for 30 s and more (the soak's intermittent timeouts). With at most this many requests
+ * started per turn, turns stay a few milliseconds long and a new connection is accepted within
+ * a few turns however many connections keep the server busy.
+ */
+export const REQUESTS_PER_TURN = 8;
+
+/**
+ * Bounded work per event-loop turn, as an onRequest hook on the root instance (after the cap on
+ * bodies in flight, so a refused request never waits): up to `perTurn` requests proceed, the
+ * others wait for the next turns (setImmediate), taken round robin by connection (a connection
+ * that pipelines many requests gets one per round, like every other) and in order within each.
+ * Nothing is dropped, and every limit and timeout still applies while a request waits.
+ */
+export function limitRequestsPerTurn(app: FastifyInstance, perTurn: number = REQUESTS_PER_TURN): { waiting: () => number } {
+  let started = 0;
+  let scheduled = false;
+  let waiting = 0;
+  // Connections with waiting requests, in the order of their turn (a Map keeps insertion order).
+  const line = new Map<object, (() => void)[]>();
+  const nextTurn = () => {
+    started = 0;
+    for (const [connection, requests] of line) {
+      if (started >= perTurn) break;
+      line.delete(connection);
+      const proceed = requests.shift()!;
+      if (requests.length) line.set(connection, requests);
+      started++;
+      waiting--;
+      proceed();
+    }
+    if (line.size) setImmediate(nextTurn);
+    else scheduled = false;
+  };
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(nextTurn);
+    }
+    if (started < perTurn && line.size === 0) {
+      started++;
+      return done();
+    }
+    const connection = request.raw.socket;
+    const requests = line.get(connection);
+    if (requests) requests.push(() => done());
+    else line.set(connection, [() => done()]);
+    waiting++;
+  });
+  return { waiting: () => waiting };
 }

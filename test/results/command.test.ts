@@ -1,7 +1,9 @@
 // `npm run results -- forensics` as a real child process on bad input: a one-line message,
 // exit 1 (2 for usage), and no output folder left behind; an existing or symlinked output is
-// refused; results.html has a strict CSP, no script and the hostile cell escaped.
+// refused; results.html has a strict CSP, no script and the hostile cell escaped (those through
+// the command table in this process, test/results/run.ts).
 import t from 'tap';
+import { runResults } from './run.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,11 +41,11 @@ t.test('the output must be a new folder; symlinks are not followed', async (t) =
   mkdirSync(join(dir, 'exists'));
   symlinkSync(join(dir, 'target'), join(dir, 'link'));
   for (const out of ['exists', 'link']) {
-    const r = run('forensics', '--in', join(dir, 'in.csv'), '--columns', join(dir, 'map.json'), '--out', join(dir, out), '--reps', '10');
+    const r = await runResults('forensics', '--in', join(dir, 'in.csv'), '--columns', join(dir, 'map.json'), '--out', join(dir, out), '--reps', '10');
     t.equal(r.status, 1, `${out}: refused`);
     t.match(r.stderr, /already exists; give a new folder/);
   }
-  const ok = run('forensics', '--in', join(dir, 'in.csv'), '--columns', join(dir, 'map.json'), '--out', join(dir, 'new'), '--reps', '10');
+  const ok = await runResults('forensics', '--in', join(dir, 'in.csv'), '--columns', join(dir, 'map.json'), '--out', join(dir, 'new'), '--reps', '10');
   t.equal(ok.status, 0, ok.stderr);
   const html = readFileSync(join(dir, 'new', 'results.html'), 'utf8');
   t.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; style-src &#39;sha256-/);

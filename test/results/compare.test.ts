@@ -1,19 +1,17 @@
-// `results compare` as a real child process: an official file of three stations against
+// `results compare` through the command table (test/results/run.ts): an official file of three stations against
 // protocols decrypted by the real path (test/results/decrypted.ts). Checked: every line item
 // observed / official / difference; the station whose official figures give the leader more is
 // flagged and the faithful one is not; a protocol of an unknown station is left unmatched; the
 // aggregation check shows the leader's share declared, summed from the official stations and
 // summed from the protocols (as Belarus 2020: 61.7 % summed against 80.1 % declared).
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
+import { runResults } from './run.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { childEnv } from '../helpers/child-env.js';
-import { ROOT } from '../helpers/client-build.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { decryptedTips } from './decrypted.js';
 
-const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/results.ts', ...args], { cwd: ROOT, env: childEnv(), encoding: 'utf8' });
+const run = runResults;
 const ITEMS = { registered: 1200, received: 1000, issuedEarly: 10, issuedStation: 600, issuedOutside: 20, cancelled: 370, foundMobile: 20, foundStationary: 610, invalid: 10, valid: 620, againstAll: 20 };
 const VOTES = { 'example-party-a': 300, 'example-party-b': 200, 'example-party-c': 100 };
 const protocol = (station: string) => ({ v: 1, election: 'kz-example-2026', station, region: 'almaty', items: ITEMS, votes: VOTES, failed: [] });
@@ -32,7 +30,7 @@ t.test('compare: per station differences, the leader favoured, the aggregation c
   writeFileSync(join(dir, 'map.json'), JSON.stringify(MAPPING));
   writeFileSync(join(dir, 'declared.json'), JSON.stringify({ valid: 1830, invalid: 30, leader: 1500 }));
   const out = join(dir, 'out');
-  const r = run('compare', '--official', join(dir, 'official.csv'), '--columns', join(dir, 'map.json'), '--protocols', tips, '--out', out, '--declared', join(dir, 'declared.json'));
+  const r = await run('compare', '--official', join(dir, 'official.csv'), '--columns', join(dir, 'map.json'), '--protocols', tips, '--out', out, '--declared', join(dir, 'declared.json'));
   t.equal(r.status, 0, r.stderr);
   t.match(r.stdout, /^2 protocols matched, 1 not matched, 0 unreadable; 1 stations where the official figures favour the leader \(example-party-a\); leader's share: declared 80\.6 %, official stations summed 50\.8 %, protocols summed 47\.6 %$/m);
   const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
@@ -65,11 +63,11 @@ t.test('compare: bad declared file or no protocols: one line, exit 1, nothing wr
   writeFileSync(join(dir, 'map.json'), JSON.stringify(MAPPING));
   writeFileSync(join(dir, 'bad.json'), JSON.stringify({ leader: 'many' }));
   const out = join(dir, 'out');
-  const bad = run('compare', '--official', join(dir, 'official.csv'), '--columns', join(dir, 'map.json'), '--protocols', dir, '--out', out, '--declared', join(dir, 'bad.json'));
+  const bad = await run('compare', '--official', join(dir, 'official.csv'), '--columns', join(dir, 'map.json'), '--protocols', dir, '--out', out, '--declared', join(dir, 'bad.json'));
   t.equal(bad.status, 1);
   t.match(bad.stderr, /bad\.json: "leader" must be a whole number/);
   t.notOk(existsSync(out));
-  const none = run('compare', '--official', join(dir, 'official.csv'), '--columns', join(dir, 'map.json'), '--protocols', dir, '--out', out);
+  const none = await run('compare', '--official', join(dir, 'official.csv'), '--columns', join(dir, 'map.json'), '--protocols', dir, '--out', out);
   t.equal(none.status, 1);
   t.match(none.stderr, /holds no decrypted tips/);
   t.equal(none.stderr.trim().split('\n').length, 1);

@@ -5,15 +5,14 @@
 // recomputed (a sender's wrong list flagged), a malformed protocol reported (not counted), an
 // ordinary tip counted apart, the output folder's safety, and bad input failing in one line.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
+import { runResults } from './run.js';
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { childEnv } from '../helpers/child-env.js';
 import { ROOT } from '../helpers/client-build.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { decryptedTips } from './decrypted.js';
 
-const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/results.ts', ...args], { cwd: ROOT, env: childEnv(), encoding: 'utf8' });
+const run = runResults;
 const ELECTION = join(ROOT, 'docs/examples/election-kz-example.json');
 
 const ITEMS = { registered: 1200, received: 1000, issuedEarly: 10, issuedStation: 600, issuedOutside: 20, cancelled: 370, foundMobile: 20, foundStationary: 610, invalid: 10, valid: 620, againstAll: 20 };
@@ -35,7 +34,7 @@ const SENT: { message: string; protocol?: unknown }[] = [
 t.test('protocols: conflicts, recomputed relations, problems', async (t) => {
   const dir = await decryptedTips(t, SENT);
   const out = join(tempDir(t), 'protocols');
-  const r = run('protocols', '--in', dir, '--out', out, '--election', ELECTION);
+  const r = await run('protocols', '--in', dir, '--out', out, '--election', ELECTION);
   t.equal(r.status, 0, r.stderr);
   t.match(r.stdout, /^3 protocols at 2 stations; 1 stations with conflicting reports; 2 reports whose sender's failed relations differ from the recomputed ones; 1 unreadable protocols; 1 tips without a protocol$/m);
   t.match(r.stdout, /unreadable protocol in "[^"]+": protocol\.items\.valid must be a whole number/);
@@ -64,14 +63,14 @@ t.test('protocols: conflicts, recomputed relations, problems', async (t) => {
   t.notMatch(html, /<script/i);
   t.match(html, /Conflict:<\/strong> valid: (620 \/ 720|720 \/ 620)/);
 
-  const again = run('protocols', '--in', dir, '--out', out);
+  const again = await run('protocols', '--in', dir, '--out', out);
   t.equal(again.status, 1, 'an existing output folder is refused');
   t.match(again.stderr, /already exists/);
 
   // A symlink to a tip folder (someone's trap, or a copy by hand) is not followed: no third report.
   const first = readdirSync(dir).find((f) => existsSync(join(dir, f, 'tip.json')))!;
   symlinkSync(join(dir, first), join(dir, 'zz-linked-tip'));
-  const linked = run('protocols', '--in', dir, '--out', join(out, '..', 'linked'));
+  const linked = await run('protocols', '--in', dir, '--out', join(out, '..', 'linked'));
   t.equal(linked.status, 0, linked.stderr);
   t.match(linked.stdout, /^3 protocols at 2 stations;/m, 'the symlinked folder is skipped');
 });
@@ -80,11 +79,11 @@ t.test('protocols: bad input is one line, exit 1, nothing written', async (t) =>
   const dir = tempDir(t);
   mkdirSync(join(dir, 'empty'));
   const out = join(dir, 'out');
-  const none = run('protocols', '--in', join(dir, 'empty'), '--out', out);
+  const none = await run('protocols', '--in', join(dir, 'empty'), '--out', out);
   t.equal(none.status, 1);
   t.match(none.stderr, /holds no decrypted tips/);
   t.equal(none.stderr.trim().split('\n').length, 1);
   t.notOk(existsSync(out), 'no output folder');
-  const usage = run('protocols', '--in', join(dir, 'empty'));
+  const usage = await run('protocols', '--in', join(dir, 'empty'));
   t.equal(usage.status, 2, 'no --out: usage, exit 2');
 });

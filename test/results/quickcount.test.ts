@@ -2,18 +2,16 @@
 // seeded simple random samples of stations, the 95 % interval covers the true share about 95 %
 // of the time and the 99 % interval about 99 % (within binomial tolerance: 3.5 standard errors
 // of a proportion over the number of samples). Deterministic: fixed seeds, no timing.
-// Then the command as a real child process: its numbers from a small file, checked by hand.
+// Then the command through its table (test/results/run.ts): its numbers from a small file, checked by hand.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
+import { runResults } from './run.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { childEnv } from '../helpers/child-env.js';
-import { ROOT } from '../helpers/client-build.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { Random } from '../../src/results/random.js';
 import { Z95, Z99, quickCount, ratioEstimate, sampleSize } from '../../src/results/quickcount.js';
 
-const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/results.ts', ...args], { cwd: ROOT, env: childEnv(), encoding: 'utf8' });
+const run = runResults;
 
 // 20 000 stations of 200–2 999 ballots; the leader's share varies by station (regional swing).
 const rng = new Random(2026);
@@ -78,14 +76,14 @@ t.test('quickcount command: numbers by hand, bad input', async (t) => {
   // se = √(s² / (4 · 100²)) = 0.0853913; margin95 = 0.167364.
   writeFileSync(join(dir, 'sample.csv'), 'region,uik,reg,iss,v,inv,A\nr,1,200,100,98,2,60\nr,2,200,100,99,1,50\nr,3,200,100,100,0,70\nr,4,200,100,95,5,30\nr,5,200,,,,\n');
   const out = join(dir, 'out');
-  const r = run('quickcount', '--in', join(dir, 'sample.csv'), '--columns', join(dir, 'map.json'), '--out', out, '--margin', '5');
+  const r = await run('quickcount', '--in', join(dir, 'sample.csv'), '--columns', join(dir, 'map.json'), '--out', out, '--margin', '5');
   t.equal(r.status, 0, r.stderr);
   t.match(r.stdout, /^4 stations \(1 with a figure missing\); leader's share 52\.50 %, margin ± 16\.74 points at 95 %, ± 22\.00 at 99 %; for ± 5\.00 points: 45 stations \(95 %\), 78 \(99 %\)$/m);
   const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
   t.equal(json.share, 0.525);
   t.equal(json.se.toFixed(7), '0.0853913');
   t.notMatch(readFileSync(join(out, 'results.html'), 'utf8'), /<script/i);
-  const bad = run('quickcount', '--in', join(dir, 'sample.csv'), '--columns', join(dir, 'map.json'), '--out', join(dir, 'out2'), '--margin', 'lots');
+  const bad = await run('quickcount', '--in', join(dir, 'sample.csv'), '--columns', join(dir, 'map.json'), '--out', join(dir, 'out2'), '--margin', 'lots');
   t.equal(bad.status, 1);
   t.match(bad.stderr, /--margin must be a number of percentage points/);
   t.notOk(existsSync(join(dir, 'out2')));

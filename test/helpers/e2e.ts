@@ -1,0 +1,98 @@
+// The shared e2e fixture: Debian's Chromium launched the one way every browser test launches it,
+// the capture of what a page logs, throws and requests, the real commands (scripts/*.ts) run as
+// child processes, and the editor files (key file + recipients line + fetch key) that the
+// keygen command writes. Nothing here is a mock.
+import { execFile } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Test } from 'tap';
+import { ROOT } from './client-build.js';
+import { childEnv } from './child-env.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+/** normal, or --js-flags=--jitless (no JIT, no WebAssembly: Tor Browser's "Safer" level). */
+export type Mode = 'normal' | 'jitless';
+
+type Teardown = { teardown(fn: () => void | Promise<void>): void };
+
+/** The test fails (never skips) without the browser it is about. */
+export function requireChromium(): void {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
+}
+
+/** Debian's Chromium, headless, a fresh profile; closed at the test's teardown. */
+export async function launchChromium(t: Teardown, mode: Mode = 'normal'): Promise<Browser> {
+  requireChromium();
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: mode === 'jitless' ? [...CHROMIUM_ARGS, '--js-flags=--jitless'] : CHROMIUM_ARGS, timeout: 60_000 });
+  t.teardown(() => browser.close());
+  return browser;
+}
+
+export interface Capture {
+  /** `METHOD url` of every request the context made. */
+  requests: string[];
+  /** Console errors and warnings, page errors and (with `responses`) HTTP errors. */
+  problems: string[];
+  /** Every request's URL and body, in order (to look for text that must never be sent). */
+  sent: string[];
+}
+
+/** Records what `page` (in `context`) requests, logs and throws. */
+export function capture(context: BrowserContext, page: Page, options: { responses?: boolean; ignore?: RegExp } = {}): Capture {
+  const requests: string[] = [];
+  const problems: string[] = [];
+  const sent: string[] = [];
+  context.on('request', (request) => {
+    requests.push(`${request.method()} ${request.url()}`);
+    sent.push(request.url(), request.postData() ?? '');
+  });
+  page.on('console', (message) => {
+    if (options.ignore?.test(message.text())) return;
+    if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  if (options.responses) {
+    page.on('response', (response) => {
+      if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
+    });
+  }
+  return { requests, problems, sent };
+}
+
+const exec = promisify(execFile);
+
+/** Runs `scripts/<script>.ts` (through tsx, like the npm scripts); never throws on a non-zero exit. */
+export async function runScript(script: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], { cwd: ROOT, env: childEnv(env), maxBuffer: 64 << 20 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/**
+ * One editor made by the real keygen command in `dir`: `pass` (the passphrase file),
+ * `editor.key` and its public line in `recipients`, `fetch.key` and its line in `editors`.
+ */
+export async function keygenEditor(t: Test, dir: string, passphrase: string): Promise<{ pass: string; keyFile: string; recipients: string; fetchKey: string; editors: string; env: Record<string, string> }> {
+  const p = (name: string) => join(dir, name);
+  writeFileSync(p('pass'), `${passphrase}\n`);
+  const keygen = await runScript('keygen', ['--out', p('editor.key'), '--passphrase-file', p('pass')]);
+  t.equal(keygen.code, 0, keygen.stderr);
+  writeFileSync(p('recipients'), keygen.stdout);
+  const fetchKeygen = await runScript('keygen', ['--fetch-key', '--out', p('fetch.key')]);
+  t.equal(fetchKeygen.code, 0, fetchKeygen.stderr);
+  writeFileSync(p('editors'), fetchKeygen.stdout);
+  return { pass: p('pass'), keyFile: p('editor.key'), recipients: p('recipients'), fetchKey: p('fetch.key'), editors: p('editors'), env: { TIPLINE_RECIPIENTS: p('recipients'), TIPLINE_EDITORS: p('editors') } };
+}
+
+/** "No request leaves the origin": one assertion per request the page made. */
+export function checkSameOrigin(t: Test, requests: string[], origin: string): void {
+  for (const request of requests) t.ok(request.split(' ')[1]!.startsWith(`${origin}/`), `same origin: ${request}`);
+}

@@ -3,36 +3,29 @@
 // with Chromium's upload throttling), filling in the form, and the real export and decrypt
 // commands on what the server stored.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Test } from 'tap';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import sodium from 'libsodium-wrappers-sumo';
 import { encodePublicKey, generateEditorKeyPair } from '../../src/crypto/keys.js';
 import { encryptKeyFile } from '../../src/offline/keyfile.js';
 import { ROOT, clientDir } from './client-build.js';
 import { childEnv } from './child-env.js';
 import { tempDir } from './fixtures.js';
-import { CHROMIUM } from './pages.js';
+import { capture, launchChromium, type Mode } from './e2e.js';
 import { SERIAL, XMP_LOCATION } from './jpeg.js';
 
 export const PASSPHRASE = 'correct horse battery staple e2e';
 export const MESSAGE = 'Участок №7: вброс бюллетеней, фото и запись прилагаю.';
-const BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 const run = promisify(execFile);
 
-export type Mode = 'normal' | 'jitless';
+export type { Mode };
 
 /** Chromium, normally or with --js-flags=--jitless (no JIT, no WebAssembly: Tor Browser "Safer"); closed at teardown. */
-export async function launch(t: Test, mode: Mode): Promise<Browser> {
-  // The test fails (never skips) without the browser it is about.
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: mode === 'jitless' ? [...BASE_ARGS, '--js-flags=--jitless'] : BASE_ARGS, timeout: 60_000 });
-  t.teardown(() => browser.close());
-  return browser;
-}
+export const launch: (t: Test, mode: Mode) => Promise<Browser> = launchChromium;
 
 export interface Editor {
   keyFile: string;
@@ -79,16 +72,9 @@ export const CRAWL = 4 * 1024;
 export async function openPage(t: Test, browser: Browser, mode: Mode, origin: string, throttle?: number): Promise<Session> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
   t.teardown(() => context.close());
-  const requests: string[] = [];
-  const problems: string[] = [];
-  context.on('request', (request) => requests.push(`${request.method()} ${request.url()}`));
   const page = await context.newPage();
-  page.on('console', (message) => {
-    // A stopped server: refused or reset connections are the expected failures.
-    if (/net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE|CONNECTION_CLOSED|SOCKET_NOT_CONNECTED)/.test(message.text())) return;
-    if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  // A stopped server: refused or reset connections are the expected failures.
+  const { requests, problems } = capture(context, page, { ignore: /net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE|CONNECTION_CLOSED|SOCKET_NOT_CONNECTED)/ });
   const cdp = await context.newCDPSession(page);
   await cdp.send('Network.enable');
   const setThrottle = async (bytesPerSecond: number) => {

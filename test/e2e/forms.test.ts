@@ -18,6 +18,7 @@ import { ROOT } from '../helpers/client-build.js';
 import { childEnv } from '../helpers/child-env.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { startServer } from '../helpers/server-process.js';
+import { parseCsv } from '../helpers/cli.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -78,26 +79,6 @@ const TYPED: Typed[] = [
     evidence: { name: 'протокол.txt', body: 'photo of the protocol, as text for the test\n' },
   },
 ];
-
-/** A minimal RFC 4180 reader (quoted cells, "" escapes, CRLF rows). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(cell), (cell = '');
-    else if (c === '\r' && text[i + 1] === '\n') row.push(cell), rows.push(row), (row = []), (cell = ''), i++;
-    else cell += c;
-  }
-  return rows;
-}
 
 t.test('the Turkmen election form, filled in Turkmen and in Russian, to the offline report', async (t) => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);

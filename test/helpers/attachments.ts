@@ -8,13 +8,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Test } from 'tap';
 import type { Browser, Page } from 'playwright-core';
-import sodium from 'libsodium-wrappers-sumo';
-import { encodePublicKey, generateEditorKeyPair } from '../../src/crypto/keys.js';
-import { encryptKeyFile } from '../../src/offline/keyfile.js';
 import { ROOT, clientDir } from './client-build.js';
 import { childEnv } from './child-env.js';
 import { tempDir } from './fixtures.js';
-import { capture, launchChromium, type Mode } from './e2e.js';
+import { capture, editorKeyFile, launchChromium, type Mode } from './e2e.js';
 import { SERIAL, XMP_LOCATION } from './jpeg.js';
 
 export const PASSPHRASE = 'correct horse battery staple e2e';
@@ -34,13 +31,7 @@ export interface Editor {
 
 /** One editor: a key file under PASSPHRASE (Argon2id at its minimum cost) and the recipients list. */
 export async function editorFiles(dir: string): Promise<Editor> {
-  await sodium.ready;
-  const pair = await generateEditorKeyPair();
-  const file = await encryptKeyFile(pair, PASSPHRASE, { opslimit: sodium.crypto_pwhash_OPSLIMIT_MIN, memlimit: sodium.crypto_pwhash_MEMLIMIT_MIN });
-  const keyFile = join(dir, 'editor.key');
-  writeFileSync(keyFile, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
-  const recipientsFile = join(dir, 'recipients.txt');
-  writeFileSync(recipientsFile, `${encodePublicKey(pair)}\n`);
+  const { keyFile, recipientsFile } = await editorKeyFile(dir, PASSPHRASE);
   return { keyFile, recipientsFile };
 }
 

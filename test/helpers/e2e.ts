@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Test } from 'tap';
+import sodium from 'libsodium-wrappers-sumo';
+import { encodePublicKey, generateEditorKeyPair, type EditorKeyPair } from '../../src/crypto/keys.js';
+import { encryptKeyFile } from '../../src/offline/keyfile.js';
 import { ROOT } from './client-build.js';
 import { childEnv } from './child-env.js';
 
@@ -95,4 +98,20 @@ export async function keygenEditor(t: Test, dir: string, passphrase: string): Pr
 /** "No request leaves the origin": one assertion per request the page made. */
 export function checkSameOrigin(t: Test, requests: string[], origin: string): void {
   for (const request of requests) t.ok(request.split(' ')[1]!.startsWith(`${origin}/`), `same origin: ${request}`);
+}
+
+/**
+ * One editor made in this process, for the tests about a tip's path rather than the KDF: `editor.key`
+ * under `passphrase` (Argon2id at its minimum cost) and `recipients.txt` with its public line
+ * (after `header`, e.g. a comment line).
+ */
+export async function editorKeyFile(dir: string, passphrase: string, header = ''): Promise<{ keyFile: string; recipientsFile: string; pair: EditorKeyPair }> {
+  await sodium.ready;
+  const pair = await generateEditorKeyPair();
+  const file = await encryptKeyFile(pair, passphrase, { opslimit: sodium.crypto_pwhash_OPSLIMIT_MIN, memlimit: sodium.crypto_pwhash_MEMLIMIT_MIN });
+  const keyFile = join(dir, 'editor.key');
+  writeFileSync(keyFile, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
+  const recipientsFile = join(dir, 'recipients.txt');
+  writeFileSync(recipientsFile, `${header}${encodePublicKey(pair)}\n`);
+  return { keyFile, recipientsFile, pair };
 }

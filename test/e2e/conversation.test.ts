@@ -21,7 +21,7 @@ import { DATABASE_FILE, openDatabase } from '../../src/server/store/db.js';
 import { MailboxStore } from '../../src/server/store/mailboxes.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { startServer } from '../helpers/server-process.js';
-import { capture, checkSameOrigin, keygenEditor, launchChromium, requireChromium, runScript } from '../helpers/e2e.js';
+import { LOW_POW, capture, checkSameOrigin, keygenEditor, launchChromium, requireChromium, runScript } from '../helpers/e2e.js';
 
 const TIP = 'Ballot boxes were carried out of station 12 at 19:40 — Избирательный участок.';
 const REPLY = 'Thank you. Who carried them out? Did anyone film it?';
@@ -55,8 +55,7 @@ for (const mode of ['normal', 'jitless'] as const) t.test(`a conversation betwee
     ...editor.env,
     TIPLINE_CLIENT_DIR: clientDir,
     // A low proof-of-work difficulty keeps this test quick (test/e2e/pow.test.ts covers the real one).
-    TIPLINE_POW_MIN_BITS: '4',
-    TIPLINE_POW_MAX_BITS: '4',
+    ...LOW_POW,
   });
   const origin = server.url;
 

@@ -14,7 +14,7 @@ import { buildClient } from '../../scripts/build-client.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { axe, describeViolations } from '../helpers/axe.js';
 import { startServer } from '../helpers/server-process.js';
-import { capture, checkSameOrigin, keygenEditor, launchChromium, requireChromium, runScript } from '../helpers/e2e.js';
+import { LOW_POW, capture, checkSameOrigin, keygenEditor, launchChromium, requireChromium, runScript } from '../helpers/e2e.js';
 
 const TIP = 'Урны вынесли с участка №12 в 19:40 — Ашхабад 🗳️ <b>&amp;</b> "quotes"\nsecond line';
 const REPLY = 'Thank you. Who carried them out? <i>Did anyone film it?</i>';
@@ -55,8 +55,7 @@ t.test('a source without JavaScript sends a tip, reads the reply and answers; th
     TIPLINE_DATA_DIR: p('data'),
     ...editor.env,
     TIPLINE_CLIENT_DIR: clientDir,
-    TIPLINE_POW_MIN_BITS: '4',
-    TIPLINE_POW_MAX_BITS: '4',
+    ...LOW_POW,
   });
   const origin = server.url;
 

@@ -5,7 +5,6 @@
 // killed before the first send, to check that the page keeps the text and can send it again.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
@@ -16,7 +15,7 @@ import { ROOT } from '../helpers/client-build.js';
 import { childEnv } from '../helpers/child-env.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { startServer } from '../helpers/server-process.js';
-import { CHROMIUM, capture, checkSameOrigin, editorKeyFile, launchChromium, requireChromium } from '../helpers/e2e.js';
+import { CHROMIUM, capture, findFiles, freePort, checkSameOrigin, editorKeyFile, launchChromium, requireChromium } from '../helpers/e2e.js';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const PASSPHRASE = 'correct horse battery staple e2e';
@@ -28,25 +27,6 @@ const MESSAGE =
   'café <b>&amp;</b> "quotes" \\ </script> end';
 
 const run = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Every file named `name` below `dir`. */
-function findFiles(dir: string, name: string): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...findFiles(path, name));
-    else if (entry.name === name) found.push(path);
-  }
-  return found;
-}
 
 const work = tempDir(t, 'tipline-e2e-');
 let keyFile: string;

@@ -17,7 +17,7 @@ import { uploadPowText } from '../../src/server/plugins/uploads.js';
 import { DATABASE_FILE } from '../../src/server/store/db.js';
 import { solvedPow, tempDir } from '../helpers/fixtures.js';
 import { startServer } from '../helpers/server-process.js';
-import { keygenEditor, runScript } from '../helpers/e2e.js';
+import { LOW_POW, keygenEditor, runScript } from '../helpers/e2e.js';
 
 const run = runScript;
 
@@ -84,13 +84,7 @@ t.test('editor fetch carries attachments: same bundle as export, files byte-iden
   const dir = tempDir(t);
   const p = (name: string) => join(dir, name);
   const editorFiles = await keygenEditor(t, dir, 'correct horse battery staple');
-  const server = await startServer(t, {
-    TIPLINE_DATA_DIR: p('data'),
-    TIPLINE_RECIPIENTS: p('recipients'),
-    TIPLINE_EDITORS: p('editors'),
-    TIPLINE_POW_MIN_BITS: '4',
-    TIPLINE_POW_MAX_BITS: '4',
-  });
+  const server = await startServer(t, { TIPLINE_DATA_DIR: p('data'), ...editorFiles.env, ...LOW_POW });
   const editorKey = decodePublicKey(readFileSync(editorFiles.recipients, 'utf8').split('\n').find((l) => l.startsWith('tipline-editor-2:'))!).publicKey;
 
   // The source's side, over HTTP: two encrypted uploads, then a tip naming them.

@@ -3,7 +3,7 @@
 // with Chromium's upload throttling), filling in the form, and the real export and decrypt
 // commands on what the server stored.
 import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Test } from 'tap';
@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { ROOT, clientDir } from './client-build.js';
 import { childEnv } from './child-env.js';
 import { tempDir } from './fixtures.js';
-import { capture, editorKeyFile, launchChromium, type Mode } from './e2e.js';
+import { capture, editorKeyFile, findFiles, launchChromium, type Mode } from './e2e.js';
 import { SERIAL, XMP_LOCATION } from './jpeg.js';
 
 export const PASSPHRASE = 'correct horse battery staple e2e';
@@ -20,6 +20,7 @@ export const MESSAGE = 'Участок №7: вброс бюллетеней, ф
 const run = promisify(execFile);
 
 export type { Mode };
+export { findFiles };
 
 /** Chromium, normally or with --js-flags=--jitless (no JIT, no WebAssembly: Tor Browser "Safer"); closed at teardown. */
 export const launch: (t: Test, mode: Mode) => Promise<Browser> = launchChromium;
@@ -97,16 +98,6 @@ export async function waitForProgress(page: Page, fraction: number): Promise<voi
     const bar = document.getElementById('upload-progress') as HTMLProgressElement | null;
     return !!bar && bar.max > 1 && bar.value / bar.max >= f;
   }, fraction, { timeout: 120_000, polling: 50 });
-}
-
-export function findFiles(dir: string, name: string): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...findFiles(path, name));
-    else if (entry.name === name) found.push(path);
-  }
-  return found;
 }
 
 /** The real export and decrypt commands on the server's database: the one tip and its folder. */

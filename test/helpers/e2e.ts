@@ -3,7 +3,8 @@
 // child processes, and the editor files (key file + recipients line + fetch key) that the
 // keygen command writes. Nothing here is a mock.
 import { execFile } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -114,4 +115,27 @@ export async function editorKeyFile(dir: string, passphrase: string, header = ''
   const recipientsFile = join(dir, 'recipients.txt');
   writeFileSync(recipientsFile, `${header}${encodePublicKey(pair)}\n`);
   return { keyFile, recipientsFile, pair };
+}
+
+/** The tests' low proof-of-work difficulty (test/e2e/pow.test.ts and npm run bench:pow cover the real one). */
+export const LOW_POW = { TIPLINE_POW_MIN_BITS: '4', TIPLINE_POW_MAX_BITS: '4' } as const;
+
+/** A port on 127.0.0.1 that was free a moment ago (for a server that must come back on the same one). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Every file named `name` below `dir`. */
+export function findFiles(dir: string, name: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...findFiles(path, name));
+    else if (entry.name === name) found.push(path);
+  }
+  return found;
 }

@@ -19,7 +19,7 @@ import { createMessage, loginMessage, sign } from '../../src/crypto/mailbox.js';
 import { newSource } from '../helpers/conversation.js';
 import { solvedPow, tempDir } from '../helpers/fixtures.js';
 import { startServer } from '../helpers/server-process.js';
-import { keygenEditor, runScript } from '../helpers/e2e.js';
+import { LOW_POW, keygenEditor, runScript } from '../helpers/e2e.js';
 
 const run = runScript;
 
@@ -36,13 +36,7 @@ t.test('a conversation through the real commands and server', async (t) => {
   const p = (name: string) => join(dir, name);
   const editorFiles = await keygenEditor(t, dir, 'correct horse battery staple');
   t.match(readFileSync(editorFiles.editors, 'utf8'), /^# Tipline fetch key.*\ntipline-fetch-1:[A-Za-z0-9_-]{43}\n$/);
-  const server = await startServer(t, {
-    TIPLINE_DATA_DIR: p('data'),
-    TIPLINE_RECIPIENTS: p('recipients'),
-    TIPLINE_EDITORS: p('editors'),
-    TIPLINE_POW_MIN_BITS: '4',
-    TIPLINE_POW_MAX_BITS: '4',
-  });
+  const server = await startServer(t, { TIPLINE_DATA_DIR: p('data'), ...editorFiles.env, ...LOW_POW });
   const url = server.url;
   const editorKey = decodePublicKey(readFileSync(editorFiles.recipients, 'utf8').split('\n').find((l) => l.startsWith('tipline-editor-2:'))!).publicKey;
 

@@ -10,7 +10,6 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { buildClient } from '../../scripts/build-client.js';
 import { newPassphrase } from '../../src/crypto/mailbox.js';
 import { encodeBody } from '../../src/crypto/body.js';
 import { fromBase64Url, toBase64Url } from '../../src/crypto/bytes.js';
@@ -20,8 +19,7 @@ import { signBody } from '../../src/crypto/signing.js';
 import { DATABASE_FILE, openDatabase } from '../../src/server/store/db.js';
 import { MailboxStore } from '../../src/server/store/mailboxes.js';
 import { tempDir } from '../helpers/fixtures.js';
-import { startServer } from '../helpers/server-process.js';
-import { LOW_POW, capture, checkSameOrigin, keygenEditor, launchChromium, requireChromium, runScript } from '../helpers/e2e.js';
+import { capture, checkSameOrigin, serverWithEditor, launchChromium, requireChromium, runScript } from '../helpers/e2e.js';
 
 const TIP = 'Ballot boxes were carried out of station 12 at 19:40 — Избирательный участок.';
 const REPLY = 'Thank you. Who carried them out? Did anyone film it?';
@@ -47,16 +45,8 @@ for (const mode of ['normal', 'jitless'] as const) t.test(`a conversation betwee
   requireChromium();
   const dir = tempDir(t, 'tipline-e2e-conversation-');
   const p = (name: string) => join(dir, name);
-  const clientDir = (await buildClient({ outDir: p('client') })).outDir;
-
-  const editor = await keygenEditor(t, dir, 'correct horse battery staple e2e');
-  const server = await startServer(t, {
-    TIPLINE_DATA_DIR: p('data'),
-    ...editor.env,
-    TIPLINE_CLIENT_DIR: clientDir,
-    // A low proof-of-work difficulty keeps this test quick (test/e2e/pow.test.ts covers the real one).
-    ...LOW_POW,
-  });
+  // A low proof-of-work difficulty keeps this test quick (test/e2e/pow.test.ts covers the real one).
+  const { server } = await serverWithEditor(t, dir, 'correct horse battery staple e2e');
   const origin = server.url;
 
   const browser = await launchChromium(t, mode);

@@ -10,11 +10,9 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { buildClient } from '../../scripts/build-client.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { axe, describeViolations } from '../helpers/axe.js';
-import { startServer } from '../helpers/server-process.js';
-import { LOW_POW, capture, checkSameOrigin, keygenEditor, launchChromium, requireChromium, runScript } from '../helpers/e2e.js';
+import { capture, checkSameOrigin, serverWithEditor, launchChromium, requireChromium, runScript } from '../helpers/e2e.js';
 
 const TIP = 'Урны вынесли с участка №12 в 19:40 — Ашхабад 🗳️ <b>&amp;</b> "quotes"\nsecond line';
 const REPLY = 'Thank you. Who carried them out? <i>Did anyone film it?</i>';
@@ -49,14 +47,7 @@ t.test('a source without JavaScript sends a tip, reads the reply and answers; th
   requireChromium();
   const dir = tempDir(t, 'tipline-e2e-nojs-');
   const p = (name: string) => join(dir, name);
-  const clientDir = (await buildClient({ outDir: p('client') })).outDir;
-  const editor = await keygenEditor(t, dir, 'correct horse battery staple e2e');
-  const server = await startServer(t, {
-    TIPLINE_DATA_DIR: p('data'),
-    ...editor.env,
-    TIPLINE_CLIENT_DIR: clientDir,
-    ...LOW_POW,
-  });
+  const { server } = await serverWithEditor(t, dir, 'correct horse battery staple e2e');
   const origin = server.url;
 
   const browser = await launchChromium(t);

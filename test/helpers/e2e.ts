@@ -12,7 +12,9 @@ import type { Test } from 'tap';
 import sodium from 'libsodium-wrappers-sumo';
 import { encodePublicKey, generateEditorKeyPair, type EditorKeyPair } from '../../src/crypto/keys.js';
 import { encryptKeyFile } from '../../src/offline/keyfile.js';
+import { buildClient } from '../../scripts/build-client.js';
 import { ROOT } from './client-build.js';
+import { startServer, type ServerProcess } from './server-process.js';
 import { childEnv } from './child-env.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -138,4 +140,15 @@ export function findFiles(dir: string, name: string): string[] {
     else if (entry.name === name) found.push(path);
   }
   return found;
+}
+
+/**
+ * The real server (scripts/start.ts) on `dir`/data with a fresh client build in `dir`/client,
+ * one editor made by keygen in `dir` (keygenEditor) and the low proof of work.
+ */
+export async function serverWithEditor(t: Test, dir: string, passphrase: string): Promise<{ server: ServerProcess; editor: Awaited<ReturnType<typeof keygenEditor>> }> {
+  const clientDir = (await buildClient({ outDir: join(dir, 'client') })).outDir;
+  const editor = await keygenEditor(t, dir, passphrase);
+  const server = await startServer(t, { TIPLINE_DATA_DIR: join(dir, 'data'), ...editor.env, TIPLINE_CLIENT_DIR: clientDir, ...LOW_POW });
+  return { server, editor };
 }

@@ -151,3 +151,14 @@ export function writeRecipients(dir: string, keys: EditorKeyPair[]): string {
   writeFileSync(file, keys.map((k) => encodePublicKey(k)).join('\n') + '\n');
   return file;
 }
+
+/** Deterministic bytes that compress badly (a stand-in for a photo or a video). */
+export function pattern(size: number, seed: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(size);
+  let x = seed * 2654435761;
+  for (let i = 0; i < size; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}

@@ -9,13 +9,13 @@
 // middle of the file however slow or busy the machine; the throttle is lifted for the rest.
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
 import { fileChunkCount } from '../../src/crypto/attachment.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { canvasJpeg, withMetadata } from '../helpers/jpeg.js';
 import { startServer } from '../helpers/server-process.js';
+import { freePort } from '../helpers/e2e.js';
 import { CRAWL, checkFiles, editorFiles, exportAndDecrypt, fillIn, launch, openPage, randomFile, serverEnv, waitForProgress } from '../helpers/attachments.js';
 
 const BIG = { name: 'recording.bin', bytes: randomBytes(8 * 1024 * 1024) };
@@ -24,14 +24,6 @@ const BIG = { name: 'recording.bin', bytes: randomBytes(8 * 1024 * 1024) };
  * (CRAWL), the rest of the file would need 20 s or more, for one DevTools command.
  */
 const THROTTLE = 256 * 1024;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 t.test('attachments in Chromium: resumed after the server is killed and restarted, decrypted', async (t) => {
   const dir = tempDir(t, 'tipline-e2e-files-restart-');

@@ -7,13 +7,9 @@
 // in the same thread as the tip → deletes the reply → logs out. Between upload and login,
 // whoever can write the server's database puts two forged "replies from the editors" into the
 // mailbox (issue 13, finding 3): the page shows each as failed verification, never its text.
-import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import t from 'tap';
-import { chromium, type Browser } from 'playwright-core';
-import { buildClient } from '../../scripts/build-client.js';
 import { newPassphrase } from '../../src/crypto/mailbox.js';
 import { encodeBody } from '../../src/crypto/body.js';
 import { fromBase64Url, toBase64Url } from '../../src/crypto/bytes.js';
@@ -22,28 +18,14 @@ import { generateEditorKeyPair } from '../../src/crypto/keys.js';
 import { signBody } from '../../src/crypto/signing.js';
 import { DATABASE_FILE, openDatabase } from '../../src/server/store/db.js';
 import { MailboxStore } from '../../src/server/store/mailboxes.js';
-import { ROOT } from '../helpers/client-build.js';
-import { childEnv } from '../helpers/child-env.js';
 import { tempDir } from '../helpers/fixtures.js';
-import { startServer } from '../helpers/server-process.js';
+import { capture, checkSameOrigin, serverWithEditor, launchChromium, requireChromium, runScript } from '../helpers/e2e.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const TIP = 'Ballot boxes were carried out of station 12 at 19:40 — Избирательный участок.';
 const REPLY = 'Thank you. Who carried them out? Did anyone film it?';
 const FOLLOW_UP = 'Two men from the district office. A neighbour has a video 📹.';
 
-const exec = promisify(execFile);
-
-async function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], { cwd: ROOT, env: childEnv(), maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const run = runScript;
 
 /** Every decrypted record (tip.json and its message.txt) below `dir`. */
 function records(dir: string): { mailbox?: string; kind?: string; message: string }[] {
@@ -60,45 +42,17 @@ function records(dir: string): { mailbox?: string; kind?: string; message: strin
 }
 
 for (const mode of ['normal', 'jitless'] as const) t.test(`a conversation between a source in Chromium (${mode}) and the desk`, async (t) => {
-  // The test fails (never skips) without the browser it is about.
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
+  requireChromium();
   const dir = tempDir(t, 'tipline-e2e-conversation-');
   const p = (name: string) => join(dir, name);
-  const clientDir = (await buildClient({ outDir: p('client') })).outDir;
-
-  writeFileSync(p('pass'), 'correct horse battery staple e2e\n');
-  const keygen = await run('keygen', ['--out', p('editor.key'), '--passphrase-file', p('pass')]);
-  t.equal(keygen.code, 0, keygen.stderr);
-  writeFileSync(p('recipients'), keygen.stdout);
-  const fetchKeygen = await run('keygen', ['--fetch-key', '--out', p('fetch.key')]);
-  t.equal(fetchKeygen.code, 0, fetchKeygen.stderr);
-  writeFileSync(p('editors'), fetchKeygen.stdout);
-  const server = await startServer(t, {
-    TIPLINE_DATA_DIR: p('data'),
-    TIPLINE_RECIPIENTS: p('recipients'),
-    TIPLINE_EDITORS: p('editors'),
-    TIPLINE_CLIENT_DIR: clientDir,
-    // A low proof-of-work difficulty keeps this test quick (test/e2e/pow.test.ts covers the real one).
-    TIPLINE_POW_MIN_BITS: '4',
-    TIPLINE_POW_MAX_BITS: '4',
-  });
+  // A low proof-of-work difficulty keeps this test quick (test/e2e/pow.test.ts covers the real one).
+  const { server } = await serverWithEditor(t, dir, 'correct horse battery staple e2e');
   const origin = server.url;
 
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: mode === 'jitless' ? [...BASE_ARGS, '--js-flags=--jitless'] : BASE_ARGS, timeout: 60_000 });
-  t.teardown(() => browser.close());
+  const browser = await launchChromium(t, mode);
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-  const requests: string[] = [];
-  const problems: string[] = [];
-  const sentText: string[] = [];
-  context.on('request', (request) => {
-    requests.push(`${request.method()} ${request.url()}`);
-    sentText.push(request.url(), request.postData() ?? '');
-  });
   const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  const { requests, problems, sent: sentText } = capture(context, page);
 
   // 1. The source sends a tip, after confirming the return passphrase.
   await page.goto(`${origin}/`, { waitUntil: 'load' });
@@ -228,5 +182,5 @@ for (const mode of ['normal', 'jitless'] as const) t.test(`a conversation betwee
   t.same(problems.filter((line) => !/401/.test(line)), [], 'no console errors');
   const everything = sentText.join('\n').toLowerCase();
   for (let i = 0; i + 2 <= words.length; i++) t.notOk(everything.includes(`${words[i]} ${words[i + 1]}`), `words ${i + 1}–${i + 2} of the passphrase were never sent`);
-  for (const request of requests) t.ok(request.split(' ')[1]!.startsWith(`${origin}/`), `same origin: ${request}`);
+  checkSameOrigin(t, requests, origin);
 });

@@ -14,21 +14,17 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { chromium, type Route } from 'playwright-core';
-import sodium from 'libsodium-wrappers-sumo';
+import { type Route } from 'playwright-core';
 import { buildClient } from '../../scripts/build-client.js';
 import { fileChunkCount } from '../../src/crypto/attachment.js';
-import { encodePublicKey, generateEditorKeyPair } from '../../src/crypto/keys.js';
-import { encryptKeyFile } from '../../src/crypto/keyfile.js';
 import { ROOT } from '../helpers/client-build.js';
 import { childEnv } from '../helpers/child-env.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { SERIAL, XMP_LOCATION, canvasJpeg, withMetadata } from '../helpers/jpeg.js';
 import { startServer } from '../helpers/server-process.js';
+import { capture, editorKeyFile, launchChromium, requireChromium } from '../helpers/e2e.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PASSPHRASE = 'correct horse battery staple e2e';
-const BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const TIP = 'Ballot boxes were carried out of station 12 at 19:40.';
 const FOLLOW_UP = 'Here is the photo of the van — Фото фургона.';
 /** The file whose send is cancelled. */
@@ -61,15 +57,9 @@ let clientDir: string;
 
 t.before(async () => {
   // The test fails (never skips) without the browser it is about.
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
+  requireChromium();
   clientDir = (await buildClient({ outDir: join(work, 'client') })).outDir;
-  await sodium.ready;
-  const pair = await generateEditorKeyPair();
-  const file = await encryptKeyFile(pair, PASSPHRASE, { opslimit: sodium.crypto_pwhash_OPSLIMIT_MIN, memlimit: sodium.crypto_pwhash_MEMLIMIT_MIN });
-  keyFile = join(work, 'editor.key');
-  writeFileSync(keyFile, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
-  recipientsFile = join(work, 'recipients.txt');
-  writeFileSync(recipientsFile, `${encodePublicKey(pair)}\n`);
+  ({ keyFile, recipientsFile } = await editorKeyFile(work, PASSPHRASE));
 });
 
 for (const mode of ['normal', 'jitless'] as const) {
@@ -79,21 +69,14 @@ for (const mode of ['normal', 'jitless'] as const) {
     mkdirSync(dataDir);
     const server = await startServer(t, { TIPLINE_DATA_DIR: dataDir, TIPLINE_RECIPIENTS: recipientsFile, TIPLINE_CLIENT_DIR: clientDir, TIPLINE_POW_MIN_BITS: '4', TIPLINE_POW_MAX_BITS: '4' });
     const origin = server.url;
-    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: mode === 'jitless' ? [...BASE_ARGS, '--js-flags=--jitless'] : BASE_ARGS, timeout: 60_000 });
-    t.teardown(() => browser.close());
+    const browser = await launchChromium(t, mode);
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-    const requests: string[] = [];
     const followUpBodies: string[] = [];
-    const problems: string[] = [];
     context.on('request', (request) => {
-      requests.push(`${request.method()} ${request.url()}`);
       if (request.url().endsWith('/api/mailbox/follow-ups')) followUpBodies.push(request.postData() ?? '');
     });
     const page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    const { requests, problems } = capture(context, page);
 
     // 1. A tip, with the return passphrase read from the page.
     await page.goto(`${origin}/`, { waitUntil: 'load' });

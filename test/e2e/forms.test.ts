@@ -4,25 +4,21 @@
 // commands: each CSV row equals what was typed, the HTML counts are right, nothing in the report
 // loads from outside, and screenshots of the form and the report are kept in test-artifacts/.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
 import t from 'tap';
-import { chromium, type Browser } from 'playwright-core';
-import sodium from 'libsodium-wrappers-sumo';
 import { buildClient } from '../../scripts/build-client.js';
-import { encodePublicKey, generateEditorKeyPair } from '../../src/crypto/keys.js';
-import { encryptKeyFile } from '../../src/crypto/keyfile.js';
 import { ROOT } from '../helpers/client-build.js';
 import { childEnv } from '../helpers/child-env.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { startServer } from '../helpers/server-process.js';
+import { editorKeyFile, launchChromium, requireChromium } from '../helpers/e2e.js';
+import { parseCsv } from '../helpers/cli.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const PASSPHRASE = 'correct horse battery staple forms';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const run = promisify(execFile);
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -79,36 +75,11 @@ const TYPED: Typed[] = [
   },
 ];
 
-/** A minimal RFC 4180 reader (quoted cells, "" escapes, CRLF rows). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(cell), (cell = '');
-    else if (c === '\r' && text[i + 1] === '\n') row.push(cell), rows.push(row), (row = []), (cell = ''), i++;
-    else cell += c;
-  }
-  return rows;
-}
-
 t.test('the Turkmen election form, filled in Turkmen and in Russian, to the offline report', async (t) => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
+  requireChromium();
   const work = tempDir(t, 'tipline-forms-e2e-');
   const clientDir = (await buildClient({ outDir: join(work, 'client') })).outDir;
-  await sodium.ready;
-  const pair = await generateEditorKeyPair();
-  const keyFile = join(work, 'editor.key');
-  writeFileSync(keyFile, JSON.stringify(await encryptKeyFile(pair, PASSPHRASE, { opslimit: sodium.crypto_pwhash_OPSLIMIT_MIN, memlimit: sodium.crypto_pwhash_MEMLIMIT_MIN })), { mode: 0o600 });
-  const recipients = join(work, 'recipients.txt');
-  writeFileSync(recipients, `${encodePublicKey(pair)}\n`);
+  const { keyFile, recipientsFile: recipients } = await editorKeyFile(work, PASSPHRASE);
   const dataDir = join(work, 'data');
   mkdirSync(dataDir);
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -121,8 +92,7 @@ t.test('the Turkmen election form, filled in Turkmen and in Russian, to the offl
     TIPLINE_POW_MAX_BITS: '4',
   });
 
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 60_000 });
-  t.teardown(() => browser.close());
+  const browser = await launchChromium(t);
   for (const typed of TYPED) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();

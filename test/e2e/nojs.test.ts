@@ -6,22 +6,14 @@
 // upload` → the source opens /mailbox with the passphrase the result page showed, reads the
 // reply decrypted on the server and sends a follow-up → `editor fetch` + `decrypt` file it in
 // the same thread, marked too.
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import t from 'tap';
-import { chromium, type Browser } from 'playwright-core';
-import { buildClient } from '../../scripts/build-client.js';
-import { ROOT } from '../helpers/client-build.js';
-import { childEnv } from '../helpers/child-env.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { axe, describeViolations } from '../helpers/axe.js';
-import { startServer } from '../helpers/server-process.js';
+import { capture, checkSameOrigin, serverWithEditor, launchChromium, requireChromium, runScript } from '../helpers/e2e.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const TIP = 'Урны вынесли с участка №12 в 19:40 — Ашхабад 🗳️ <b>&amp;</b> "quotes"\nsecond line';
 const REPLY = 'Thank you. Who carried them out? <i>Did anyone film it?</i>';
 const FOLLOW_UP = 'Two men from the district office. A neighbour has a video 📹.';
@@ -30,17 +22,7 @@ const FILE_MARKER = 'NOJS-E2E-FILE-MARKER-41c2';
 const FOLLOW_UP_FILE = Buffer.concat([Buffer.from('follow-up video'), Buffer.alloc(300 * 1024, 0x33)]);
 const EVIDENCE = Buffer.concat([Buffer.from(FILE_MARKER), Buffer.alloc(1536 * 1024, 0x5a), Buffer.from([0, 1, 2, 255])]);
 
-const exec = promisify(execFile);
-
-async function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], { cwd: ROOT, env: childEnv(), maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const run = runScript;
 
 interface Decrypted {
   kind?: string;
@@ -62,41 +44,16 @@ function records(dir: string): Decrypted[] {
 }
 
 t.test('a source without JavaScript sends a tip, reads the reply and answers; the desk sees both marked server-sealed', async (t) => {
-  // The test fails (never skips) without the browser it is about.
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
+  requireChromium();
   const dir = tempDir(t, 'tipline-e2e-nojs-');
   const p = (name: string) => join(dir, name);
-  const clientDir = (await buildClient({ outDir: p('client') })).outDir;
-  writeFileSync(p('pass'), 'correct horse battery staple e2e\n');
-  const keygen = await run('keygen', ['--out', p('editor.key'), '--passphrase-file', p('pass')]);
-  t.equal(keygen.code, 0, keygen.stderr);
-  writeFileSync(p('recipients'), keygen.stdout);
-  const fetchKeygen = await run('keygen', ['--fetch-key', '--out', p('fetch.key')]);
-  t.equal(fetchKeygen.code, 0, fetchKeygen.stderr);
-  writeFileSync(p('editors'), fetchKeygen.stdout);
-  const server = await startServer(t, {
-    TIPLINE_DATA_DIR: p('data'),
-    TIPLINE_RECIPIENTS: p('recipients'),
-    TIPLINE_EDITORS: p('editors'),
-    TIPLINE_CLIENT_DIR: clientDir,
-    TIPLINE_POW_MIN_BITS: '4',
-    TIPLINE_POW_MAX_BITS: '4',
-  });
+  const { server } = await serverWithEditor(t, dir, 'correct horse battery staple e2e');
   const origin = server.url;
 
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: BASE_ARGS, timeout: 60_000 });
-  t.teardown(() => browser.close());
+  const browser = await launchChromium(t);
   const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 360, height: 800 }, locale: 'en-US' });
-  const requests: string[] = [];
-  const problems: string[] = [];
-  context.on('request', (request) => requests.push(`${request.method()} ${request.url()}`));
   const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
-  });
-  page.on('response', (response) => {
-    if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
-  });
+  const { requests, problems } = capture(context, page, { responses: true });
 
   // 1. The tip, as a plain form post.
   await page.goto(`${origin}/`, { waitUntil: 'load' });
@@ -170,7 +127,7 @@ t.test('a source without JavaScript sends a tip, reads the reply and answers; th
   t.match(await page.locator('[role="status"]').textContent(), /Your message was received\. Receipt: [0-9A-F]{4}-/, 'the follow-up is confirmed');
   t.same(await context.cookies(), [], 'no cookies at any point');
   t.same(problems, [], 'no console errors (CSP, SRI, failed loads)');
-  for (const request of requests) t.ok(request.split(' ')[1]!.startsWith(`${origin}/`), `same origin: ${request}`);
+  checkSameOrigin(t, requests, origin);
   await browser.close();
 
   // 4. The desk files the follow-up in the same thread, marked.

@@ -7,15 +7,12 @@
 // protocol page. Then the real export and decrypt commands: every body holds the `protocol`
 // member with the right `failed` list, and the photo of the protocol decrypts.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import sodium from 'libsodium-wrappers-sumo';
+import { type Browser, type Page } from 'playwright-core';
 import { buildClient } from '../../scripts/build-client.js';
-import { encodePublicKey, generateEditorKeyPair } from '../../src/crypto/keys.js';
-import { encryptKeyFile } from '../../src/crypto/keyfile.js';
 import { relationMessage, relationTextName } from '../../src/forms/protocol-form.js';
 import { uiText } from '../../src/forms/schema.js';
 import { ROOT } from '../helpers/client-build.js';
@@ -23,9 +20,8 @@ import { childEnv } from '../helpers/child-env.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { axe, describeViolations } from '../helpers/axe.js';
 import { startServer } from '../helpers/server-process.js';
+import { editorKeyFile, launchChromium, requireChromium } from '../helpers/e2e.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const PASSPHRASE = 'correct horse battery staple protocol';
 const ELECTION = join(ROOT, 'docs', 'examples', 'election-kz-example.json');
 const run = promisify(execFile);
@@ -60,15 +56,10 @@ function tips(dir: string): { body: Record<string, unknown> }[] {
 }
 
 t.test('the Kazakh results protocol form, in four languages, with and without JavaScript, to the decrypted body', async (t) => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
+  requireChromium();
   const work = tempDir(t, 'tipline-protocol-e2e-');
   const clientDir = (await buildClient({ outDir: join(work, 'client') })).outDir;
-  await sodium.ready;
-  const pair = await generateEditorKeyPair();
-  const keyFile = join(work, 'editor.key');
-  writeFileSync(keyFile, JSON.stringify(await encryptKeyFile(pair, PASSPHRASE, { opslimit: sodium.crypto_pwhash_OPSLIMIT_MIN, memlimit: sodium.crypto_pwhash_MEMLIMIT_MIN })), { mode: 0o600 });
-  const recipients = join(work, 'recipients.txt');
-  writeFileSync(recipients, `${encodePublicKey(pair)}\n`);
+  const { keyFile, recipientsFile: recipients } = await editorKeyFile(work, PASSPHRASE);
   const dataDir = join(work, 'data');
   mkdirSync(dataDir);
   const server = await startServer(t, {
@@ -86,8 +77,7 @@ t.test('the Kazakh results protocol form, in four languages, with and without Ja
   // --jitless only the Russian page sends (the slow asm.js fallback once), the others check.
   for (const mode of ['normal', 'jitless'] as const) {
     const langs = LANGS;
-    const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: mode === 'jitless' ? [...ARGS, '--js-flags=--jitless'] : ARGS, timeout: 60_000 });
-    t.teardown(() => browser.close());
+    const browser = await launchChromium(t, mode);
     for (const [i, lang] of langs.entries()) {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const problems: string[] = [];
@@ -138,8 +128,7 @@ t.test('the Kazakh results protocol form, in four languages, with and without Ja
   }
 
   // Without JavaScript (Tor Browser "Safest"): the server seals and explains.
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 60_000 });
-  t.teardown(() => browser.close());
+  const browser = await launchChromium(t);
   const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
   for (const [i, lang] of LANGS.entries()) {
     const page = await context.newPage();

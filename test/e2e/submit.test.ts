@@ -4,22 +4,19 @@
 // and decrypted with the real commands, and the plaintext compared. On the way, the server is
 // killed before the first send, to check that the page keeps the text and can send it again.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { chromium, type Browser } from 'playwright-core';
-import sodium from 'libsodium-wrappers-sumo';
+import { type Browser } from 'playwright-core';
 import { buildClient } from '../../scripts/build-client.js';
-import { encodePublicKey, fingerprint, generateEditorKeyPair } from '../../src/crypto/keys.js';
-import { encryptKeyFile } from '../../src/crypto/keyfile.js';
+import { fingerprint } from '../../src/crypto/keys.js';
 import { ROOT } from '../helpers/client-build.js';
 import { childEnv } from '../helpers/child-env.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { startServer } from '../helpers/server-process.js';
+import { CHROMIUM, capture, findFiles, freePort, checkSameOrigin, editorKeyFile, launchChromium, requireChromium } from '../helpers/e2e.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const PASSPHRASE = 'correct horse battery staple e2e';
 // Cyrillic (Russian and Kazakh letters), emoji with a skin-tone modifier and a ZWJ sequence,
@@ -28,28 +25,8 @@ const MESSAGE =
   'Избирательный участок №12, Ашхабад: урны вынесли в 19:40 🗳️\n' +
   'Қазақстан — бюллетени подменили 👍🏽 👩‍👩‍👧\n' +
   'café <b>&amp;</b> "quotes" \\ </script> end';
-const BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 const run = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Every file named `name` below `dir`. */
-function findFiles(dir: string, name: string): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...findFiles(path, name));
-    else if (entry.name === name) found.push(path);
-  }
-  return found;
-}
 
 const work = tempDir(t, 'tipline-e2e-');
 let keyFile: string;
@@ -59,17 +36,12 @@ let clientDir: string;
 
 t.before(async () => {
   // The test fails (never skips) without the browser it is about.
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
+  requireChromium();
   clientDir = (await buildClient({ outDir: join(work, 'client') })).outDir;
-  await sodium.ready;
-  const pair = await generateEditorKeyPair();
-  editorFingerprint = await fingerprint(pair);
   // The smallest Argon2id costs: this test is about the tip's path, not the KDF.
-  const file = await encryptKeyFile(pair, PASSPHRASE, { opslimit: sodium.crypto_pwhash_OPSLIMIT_MIN, memlimit: sodium.crypto_pwhash_MEMLIMIT_MIN });
-  keyFile = join(work, 'editor.key');
-  writeFileSync(keyFile, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
-  recipientsFile = join(work, 'recipients.txt');
-  writeFileSync(recipientsFile, `# e2e editor\n${encodePublicKey(pair)}\n`);
+  const editor = await editorKeyFile(work, PASSPHRASE, '# e2e editor\n');
+  ({ keyFile, recipientsFile } = editor);
+  editorFingerprint = await fingerprint(editor.pair);
   mkdirSync(ARTIFACTS, { recursive: true });
 });
 
@@ -94,26 +66,11 @@ for (const mode of ['normal', 'jitless'] as const) {
     const origin = first.url;
     t.equal(origin, `http://127.0.0.1:${port}`);
 
-    const browser: Browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: mode === 'jitless' ? [...BASE_ARGS, '--js-flags=--jitless'] : BASE_ARGS,
-      timeout: 60_000,
-    });
-    t.teardown(() => browser.close());
+    const browser = await launchChromium(t, mode);
     // A new context is a fresh, empty profile: no cookies, no storage, no cache.
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-    const requests: string[] = [];
-    const problems: string[] = [];
-    context.on('request', (request) => requests.push(`${request.method()} ${request.url()}`));
     const page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('response', (response) => {
-      if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
-    });
+    const { requests, problems } = capture(context, page, { responses: true });
 
     await page.goto(`${origin}/`, { waitUntil: 'load' });
     t.equal(await page.evaluate(() => typeof WebAssembly), mode === 'jitless' ? 'undefined' : 'object', `WebAssembly is ${mode === 'jitless' ? 'off' : 'on'}`);
@@ -185,7 +142,7 @@ for (const mode of ['normal', 'jitless'] as const) {
 
     // Only the server was ever contacted.
     t.ok(requests.length >= 4, 'requests were observed');
-    for (const request of requests) t.ok(request.split(' ')[1]!.startsWith(`${origin}/`), `same origin: ${request}`);
+    checkSameOrigin(t, requests, origin);
     t.ok(requests.includes(`POST ${origin}/api/tips`), 'the tip was posted');
 
     // The server's files hold ciphertext only.

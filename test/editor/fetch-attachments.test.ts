@@ -5,11 +5,9 @@
 // TCP relay that cuts the attachment transfer: once (fetch resumes at the first incomplete chunk),
 // and every time (fetch fails with one clear line, writes no bundle and leaves no spool behind).
 import t, { type Test } from 'tap';
-import { execFile } from 'node:child_process';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { FILE_CHUNK_CIPHERTEXT_BYTES, FILE_CHUNK_SIZE, FILE_CIPHER, encryptFile, generateFileKey } from '../../src/crypto/attachment.js';
 import { encodeBody, type FileRef } from '../../src/crypto/body.js';
 import { toBase64Url } from '../../src/crypto/bytes.js';
@@ -17,22 +15,11 @@ import { sealEnvelope } from '../../src/crypto/envelope.js';
 import { decodePublicKey } from '../../src/crypto/keys.js';
 import { uploadPowText } from '../../src/server/plugins/uploads.js';
 import { DATABASE_FILE } from '../../src/server/store/db.js';
-import { ROOT } from '../helpers/client-build.js';
-import { childEnv } from '../helpers/child-env.js';
 import { solvedPow, tempDir } from '../helpers/fixtures.js';
 import { startServer } from '../helpers/server-process.js';
+import { LOW_POW, keygenEditor, runScript } from '../helpers/e2e.js';
 
-const exec = promisify(execFile);
-
-async function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], { cwd: ROOT, env: childEnv(), maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const run = runScript;
 
 function pattern(size: number, seed: number): Uint8Array {
   const out = new Uint8Array(size);
@@ -96,21 +83,9 @@ async function relay(t: Test, target: URL, at: number | ((requestLine: string) =
 t.test('editor fetch carries attachments: same bundle as export, files byte-identical, resumes, fails cleanly', async (t) => {
   const dir = tempDir(t);
   const p = (name: string) => join(dir, name);
-  writeFileSync(p('pass'), 'correct horse battery staple\n');
-  const keygen = await run('keygen', ['--out', p('editor.key'), '--passphrase-file', p('pass')]);
-  t.equal(keygen.code, 0, keygen.stderr);
-  writeFileSync(p('recipients'), keygen.stdout);
-  const fetchKeygen = await run('keygen', ['--fetch-key', '--out', p('fetch.key')]);
-  t.equal(fetchKeygen.code, 0, fetchKeygen.stderr);
-  writeFileSync(p('editors'), fetchKeygen.stdout);
-  const server = await startServer(t, {
-    TIPLINE_DATA_DIR: p('data'),
-    TIPLINE_RECIPIENTS: p('recipients'),
-    TIPLINE_EDITORS: p('editors'),
-    TIPLINE_POW_MIN_BITS: '4',
-    TIPLINE_POW_MAX_BITS: '4',
-  });
-  const editorKey = decodePublicKey(keygen.stdout.split('\n').find((l) => l.startsWith('tipline-editor-2:'))!).publicKey;
+  const editorFiles = await keygenEditor(t, dir, 'correct horse battery staple');
+  const server = await startServer(t, { TIPLINE_DATA_DIR: p('data'), ...editorFiles.env, ...LOW_POW });
+  const editorKey = decodePublicKey(readFileSync(editorFiles.recipients, 'utf8').split('\n').find((l) => l.startsWith('tipline-editor-2:'))!).publicKey;
 
   // The source's side, over HTTP: two encrypted uploads, then a tip naming them.
   const files = [

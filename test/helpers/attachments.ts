@@ -3,36 +3,27 @@
 // with Chromium's upload throttling), filling in the form, and the real export and decrypt
 // commands on what the server stored.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Test } from 'tap';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import sodium from 'libsodium-wrappers-sumo';
-import { encodePublicKey, generateEditorKeyPair } from '../../src/crypto/keys.js';
-import { encryptKeyFile } from '../../src/crypto/keyfile.js';
+import type { Browser, Page } from 'playwright-core';
 import { ROOT, clientDir } from './client-build.js';
 import { childEnv } from './child-env.js';
 import { tempDir } from './fixtures.js';
-import { CHROMIUM } from './pages.js';
+import { capture, editorKeyFile, findFiles, launchChromium, type Mode } from './e2e.js';
 import { SERIAL, XMP_LOCATION } from './jpeg.js';
 
 export const PASSPHRASE = 'correct horse battery staple e2e';
 export const MESSAGE = 'Участок №7: вброс бюллетеней, фото и запись прилагаю.';
-const BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 const run = promisify(execFile);
 
-export type Mode = 'normal' | 'jitless';
+export type { Mode };
+export { findFiles };
 
 /** Chromium, normally or with --js-flags=--jitless (no JIT, no WebAssembly: Tor Browser "Safer"); closed at teardown. */
-export async function launch(t: Test, mode: Mode): Promise<Browser> {
-  // The test fails (never skips) without the browser it is about.
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: mode === 'jitless' ? [...BASE_ARGS, '--js-flags=--jitless'] : BASE_ARGS, timeout: 60_000 });
-  t.teardown(() => browser.close());
-  return browser;
-}
+export const launch: (t: Test, mode: Mode) => Promise<Browser> = launchChromium;
 
 export interface Editor {
   keyFile: string;
@@ -41,13 +32,7 @@ export interface Editor {
 
 /** One editor: a key file under PASSPHRASE (Argon2id at its minimum cost) and the recipients list. */
 export async function editorFiles(dir: string): Promise<Editor> {
-  await sodium.ready;
-  const pair = await generateEditorKeyPair();
-  const file = await encryptKeyFile(pair, PASSPHRASE, { opslimit: sodium.crypto_pwhash_OPSLIMIT_MIN, memlimit: sodium.crypto_pwhash_MEMLIMIT_MIN });
-  const keyFile = join(dir, 'editor.key');
-  writeFileSync(keyFile, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
-  const recipientsFile = join(dir, 'recipients.txt');
-  writeFileSync(recipientsFile, `${encodePublicKey(pair)}\n`);
+  const { keyFile, recipientsFile } = await editorKeyFile(dir, PASSPHRASE);
   return { keyFile, recipientsFile };
 }
 
@@ -79,16 +64,9 @@ export const CRAWL = 4 * 1024;
 export async function openPage(t: Test, browser: Browser, mode: Mode, origin: string, throttle?: number): Promise<Session> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
   t.teardown(() => context.close());
-  const requests: string[] = [];
-  const problems: string[] = [];
-  context.on('request', (request) => requests.push(`${request.method()} ${request.url()}`));
   const page = await context.newPage();
-  page.on('console', (message) => {
-    // A stopped server: refused or reset connections are the expected failures.
-    if (/net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE|CONNECTION_CLOSED|SOCKET_NOT_CONNECTED)/.test(message.text())) return;
-    if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  // A stopped server: refused or reset connections are the expected failures.
+  const { requests, problems } = capture(context, page, { ignore: /net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE|CONNECTION_CLOSED|SOCKET_NOT_CONNECTED)/ });
   const cdp = await context.newCDPSession(page);
   await cdp.send('Network.enable');
   const setThrottle = async (bytesPerSecond: number) => {
@@ -120,16 +98,6 @@ export async function waitForProgress(page: Page, fraction: number): Promise<voi
     const bar = document.getElementById('upload-progress') as HTMLProgressElement | null;
     return !!bar && bar.max > 1 && bar.value / bar.max >= f;
   }, fraction, { timeout: 120_000, polling: 50 });
-}
-
-export function findFiles(dir: string, name: string): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...findFiles(path, name));
-    else if (entry.name === name) found.push(path);
-  }
-  return found;
 }
 
 /** The real export and decrypt commands on the server's database: the one tip and its folder. */

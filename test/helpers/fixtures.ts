@@ -1,6 +1,6 @@
 // Shared test fixtures: temporary directories, editor keys, sealed tips, a real app on a real
 // SQLite file. Nothing here is a mock.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -134,4 +134,31 @@ export async function testApp(t: { teardown(fn: () => void | Promise<void>): voi
     db.close();
   });
   return { app, db, store, keys, logs, dbPath, dir };
+}
+
+/** The real server's environment for the tests' proof of work (TEST_POW_BITS). */
+export const EASY_POW = { TIPLINE_POW_MIN_BITS: String(TEST_POW_BITS), TIPLINE_POW_MAX_BITS: String(TEST_POW_BITS) };
+
+/** POSTs a tip to a real server with a solved proof of work. */
+export async function postTip(url: string, envelope: Uint8Array): Promise<Response> {
+  const request = tipRequest(envelope, await solvedPow(url, toBase64Url(envelope)));
+  return fetch(`${url}${request.url}`, { method: request.method, headers: request.headers, body: request.payload });
+}
+
+/** `dir`/recipients.txt with the public key lines of `keys`; returns its path. */
+export function writeRecipients(dir: string, keys: EditorKeyPair[]): string {
+  const file = join(dir, 'recipients.txt');
+  writeFileSync(file, keys.map((k) => encodePublicKey(k)).join('\n') + '\n');
+  return file;
+}
+
+/** Deterministic bytes that compress badly (a stand-in for a photo or a video). */
+export function pattern(size: number, seed: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(size);
+  let x = seed * 2654435761;
+  for (let i = 0; i < size; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
 }

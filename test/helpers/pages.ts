@@ -1,23 +1,20 @@
 // For the Chromium tests of the source's pages in every language (test/e2e/a11y.test.ts,
 // test/e2e/screenshots.test.ts): a fresh client build, one editor key, the real server
 // (scripts/start.ts) with a low proof-of-work difficulty, and Debian's Chromium.
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { buildClient } from '../../scripts/build-client.js';
 import { encodePublicKey, generateEditorKeyPair } from '../../src/crypto/keys.js';
 import { tempDir } from './fixtures.js';
 import { startServer } from './server-process.js';
-
-export const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+import { launchChromium, requireChromium } from './e2e.js';
 
 type Tap = Parameters<typeof tempDir>[0];
 
 /** Starts the real server (with `env` added) and Chromium; both stop at the test's teardown. */
 export async function pagesUnderTest(t: Tap, env: Record<string, string> = {}): Promise<{ origin: string; browser: Browser }> {
-  // The test fails (never skips) without the browser it is about.
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
+  requireChromium();
   const work = tempDir(t, 'tipline-pages-');
   const clientDir = (await buildClient({ outDir: join(work, 'client') })).outDir;
   const pair = await generateEditorKeyPair();
@@ -31,8 +28,7 @@ export async function pagesUnderTest(t: Tap, env: Record<string, string> = {}): 
     TIPLINE_POW_MAX_BITS: '4',
     ...env,
   });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 60_000 });
-  t.teardown(() => browser.close());
+  const browser = await launchChromium(t);
   return { origin: server.url, browser };
 }
 

@@ -17,7 +17,7 @@ import { UploadStore } from '../../src/server/store/uploads.js';
 import { exportDatabase } from '../../src/server/store/export.js';
 import { decryptBundle, summaryOk, type TipJson } from '../../src/offline/decrypt.js';
 import { INCOMPLETE_SUFFIX, numberedName, sanitiseFileName } from '../../src/offline/files.js';
-import { tempDir } from '../helpers/fixtures.js';
+import { pattern, tempDir } from '../helpers/fixtures.js';
 import { chromium } from 'playwright-core';
 
 const C = FILE_CHUNK_SIZE;
@@ -27,16 +27,6 @@ interface Attachment {
   name: string;
   type?: string;
   bytes: Uint8Array;
-}
-
-function pattern(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed * 2654435761;
-  for (let i = 0; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
 }
 
 const JPEG_MAGIC = '\xff\xd8\xff\xe0';

@@ -6,10 +6,8 @@
 // the attacks of whoever can write the server's database (issue 13, finding 3): a forged
 // follow-up naming the mailbox without its signature, a forged tip naming it with other keys.
 import t from 'tap';
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { toBase64Url, fromBase64Url } from '../../src/crypto/bytes.js';
 import { encodeBody, decodeBody } from '../../src/crypto/body.js';
 import { openEnvelope, sealEnvelope } from '../../src/crypto/envelope.js';
@@ -18,23 +16,12 @@ import { signBody } from '../../src/crypto/signing.js';
 import { DATABASE_FILE, openDatabase } from '../../src/server/store/db.js';
 import { TipStore } from '../../src/server/store/tips.js';
 import { createMessage, loginMessage, sign } from '../../src/crypto/mailbox.js';
-import { ROOT } from '../helpers/client-build.js';
-import { childEnv } from '../helpers/child-env.js';
 import { newSource } from '../helpers/conversation.js';
 import { solvedPow, tempDir } from '../helpers/fixtures.js';
 import { startServer } from '../helpers/server-process.js';
+import { LOW_POW, keygenEditor, runScript } from '../helpers/e2e.js';
 
-const exec = promisify(execFile);
-
-async function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], { cwd: ROOT, env: childEnv(), maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const run = runScript;
 
 async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: any; headers: Headers }> {
   const response = await fetch(url, init);
@@ -47,23 +34,11 @@ const post = (body: unknown, cookie?: string): RequestInit => ({ method: 'POST',
 t.test('a conversation through the real commands and server', async (t) => {
   const dir = tempDir(t);
   const p = (name: string) => join(dir, name);
-  writeFileSync(p('pass'), 'correct horse battery staple\n');
-  const keygen = await run('keygen', ['--out', p('editor.key'), '--passphrase-file', p('pass')]);
-  t.equal(keygen.code, 0, keygen.stderr);
-  writeFileSync(p('recipients'), keygen.stdout);
-  const fetchKeygen = await run('keygen', ['--fetch-key', '--out', p('fetch.key')]);
-  t.equal(fetchKeygen.code, 0, fetchKeygen.stderr);
-  t.match(fetchKeygen.stdout, /^# Tipline fetch key.*\ntipline-fetch-1:[A-Za-z0-9_-]{43}\n$/);
-  writeFileSync(p('editors'), fetchKeygen.stdout);
-  const server = await startServer(t, {
-    TIPLINE_DATA_DIR: p('data'),
-    TIPLINE_RECIPIENTS: p('recipients'),
-    TIPLINE_EDITORS: p('editors'),
-    TIPLINE_POW_MIN_BITS: '4',
-    TIPLINE_POW_MAX_BITS: '4',
-  });
+  const editorFiles = await keygenEditor(t, dir, 'correct horse battery staple');
+  t.match(readFileSync(editorFiles.editors, 'utf8'), /^# Tipline fetch key.*\ntipline-fetch-1:[A-Za-z0-9_-]{43}\n$/);
+  const server = await startServer(t, { TIPLINE_DATA_DIR: p('data'), ...editorFiles.env, ...LOW_POW });
   const url = server.url;
-  const editorKey = decodePublicKey(keygen.stdout.split('\n').find((l) => l.startsWith('tipline-editor-2:'))!).publicKey;
+  const editorKey = decodePublicKey(readFileSync(editorFiles.recipients, 'utf8').split('\n').find((l) => l.startsWith('tipline-editor-2:'))!).publicKey;
 
   // The source: a mailbox, then a tip carrying its reply keys.
   const { keys } = await newSource();

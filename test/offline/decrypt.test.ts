@@ -1,12 +1,9 @@
 // Offline decrypt: real key files, real envelopes, real bundles, the real command as a child
 // process, and once inside a network namespace with no interfaces.
 import t from 'tap';
-import { spawn } from 'node:child_process';
-import { childEnv } from '../helpers/child-env.js';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/fixtures.js';
-import { ROOT } from '../helpers/client-build.js';
 import { utf8 } from '../../src/crypto/bytes.js';
 import { encodeBody, type Body } from '../../src/crypto/body.js';
 import { sealEnvelope } from '../../src/crypto/envelope.js';
@@ -18,6 +15,7 @@ import { writeBundle } from '../../src/files/bundle.js';
 import { DecryptError, SEALED_BY_SERVER_NOTE, decryptBundle, folderName, formatSummary, summaryOk, unlockKey, type TipJson } from '../../src/offline/decrypt.js';
 import { preview, renderIndex } from '../../src/offline/index-html.js';
 import { escapeHtml } from '../../src/shared/html.js';
+import { runChild, type Run } from '../helpers/cli.js';
 
 const PASSPHRASE = 'correct horse battery staple';
 // The KDF is not under test here: libsodium's minimum costs keep the tests fast.
@@ -58,23 +56,7 @@ const folderOf = (r: TipRecord) => `${r.received}_${r.id}`;
 const readTipJson = (out: string, r: TipRecord) => JSON.parse(readFileSync(join(out, folderOf(r), 'tip.json'), 'utf8')) as TipJson;
 const mode = (p: string) => lstatSync(p).mode & 0o777;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = runChild;
 
 const decryptCli = (args: string[], env: Record<string, string | undefined> = {}) => run(process.execPath, ['--import', 'tsx', 'scripts/decrypt.ts', ...args], env);
 

@@ -2,13 +2,10 @@
 // sealed tips, the real command as a child process — while another connection holds a write
 // transaction open, as the running server may.
 import t from 'tap';
-import { spawn } from 'node:child_process';
-import { childEnv } from '../helpers/child-env.js';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { tempDir } from '../helpers/fixtures.js';
-import { ROOT } from '../helpers/client-build.js';
 import { encodeBody } from '../../src/crypto/body.js';
 import { sealEnvelope } from '../../src/crypto/envelope.js';
 import { generateEditorKeyPair } from '../../src/crypto/keys.js';
@@ -18,23 +15,10 @@ import { ExportError, exportDatabase } from '../../src/server/store/export.js';
 import type { TipRecord } from '../../src/crypto/bundle.js';
 import { readVerifiedRecords, verifyBundle } from '../../src/offline/bundle.js';
 import { decryptBundle } from '../../src/offline/decrypt.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { runTsx, type Run } from '../helpers/cli.js';
 
 function exportCli(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/export.ts', ...args], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runTsx('export', args);
 }
 
 async function records(path: string): Promise<TipRecord[]> {

@@ -1,11 +1,9 @@
 // `npm run keygen`, run for real as a child process (tsx scripts/keygen.ts), with the real
 // Argon2id MODERATE costs; plus the library functions behind it.
 import t, { type Test } from 'tap';
-import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import sodium from 'libsodium-wrappers-sumo';
 import { toBase64Url } from '../../src/crypto/bytes.js';
 import { decodePublicKey, encodePublicKey, fingerprint, parseRecipients } from '../../src/crypto/keys.js';
@@ -14,8 +12,8 @@ import { KeygenError, checkCanCreate, checkNewPassphrase, createKeyFile, nextSte
 import { childEnv } from '../helpers/child-env.js';
 import { createFetchKeyFile } from '../../src/offline/fetch-key.js';
 import { readFetchKeyFile } from '../../src/editor/fetch-key.js';
+import { runTsx, type Run } from '../helpers/cli.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PASSPHRASE = 'ballot box under the bridge';
 
 function tempDir(t: Test): string {
@@ -24,23 +22,9 @@ function tempDir(t: Test): string {
   return dir;
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function keygen(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    // stdin is not a terminal: the passphrase must come from the environment or a file.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/keygen.ts', ...args], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  // stdin is not a terminal: the passphrase must come from the environment or a file.
+  return runTsx('keygen', args, env);
 }
 
 const mode = (p: string) => lstatSync(p).mode & 0o777;

@@ -4,11 +4,9 @@
 // counts, the verified-only counts, that nothing in report.html loads from outside, and the
 // page itself in Chromium (its filter script runs under its own CSP; a screenshot is kept).
 import t, { type Test } from 'tap';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { childEnv } from '../helpers/child-env.js';
 import { ROOT } from '../helpers/client-build.js';
 import { solvedTipRequest, tempDir, testApp } from '../helpers/fixtures.js';
 import { encodeBody, type Body } from '../../src/crypto/body.js';
@@ -17,6 +15,7 @@ import { exportDatabase } from '../../src/server/store/export.js';
 import { decryptBundle } from '../../src/offline/decrypt.js';
 import { ReportError, csvCell, parseSidecar, writeReport } from '../../src/offline/report.js';
 import type { FieldValues } from '../../src/forms/fields.js';
+import { parseCsv, runTsx, type Run } from '../helpers/cli.js';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const CHROMIUM = '/usr/bin/chromium';
@@ -67,26 +66,6 @@ async function decryptedFolder(t: Test): Promise<{ dir: string; folders: string[
 /** The folder of the tip whose message is `message`. */
 const folderOf = (dir: string, message: string): string =>
   readdirSync(dir).find((f) => existsSync(join(dir, f, 'message.txt')) && readFileSync(join(dir, f, 'message.txt'), 'utf8') === message)!;
-
-/** A minimal RFC 4180 reader for the test (quoted cells, "" escapes, CRLF rows). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(cell), (cell = '');
-    else if (c === '\r' && text[i + 1] === '\n') row.push(cell), rows.push(row), (row = []), (cell = ''), i++;
-    else cell += c;
-  }
-  return rows;
-}
 
 /** The count table of a dimension as {label: [verified, unverified, total]}. */
 function countTable(html: string, key: string): Record<string, number[]> {
@@ -245,22 +224,8 @@ t.test('csv cells and the sidecar, by example', async (t) => {
   t.throws(() => parseSidecar(`${rows[0]!.id}\tverified\n${rows[0]!.folder}\trejected\n`, rows), { message: /line 2: .* is marked more than once/ });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function reportCli(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/report.ts', ...args], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runTsx('report', args);
 }
 
 t.test('npm run report: usage, success, failures', async (t) => {

@@ -6,16 +6,14 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import { encodePublicKey } from '../../src/crypto/keys.js';
 import { openEnvelope } from '../../src/crypto/envelope.js';
 import { decodeBody } from '../../src/crypto/body.js';
 import { receiptFor } from '../../src/crypto/receipt.js';
-import { toBase64Url } from '../../src/crypto/bytes.js';
 import { BackupError, backupDatabase } from '../../src/server/store/backup.js';
 import { openDatabase } from '../../src/server/store/db.js';
 import { ROOT, clientDir } from '../helpers/client-build.js';
 import { childEnv } from '../helpers/child-env.js';
-import { TEST_POW_BITS, editorKeys, sealTip, tempDir, solvedPow, tipRequest } from '../helpers/fixtures.js';
+import { EASY_POW, editorKeys, postTip, sealTip, tempDir, writeRecipients } from '../helpers/fixtures.js';
 import { startServer } from '../helpers/server-process.js';
 
 const run = promisify(execFile);
@@ -26,20 +24,12 @@ const backupCli = (args: string[]) =>
   );
 
 
-const EASY_POW = { TIPLINE_POW_MIN_BITS: String(TEST_POW_BITS), TIPLINE_POW_MAX_BITS: String(TEST_POW_BITS) };
-
-/** POSTs a tip to a real server with a solved proof of work. */
-async function postTip(url: string, envelope: Uint8Array): Promise<Response> {
-  const request = tipRequest(envelope, await solvedPow(url, toBase64Url(envelope)));
-  return fetch(`${url}${request.url}`, { method: request.method, headers: request.headers, body: request.payload });
-}
 
 t.test('an online backup taken while the server writes restores and decrypts', async (t) => {
   await clientDir();
   const dir = tempDir(t);
   const keys = await editorKeys(2);
-  const recipientsFile = join(dir, 'recipients.txt');
-  writeFileSync(recipientsFile, keys.map((k) => encodePublicKey(k)).join('\n') + '\n');
+  const recipientsFile = writeRecipients(dir, keys);
   const dataDir = join(dir, 'data');
   const server = await startServer(t, { TIPLINE_DATA_DIR: dataDir, TIPLINE_RECIPIENTS: recipientsFile, ...EASY_POW });
   const submit = async (envelope: Uint8Array) => {

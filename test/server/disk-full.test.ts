@@ -4,15 +4,13 @@
 // a machine where mounting is impossible FAILS this test rather than skipping it.
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { encodePublicKey } from '../../src/crypto/keys.js';
 import { openEnvelope } from '../../src/crypto/envelope.js';
 import { decodeBody } from '../../src/crypto/body.js';
 import { receiptFor } from '../../src/crypto/receipt.js';
-import { toBase64Url } from '../../src/crypto/bytes.js';
-import { TEST_POW_BITS, editorKeys, sealTip, tempDir, solvedPow, tipRequest } from '../helpers/fixtures.js';
+import { EASY_POW, editorKeys, postTip, sealTip, tempDir, writeRecipients } from '../helpers/fixtures.js';
 import { startServer } from '../helpers/server-process.js';
 import { clientDir } from '../helpers/client-build.js';
 
@@ -39,13 +37,6 @@ function fill(path: string): number {
 }
 
 
-const EASY_POW = { TIPLINE_POW_MIN_BITS: String(TEST_POW_BITS), TIPLINE_POW_MAX_BITS: String(TEST_POW_BITS) };
-
-/** POSTs a tip to a real server with a solved proof of work. */
-async function postTip(url: string, envelope: Uint8Array): Promise<Response> {
-  const request = tipRequest(envelope, await solvedPow(url, toBase64Url(envelope)));
-  return fetch(`${url}${request.url}`, { method: request.method, headers: request.headers, body: request.payload });
-}
 
 t.test('a full disk gets 507, loses nothing, and the server recovers when space is freed', async (t) => {
   await clientDir();
@@ -64,8 +55,7 @@ t.test('a full disk gets 507, loses nothing, and the server recovers when space 
 
   const keys = await editorKeys(1);
   const recipients = [keys[0]!.publicKey];
-  const recipientsFile = join(dir, 'recipients.txt');
-  writeFileSync(recipientsFile, encodePublicKey(keys[0]!) + '\n');
+  const recipientsFile = writeRecipients(dir, [keys[0]!]);
   const dataDir = join(mnt, 'data');
   const server = await startServer(t, { TIPLINE_DATA_DIR: dataDir, TIPLINE_RECIPIENTS: recipientsFile, ...EASY_POW });
   const post = async (envelope: Uint8Array) => {

@@ -1,14 +1,12 @@
 // An acknowledged tip survives kill -9 of the server the next instant.
 import t from 'tap';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { encodePublicKey } from '../../src/crypto/keys.js';
 import { openEnvelope } from '../../src/crypto/envelope.js';
 import { decodeBody } from '../../src/crypto/body.js';
 import { receiptFor } from '../../src/crypto/receipt.js';
 import { toBase64Url } from '../../src/crypto/bytes.js';
-import { TEST_POW_BITS, editorKeys, sealTip, solvedPow, tempDir } from '../helpers/fixtures.js';
+import { TEST_POW_BITS, editorKeys, sealTip, solvedPow, tempDir, writeRecipients } from '../helpers/fixtures.js';
 import { startServer } from '../helpers/server-process.js';
 import { clientDir } from '../helpers/client-build.js';
 
@@ -16,8 +14,7 @@ t.test('every acknowledged tip is on disk after SIGKILL, and decrypts', async (t
   await clientDir();
   const dir = tempDir(t);
   const keys = await editorKeys(2);
-  const recipientsFile = join(dir, 'recipients.txt');
-  writeFileSync(recipientsFile, keys.map((k) => encodePublicKey(k)).join('\n') + '\n');
+  const recipientsFile = writeRecipients(dir, keys);
   const dataDir = join(dir, 'data');
   const server = await startServer(t, { TIPLINE_DATA_DIR: dataDir, TIPLINE_RECIPIENTS: recipientsFile, TIPLINE_POW_MIN_BITS: String(TEST_POW_BITS), TIPLINE_POW_MAX_BITS: String(TEST_POW_BITS) });
 

@@ -22,7 +22,7 @@ import { createHash } from 'node:crypto';
 import { FILE_CHUNK_SIZE, FILE_CIPHER, fileChunkCount, lastChunkCiphertextLength } from '../../src/crypto/attachment.js';
 import { exportDatabase } from '../../src/server/store/export.js';
 import { decryptBundle, summaryOk } from '../../src/offline/decrypt.js';
-import { tempDir, testApp } from '../helpers/fixtures.js';
+import { pattern, tempDir, testApp } from '../helpers/fixtures.js';
 
 interface Options {
   enabled?: boolean;
@@ -348,16 +348,6 @@ t.test('a follow-up without JavaScript carries files too: same thread, decrypted
   t.equal(sha256(readFileSync(join(out, withFiles[0]!, 'files', 'protocol.jpg'))), sha256(photo), 'byte-identical');
 });
 
-/** Deterministic bytes that compress badly (a stand-in for a photo or a video). */
-function pattern(size: number, seed: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(size);
-  let x = seed * 2654435761;
-  for (let i = 0; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const uploadRows = (db: ReturnType<typeof openDatabase>) => ({
   uploads: db.prepare('SELECT count(*) FROM uploads').pluck().get() as number,

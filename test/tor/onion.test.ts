@@ -47,6 +47,7 @@ import { childEnv } from '../helpers/child-env.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { SERIAL, XMP_LOCATION, canvasJpeg, withMetadata } from '../helpers/jpeg.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { findFiles } from '../helpers/e2e.js';
 import { createNetNs, type NetNs } from './netns.js';
 import { checkTorInstalled, startTorNetwork, type TorNetwork } from './network.js';
 
@@ -56,17 +57,6 @@ const PASSPHRASE = 'correct horse battery staple tor';
 const BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const run = promisify(execFile);
 const testStarted = Date.now();
-
-/** Every file named `name` below `dir`. */
-function findFiles(dir: string, name: string): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...findFiles(path, name));
-    else if (entry.name === name) found.push(path);
-  }
-  return found;
-}
 
 /** Every decrypted record (tip.json and its message.txt) below `dir`. */
 function records(dir: string): { mailbox?: string; message: string }[] {

@@ -5,10 +5,10 @@
 // behaviour, not their coverage.
 import { readFileSync } from 'node:fs';
 
-// Set just under what the suite measures (2026-11-29, .ci/run on a fresh clone: lines 95.2,
-// branches 87.3, functions 93.7): a drop means new code arrived without tests. Raise them as
+// Set just under what the suite measures (2026-11-30, npm test on the merged main: lines 95.9,
+// branches 86.5, functions 94.1): a drop means new code arrived without tests. Raise them as
 // coverage grows; never lower them to let a change through.
-const THRESHOLDS = { lines: 94, branches: 86, functions: 92, statements: 94 } as const;
+const THRESHOLDS = { lines: 95, branches: 86, functions: 93, statements: 95 } as const;
 
 type Metric = { total: number; covered: number };
 type Summary = Record<string, Record<keyof typeof THRESHOLDS, Metric>>;

@@ -9,7 +9,6 @@ import { toBase64Url } from '../../src/crypto/bytes.js';
 import { decodePublicKey, encodePublicKey, fingerprint, parseRecipients } from '../../src/crypto/keys.js';
 import { decryptKeyFile } from '../../src/crypto/keyfile.js';
 import { KeygenError, checkCanCreate, checkNewPassphrase, createKeyFile, nextSteps, publicKeyOutput } from '../../src/offline/keygen.js';
-import { childEnv } from '../helpers/child-env.js';
 import { createFetchKeyFile } from '../../src/offline/fetch-key.js';
 import { readFetchKeyFile } from '../../src/editor/fetch-key.js';
 import { runTsx, type Run } from '../helpers/cli.js';

@@ -6,7 +6,7 @@
 import { MAX_MESSAGE_CHARS } from '../crypto/body.js';
 import { CONFIG_VERSION, MAILBOX_ATTACHMENT_IDS, MAILBOX_IDS as ID, type PageConfig } from './contract.js';
 import { escapeHtml as e } from '../shared/html.js';
-import { attachmentsHtml, documentHead, fingerprintHtml, paragraphsHtml, uploadProgressHtml, type PageInput } from './page.js';
+import { attachmentsHtml, documentHead, fingerprintsSectionHtml, paragraphsHtml, uploadProgressHtml, type PageInput } from './page.js';
 import { strings as stringsFor } from '../i18n/index.js';
 import { languageSwitcherHtml, torGuidanceHtml, torWarningsHtml } from './guidance.js';
 import { MAILBOX_PATH, NOJS_MAILBOX_PATH } from './contract.js';
@@ -24,7 +24,6 @@ export function renderMailboxPage(input: PageInput): string {
   const attachments = uploads.maxFiles > 0 ? `${attachmentsHtml(s, uploads, MAILBOX_ATTACHMENT_IDS, 3)}\n` : '';
   const paragraphs = paragraphsHtml;
   const demo = input.demo ? `<div class="demo-banner" role="note"><p>${e(s.demoBanner)}</p></div>\n` : '';
-  const fingerprints = input.editors.map(({ fingerprint }) => `<li><code class="fingerprint">${fingerprintHtml(fingerprint)}</code></li>`).join('\n');
   return `${documentHead(s, s.mailboxTitle, input.style, { asset: input.script, config })}
 <body>
 ${demo}<main>
@@ -60,13 +59,7 @@ ${uploads.maxFiles > 0 ? `${uploadProgressHtml(s, MAILBOX_ATTACHMENT_IDS)}\n` : 
 <button id="${ID.logout}" type="button">${e(s.mailboxLogout)}</button>
 </section>
 ${torGuidanceHtml(s)}
-<section class="fingerprints" aria-labelledby="fingerprints-heading">
-<h2 id="fingerprints-heading">${e(s.fingerprintsHeading)}</h2>
-<p>${e(s.fingerprintsIntro)}</p>
-<ul>
-${fingerprints}
-</ul>
-</section>
+${fingerprintsSectionHtml(s, input.editors)}
 </main>
 </body>
 </html>

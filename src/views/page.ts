@@ -5,7 +5,7 @@
 import { MAX_MESSAGE_CHARS } from '../crypto/body.js';
 import { escapeHtml } from '../shared/html.js';
 import { ATTACHMENT_IDS, CONFIG_ELEMENT_ID, CONFIG_VERSION, IDS, MAILBOX_PATH, NOJS_TIP_PATH, type AttachmentIds, type PageConfig } from './contract.js';
-import { format, strings as stringsFor, withLang } from '../i18n/index.js';
+import { format, strings as stringsFor, withLang, type Strings } from '../i18n/index.js';
 import { languageSwitcherHtml, torGuidanceHtml, torWarningsHtml } from './guidance.js';
 import { formatBytes } from '../i18n/sizes.js';
 import { pageForm, renderFormFields } from '../forms/render.js';
@@ -108,6 +108,18 @@ export function fingerprintHtml(fingerprint: string): string {
   return second ? `<span>${first}</span> <span>${second}</span>` : `<span>${first}</span>`;
 }
 
+/** The editors' key fingerprints, for the source to compare with those the newsroom publishes (both pages). */
+export function fingerprintsSectionHtml(s: Strings, editors: readonly { fingerprint: string }[]): string {
+  const items = editors.map(({ fingerprint }) => `<li><code class="fingerprint">${fingerprintHtml(fingerprint)}</code></li>`).join('\n');
+  return `<section class="fingerprints" aria-labelledby="fingerprints-heading">
+<h2 id="fingerprints-heading">${escapeHtml(s.fingerprintsHeading)}</h2>
+<p>${escapeHtml(s.fingerprintsIntro)}</p>
+<ul>
+${items}
+</ul>
+</section>`;
+}
+
 /**
  * Every page's document start, up to and including </head>: language and direction, no
  * indexing, no referrer, no favicon request, the stylesheet with its SRI and, on pages with a
@@ -157,7 +169,6 @@ export function renderPage(input: PageInput): string {
   const messageHint = input.form?.message?.hint ? textFor(input.form.message.hint, s.lang) : s.messageHint;
   const paragraphs = paragraphsHtml;
   const demo = input.demo ? `<div class="demo-banner" role="note"><p>${e(s.demoBanner)}</p></div>\n` : '';
-  const fingerprints = input.editors.map(({ fingerprint }) => `<li><code class="fingerprint">${fingerprintHtml(fingerprint)}</code></li>`).join('\n');
   return `${documentHead(s, s.title, input.style, { asset: input.script, config })}
 <body>
 ${demo}<main>
@@ -206,13 +217,7 @@ ${paragraphs(s.confirmationPassphrase)}
 <p>${e(s.confirmationComeBack)} <a href="${e(withLang(MAILBOX_PATH, s.lang))}">${e(s.mailboxTitle)}</a> (<code>${MAILBOX_PATH}</code>)</p>
 ${paragraphs(s.confirmationAdvice)}
 </section>
-<section class="fingerprints" aria-labelledby="fingerprints-heading">
-<h2 id="fingerprints-heading">${e(s.fingerprintsHeading)}</h2>
-<p>${e(s.fingerprintsIntro)}</p>
-<ul>
-${fingerprints}
-</ul>
-</section>
+${fingerprintsSectionHtml(s, input.editors)}
 </main>
 </body>
 </html>

@@ -22,6 +22,7 @@ const ALLOWED: Record<string, string[]> = {
   offline: ['crypto', 'files', 'forms', 'shared', 'results'],
   results: ['offline', 'forms', 'shared'],
   verify: ['crypto', 'server', 'views'],
+  desk: ['crypto', 'files', 'forms', 'i18n', 'shared', 'offline', 'results'],
 };
 
 function sourceFiles(dir: string): string[] {

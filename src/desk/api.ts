@@ -1,0 +1,153 @@
+// The desk's one typed API (the editors' offline web app, docs/EDITORS.md): what the desk's
+// local HTTP server (src/desk/server.ts) asks of the desk's model (src/desk/desk.ts), and the
+// shapes it sends to the desk's window as JSON. Types only. The model is everything that
+// touches keys, the encrypted store and the USB folder; the server only routes, checks the
+// per-run secret and renders; the window only shows and asks.
+//
+// Every string here that came from a source (messages, form answers, file names) or from a
+// colleague (labels, notes, names) is untrusted text: the views escape it, never trust it.
+
+/** The workflow states of a thread (docs/EDITORS.md). Leaving `closed` or `rejected` needs a reason. */
+export const STATUSES = ['new', 'in-progress', 'waiting', 'verified', 'rejected', 'closed'] as const;
+export type ThreadStatus = (typeof STATUSES)[number];
+
+/** A report's verification, per tip (election reports): the reason is free text by the editor. */
+export const VERIFICATIONS = ['unverified', 'verified', 'rejected'] as const;
+export type Verification = (typeof VERIFICATIONS)[number];
+
+/** One editor of the roster (the recipients file): who may sign desk events. */
+export interface RosterEditor {
+  /** Stable id of the editor: the fingerprint of their public key (src/crypto/keys.ts). */
+  id: string;
+  /** Display name from their public key line; the fingerprint's start when they gave none. */
+  name: string;
+  /** This desk's own editor. */
+  me: boolean;
+}
+
+export interface InboxQuery {
+  /** Full-text search over messages, form answers, file names, notes and labels; case-folded beyond ASCII. */
+  text?: string;
+  status?: ThreadStatus;
+  label?: string;
+  /** An editor id, or `none` for threads nobody is assigned to. */
+  assignee?: string;
+  unread?: boolean;
+  starred?: boolean;
+  /** A form id (e.g. `election-kz`), or `none` for plain tips. */
+  form?: string;
+  sort?: 'activity' | 'status' | 'designation';
+}
+
+export interface ThreadSummary {
+  /** The mailbox id (32 hex), or the tip's record id for a tip without a mailbox. */
+  id: string;
+  /** Two words derived from the thread id: the same on every editor's desk, never shown to the source. */
+  designation: string;
+  /** UTC date of the newest item, YYYY-MM-DD (the server dates records to the day only). */
+  lastActivity: string;
+  /** Unread for this desk's editor: a newer item than the one they last saw. */
+  unread: boolean;
+  starred: boolean;
+  status: ThreadStatus;
+  labels: string[];
+  /** Editor id, when assigned. */
+  assignee?: string;
+  attachments: number;
+  /** A tip the server sealed (sent without JavaScript): the server saw its plain text. */
+  sealedByServer: boolean;
+  /** The form of the thread's first tip, when it used one. */
+  form?: string;
+  /** The start of the newest message, plain text (the view escapes and cuts it). */
+  preview: string;
+}
+
+export interface FormAnswer {
+  field: string;
+  /** The field's label in the desk's language. */
+  label: string;
+  value: string;
+}
+
+export interface FileSummary {
+  /** Id of the file on this desk (opaque). */
+  id: string;
+  /** Name as the source gave it, cleaned of invisible characters (src/offline/files.ts). */
+  name: string;
+  type: string;
+  size: number;
+  complete: boolean;
+  /** Only PNG, JPEG, GIF and WebP whose first bytes match: shown as a thumbnail. Everything else is only exported. */
+  thumbnail: boolean;
+}
+
+export type ThreadItem =
+  | { kind: 'tip' | 'followUp'; id: string; date: string; clientTime?: string; message: string; form?: { id: string; answers: FormAnswer[] }; files: FileSummary[]; sealedByServer: boolean }
+  | { kind: 'reply'; id: string; date: string; message: string; from: string; pending: boolean };
+
+export interface Note {
+  id: string;
+  editor: string;
+  /** Hybrid logical clock time of the event, as an ISO 8601 string on the editor's own clock. */
+  time: string;
+  text: string;
+}
+
+/** One line of the activity log: who changed what, when. */
+export interface LogEntry {
+  editor: string;
+  time: string;
+  what: string;
+}
+
+/** A desk event that was refused (bad signature, unknown signer, replay, altered by the server). */
+export interface RefusedEvent {
+  record: string;
+  reason: string;
+}
+
+export interface ThreadDetail extends ThreadSummary {
+  items: ThreadItem[];
+  notes: Note[];
+  log: LogEntry[];
+  /** Per tip of an election form: its verification and the editor's note. */
+  verification: Record<string, { state: Verification; note: string; editor?: string }>;
+}
+
+/** A change an editor makes; each becomes one signed, sealed desk event in the outbox. */
+export type DeskChange =
+  | { kind: 'status'; status: ThreadStatus; reason?: string }
+  | { kind: 'label'; label: string; on: boolean }
+  | { kind: 'assign'; editor: string | null }
+  | { kind: 'star'; on: boolean }
+  | { kind: 'seen'; unread?: boolean }
+  | { kind: 'note'; text: string }
+  | { kind: 'verify'; tip: string; state: Verification; note: string };
+
+export interface ImportProgress {
+  bundles: number;
+  records: number;
+  imported: number;
+  already: number;
+  refused: RefusedEvent[];
+}
+
+export interface Desk {
+  readonly me: RosterEditor;
+  roster(): RosterEditor[];
+  inbox(query: InboxQuery): ThreadSummary[];
+  /** Undefined when there is no such thread. */
+  thread(id: string): ThreadDetail | undefined;
+  /** Applies the change locally at once and queues its event in the outbox. */
+  change(threadId: string, change: DeskChange): Promise<void>;
+  /** Seals a reply to the source and to every editor of the roster, and queues it in the outbox. */
+  reply(threadId: string, text: string): Promise<void>;
+  /** Imports every bundle of the inbox folder; idempotent and resumable. */
+  importInbox(onProgress?: (p: ImportProgress) => void): Promise<ImportProgress>;
+  /** A thumbnail's bytes (image types only), or undefined. */
+  thumbnail(fileId: string): Uint8Array | undefined;
+  /** Writes a file, decrypted, into the export folder; returns the path written. */
+  exportFile(fileId: string): Promise<string>;
+  refused(): RefusedEvent[];
+  close(): Promise<void>;
+}

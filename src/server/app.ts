@@ -22,6 +22,7 @@ import { UploadStore } from './store/uploads.js';
 import nojsPlugin from './plugins/nojs.js';
 import { loadAssets } from './plugins/page.js';
 import type { Db } from './store/db.js';
+import { DeskEventStore } from './store/desk-events.js';
 import { MailboxStore } from './store/mailboxes.js';
 import { RecordStore } from './store/records.js';
 import { limitBodiesInFlight, limitRequestsPerTurn, serverOptions } from './limits.js';
@@ -121,6 +122,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     editorSignKeys: options.editors.map((editor) => editor.signPublicKey),
     records: new RecordStore(db),
     mailboxes,
+    deskEvents: new DeskEventStore(db),
     ...maxPadded,
     ...now,
   });

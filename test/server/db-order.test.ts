@@ -12,6 +12,7 @@ import { openEnvelope } from '../../src/crypto/envelope.js';
 import { FILE_CHUNK_CIPHERTEXT_BYTES } from '../../src/crypto/attachment.js';
 import { TipStore } from '../../src/server/store/tips.js';
 import { UploadStore } from '../../src/server/store/uploads.js';
+import { DeskEventStore } from '../../src/server/store/desk-events.js';
 import { purgeExpired, runMaintenance } from '../../src/server/store/retention.js';
 import { conversationApp, createMailbox, newSource } from '../helpers/conversation.js';
 import { childEnv } from '../helpers/child-env.js';
@@ -199,6 +200,36 @@ t.test('a mailbox is not stored next to its source\'s first tip after maintenanc
   t.ok(before >= M / 2, 'before: the attack links most mailboxes to their tips');
   t.ok(after <= M / 6, 'after: no more than chance');
   t.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+});
+
+t.test('after maintenance the file no longer orders desk events by arrival (issue 15, T58)', async (t) => {
+  const { db } = await conversationApp(t);
+  const events = new DeskEventStore(db);
+  // Opaque to the store: envelope-sized random bytes (a desk event for two editors is about
+  // 2.4 kB), 10 per upload as a desk's outbox sends them; the same statistics as for tips above.
+  const N = 1500;
+  const stored: { id: string; envelope: Uint8Array }[] = [];
+  for (let i = 0; i < N; i += 10) {
+    const upload = Array.from({ length: 10 }, () => ({ id: randomBytes(16).toString('hex'), envelope: new Uint8Array(randomBytes(2400)) }));
+    events.add(upload);
+    stored.push(...upload);
+  }
+  const arrival = stored.map((_, i) => Math.floor(i / 10));
+  purgeExpired(db, POLICY);
+  let file = new RawFile(db.name);
+  const before = spearman(arrival, stored.map((e) => file.page(tail(e.envelope))));
+  await runMaintenance(db, POLICY);
+  file = new RawFile(db.name);
+  const after = spearman(arrival, stored.map((e) => file.page(tail(e.envelope))));
+  const cells = spearman(arrival, stored.map((e) => file.page(head(e.envelope))));
+  t.comment(`desk events: ρ before ${before.toFixed(3)}, after ${after.toFixed(3)} (overflow), ${cells.toFixed(3)} (cells)`);
+  t.ok(before > 0.9, 'before: desk events lie in arrival order');
+  t.ok(Math.abs(after) < 0.1, 'after: desk events (their overflow pages) in no arrival order');
+  t.ok(Math.abs(cells) < 0.1, 'after: desk events (their b-tree cells) in no arrival order');
+  t.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  const back = new Map(events.since(undefined, undefined, N + 1).map((e) => [e.id, e.envelope]));
+  t.equal(back.size, N);
+  t.ok(stored.every((e) => Buffer.from(back.get(e.id)!).equals(e.envelope)), 'every event byte for byte under its id');
 });
 
 t.test('tips arriving while maintenance runs are stored, durable and then mixed in turn', async (t) => {

@@ -4,6 +4,8 @@
 //   POST /api/editor/ack         a signed acknowledgement (src/crypto/ack.ts): these records were imported (retention purges them sooner)
 //   POST /api/editor/replies     a reply bundle: each reply is stored in its mailbox, all or none
 //   GET  /api/editor/uploads/:id?from=N   one attached upload's chunks from index N on, raw
+//   POST /api/editor/events      a bundle of desk events (opaque envelopes): stored all or none, a resend idempotent
+//   GET  /api/editor/events?since=YYYY-MM-DD[&after=ID]   desk events received on or after that day, as a bundle
 //
 // The records bundle lists each tip's complete attached uploads as file lines right after its
 // tip line (no chunk lines): the client then streams each upload's chunks from SQLite, one row
@@ -27,8 +29,9 @@ import { HEADER_BODY_HASH, HEADER_KEY, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TI
 import { DEFAULT_MAX_PADDED_LENGTH, EnvelopeError, MAX_RECIPIENTS, parseEnvelope } from '../../crypto/envelope.js';
 import { verify } from '../../crypto/mailbox.js';
 import { loadSodium } from '../../crypto/sodium.js';
-import { BundleError, bundleText, parseBundleStrict, type FileRecord, type TipRecord } from '../../crypto/bundle.js';
+import { BundleError, bundleText, isBundleDate, isRecordId, parseBundleStrict, type FileRecord, type TipRecord } from '../../crypto/bundle.js';
 import { HttpError, storageError } from '../errors.js';
+import { DeskEventConflictError, type DeskEventStore } from '../store/desk-events.js';
 import { UnknownMailboxError, type MailboxStore } from '../store/mailboxes.js';
 import type { RecordStore } from '../store/records.js';
 import { utcDate } from '../store/tips.js';
@@ -41,8 +44,10 @@ export const FETCH_MAX_BYTES = 24 * 1024 * 1024;
 export const UPLOAD_MAX_BYTES = 16 * 1024 * 1024;
 /** An ack lists at most 250 000 ids of 32 hex digits: 9 MiB is room for them. */
 export const ACK_MAX_BYTES = 9 * 1024 * 1024;
+/** A desk's event bundle (envelopes of padded size classes, at most 1 MiB of body each by default): as large as a reply bundle. */
+export const EVENTS_MAX_BYTES = UPLOAD_MAX_BYTES;
 /** Largest signed body per route; every other route takes none. */
-const BODY_LIMITS: Record<string, number> = { '/api/editor/ack': ACK_MAX_BYTES, '/api/editor/replies': UPLOAD_MAX_BYTES };
+const BODY_LIMITS: Record<string, number> = { '/api/editor/ack': ACK_MAX_BYTES, '/api/editor/replies': UPLOAD_MAX_BYTES, '/api/editor/events': EVENTS_MAX_BYTES };
 const MAX_REMEMBERED = 100_000;
 
 export interface EditorApiOptions {
@@ -52,6 +57,8 @@ export interface EditorApiOptions {
   editorSignKeys: Uint8Array[];
   records: RecordStore;
   mailboxes: MailboxStore;
+  /** The desks' shared state, opaque (issue 15). */
+  deskEvents: DeskEventStore;
   maxPaddedLength?: number;
   /**
    * The names editors address this server by (TIPLINE_SERVER_NAMES: its onion name, lower case,
@@ -230,5 +237,55 @@ export default async function editorApiPlugin(app: FastifyInstance, options: Edi
     }
     reply.code(201);
     return { stored: ids.length };
+  });
+
+  // Desk events (issue 15): envelopes of kind deskEvent, sealed on the air-gapped desks to every
+  // editor. The server checks their shape and size class only, and keeps the desk's id.
+  app.post('/api/editor/events', async (request, reply) => {
+    let events;
+    let records;
+    try {
+      ({ events, records } = await parseBundleStrict(new Uint8Array(request.body as Buffer), { events: true }));
+    } catch (err) {
+      if (err instanceof BundleError) throw new HttpError(400, `invalid event bundle: ${err.message}; nothing was stored`);
+      throw err;
+    }
+    if (records.length > 0) throw new HttpError(400, 'an event bundle holds only event records; nothing was stored');
+    if (events.length === 0) throw new HttpError(400, 'the event bundle holds no event; nothing was stored');
+    for (const [i, event] of events.entries()) {
+      try {
+        parseEnvelope(event.envelope, { kind: 'deskEvent', maxPaddedLength: maxPadded });
+      } catch (err) {
+        if (err instanceof EnvelopeError) throw new HttpError(400, `event ${i + 1}: invalid envelope: ${err.message}; nothing was stored`);
+        throw err;
+      }
+    }
+    let result;
+    try {
+      result = options.deskEvents.add(events.map((e) => ({ id: e.id, envelope: e.envelope })));
+    } catch (err) {
+      if (err instanceof DeskEventConflictError) throw new HttpError(409, `${err.message}; nothing was stored`);
+      throw storageError(err);
+    }
+    reply.code(result.stored > 0 ? 201 : 200);
+    return result;
+  });
+
+  // Day-granular: everything received on or after `since` (every stored event without it). A
+  // page holds at most FETCH_MAX_RECORDS events or about FETCH_MAX_BYTES; the next page starts
+  // after the last one's (received, id): `since=<its received>&after=<its id>`. An empty page ends.
+  app.get<{ Querystring: { since?: string; after?: string } }>('/api/editor/events', async (request, reply) => {
+    const { since, after } = request.query;
+    if (since !== undefined && !isBundleDate(since)) throw new HttpError(400, 'since must be a date written YYYY-MM-DD');
+    if (after !== undefined && (since === undefined || !isRecordId(after))) throw new HttpError(400, 'after must be an event id (32 lowercase hex digits) and comes with since');
+    const events = [];
+    let bytes = 0;
+    for (const event of options.deskEvents.since(since, after, FETCH_MAX_RECORDS)) {
+      if (events.length > 0 && bytes + event.envelope.length > FETCH_MAX_BYTES) break;
+      bytes += event.envelope.length;
+      events.push({ event: { id: event.id, received: event.receivedOn, envelope: event.envelope } });
+    }
+    reply.type('application/x-ndjson; charset=utf-8');
+    return bundleText(events);
   });
 }

@@ -6,7 +6,7 @@
 // order, and a seized file (with canary tips planted at known times) dates every record.
 // Two steps, both in ordinary transactions, so intake goes on between them:
 //
-// 1. The small tables (tips, mailboxes, replies, uploads) are rebuilt, one transaction each:
+// 1. The small tables (tips, mailboxes, replies, uploads, desk_events) are rebuilt, one transaction each:
 //    every row read, all deleted (secure_delete zeroes the freed pages), and inserted again
 //    in a fresh random order, so which freed page a row lands in depends on the shuffle, not
 //    on its arrival. Then REINDEX rebuilds every index in key order (the keys are random).
@@ -25,7 +25,7 @@ import { randomInt } from 'node:crypto';
 import type { Db } from './db.js';
 
 /** The tables rebuilt in a random order every run: small rows (the envelopes of text tips and replies). */
-export const REBUILT_TABLES = ['tips', 'mailboxes', 'replies', 'uploads'] as const;
+export const REBUILT_TABLES = ['tips', 'mailboxes', 'replies', 'uploads', 'desk_events'] as const;
 
 export interface MixResult {
   /** Rows rewritten in the small tables. */

@@ -46,6 +46,9 @@ export const PURGES: PurgeStatement[] = [
     name: 'mailboxes',
     sql: 'DELETE FROM mailboxes WHERE used_on <= @received AND NOT EXISTS (SELECT 1 FROM replies WHERE replies.mailbox_id = mailboxes.id)',
   },
+  // Desk events go like replies, by their date of receipt; none is ever "read" (every editor's
+  // desk fetches it), so the acknowledged-sooner rule has nothing to count from.
+  { name: 'desk_events', sql: 'DELETE FROM desk_events WHERE received_on <= @received' },
   // Attachments: attached uploads go with their tip (ON DELETE CASCADE, chunks too);
   // uploads no tip named go after the upload TTL (`@uploads`, the date backstop, see above).
   { name: 'uploads', sql: 'DELETE FROM uploads WHERE tip_id IS NULL AND created_on <= @uploads' },

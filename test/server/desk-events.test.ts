@@ -135,3 +135,31 @@ t.test('desk events: refused with a 4xx and nothing stored', async (t) => {
   t.equal((await send(body)).statusCode, 201, 'the genuine upload still goes through');
   t.equal(count(db), 1);
 });
+
+// editor sync resends an outbox file the server confirmed when it was killed before moving it
+// to sent/: replies are stored under their record's id, so the resend is recognised.
+t.test('replies: a resent reply bundle is stored once; the same id with other bytes is 409', async (t) => {
+  const { app, db, keys, fetchKey } = await conversationApp(t, { editors: 2 });
+  const { createMailbox, newSource } = await import('../helpers/conversation.js');
+  const { sealReply } = await import('../../src/offline/reply.js');
+  const source = await newSource();
+  t.equal((await createMailbox(app, source.keys)).statusCode, 201);
+  const seal = (message: string) => sealReply({ mailbox: source.keys.mailbox, message, sourceKey: source.keys.kemPublicKey, editorKeys: keys.map((k) => k.publicKey), signer: keys[0]! });
+  const id = await newEventId();
+  const reply = { id, received: utcDate(), mailbox: source.keys.mailbox, envelope: await seal('which polling station?') };
+  const send = async (records: (typeof reply)[]) => (await editorRequest(app, fetchKey.privateKey, 'POST', '/api/editor/replies', await bundleText(records), { contentType: 'application/x-ndjson' })).send();
+  const replies = () => db.prepare('SELECT id FROM replies').pluck().all();
+  const first = await send([reply]);
+  t.equal(first.statusCode, 201);
+  t.same(JSON.parse(first.body), { stored: 1, already: 0 });
+  t.same(replies(), [id], 'stored under the record\'s id');
+  const again = await send([reply]);
+  t.equal(again.statusCode, 201);
+  t.same(JSON.parse(again.body), { stored: 0, already: 1 });
+  t.same(replies(), [id], 'the resend is not a second reply');
+  const other = { ...reply, id: await newEventId(), envelope: await seal('a second reply') };
+  const altered = await send([other, { ...reply, envelope: other.envelope }]);
+  t.equal(altered.statusCode, 409);
+  t.match(JSON.parse(altered.body).error, /already stored with another mailbox or other bytes; nothing was stored/);
+  t.same(replies(), [id], 'nothing of the refused bundle was stored');
+});

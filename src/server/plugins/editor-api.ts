@@ -32,7 +32,7 @@ import { loadSodium } from '../../crypto/sodium.js';
 import { BundleError, bundleText, isBundleDate, isRecordId, parseBundleStrict, type FileRecord, type TipRecord } from '../../crypto/bundle.js';
 import { HttpError, storageError } from '../errors.js';
 import { DeskEventConflictError, type DeskEventStore } from '../store/desk-events.js';
-import { UnknownMailboxError, type MailboxStore } from '../store/mailboxes.js';
+import { ReplyConflictError, UnknownMailboxError, type MailboxStore } from '../store/mailboxes.js';
 import type { RecordStore } from '../store/records.js';
 import { utcDate } from '../store/tips.js';
 import { UPLOAD_ID_RE } from '../store/uploads.js';
@@ -226,17 +226,20 @@ export default async function editorApiPlugin(app: FastifyInstance, options: Edi
         if (err instanceof EnvelopeError) throw new HttpError(400, `record ${i + 1}: invalid envelope: ${err.message}`);
         throw err;
       }
-      return { mailbox: record.mailbox, envelope: record.envelope };
+      // Under the record's id: a resend of the same bundle (a sync killed before it moved the
+      // file to sent/) is recognised and stored once.
+      return { id: record.id, mailbox: record.mailbox, envelope: record.envelope };
     });
     let ids: string[];
     try {
       ids = options.mailboxes.addReplies(replies);
     } catch (err) {
       if (err instanceof UnknownMailboxError) throw new HttpError(404, `${err.message}; nothing was stored`);
+      if (err instanceof ReplyConflictError) throw new HttpError(409, `${err.message}; nothing was stored`);
       throw storageError(err);
     }
     reply.code(201);
-    return { stored: ids.length };
+    return { stored: ids.length, already: replies.length - ids.length };
   });
 
   // Desk events (issue 15): envelopes of kind deskEvent, sealed on the air-gapped desks to every

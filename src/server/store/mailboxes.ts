@@ -23,6 +23,7 @@ export class MailboxStore {
   private readonly listReplies;
   private readonly markRead;
   private readonly deleteReply;
+  private readonly selectReply;
 
   constructor(
     private readonly db: Db,
@@ -37,6 +38,7 @@ export class MailboxStore {
     this.listReplies = db.prepare('SELECT id, received_on, envelope FROM replies WHERE mailbox_id = ? ORDER BY received_on, id');
     this.markRead = db.prepare('UPDATE replies SET read_on = ? WHERE mailbox_id = ? AND read_on IS NULL');
     this.deleteReply = db.prepare('DELETE FROM replies WHERE id = ? AND mailbox_id = ?');
+    this.selectReply = db.prepare('SELECT mailbox_id, envelope FROM replies WHERE id = ?');
   }
 
   /**
@@ -62,16 +64,24 @@ export class MailboxStore {
 
   /**
    * Stores replies for existing mailboxes, all or none (one transaction). Returns the new ids;
-   * throws UnknownMailboxError, storing nothing, when any mailbox does not exist.
+   * throws UnknownMailboxError, storing nothing, when any mailbox does not exist. A reply with
+   * an `id` (the reply record's, chosen at random where it was written) is stored under it, so
+   * a resend is recognised: the same id, mailbox and bytes again is skipped (not in the ids
+   * returned); the same id with anything else throws ReplyConflictError, storing nothing.
    */
-  addReplies(replies: { mailbox: string; envelope: Uint8Array }[]): string[] {
+  addReplies(replies: { id?: string; mailbox: string; envelope: Uint8Array }[]): string[] {
     const today = this.today();
     return this.db
       .transaction(() => {
         const ids: string[] = [];
         for (const reply of replies) {
           if (!this.selectMailbox.get(reply.mailbox)) throw new UnknownMailboxError(reply.mailbox);
-          const id = randomId();
+          const existing = reply.id === undefined ? undefined : (this.selectReply.get(reply.id) as { mailbox_id: string; envelope: Buffer } | undefined);
+          if (existing) {
+            if (existing.mailbox_id !== reply.mailbox || !existing.envelope.equals(reply.envelope)) throw new ReplyConflictError(reply.id!);
+            continue;
+          }
+          const id = reply.id ?? randomId();
           this.insertReply.run(id, reply.mailbox, today, reply.envelope);
           ids.push(id);
         }
@@ -90,6 +100,13 @@ export class MailboxStore {
   /** Deletes one reply of this mailbox; false when there is no such reply in it. */
   delete(mailbox: string, replyId: string): boolean {
     return this.deleteReply.run(replyId, mailbox).changes === 1;
+  }
+}
+
+export class ReplyConflictError extends Error {
+  constructor(readonly id: string) {
+    super(`reply ${id} is already stored with another mailbox or other bytes`);
+    this.name = 'ReplyConflictError';
   }
 }
 

@@ -1,17 +1,20 @@
 // npm run editor -- fetch  --server <url> --key <fetch key> --out <bundle>   [--socks host:port]
 // npm run editor -- ack    --server <url> --key <fetch key> --in <bundle>.ack [--socks host:port]   (the signed acknowledgement decrypt wrote)
 // npm run editor -- upload --server <url> --key <fetch key> --in <reply bundle> [--socks host:port]
+// npm run editor -- sync   --server <url> --key <fetch key> --dir <usb folder> [--socks host:port]   (outbox up, inbox down: src/editor/sync.ts)
 // On the editor's ONLINE workstation (src/editor/client.ts). Exit 2 for usage, 1 for failures.
 import { parseArgs } from 'node:util';
 import { EditorClientError, ackFile, fetchRecords, uploadReplies } from '../src/editor/client.js';
+import { syncDesk } from '../src/editor/sync.js';
 import { FetchKeyError } from '../src/crypto/fetch-key.js';
 
 const USAGE = [
   'usage: npm run editor -- fetch  --server <url> --key <fetch key> --out <bundle> [--socks host:port]',
   '       npm run editor -- ack    --server <url> --key <fetch key> --in <bundle>.ack [--socks host:port]',
   '       npm run editor -- upload --server <url> --key <fetch key> --in <reply bundle> [--socks host:port]',
+  '       npm run editor -- sync   --server <url> --key <fetch key> --dir <usb folder> [--socks host:port]',
 ].join('\n');
-const FILE_OPTION: Record<string, 'out' | 'in'> = { fetch: 'out', ack: 'in', upload: 'in' };
+const FILE_OPTION: Record<string, 'out' | 'in' | 'dir'> = { fetch: 'out', ack: 'in', upload: 'in', sync: 'dir' };
 
 function fail(message: string, code: number): never {
   process.stderr.write(`tipline editor: ${message}\n`);
@@ -49,6 +52,17 @@ try {
     });
     const withFiles = attachments ? ` with ${attachments} attachment${attachments === 1 ? '' : 's'}` : '';
     process.stdout.write(`fetched ${count} new record${count === 1 ? '' : 's'}${withFiles} into ${file}\nnext: carry it to the air-gapped machine and decrypt it; decrypt signs ${file}.ack; carry that back and run: npm run editor -- ack --in ${file}.ack …\n`);
+  } else if (verb === 'sync') {
+    const summary = await syncDesk(endpoint, file, (line) => process.stderr.write(`${line}\n`));
+    const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+    process.stdout.write(`sent ${plural(summary.uploaded, 'outbox file', 'outbox files')}${summary.refused.length ? `, ${summary.refused.length} refused (left in the outbox)` : ''}\n`);
+    for (const r of summary.refused) process.stdout.write(`refused: outbox/${r.file}: ${r.reason}\n`);
+    process.stdout.write(
+      summary.bundle
+        ? `fetched ${plural(summary.records, 'new record', 'new records')}${summary.attachments ? ` with ${plural(summary.attachments, 'attachment', 'attachments')}` : ''} and ${plural(summary.events, 'desk event record', 'desk event records')} into ${summary.bundle}\n`
+        : 'nothing new to fetch\n',
+    );
+    if (summary.refused.length) process.exit(1);
   } else if (verb === 'ack') {
     const { acknowledged, listed } = await ackFile(endpoint, file);
     process.stdout.write(`acknowledged ${acknowledged} of ${listed} record${listed === 1 ? '' : 's'} (the others were acknowledged before)\n`);

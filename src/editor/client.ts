@@ -19,7 +19,7 @@ import { basename, dirname, join } from 'node:path';
 import { AckError, parseAck } from '../crypto/ack.js';
 import { FILE_CHUNK_CIPHERTEXT_BYTES } from '../crypto/attachment.js';
 import { signRequest } from '../crypto/editor-request.js';
-import { BundleError, parseBundleStrict, type BundleItem, type FileRecord } from '../crypto/bundle.js';
+import { BundleError, parseBundleStrict, type BundleHeader, type BundleItem, type EventRecord, type FileRecord, type TipRecord } from '../crypto/bundle.js';
 import { writeBundle } from '../files/bundle.js';
 import { readFetchKeyFile } from './fetch-key.js';
 import { TiplineError } from '../shared/errors.js';
@@ -147,7 +147,7 @@ export async function editorCall(endpoint: Endpoint, method: 'GET' | 'POST', pat
   });
 }
 
-function refused(response: Response): EditorClientError {
+export function refused(response: Response): EditorClientError {
   let detail = `HTTP ${response.status}`;
   try {
     const error = (JSON.parse(response.body.toString('utf8')) as { error?: unknown }).error;
@@ -315,15 +315,31 @@ export interface FetchProgress {
  */
 export async function fetchRecords(endpoint: Endpoint, outPath: string, progress: FetchProgress = {}): Promise<{ count: number; attachments: number }> {
   if (existsSync(outPath)) throw new EditorClientError(`${outPath} already exists; refusing to overwrite it`);
+  return writeFetchedBundle(endpoint, outPath, await fetchRecordList(endpoint), progress);
+}
+
+/** The records answer: the records no editor acknowledged yet and their attached uploads' file lines. */
+export async function fetchRecordList(endpoint: Endpoint): Promise<{ header: BundleHeader; records: TipRecord[]; files: FileRecord[] }> {
   const response = await editorCall(endpoint, 'GET', '/api/editor/records');
   if (response.status !== 200) throw refused(response);
-  let parsed;
   try {
-    parsed = await parseBundleStrict(new Uint8Array(response.body), { files: true });
+    return await parseBundleStrict(new Uint8Array(response.body), { files: true });
   } catch (err) {
     if (err instanceof BundleError) throw new EditorClientError(`the server sent a broken bundle: ${err.message}`);
     throw err;
   }
+}
+
+/**
+ * Fetches the attachments of `records` (through the resumable spool) and writes them, then
+ * `events`, as one bundle at `outPath` (atomically, never over an existing file).
+ */
+export async function writeFetchedBundle(
+  endpoint: Endpoint,
+  outPath: string,
+  parsed: { header: BundleHeader; records: TipRecord[]; files: FileRecord[]; events?: EventRecord[] },
+  progress: FetchProgress = {},
+): Promise<{ count: number; attachments: number }> {
   const { records, files } = parsed;
   const spool = files.length > 0 ? spoolFolder(outPath) : undefined;
   let written = false;
@@ -348,6 +364,7 @@ export async function fetchRecords(endpoint: Endpoint, outPath: string, progress
           yield* spooledChunks(file, spoolPath(file));
         }
       }
+      for (const event of parsed.events ?? []) yield { event };
     };
     const { count } = await writeBundle(outPath, items(), { created: parsed.header.created });
     written = true;

@@ -1,0 +1,270 @@
+// `editor sync` (issue 15): the online half of the desk's cycle in one command. The USB folder
+// (docs/EDITORS.md) holds inbox/ (bundles for the desk), outbox/ (what the desk queued: reply and
+// event bundles, signed acknowledgements), sent/ (outbox files the server confirmed) and
+// sync-state.json (nothing secret, nothing of a tip: record and event ids, a day, a file name).
+//
+// 1. Upload: each outbox file in name order; it moves to sent/ only once the server confirmed
+//    it. A sync killed between the confirmation and the move sends the file again next time,
+//    and the server recognises it (replies and desk events are stored under their record's id,
+//    acknowledgements are idempotent): nothing is stored twice.
+// 2. Fetch: the records no editor acknowledged yet, minus those an earlier sync already wrote
+//    to a bundle still in inbox/, with their attachments (the resumable spool of `editor fetch`),
+//    and the desk events received on or after the day of the last ones seen, minus those seen;
+//    all in one bundle written atomically into inbox/. Its name is kept in sync-state.json
+//    before the attachments are fetched, so a killed sync continues them where it stopped.
+import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { BundleError, bundleText, isBundleDate, isRecordId, parseBundleStrict, todayUtc, type EventRecord } from '../crypto/bundle.js';
+import { fsyncPath } from '../files/sync.js';
+import { EditorClientError, ackFile, editorCall, fetchRecordList, refused, writeFetchedBundle, type Endpoint } from './client.js';
+
+export const STATE_FILE = 'sync-state.json';
+/** The largest outbox bundle sent (the server's limit for replies and desk events). */
+const MAX_OUTBOX_BYTES = 16 * 1024 * 1024;
+/** Pages of desk events at most per sync (each up to 1000 events or about 24 MiB). */
+const MAX_EVENT_PAGES = 10_000;
+
+interface SyncState {
+  version: 1;
+  /** The inbox bundle being fetched (its attachments spool under this name), if a sync stopped before writing it. */
+  pending: string | null;
+  /** Records already written to an inbox bundle and not acknowledged yet: id → bundle name. */
+  records: Record<string, string>;
+  /** Desk events: the day of the latest received, and the ids of that day already fetched (id → bundle name). */
+  events: { since: string | null; seen: Record<string, string> };
+}
+
+export interface SyncSummary {
+  uploaded: number;
+  /** Outbox files the server (or this tool) refused: they stay in outbox/. */
+  refused: { file: string; reason: string }[];
+  /** The inbox bundle written, if anything was new. */
+  bundle?: string;
+  records: number;
+  attachments: number;
+  events: number;
+}
+
+const BUNDLE_NAME = /^\d{4}-\d{2}-\d{2}-[0-9a-f]{12}\.bundle$/;
+
+function emptyState(): SyncState {
+  return { version: 1, pending: null, records: {}, events: { since: null, seen: {} } };
+}
+
+function isNameMap(value: unknown): value is Record<string, string> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.entries(value).every(([k, v]) => isRecordId(k) && typeof v === 'string' && BUNDLE_NAME.test(v));
+}
+
+function readState(path: string): SyncState {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
+    throw new EditorClientError(`cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  const v = value as Partial<SyncState> | undefined;
+  const ok =
+    v?.version === 1 &&
+    (v.pending === null || (typeof v.pending === 'string' && BUNDLE_NAME.test(v.pending))) &&
+    isNameMap(v.records) &&
+    typeof v.events === 'object' &&
+    v.events !== null &&
+    (v.events.since === null || isBundleDate(v.events.since)) &&
+    isNameMap(v.events.seen);
+  if (!ok) throw new EditorClientError(`${path} is not a sync state this tool wrote: remove it (the next sync then fetches every record and event the server still holds)`);
+  return v as SyncState;
+}
+
+/** Atomically: a `.part` file, fsync'd, renamed over the state, the folder fsync'd. */
+function writeState(dir: string, state: SyncState): void {
+  const path = join(dir, STATE_FILE);
+  const part = `${path}.part`;
+  const fd = openSync(part, 'w', 0o600);
+  try {
+    const bytes = Buffer.from(JSON.stringify(state) + '\n');
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(part, path);
+  fsyncPath(dir);
+}
+
+function folder(dir: string, name: string): string {
+  const path = join(dir, name);
+  try {
+    mkdirSync(path, { mode: 0o700 });
+    fsyncPath(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new EditorClientError(`cannot make ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    if (!lstatSync(path).isDirectory()) throw new EditorClientError(`${path} is not a folder`);
+  }
+  return path;
+}
+
+/** Sends one outbox file; returns what the server confirmed, in words. Throws EditorClientError when it is refused. */
+async function sendOutboxFile(endpoint: Endpoint, path: string): Promise<string> {
+  if (path.endsWith('.ack')) {
+    const { acknowledged, listed } = await ackFile(endpoint, path);
+    return `acknowledgement of ${listed} record${listed === 1 ? '' : 's'} (${acknowledged} newly acknowledged)`;
+  }
+  const stat = lstatSync(path);
+  if (stat.size > MAX_OUTBOX_BYTES) throw new EditorClientError(`larger than ${MAX_OUTBOX_BYTES} bytes, more than the server takes in one request`);
+  const bytes = new Uint8Array(readFileSync(path));
+  let parsed;
+  try {
+    parsed = await parseBundleStrict(bytes, { events: true });
+  } catch (err) {
+    if (err instanceof BundleError) throw new EditorClientError(err.message);
+    throw err;
+  }
+  const { header, records, events } = parsed;
+  if (records.some((r) => r.mailbox === undefined)) throw new EditorClientError('it holds a tip record: an outbox bundle holds replies and desk events only');
+  if (records.length === 0 && events.length === 0) throw new EditorClientError('it holds no reply and no desk event');
+  const done: string[] = [];
+  // Each kind to its route; a bundle of one kind goes as it is, a mixed one as two bundles of the same lines.
+  if (records.length > 0) {
+    const body = events.length === 0 ? bytes : new TextEncoder().encode(await bundleText(records, header.created));
+    const response = await editorCall(endpoint, 'POST', '/api/editor/replies', { bytes: body, type: 'application/x-ndjson' });
+    if (response.status !== 201) throw refused(response);
+    done.push(`${records.length} repl${records.length === 1 ? 'y' : 'ies'}`);
+  }
+  if (events.length > 0) {
+    const body = records.length === 0 ? bytes : new TextEncoder().encode(await bundleText(events.map((event) => ({ event })), header.created));
+    const response = await editorCall(endpoint, 'POST', '/api/editor/events', { bytes: body, type: 'application/x-ndjson' });
+    if (response.status !== 200 && response.status !== 201) throw refused(response);
+    done.push(`${events.length} desk event record${events.length === 1 ? '' : 's'}`);
+  }
+  return done.join(' and ');
+}
+
+/** Moves a confirmed outbox file to sent/ (never over another file), then makes the move durable. */
+function moveToSent(outbox: string, sent: string, name: string): string {
+  let target = name;
+  for (let n = 2; existsSync(join(sent, target)); n++) target = `${n}-${name}`;
+  renameSync(join(outbox, name), join(sent, target));
+  fsyncPath(sent);
+  fsyncPath(outbox);
+  return target;
+}
+
+/** Every desk event the server holds received on or after `since` (all when null), page by page. */
+async function fetchEvents(endpoint: Endpoint, since: string | null): Promise<EventRecord[]> {
+  const out: EventRecord[] = [];
+  let query = since ? `?since=${since}` : '';
+  for (let page = 0; page < MAX_EVENT_PAGES; page++) {
+    const response = await editorCall(endpoint, 'GET', `/api/editor/events${query}`);
+    if (response.status !== 200) throw refused(response);
+    let events: EventRecord[];
+    try {
+      ({ events } = await parseBundleStrict(new Uint8Array(response.body), { events: true }));
+    } catch (err) {
+      if (err instanceof BundleError) throw new EditorClientError(`the server sent a broken event bundle: ${err.message}`);
+      throw err;
+    }
+    if (events.length === 0) return out;
+    const last = events.at(-1)!;
+    const previous = out.at(-1);
+    // Pages come by (day, id): a server that goes backwards would make this loop forever.
+    if (previous && `${last.received} ${last.id}` <= `${previous.received} ${previous.id}`) throw new EditorClientError('the server sent desk events out of order');
+    out.push(...events);
+    query = `?since=${last.received}&after=${last.id}`;
+  }
+  throw new EditorClientError(`more than ${MAX_EVENT_PAGES} pages of desk events: run sync again`);
+}
+
+/**
+ * One sync of the USB folder `dir` with the server. `log` gets one progress line at a time.
+ * Throws EditorClientError when the server cannot be reached or the fetch fails; an outbox file
+ * the server refuses is named in the summary and stays in outbox/.
+ */
+export async function syncDesk(endpoint: Endpoint, dir: string, log: (line: string) => void): Promise<SyncSummary> {
+  try {
+    if (!lstatSync(dir).isDirectory()) throw new Error('ENOTDIR');
+  } catch {
+    throw new EditorClientError(`--dir ${dir} is not a folder (the USB stick's desk folder)`);
+  }
+  const inbox = folder(dir, 'inbox');
+  const outbox = folder(dir, 'outbox');
+  const sent = folder(dir, 'sent');
+  const state = readState(join(dir, STATE_FILE));
+  const summary: SyncSummary = { uploaded: 0, refused: [], records: 0, attachments: 0, events: 0 };
+
+  // 1. Upload the outbox.
+  const queued = readdirSync(outbox)
+    .filter((name) => !name.startsWith('.') && (name.endsWith('.bundle') || name.endsWith('.ack')))
+    .sort();
+  for (const [i, name] of queued.entries()) {
+    const path = join(outbox, name);
+    if (!lstatSync(path).isFile()) {
+      summary.refused.push({ file: name, reason: 'not a regular file' });
+      continue;
+    }
+    log(`uploading ${i + 1} of ${queued.length}: outbox/${name}`);
+    let what: string;
+    try {
+      what = await sendOutboxFile(endpoint, path);
+    } catch (err) {
+      if (!(err instanceof EditorClientError)) throw err;
+      summary.refused.push({ file: name, reason: err.message });
+      log(`not sent: outbox/${name}: ${err.message}`);
+      continue;
+    }
+    const target = moveToSent(outbox, sent, name);
+    summary.uploaded++;
+    log(`confirmed: ${what}; moved to sent/${target}`);
+  }
+
+  // 2. Fetch what is new.
+  log('fetching new records');
+  const answer = await fetchRecordList(endpoint);
+  const inInbox = (name: string | undefined) => name !== undefined && existsSync(join(inbox, name));
+  const records = answer.records.filter((r) => !inInbox(state.records[r.id]));
+  const keep = new Set(records.map((r) => r.id));
+  const files = answer.files.filter((f) => keep.has(f.tip));
+  // Records the server no longer lists were acknowledged (or purged): forget them.
+  const listed = new Set(answer.records.map((r) => r.id));
+  state.records = Object.fromEntries(Object.entries(state.records).filter(([id]) => listed.has(id)));
+  log(`fetching desk events${state.events.since ? ` received since ${state.events.since}` : ''}`);
+  const allEvents = await fetchEvents(endpoint, state.events.since);
+  const events = allEvents.filter((e) => !inInbox(state.events.seen[e.id]) && !keep.has(e.id));
+  log(`${records.length} new record${records.length === 1 ? '' : 's'} (${answer.records.length - records.length} fetched before), ${files.length} attachment${files.length === 1 ? '' : 's'}, ${events.length} new desk event record${events.length === 1 ? '' : 's'}`);
+
+  if (records.length > 0 || events.length > 0) {
+    const name = state.pending && !existsSync(join(inbox, state.pending)) ? state.pending : `${todayUtc()}-${randomBytes(6).toString('hex')}.bundle`;
+    state.pending = name;
+    writeState(dir, state);
+    const written = await writeFetchedBundle(endpoint, join(inbox, name), { header: answer.header, records, files, events }, {
+      attachment: (n, of, bytes, spooled) =>
+        log(`fetching attachment ${n} of ${of} (${(bytes / 1048576).toFixed(1)} MiB of ciphertext${spooled ? `, ${(spooled / 1048576).toFixed(1)} MiB already fetched by an earlier run` : ''})`),
+    });
+    for (const r of records) state.records[r.id] = name;
+    for (const e of events) state.events.seen[e.id] = name;
+    summary.bundle = join('inbox', name);
+    summary.records = records.length;
+    summary.attachments = written.attachments;
+    summary.events = events.length;
+    log(`wrote inbox/${name}`);
+  }
+  // Only the latest day's events are asked for again (the server dates to the day: more may come that day).
+  const latest = allEvents.reduce<string | null>((day, e) => (day === null || e.received > day ? e.received : day), state.events.since);
+  if (latest !== null) {
+    const seen: Record<string, string> = {};
+    for (const e of allEvents) if (e.received === latest && state.events.seen[e.id]) seen[e.id] = state.events.seen[e.id]!;
+    state.events = { since: latest, seen };
+  }
+  state.pending = null;
+  writeState(dir, state);
+  return summary;
+}
+

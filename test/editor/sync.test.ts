@@ -1,0 +1,200 @@
+// `editor sync` (issue 15 point 10) through real processes: a real server (scripts/start.ts), the
+// real CLI (scripts/editor.ts sync) on two USB folders (two editors' desks), tips and attachments
+// sent over HTTP, the desk's outbox (a reply bundle, desk event bundles, a signed
+// acknowledgement) written with the real writers. Then SIGKILL of the sync at two points: the
+// next sync loses nothing, and nothing is stored twice on the server.
+import t, { type Test } from 'tap';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { FILE_CHUNK_SIZE, FILE_CIPHER, encryptFile, generateFileKey } from '../../src/crypto/attachment.js';
+import { addDays, signAck } from '../../src/crypto/ack.js';
+import { encodeBody, type FileRef } from '../../src/crypto/body.js';
+import type { EventRecord, TipRecord } from '../../src/crypto/bundle.js';
+import { fromUtf8, toBase64Url } from '../../src/crypto/bytes.js';
+import { newEventId, sealDeskEvents, signDeskEvents } from '../../src/crypto/desk-event.js';
+import { sealEnvelope } from '../../src/crypto/envelope.js';
+import { newFetchKey } from '../../src/crypto/fetch-key.js';
+import { createMessage, sign } from '../../src/crypto/mailbox.js';
+import type { EditorKeyPair } from '../../src/crypto/keys.js';
+import { writeBundle } from '../../src/files/bundle.js';
+import { readVerifiedRecords, verifyBundle } from '../../src/offline/bundle.js';
+import { sealReply } from '../../src/offline/reply.js';
+import { uploadPowText } from '../../src/server/plugins/uploads.js';
+import { DATABASE_FILE } from '../../src/server/store/db.js';
+import { utcDate } from '../../src/server/store/tips.js';
+import { newSource } from '../helpers/conversation.js';
+import { LOW_POW, runScript } from '../helpers/e2e.js';
+import { editorKeys, pattern, postTip, solvedPow, tempDir, writeRecipients } from '../helpers/fixtures.js';
+import { startServer } from '../helpers/server-process.js';
+import { childEnv } from '../helpers/child-env.js';
+import { ROOT } from '../helpers/client-build.js';
+
+const THREAD = '0123456789abcdef0123456789abcdef';
+
+async function eventRecord(signer: EditorKeyPair, roster: EditorKeyPair[], label: string): Promise<EventRecord> {
+  const event = { v: 1 as const, id: await newEventId(), editor: toBase64Url(signer.signPublicKey), thread: THREAD, hlc: { ms: Date.now(), c: 0 }, change: { kind: 'label' as const, label, on: true } };
+  return { id: await newEventId(), received: utcDate(), envelope: await sealDeskEvents(await signDeskEvents([event], signer), roster.map((k) => k.publicKey)) };
+}
+
+/** Every record, event and attachment line of the bundles in `inbox`, each verified against its manifest. */
+async function inboxContents(t: Test, inbox: string) {
+  const tips: string[] = [];
+  const events: string[] = [];
+  const chunks: string[] = [];
+  const names = readdirSync(inbox);
+  t.same(names.filter((n) => !/^\d{4}-\d{2}-\d{2}-[0-9a-f]{12}\.bundle$/.test(n) && !n.startsWith('.')), [], 'only bundles (and hidden spool or temporary files) in the inbox');
+  for (const name of names.filter((n) => n.endsWith('.bundle') && !n.startsWith('.'))) {
+    const v = await verifyBundle(join(inbox, name));
+    t.same(v.problems, [], `${name} verifies`);
+    for await (const item of readVerifiedRecords(join(inbox, name), v)) {
+      if (item.kind === 'record') tips.push(item.record.id);
+      else if (item.kind === 'event') events.push(item.event.id);
+      else if (item.kind === 'chunk') chunks.push(`${item.chunk.upload}:${item.chunk.index}`);
+    }
+  }
+  return { tips, events, chunks, bundles: names.filter((n) => n.endsWith('.bundle') && !n.startsWith('.')).length };
+}
+
+t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes after SIGKILL', async (t) => {
+  const dir = tempDir(t);
+  const p = (...names: string[]) => join(dir, ...names);
+  const editors = await editorKeys(2);
+  const [a, b] = editors as [EditorKeyPair, EditorKeyPair];
+  const fetchKey = await newFetchKey();
+  writeFileSync(p('fetch.key'), fetchKey.text, { mode: 0o600 });
+  writeFileSync(p('editors'), `${fetchKey.key.publicKeyLine}\n`);
+  const server = await startServer(t, { TIPLINE_DATA_DIR: p('data'), TIPLINE_RECIPIENTS: writeRecipients(dir, editors), TIPLINE_EDITORS: p('editors'), ...LOW_POW });
+  const db = new Database(join(p('data'), DATABASE_FILE), { readonly: true, fileMustExist: true });
+  t.teardown(() => db.close());
+  const rows = (table: string) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+  const sync = (usb: string) => runScript('editor', ['sync', '--server', server.url, '--key', p('fetch.key'), '--dir', usb]);
+
+  // A source: a mailbox, a tip with an attached file (one chunk), over HTTP.
+  const source = await newSource();
+  const mailbox = {
+    mailbox: source.keys.mailbox,
+    signPublicKey: toBase64Url(source.keys.signPublicKey),
+    kemPublicKey: toBase64Url(source.keys.kemPublicKey),
+    signature: toBase64Url(await sign(createMessage(source.keys.mailbox, source.keys.kemPublicKey), source.keys.signSecretKey)),
+    pow: await solvedPow(server.url, source.keys.mailbox),
+  };
+  t.equal((await fetch(`${server.url}/api/mailboxes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(mailbox) })).status, 201);
+  const fileKey = generateFileKey();
+  const [chunk] = await encryptFile(fileKey, pattern(5000, 3));
+  const created = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chunks: 1, lastChunkBytes: chunk!.length, pow: await solvedPow(server.url, uploadPowText(1, chunk!.length)) }) });
+  const { upload } = (await created.json()) as { upload: string };
+  t.equal((await fetch(`${server.url}/api/uploads/${upload}/chunks/0`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from(chunk!) })).status, 204);
+  const ref: FileRef = { upload, name: 'photo.jpg', type: 'image/jpeg', size: 5000, key: toBase64Url(fileKey), cipher: FILE_CIPHER, chunkSize: FILE_CHUNK_SIZE };
+  const tipEnvelope = toBase64Url(await sealEnvelope({ kind: 'tip', recipients: editors.map((k) => k.publicKey), body: encodeBody({ v: 1, message: 'ballot stuffing at station 7', clientTime: new Date().toISOString(), files: [ref] }) }));
+  const posted = await fetch(`${server.url}/api/tips`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ envelope: tipEnvelope, pow: await solvedPow(server.url, tipEnvelope), uploads: [upload] }) });
+  t.equal(posted.status, 201);
+  const tipId = (db.prepare('SELECT id FROM tips').pluck().get() as string);
+
+  // Desk A's outbox, as the desk queues it: a reply, two event bundles, and things sync must not send.
+  const usbA = p('usb-a');
+  mkdirSync(join(usbA, 'outbox'), { recursive: true });
+  const reply: TipRecord = { id: await newEventId(), received: utcDate(), mailbox: source.keys.mailbox, envelope: await sealReply({ mailbox: source.keys.mailbox, message: 'which station?', sourceKey: source.keys.kemPublicKey, editorKeys: editors.map((k) => k.publicKey), signer: a }) };
+  await writeBundle(join(usbA, 'outbox', '001-reply.bundle'), [reply]);
+  const e1 = [await eventRecord(a, editors, 'ballot-stuffing'), await eventRecord(a, editors, 'station-7')];
+  await writeBundle(join(usbA, 'outbox', '002-events.bundle'), e1.map((event) => ({ event })));
+  const mixedEvent = await eventRecord(a, editors, 'urgent');
+  const mixedReply: TipRecord = { ...reply, id: await newEventId(), envelope: await sealReply({ mailbox: source.keys.mailbox, message: 'thank you', sourceKey: source.keys.kemPublicKey, editorKeys: editors.map((k) => k.publicKey), signer: a }) };
+  await writeBundle(join(usbA, 'outbox', '003-mixed.bundle'), [mixedReply, { event: mixedEvent }]);
+  await writeBundle(join(usbA, 'outbox', '004-not-ours.bundle'), [{ id: await newEventId(), received: utcDate(), envelope: new Uint8Array(3000) }]);
+  writeFileSync(join(usbA, 'outbox', 'notes.txt'), 'not for the server');
+  writeFileSync(join(usbA, 'outbox', '005-half.bundle.part'), 'a file the desk is still writing');
+
+  const first = await sync(usbA);
+  t.equal(first.code, 1, 'a refused outbox file: exit 1');
+  t.match(first.stdout, /^sent 3 outbox files, 1 refused \(left in the outbox\)\nrefused: outbox\/004-not-ours\.bundle: it holds a tip record: an outbox bundle holds replies and desk events only\nfetched 1 new record with 1 attachment and 3 desk event records into inbox\/\d{4}-\d{2}-\d{2}-[0-9a-f]{12}\.bundle\n$/);
+  t.match(first.stderr, /uploading 1 of 4: outbox\/001-reply\.bundle\nconfirmed: 1 reply; moved to sent\/001-reply\.bundle\n/);
+  t.match(first.stderr, /confirmed: 1 reply and 1 desk event record; moved to sent\/003-mixed\.bundle\n/);
+  t.match(first.stderr, /fetching attachment 1 of 1 /);
+  t.same(readdirSync(join(usbA, 'sent')).sort(), ['001-reply.bundle', '002-events.bundle', '003-mixed.bundle']);
+  t.same(readdirSync(join(usbA, 'outbox')).sort(), ['004-not-ours.bundle', '005-half.bundle.part', 'notes.txt'], 'what was not sent stays');
+  t.equal(rows('replies'), 2);
+  t.equal(rows('desk_events'), 3);
+  let inboxA = await inboxContents(t, join(usbA, 'inbox'));
+  t.same(inboxA.tips, [tipId]);
+  t.same(inboxA.events.sort(), [...e1.map((e) => e.id), mixedEvent.id].sort());
+  t.same(inboxA.chunks, [`${upload}:0`], 'the attachment is in the bundle');
+  const state = readFileSync(join(usbA, 'sync-state.json'), 'utf8');
+  t.notMatch(state, /station|ballot|envelope/, 'the state holds ids, a day and file names only');
+
+  // Again: nothing new, nothing resent.
+  const second = await sync(usbA);
+  t.equal(second.code, 1);
+  t.match(second.stdout, /sent 0 outbox files, 1 refused[\s\S]*nothing new to fetch\n$/);
+  t.equal((await inboxContents(t, join(usbA, 'inbox'))).bundles, 1);
+
+  // Desk B, a fresh USB folder: everything the server holds (tip, attachment, every event).
+  const usbB = p('usb-b');
+  mkdirSync(usbB);
+  const firstB = await sync(usbB);
+  t.equal(firstB.code, 0, firstB.stderr);
+  t.match(firstB.stdout, /^sent 0 outbox files\nfetched 1 new record with 1 attachment and 3 desk event records into/);
+  const inboxB = await inboxContents(t, join(usbB, 'inbox'));
+  t.same(inboxB.tips, [tipId]);
+  t.same(inboxB.events.sort(), inboxA.events.sort());
+
+  // A file the server confirmed but sync did not move (killed in between): sent again, stored once.
+  copyFileSync(join(usbA, 'sent', '002-events.bundle'), join(usbA, 'outbox', '002-events.bundle'));
+  copyFileSync(join(usbA, 'sent', '001-reply.bundle'), join(usbA, 'outbox', '001-reply.bundle'));
+  const resent = await sync(usbA);
+  t.match(resent.stderr, /confirmed: 2 desk event records; moved to sent\/2-002-events\.bundle/);
+  t.equal(rows('replies'), 2, 'the resent reply is stored once');
+  t.equal(rows('desk_events'), 3, 'the resent events are stored once');
+
+  // B acknowledges the tip (signed on its air-gapped machine) and labels something.
+  mkdirSync(join(usbB, 'outbox'), { recursive: true });
+  writeFileSync(join(usbB, 'outbox', 'import.ack'), fromUtf8(await signAck([tipId], addDays(utcDate(), 3), b)) + '\n');
+  const e2 = await eventRecord(b, editors, 'verified-by-b');
+  await writeBundle(join(usbB, 'outbox', 'b-events.bundle'), [{ event: e2 }]);
+  const secondB = await sync(usbB);
+  t.equal(secondB.code, 0, secondB.stderr);
+  t.match(secondB.stderr, /confirmed: acknowledgement of 1 record \(1 newly acknowledged\); moved to sent\/import\.ack/);
+  t.match(secondB.stdout, /fetched 0 new records and 1 desk event record into/, 'B gets back its own event, and only that');
+  t.ok(db.prepare('SELECT acked_on FROM tips WHERE id = ?').pluck().get(tipId), 'the tip is acknowledged');
+  t.notMatch(readFileSync(join(usbB, 'sync-state.json'), 'utf8'), new RegExp(tipId), 'the acknowledged record is forgotten');
+
+  // SIGKILL during uploads and during the fetch: the next sync completes, nothing twice on the server.
+  unlinkSync(join(usbA, 'outbox', '004-not-ours.bundle'));
+  const more = [];
+  for (let i = 0; i < 6; i++) {
+    const event = await eventRecord(a, editors, `batch-${i}`);
+    more.push(event);
+    await writeBundle(join(usbA, 'outbox', `1${i}-events.bundle`), [{ event }]);
+  }
+  await postTip(server.url, await sealEnvelope({ kind: 'tip', recipients: editors.map((k) => k.publicKey), body: encodeBody({ v: 1, message: 'a second tip', clientTime: new Date().toISOString() }) }));
+  for (const trigger of [/uploading 3 of 6/, /fetching desk events/]) {
+    const killed = await killedAt(usbA, server.url, p('fetch.key'), trigger);
+    t.ok(killed, `killed at ${trigger}`);
+  }
+  const after = await sync(usbA);
+  t.equal(after.code, 0, after.stderr);
+  t.same(readdirSync(join(usbA, 'outbox')).sort(), ['005-half.bundle.part', 'notes.txt'], 'every outbox bundle was sent');
+  t.equal(rows('desk_events'), 3 + 1 + 6, 'each event stored once');
+  inboxA = await inboxContents(t, join(usbA, 'inbox'));
+  const allEvents = db.prepare('SELECT id FROM desk_events').pluck().all() as string[];
+  t.same([...new Set(inboxA.events)].sort(), [...allEvents].sort(), 'every event on the server reached the inbox');
+  t.same([...new Set(inboxA.tips)].sort(), (db.prepare('SELECT id FROM tips').pluck().all() as string[]).sort(), 'and every tip');
+  t.same(readdirSync(usbA).filter((n) => n.endsWith('.part')), [], 'no half-written state');
+  const last = await sync(usbA);
+  t.match(last.stdout, /nothing new to fetch/);
+});
+
+/** Runs `editor sync` and SIGKILLs it as soon as its progress output matches `trigger`; true if it was killed. */
+function killedAt(usb: string, server: string, key: string, trigger: RegExp): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/editor.ts', 'sync', '--server', server, '--key', key, '--dir', usb], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += d;
+      if (trigger.test(err)) child.kill('SIGKILL');
+    });
+    child.on('error', reject);
+    child.on('exit', (_code, signal) => resolve(signal === 'SIGKILL'));
+  });
+}

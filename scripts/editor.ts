@@ -59,7 +59,7 @@ try {
     for (const r of summary.refused) process.stdout.write(`refused: outbox/${r.file}: ${r.reason}\n`);
     process.stdout.write(
       summary.bundle
-        ? `fetched ${plural(summary.records, 'new record', 'new records')}${summary.attachments ? ` with ${plural(summary.attachments, 'attachment', 'attachments')}` : ''} and ${plural(summary.events, 'desk event record', 'desk event records')} into ${summary.bundle}\n`
+        ? `fetched ${plural(summary.records, 'new record', 'new records')}${summary.attachments ? ` with ${plural(summary.attachments, 'attachment', 'attachments')}` : ''}, ${plural(summary.replies, 'reply', 'replies')} and ${plural(summary.events, 'desk event record', 'desk event records')} into ${summary.bundle}\n`
         : 'nothing new to fetch\n',
     );
     if (summary.refused.length) process.exit(1);

@@ -9,21 +9,27 @@
 //    acknowledgements are idempotent): nothing is stored twice.
 // 2. Fetch: the records no editor acknowledged yet, minus those an earlier sync already wrote
 //    to a bundle still in inbox/, with their attachments (the resumable spool of `editor fetch`),
-//    and the desk events received on or after the day of the last ones seen, minus those seen;
-//    all in one bundle written atomically into inbox/. Its name is kept in sync-state.json
+//    and the replies (the desks' copies) and desk events received on or after the day of the
+//    last ones seen, minus those seen; all in one bundle written atomically into inbox/. Its name is kept in sync-state.json
 //    before the attachments are fetched, so a killed sync continues them where it stopped.
 import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { BundleError, bundleText, isBundleDate, isRecordId, parseBundleStrict, todayUtc, type EventRecord } from '../crypto/bundle.js';
+import { BundleError, bundleText, isBundleDate, isRecordId, parseBundleStrict, todayUtc, type EventRecord, type TipRecord } from '../crypto/bundle.js';
 import { fsyncPath } from '../files/sync.js';
 import { EditorClientError, ackFile, editorCall, fetchRecordList, refused, writeFetchedBundle, type Endpoint } from './client.js';
 
 export const STATE_FILE = 'sync-state.json';
 /** The largest outbox bundle sent (the server's limit for replies and desk events). */
 const MAX_OUTBOX_BYTES = 16 * 1024 * 1024;
-/** Pages of desk events at most per sync (each up to 1000 events or about 24 MiB). */
-const MAX_EVENT_PAGES = 10_000;
+/** Pages at most per sync and route (each up to 1000 records or about 24 MiB). */
+const MAX_PAGES = 10_000;
+
+/** What was fetched by day: the day of the latest record, and the ids of that day already fetched (id → bundle name). */
+interface DayCursor {
+  since: string | null;
+  seen: Record<string, string>;
+}
 
 interface SyncState {
   version: 1;
@@ -31,8 +37,10 @@ interface SyncState {
   pending: string | null;
   /** Records already written to an inbox bundle and not acknowledged yet: id → bundle name. */
   records: Record<string, string>;
-  /** Desk events: the day of the latest received, and the ids of that day already fetched (id → bundle name). */
-  events: { since: string | null; seen: Record<string, string> };
+  /** Replies (the desks' copies), by day. */
+  replies: DayCursor;
+  /** Desk events, by day. */
+  events: DayCursor;
 }
 
 export interface SyncSummary {
@@ -43,13 +51,14 @@ export interface SyncSummary {
   bundle?: string;
   records: number;
   attachments: number;
+  replies: number;
   events: number;
 }
 
 const BUNDLE_NAME = /^\d{4}-\d{2}-\d{2}-[0-9a-f]{12}\.bundle$/;
 
 function emptyState(): SyncState {
-  return { version: 1, pending: null, records: {}, events: { since: null, seen: {} } };
+  return { version: 1, pending: null, records: {}, replies: { since: null, seen: {} }, events: { since: null, seen: {} } };
 }
 
 function isNameMap(value: unknown): value is Record<string, string> {
@@ -71,14 +80,13 @@ function readState(path: string): SyncState {
     value = undefined;
   }
   const v = value as Partial<SyncState> | undefined;
+  const isCursor = (c: Partial<DayCursor> | undefined | null) => typeof c === 'object' && c !== null && (c.since === null || isBundleDate(c.since)) && isNameMap(c.seen);
   const ok =
     v?.version === 1 &&
     (v.pending === null || (typeof v.pending === 'string' && BUNDLE_NAME.test(v.pending))) &&
     isNameMap(v.records) &&
-    typeof v.events === 'object' &&
-    v.events !== null &&
-    (v.events.since === null || isBundleDate(v.events.since)) &&
-    isNameMap(v.events.seen);
+    isCursor(v.replies) &&
+    isCursor(v.events);
   if (!ok) throw new EditorClientError(`${path} is not a sync state this tool wrote: remove it (the next sync then fetches every record and event the server still holds)`);
   return v as SyncState;
 }
@@ -158,29 +166,43 @@ function moveToSent(outbox: string, sent: string, name: string): string {
   return target;
 }
 
-/** Every desk event the server holds received on or after `since` (all when null), page by page. */
-async function fetchEvents(endpoint: Endpoint, since: string | null): Promise<EventRecord[]> {
-  const out: EventRecord[] = [];
+/**
+ * Every record a day-paged route holds received on or after `since` (all when null), page by
+ * page: the desk events (`/api/editor/events`) or the replies (`/api/editor/replies`).
+ */
+async function fetchByDay<K extends 'events' | 'replies'>(endpoint: Endpoint, route: K, since: string | null): Promise<K extends 'events' ? EventRecord[] : TipRecord[]> {
+  const out: (EventRecord | TipRecord)[] = [];
+  const what = route === 'events' ? 'desk event' : 'reply';
   let query = since ? `?since=${since}` : '';
-  for (let page = 0; page < MAX_EVENT_PAGES; page++) {
-    const response = await editorCall(endpoint, 'GET', `/api/editor/events${query}`);
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const response = await editorCall(endpoint, 'GET', `/api/editor/${route}${query}`);
     if (response.status !== 200) throw refused(response);
-    let events: EventRecord[];
+    let records: (EventRecord | TipRecord)[];
     try {
-      ({ events } = await parseBundleStrict(new Uint8Array(response.body), { events: true }));
+      const parsed = await parseBundleStrict(new Uint8Array(response.body), { events: route === 'events' });
+      records = route === 'events' ? parsed.events : parsed.records;
+      if (route === 'replies' && records.some((r) => (r as TipRecord).mailbox === undefined)) throw new BundleError('a record that is not a reply');
     } catch (err) {
-      if (err instanceof BundleError) throw new EditorClientError(`the server sent a broken event bundle: ${err.message}`);
+      if (err instanceof BundleError) throw new EditorClientError(`the server sent a broken ${what} bundle: ${err.message}`);
       throw err;
     }
-    if (events.length === 0) return out;
-    const last = events.at(-1)!;
+    if (records.length === 0) return out as K extends 'events' ? EventRecord[] : TipRecord[];
+    const last = records.at(-1)!;
     const previous = out.at(-1);
     // Pages come by (day, id): a server that goes backwards would make this loop forever.
-    if (previous && `${last.received} ${last.id}` <= `${previous.received} ${previous.id}`) throw new EditorClientError('the server sent desk events out of order');
-    out.push(...events);
+    if (previous && `${last.received} ${last.id}` <= `${previous.received} ${previous.id}`) throw new EditorClientError(`the server sent ${what} records out of order`);
+    out.push(...records);
     query = `?since=${last.received}&after=${last.id}`;
   }
-  throw new EditorClientError(`more than ${MAX_EVENT_PAGES} pages of desk events: run sync again`);
+  throw new EditorClientError(`more than ${MAX_PAGES} pages of ${what} records: run sync again`);
+}
+
+/** The cursor after a fetch by day: the latest day, and the ids of that day now in the inbox. */
+function advance(cursor: DayCursor, all: { id: string; received: string }[]): DayCursor {
+  const latest = all.reduce<string | null>((day, r) => (day === null || r.received > day ? r.received : day), cursor.since);
+  const seen: Record<string, string> = {};
+  for (const r of all) if (r.received === latest && cursor.seen[r.id]) seen[r.id] = cursor.seen[r.id]!;
+  return { since: latest, seen };
 }
 
 /**
@@ -198,7 +220,7 @@ export async function syncDesk(endpoint: Endpoint, dir: string, log: (line: stri
   const outbox = folder(dir, 'outbox');
   const sent = folder(dir, 'sent');
   const state = readState(join(dir, STATE_FILE));
-  const summary: SyncSummary = { uploaded: 0, refused: [], records: 0, attachments: 0, events: 0 };
+  const summary: SyncSummary = { uploaded: 0, refused: [], records: 0, attachments: 0, replies: 0, events: 0 };
 
   // 1. Upload the outbox.
   const queued = readdirSync(outbox)
@@ -235,34 +257,46 @@ export async function syncDesk(endpoint: Endpoint, dir: string, log: (line: stri
   // Records the server no longer lists were acknowledged (or purged): forget them.
   const listed = new Set(answer.records.map((r) => r.id));
   state.records = Object.fromEntries(Object.entries(state.records).filter(([id]) => listed.has(id)));
+  log(`fetching replies${state.replies.since ? ` stored since ${state.replies.since}` : ''}`);
+  const allReplies = await fetchByDay(endpoint, 'replies', state.replies.since);
   log(`fetching desk events${state.events.since ? ` received since ${state.events.since}` : ''}`);
-  const allEvents = await fetchEvents(endpoint, state.events.since);
-  const events = allEvents.filter((e) => !inInbox(state.events.seen[e.id]) && !keep.has(e.id));
-  log(`${records.length} new record${records.length === 1 ? '' : 's'} (${answer.records.length - records.length} fetched before), ${files.length} attachment${files.length === 1 ? '' : 's'}, ${events.length} new desk event record${events.length === 1 ? '' : 's'}`);
+  const allEvents = await fetchByDay(endpoint, 'events', state.events.since);
+  // Ids are unique in a bundle: a reply or event whose id is already in it is left out (only a
+  // hostile uploader would choose such an id; it is named, and the next sync tries it again).
+  const unique = (r: { id: string }) => {
+    if (keep.has(r.id)) {
+      log(`left out: record ${r.id} has the id of another record in this bundle`);
+      return false;
+    }
+    keep.add(r.id);
+    return true;
+  };
+  const replies = allReplies.filter((r) => !inInbox(state.replies.seen[r.id])).filter(unique);
+  const events = allEvents.filter((e) => !inInbox(state.events.seen[e.id])).filter(unique);
+  const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  log(`new: ${count(records.length, 'record', 'records')} (${answer.records.length - records.length} fetched before), ${count(files.length, 'attachment', 'attachments')}, ${count(replies.length, 'reply', 'replies')}, ${count(events.length, 'desk event record', 'desk event records')}`);
 
-  if (records.length > 0 || events.length > 0) {
+  if (records.length > 0 || replies.length > 0 || events.length > 0) {
     const name = state.pending && !existsSync(join(inbox, state.pending)) ? state.pending : `${todayUtc()}-${randomBytes(6).toString('hex')}.bundle`;
     state.pending = name;
     writeState(dir, state);
-    const written = await writeFetchedBundle(endpoint, join(inbox, name), { header: answer.header, records, files, events }, {
+    const written = await writeFetchedBundle(endpoint, join(inbox, name), { header: answer.header, records: [...records, ...replies], files, events }, {
       attachment: (n, of, bytes, spooled) =>
         log(`fetching attachment ${n} of ${of} (${(bytes / 1048576).toFixed(1)} MiB of ciphertext${spooled ? `, ${(spooled / 1048576).toFixed(1)} MiB already fetched by an earlier run` : ''})`),
     });
     for (const r of records) state.records[r.id] = name;
+    for (const r of replies) state.replies.seen[r.id] = name;
     for (const e of events) state.events.seen[e.id] = name;
     summary.bundle = join('inbox', name);
     summary.records = records.length;
     summary.attachments = written.attachments;
+    summary.replies = replies.length;
     summary.events = events.length;
     log(`wrote inbox/${name}`);
   }
-  // Only the latest day's events are asked for again (the server dates to the day: more may come that day).
-  const latest = allEvents.reduce<string | null>((day, e) => (day === null || e.received > day ? e.received : day), state.events.since);
-  if (latest !== null) {
-    const seen: Record<string, string> = {};
-    for (const e of allEvents) if (e.received === latest && state.events.seen[e.id]) seen[e.id] = state.events.seen[e.id]!;
-    state.events = { since: latest, seen };
-  }
+  // Only the latest day is asked for again (the server dates to the day: more may come that day).
+  state.replies = advance(state.replies, allReplies);
+  state.events = advance(state.events, allEvents);
   state.pending = null;
   writeState(dir, state);
   return summary;

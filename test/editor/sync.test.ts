@@ -41,6 +41,7 @@ async function eventRecord(signer: EditorKeyPair, roster: EditorKeyPair[], label
 /** Every record, event and attachment line of the bundles in `inbox`, each verified against its manifest. */
 async function inboxContents(t: Test, inbox: string) {
   const tips: string[] = [];
+  const replies: string[] = [];
   const events: string[] = [];
   const chunks: string[] = [];
   const names = readdirSync(inbox);
@@ -49,12 +50,12 @@ async function inboxContents(t: Test, inbox: string) {
     const v = await verifyBundle(join(inbox, name));
     t.same(v.problems, [], `${name} verifies`);
     for await (const item of readVerifiedRecords(join(inbox, name), v)) {
-      if (item.kind === 'record') tips.push(item.record.id);
+      if (item.kind === 'record') (item.record.mailbox === undefined ? tips : replies).push(item.record.id);
       else if (item.kind === 'event') events.push(item.event.id);
       else if (item.kind === 'chunk') chunks.push(`${item.chunk.upload}:${item.chunk.index}`);
     }
   }
-  return { tips, events, chunks, bundles: names.filter((n) => n.endsWith('.bundle') && !n.startsWith('.')).length };
+  return { tips, replies, events, chunks, bundles: names.filter((n) => n.endsWith('.bundle') && !n.startsWith('.')).length };
 }
 
 t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes after SIGKILL', async (t) => {
@@ -108,7 +109,7 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
 
   const first = await sync(usbA);
   t.equal(first.code, 1, 'a refused outbox file: exit 1');
-  t.match(first.stdout, /^sent 3 outbox files, 1 refused \(left in the outbox\)\nrefused: outbox\/004-not-ours\.bundle: it holds a tip record: an outbox bundle holds replies and desk events only\nfetched 1 new record with 1 attachment and 3 desk event records into inbox\/\d{4}-\d{2}-\d{2}-[0-9a-f]{12}\.bundle\n$/);
+  t.match(first.stdout, /^sent 3 outbox files, 1 refused \(left in the outbox\)\nrefused: outbox\/004-not-ours\.bundle: it holds a tip record: an outbox bundle holds replies and desk events only\nfetched 1 new record with 1 attachment, 2 replies and 3 desk event records into inbox\/\d{4}-\d{2}-\d{2}-[0-9a-f]{12}\.bundle\n$/);
   t.match(first.stderr, /uploading 1 of 4: outbox\/001-reply\.bundle\nconfirmed: 1 reply; moved to sent\/001-reply\.bundle\n/);
   t.match(first.stderr, /confirmed: 1 reply and 1 desk event record; moved to sent\/003-mixed\.bundle\n/);
   t.match(first.stderr, /fetching attachment 1 of 1 /);
@@ -118,6 +119,7 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
   t.equal(rows('desk_events'), 3);
   let inboxA = await inboxContents(t, join(usbA, 'inbox'));
   t.same(inboxA.tips, [tipId]);
+  t.same(inboxA.replies.sort(), [reply.id, mixedReply.id].sort(), 'the replies (the desk\'s copies), under the ids the desk chose');
   t.same(inboxA.events.sort(), [...e1.map((e) => e.id), mixedEvent.id].sort());
   t.same(inboxA.chunks, [`${upload}:0`], 'the attachment is in the bundle');
   const state = readFileSync(join(usbA, 'sync-state.json'), 'utf8');
@@ -134,9 +136,10 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
   mkdirSync(usbB);
   const firstB = await sync(usbB);
   t.equal(firstB.code, 0, firstB.stderr);
-  t.match(firstB.stdout, /^sent 0 outbox files\nfetched 1 new record with 1 attachment and 3 desk event records into/);
+  t.match(firstB.stdout, /^sent 0 outbox files\nfetched 1 new record with 1 attachment, 2 replies and 3 desk event records into/);
   const inboxB = await inboxContents(t, join(usbB, 'inbox'));
   t.same(inboxB.tips, [tipId]);
+  t.same(inboxB.replies.sort(), inboxA.replies.sort(), 'B gets A\'s replies');
   t.same(inboxB.events.sort(), inboxA.events.sort());
 
   // A file the server confirmed but sync did not move (killed in between): sent again, stored once.
@@ -155,7 +158,7 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
   const secondB = await sync(usbB);
   t.equal(secondB.code, 0, secondB.stderr);
   t.match(secondB.stderr, /confirmed: acknowledgement of 1 record \(1 newly acknowledged\); moved to sent\/import\.ack/);
-  t.match(secondB.stdout, /fetched 0 new records and 1 desk event record into/, 'B gets back its own event, and only that');
+  t.match(secondB.stdout, /fetched 0 new records, 0 replies and 1 desk event record into/, 'B gets back its own event, and only that');
   t.ok(db.prepare('SELECT acked_on FROM tips WHERE id = ?').pluck().get(tipId), 'the tip is acknowledged');
   t.notMatch(readFileSync(join(usbB, 'sync-state.json'), 'utf8'), new RegExp(tipId), 'the acknowledged record is forgotten');
 
@@ -180,6 +183,7 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
   const allEvents = db.prepare('SELECT id FROM desk_events').pluck().all() as string[];
   t.same([...new Set(inboxA.events)].sort(), [...allEvents].sort(), 'every event on the server reached the inbox');
   t.same([...new Set(inboxA.tips)].sort(), (db.prepare('SELECT id FROM tips').pluck().all() as string[]).sort(), 'and every tip');
+  t.same([...new Set(inboxA.replies)].sort(), (db.prepare('SELECT id FROM replies').pluck().all() as string[]).sort(), 'and every reply');
   t.same(readdirSync(usbA).filter((n) => n.endsWith('.part')), [], 'no half-written state');
   const last = await sync(usbA);
   t.match(last.stdout, /nothing new to fetch/);

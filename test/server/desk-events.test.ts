@@ -162,4 +162,19 @@ t.test('replies: a resent reply bundle is stored once; the same id with other by
   t.equal(altered.statusCode, 409);
   t.match(JSON.parse(altered.body).error, /already stored with another mailbox or other bytes; nothing was stored/);
   t.same(replies(), [id], 'nothing of the refused bundle was stored');
+
+  // Every desk fetches the editors' copies, by day like the events; the source's read mark is untouched.
+  const fetched = async (query: string) => {
+    const response = await (await editorRequest(app, fetchKey.privateKey, 'GET', `/api/editor/replies${query}`, undefined)).send();
+    t.equal(response.statusCode, 200, query);
+    return (await parseBundleStrict(utf8(response.body))).records;
+  };
+  const listed = await fetched('');
+  t.same(listed.map((r) => [r.id, r.mailbox, r.received]), [[id, source.keys.mailbox, utcDate()]]);
+  t.same(Buffer.from(listed[0]!.envelope), Buffer.from(reply.envelope), 'byte for byte');
+  t.same(await fetched(`?since=${utcDate()}&after=${id}`), []);
+  t.same(await fetched(`?since=${addDays(utcDate(), 1)}`), []);
+  t.equal(db.prepare('SELECT read_on FROM replies').pluck().get(), null, 'not marked read');
+  const withBody = await (await editorRequest(app, fetchKey.privateKey, 'GET', '/api/editor/replies', 'x')).send();
+  t.equal(withBody.statusCode, 413, 'a GET takes no body, even on a path that takes one for POST');
 });

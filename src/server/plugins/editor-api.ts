@@ -6,6 +6,7 @@
 //   GET  /api/editor/uploads/:id?from=N   one attached upload's chunks from index N on, raw
 //   POST /api/editor/events      a bundle of desk events (opaque envelopes): stored all or none, a resend idempotent
 //   GET  /api/editor/events?since=YYYY-MM-DD[&after=ID]   desk events received on or after that day, as a bundle
+//   GET  /api/editor/replies?since=YYYY-MM-DD[&after=ID]  the replies (the desks' copies) stored on or after that day, as a bundle
 //
 // The records bundle lists each tip's complete attached uploads as file lines right after its
 // tip line (no chunk lines): the client then streams each upload's chunks from SQLite, one row
@@ -126,7 +127,7 @@ export default async function editorApiPlugin(app: FastifyInstance, options: Edi
     if (seen.size >= MAX_REMEMBERED) for (const [k, expiry] of seen) if (expiry <= nowSeconds) seen.delete(k);
     if (seen.size >= MAX_REMEMBERED) throw new HttpError(503, 'the server is busy: please try again in a few minutes');
     seen.set(id, Number(time) + MAX_SKEW_SECONDS + 1);
-    const limit = BODY_LIMITS[request.routeOptions.url ?? ''] ?? 0;
+    const limit = request.method === 'POST' ? (BODY_LIMITS[request.routeOptions.url ?? ''] ?? 0) : 0;
     if (bodyLength > limit) {
       reply.header('connection', 'close');
       throw new HttpError(413, limit === 0 ? 'this request takes no body' : `the body is larger than ${limit} bytes`);
@@ -278,9 +279,7 @@ export default async function editorApiPlugin(app: FastifyInstance, options: Edi
   // page holds at most FETCH_MAX_RECORDS events or about FETCH_MAX_BYTES; the next page starts
   // after the last one's (received, id): `since=<its received>&after=<its id>`. An empty page ends.
   app.get<{ Querystring: { since?: string; after?: string } }>('/api/editor/events', async (request, reply) => {
-    const { since, after } = request.query;
-    if (since !== undefined && !isBundleDate(since)) throw new HttpError(400, 'since must be a date written YYYY-MM-DD');
-    if (after !== undefined && (since === undefined || !isRecordId(after))) throw new HttpError(400, 'after must be an event id (32 lowercase hex digits) and comes with since');
+    const { since, after } = dayCursor(request.query);
     const events = [];
     let bytes = 0;
     for (const event of options.deskEvents.since(since, after, FETCH_MAX_RECORDS)) {
@@ -291,4 +290,27 @@ export default async function editorApiPlugin(app: FastifyInstance, options: Edi
     reply.type('application/x-ndjson; charset=utf-8');
     return bundleText(events);
   });
+
+  // The replies, for every desk to file the editors' copies in its threads (who answered what).
+  // Paged like the events. Reading them here does not mark them read (that is the source's).
+  app.get<{ Querystring: { since?: string; after?: string } }>('/api/editor/replies', async (request, reply) => {
+    const { since, after } = dayCursor(request.query);
+    const replies: TipRecord[] = [];
+    let bytes = 0;
+    for (const r of options.mailboxes.repliesSince(since, after, FETCH_MAX_RECORDS)) {
+      if (replies.length > 0 && bytes + r.envelope.length > FETCH_MAX_BYTES) break;
+      bytes += r.envelope.length;
+      replies.push({ id: r.id, received: r.receivedOn, mailbox: r.mailbox, envelope: r.envelope });
+    }
+    reply.type('application/x-ndjson; charset=utf-8');
+    return bundleText(replies);
+  });
+}
+
+/** The day cursor of the GET routes that page by day: `since` a date, `after` an id that comes with it. */
+function dayCursor(query: { since?: unknown; after?: unknown }): { since: string | undefined; after: string | undefined } {
+  const { since, after } = query;
+  if (since !== undefined && !isBundleDate(since)) throw new HttpError(400, 'since must be a date written YYYY-MM-DD');
+  if (after !== undefined && (since === undefined || !isRecordId(after))) throw new HttpError(400, 'after must be a record id (32 lowercase hex digits) and comes with since');
+  return { since: since as string | undefined, after: after as string | undefined };
 }

@@ -24,6 +24,8 @@ export class MailboxStore {
   private readonly markRead;
   private readonly deleteReply;
   private readonly selectReply;
+  private readonly listSince;
+  private readonly listAfter;
 
   constructor(
     private readonly db: Db,
@@ -39,6 +41,9 @@ export class MailboxStore {
     this.markRead = db.prepare('UPDATE replies SET read_on = ? WHERE mailbox_id = ? AND read_on IS NULL');
     this.deleteReply = db.prepare('DELETE FROM replies WHERE id = ? AND mailbox_id = ?');
     this.selectReply = db.prepare('SELECT mailbox_id, envelope FROM replies WHERE id = ?');
+    // The editors' copies for the desks (GET /api/editor/replies): by day, then (random) id.
+    this.listSince = db.prepare('SELECT id, mailbox_id, received_on, envelope FROM replies WHERE received_on >= ? ORDER BY received_on, id LIMIT ?');
+    this.listAfter = db.prepare('SELECT id, mailbox_id, received_on, envelope FROM replies WHERE (received_on = ? AND id > ?) OR received_on > ? ORDER BY received_on, id LIMIT ?');
   }
 
   /**
@@ -95,6 +100,15 @@ export class MailboxStore {
     const rows = this.listReplies.all(mailbox) as { id: string; received_on: string; envelope: Buffer }[];
     if (rows.length) this.markRead.run(this.today(), mailbox);
     return rows.map((r) => ({ id: r.id, receivedOn: r.received_on, envelope: new Uint8Array(r.envelope) }));
+  }
+
+  /**
+   * Replies stored on or after `since` (all when undefined), by day then id, after (`since`,
+   * `after`) when `after` is given. For the desks; does not mark them read.
+   */
+  repliesSince(since: string | undefined, after: string | undefined, limit: number): (StoredReply & { mailbox: string })[] {
+    const rows = (after !== undefined && since !== undefined ? this.listAfter.all(since, after, since, limit) : this.listSince.all(since ?? '', limit)) as { id: string; mailbox_id: string; received_on: string; envelope: Buffer }[];
+    return rows.map((r) => ({ id: r.id, mailbox: r.mailbox_id, receivedOn: r.received_on, envelope: new Uint8Array(r.envelope) }));
   }
 
   /** Deletes one reply of this mailbox; false when there is no such reply in it. */

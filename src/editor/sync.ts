@@ -12,7 +12,7 @@
 //    and the replies (the desks' copies) and desk events received on or after the day of the
 //    last ones seen, minus those seen; all in one bundle written atomically into inbox/. Its name is kept in sync-state.json
 //    before the attachments are fetched, so a killed sync continues them where it stopped.
-import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { BundleError, bundleText, isBundleDate, isRecordId, parseBundleStrict, todayUtc, type EventRecord, type TipRecord } from '../crypto/bundle.js';
@@ -230,6 +230,7 @@ export async function syncDesk(endpoint: Endpoint, dir: string, log: (line: stri
     const path = join(outbox, name);
     if (!lstatSync(path).isFile()) {
       summary.refused.push({ file: name, reason: 'not a regular file' });
+      log(`not sent: outbox/${name}: not a regular file`);
       continue;
     }
     log(`uploading ${i + 1} of ${queued.length}: outbox/${name}`);
@@ -276,8 +277,10 @@ export async function syncDesk(endpoint: Endpoint, dir: string, log: (line: stri
   const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   log(`new: ${count(records.length, 'record', 'records')} (${answer.records.length - records.length} fetched before), ${count(files.length, 'attachment', 'attachments')}, ${count(replies.length, 'reply', 'replies')}, ${count(events.length, 'desk event record', 'desk event records')}`);
 
+  const earlier = state.pending;
+  let name: string | undefined;
   if (records.length > 0 || replies.length > 0 || events.length > 0) {
-    const name = state.pending && !existsSync(join(inbox, state.pending)) ? state.pending : `${todayUtc()}-${randomBytes(6).toString('hex')}.bundle`;
+    name = earlier && !existsSync(join(inbox, earlier)) ? earlier : `${todayUtc()}-${randomBytes(6).toString('hex')}.bundle`;
     state.pending = name;
     writeState(dir, state);
     const written = await writeFetchedBundle(endpoint, join(inbox, name), { header: answer.header, records: [...records, ...replies], files, events }, {
@@ -299,6 +302,8 @@ export async function syncDesk(endpoint: Endpoint, dir: string, log: (line: stri
   state.events = advance(state.events, allEvents);
   state.pending = null;
   writeState(dir, state);
+  // The spool of a bundle an earlier sync began and this one did not write (nothing of it was new any more).
+  if (earlier && earlier !== name) rmSync(join(inbox, `.${earlier}.fetching`), { recursive: true, force: true });
   return summary;
 }
 

@@ -202,3 +202,36 @@ function killedAt(usb: string, server: string, key: string, trigger: RegExp): Pr
     child.on('exit', (_code, signal) => resolve(signal === 'SIGKILL'));
   });
 }
+
+t.test('editor sync: bad input gives one clear line and a non-zero exit, and changes nothing', async (t) => {
+  const dir = tempDir(t);
+  const fetchKey = await newFetchKey();
+  writeFileSync(join(dir, 'fetch.key'), fetchKey.text, { mode: 0o600 });
+  // Nothing listens here: every case below must be decided before any request.
+  const args = (usb: string) => ['sync', '--server', 'http://127.0.0.1:9', '--key', join(dir, 'fetch.key'), '--dir', usb];
+  const usage = await runScript('editor', ['sync', '--server', 'http://127.0.0.1:9', '--key', join(dir, 'fetch.key')]);
+  t.equal(usage.code, 2, 'no --dir: usage');
+  t.match(usage.stderr, /sync +--server <url> --key <fetch key> --dir <usb folder>/);
+  const missing = await runScript('editor', args(join(dir, 'no-such-usb')));
+  t.equal(missing.code, 1);
+  t.equal(missing.stderr, `tipline editor: --dir ${join(dir, 'no-such-usb')} is not a folder (the USB stick's desk folder)\n`);
+  const usb = join(dir, 'usb');
+  mkdirSync(join(usb, 'outbox'), { recursive: true });
+  writeFileSync(join(usb, 'outbox', 'r.bundle'), 'queued');
+  for (const state of ['{"version":1', '{"version":2,"pending":null,"records":{},"replies":{"since":null,"seen":{}},"events":{"since":null,"seen":{}}}', '{"version":1,"pending":"../../etc/passwd","records":{},"replies":{"since":null,"seen":{}},"events":{"since":null,"seen":{}}}']) {
+    writeFileSync(join(usb, 'sync-state.json'), state);
+    const bad = await runScript('editor', args(usb));
+    t.equal(bad.code, 1, state);
+    t.match(bad.stderr, /^tipline editor: .*sync-state\.json is not a sync state this tool wrote: remove it \(the next sync then fetches every record and event the server still holds\)\n$/, state);
+    t.same(readdirSync(join(usb, 'outbox')), ['r.bundle'], 'the outbox is untouched');
+    t.same(readdirSync(join(usb, 'sent')), [], 'nothing sent');
+  }
+  // Not a bundle in the outbox, and a server that cannot be reached: the file is named and stays,
+  // the fetch fails with one line, and no state is written.
+  unlinkSync(join(usb, 'sync-state.json'));
+  const unreachable = await runScript('editor', args(usb));
+  t.equal(unreachable.code, 1);
+  t.match(unreachable.stderr, /^uploading 1 of 1: outbox\/r\.bundle\nnot sent: outbox\/r\.bundle: the bundle is empty or cut short \(it must end with a line end\)\nfetching new records\ntipline editor: cannot reach http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)\n$/);
+  t.same(readdirSync(join(usb, 'outbox')), ['r.bundle']);
+  t.same(readdirSync(usb).sort(), ['inbox', 'outbox', 'sent']);
+});

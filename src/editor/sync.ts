@@ -3,8 +3,9 @@
 // event bundles, signed acknowledgements), sent/ (outbox files the server confirmed) and
 // sync-state.json (nothing secret, nothing of a tip: record and event ids, a day, a file name).
 //
-// 1. Upload: each outbox file in name order; it moves to sent/ only once the server confirmed
-//    it. A sync killed between the confirmation and the move sends the file again next time,
+// 1. Upload: the outbox bundles in name order, many per request (one request per kind: their
+//    replies, their events; a refused batch is sent again file by file), then each signed
+//    acknowledgement; a file moves to sent/ only once the server confirmed it. A sync killed between the confirmation and the move sends the file again next time,
 //    and the server recognises it (replies and desk events are stored under their record's id,
 //    acknowledgements are idempotent): nothing is stored twice.
 // 2. Fetch: the records no editor acknowledged yet, minus those an earlier sync already wrote
@@ -22,6 +23,12 @@ import { EditorClientError, ackFile, editorCall, fetchRecordList, refused, write
 export const STATE_FILE = 'sync-state.json';
 /** The largest outbox bundle sent (the server's limit for replies and desk events). */
 const MAX_OUTBOX_BYTES = 16 * 1024 * 1024;
+/**
+ * Outbox bundles go together, up to this many bytes and files per request: the desk queues one
+ * file per change, and over Tor each request costs a round trip of a second or more.
+ */
+const BATCH_BYTES = 8 * 1024 * 1024;
+const BATCH_FILES = 500;
 /** Pages at most per sync and route (each up to 1000 records or about 24 MiB). */
 const MAX_PAGES = 10_000;
 
@@ -120,40 +127,73 @@ function folder(dir: string, name: string): string {
   return path;
 }
 
-/** Sends one outbox file; returns what the server confirmed, in words. Throws EditorClientError when it is refused. */
-async function sendOutboxFile(endpoint: Endpoint, path: string): Promise<string> {
-  if (path.endsWith('.ack')) {
-    const { acknowledged, listed } = await ackFile(endpoint, path);
-    return `acknowledgement of ${listed} record${listed === 1 ? '' : 's'} (${acknowledged} newly acknowledged)`;
-  }
+/** An outbox bundle, read and checked here before anything is sent. */
+interface OutboxBundle {
+  name: string;
+  size: number;
+  replies: TipRecord[];
+  events: EventRecord[];
+}
+
+/** Reads one outbox bundle; throws EditorClientError when it is not one sync may send. */
+async function readOutboxBundle(outbox: string, name: string): Promise<OutboxBundle> {
+  const path = join(outbox, name);
   const stat = lstatSync(path);
+  if (!stat.isFile()) throw new EditorClientError('not a regular file');
   if (stat.size > MAX_OUTBOX_BYTES) throw new EditorClientError(`larger than ${MAX_OUTBOX_BYTES} bytes, more than the server takes in one request`);
-  const bytes = new Uint8Array(readFileSync(path));
   let parsed;
   try {
-    parsed = await parseBundleStrict(bytes, { events: true });
+    parsed = await parseBundleStrict(new Uint8Array(readFileSync(path)), { events: true });
   } catch (err) {
     if (err instanceof BundleError) throw new EditorClientError(err.message);
     throw err;
   }
-  const { header, records, events } = parsed;
+  const { records, events } = parsed;
   if (records.some((r) => r.mailbox === undefined)) throw new EditorClientError('it holds a tip record: an outbox bundle holds replies and desk events only');
   if (records.length === 0 && events.length === 0) throw new EditorClientError('it holds no reply and no desk event');
+  return { name, size: stat.size, replies: records, events };
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * Sends the replies and events of `bundles` in one request per kind (each all or nothing on the
+ * server); returns what was confirmed, in words. Throws EditorClientError when one is refused.
+ */
+async function sendBundles(endpoint: Endpoint, bundles: OutboxBundle[]): Promise<string> {
+  const replies = bundles.flatMap((b) => b.replies);
+  const events = bundles.flatMap((b) => b.events);
   const done: string[] = [];
-  // Each kind to its route; a bundle of one kind goes as it is, a mixed one as two bundles of the same lines.
-  if (records.length > 0) {
-    const body = events.length === 0 ? bytes : new TextEncoder().encode(await bundleText(records, header.created));
+  if (replies.length > 0) {
+    const body = new TextEncoder().encode(await bundleText(replies));
     const response = await editorCall(endpoint, 'POST', '/api/editor/replies', { bytes: body, type: 'application/x-ndjson' });
     if (response.status !== 201) throw refused(response);
-    done.push(`${records.length} repl${records.length === 1 ? 'y' : 'ies'}`);
+    done.push(plural(replies.length, 'reply', 'replies'));
   }
   if (events.length > 0) {
-    const body = records.length === 0 ? bytes : new TextEncoder().encode(await bundleText(events.map((event) => ({ event })), header.created));
+    const body = new TextEncoder().encode(await bundleText(events.map((event) => ({ event }))));
     const response = await editorCall(endpoint, 'POST', '/api/editor/events', { bytes: body, type: 'application/x-ndjson' });
     if (response.status !== 200 && response.status !== 201) throw refused(response);
-    done.push(`${events.length} desk event record${events.length === 1 ? '' : 's'}`);
+    done.push(plural(events.length, 'desk event record', 'desk event records'));
   }
   return done.join(' and ');
+}
+
+/** Groups bundles, in order, into requests of at most BATCH_BYTES (a bundle larger than that goes alone). */
+function batches(bundles: OutboxBundle[]): OutboxBundle[][] {
+  const out: OutboxBundle[][] = [];
+  let size = 0;
+  for (const bundle of bundles) {
+    const last = out.at(-1);
+    if (last && size + bundle.size <= BATCH_BYTES && last.length < BATCH_FILES) {
+      last.push(bundle);
+      size += bundle.size;
+    } else {
+      out.push([bundle]);
+      size = bundle.size;
+    }
+  }
+  return out;
 }
 
 /** Moves a confirmed outbox file to sent/ (never over another file), then makes the move durable. */
@@ -222,30 +262,61 @@ export async function syncDesk(endpoint: Endpoint, dir: string, log: (line: stri
   const state = readState(join(dir, STATE_FILE));
   const summary: SyncSummary = { uploaded: 0, refused: [], records: 0, attachments: 0, replies: 0, events: 0 };
 
-  // 1. Upload the outbox.
+  // 1. Upload the outbox: acknowledgements one by one, bundles together (one by one when the
+  //    server refuses a batch, so one bad file does not hold back the others).
   const queued = readdirSync(outbox)
     .filter((name) => !name.startsWith('.') && (name.endsWith('.bundle') || name.endsWith('.ack')))
     .sort();
-  for (const [i, name] of queued.entries()) {
-    const path = join(outbox, name);
-    if (!lstatSync(path).isFile()) {
-      summary.refused.push({ file: name, reason: 'not a regular file' });
-      log(`not sent: outbox/${name}: not a regular file`);
-      continue;
-    }
-    log(`uploading ${i + 1} of ${queued.length}: outbox/${name}`);
-    let what: string;
+  const notSent = (name: string, reason: string) => {
+    summary.refused.push({ file: name, reason });
+    log(`not sent: outbox/${name}: ${reason}`);
+  };
+  const confirmed = (names: string[], what: string) => {
+    const moved = names.map((name) => moveToSent(outbox, sent, name));
+    summary.uploaded += names.length;
+    log(`confirmed: ${what}; moved to sent/: ${moved.join(', ')}`);
+  };
+  const bundles: OutboxBundle[] = [];
+  for (const name of queued.filter((n) => n.endsWith('.bundle'))) {
     try {
-      what = await sendOutboxFile(endpoint, path);
+      bundles.push(await readOutboxBundle(outbox, name));
     } catch (err) {
       if (!(err instanceof EditorClientError)) throw err;
-      summary.refused.push({ file: name, reason: err.message });
-      log(`not sent: outbox/${name}: ${err.message}`);
-      continue;
+      notSent(name, err.message);
     }
-    const target = moveToSent(outbox, sent, name);
-    summary.uploaded++;
-    log(`confirmed: ${what}; moved to sent/${target}`);
+  }
+  for (const batch of batches(bundles)) {
+    log(`uploading ${plural(batch.length, 'outbox bundle', 'outbox bundles')}: ${batch.map((b) => `outbox/${b.name}`).join(', ')}`);
+    try {
+      confirmed(batch.map((b) => b.name), await sendBundles(endpoint, batch));
+      continue;
+    } catch (err) {
+      if (!(err instanceof EditorClientError)) throw err;
+      if (batch.length === 1) {
+        notSent(batch[0]!.name, err.message);
+        continue;
+      }
+      log(`refused together (${err.message}): sending them one by one`);
+    }
+    for (const bundle of batch) {
+      try {
+        confirmed([bundle.name], await sendBundles(endpoint, [bundle]));
+      } catch (err) {
+        if (!(err instanceof EditorClientError)) throw err;
+        notSent(bundle.name, err.message);
+      }
+    }
+  }
+  for (const name of queued.filter((n) => n.endsWith('.ack'))) {
+    log(`uploading outbox/${name}`);
+    try {
+      if (!lstatSync(join(outbox, name)).isFile()) throw new EditorClientError('not a regular file');
+      const { acknowledged, listed } = await ackFile(endpoint, join(outbox, name));
+      confirmed([name], `acknowledgement of ${plural(listed, 'record', 'records')} (${acknowledged} newly acknowledged)`);
+    } catch (err) {
+      if (!(err instanceof EditorClientError)) throw err;
+      notSent(name, err.message);
+    }
   }
 
   // 2. Fetch what is new.
@@ -274,8 +345,7 @@ export async function syncDesk(endpoint: Endpoint, dir: string, log: (line: stri
   };
   const replies = allReplies.filter((r) => !inInbox(state.replies.seen[r.id])).filter(unique);
   const events = allEvents.filter((e) => !inInbox(state.events.seen[e.id])).filter(unique);
-  const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-  log(`new: ${count(records.length, 'record', 'records')} (${answer.records.length - records.length} fetched before), ${count(files.length, 'attachment', 'attachments')}, ${count(replies.length, 'reply', 'replies')}, ${count(events.length, 'desk event record', 'desk event records')}`);
+  log(`new: ${plural(records.length, 'record', 'records')} (${answer.records.length - records.length} fetched before), ${plural(files.length, 'attachment', 'attachments')}, ${plural(replies.length, 'reply', 'replies')}, ${plural(events.length, 'desk event record', 'desk event records')}`);
 
   const earlier = state.pending;
   let name: string | undefined;

@@ -110,8 +110,8 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
   const first = await sync(usbA);
   t.equal(first.code, 1, 'a refused outbox file: exit 1');
   t.match(first.stdout, /^sent 3 outbox files, 1 refused \(left in the outbox\)\nrefused: outbox\/004-not-ours\.bundle: it holds a tip record: an outbox bundle holds replies and desk events only\nfetched 1 new record with 1 attachment, 2 replies and 3 desk event records into inbox\/\d{4}-\d{2}-\d{2}-[0-9a-f]{12}\.bundle\n$/);
-  t.match(first.stderr, /uploading 1 of 4: outbox\/001-reply\.bundle\nconfirmed: 1 reply; moved to sent\/001-reply\.bundle\n/);
-  t.match(first.stderr, /confirmed: 1 reply and 1 desk event record; moved to sent\/003-mixed\.bundle\n/);
+  t.match(first.stderr, /^not sent: outbox\/004-not-ours\.bundle: it holds a tip record: an outbox bundle holds replies and desk events only\n/, 'refused before anything is sent');
+  t.match(first.stderr, /\nuploading 3 outbox bundles: outbox\/001-reply\.bundle, outbox\/002-events\.bundle, outbox\/003-mixed\.bundle\nconfirmed: 2 replies and 3 desk event records; moved to sent\/: 001-reply\.bundle, 002-events\.bundle, 003-mixed\.bundle\n/, 'together, in one request per kind');
   t.match(first.stderr, /fetching attachment 1 of 1 /);
   t.same(readdirSync(join(usbA, 'sent')).sort(), ['001-reply.bundle', '002-events.bundle', '003-mixed.bundle']);
   t.same(readdirSync(join(usbA, 'outbox')).sort(), ['004-not-ours.bundle', '005-half.bundle.part', 'notes.txt'], 'what was not sent stays');
@@ -146,7 +146,7 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
   copyFileSync(join(usbA, 'sent', '002-events.bundle'), join(usbA, 'outbox', '002-events.bundle'));
   copyFileSync(join(usbA, 'sent', '001-reply.bundle'), join(usbA, 'outbox', '001-reply.bundle'));
   const resent = await sync(usbA);
-  t.match(resent.stderr, /confirmed: 2 desk event records; moved to sent\/2-002-events\.bundle/);
+  t.match(resent.stderr, /confirmed: 1 reply and 2 desk event records; moved to sent\/: 2-001-reply\.bundle, 2-002-events\.bundle\n/);
   t.equal(rows('replies'), 2, 'the resent reply is stored once');
   t.equal(rows('desk_events'), 3, 'the resent events are stored once');
 
@@ -155,9 +155,16 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
   writeFileSync(join(usbB, 'outbox', 'import.ack'), fromUtf8(await signAck([tipId], addDays(utcDate(), 3), b)) + '\n');
   const e2 = await eventRecord(b, editors, 'verified-by-b');
   await writeBundle(join(usbB, 'outbox', 'b-events.bundle'), [{ event: e2 }]);
+  // And a reply to a mailbox retention removed meanwhile: its batch is refused, then each file is sent alone.
+  const gone = await newSource();
+  const stale: TipRecord = { id: await newEventId(), received: utcDate(), mailbox: gone.keys.mailbox, envelope: await sealReply({ mailbox: gone.keys.mailbox, message: 'too late', sourceKey: gone.keys.kemPublicKey, editorKeys: editors.map((k) => k.publicKey), signer: b }) };
+  await writeBundle(join(usbB, 'outbox', 'b-reply.bundle'), [stale]);
   const secondB = await sync(usbB);
-  t.equal(secondB.code, 0, secondB.stderr);
-  t.match(secondB.stderr, /confirmed: acknowledgement of 1 record \(1 newly acknowledged\); moved to sent\/import\.ack/);
+  t.equal(secondB.code, 1, 'one file refused');
+  t.match(secondB.stderr, /uploading 2 outbox bundles: outbox\/b-events\.bundle, outbox\/b-reply\.bundle\nrefused together \(the server refused: there is no mailbox [0-9a-f]{32} on this server .*; nothing was stored \(HTTP 404\)\): sending them one by one\nconfirmed: 1 desk event record; moved to sent\/: b-events\.bundle\nnot sent: outbox\/b-reply\.bundle: the server refused: there is no mailbox/);
+  t.match(secondB.stderr, /confirmed: acknowledgement of 1 record \(1 newly acknowledged\); moved to sent\/: import\.ack/);
+  t.same(readdirSync(join(usbB, 'outbox')), ['b-reply.bundle'], 'the refused reply stays in the outbox');
+  unlinkSync(join(usbB, 'outbox', 'b-reply.bundle'));
   t.match(secondB.stdout, /fetched 0 new records, 0 replies and 1 desk event record into/, 'B gets back its own event, and only that');
   t.ok(db.prepare('SELECT acked_on FROM tips WHERE id = ?').pluck().get(tipId), 'the tip is acknowledged');
   t.notMatch(readFileSync(join(usbB, 'sync-state.json'), 'utf8'), new RegExp(tipId), 'the acknowledged record is forgotten');
@@ -171,7 +178,7 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
     await writeBundle(join(usbA, 'outbox', `1${i}-events.bundle`), [{ event }]);
   }
   await postTip(server.url, await sealEnvelope({ kind: 'tip', recipients: editors.map((k) => k.publicKey), body: encodeBody({ v: 1, message: 'a second tip', clientTime: new Date().toISOString() }) }));
-  for (const trigger of [/uploading 3 of 6/, /fetching desk events/]) {
+  for (const trigger of [/uploading 6 outbox bundles/, /fetching desk events/]) {
     const killed = await killedAt(usbA, server.url, p('fetch.key'), trigger);
     t.ok(killed, `killed at ${trigger}`);
   }
@@ -231,7 +238,7 @@ t.test('editor sync: bad input gives one clear line and a non-zero exit, and cha
   unlinkSync(join(usb, 'sync-state.json'));
   const unreachable = await runScript('editor', args(usb));
   t.equal(unreachable.code, 1);
-  t.match(unreachable.stderr, /^uploading 1 of 1: outbox\/r\.bundle\nnot sent: outbox\/r\.bundle: the bundle is empty or cut short \(it must end with a line end\)\nfetching new records\ntipline editor: cannot reach http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)\n$/);
+  t.match(unreachable.stderr, /^not sent: outbox\/r\.bundle: the bundle is empty or cut short \(it must end with a line end\)\nfetching new records\ntipline editor: cannot reach http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)\n$/);
   t.same(readdirSync(join(usb, 'outbox')), ['r.bundle']);
   t.same(readdirSync(usb).sort(), ['inbox', 'outbox', 'sent']);
 });

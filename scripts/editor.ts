@@ -58,8 +58,8 @@ try {
     process.stdout.write(`sent ${plural(summary.uploaded, 'outbox file', 'outbox files')}${summary.refused.length ? `, ${summary.refused.length} refused (left in the outbox)` : ''}\n`);
     for (const r of summary.refused) process.stdout.write(`refused: outbox/${r.file}: ${r.reason}\n`);
     process.stdout.write(
-      summary.bundle
-        ? `fetched ${plural(summary.records, 'new record', 'new records')}${summary.attachments ? ` with ${plural(summary.attachments, 'attachment', 'attachments')}` : ''}, ${plural(summary.replies, 'reply', 'replies')} and ${plural(summary.events, 'desk event record', 'desk event records')} into ${summary.bundle}\n`
+      summary.bundles.length
+        ? `fetched ${plural(summary.records, 'new record', 'new records')}${summary.attachments ? ` with ${plural(summary.attachments, 'attachment', 'attachments')}` : ''}, ${plural(summary.replies, 'reply', 'replies')} and ${plural(summary.events, 'desk event record', 'desk event records')} into ${summary.bundles.join(', ')}\n`
         : 'nothing new to fetch\n',
     );
     if (summary.refused.length) process.exit(1);

@@ -318,9 +318,12 @@ export async function fetchRecords(endpoint: Endpoint, outPath: string, progress
   return writeFetchedBundle(endpoint, outPath, await fetchRecordList(endpoint), progress);
 }
 
-/** The records answer: the records no editor acknowledged yet and their attached uploads' file lines. */
-export async function fetchRecordList(endpoint: Endpoint): Promise<{ header: BundleHeader; records: TipRecord[]; files: FileRecord[] }> {
-  const response = await editorCall(endpoint, 'GET', '/api/editor/records');
+/**
+ * The records answer and its attached uploads' file lines: the records no editor acknowledged
+ * yet, or with `query` (`?since=YYYY-MM-DD[&after=<id>]`) one page of those received since a day.
+ */
+export async function fetchRecordList(endpoint: Endpoint, query = ''): Promise<{ header: BundleHeader; records: TipRecord[]; files: FileRecord[] }> {
+  const response = await editorCall(endpoint, 'GET', `/api/editor/records${query}`);
   if (response.status !== 200) throw refused(response);
   try {
     return await parseBundleStrict(new Uint8Array(response.body), { files: true });

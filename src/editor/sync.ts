@@ -29,6 +29,8 @@ const MAX_OUTBOX_BYTES = 16 * 1024 * 1024;
  */
 const BATCH_BYTES = 8 * 1024 * 1024;
 const BATCH_FILES = 500;
+/** The first sync asks for every record the server holds: received since this day. */
+const FIRST_DAY = '1970-01-01';
 /** Pages at most per sync and route (each up to 1000 records or about 24 MiB). */
 const MAX_PAGES = 10_000;
 
@@ -42,8 +44,8 @@ interface SyncState {
   version: 1;
   /** The inbox bundle being fetched (its attachments spool under this name), if a sync stopped before writing it. */
   pending: string | null;
-  /** Records already written to an inbox bundle and not acknowledged yet: id → bundle name. */
-  records: Record<string, string>;
+  /** Records (tips and follow-ups), by day: acknowledged or not, so one desk's acknowledgement hides nothing from another. */
+  records: DayCursor;
   /** Replies (the desks' copies), by day. */
   replies: DayCursor;
   /** Desk events, by day. */
@@ -54,8 +56,8 @@ export interface SyncSummary {
   uploaded: number;
   /** Outbox files the server (or this tool) refused: they stay in outbox/. */
   refused: { file: string; reason: string }[];
-  /** The inbox bundle written, if anything was new. */
-  bundle?: string;
+  /** The inbox bundles written (none when nothing was new). */
+  bundles: string[];
   records: number;
   attachments: number;
   replies: number;
@@ -65,7 +67,7 @@ export interface SyncSummary {
 const BUNDLE_NAME = /^\d{4}-\d{2}-\d{2}-[0-9a-f]{12}\.bundle$/;
 
 function emptyState(): SyncState {
-  return { version: 1, pending: null, records: {}, replies: { since: null, seen: {} }, events: { since: null, seen: {} } };
+  return { version: 1, pending: null, records: { since: null, seen: {} }, replies: { since: null, seen: {} }, events: { since: null, seen: {} } };
 }
 
 function isNameMap(value: unknown): value is Record<string, string> {
@@ -91,7 +93,7 @@ function readState(path: string): SyncState {
   const ok =
     v?.version === 1 &&
     (v.pending === null || (typeof v.pending === 'string' && BUNDLE_NAME.test(v.pending))) &&
-    isNameMap(v.records) &&
+    isCursor(v.records) &&
     isCursor(v.replies) &&
     isCursor(v.events);
   if (!ok) throw new EditorClientError(`${path} is not a sync state this tool wrote: remove it (the next sync then fetches every record and event the server still holds)`);
@@ -237,11 +239,15 @@ async function fetchByDay<K extends 'events' | 'replies'>(endpoint: Endpoint, ro
   throw new EditorClientError(`more than ${MAX_PAGES} pages of ${what} records: run sync again`);
 }
 
-/** The cursor after a fetch by day: the latest day, and the ids of that day now in the inbox. */
-function advance(cursor: DayCursor, all: { id: string; received: string }[]): DayCursor {
-  const latest = all.reduce<string | null>((day, r) => (day === null || r.received > day ? r.received : day), cursor.since);
-  const seen: Record<string, string> = {};
-  for (const r of all) if (r.received === latest && cursor.seen[r.id]) seen[r.id] = cursor.seen[r.id]!;
+/**
+ * The cursor after a page fetched by day: the latest day, and the ids of that day in the inbox
+ * (those of earlier days are never asked for again). `seen` already holds the page's new ids.
+ */
+function advance(cursor: DayCursor, page: { id: string; received: string }[]): DayCursor {
+  const latest = page.reduce<string | null>((day, r) => (day === null || r.received > day ? r.received : day), cursor.since);
+  // Still the same day: every id seen that day stays (an earlier page may have held some).
+  const seen: Record<string, string> = latest === cursor.since ? { ...cursor.seen } : {};
+  for (const r of page) if (r.received === latest && cursor.seen[r.id]) seen[r.id] = cursor.seen[r.id]!;
   return { since: latest, seen };
 }
 
@@ -260,7 +266,7 @@ export async function syncDesk(endpoint: Endpoint, dir: string, log: (line: stri
   const outbox = folder(dir, 'outbox');
   const sent = folder(dir, 'sent');
   const state = readState(join(dir, STATE_FILE));
-  const summary: SyncSummary = { uploaded: 0, refused: [], records: 0, attachments: 0, replies: 0, events: 0 };
+  const summary: SyncSummary = { uploaded: 0, refused: [], bundles: [], records: 0, attachments: 0, replies: 0, events: 0 };
 
   // 1. Upload the outbox: acknowledgements one by one, bundles together (one by one when the
   //    server refuses a batch, so one bad file does not hold back the others).
@@ -319,22 +325,58 @@ export async function syncDesk(endpoint: Endpoint, dir: string, log: (line: stri
     }
   }
 
-  // 2. Fetch what is new.
-  log('fetching new records');
-  const answer = await fetchRecordList(endpoint);
+  // 2. Fetch what is new: the records page by page (a bundle each, so a long first sync keeps
+  //    what it finished), then the replies and desk events (one bundle).
   const inInbox = (name: string | undefined) => name !== undefined && existsSync(join(inbox, name));
-  const records = answer.records.filter((r) => !inInbox(state.records[r.id]));
-  const keep = new Set(records.map((r) => r.id));
-  const files = answer.files.filter((f) => keep.has(f.tip));
-  // Records the server no longer lists were acknowledged (or purged): forget them.
-  const listed = new Set(answer.records.map((r) => r.id));
-  state.records = Object.fromEntries(Object.entries(state.records).filter(([id]) => listed.has(id)));
+  const earlier = state.pending;
+  const written: string[] = [];
+  const writeInbox = async (content: Parameters<typeof writeFetchedBundle>[2]): Promise<string> => {
+    // The name of a bundle a killed sync began (and its attachment spool), or a new one.
+    const name = state.pending && !existsSync(join(inbox, state.pending)) ? state.pending : `${todayUtc()}-${randomBytes(6).toString('hex')}.bundle`;
+    state.pending = name;
+    writeState(dir, state);
+    const result = await writeFetchedBundle(endpoint, join(inbox, name), content, {
+      attachment: (n, of, bytes, spooled) =>
+        log(`fetching attachment ${n} of ${of} (${(bytes / 1048576).toFixed(1)} MiB of ciphertext${spooled ? `, ${(spooled / 1048576).toFixed(1)} MiB already fetched by an earlier run` : ''})`),
+    });
+    state.pending = null;
+    written.push(name);
+    summary.bundles.push(join('inbox', name));
+    summary.attachments += result.attachments;
+    log(`wrote inbox/${name}`);
+    return name;
+  };
+
+  let query = `?since=${state.records.since ?? FIRST_DAY}`;
+  for (let page = 0; ; page++) {
+    if (page >= MAX_PAGES) throw new EditorClientError(`more than ${MAX_PAGES} pages of records: run sync again`);
+    log(query.slice(7, 17) === FIRST_DAY ? 'fetching every record the server holds' : `fetching records received since ${query.slice(7, 17)}`);
+    const answer = await fetchRecordList(endpoint, query);
+    if (answer.records.length === 0) break;
+    const last = answer.records.at(-1)!;
+    if (`${last.received} ${last.id}` <= query.slice(7).replace('&after=', ' ')) throw new EditorClientError('the server sent records out of order');
+    const records = answer.records.filter((r) => !inInbox(state.records.seen[r.id]));
+    const ids = new Set(records.map((r) => r.id));
+    const files = answer.files.filter((f) => ids.has(f.tip));
+    log(`new: ${plural(records.length, 'record', 'records')} (${answer.records.length - records.length} fetched before), ${plural(files.length, 'attachment', 'attachments')}`);
+    if (records.length > 0) {
+      const name = await writeInbox({ header: answer.header, records, files });
+      for (const r of records) state.records.seen[r.id] = name;
+      summary.records += records.length;
+    }
+    // Only the latest day is asked for again (the server dates to the day: more may come that day).
+    state.records = advance(state.records, answer.records);
+    writeState(dir, state);
+    query = `?since=${last.received}&after=${last.id}`;
+  }
+
   log(`fetching replies${state.replies.since ? ` stored since ${state.replies.since}` : ''}`);
   const allReplies = await fetchByDay(endpoint, 'replies', state.replies.since);
   log(`fetching desk events${state.events.since ? ` received since ${state.events.since}` : ''}`);
   const allEvents = await fetchByDay(endpoint, 'events', state.events.since);
-  // Ids are unique in a bundle: a reply or event whose id is already in it is left out (only a
-  // hostile uploader would choose such an id; it is named, and the next sync tries it again).
+  // Ids are unique in a bundle: a reply and an event with the same id cannot both be in it (only
+  // a hostile uploader would choose such an id; it is named, and the next sync tries it again).
+  const keep = new Set<string>();
   const unique = (r: { id: string }) => {
     if (keep.has(r.id)) {
       log(`left out: record ${r.id} has the id of another record in this bundle`);
@@ -345,35 +387,19 @@ export async function syncDesk(endpoint: Endpoint, dir: string, log: (line: stri
   };
   const replies = allReplies.filter((r) => !inInbox(state.replies.seen[r.id])).filter(unique);
   const events = allEvents.filter((e) => !inInbox(state.events.seen[e.id])).filter(unique);
-  log(`new: ${plural(records.length, 'record', 'records')} (${answer.records.length - records.length} fetched before), ${plural(files.length, 'attachment', 'attachments')}, ${plural(replies.length, 'reply', 'replies')}, ${plural(events.length, 'desk event record', 'desk event records')}`);
-
-  const earlier = state.pending;
-  let name: string | undefined;
-  if (records.length > 0 || replies.length > 0 || events.length > 0) {
-    name = earlier && !existsSync(join(inbox, earlier)) ? earlier : `${todayUtc()}-${randomBytes(6).toString('hex')}.bundle`;
-    state.pending = name;
-    writeState(dir, state);
-    const written = await writeFetchedBundle(endpoint, join(inbox, name), { header: answer.header, records: [...records, ...replies], files, events }, {
-      attachment: (n, of, bytes, spooled) =>
-        log(`fetching attachment ${n} of ${of} (${(bytes / 1048576).toFixed(1)} MiB of ciphertext${spooled ? `, ${(spooled / 1048576).toFixed(1)} MiB already fetched by an earlier run` : ''})`),
-    });
-    for (const r of records) state.records[r.id] = name;
+  log(`new: ${plural(replies.length, 'reply', 'replies')}, ${plural(events.length, 'desk event record', 'desk event records')}`);
+  if (replies.length > 0 || events.length > 0) {
+    const name = await writeInbox({ header: { format: 'tipline-bundle', version: 1, created: todayUtc() }, records: replies, files: [], events });
     for (const r of replies) state.replies.seen[r.id] = name;
     for (const e of events) state.events.seen[e.id] = name;
-    summary.bundle = join('inbox', name);
-    summary.records = records.length;
-    summary.attachments = written.attachments;
     summary.replies = replies.length;
     summary.events = events.length;
-    log(`wrote inbox/${name}`);
   }
-  // Only the latest day is asked for again (the server dates to the day: more may come that day).
   state.replies = advance(state.replies, allReplies);
   state.events = advance(state.events, allEvents);
   state.pending = null;
   writeState(dir, state);
   // The spool of a bundle an earlier sync began and this one did not write (nothing of it was new any more).
-  if (earlier && earlier !== name) rmSync(join(inbox, `.${earlier}.fetching`), { recursive: true, force: true });
+  if (earlier && !written.includes(earlier)) rmSync(join(inbox, `.${earlier}.fetching`), { recursive: true, force: true });
   return summary;
 }
-

@@ -109,7 +109,7 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
 
   const first = await sync(usbA);
   t.equal(first.code, 1, 'a refused outbox file: exit 1');
-  t.match(first.stdout, /^sent 3 outbox files, 1 refused \(left in the outbox\)\nrefused: outbox\/004-not-ours\.bundle: it holds a tip record: an outbox bundle holds replies and desk events only\nfetched 1 new record with 1 attachment, 2 replies and 3 desk event records into inbox\/\d{4}-\d{2}-\d{2}-[0-9a-f]{12}\.bundle\n$/);
+  t.match(first.stdout, /^sent 3 outbox files, 1 refused \(left in the outbox\)\nrefused: outbox\/004-not-ours\.bundle: it holds a tip record: an outbox bundle holds replies and desk events only\nfetched 1 new record with 1 attachment, 2 replies and 3 desk event records into inbox\/\d{4}-\d{2}-\d{2}-[0-9a-f]{12}\.bundle, inbox\/\d{4}-\d{2}-\d{2}-[0-9a-f]{12}\.bundle\n$/);
   t.match(first.stderr, /^not sent: outbox\/004-not-ours\.bundle: it holds a tip record: an outbox bundle holds replies and desk events only\n/, 'refused before anything is sent');
   t.match(first.stderr, /\nuploading 3 outbox bundles: outbox\/001-reply\.bundle, outbox\/002-events\.bundle, outbox\/003-mixed\.bundle\nconfirmed: 2 replies and 3 desk event records; moved to sent\/: 001-reply\.bundle, 002-events\.bundle, 003-mixed\.bundle\n/, 'together, in one request per kind');
   t.match(first.stderr, /fetching attachment 1 of 1 /);
@@ -129,7 +129,7 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
   const second = await sync(usbA);
   t.equal(second.code, 1);
   t.match(second.stdout, /sent 0 outbox files, 1 refused[\s\S]*nothing new to fetch\n$/);
-  t.equal((await inboxContents(t, join(usbA, 'inbox'))).bundles, 1);
+  t.equal((await inboxContents(t, join(usbA, 'inbox'))).bundles, 2, 'no new bundle');
 
   // Desk B, a fresh USB folder: everything the server holds (tip, attachment, every event).
   const usbB = p('usb-b');
@@ -167,7 +167,17 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
   unlinkSync(join(usbB, 'outbox', 'b-reply.bundle'));
   t.match(secondB.stdout, /fetched 0 new records, 0 replies and 1 desk event record into/, 'B gets back its own event, and only that');
   t.ok(db.prepare('SELECT acked_on FROM tips WHERE id = ?').pluck().get(tipId), 'the tip is acknowledged');
-  t.notMatch(readFileSync(join(usbB, 'sync-state.json'), 'utf8'), new RegExp(tipId), 'the acknowledged record is forgotten');
+
+  // A third desk that syncs only now still gets the tip B acknowledged: one desk's
+  // acknowledgement hides nothing from the others (it only shortens retention).
+  const usbC = p('usb-c');
+  mkdirSync(usbC);
+  const firstC = await sync(usbC);
+  t.equal(firstC.code, 0, firstC.stderr);
+  const inboxC = await inboxContents(t, join(usbC, 'inbox'));
+  t.same(inboxC.tips, [tipId], 'C gets the acknowledged tip');
+  t.same(inboxC.chunks, [`${upload}:0`], 'with its attachment');
+  t.equal(inboxC.events.length, 4);
 
   // SIGKILL during uploads and during the fetch: the next sync completes, nothing twice on the server.
   unlinkSync(join(usbA, 'outbox', '004-not-ours.bundle'));
@@ -238,7 +248,7 @@ t.test('editor sync: bad input gives one clear line and a non-zero exit, and cha
   unlinkSync(join(usb, 'sync-state.json'));
   const unreachable = await runScript('editor', args(usb));
   t.equal(unreachable.code, 1);
-  t.match(unreachable.stderr, /^not sent: outbox\/r\.bundle: the bundle is empty or cut short \(it must end with a line end\)\nfetching new records\ntipline editor: cannot reach http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)\n$/);
+  t.match(unreachable.stderr, /^not sent: outbox\/r\.bundle: the bundle is empty or cut short \(it must end with a line end\)\nfetching every record the server holds\ntipline editor: cannot reach http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)\n$/);
   t.same(readdirSync(join(usb, 'outbox')), ['r.bundle']);
   t.same(readdirSync(usb).sort(), ['inbox', 'outbox', 'sent']);
 });

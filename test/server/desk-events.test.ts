@@ -178,3 +178,30 @@ t.test('replies: a resent reply bundle is stored once; the same id with other by
   const withBody = await (await editorRequest(app, fetchKey.privateKey, 'GET', '/api/editor/replies', 'x')).send();
   t.equal(withBody.statusCode, 413, 'a GET takes no body, even on a path that takes one for POST');
 });
+
+// Several desks: one desk's acknowledgement must not hide a record from the others' syncs.
+t.test('records by day: acknowledged or not, paged by (day, id); without since, only the unacknowledged', async (t) => {
+  const { app, db, keys, fetchKey } = await conversationApp(t, { editors: 1 });
+  const { TipStore } = await import('../../src/server/store/tips.js');
+  const { signAck } = await import('../../src/crypto/ack.js');
+  const { fromUtf8 } = await import('../../src/crypto/bytes.js');
+  const store = new TipStore(db);
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) ids.push(await store.add(await sealTip([keys[0]!.publicKey], `tip ${i}`)));
+  const acked = await (await editorRequest(app, fetchKey.privateKey, 'POST', '/api/editor/ack', fromUtf8(await signAck([ids[0]!], addDays(utcDate(), 3), keys[0]!)))).send();
+  t.equal(acked.statusCode, 200);
+  const records = async (query: string) => {
+    const response = await (await editorRequest(app, fetchKey.privateKey, 'GET', `/api/editor/records${query}`, undefined)).send();
+    t.equal(response.statusCode, 200, query);
+    return (await parseBundleStrict(utf8(response.body), { files: true })).records.map((r) => r.id);
+  };
+  const sorted = [...ids].sort();
+  t.same((await records('')).sort(), sorted.filter((id) => id !== ids[0]), 'without since: the unacknowledged (editor fetch)');
+  t.same(await records('?since=1970-01-01'), sorted, 'since a day: every record, by id within the day, the acknowledged one too');
+  t.same(await records(`?since=${utcDate()}&after=${sorted[0]}`), sorted.slice(1), 'after an id: the rest of that day');
+  t.same(await records(`?since=${addDays(utcDate(), 1)}`), []);
+  for (const query of ['?since=yesterday', `?after=${sorted[0]}`]) {
+    const response = await (await editorRequest(app, fetchKey.privateKey, 'GET', `/api/editor/records${query}`, undefined)).send();
+    t.equal(response.statusCode, 400, query);
+  }
+});

@@ -1,6 +1,7 @@
 // The editor API (docs/PROTOCOL.md, "Editor API"), for the editors' online workstations:
 //
 //   GET  /api/editor/records     tips and follow-ups not acknowledged yet, as a bundle (docs/BUNDLE.md)
+//   GET  /api/editor/records?since=YYYY-MM-DD[&after=ID]   those received on or after that day, acknowledged or not (editor sync)
 //   POST /api/editor/ack         a signed acknowledgement (src/crypto/ack.ts): these records were imported (retention purges them sooner)
 //   POST /api/editor/replies     a reply bundle: each reply is stored in its mailbox, all or none
 //   GET  /api/editor/uploads/:id?from=N   one attached upload's chunks from index N on, raw
@@ -142,11 +143,12 @@ export default async function editorApiPlugin(app: FastifyInstance, options: Edi
     if (!expected || body.length !== expected.length || (await bodyHash(body)) !== expected.hash) throw new HttpError(401, UNAUTHORIZED);
   });
 
-  app.get('/api/editor/records', async (_request, reply) => {
+  app.get<{ Querystring: { since?: string; after?: string } }>('/api/editor/records', async (request, reply) => {
+    const { since, after } = dayCursor(request.query);
     const records: (TipRecord | { file: FileRecord })[] = [];
     let count = 0;
     let bytes = 0;
-    for (const tip of options.records.unacknowledged(FETCH_MAX_RECORDS)) {
+    for (const tip of since === undefined ? options.records.unacknowledged(FETCH_MAX_RECORDS) : options.records.since(since, after, FETCH_MAX_RECORDS)) {
       if (count > 0 && bytes + tip.envelope.length > FETCH_MAX_BYTES) break;
       bytes += tip.envelope.length;
       count++;

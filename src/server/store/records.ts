@@ -15,6 +15,8 @@ export interface AttachedUpload {
 
 export class RecordStore {
   private readonly selectNew;
+  private readonly selectSince;
+  private readonly selectAfter;
   private readonly ack;
   private readonly selectFiles;
   private readonly selectUpload;
@@ -25,6 +27,10 @@ export class RecordStore {
     private readonly today: () => string = () => utcDate(),
   ) {
     this.selectNew = db.prepare('SELECT id, received_on, envelope FROM tips WHERE acked_on IS NULL ORDER BY id LIMIT ?');
+    // Every desk's sync (acknowledged or not: one desk's acknowledgement must not hide a record from
+    // the others): by day, then (random) id.
+    this.selectSince = db.prepare('SELECT id, received_on, envelope FROM tips WHERE received_on >= ? ORDER BY received_on, id LIMIT ?');
+    this.selectAfter = db.prepare('SELECT id, received_on, envelope FROM tips WHERE (received_on = ? AND id > ?) OR received_on > ? ORDER BY received_on, id LIMIT ?');
     this.ack = db.prepare('UPDATE tips SET acked_on = ? WHERE id = ? AND acked_on IS NULL');
     // Exactly the uploads `npm run export` writes for a tip (store/export.ts): complete, by id.
     this.selectFiles = db.prepare('SELECT id, chunks, last_chunk_bytes FROM uploads WHERE tip_id = ? AND stored = chunks ORDER BY id');
@@ -52,6 +58,12 @@ export class RecordStore {
   /** Records not acknowledged yet, ordered by id (in no meaningful order), at most `limit`. */
   unacknowledged(limit: number): StoredTip[] {
     const rows = this.selectNew.all(limit) as { id: string; received_on: string; envelope: Buffer }[];
+    return rows.map((row) => ({ id: row.id, receivedOn: row.received_on, envelope: new Uint8Array(row.envelope) }));
+  }
+
+  /** Records received on or after `since`, acknowledged or not, by day then id, after (`since`, `after`) when `after` is given. */
+  since(since: string, after: string | undefined, limit: number): StoredTip[] {
+    const rows = (after !== undefined ? this.selectAfter.all(since, after, since, limit) : this.selectSince.all(since, limit)) as { id: string; received_on: string; envelope: Buffer }[];
     return rows.map((row) => ({ id: row.id, receivedOn: row.received_on, envelope: new Uint8Array(row.envelope) }));
   }
 

@@ -90,6 +90,11 @@ t.test('desk events: upload, fetch by day, idempotent resend, an altered resend 
   t.equal(purgeExpired(db, DEFAULT_RETENTION, addDays(today, days - 1)).deleted.desk_events, 0, `kept ${days - 1} days`);
   t.equal(purgeExpired(db, DEFAULT_RETENTION, addDays(today, days)).deleted.desk_events, 2, `purged after ${days} days`);
   t.same(await fetchEvents(), [], 'and no longer fetched');
+  for (const file of [db.name, `${db.name}-wal`, `${db.name}-shm`]) {
+    if (!existsSync(file)) continue;
+    const bytes = readFileSync(file);
+    for (const e of [first, second]) t.equal(bytes.indexOf(Buffer.from(e.envelope.subarray(-64))), -1, `${file.split('/').pop()}: the purged ciphertext is gone`);
+  }
 });
 
 t.test('desk events: refused with a 4xx and nothing stored', async (t) => {

@@ -1,19 +1,22 @@
 // `editor sync` (issue 15): the online half of the desk's cycle in one command. The USB folder
 // (docs/EDITORS.md) holds inbox/ (bundles for the desk), outbox/ (what the desk queued: reply and
 // event bundles, signed acknowledgements), sent/ (outbox files the server confirmed) and
-// sync-state.json (nothing secret, nothing of a tip: record and event ids, a day, a file name).
+// sync-state.json (nothing secret, nothing of a tip: record ids, days, bundle names).
 //
 // 1. Upload: the outbox bundles in name order, many per request (one request per kind: their
 //    replies, their events; a refused batch is sent again file by file), then each signed
-//    acknowledgement; a file moves to sent/ only once the server confirmed it. A sync killed between the confirmation and the move sends the file again next time,
-//    and the server recognises it (replies and desk events are stored under their record's id,
-//    acknowledgements are idempotent): nothing is stored twice.
-// 2. Fetch: the records no editor acknowledged yet, minus those an earlier sync already wrote
-//    to a bundle still in inbox/, with their attachments (the resumable spool of `editor fetch`),
-//    and the replies (the desks' copies) and desk events received on or after the day of the
-//    last ones seen, minus those seen; all in one bundle written atomically into inbox/. Its name is kept in sync-state.json
-//    before the attachments are fetched, so a killed sync continues them where it stopped.
-import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+//    acknowledgement; a file moves to sent/ only once the server confirmed it. A sync killed
+//    between the confirmation and the move sends the file again next time, and the server
+//    recognises it (replies and desk events are stored under their record's id, acknowledgements
+//    are idempotent): nothing is stored twice.
+// 2. Fetch, by day (the server keeps no finer order): the records received since the day of the
+//    latest one this folder has, acknowledged or not (one desk's acknowledgement must not hide
+//    a record from another desk), page by page, each page with its attachments (the resumable
+//    spool of `editor fetch`) one bundle written atomically into inbox/; then the replies (the
+//    desks' copies) and desk events the same way, one more bundle. The ids of the latest day
+//    already in a bundle still in inbox/ are skipped. A bundle's name is kept in sync-state.json
+//    before its attachments are fetched, so a killed sync continues them where it stopped.
+import { closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { BundleError, bundleText, isBundleDate, isRecordId, parseBundleStrict, todayUtc, type EventRecord, type TipRecord } from '../crypto/bundle.js';
@@ -104,17 +107,21 @@ function readState(path: string): SyncState {
 function writeState(dir: string, state: SyncState): void {
   const path = join(dir, STATE_FILE);
   const part = `${path}.part`;
-  const fd = openSync(part, 'w', 0o600);
   try {
-    const bytes = Buffer.from(JSON.stringify(state) + '\n');
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(part, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+    try {
+      const bytes = Buffer.from(JSON.stringify(state) + '\n');
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(part, path);
+    fsyncPath(dir);
+  } catch (err) {
+    throw new EditorClientError(`cannot write ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  renameSync(part, path);
-  fsyncPath(dir);
 }
 
 function folder(dir: string, name: string): string {
@@ -140,7 +147,12 @@ interface OutboxBundle {
 /** Reads one outbox bundle; throws EditorClientError when it is not one sync may send. */
 async function readOutboxBundle(outbox: string, name: string): Promise<OutboxBundle> {
   const path = join(outbox, name);
-  const stat = lstatSync(path);
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch (err) {
+    throw new EditorClientError(`cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
   if (!stat.isFile()) throw new EditorClientError('not a regular file');
   if (stat.size > MAX_OUTBOX_BYTES) throw new EditorClientError(`larger than ${MAX_OUTBOX_BYTES} bytes, more than the server takes in one request`);
   let parsed;
@@ -202,9 +214,14 @@ function batches(bundles: OutboxBundle[]): OutboxBundle[][] {
 function moveToSent(outbox: string, sent: string, name: string): string {
   let target = name;
   for (let n = 2; existsSync(join(sent, target)); n++) target = `${n}-${name}`;
-  renameSync(join(outbox, name), join(sent, target));
-  fsyncPath(sent);
-  fsyncPath(outbox);
+  try {
+    renameSync(join(outbox, name), join(sent, target));
+    fsyncPath(sent);
+    fsyncPath(outbox);
+  } catch (err) {
+    // The server has it: the next sync sends it again and the server recognises it.
+    throw new EditorClientError(`the server confirmed outbox/${name}, but it cannot be moved to sent/ (${(err as NodeJS.ErrnoException).code ?? 'error'}); the next sync sends it again, harmlessly`);
+  }
   return target;
 }
 
@@ -270,7 +287,13 @@ export async function syncDesk(endpoint: Endpoint, dir: string, log: (line: stri
 
   // 1. Upload the outbox: acknowledgements one by one, bundles together (one by one when the
   //    server refuses a batch, so one bad file does not hold back the others).
-  const queued = readdirSync(outbox)
+  let names: string[];
+  try {
+    names = readdirSync(outbox);
+  } catch (err) {
+    throw new EditorClientError(`cannot read ${outbox} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const queued = names
     .filter((name) => !name.startsWith('.') && (name.endsWith('.bundle') || name.endsWith('.ack')))
     .sort();
   const notSent = (name: string, reason: string) => {

@@ -5,10 +5,11 @@
 // next sync loses nothing, and nothing is stored twice on the server.
 import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { FILE_CHUNK_SIZE, FILE_CIPHER, encryptFile, generateFileKey } from '../../src/crypto/attachment.js';
+import { FILE_CHUNK_CIPHERTEXT_BYTES, FILE_CHUNK_SIZE, FILE_CIPHER, encryptFile, generateFileKey } from '../../src/crypto/attachment.js';
 import { addDays, signAck } from '../../src/crypto/ack.js';
 import { encodeBody, type FileRef } from '../../src/crypto/body.js';
 import type { EventRecord, TipRecord } from '../../src/crypto/bundle.js';
@@ -251,4 +252,86 @@ t.test('editor sync: bad input gives one clear line and a non-zero exit, and cha
   t.match(unreachable.stderr, /^not sent: outbox\/r\.bundle: the bundle is empty or cut short \(it must end with a line end\)\nfetching every record the server holds\ntipline editor: cannot reach http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)\n$/);
   t.same(readdirSync(join(usb, 'outbox')), ['r.bundle']);
   t.same(readdirSync(usb).sort(), ['inbox', 'outbox', 'sent']);
+});
+
+t.test('editor sync: killed while it fetches an attachment, the next sync continues it from the spool', async (t) => {
+  const dir = tempDir(t);
+  const p = (...names: string[]) => join(dir, ...names);
+  const editors = await editorKeys(1);
+  const fetchKey = await newFetchKey();
+  writeFileSync(p('fetch.key'), fetchKey.text, { mode: 0o600 });
+  writeFileSync(p('editors'), `${fetchKey.key.publicKeyLine}\n`);
+  const server = await startServer(t, { TIPLINE_DATA_DIR: p('data'), TIPLINE_RECIPIENTS: writeRecipients(dir, editors), TIPLINE_EDITORS: p('editors'), ...LOW_POW });
+  const db = new Database(join(p('data'), DATABASE_FILE), { readonly: true, fileMustExist: true });
+  t.teardown(() => db.close());
+
+  // A tip with a three-chunk attachment.
+  const fileKey = generateFileKey();
+  const chunks = await encryptFile(fileKey, pattern(2 * FILE_CHUNK_SIZE + 1000, 5));
+  const last = chunks.at(-1)!.length;
+  const created = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chunks: 3, lastChunkBytes: last, pow: await solvedPow(server.url, uploadPowText(3, last)) }) });
+  const { upload } = (await created.json()) as { upload: string };
+  for (const [i, chunk] of chunks.entries()) {
+    t.equal((await fetch(`${server.url}/api/uploads/${upload}/chunks/${i}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from(chunk) })).status, 204);
+  }
+  const ref: FileRef = { upload, name: 'video.mp4', type: 'video/mp4', size: 2 * FILE_CHUNK_SIZE + 1000, key: toBase64Url(fileKey), cipher: FILE_CIPHER, chunkSize: FILE_CHUNK_SIZE };
+  const envelope = toBase64Url(await sealEnvelope({ kind: 'tip', recipients: editors.map((k) => k.publicKey), body: encodeBody({ v: 1, message: 'a video', clientTime: new Date().toISOString(), files: [ref] }) }));
+  t.equal((await fetch(`${server.url}/api/tips`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ envelope, pow: await solvedPow(server.url, envelope), uploads: [upload] }) })).status, 201);
+
+  // A relay that passes 1.5 MiB of the attachment and then holds the connection open, silent.
+  const target = new URL(server.url);
+  const sockets = new Set<Socket>();
+  const relay = createServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    sockets.add(client).add(upstream);
+    let budget = Infinity;
+    client.on('data', (data) => {
+      if (data.toString('latin1').startsWith('GET /api/editor/uploads/')) budget = 1_500_000;
+      upstream.write(data);
+    });
+    upstream.on('data', (data: Buffer) => {
+      if (budget <= 0) return;
+      client.write(budget >= data.length ? data : data.subarray(0, budget));
+      budget -= data.length;
+    });
+    for (const s of [client, upstream]) s.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    relay.close();
+  });
+  const relayUrl = `http://127.0.0.1:${(relay.address() as { port: number }).port}`;
+
+  // Killed once the spool holds the first chunk (a condition on the disk, not a delay).
+  const usb = p('usb');
+  mkdirSync(usb);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/editor.ts', 'sync', '--server', relayUrl, '--key', p('fetch.key'), '--dir', usb], { cwd: ROOT, env: childEnv(), stdio: 'ignore' });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  let spool = '';
+  for (;;) {
+    if (child.exitCode !== null) break;
+    try {
+      const pending = (JSON.parse(readFileSync(join(usb, 'sync-state.json'), 'utf8')) as { pending: string | null }).pending;
+      spool = join(usb, 'inbox', `.${pending}.fetching`, upload);
+      if (pending && statSync(spool).size >= FILE_CHUNK_CIPHERTEXT_BYTES) break;
+    } catch {
+      // not there yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  child.kill('SIGKILL');
+  t.equal(await exited, 'SIGKILL', 'killed in the middle of the attachment');
+  t.same(readdirSync(join(usb, 'inbox')).filter((n) => !n.startsWith('.')), [], 'no bundle yet');
+
+  const resumed = await runScript('editor', ['sync', '--server', server.url, '--key', p('fetch.key'), '--dir', usb]);
+  t.equal(resumed.code, 0, resumed.stderr);
+  t.match(resumed.stderr, /fetching attachment 1 of 1 \(2\.1 MiB of ciphertext, 1\.0 MiB already fetched by an earlier run\)/);
+  t.same(readdirSync(join(usb, 'inbox')).filter((n) => n.startsWith('.')), [], 'the spool is gone');
+  const [bundle] = readdirSync(join(usb, 'inbox'));
+  const v = await verifyBundle(join(usb, 'inbox', bundle!));
+  t.same(v.problems, []);
+  const got: Buffer[] = [];
+  for await (const item of readVerifiedRecords(join(usb, 'inbox', bundle!), v)) if (item.kind === 'chunk') got.push(Buffer.from(item.chunk.data));
+  t.same(got.map((c) => c.toString('hex')), chunks.map((c) => Buffer.from(c).toString('hex')), 'every chunk byte for byte, in order');
 });

@@ -68,11 +68,11 @@ export function parseSidecarLines(text: string): SidecarLine[] {
 }
 
 /**
- * The sidecar's statuses by folder name; `unmatched` (and `warnings`, the same in words) for
+ * The sidecar's statuses by folder name (and the line of each); `unmatched` (and `warnings`, the same in words) for
  * lines that name no report here. A report named twice, or by a receipt several reports share,
  * stops it (ReportError).
  */
-export function parseSidecar(text: string, rows: { folder: string; id: string; receipt: string }[]): { statuses: Map<string, { status: Status; note: string }>; warnings: string[]; unmatched: { line: number; key: string }[] } {
+export function parseSidecar(text: string, rows: { folder: string; id: string; receipt: string }[]): { statuses: Map<string, { status: Status; note: string }>; lines: Map<string, number>; warnings: string[]; unmatched: { line: number; key: string }[] } {
   const byKey = new Map<string, string>();
   // A receipt is a 64-bit hash of the envelope, not a unique id (docs/PROTOCOL.md, "Receipt"):
   // the same envelope sent twice, or two crafted to collide, share one. Such a receipt names no
@@ -91,6 +91,7 @@ export function parseSidecar(text: string, rows: { folder: string; id: string; r
     byKey.set(r.id, r.folder);
   }
   const statuses = new Map<string, { status: Status; note: string }>();
+  const lines = new Map<string, number>();
   const warnings: string[] = [];
   const unmatched: { line: number; key: string }[] = [];
   for (const { line, key, status, note } of parseSidecarLines(text)) {
@@ -104,8 +105,9 @@ export function parseSidecar(text: string, rows: { folder: string; id: string; r
     }
     if (statuses.has(folder)) throw new ReportError(`${at}: ${folder} is marked more than once`);
     statuses.set(folder, { status, note });
+    lines.set(folder, line);
   }
-  return { statuses, warnings, unmatched };
+  return { statuses, lines, warnings, unmatched };
 }
 
 // ---------------------------------------------------------------------------------------------

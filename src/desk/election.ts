@@ -53,7 +53,13 @@ export interface ElectionReport {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The protocol of a tip, with the region of the form's region field when the protocol has none; or why it is unreadable. */
+const readProtocols = new WeakMap<ElectionTip, { protocol?: Protocol; problem?: string }>();
 function protocolOf(tip: ElectionTip): { protocol?: Protocol; problem?: string } {
+  let read = readProtocols.get(tip);
+  if (!read) readProtocols.set(tip, (read = readProtocol(tip)));
+  return read;
+}
+function readProtocol(tip: ElectionTip): { protocol?: Protocol; problem?: string } {
   if (tip.protocol === undefined) return {};
   const raw = isObject(tip.protocol) && tip.protocol.region === undefined && typeof tip.fields.region === 'string' ? { ...tip.protocol, region: tip.fields.region } : tip.protocol;
   try {
@@ -94,11 +100,13 @@ function isFreeText(tips: { formId: string }[], name: string, forms: FormSchema[
 }
 
 const rowsOf = (tips: ElectionTip[]) => tips.map((t) => ({ formId: t.form.id, fields: t.fields, status: t.verification.state }));
+/** The forms in use, once each (fieldDef looks a field up in these: per form, not per tip). */
+const formsIn = (tips: ElectionTip[]) => [...new Set(tips.map((t) => t.form.id))].map((formId) => ({ formId }));
 
 /** The reports, oldest first (then by id), each read against its form. */
 export function readElectionReports(tips: ElectionTip[], lang: string | undefined, forms: FormSchema[] = []): ElectionReport[] {
-  const rows = rowsOf(tips);
-  const columns = fieldColumns(rows, forms);
+  const rows = formsIn(tips);
+  const columns = fieldColumns(rowsOf(tips), forms);
   const sorted = [...tips].sort((a, b) => (a.received + a.id < b.received + b.id ? -1 : a.received + a.id > b.received + b.id ? 1 : 0));
   return sorted.map((tip) => {
     const schema = schemaFor({ formId: tip.form.id }, forms);
@@ -321,8 +329,8 @@ export function publicationTable(tips: ElectionTip[], options: PublicationOption
   const lang = options.lang;
   const verified = readElectionReports(publishable(tips), lang, forms);
   const source = publishable(tips);
-  const rows = rowsOf(source);
-  const columns = fieldColumns(rows, forms).filter((c) => fieldDef(rows, c, forms)?.type !== 'protocol');
+  const rows = formsIn(source);
+  const columns = fieldColumns(rowsOf(source), forms).filter((c) => fieldDef(rows, c, forms)?.type !== 'protocol');
   const leftOut = say('leftOut', lang);
   const free = (text: string) => (options.includeFreeText ? text : leftOut);
   const protocols = verified.filter((r) => r.protocol);

@@ -175,7 +175,7 @@ export function electionCounts(tips: ElectionTip[], lang: string | undefined, fo
  * Rejected reports take part only in `verdict` conflicts.
  */
 export type StationConflict =
-  | { kind: 'protocol'; election: string; region: string; station: string; tips: string[]; lines: { item: string; values: (number | null)[] }[] }
+  | { kind: 'protocol'; form: string; election: string; region: string; station: string; tips: string[]; lines: { item: string; values: (number | null)[] }[] }
   | { kind: 'date'; form: string; region: string; station: string; tips: string[]; dates: string[] }
   | { kind: 'verdict'; form: string; region: string; station: string; category: string; verified: string[]; rejected: string[] };
 
@@ -189,7 +189,7 @@ export function findConflicts(tips: ElectionTip[], forms: FormSchema[] = []): St
   const analysed = analyseProtocols(withProtocol.map((t) => ({ folder: t.id, body: { protocol: protocolOf(t).protocol } })));
   for (const s of analysed.stations) {
     if (s.conflicts.length === 0) continue;
-    out.push({ kind: 'protocol', election: s.election, region: s.region, station: s.station, tips: s.reports.map((r) => r.folder), lines: s.conflicts.map((c) => ({ item: c.item, values: c.values })) });
+    out.push({ kind: 'protocol', form: withProtocol.find((t) => t.id === s.reports[0]?.folder)?.form.id ?? '', election: s.election, region: s.region, station: s.station, tips: s.reports.map((r) => r.folder), lines: s.conflicts.map((c) => ({ item: c.item, values: c.values })) });
   }
   // Violation reports: grouped by form, region and station.
   const groups = new Map<string, { form: string; station: Station; tips: ElectionTip[] }>();

@@ -215,10 +215,19 @@ export function countDimensions(rows: CountedReport[], lang: string | undefined,
   const order = (f: FieldDef) => (f.type === 'region' ? 0 : f.name === 'category' ? 1 : f.name === 'stage' ? 2 : 3);
   const choiceFields = names.map((n) => fieldDef(rows, n, forms)).filter((f): f is FieldDef => !!f && ['region', 'single-choice', 'multiple-choice'].includes(f.type));
   choiceFields.sort((a, b) => order(a) - order(b));
+  const formsInUse = [...new Set(rows.map((r) => r.formId))].map((id) => schemaFor({ formId: id }, forms));
   for (const f of choiceFields) {
     const table = new Map<string, CountRow>((f.choices ?? []).map((c) => [c.value, { value: c.value, label: textFor(c.label, lang), verified: 0, unverified: 0 }]));
+    // A value the first form lacks may be a choice of another form in use (election-tm and protocol-tm regions).
+    const otherLabel = (value: string) => {
+      for (const schema of formsInUse) {
+        const c = schema?.fields.find((x) => x.name === f.name)?.choices?.find((x) => x.value === value);
+        if (c) return textFor(c.label, lang);
+      }
+      return value;
+    };
     const bump = (value: string, r: CountedReport) => {
-      if (!table.has(value)) table.set(value, { value, label: value === '' ? words.notGiven : value, verified: 0, unverified: 0 });
+      if (!table.has(value)) table.set(value, { value, label: value === '' ? words.notGiven : otherLabel(value), verified: 0, unverified: 0 });
       table.get(value)![r.status === 'verified' ? 'verified' : 'unverified']++;
     };
     for (const r of counted) {

@@ -88,7 +88,7 @@ t.test('conflicts: protocols differing on a line, election day on two dates, ver
   const v2 = tip({ form: KZ, fields: { region: 'astana', pollingStation: 7, stage: 'counting', category: ['ballot-stuffing'] }, state: 'rejected' });
   const conflicts = findConflicts([a, b, same, same2, otherRegion, rejected, d1, d2, d3, otherCategories, otherCategories2, v1, v2]);
   t.same(conflicts, [
-    { kind: 'protocol', election: 'kz-2026', region: 'almaty', station: '12', tips: [a.id, b.id], lines: [{ item: 'valid', values: [620, 720] }, { item: 'votes.party-a', values: [300, 400] }] },
+    { kind: 'protocol', form: 'protocol-kz', election: 'kz-2026', region: 'almaty', station: '12', tips: [a.id, b.id], lines: [{ item: 'valid', values: [620, 720] }, { item: 'votes.party-a', values: [300, 400] }] },
     { kind: 'verdict', form: 'election-kz', region: 'astana', station: '7', category: 'ballot-stuffing', verified: [v1.id], rejected: [v2.id] },
   ], 'one protocol conflict with both reports and each value; d1/d2 are not election day on two dates because d2 is rejected, and their verdicts are on different days');
   // Without the rejection, d1 and d2 place election day on two dates.

@@ -26,8 +26,8 @@ export function countsHtml(dims: Dimension[], lang: string | undefined): string 
 const STATE_WORD = { verified: 'verified', unverified: 'unverified', rejected: 'rejected' } as const;
 
 function conflictHtml(c: StationConflict, lang: string | undefined, forms: FormSchema[]): string {
-  const form = c.kind === 'protocol' ? '' : c.form;
-  const where = say('station', lang, { station: c.station, region: form ? choiceLabel(form, 'region', c.region, lang, forms) : c.region });
+  const regionField = schemaFor({ formId: c.form }, forms)?.fields.find((f) => f.type === 'region')?.name ?? 'region';
+  const where = say('station', lang, { station: c.station, region: choiceLabel(c.form, regionField, c.region, lang, forms) });
   const tip = (id: string) => `<a href="#tip-${e(id)}"><code>${e(id)}</code></a>`;
   if (c.kind === 'protocol') {
     const head = `<tr><th></th>${c.tips.map((id) => `<th>${tip(id)}</th>`).join('')}</tr>`;

@@ -145,7 +145,7 @@ export interface ElectionTip {
   protocol?: unknown;
   /** The source's free text (`body.message`). */
   message: string;
-  /** The merged verification of this tip (`unverified`, an empty note and no editor when nobody set one); `editor` is the display name of who set it. */
+  /** The merged verification of this tip (`unverified`, an empty note and no editor when nobody set one); `editor` is the id of who set it (RosterEditor.id). */
   verification: { state: Verification; note: string; editor?: string };
 }
 

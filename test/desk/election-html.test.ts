@@ -39,11 +39,11 @@ function tips(): ElectionTip[] {
   const out: ElectionTip[] = [];
   const add = (o: Partial<ElectionTip>) => {
     const id = hex(out.length + 1);
-    out.push({ id, thread: id, received: '2026-03-15', form: { id: 'hostile-form', version: 1 }, fields: {}, message: ATTACK('message'), verification: { state: 'verified', note: ATTACK('note'), editor: ATTACK('editor') }, ...o });
+    out.push({ id, thread: id, received: '2026-03-15', form: { id: 'hostile-form', version: 1 }, fields: {}, message: ATTACK('message'), verification: { state: 'verified', note: ATTACK('note'), editor: 'ab'.repeat(16) }, ...o });
   };
   add({ fields: { region: 'north', pollingStation: 3, category: ['stuffing'], what: ATTACK('what') } });
   add({ fields: { region: ATTACK('unknown-region'), pollingStation: 3, category: ['stuffing', 'other'] } });
-  add({ fields: { region: 'north', pollingStation: 3, category: ['stuffing'] }, verification: { state: 'rejected', note: ATTACK('rejected-note'), editor: ATTACK('editor2') } });
+  add({ fields: { region: 'north', pollingStation: 3, category: ['stuffing'] }, verification: { state: 'rejected', note: ATTACK('rejected-note'), editor: 'cd'.repeat(16) } });
   add({ fields: { region: 'north', pollingStation: 4, category: ['other'] }, verification: { state: 'unverified', note: '' } });
   add({ form: { id: 'election-kz', version: 1 }, fields: { region: 'astana', pollingStation: 9, stage: 'election-day', date: '2026-03-15', category: ['carousel', 'vote-buying'] } });
   add({ form: { id: 'protocol-kz', version: 1 }, fields: { region: 'almaty' }, protocol: { v: 1, election: 'kz-2026', station: '12', items: { valid: 620 }, votes: { 'party-a': 620 }, failed: [] } });
@@ -99,7 +99,7 @@ t.test('the publication HTML in Chromium: inert, nothing requested, charts named
     t.match(choice, includeFreeText ? /Free text is INCLUDED/ : /Free text is LEFT OUT/, 'the choice stands on the page');
     const body = await page.locator('body').innerText();
     t.equal(body.includes('window.__ran="message"'), includeFreeText, 'the message (as inert text) only when included');
-    t.notOk(body.includes('"editor"'), 'no editor\'s name');
+    t.notOk(body.includes('abababab') || body.includes('cdcdcdcd'), 'no editor');
     t.notOk(body.includes('rejected-note'), 'nothing of the rejected report');
     const cs = await charts(page);
     t.ok(cs.length >= 4, `${cs.length} charts`);
@@ -123,7 +123,8 @@ t.test('the desk\'s election section in Chromium (under a CSP without script or 
   const summary = summarise(all, 'ru', [CUSTOM]);
   const result = importVerification(new TextEncoder().encode(`${all[3]!.id}\tverified\t${ATTACK('tsv-note')}\n`), all);
   t.equal(result.changes.length, 1);
-  const section = electionSection(summary, { lang: 'ru', query: { form: 'hostile-form', text: ATTACK('query') }, forms: [CUSTOM] }) + importResultHtml(result, 'ru');
+  const roster = [{ id: 'ab'.repeat(16), name: ATTACK('editor'), me: true }];
+  const section = electionSection(summary, { lang: 'ru', query: { form: 'hostile-form', text: ATTACK('query') }, forms: [CUSTOM], roster, threadHref: (id) => `#thread-${id}` }) + importResultHtml(result, 'ru');
   const page = `<!doctype html><html lang="ru"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; base-uri 'none'; form-action 'none'"><title>desk</title></head><body><main>${section}</main></body></html>`;
   t.notMatch(section, /<script|\sstyle=/i, 'no script element, no inline style');
   const path = join(work, 'section.html');
@@ -137,7 +138,8 @@ t.test('the desk\'s election section in Chromium (under a CSP without script or 
   const text = await p.locator('main').innerText();
   t.match(text, /Расходящиеся сообщения/);
   t.match(text, /удалите verification\.tsv/, 'the desk says the file can be deleted');
-  t.ok(text.includes(ATTACK('editor')), 'an editor\'s name shown as text');
+  t.ok(text.includes(ATTACK('editor')), 'an editor\'s name from the roster, shown as text');
+  t.ok(text.includes('cd'.repeat(8)), 'an editor the roster does not list: the start of the id');
   const conflicts = await p.locator('li.conflict').evaluateAll((els) => els.map((el) => ({ kind: el.getAttribute('data-kind'), tips: [...el.querySelectorAll('a[href^="#tip-"]')].map((a) => a.getAttribute('href')) })));
   t.same(conflicts, [
     { kind: 'protocol', tips: [`#tip-${all[5]!.id}`, `#tip-${all[6]!.id}`] },

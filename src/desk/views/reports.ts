@@ -4,7 +4,7 @@
 // no script (the desk's CSP forbids both); the charts are report-parts' inert SVG, each beside
 // a table with the same numbers.
 import { createHash } from 'node:crypto';
-import type { ElectionTip, InboxQuery } from '../api.js';
+import type { ElectionTip, InboxQuery, RosterEditor } from '../api.js';
 import { escapeHtml as e, staticPageHead } from '../../shared/html.js';
 import { textFor, type FormSchema } from '../../forms/schema.js';
 import { barChart, countTable, schemaFor, type Dimension } from '../../offline/report-parts.js';
@@ -46,7 +46,10 @@ function conflictHtml(c: StationConflict, lang: string | undefined, forms: FormS
   return `<li class="conflict" data-kind="verdict"><bdi>${e(where)}</bdi>: ${e(say('conflictVerdict', lang, { category }))} ${e(say('verified', lang))} ${c.verified.map(tip).join(', ')}; ${e(say('rejected', lang))} ${c.rejected.map(tip).join(', ')}</li>`;
 }
 
-function reportRow(r: ElectionReport, lang: string | undefined): string {
+/** An editor's display name from the roster (the id's start for an editor it does not list). */
+const editorName = (id: string, roster: RosterEditor[]): string => roster.find((x) => x.id === id)?.name ?? id.slice(0, 16);
+
+function reportRow(r: ElectionReport, lang: string | undefined, roster: RosterEditor[], threadHref: ((thread: string) => string) | undefined): string {
   const answers = r.answers.map((a) => `<div><span class="label">${e(a.label)}:</span> <bdi>${e(a.value)}</bdi></div>`).join('');
   const protocol = r.protocol
     ? `<div><span class="label">${e(say('station', lang, { station: r.protocol.station, region: r.protocol.region ?? '' }))}</span></div>` +
@@ -56,7 +59,7 @@ function reportRow(r: ElectionReport, lang: string | undefined): string {
     : '';
   const problems = r.problems.length ? `<div class="warning">${e(say('problems', lang))}: ${e(r.problems.join('; '))}</div>` : '';
   const v = r.verification;
-  return `<tr id="tip-${e(r.tip)}" data-state="${v.state}"><td>${e(r.received)}<br><a href="#thread-${e(r.thread)}" data-thread="${e(r.thread)}"><code>${e(r.tip.slice(0, 8))}</code></a></td><td><code>${e(r.form)}</code> v${r.formVersion}</td><td>${answers}${protocol}${problems}</td><td class="state-${v.state}">${e(say(STATE_WORD[v.state], lang))}${v.note ? `<br><span class="note"><bdi>${e(v.note)}</bdi></span>` : ''}${v.editor ? `<br><span class="meta">${e(say('editor', lang))}: <bdi>${e(v.editor)}</bdi></span>` : ''}</td></tr>`;
+  return `<tr id="tip-${e(r.tip)}" data-state="${v.state}"><td>${e(r.received)}<br>${threadHref ? `<a href="${e(threadHref(r.thread))}"><code>${e(r.tip.slice(0, 8))}</code></a>` : `<code>${e(r.tip.slice(0, 8))}</code>`}</td><td><code>${e(r.form)}</code> v${r.formVersion}</td><td>${answers}${protocol}${problems}</td><td class="state-${v.state}">${e(say(STATE_WORD[v.state], lang))}${v.note ? `<br><span class="note"><bdi>${e(v.note)}</bdi></span>` : ''}${v.editor ? `<br><span class="meta">${e(say('editor', lang))}: <bdi>${e(editorName(v.editor, roster))}</bdi></span>` : ''}</td></tr>`;
 }
 
 /** The filters in effect, in words (the same InboxQuery as the inbox). */
@@ -67,8 +70,8 @@ function filtersText(query: InboxQuery, lang: string | undefined): string {
   return say('filters', lang, { filters: parts.length ? parts.join(', ') : say('noFilters', lang) });
 }
 
-/** The election section of the desk: totals, counts (tables and charts), conflicts, every report with its verification. */
-export function electionSection(summary: ElectionSummary, options: { lang?: string; query: InboxQuery; forms?: FormSchema[] }): string {
+/** The election section of the desk: totals, counts (tables and charts), conflicts, every report with its verification (editors named from `roster`; each report linked to its thread by `threadHref`, the desk server's path). */
+export function electionSection(summary: ElectionSummary, options: { lang?: string; query: InboxQuery; forms?: FormSchema[]; roster?: RosterEditor[]; threadHref?: (thread: string) => string }): string {
   const lang = options.lang;
   const forms = options.forms ?? [];
   const conflicts = summary.conflicts.length ? `<ul class="conflicts">\n${summary.conflicts.map((c) => conflictHtml(c, lang, forms)).join('\n')}\n</ul>` : `<p>${e(say('noConflicts', lang))}</p>`;
@@ -83,7 +86,7 @@ ${countsHtml(summary.dimensions, lang)}
 <h3>${e(say('reports', lang))}</h3>
 <table id="election-reports"><thead><tr><th>${e(say('received', lang))}</th><th>${e(say('form', lang))}</th><th>${e(say('answers', lang))}</th><th>${e(say('verification', lang))}</th></tr></thead>
 <tbody>
-${summary.reports.map((r) => reportRow(r, lang)).join('\n')}
+${summary.reports.map((r) => reportRow(r, lang, options.roster ?? [], options.threadHref)).join('\n')}
 </tbody></table>
 </section>
 `;

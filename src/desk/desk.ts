@@ -221,7 +221,6 @@ class DeskModel implements Desk, ImportTarget {
         this.bundles.add(json.key);
         return;
       case 'pending': {
-        this.done.add(json.id);
         const returned = [...this.items.values()].find((i) => i.kind === 'reply' && i.eh === json.eh);
         if (!returned) {
           this.addItem({ id: json.id, kind: 'reply', received: json.received, thread: json.thread, message: json.message, signer: toBase64Url(this.options.key.signPublicKey), pending: true, eh: json.eh, arrived: json.hlc, files: [] });
@@ -268,8 +267,8 @@ class DeskModel implements Desk, ImportTarget {
     } else if (json.t === 'file') {
       const id = `${json.id}.${json.n}`;
       const existing = this.files.get(id);
-      const file: StoredFile = existing ?? { id, tip: json.id, n: json.n, name: json.name, type: json.type, size: json.size, complete: json.complete, chunks: [] };
-      file.complete = json.complete;
+      // Its chunks come before it (the file record is written when the last chunk authenticated).
+      const file: StoredFile = Object.assign(existing ?? { id, tip: json.id, n: json.n, chunks: [] }, { name: json.name, type: json.type, size: json.size, complete: json.complete });
       this.files.set(id, file);
       const item = this.items.get(json.id);
       if (item && !item.files.includes(id)) item.files.push(id);

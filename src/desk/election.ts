@@ -55,8 +55,10 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** The protocol of a tip, with the region of the form's region field when the protocol has none; or why it is unreadable. */
 const readProtocols = new WeakMap<ElectionTip, { protocol?: Protocol; problem?: string }>();
 function protocolOf(tip: ElectionTip): { protocol?: Protocol; problem?: string } {
-  let read = readProtocols.get(tip);
-  if (!read) readProtocols.set(tip, (read = readProtocol(tip)));
+  const known = readProtocols.get(tip);
+  if (known) return known;
+  const read = readProtocol(tip);
+  readProtocols.set(tip, read);
   return read;
 }
 function readProtocol(tip: ElectionTip): { protocol?: Protocol; problem?: string } {

@@ -95,9 +95,9 @@ t.test('the publication HTML in Chromium: inert, nothing requested, charts named
     t.same(seen.requests, [`GET file://${path}`], 'the page requested nothing but itself');
     t.same(seen.problems, [], 'no console error');
     t.same(await page.evaluate(() => [...document.querySelectorAll('*')].flatMap((el) => [...el.attributes].map((a) => a.name)).filter((n) => n.startsWith('on') || n === 'style' || n === 'href' || n === 'src')), [], 'no event handler, style, link or source attribute on any element');
-    const choice = await page.locator('#free-text-choice').innerText();
+    const choice = (await page.locator('#free-text-choice').textContent()) ?? '';
     t.match(choice, includeFreeText ? /Free text is INCLUDED/ : /Free text is LEFT OUT/, 'the choice stands on the page');
-    const body = await page.locator('body').innerText();
+    const body = (await page.locator('body').textContent()) ?? '';
     t.equal(body.includes('window.__ran="message"'), includeFreeText, 'the message (as inert text) only when included');
     t.notOk(body.includes('abababab') || body.includes('cdcdcdcd'), 'no editor');
     t.notOk(body.includes('rejected-note'), 'nothing of the rejected report');
@@ -135,7 +135,7 @@ t.test('the desk\'s election section in Chromium (under a CSP without script or 
   t.same(seen.problems, [], 'no console error');
   t.same(await p.evaluate(() => [...document.querySelectorAll('*')].flatMap((el) => [...el.attributes].map((a) => a.name)).filter((n) => n.startsWith('on') || n === 'style')), [], 'no event handler or style attribute on any element');
   t.same(await p.evaluate(() => [...document.querySelectorAll('[href]')].map((el) => el.getAttribute('href')!).filter((h) => !h.startsWith('#'))), [], 'every link stays on the page');
-  const text = await p.locator('main').innerText();
+  const text = (await p.locator('main').textContent()) ?? '';
   t.match(text, /Расходящиеся сообщения/);
   t.match(text, /удалите verification\.tsv/, 'the desk says the file can be deleted');
   t.ok(text.includes(ATTACK('editor')), 'an editor\'s name from the roster, shown as text');

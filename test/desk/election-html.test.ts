@@ -99,6 +99,7 @@ t.test('the publication HTML in Chromium: inert, nothing requested, charts named
     t.match(choice, includeFreeText ? /Free text is INCLUDED/ : /Free text is LEFT OUT/, 'the choice stands on the page');
     const body = (await page.locator('body').textContent()) ?? '';
     t.equal(body.includes('window.__ran="message"'), includeFreeText, 'the message (as inert text) only when included');
+    t.notOk(/[\u202A-\u202E\u2066-\u2069\u200B-\u200F]/.test(body), 'no bidi or invisible control character from any text');
     t.notOk(body.includes('abababab') || body.includes('cdcdcdcd'), 'no editor');
     t.notOk(body.includes('rejected-note'), 'nothing of the rejected report');
     const cs = await charts(page);
@@ -138,7 +139,8 @@ t.test('the desk\'s election section in Chromium (under a CSP without script or 
   const text = (await p.locator('main').textContent()) ?? '';
   t.match(text, /Расходящиеся сообщения/);
   t.match(text, /удалите verification\.tsv/, 'the desk says the file can be deleted');
-  t.ok(text.includes(ATTACK('editor')), 'an editor\'s name from the roster, shown as text');
+  t.ok(text.includes(ATTACK('editor').replace('\u202E', '')), 'an editor\'s name from the roster, shown as text');
+  t.notOk(/[\u202A-\u202E\u2066-\u2069\u200B-\u200F]/.test(text), 'no bidi or invisible control character from any text');
   t.ok(text.includes('cd'.repeat(8)), 'an editor the roster does not list: the start of the id');
   const conflicts = await p.locator('li.conflict').evaluateAll((els) => els.map((el) => ({ kind: el.getAttribute('data-kind'), tips: [...el.querySelectorAll('a[href^="#tip-"]')].map((a) => a.getAttribute('href')) })));
   t.same(conflicts, [

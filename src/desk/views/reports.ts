@@ -1,6 +1,8 @@
 // The desk's election view (HTML its local server renders; src/desk/election.ts computes) and
 // the one self-contained HTML file of the export for publication. Every text from a tip, a form
-// file or a colleague is escaped, names and notes inside <bdi>; no inline style attribute and
+// file or a colleague is escaped with its invisible and bidi control characters removed
+// (cleanText, as the desk's other views and the offline pages), names and notes inside <bdi>;
+// no inline style attribute and
 // no script (the desk's CSP forbids both); the charts are report-parts' inert SVG, each beside
 // a table with the same numbers.
 import { createHash } from 'node:crypto';
@@ -8,8 +10,14 @@ import type { ElectionTip, InboxQuery, RosterEditor } from '../api.js';
 import { escapeHtml as e, staticPageHead } from '../../shared/html.js';
 import { textFor, type FormSchema } from '../../forms/schema.js';
 import { barChart, countTable, schemaFor, type Dimension } from '../../offline/report-parts.js';
+import { cleanText } from '../../offline/files.js';
 import { countWords, say } from '../election-words.js';
 import { electionCounts, publishable, publicationTable, type ElectionReport, type ElectionSummary, type PublicationOptions, type StationConflict, type VerificationImport } from '../election.js';
+
+/** Untrusted text for a text node or attribute: invisible characters removed, then escaped. */
+const text = (value: string): string => e(cleanText(value));
+/** Untrusted text of several lines (a message): each line cleaned, the line breaks kept. */
+const lines = (value: string): string => e(value.split(/\r?\n/).map(cleanText).join('\n'));
 
 /** A choice's label in the desk's language (the value itself when the form does not know it). */
 const choiceLabel = (formId: string, field: string, value: string, lang: string | undefined, forms: FormSchema[]): string => {
@@ -18,8 +26,9 @@ const choiceLabel = (formId: string, field: string, value: string, lang: string 
 };
 
 /** Counts: per dimension its title, note, table and chart side by side. */
-export function countsHtml(dims: Dimension[], lang: string | undefined): string {
+export function countsHtml(dimensions: Dimension[], lang: string | undefined): string {
   const words = countWords(lang);
+  const dims = dimensions.map((d) => ({ ...d, title: cleanText(d.title), rows: d.rows.map((r) => ({ ...r, label: cleanText(r.label) })) }));
   return dims.map((d) => `<h3>${e(d.title)}</h3>${d.note ? `<p class="note">${e(d.note)}</p>` : ''}\n<div class="dim">\n${countTable(d, words)}\n${barChart(d, words)}\n</div>`).join('\n');
 }
 
@@ -31,35 +40,35 @@ function conflictHtml(c: StationConflict, lang: string | undefined, forms: FormS
   const tip = (id: string) => `<a href="#tip-${e(id)}"><code>${e(id)}</code></a>`;
   if (c.kind === 'protocol') {
     const head = `<tr><th></th>${c.tips.map((id) => `<th>${tip(id)}</th>`).join('')}</tr>`;
-    const lines = c.lines
+    const body = c.lines
       .map((l) => {
         const item = l.item.startsWith('votes.') ? l.item : textFor(`form.ui.protocol.item.${l.item}`, lang);
-        return `<tr><th scope="row"><bdi>${e(item)}</bdi></th>${l.values.map((v) => `<td class="n">${v === null ? '—' : v}</td>`).join('')}</tr>`;
+        return `<tr><th scope="row"><bdi>${text(item)}</bdi></th>${l.values.map((v) => `<td class="n">${v === null ? '—' : v}</td>`).join('')}</tr>`;
       })
       .join('');
-    return `<li class="conflict" data-kind="protocol"><bdi>${e(where)}</bdi> (<code>${e(c.election)}</code>): ${e(say('conflictProtocol', lang))}<table>${head}${lines}</table></li>`;
+    return `<li class="conflict" data-kind="protocol"><bdi>${text(where)}</bdi> (<code>${e(c.election)}</code>): ${e(say('conflictProtocol', lang))}<table>${head}${body}</table></li>`;
   }
   if (c.kind === 'date') {
-    return `<li class="conflict" data-kind="date"><bdi>${e(where)}</bdi>: ${e(say('conflictDate', lang))} ${c.tips.map((id, i) => `${tip(id)} ${e(c.dates[i] ?? '')}`).join(', ')}</li>`;
+    return `<li class="conflict" data-kind="date"><bdi>${text(where)}</bdi>: ${e(say('conflictDate', lang))} ${c.tips.map((id, i) => `${tip(id)} ${text(c.dates[i] ?? '')}`).join(', ')}</li>`;
   }
   const category = choiceLabel(c.form, 'category', c.category, lang, forms);
-  return `<li class="conflict" data-kind="verdict"><bdi>${e(where)}</bdi>: ${e(say('conflictVerdict', lang, { category }))} ${e(say('verified', lang))} ${c.verified.map(tip).join(', ')}; ${e(say('rejected', lang))} ${c.rejected.map(tip).join(', ')}</li>`;
+  return `<li class="conflict" data-kind="verdict"><bdi>${text(where)}</bdi>: ${text(say('conflictVerdict', lang, { category }))} ${e(say('verified', lang))} ${c.verified.map(tip).join(', ')}; ${e(say('rejected', lang))} ${c.rejected.map(tip).join(', ')}</li>`;
 }
 
 /** An editor's display name from the roster (the id's start for an editor it does not list). */
 const editorName = (id: string, roster: RosterEditor[]): string => roster.find((x) => x.id === id)?.name ?? id.slice(0, 16);
 
 function reportRow(r: ElectionReport, lang: string | undefined, roster: RosterEditor[], threadHref: ((thread: string) => string) | undefined): string {
-  const answers = r.answers.map((a) => `<div><span class="label">${e(a.label)}:</span> <bdi>${e(a.value)}</bdi></div>`).join('');
+  const answers = r.answers.map((a) => `<div><span class="label">${text(a.label)}:</span> <bdi>${text(a.value)}</bdi></div>`).join('');
   const protocol = r.protocol
-    ? `<div><span class="label">${e(say('station', lang, { station: r.protocol.station, region: r.protocol.region ?? '' }))}</span></div>` +
+    ? `<div><span class="label">${text(say('station', lang, { station: r.protocol.station, region: r.protocol.region ?? '' }))}</span></div>` +
       Object.entries(r.protocol.items).map(([item, v]) => `<div>${e(textFor(`form.ui.protocol.item.${item}`, lang))}: ${v}</div>`).join('') +
       Object.entries(r.protocol.votes).map(([id, v]) => `<div><code>${e(id)}</code>: ${v}</div>`).join('') +
       (r.failed.length ? `<div class="warning">${e(say('failed', lang))}: ${r.failed.map((f) => `<bdi>${e(textFor(`form.ui.relation.${f}`, lang))}</bdi>`).join('; ')}</div>` : '')
     : '';
-  const problems = r.problems.length ? `<div class="warning">${e(say('problems', lang))}: ${e(r.problems.join('; '))}</div>` : '';
+  const problems = r.problems.length ? `<div class="warning">${e(say('problems', lang))}: ${text(r.problems.join('; '))}</div>` : '';
   const v = r.verification;
-  return `<tr id="tip-${e(r.tip)}" data-state="${v.state}"><td>${e(r.received)}<br>${threadHref ? `<a href="${e(threadHref(r.thread))}"><code>${e(r.tip.slice(0, 8))}</code></a>` : `<code>${e(r.tip.slice(0, 8))}</code>`}</td><td><code>${e(r.form)}</code> v${r.formVersion}</td><td>${answers}${protocol}${problems}</td><td class="state-${v.state}">${e(say(STATE_WORD[v.state], lang))}${v.note ? `<br><span class="note"><bdi>${e(v.note)}</bdi></span>` : ''}${v.editor ? `<br><span class="meta">${e(say('editor', lang))}: <bdi>${e(editorName(v.editor, roster))}</bdi></span>` : ''}</td></tr>`;
+  return `<tr id="tip-${e(r.tip)}" data-state="${v.state}"><td>${e(r.received)}<br>${threadHref ? `<a href="${e(threadHref(r.thread))}"><code>${e(r.tip.slice(0, 8))}</code></a>` : `<code>${e(r.tip.slice(0, 8))}</code>`}</td><td><code>${e(r.form)}</code> v${r.formVersion}</td><td>${answers}${protocol}${problems}</td><td class="state-${v.state}">${e(say(STATE_WORD[v.state], lang))}${v.note ? `<br><span class="note"><bdi>${lines(v.note)}</bdi></span>` : ''}${v.editor ? `<br><span class="meta">${e(say('editor', lang))}: <bdi>${text(editorName(v.editor, roster))}</bdi></span>` : ''}</td></tr>`;
 }
 
 /** The filters in effect, in words (the same InboxQuery as the inbox). */
@@ -77,7 +86,7 @@ export function electionSection(summary: ElectionSummary, options: { lang?: stri
   const conflicts = summary.conflicts.length ? `<ul class="conflicts">\n${summary.conflicts.map((c) => conflictHtml(c, lang, forms)).join('\n')}\n</ul>` : `<p>${e(say('noConflicts', lang))}</p>`;
   return `<section id="election" aria-labelledby="election-heading">
 <h2 id="election-heading">${e(say('heading', lang))}</h2>
-<p class="meta">${e(filtersText(options.query, lang))}</p>
+<p class="meta"><bdi>${text(filtersText(options.query, lang))}</bdi></p>
 <p id="election-totals">${e(say('totals', lang, { total: summary.total, verified: summary.verified, unverified: summary.unverified, rejected: summary.rejected }))}</p>
 <h3 id="conflicts-heading">${e(say('conflicts', lang))}</h3>
 ${conflicts}
@@ -100,7 +109,7 @@ export function importResultHtml(result: VerificationImport, lang: string | unde
   ];
   return `<section id="verification-import" role="status">
 <p>${e(say('importDone', lang, { applied: result.changes.length, already: result.already, kept: result.kept.length, unmatched: result.unmatched.length }))}</p>
-${list.length ? `<ul>${list.map((l) => `<li><bdi>${e(l)}</bdi></li>`).join('')}</ul>\n` : ''}<p class="${result.canDelete ? 'delete' : 'warning'}"><strong>${e(say(result.canDelete ? 'importDelete' : 'importKeep', lang))}</strong></p>
+${list.length ? `<ul>${list.map((l) => `<li><bdi>${text(l)}</bdi></li>`).join('')}</ul>\n` : ''}<p class="${result.canDelete ? 'delete' : 'warning'}"><strong>${e(say(result.canDelete ? 'importDelete' : 'importKeep', lang))}</strong></p>
 </section>
 `;
 }
@@ -143,9 +152,9 @@ export function publicationHtml(tips: ElectionTip[], options: PublicationOptions
 <h2>${e(say('counts', lang))}</h2>
 ${countsHtml(dims, lang)}
 <h2>${e(say('reports', lang))}</h2>
-<table id="publication"><thead><tr>${header.map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead>
+<table id="publication"><thead><tr>${header.map((h) => `<th>${text(h)}</th>`).join('')}</tr></thead>
 <tbody>
-${rows.map((r) => `<tr>${r.map((c, i) => `<td${freeColumns.has(header[i] ?? '') ? ' class="msg"' : ''}><bdi>${e(c)}</bdi></td>`).join('')}</tr>`).join('\n')}
+${rows.map((r) => `<tr>${r.map((c, i) => (freeColumns.has(header[i] ?? '') ? `<td class="msg"><bdi>${lines(c)}</bdi></td>` : `<td><bdi>${text(c)}</bdi></td>`)).join('')}</tr>`).join('\n')}
 </tbody></table>
 </body>
 </html>

@@ -35,7 +35,10 @@ export const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img
 const HEADERS: Record<string, string> = {
   'Content-Security-Policy': CSP,
   'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
+  // Not no-referrer: under it browsers send `Origin: null` on every form POST, the desk's own
+  // included (Fetch, "append a request Origin header"), and the Origin check could not tell
+  // the desk from an attacker. same-origin sends no Referer and no Origin to any other site.
+  'Referrer-Policy': 'same-origin',
   'Cache-Control': 'no-store',
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Resource-Policy': 'same-origin',
@@ -46,6 +49,8 @@ const HEADERS: Record<string, string> = {
 export const MAX_BODY = 1024 * 1024;
 const MAX_TEXT = 64_000;
 const MAX_LABEL = 100;
+/** A 1×1 transparent PNG: the page names it as its icon, so the browser asks for nothing outside the secret path. */
+const ICON = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 const ID_RE = /^[0-9a-f]{32}$/;
 const FILE_ID_RE = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -248,6 +253,7 @@ export async function startDeskServer(options: DeskServerOptions): Promise<DeskS
       if (rest === '') return html(res, 200, renderInbox({ base, lang, desk, query: queryFromParams(params), params }));
       if (rest === 'desk.css') return send(res, 200, 'text/css; charset=utf-8', DESK_CSS);
       if (rest === 'desk.js') return send(res, 200, 'text/javascript; charset=utf-8', script);
+      if (rest === 'icon.png') return send(res, 200, 'image/png', ICON);
       if (thread && !thread[2]) {
         let detail = desk.thread(thread[1]!);
         if (!detail) return html(res, 404, renderMessage({ base, lang, title: w.notFound, text: w.noSuchThread }));

@@ -51,7 +51,7 @@ async function start(t: Test): Promise<{ server: DeskServer; desk: MemoryDesk; s
 function strictHeaders(t: Test, a: Answer, what: string): void {
   t.equal(a.headers['content-security-policy'], CSP, `${what}: CSP`);
   t.equal(a.headers['x-content-type-options'], 'nosniff', `${what}: nosniff`);
-  t.equal(a.headers['referrer-policy'], 'no-referrer', `${what}: no referrer`);
+  t.equal(a.headers['referrer-policy'], 'same-origin', `${what}: no referrer to another site`);
   t.equal(a.headers['cache-control'], 'no-store', `${what}: no-store`);
   t.equal(a.headers['cross-origin-opener-policy'], 'same-origin', `${what}: COOP`);
   t.equal(a.headers['cross-origin-resource-policy'], 'same-origin', `${what}: CORP`);

@@ -37,7 +37,7 @@ function row(t: ThreadSummary, o: { base: string; lang: Lang; desk: Desk; roster
     t.form ? `<span class="badge form">${text(cut(t.form, 40))}</span>` : '',
   ].join('');
   const assignee = t.assignee ? ` · ${e(w.assignee)}: ${editorName(o.roster, t.assignee, o.lang)}` : '';
-  const files = t.attachments > 0 ? ` · ${t.attachments} ${e(w.attachments)}` : '';
+  const files = t.attachments > 0 ? ` · ${e(w.attachments)}: ${t.attachments}` : '';
   const starForm = `<form class="inline" method="post" action="${e(o.base)}thread/${id}/change"><input type="hidden" name="kind" value="star"><input type="hidden" name="on" value="${t.starred ? '0' : '1'}"><input type="hidden" name="back" value="inbox"><button type="submit" class="star-toggle">${e(t.starred ? w.unstar : w.star)}<span class="visually-hidden"> ${text(t.designation)}</span></button></form>`;
   return `<li class="thread-row${t.unread ? ' unread' : ''}" data-id="${id}">
 <div><a class="open" href="${e(o.base)}thread/${id}${o.suffix}"><bdi>${text(t.designation)}</bdi></a> ${marks}</div>

@@ -55,9 +55,10 @@ export function page(o: PageOptions): string {
 <html lang="${e(o.lang)}" dir="ltr">
 <head>
 <meta charset="utf-8">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${e(o.title)} · ${e(w.desk)}</title>
+<link rel="icon" href="${e(o.base)}icon.png">
 <link rel="stylesheet" href="${e(o.base)}desk.css">
 <script src="${e(o.base)}desk.js" defer></script>
 </head>

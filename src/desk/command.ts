@@ -4,22 +4,27 @@
 // Ctrl+C. `--host` exists only to be refused for anything but 127.0.0.1 (src/desk/server.ts).
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
-import { wipeEditorKeyPair, type EditorKeyPair } from '../crypto/keys.js';
+import { readFileSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { encodePublicKey, wipeEditorKeyPair, type EditorKeyPair } from '../crypto/keys.js';
 import { CommandFailure, type Command, type CommandContext } from '../shared/command.js';
 import type { Desk, ImportProgress } from './api.js';
 import { deskScript } from './script.js';
 import { checkHost, DeskServerError, LOOPBACK, startDeskServer } from './server.js';
 import { LANGS, type Lang } from './views/words.js';
 
+/** What the model's openDesk (src/desk/desk.ts) takes. */
 export interface OpenDeskOptions {
   key: EditorKeyPair;
+  /** The recipients file's text: the roster. */
+  recipients: string;
   /** The USB folder: <usb>/inbox/ is read, <usb>/outbox/ written. */
   usb: string;
-  /** The desk's own encrypted store (--desk); the model's default when absent. */
-  deskDir?: string;
-  /** The roster (--recipients); the model's default when absent. */
-  recipientsPath?: string;
+  /** The desk's own encrypted store. */
+  deskDir: string;
+  /** Where "Export to folder" writes. */
+  exportDir: string;
+  lang?: string;
 }
 
 export type OpenDesk = (options: OpenDeskOptions) => Promise<Desk>;
@@ -72,7 +77,9 @@ export function deskCommand(parts: DeskCommandParts): Command {
       'then serves the desk at http://127.0.0.1:<random port>/<secret>/ and prints that address (with --open\n' +
       'it also opens it with xdg-open). Only this machine can reach it, and only with the secret.\n' +
       'Replies, acknowledgements and desk events are queued in <usb>/outbox/ for `editor sync`.\n' +
-      '--recipients is the roster (the server\'s TIPLINE_RECIPIENTS file). --lang picks the desk\'s language.\n' +
+      '--recipients is the roster (the server\'s TIPLINE_RECIPIENTS file; without it, this editor alone).\n' +
+      '--desk is the store (default: tipline-desk/ beside the key file); exported files go to\n' +
+      'tipline-desk-exports/ beside it. --lang picks the desk\'s language.\n' +
       'Stop it with Ctrl+C.\n',
     options: {
       key: { type: 'string' },
@@ -97,10 +104,22 @@ export function deskCommand(parts: DeskCommandParts): Command {
       if (!LANGS.includes(lang)) throw new CommandFailure(`--lang must be en, ru, tk or kk, not ${JSON.stringify(String(values.lang).slice(0, 10))}`);
       const script = deskScript();
       if (script === undefined) throw new CommandFailure('the desk\'s window script is missing: run it as `npm run desk` or from the toolkit built by `npm run build:offline`');
-      const key = await parts.unlock(values, ctx);
       const recipientsPath = str(values.recipients);
-      const deskDir = str(values.desk);
-      const desk = await parts.open({ key, usb: str(values.usb)!, ...(deskDir ? { deskDir } : {}), ...(recipientsPath ? { recipientsPath } : {}) });
+      let recipients: string | undefined;
+      if (recipientsPath) {
+        try {
+          recipients = readFileSync(recipientsPath, 'utf8');
+        } catch (err) {
+          throw new CommandFailure(`cannot read the recipients file ${recipientsPath} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+        }
+      }
+      // The desk's store and its exports live beside the key file unless --desk says otherwise.
+      const deskDir = resolve(str(values.desk) ?? join(dirname(resolve(str(values.key)!)), 'tipline-desk'));
+      const exportDir = join(dirname(deskDir), 'tipline-desk-exports');
+      const key = await parts.unlock(values, ctx);
+      // Without --recipients the roster is this editor alone.
+      recipients ??= `${encodePublicKey(key)}\n`;
+      const desk = await parts.open({ key, recipients, usb: str(values.usb)!, deskDir, exportDir, lang });
       let server: Awaited<ReturnType<typeof startDeskServer>> | undefined;
       try {
         let last = '';

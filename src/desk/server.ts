@@ -1,4 +1,4 @@
-// The desk's local web server (docs/EDITORS.md, docs/THREAT-MODEL.md T58–T60): node:http on
+// The desk's local web server (docs/EDITORS.md, "The desk"): node:http on
 // 127.0.0.1 only, on a random port, every page under a per-run secret path
 // (`http://127.0.0.1:<port>/<secret>/`). It only routes, checks and renders: every question
 // goes to the model through src/desk/api.ts `Desk`.

@@ -69,8 +69,22 @@ export interface ChunkRecord {
   data: Uint8Array;
 }
 
-/** What a bundle writer takes: tip (or reply) records, and attachments after their tip. */
-export type BundleItem = TipRecord | { file: FileRecord } | { chunk: ChunkRecord };
+/**
+ * Desk events (docs/BUNDLE.md, "Event record"): an envelope of kind `deskEvent` sealed to every
+ * editor of the roster, holding one or more signed desk events. A record like a tip: in the
+ * manifest, its id unique in the bundle among tips, replies and events. `id` is random, chosen by
+ * the desk that queued it, and kept by the server, so a resent event is recognised.
+ */
+export interface EventRecord {
+  /** 32 lowercase hex digits, chosen at random by the desk that wrote the event. */
+  id: string;
+  /** The UTC day: when the desk queued it (outbox), when the server received it (inbox). */
+  received: string;
+  envelope: Uint8Array;
+}
+
+/** What a bundle writer takes: tip (or reply) records, desk events, and attachments after their tip. */
+export type BundleItem = TipRecord | { event: EventRecord } | { file: FileRecord } | { chunk: ChunkRecord };
 
 const UPLOAD_RE = /^[A-Za-z0-9_-]{43}$/;
 /** Most chunks in one upload (2^31 chunks of 1 MiB is far beyond any limit a server sets). */
@@ -132,6 +146,7 @@ export function describeProblem(p: Pick<BundleProblem, 'line' | 'id' | 'message'
 
 export type ParsedLine =
   | { ok: true; type: 'tip' | 'reply'; record: TipRecord }
+  | { ok: true; type: 'event'; event: EventRecord }
   | { ok: true; type: 'file'; file: FileRecord }
   | { ok: true; type: 'chunk'; chunk: ChunkRecord }
   | { ok: true; type: 'manifest'; manifest: Manifest }
@@ -151,6 +166,11 @@ export function tipLine(record: TipRecord): string {
     return JSON.stringify({ type: 'reply', id: record.id, received: record.received, mailbox: record.mailbox, envelope: toBase64Url(record.envelope) });
   }
   return JSON.stringify({ type: 'tip', id: record.id, received: record.received, envelope: toBase64Url(record.envelope) });
+}
+
+/** The exact bytes of an event line (without the line end). */
+export function eventLine(event: EventRecord): string {
+  return JSON.stringify({ type: 'event', id: event.id, received: event.received, envelope: toBase64Url(event.envelope) });
 }
 
 export function fileLine(file: FileRecord): string {
@@ -214,6 +234,18 @@ export function parseBundleLine(bytes: Uint8Array): ParsedLine {
     if (!isCanonical(bytes, tipLine(record))) return bad(`the ${type} line is not in canonical form (extra members, order or spacing)`);
     return { ok: true, type, record };
   }
+  if (type === 'event') {
+    if (bytes.length > MAX_TIP_LINE_BYTES) return bad(`the event line is longer than ${MAX_TIP_LINE_BYTES} bytes`, 'too-long');
+    const { id, received, envelope } = json;
+    if (!isRecordId(id)) return bad('the event id is not 32 lowercase hex digits');
+    if (!isBundleDate(received)) return bad('the received date is not a date written YYYY-MM-DD');
+    if (typeof envelope !== 'string' || envelope.length === 0) return bad('the event has no envelope');
+    const bytesOfEnvelope = fromBase64Url(envelope);
+    if (!bytesOfEnvelope) return bad('the envelope is not strict base64url');
+    const event: EventRecord = { id, received, envelope: bytesOfEnvelope };
+    if (!isCanonical(bytes, eventLine(event))) return bad('the event line is not in canonical form (extra members, order or spacing)');
+    return { ok: true, type: 'event', event };
+  }
   if (type === 'file') {
     const { id, upload, chunks, lastChunkBytes } = json;
     if (!isRecordId(id)) return bad('the file line\'s tip id is not 32 lowercase hex digits');
@@ -273,7 +305,7 @@ export function parseHeaderLine(bytes: Uint8Array): BundleHeader {
 /** For naming a broken line only: the id a writer would have put near its start. */
 export function guessId(prefix: Uint8Array): string | undefined {
   const text = new TextDecoder('utf-8').decode(prefix.subarray(0, 128));
-  return /^\{"type":"(?:tip|reply)","id":"([0-9a-f]{32})"/.exec(text)?.[1];
+  return /^\{"type":"(?:tip|reply|event)","id":"([0-9a-f]{32})"/.exec(text)?.[1];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -290,7 +322,7 @@ export function todayUtc(now: Date = new Date()): string {
  * first record that cannot be written, so a writer that stops there has written nothing whole.
  */
 export function* bundleLines(sodium: Sodium, records: Iterable<BundleItem>, created: string): Generator<string, number> {
-  // Returns the number of tip and reply records.
+  // Returns the number of tip, reply and event records (the manifest's count).
   if (!isBundleDate(created)) throw new BundleError('the bundle date must be written YYYY-MM-DD');
   yield headerLine(created);
   const entries: ManifestEntry[] = [];
@@ -304,6 +336,22 @@ export function* bundleLines(sodium: Sodium, records: Iterable<BundleItem>, crea
       if (tip !== lastTip) throw new BundleError(`an attachment of tip ${JSON.stringify(String(tip).slice(0, 40))} does not follow its tip`);
       const parsed = parseBundleLine(utf8(line));
       if (!parsed.ok) throw new BundleError(`an attachment of tip ${tip}: ${parsed.message}`);
+      yield line;
+      continue;
+    }
+    if ('event' in item) {
+      // A record like a tip, in the manifest; attachments never follow it.
+      const event = item.event;
+      lastTip = undefined;
+      if (!isRecordId(event.id)) throw new BundleError(`event ${JSON.stringify(String(event.id).slice(0, 40))}: the id is not 32 lowercase hex digits`);
+      if (!isBundleDate(event.received)) throw new BundleError(`event ${event.id}: the received date is not YYYY-MM-DD`);
+      if (!(event.envelope instanceof Uint8Array) || event.envelope.length === 0) throw new BundleError(`event ${event.id}: the envelope is empty`);
+      if (seen.has(event.id)) throw new BundleError(`event ${event.id}: the id appears twice`);
+      if (entries.length >= MAX_RECORDS) throw new BundleError(`more than ${MAX_RECORDS} records: this bundle format holds at most ${MAX_RECORDS}`);
+      seen.add(event.id);
+      const line = eventLine(event);
+      if (utf8(line).length > MAX_TIP_LINE_BYTES) throw new BundleError(`event ${event.id}: the envelope is too large for a bundle line`);
+      entries.push({ id: event.id, hash: toHex(sodium.crypto_generichash(32, utf8(line), null)) });
       yield line;
       continue;
     }
@@ -330,7 +378,7 @@ export function* bundleLines(sodium: Sodium, records: Iterable<BundleItem>, crea
 // In memory (the editor API): a whole bundle as text, and a strict all-or-nothing reader.
 
 /** The bundle's bytes for `records`, exactly as writeBundle would write them. */
-export async function bundleText(records: Iterable<TipRecord | { file: FileRecord }>, created: string = todayUtc()): Promise<string> {
+export async function bundleText(records: Iterable<TipRecord | { file: FileRecord } | { event: EventRecord }>, created: string = todayUtc()): Promise<string> {
   const sodium = await loadSodium();
   if (!isBundleDate(created)) throw new BundleError('the bundle date must be written YYYY-MM-DD');
   const lines = [headerLine(created)];
@@ -341,8 +389,9 @@ export async function bundleText(records: Iterable<TipRecord | { file: FileRecor
       lines.push(fileLine(record.file));
       continue;
     }
-    const line = tipLine(record);
-    entries.push({ id: record.id, hash: toHex(sodium.crypto_generichash(32, utf8(line), null)) });
+    const line = 'event' in record ? eventLine(record.event) : tipLine(record);
+    const id = 'event' in record ? record.event.id : record.id;
+    entries.push({ id, hash: toHex(sodium.crypto_generichash(32, utf8(line), null)) });
     lines.push(line);
   }
   lines.push(manifestLine(entries));
@@ -352,9 +401,13 @@ export async function bundleText(records: Iterable<TipRecord | { file: FileRecor
 /**
  * Reads a whole bundle held in memory and returns its records only if every line is sound and
  * matches the manifest (no problem of any kind is tolerated). Throws BundleError naming the
- * first problem. For uploads, where a partial bundle must change nothing.
+ * first problem. For uploads, where a partial bundle must change nothing. Event lines are
+ * refused unless `events` is set (then they come back in `events`, tips and replies in `records`).
  */
-export async function parseBundleStrict(bytes: Uint8Array, options: { files?: boolean } = {}): Promise<{ header: BundleHeader; records: TipRecord[]; files: FileRecord[] }> {
+export async function parseBundleStrict(
+  bytes: Uint8Array,
+  options: { files?: boolean; events?: boolean } = {},
+): Promise<{ header: BundleHeader; records: TipRecord[]; files: FileRecord[]; events: EventRecord[] }> {
   const sodium = await loadSodium();
   if (bytes.length === 0 || bytes[bytes.length - 1] !== LF) throw new BundleError('the bundle is empty or cut short (it must end with a line end)');
   const lines: Uint8Array[] = [];
@@ -371,6 +424,9 @@ export async function parseBundleStrict(bytes: Uint8Array, options: { files?: bo
   if (!last.ok || last.type !== 'manifest') throw new BundleError('the bundle does not end with its manifest: it is truncated');
   const entries = last.manifest.entries;
   const records: TipRecord[] = [];
+  const events: EventRecord[] = [];
+  const ids = new Set<string>();
+  let lastTip: string | undefined;
   // With `files` (the editor API's records answer): file lines, without their chunks, right
   // after their tip's line; they are not in the manifest (their chunks authenticate themselves).
   const files: FileRecord[] = [];
@@ -380,20 +436,29 @@ export async function parseBundleStrict(bytes: Uint8Array, options: { files?: bo
     if (!parsed.ok) throw new BundleError(`line ${i + 1}: ${parsed.message}`);
     if (parsed.type === 'manifest') throw new BundleError(`line ${i + 1}: a second manifest`);
     if (parsed.type === 'file' && options.files) {
-      if (parsed.file.tip !== records.at(-1)?.id) throw new BundleError(`line ${i + 1}: a file line that does not follow its tip`);
+      if (parsed.file.tip !== lastTip) throw new BundleError(`line ${i + 1}: a file line that does not follow its tip`);
       if (uploads.has(parsed.file.upload)) throw new BundleError(`line ${i + 1}: the same upload twice`);
       uploads.add(parsed.file.upload);
       files.push(parsed.file);
       continue;
     }
     if (parsed.type === 'file' || parsed.type === 'chunk') throw new BundleError(`line ${i + 1}: attachments are not accepted here`);
-    const entry = entries[records.length];
+    if (parsed.type === 'event' && !options.events) throw new BundleError(`line ${i + 1}: desk events are not accepted here`);
+    const entry = entries[ids.size];
     if (!entry) throw new BundleError('the manifest lists a different number of records than the bundle holds');
-    if (entry.id !== parsed.record.id || entry.hash !== toHex(sodium.crypto_generichash(32, lines[i]!, null))) {
+    const id = parsed.type === 'event' ? parsed.event.id : parsed.record.id;
+    if (entry.id !== id || entry.hash !== toHex(sodium.crypto_generichash(32, lines[i]!, null))) {
       throw new BundleError(`line ${i + 1}: the line differs from its manifest entry`);
     }
-    records.push(parsed.record);
+    ids.add(id);
+    if (parsed.type === 'event') {
+      events.push(parsed.event);
+      lastTip = undefined;
+    } else {
+      records.push(parsed.record);
+      lastTip = parsed.record.id;
+    }
   }
-  if (entries.length !== records.length) throw new BundleError('the manifest lists a different number of records than the bundle holds');
-  return { header, records, files };
+  if (entries.length !== ids.size) throw new BundleError('the manifest lists a different number of records than the bundle holds');
+  return { header, records, files, events };
 }

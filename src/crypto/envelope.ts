@@ -19,7 +19,7 @@ import { loadSodium, type Sodium } from './sodium.js';
 import { XWING_PUBLIC_KEY_BYTES, XWING_SEED_BYTES } from './keys.js';
 
 export const ENVELOPE_VERSION = 1;
-export const KIND = { tip: 1, followUp: 2, reply: 3 } as const;
+export const KIND = { tip: 1, followUp: 2, reply: 3, deskEvent: 4 } as const;
 export type Kind = keyof typeof KIND;
 
 export const HEADER_BYTES = 3;

@@ -39,6 +39,8 @@ export const CONTEXTS = {
   followUp: 'tipline follow-up v1',
   /** An editor's acknowledgement of imported records (editor signing key). */
   ack: 'tipline ack v1',
+  /** An editor's desk event (editor signing key; src/crypto/desk-event.ts). */
+  deskEvent: 'tipline desk event v1',
 } as const;
 export type SigningPurpose = keyof typeof CONTEXTS;
 

@@ -1,6 +1,7 @@
 // Writes an export bundle file (format: src/crypto/bundle.ts, docs/BUNDLE.md). Shared by the
-// three Node sides that write one: the server host (`npm run export`), the editor workstation
-// (`npm run editor -- fetch`) and the air-gapped tools (`npm run reply`).
+// Node sides that write one: the server host (`npm run export`), the editor workstation
+// (`npm run editor -- fetch|sync`) and the air-gapped tools (`npm run reply`, the desk's outbox
+// of replies and desk events: `{ event }` items).
 import { closeSync, fsyncSync, linkSync, lstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';

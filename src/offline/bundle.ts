@@ -18,6 +18,7 @@ import {
   type BundleHeader,
   type BundleProblem,
   type ChunkRecord,
+  type EventRecord,
   type FileRecord,
   type Manifest,
   type ProblemCode,
@@ -107,7 +108,7 @@ export interface BundleVerification {
   header: BundleHeader;
   /** The manifest, or undefined when the file ends without one (truncated). */
   manifest: Manifest | undefined;
-  /** Tip lines that passed: line number → id and line hash. Read them with readVerifiedRecords. */
+  /** Tip, reply and event lines that passed: line number → id and line hash. Read them with readVerifiedRecords. */
   accepted: Map<number, { id: string; hash: string }>;
   /** The last well-formed file or chunk line before the manifest (0 when none): the reader hands those out too. */
   lastAttachmentLine?: number;
@@ -199,7 +200,7 @@ export async function verifyBundle(path: string): Promise<BundleVerification> {
         named('too-long', `more than ${MAX_RECORDS} records in one bundle`);
         continue;
       }
-      const id = parsed.record.id;
+      const id = parsed.type === 'event' ? parsed.event.id : parsed.record.id;
       const list = occurrences.get(id) ?? [];
       list.push({ line: line.number, hash: await lineHash(line.bytes) });
       occurrences.set(id, list);
@@ -254,6 +255,7 @@ export async function verifyBundle(path: string): Promise<BundleVerification> {
 
 export type ReadItem =
   | { kind: 'record'; line: number; record: TipRecord }
+  | { kind: 'event'; line: number; event: EventRecord }
   | { kind: 'file'; line: number; file: FileRecord }
   | { kind: 'chunk'; line: number; chunk: ChunkRecord }
   | { kind: 'problem'; problem: BundleProblem };
@@ -275,9 +277,12 @@ export async function* readVerifiedRecords(path: string, verification: BundleVer
       if (want) {
         pending.delete(line.number);
         const parsed = line.bytes && line.terminated ? parseBundleLine(line.bytes) : undefined;
-        if (!line.bytes || !parsed?.ok || (parsed.type !== 'tip' && parsed.type !== 'reply') || parsed.record.id !== want.id || (await lineHash(line.bytes)) !== want.hash) {
+        const id = parsed?.ok ? (parsed.type === 'event' ? parsed.event.id : parsed.type === 'tip' || parsed.type === 'reply' ? parsed.record.id : undefined) : undefined;
+        if (!line.bytes || !parsed?.ok || id !== want.id || (await lineHash(line.bytes)) !== want.hash) {
           yield changed(line.number, want.id);
-        } else {
+        } else if (parsed.type === 'event') {
+          yield { kind: 'event', line: line.number, event: parsed.event };
+        } else if (parsed.type === 'tip' || parsed.type === 'reply') {
           yield { kind: 'record', line: line.number, record: parsed.record };
         }
       } else if (line.number <= lastAttachment && line.bytes && line.terminated) {

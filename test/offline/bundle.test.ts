@@ -17,6 +17,7 @@ import {
   parseHeaderLine,
   fileLine,
   chunkLine,
+  eventLine,
   tipLine,
   type BundleItem,
   type ProblemCode,
@@ -285,7 +286,7 @@ function checkParse(bytes: Uint8Array): boolean {
   if (r.ok) {
     // Whatever parses is in canonical form: writing it again gives the very same bytes.
     const again =
-      r.type === 'manifest' ? manifestLine(r.manifest.entries) : r.type === 'file' ? fileLine(r.file) : r.type === 'chunk' ? chunkLine(r.chunk) : tipLine(r.record);
+      r.type === 'manifest' ? manifestLine(r.manifest.entries) : r.type === 'file' ? fileLine(r.file) : r.type === 'chunk' ? chunkLine(r.chunk) : r.type === 'event' ? eventLine(r.event) : tipLine(r.record);
     return Buffer.from(utf8(again)).equals(Buffer.from(bytes));
   }
   return PARSE_CODES.includes(r.code) && typeof r.message === 'string' && r.message.length > 0;
@@ -293,7 +294,7 @@ function checkParse(bytes: Uint8Array): boolean {
 
 t.test('property: the line parser never throws, it parses canonical lines or names the problem', async (t) => {
   const records = makeRecords(3);
-  const valid = [...records.map(tipLine), manifestLine(records.map((r) => ({ id: r.id, hash: randomBytes(32).toString('hex') }))), headerLine('2024-05-01')].map((l) => utf8(l));
+  const valid = [...records.map(tipLine), ...records.map((r) => eventLine(r)), manifestLine(records.map((r) => ({ id: r.id, hash: randomBytes(32).toString('hex') }))), headerLine('2024-05-01')].map((l) => utf8(l));
   const mutated = fc
     .tuple(fc.constantFrom(...valid), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('flip', 'insert', 'delete', 'cut')), { minLength: 1, maxLength: 6 }))
     .map(([line, edits]) => {
@@ -309,7 +310,7 @@ t.test('property: the line parser never throws, it parses canonical lines or nam
     });
   const jsonish = fc.oneof(
     fc.jsonValue().map((v) => utf8(JSON.stringify(v) ?? '')),
-    fc.record({ type: fc.constantFrom('tip', 'manifest', 'chunk'), id: fc.oneof(fc.string(), fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Buffer.from(b).toString('hex'))), received: fc.string(), envelope: fc.string(), count: fc.integer(), hash: fc.string(), records: fc.array(fc.anything()) }, { requiredKeys: ['type'] }).map((v) => utf8(JSON.stringify(v))),
+    fc.record({ type: fc.constantFrom('tip', 'event', 'manifest', 'chunk'), id: fc.oneof(fc.string(), fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Buffer.from(b).toString('hex'))), received: fc.string(), envelope: fc.string(), count: fc.integer(), hash: fc.string(), records: fc.array(fc.anything()) }, { requiredKeys: ['type'] }).map((v) => utf8(JSON.stringify(v))),
   );
   fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), checkParse), { numRuns: 500 });
   fc.assert(fc.property(mutated, checkParse), { numRuns: 1000 });
@@ -361,18 +362,28 @@ t.test('the example in docs/BUNDLE.md is exactly what the writer writes, and it 
     if (item.kind === 'record') items.push(item.record);
     else if (item.kind === 'file') items.push({ file: item.file });
     else if (item.kind === 'chunk') items.push({ chunk: item.chunk });
+    else if (item.kind === 'event') items.push({ event: item.event });
     else t.fail(item.problem.message);
   }
   const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
   const upload = Buffer.from('an upload id: 32 random bytes !!').toString('base64url');
   t.same(
-    items.map((i) => ('file' in i ? ['file', i.file.tip, i.file.upload, i.file.chunks, i.file.lastChunkBytes] : 'chunk' in i ? ['chunk', i.chunk.tip, i.chunk.upload, i.chunk.index, hex(i.chunk.data)] : [i.id, i.received, i.mailbox, hex(i.envelope)])),
+    items.map((i) =>
+      'file' in i
+        ? ['file', i.file.tip, i.file.upload, i.file.chunks, i.file.lastChunkBytes]
+        : 'chunk' in i
+          ? ['chunk', i.chunk.tip, i.chunk.upload, i.chunk.index, hex(i.chunk.data)]
+          : 'event' in i
+            ? ['event', i.event.id, i.event.received, hex(i.event.envelope)]
+            : [i.id, i.received, i.mailbox, hex(i.envelope)],
+    ),
     [
       ['0f1e2d3c4b5a69788796a5b4c3d2e1f0', '2024-05-01', undefined, Buffer.from('example envelope bytes').toString('hex')],
       ['file', '0f1e2d3c4b5a69788796a5b4c3d2e1f0', upload, 1, 17],
       ['chunk', '0f1e2d3c4b5a69788796a5b4c3d2e1f0', upload, 0, '000102030405060708090a0b0c0d0e0f10'],
       ['a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5', '2024-05-02', undefined, '010101fffe'],
       ['c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9', '2024-05-03', '5d4c3b2a19087f6e5d4c3b2a19087f6e', Buffer.from('reply').toString('hex')],
+      ['event', 'e0d1c2b3a4958677685a4b3c2d1e0f01', '2024-05-03', Buffer.from('desk event').toString('hex')],
     ],
   );
   const written = join(dir, 'written.bundle');
@@ -393,4 +404,127 @@ t.test('reader rules: BOM, repeated members and lone surrogates in bundle lines 
   t.notOk(surrogate.ok);
   if (!surrogate.ok) t.match(surrogate.message, /lone surrogate/);
   t.throws(() => parseHeaderLine(utf8('\ufeff' + headerLine('2024-05-01'))), /byte-order mark/, 'a bundle whose first line starts with a BOM');
+});
+
+// ---------------------------------------------------------------------------------------------
+// Event records (desk events: docs/BUNDLE.md, "Event record")
+
+t.test('event records: written in the manifest beside tips, verified and read back as events', async (t) => {
+  const dir = tempDir(t);
+  const [tip, other] = makeRecords(2);
+  const events = makeRecords(3, '2024-05-02').map((r) => ({ id: r.id, received: r.received, envelope: r.envelope }));
+  const path = join(dir, 'mixed.bundle');
+  const items: BundleItem[] = [tip!, { event: events[0]! }, { event: events[1]! }, other!, { event: events[2]! }];
+  await writeBundle(path, items, { created: '2024-05-02' });
+  const ls = lines(path);
+  t.equal(ls[2], `{"type":"event","id":"${events[0]!.id}","received":"2024-05-02","envelope":"${toBase64Url(events[0]!.envelope)}"}`);
+  t.equal(ls[2], eventLine(events[0]!));
+  const v = await verifyBundle(path);
+  t.same(v.problems, []);
+  t.equal(v.manifest?.count, 5, 'events are listed in the manifest like tips');
+  const out: string[] = [];
+  for await (const item of readVerifiedRecords(path, v)) {
+    if (item.kind === 'event') out.push(`event ${item.event.id} ${item.event.received} ${Buffer.from(item.event.envelope).toString('hex')}`);
+    else if (item.kind === 'record') out.push(`tip ${item.record.id}`);
+    else t.fail(`unexpected ${item.kind}`);
+  }
+  const ev = (e: TipRecord) => `event ${e.id} ${e.received} ${Buffer.from(e.envelope).toString('hex')}`;
+  t.same(out, [`tip ${tip!.id}`, ev(events[0]!), ev(events[1]!), `tip ${other!.id}`, ev(events[2]!)]);
+
+  // An altered event line, a dropped one, an unlisted one: named like tips, the others still read.
+  const altered = join(dir, 'altered.bundle');
+  const copy = [...ls];
+  copy[3] = eventLine({ ...events[1]!, received: '2024-05-01' });
+  writeFileSync(altered, copy.join('\n'));
+  const va = await verifyBundle(altered);
+  t.same(codes(va), ['hash-mismatch']);
+  t.equal(va.problems[0]!.id, events[1]!.id, 'the altered event is named by its id');
+  t.equal(va.accepted.size, 4);
+  const dropped = join(dir, 'dropped.bundle');
+  writeFileSync(dropped, [...ls.slice(0, 2), ...ls.slice(3)].join('\n'));
+  t.same(codes(await verifyBundle(dropped)), ['missing']);
+});
+
+t.test('event records: the writer refuses what a reader would refuse', async (t) => {
+  const dir = tempDir(t);
+  const [tip] = makeRecords(1);
+  const event = { id: randomBytes(16).toString('hex'), received: '2024-05-02', envelope: new Uint8Array([1, 2, 3]) };
+  const upload = toBase64Url(randomBytes(32));
+  const cases: [string, BundleItem[], RegExp][] = [
+    ['an id shared with a tip', [tip!, { event: { ...event, id: tip!.id } }], /appears twice/],
+    ['an event id twice', [{ event }, { event }], /appears twice/],
+    ['a bad id', [{ event: { ...event, id: 'ABC' } }], /id is not 32 lowercase hex/],
+    ['a bad date', [{ event: { ...event, received: '2024-02-30' } }], /received date/],
+    ['an empty envelope', [{ event: { ...event, envelope: new Uint8Array() } }], /envelope is empty/],
+    ['a file line after an event', [tip!, { event }, { file: { tip: tip!.id, upload, chunks: 1, lastChunkBytes: 17 } }], /does not follow its tip/],
+    ['an event too large for a line', [{ event: { ...event, envelope: new Uint8Array(MAX_TIP_LINE_BYTES) } }], /too large/],
+  ];
+  for (const [name, items, message] of cases) {
+    await t.rejects(writeBundle(join(dir, 'bad.bundle'), items), { name: 'BundleError', message }, name);
+    t.notOk(existsSync(join(dir, 'bad.bundle')), `${name}: nothing written`);
+  }
+});
+
+t.test('event lines: the parser accepts only the canonical form', async (t) => {
+  const event = { id: 'e0d1c2b3a4958677685a4b3c2d1e0f01', received: '2024-05-03', envelope: utf8('desk event') };
+  const line = eventLine(event);
+  const ok = parseBundleLine(utf8(line));
+  t.ok(ok.ok && ok.type === 'event' && ok.event.id === event.id);
+  const refused: [string, string, RegExp][] = [
+    ['extra member', line.replace('}', ',"mailbox":"' + '0'.repeat(32) + '"}'), /canonical/],
+    ['other order', `{"id":"${event.id}","type":"event","received":"2024-05-03","envelope":"ZGVzayBldmVudA"}`, /canonical/],
+    ['upper-case id', line.replace(event.id, event.id.toUpperCase()), /event id/],
+    ['a time of day', line.replace('2024-05-03', '2024-05-03T10:00'), /received date/],
+    ['padded base64', line.replace('ZGVzayBldmVudA', 'ZGVzayBldmVudA=='), /base64url/],
+    ['no envelope', `{"type":"event","id":"${event.id}","received":"2024-05-03","envelope":""}`, /no envelope/],
+  ];
+  for (const [name, bad, message] of refused) {
+    const r = parseBundleLine(utf8(bad));
+    t.notOk(r.ok, name);
+    if (!r.ok) t.match(r.message, message, name);
+  }
+  const long = parseBundleLine(utf8(eventLine({ ...event, envelope: new Uint8Array(MAX_TIP_LINE_BYTES) })));
+  t.ok(!long.ok && long.code === 'too-long', 'an event line over 2 MiB is too long');
+});
+
+t.test('event records in memory (the editor API): refused unless asked for, checked against the manifest', async (t) => {
+  const { bundleText, parseBundleStrict } = await import('../../src/crypto/bundle.js');
+  const events = makeRecords(2, '2024-05-02');
+  const text = await bundleText(events.map((e) => ({ event: e })), '2024-05-02');
+  await t.rejects(parseBundleStrict(utf8(text)), /desk events are not accepted here/);
+  const parsed = await parseBundleStrict(utf8(text), { events: true });
+  t.same(parsed.events.map((e) => e.id), events.map((e) => e.id));
+  t.same(parsed.records, []);
+  const altered = text.replace(toBase64Url(events[1]!.envelope), toBase64Url(randomBytes(events[1]!.envelope.length)));
+  await t.rejects(parseBundleStrict(utf8(altered), { events: true }), /differs from its manifest entry/);
+});
+
+t.test('property: a mutated event bundle is read without crashing, and only events written come out', async (t) => {
+  const dir = tempDir(t);
+  const events = makeRecords(3).map((e) => ({ event: e }));
+  const path = join(dir, 'events.bundle');
+  await writeBundle(path, events, { created: '2024-05-02' });
+  const original = readFileSync(path);
+  const byId = new Map(events.map((e) => [e.event.id, eventLine(e.event)]));
+  let n = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), fc.option(fc.nat()), async (flips, cut) => {
+      const bytes = Buffer.from(original);
+      for (const [pos, value] of flips) bytes[pos % bytes.length] = value;
+      const p = join(dir, `m${n++}`);
+      writeFileSync(p, cut === null ? bytes : bytes.subarray(0, cut % bytes.length));
+      let v: BundleVerification;
+      try {
+        v = await verifyBundle(p);
+      } catch (err) {
+        return err instanceof BundleError;
+      }
+      const read = [];
+      for await (const item of readVerifiedRecords(p, v)) if (item.kind === 'event') read.push(item.event);
+      if (v.manifest) return read.every((e) => byId.get(e.id) === eventLine(e));
+      return read.length === v.accepted.size;
+    }),
+    { numRuns: 150 },
+  );
+  t.pass('every mutation was read or refused with a BundleError');
 });

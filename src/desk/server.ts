@@ -16,6 +16,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { STATUSES, VERIFICATIONS, type Desk, type DeskChange, type InboxQuery, type ThreadStatus, type Verification } from './api.js';
 import { TiplineError } from '../shared/errors.js';
+import { DeskError } from './desk.js';
 import { DESK_CSS } from './views/style.js';
 import { renderInbox } from './views/inbox.js';
 import { renderThread } from './views/thread.js';
@@ -304,7 +305,7 @@ export async function startDeskServer(options: DeskServerOptions): Promise<DeskS
       if (res.headersSent) return res.destroy();
       if (err instanceof HttpError) return html(res, err.status, renderMessage({ base, lang, title: w.problem, text: err.message }));
       // The model's own one-line errors (TiplineError) are meant to be shown; anything else is not.
-      if (err instanceof TiplineError) return html(res, 400, renderMessage({ base, lang, title: w.problem, text: err.message }));
+      if (err instanceof TiplineError || err instanceof DeskError) return html(res, 400, renderMessage({ base, lang, title: w.problem, text: err.message }));
       return html(res, 500, renderMessage({ base, lang, title: w.problem, text: w.internal }));
     });
   });

@@ -42,6 +42,7 @@ export function memoryDesk(o: { roster: RosterEditor[]; threads: ThreadDetail[];
       list.sort((a, b) => (q.sort === 'designation' ? a.designation.localeCompare(b.designation) : b.lastActivity.localeCompare(a.lastActivity) || a.id.localeCompare(b.id)));
       return list.map(summary);
     },
+    electionTips: () => [],
     thread: (id) => (threads.has(id) ? structuredClone(threads.get(id)!) : undefined),
     async change(id, change) {
       const t = threads.get(id);

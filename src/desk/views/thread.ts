@@ -37,6 +37,7 @@ function item(it: ThreadItem, o: { base: string; lang: Lang; roster: ReturnType<
     : '';
   const sealed = it.sealedByServer ? ` <span class="badge sealed" title="${e(w.sealedHint)}">${e(w.sealed)}</span>` : '';
   return `<li class="item" id="item-${e(it.id)}"><h3>${e(it.kind === 'tip' ? w.kinds.tip : w.kinds.followUp)} · ${day(it.date, o.lang)}${sealed}</h3>
+${it.unverified ? `<p class="warning">${e(w.unverified)} ${text(cut(it.unverified, 300))}</p>` : ''}
 <div class="message" dir="auto">${text(it.message)}</div>
 ${answers}
 ${fileList(it.files, o)}</li>`;

@@ -85,6 +85,7 @@ export interface Words {
   internal: string;
   you: string;
   tipOf: string;
+  unverified: string;
 }
 
 const en: Words = {
@@ -174,6 +175,7 @@ const en: Words = {
   internal: 'Something went wrong inside the desk; nothing was changed.',
   you: 'you',
   tipOf: 'tip {id}',
+  unverified: 'Not verified: this names a source’s mailbox but its signature failed, so it is not from that source.',
 };
 
 const ru: Words = {
@@ -263,6 +265,7 @@ const ru: Words = {
   internal: 'Внутренняя ошибка; ничего не изменено.',
   you: 'вы',
   tipOf: 'сообщение {id}',
+  unverified: 'Не проверено: запись ссылается на почтовый ящик источника, но подпись не сошлась, значит, она не от этого источника.',
 };
 
 const tk: Words = {
@@ -352,6 +355,7 @@ const tk: Words = {
   internal: 'Içki ýalňyşlyk; hiç zat üýtgedilmedi.',
   you: 'siz',
   tipOf: 'habar {id}',
+  unverified: 'Barlanmady: bu çeşmäniň poçta gutusyny görkezýär, ýöne goly laýyk gelmedi, diýmek, ol şol çeşmeden däl.',
 };
 
 const kk: Words = {
@@ -441,6 +445,7 @@ const kk: Words = {
   internal: 'Ішкі қате; ештеңе өзгертілмеді.',
   you: 'сіз',
   tipOf: 'хабар {id}',
+  unverified: 'Тексерілмеген: бұл дереккөздің пошта жәшігін атайды, бірақ қолтаңбасы сәйкес келмеді, демек ол сол дереккөзден емес.',
 };
 
 const WORDS: Record<Lang, Words> = { en, ru, tk, kk };

@@ -6,7 +6,8 @@
 // keyboard-only triage (j/k, Enter, s, l, r, /) with a visible focus; and the screenshots of
 // docs/EDITORS.md, written into docs/screenshots/.
 import t, { type Test } from 'tap';
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -20,6 +21,12 @@ import { ROOT } from '../helpers/client-build.js';
 import { memoryDesk, sampleThread, type MemoryDesk } from '../helpers/desk.js';
 import { CHROMIUM, CHROMIUM_ARGS, capture, checkSameOrigin, launchChromium } from '../helpers/e2e.js';
 import { canvasJpeg } from '../helpers/jpeg.js';
+import { editorKeyFile } from '../helpers/e2e.js';
+import { tempDir } from '../helpers/fixtures.js';
+import { openDesk } from '../../src/desk/desk.js';
+import { encodeBody } from '../../src/crypto/body.js';
+import { sealEnvelope } from '../../src/crypto/envelope.js';
+import { writeBundle } from '../../src/files/bundle.js';
 
 const SHOTS = join(ROOT, 'docs', 'screenshots');
 const AIDA: RosterEditor = { id: 'a1'.repeat(32), name: 'Aida', me: true };
@@ -278,4 +285,41 @@ t.test('the screenshots of docs/EDITORS.md', async (t) => {
     await page.screenshot({ path: join(SHOTS, name), fullPage: true });
     t.ok(statSync(join(SHOTS, name)).size > 10_000, `${name} written`);
   }
+});
+
+t.test('the real desk (openDesk on a real bundle): a hostile tip stays inert, a change made in the page is queued sealed', async (t) => {
+  const dir = tempDir(t, 'tipline-desk-real-');
+  const { pair, recipientsFile } = await editorKeyFile(dir, 'real desk passphrase');
+  mkdirSync(join(dir, 'usb', 'inbox'), { recursive: true });
+  const hostile = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> Выборы: карусель на участке 117';
+  const id = createHash('sha256').update(`real desk ${process.pid} ${Date.now()}`).digest('hex').slice(0, 32);
+  const envelope = await sealEnvelope({ kind: 'tip', recipients: [pair.publicKey], body: encodeBody({ v: 1, message: hostile, clientTime: '2026-11-28T10:00:00.000Z' }) });
+  await writeBundle(join(dir, 'usb', 'inbox', 'new.bundle'), [{ id, received: '2026-11-28', envelope }], { created: '2026-11-29' });
+  const desk = await openDesk({ key: pair, recipients: readFileSync(recipientsFile, 'utf8'), usb: join(dir, 'usb'), deskDir: join(dir, 'desk'), exportDir: join(dir, 'exports') });
+  t.teardown(() => desk.close());
+  const imported = await desk.importInbox();
+  t.equal(imported.imported, 1, 'the tip is imported');
+  const server = await startDeskServer({ desk, script, lang: 'ru' });
+  t.teardown(() => server.close());
+  const { page, seen } = await newPage(t);
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  await page.goto(server.url);
+  t.match(await page.locator('.thread-row .preview').innerText(), hostile.slice(0, 60), 'the preview shows the markup as text');
+  await Promise.all([page.waitForURL(/\/thread\//), page.locator('.thread-row a.open').first().click()]);
+  t.equal(await page.locator('.item .message').first().innerText(), hostile, 'the message is shown as the source wrote it');
+  t.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, 'no injected script or handler ran');
+  t.equal(await page.locator('img[src="x"]').count(), 0, 'no injected image exists');
+  await page.selectOption('#status-select', 'verified');
+  await Promise.all([page.waitForURL(/#status$/), page.click('#status-form button[type="submit"]')]);
+  t.match(await page.locator('.badge.status').first().innerText(), 'проверено', 'the status is applied at once');
+  t.same(dialogs, []);
+  checkSameOrigin(t, seen.requests, server.origin);
+  t.same(seen.problems, []);
+  const outbox = readdirSync(join(dir, 'usb', 'outbox'));
+  t.ok(outbox.some((f) => f.startsWith('event-')), `the change is queued as a desk event: ${outbox.join(', ')}`);
+  for (const f of outbox.filter((f) => f.startsWith('event-'))) t.notOk(readFileSync(join(dir, 'usb', 'outbox', f)).includes(Buffer.from('verified')), `${f} holds no plaintext status`);
 });

@@ -56,6 +56,16 @@ const WORDS = {
   leftOut: row('(left out: free text)', '(не включено: свободный текст)', '(goşulmady: erkin tekst)', '(енгізілмеген: еркін мәтін)'),
   message: row('message', 'сообщение', 'hat', 'хабарлама'),
   evidence: row('evidence files', 'файлы-доказательства', 'subutnama faýllary', 'дәлел файлдары'),
+  exportHeading: row('Export for publication', 'Выгрузка для публикации', 'Çap etmek üçin eksport', 'Жариялауға экспорт'),
+  exportExplain: row('Writes the verified reports of this page (the filters above apply) as a CSV and an HTML file into the desk\'s export folder. No ids and no editors\' names are in them.', 'Записывает проверенные сообщения этой страницы (с фильтрами выше) в файлы CSV и HTML в папку выгрузок стола. Идентификаторов и имён редакторов в них нет.', 'Bu sahypanyň barlanan habarlaryny (ýokardaky süzgüçler bilen) stoluň eksport bukjasyna CSV we HTML faýllary hökmünde ýazýar. Olarda belgiler we redaktorlaryň atlary ýok.', 'Осы беттің тексерілген хабарларын (жоғарыдағы сүзгілермен) үстелдің экспорт қалтасына CSV және HTML файлдары ретінде жазады. Оларда идентификаторлар мен редакторлардың аттары жоқ.'),
+  freeTextOption: row('Include free text (messages, text answers, notes): only for a file you will read line by line before publishing', 'Включить свободный текст (сообщения, текстовые ответы, заметки): только для файла, который вы прочтёте построчно перед публикацией', 'Erkin teksti goşmak (hatlar, tekst jogaplary, bellikler): diňe çap etmezden öň setirme-setir okajak faýlyňyz üçin', 'Еркін мәтінді қосу (хабарламалар, мәтіндік жауаптар, жазбалар): тек жарияламас бұрын жол-жолымен оқитын файл үшін'),
+  exportButton: row('Export verified reports', 'Выгрузить проверенные сообщения', 'Barlanan habarlary eksport etmek', 'Тексерілген хабарларды экспорттау'),
+  exported: row('Written:', 'Записано:', 'Ýazyldy:', 'Жазылды:'),
+  importHeading: row('Import an old verification.tsv (once)', 'Импорт старого verification.tsv (один раз)', 'Köne verification.tsv faýlyny import etmek (bir gezek)', 'Ескі verification.tsv импорттау (бір рет)'),
+  importExplain: row('Paste the whole file made for the report command. A line changes a report only where the desk has no verification of its own; importing it again changes nothing.', 'Вставьте весь файл, сделанный для команды report. Строка меняет сообщение, только если на столе ещё нет его проверки; повторный импорт ничего не меняет.', 'report buýrugy üçin taýýarlanan faýly doly goýuň. Setir habary diňe stolda onuň öz barlagy ýok bolsa üýtgedýär; gaýtadan import hiç zady üýtgetmeýär.', 'report командасы үшін жасалған файлды толық қойыңыз. Жол хабарды үстелде өз тексеруі болмаса ғана өзгертеді; қайта импорт ештеңені өзгертпейді.'),
+  importLabel: row('Contents of verification.tsv', 'Содержимое verification.tsv', 'verification.tsv faýlynyň mazmuny', 'verification.tsv мазмұны'),
+  importButton: row('Import', 'Импортировать', 'Import etmek', 'Импорттау'),
+  back: row('Back to the election reports', 'Назад к сообщениям о выборах', 'Saýlaw habarlaryna gaýtmak', 'Сайлау туралы хабарларға оралу'),
 } satisfies Record<string, Row>;
 
 export type ElectionWord = keyof typeof WORDS;

@@ -6,13 +6,15 @@
 // no script (the desk's CSP forbids both); the charts are report-parts' inert SVG, each beside
 // a table with the same numbers.
 import { createHash } from 'node:crypto';
-import type { ElectionTip, InboxQuery, RosterEditor } from '../api.js';
+import type { Desk, ElectionTip, InboxQuery, RosterEditor } from '../api.js';
 import { escapeHtml as e, staticPageHead } from '../../shared/html.js';
 import { textFor, type FormSchema } from '../../forms/schema.js';
 import { barChart, countTable, schemaFor, type Dimension } from '../../offline/report-parts.js';
 import { cleanText } from '../../offline/files.js';
 import { countWords, say } from '../election-words.js';
-import { electionCounts, publishable, publicationTable, type ElectionReport, type ElectionSummary, type PublicationOptions, type StationConflict, type VerificationImport } from '../election.js';
+import { page } from './layout.js';
+import type { Lang } from './words.js';
+import { electionCounts, publishable, publicationTable, summarise, type ElectionReport, type ElectionSummary, type PublicationOptions, type StationConflict, type VerificationImport } from '../election.js';
 
 /** Untrusted text for a text node or attribute: invisible characters removed, then escaped. */
 const text = (value: string): string => e(cleanText(value));
@@ -159,4 +161,41 @@ ${rows.map((r) => `<tr>${r.map((c, i) => (freeColumns.has(header[i] ?? '') ? `<t
 </body>
 </html>
 `;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The desk's election page (served by src/desk/server.ts under its secret path)
+
+/** The election page: the section, then the export and import forms (plain forms: no script needed). */
+export function renderElection(o: { base: string; lang: Lang; desk: Desk; query: InboxQuery; params: URLSearchParams; forms?: FormSchema[] }): string {
+  const { base, lang } = o;
+  const summary = summarise(o.desk.electionTips(o.query), lang, o.forms ?? []);
+  const qs = o.params.toString();
+  const section = electionSection(summary, { lang, query: o.query, forms: o.forms ?? [], roster: o.desk.roster(), threadHref: (id) => `${base}thread/${id}` });
+  const actions = `<section id="election-actions">
+<h2>${e(say('exportHeading', lang))}</h2>
+<form method="post" action="${e(`${base}election/export${qs ? `?${qs}` : ''}`)}">
+<p>${e(say('exportExplain', lang))}</p>
+<p class="warning">${e(say('freeTextLeftOut', lang))}</p>
+<p><input type="checkbox" id="free-text" name="freeText" value="1"> <label for="free-text">${e(say('freeTextOption', lang))}</label></p>
+<p><button type="submit">${e(say('exportButton', lang))}</button></p>
+</form>
+<h2>${e(say('importHeading', lang))}</h2>
+<form method="post" action="${e(`${base}election/import`)}">
+<p>${e(say('importExplain', lang))}</p>
+<p><label for="verification-tsv">${e(say('importLabel', lang))}</label><br><textarea id="verification-tsv" name="tsv" rows="8" cols="80" spellcheck="false"></textarea></p>
+<p><button type="submit">${e(say('importButton', lang))}</button></p>
+</form>
+</section>`;
+  return page({ base, lang, title: say('heading', lang), body: `${section}${actions}`, ...(o.query.text ? { search: o.query.text } : {}) });
+}
+
+/** The page after an import or an export: what happened, and the way back. */
+export function renderElectionResult(o: { base: string; lang: Lang; body: string }): string {
+  return page({ base: o.base, lang: o.lang, title: say('heading', o.lang), body: `<h1>${e(say('heading', o.lang))}</h1>\n${o.body}\n<p><a href="${e(`${o.base}election`)}">${e(say('back', o.lang))}</a></p>` });
+}
+
+/** What an export wrote, and the free-text choice it was made with. */
+export function exportedHtml(paths: string[], includeFreeText: boolean, lang: string | undefined): string {
+  return `<section id="publication-written" role="status"><p>${e(say('exported', lang))}</p><ul>${paths.map((p) => `<li><code>${text(p)}</code></li>`).join('')}</ul><p class="warning">${e(say(includeFreeText ? 'freeTextIncluded' : 'freeTextLeftOut', lang))}</p></section>`;
 }

@@ -145,11 +145,11 @@ export function readElectionReports(tips: ElectionTip[], lang: string | undefine
 // ---------------------------------------------------------------------------------------------
 // Counts
 
-/** Counts by every region / choice field of the forms (region, category, stage, role), by the day reported and by the day received. Rejected reports are never counted. */
+/** Counts by every region / choice field of the forms (region, category, stage, role), by the day reported and by the day received; a field only over the reports whose form asks it. Rejected reports are never counted. */
 export function electionCounts(tips: ElectionTip[], lang: string | undefined, forms: FormSchema[] = []): Dimension[] {
   const rows = rowsOf(tips);
   const words = countWords(lang);
-  const dims = countDimensions(rows, lang, forms, words);
+  const dims = countDimensions(rows, lang, forms, words, { onlyFormsWithField: true });
   const table = new Map<string, CountRow>();
   for (const t of tips) {
     if (t.verification.state === 'rejected') continue;

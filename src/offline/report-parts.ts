@@ -208,7 +208,7 @@ export function fieldDef(rows: { formId: string }[], name: string, forms: FormSc
  * and by day (the date field; reports without one under "(not given)"). Rejected reports are
  * never counted. Choice rows follow the schema's order; days are in date order.
  */
-export function countDimensions(rows: CountedReport[], lang: string | undefined, forms: FormSchema[] = [], words: CountWords = COUNT_WORDS_EN): Dimension[] {
+export function countDimensions(rows: CountedReport[], lang: string | undefined, forms: FormSchema[] = [], words: CountWords = COUNT_WORDS_EN, options: { onlyFormsWithField?: boolean } = {}): Dimension[] {
   const counted = rows.filter((r) => r.status !== 'rejected');
   const dims: Dimension[] = [];
   const names = fieldColumns(rows, forms);
@@ -230,7 +230,10 @@ export function countDimensions(rows: CountedReport[], lang: string | undefined,
       if (!table.has(value)) table.set(value, { value, label: value === '' ? words.notGiven : otherLabel(value), verified: 0, unverified: 0 });
       table.get(value)![r.status === 'verified' ? 'verified' : 'unverified']++;
     };
+    // The desk counts a field only over reports whose (known) form asks it: a protocol has no category to be "not given".
+    const asks = (r: CountedReport) => !options.onlyFormsWithField || !schemaFor(r, forms) || !!schemaFor(r, forms)?.fields.some((x) => x.name === f.name);
     for (const r of counted) {
+      if (!asks(r)) continue;
       const v = r.fields[f.name];
       const values = Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)];
       if (values.length === 0) bump('', r);
@@ -247,6 +250,7 @@ export function countDimensions(rows: CountedReport[], lang: string | undefined,
   if (dateField) {
     const table = new Map<string, CountRow>();
     for (const r of counted) {
+      if (options.onlyFormsWithField && schemaFor(r, forms) && !schemaFor(r, forms)?.fields.some((x) => x.name === dateField.name)) continue;
       const v = r.fields[dateField.name];
       const day = typeof v === 'string' ? v : '';
       if (!table.has(day)) table.set(day, { value: day, label: day || words.notGiven, verified: 0, unverified: 0 });

@@ -7,7 +7,7 @@
 // for publication written into the export folder, free text left out unless ticked. No request
 // leaves the desk's origin, no script of the tips runs, axe finds nothing.
 import t from 'tap';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeBody, type Body } from '../../src/crypto/body.js';
 import { sealEnvelope } from '../../src/crypto/envelope.js';
@@ -19,6 +19,7 @@ import { buildDeskClient } from '../../scripts/build-desk-client.js';
 import { axe, describeViolations } from '../helpers/axe.js';
 import { capture, checkSameOrigin, launchChromium } from '../helpers/e2e.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { ROOT } from '../helpers/client-build.js';
 import { editors, newId, recipientsText, tipItems, toInbox } from './desk-fixtures.js';
 
 t.setTimeout(600_000);
@@ -62,6 +63,9 @@ t.test('the election page of the real desk: conflicts, verification.tsv once, ex
   for (const c of charts) t.same([c.role, c.bars], ['img', c.table], 'a chart beside its table, the same numbers');
   t.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, 'no script of a tip ran');
   t.same(describeViolations(await axe(page)), [], 'axe: no WCAG 2.1 A/AA violation');
+  // The screenshot of docs/desk-election.md (the EDITORS section), written by this test.
+  mkdirSync(join(ROOT, 'docs', 'screenshots'), { recursive: true });
+  await page.screenshot({ path: join(ROOT, 'docs', 'screenshots', 'desk-election.png'), fullPage: true });
 
   // An old verification.tsv, pasted.
   const tips = desk.electionTips({});

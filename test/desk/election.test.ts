@@ -54,6 +54,13 @@ t.test('counts by region, category, stage, day reported and day received, in the
   t.same(first.problems, []);
 });
 
+t.test('a field is counted only over the reports whose form asks it: a protocol is never a "not given" category', async (t) => {
+  const s = summarise([tip({ form: KZ, fields: { region: 'astana', stage: 'counting', category: ['carousel'] } }), tip({ form: PKZ, fields: { region: 'almaty' }, protocol: protocol('3') })], 'en');
+  const rows = (key: string) => Object.fromEntries(s.dimensions.find((d) => d.key === key)!.rows.filter((r) => r.verified + r.unverified > 0).map((r) => [r.label, r.unverified]));
+  t.same(rows('category'), { 'Carousel or multiple voting': 1 });
+  t.same(rows('region'), { 'Astana (city)': 1, 'Almaty (city)': 1 }, 'both forms ask the region');
+});
+
 t.test('reports read against their form: odd answers and protocols are shown as problems, relations recomputed', async (t) => {
   const reports = readElectionReports(
     [

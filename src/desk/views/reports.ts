@@ -60,10 +60,10 @@ function conflictHtml(c: StationConflict, lang: string | undefined, forms: FormS
 /** An editor's display name from the roster (the id's start for an editor it does not list). */
 const editorName = (id: string, roster: RosterEditor[]): string => roster.find((x) => x.id === id)?.name ?? id.slice(0, 16);
 
-function reportRow(r: ElectionReport, lang: string | undefined, roster: RosterEditor[], threadHref: ((thread: string) => string) | undefined): string {
+function reportRow(r: ElectionReport, lang: string | undefined, roster: RosterEditor[], threadHref: ((thread: string) => string) | undefined, forms: FormSchema[]): string {
   const answers = r.answers.map((a) => `<div><span class="label">${text(a.label)}:</span> <bdi>${text(a.value)}</bdi></div>`).join('');
   const protocol = r.protocol
-    ? `<div><span class="label">${text(say('station', lang, { station: r.protocol.station, region: r.protocol.region ?? '' }))}</span></div>` +
+    ? `<div><span class="label">${text(say('station', lang, { station: r.protocol.station, region: choiceLabel(r.form, 'region', r.protocol.region ?? '', lang, forms) }))}</span></div>` +
       Object.entries(r.protocol.items).map(([item, v]) => `<div>${e(textFor(`form.ui.protocol.item.${item}`, lang))}: ${v}</div>`).join('') +
       Object.entries(r.protocol.votes).map(([id, v]) => `<div><code>${e(id)}</code>: ${v}</div>`).join('') +
       (r.failed.length ? `<div class="warning">${e(say('failed', lang))}: ${r.failed.map((f) => `<bdi>${e(textFor(`form.ui.relation.${f}`, lang))}</bdi>`).join('; ')}</div>` : '')
@@ -97,7 +97,7 @@ ${countsHtml(summary.dimensions, lang)}
 <h3>${e(say('reports', lang))}</h3>
 <table id="election-reports"><thead><tr><th>${e(say('received', lang))}</th><th>${e(say('form', lang))}</th><th>${e(say('answers', lang))}</th><th>${e(say('verification', lang))}</th></tr></thead>
 <tbody>
-${summary.reports.map((r) => reportRow(r, lang, options.roster ?? [], options.threadHref)).join('\n')}
+${summary.reports.map((r) => reportRow(r, lang, options.roster ?? [], options.threadHref, forms)).join('\n')}
 </tbody></table>
 </section>
 `;

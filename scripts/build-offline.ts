@@ -6,12 +6,15 @@
 // (docs/EDITORS.md, "Carrying the offline toolkit").
 //
 // The build fails if the bundle still imports or requires anything but a `node:` built-in.
+// The desk's window script (src/desk/client/) is bundled first, for the browser, and compiled
+// in as a string (__TIPLINE_DESK_SCRIPT__), so `desk` serves it from the one file.
 import { build, type Metafile } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { isBuiltin } from 'node:module';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildDeskClient } from './build-desk-client.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const OUTFILE = join(ROOT, 'dist/tipline-offline.mjs');
@@ -40,6 +43,8 @@ export async function buildOffline(outfile = OUTFILE): Promise<{ file: string; s
     outfile,
     write: false,
     metafile: true,
+    // The desk's window script (src/desk/script.ts), compiled in as a string.
+    define: { __TIPLINE_DESK_SCRIPT__: JSON.stringify(await buildDeskClient()) },
     // One libsodium for everything: the sumo build is a superset of the standard one.
     alias: { 'libsodium-wrappers': 'libsodium-wrappers-sumo' },
     // libsodium's Node fallback for randomness calls require("crypto"): name built-ins with

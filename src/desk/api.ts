@@ -82,7 +82,8 @@ export interface FileSummary {
 }
 
 export type ThreadItem =
-  | { kind: 'tip' | 'followUp'; id: string; date: string; clientTime?: string; message: string; form?: { id: string; answers: FormAnswer[] }; files: FileSummary[]; sealedByServer: boolean }
+  // `unverified`: a tip or follow-up that names a mailbox but whose mailbox signature failed, and why; it is its own thread, from nobody anyone can tell.
+  | { kind: 'tip' | 'followUp'; id: string; date: string; clientTime?: string; message: string; form?: { id: string; answers: FormAnswer[] }; files: FileSummary[]; sealedByServer: boolean; unverified?: string }
   | { kind: 'reply'; id: string; date: string; message: string; from: string; pending: boolean };
 
 export interface Note {
@@ -124,6 +125,31 @@ export type DeskChange =
   | { kind: 'note'; text: string }
   | { kind: 'verify'; tip: string; state: Verification; note: string };
 
+/**
+ * One tip of an election form (election-tm/kz, protocol-tm/kz, or an operator's own form), as
+ * the desk's election view counts it (src/desk/election.ts). Tips only: follow-ups and replies
+ * are conversation, not reports.
+ */
+export interface ElectionTip {
+  /** The tip's record id (32 hex). */
+  id: string;
+  /** The thread it belongs to (ThreadSummary.id). */
+  thread: string;
+  /** UTC day the server received it, YYYY-MM-DD. */
+  received: string;
+  /** The receipt the source was shown, when the desk knows it (verification.tsv may name a tip by it). */
+  receipt?: string;
+  form: { id: string; version: number };
+  /** `body.fields` as the body carries it (untrusted: checked against the form by the reader). */
+  fields: Record<string, unknown>;
+  /** `body.protocol`, for a results-protocol form (untrusted: validateProtocol reads it). */
+  protocol?: unknown;
+  /** The source's free text (`body.message`). */
+  message: string;
+  /** The merged verification of this tip (`unverified`, an empty note and no editor when nobody set one); `editor` is the id of who set it (RosterEditor.id). */
+  verification: { state: Verification; note: string; editor?: string };
+}
+
 export interface ImportProgress {
   bundles: number;
   records: number;
@@ -136,6 +162,8 @@ export interface Desk {
   readonly me: RosterEditor;
   roster(): RosterEditor[];
   inbox(query: InboxQuery): ThreadSummary[];
+  /** Every tip of an election form in the threads `query` selects (the same filters as the inbox). */
+  electionTips(query: InboxQuery): ElectionTip[];
   /** Undefined when there is no such thread. */
   thread(id: string): ThreadDetail | undefined;
   /** Applies the change locally at once and queues its event in the outbox. */

@@ -21,6 +21,9 @@ import { SchemaError, loadForm } from '../forms/schema.js';
 import { wipeEditorKeyPair } from '../crypto/keys.js';
 import { readFileSync } from 'node:fs';
 import { RESULTS_COMMANDS, ResultsError } from '../results/cli.js';
+import { deskCommand } from '../desk/command.js';
+import { DeskError, openDesk } from '../desk/desk.js';
+import { StoreError } from '../desk/store.js';
 
 export { CommandFailure, processContext, type Command, type CommandContext, type Invocation } from '../shared/command.js';
 
@@ -28,7 +31,7 @@ export { CommandFailure, processContext, type Command, type CommandContext, type
 function asFailure(err: unknown): CommandFailure | undefined {
   if (err instanceof CommandFailure) return err;
   if (err instanceof KeygenError || err instanceof PassphraseError || err instanceof KeyFileError || err instanceof DecryptError || err instanceof BundleError ||
-    err instanceof FetchKeyError || err instanceof ReplyError || err instanceof ReportError || err instanceof ResultsError) {
+    err instanceof FetchKeyError || err instanceof ReplyError || err instanceof ReportError || err instanceof ResultsError || err instanceof DeskError || err instanceof StoreError) {
     return new CommandFailure(err.message);
   }
   if (err instanceof SchemaError) return new CommandFailure(`--form ${err.problems.join('; ')}`);
@@ -212,6 +215,7 @@ export const COMMANDS: Record<string, Command> = {
       return 2;
     },
   },
+  desk: deskCommand({ open: openDesk, unlock: unlockKeyFile }),
   verify: {
     synopsis: '--in <bundle>',
     summary: 'check a bundle against its manifest, without any key (exit 1 if anything is wrong)',

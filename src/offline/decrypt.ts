@@ -27,10 +27,8 @@ import {
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
-import { decodeBody, type Body } from '../crypto/body.js';
-import { EnvelopeError, openEnvelope, type EnvelopeErrorCode } from '../crypto/envelope.js';
-import { receiptFor } from '../crypto/receipt.js';
-import { checkSourceBody } from '../crypto/signing.js';
+import type { Body } from '../crypto/body.js';
+import { openRecord } from './open-record.js';
 import type { EditorKeyPair } from '../crypto/keys.js';
 import { BundleError, describeProblem, isBundleDate, isRecordId, type BundleProblem, type TipRecord } from '../crypto/bundle.js';
 import { countProblems, describeCounts, readVerifiedRecords, verifyBundle } from './bundle.js';
@@ -74,17 +72,6 @@ export interface DecryptSummary {
 
 export const FOLDER_RE = /^\d{4}-\d{2}-\d{2}_[0-9a-f]{32}$/;
 const MAX_TIP_JSON_BYTES = 16 * 1024 * 1024;
-
-const ENVELOPE_REASONS: Record<EnvelopeErrorCode, string> = {
-  'not-for-this-key': 'not sealed to this key (or its key stanzas were altered)',
-  tampered: 'the envelope failed authentication: it was altered or truncated',
-  padding: 'the envelope decrypted but its padding is wrong',
-  'too-short': 'the envelope is truncated',
-  version: 'the envelope has an unsupported version',
-  kind: 'the envelope has an unknown kind',
-  recipients: 'the envelope has an invalid recipient count',
-  length: 'the envelope has an invalid length',
-};
 
 /** Reads a key file's text before the passphrase is asked, so a wrong path fails early. */
 export function readKeyFileText(path: string): string {
@@ -173,11 +160,7 @@ export interface TipJson {
   files?: FileResult[];
 }
 
-/** The conversation a decrypted body belongs to, when it names a well-formed mailbox. */
-export function threadOf(body: Partial<Body>): string | undefined {
-  const mailbox = typeof body.reply?.mailbox === 'string' ? body.reply.mailbox : body.mailbox;
-  return typeof mailbox === 'string' && /^[0-9a-f]{32}$/.test(mailbox) ? mailbox : undefined;
-}
+export { threadOf } from './open-record.js';
 
 export const SEALED_BY_SERVER_NOTE =
   'This tip was sent without JavaScript and sealed by the server: the server saw it in plain text before encrypting it.';
@@ -198,29 +181,17 @@ async function decryptRecord(root: string, record: TipRecord, seed: Uint8Array):
     if (marker?.isFile()) return { kind: 'already', folder };
     return { kind: 'skipped', reason: `${folder} is an incomplete folder from an earlier run: remove it to decrypt this tip again` };
   }
-  let body: Body;
-  let envelopeKind: string;
-  let filed: { mailbox?: string; unverified?: { mailbox: string; reason: string } } = {};
-  try {
-    const opened = await openEnvelope(record.envelope, seed);
-    envelopeKind = opened.kind;
-    try {
-      body = decodeBody(opened.body);
-      filed = await threadFor(opened.kind, opened.body, body);
-    } catch {
-      // The reason would quote the tip's own content; it stays on this machine, unprinted.
-      return { kind: 'skipped', reason: 'the envelope opened but its body is not a valid tip body' };
-    } finally {
-      opened.body.fill(0);
-    }
-  } catch (err) {
-    if (err instanceof EnvelopeError) return { kind: 'skipped', reason: ENVELOPE_REASONS[err.code] };
-    throw err;
-  }
+  const opened = await openRecord(record, seed);
+  if (!opened.ok) return { kind: 'skipped', reason: opened.reason };
+  const { body, kind: envelopeKind } = opened;
+  const filed: { mailbox?: string; unverified?: { mailbox: string; reason: string } } = {
+    ...(opened.mailbox ? { mailbox: opened.mailbox } : {}),
+    ...(opened.unverified ? { unverified: opened.unverified } : {}),
+  };
   const tip: TipJson = {
     id: record.id,
     received: record.received,
-    receipt: await receiptFor(record.envelope),
+    receipt: opened.receipt,
     kind: envelopeKind,
     ...(filed.mailbox ? { mailbox: filed.mailbox } : {}),
     ...(filed.unverified ? { unverified: `${filed.unverified.reason}: not filed in the thread of mailbox ${filed.unverified.mailbox} and not from its source as far as anyone can tell` } : {}),
@@ -254,21 +225,6 @@ async function decryptRecord(root: string, record: TipRecord, seed: Uint8Array):
     return { kind: 'skipped', reason: `cannot write into ${folder} (${(err as NodeJS.ErrnoException).code ?? 'error'}); remove it to try again` };
   }
   return { kind: 'decrypted', folder, ...(body.sealedByServer === true ? { sealedByServer: true } : {}), ...(filed.unverified ? { unverified: filed.unverified } : {}) };
-}
-
-/**
- * The thread a record is filed in. A reply is the desk's own copy: its mailbox. A tip or
- * follow-up naming a mailbox joins that thread only when its body carries the mailbox key's
- * signature for its kind (src/crypto/signing.ts); otherwise (forged, or unsigned) it stands
- * alone, named, and `reply` will not use its keys.
- */
-async function threadFor(kind: string, bytes: Uint8Array, body: Body): Promise<{ mailbox?: string; unverified?: { mailbox: string; reason: string } }> {
-  const named = threadOf(body);
-  if (!named) return {};
-  if (kind === 'reply') return { mailbox: named };
-  if (kind !== 'tip' && kind !== 'followUp') return {};
-  const check = await checkSourceBody(bytes, kind);
-  return check.ok ? { mailbox: named } : { unverified: { mailbox: named, reason: check.reason } };
 }
 
 /** Reads one tip folder for the index; never follows a symbolic link. */

@@ -16,26 +16,21 @@
 // comments and blank lines are ignored; a report it does not name is unverified. Rejected
 // reports are in the CSV and the list but never counted; `verifiedOnly` keeps only verified.
 //
-// Node built-ins only (runs inside the one-file toolkit). Nothing is written outside the
+// The pure parts (sidecar parser, CSV cell, counts, chart) live in report-parts.ts, shared with
+// the desk's election view. Node built-ins only (runs inside the one-file toolkit). Nothing is written outside the
 // output folder, which must not exist yet or be empty; files are created O_EXCL|O_NOFOLLOW.
 import { closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, realpathSync, type Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, relative, resolve, sep } from 'node:path';
 import { validateFields } from '../forms/fields.js';
 import { escapeHtml as e, staticPageHead } from '../shared/html.js';
-import { builtInForm, textFor, type FieldDef, type FormSchema } from '../forms/schema.js';
+import { textFor, type FormSchema } from '../forms/schema.js';
 import { FOLDER_RE } from './decrypt.js';
 import { fileLabel, writeNewFile } from './files.js';
 import { linkDecision, NOT_LINKED_NOTE } from './file-links.js';
-import { TiplineError } from '../shared/errors.js';
+import { ReportError, SIDECAR, STATUSES, barChart, cellText, countDimensions, countTable, csvDocument, fieldColumns, fieldDef, parseSidecar, schemaFor, type Dimension, type Status } from './report-parts.js';
 
-export class ReportError extends TiplineError {
-  override name = 'ReportError';
-}
-
-export const STATUSES = ['verified', 'unverified', 'rejected'] as const;
-export type Status = (typeof STATUSES)[number];
-export const SIDECAR = 'verification.tsv';
+export { ReportError, SIDECAR, STATUSES, countDimensions, csvCell, fieldColumns, parseSidecar, type CountRow, type Dimension, type Status } from './report-parts.js';
 const MAX_TIP_JSON_BYTES = 16 * 1024 * 1024;
 
 export interface ReportRow {
@@ -103,51 +98,6 @@ function readSmallFile(path: string, max: number): string {
   }
 }
 
-/** The sidecar's statuses by folder name; `warnings` for lines that name no report here. */
-export function parseSidecar(text: string, rows: Pick<ReportRow, 'folder' | 'id' | 'receipt'>[]): { statuses: Map<string, { status: Status; note: string }>; warnings: string[] } {
-  const byKey = new Map<string, string>();
-  // A receipt is a 64-bit hash of the envelope, not a unique id (docs/PROTOCOL.md, "Receipt"):
-  // the same envelope sent twice, or two crafted to collide, share one. Such a receipt names no
-  // single report, so a line using it is refused rather than applied to one of them.
-  const sharedReceipts = new Set<string>();
-  const receipts = new Map<string, string>();
-  for (const r of rows) {
-    if (!r.receipt) continue;
-    const receipt = r.receipt.toUpperCase();
-    if (receipts.has(receipt)) sharedReceipts.add(receipt);
-    receipts.set(receipt, r.folder);
-  }
-  for (const [receipt, folder] of receipts) if (!sharedReceipts.has(receipt)) byKey.set(receipt, folder);
-  for (const r of rows) {
-    byKey.set(r.folder, r.folder);
-    byKey.set(r.id, r.folder);
-  }
-  const statuses = new Map<string, { status: Status; note: string }>();
-  const warnings: string[] = [];
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  lines.forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
-    const [key = '', statusText = '', ...noteParts] = raw.split('\t').map((p) => p.trim());
-    const at = `${SIDECAR} line ${i + 1}`;
-    const status = statusText.toLowerCase() as Status;
-    if (!STATUSES.includes(status)) throw new ReportError(`${at}: the status must be verified, unverified or rejected, separated from the report by a tab`);
-    if (sharedReceipts.has(key.toUpperCase())) throw new ReportError(`${at}: the receipt ${key.toUpperCase()} belongs to more than one report here (receipts are not unique ids): name the folder or the record id instead`);
-    const folder = byKey.get(key) ?? byKey.get(key.toUpperCase());
-    if (!folder) {
-      warnings.push(`${at} names no report in this folder (${key.slice(0, 40)})`);
-      return;
-    }
-    if (statuses.has(folder)) throw new ReportError(`${at}: ${folder} is marked more than once`);
-    statuses.set(folder, { status, note: noteParts.join(' ') });
-  });
-  return { statuses, warnings };
-}
-
-function schemaFor(row: Pick<ReportRow, 'formId'>, extra: FormSchema[]): FormSchema | undefined {
-  return extra.find((f) => f.id === row.formId) ?? builtInForm(row.formId);
-}
-
 /** Reads every tip folder of `inDir` into rows (oldest first); unreadable folders become warnings. */
 export function readReports(inDir: string, forms: FormSchema[] = []): { rows: ReportRow[]; warnings: string[] } {
   const root = resolve(inDir);
@@ -209,124 +159,11 @@ export function readReports(inDir: string, forms: FormSchema[] = []): { rows: Re
   return { rows, warnings };
 }
 
-// ---------------------------------------------------------------------------------------------
-// CSV
-
-/**
- * Text a spreadsheet could take for a formula: starting (after any blanks) with =, +, - or @,
- * or their full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20), or with a tab or CR.
- */
-const FORMULA_START = /^[\t\r]|^\s*[=+\-@\uff1d\uff0b\uff0d\uff20]/;
-
-/**
- * One CSV cell, always quoted: a spreadsheet may split unquoted text at `;` or a tab as well as
- * at `,` (LibreOffice offers all three by default), and a `=` after the split would be a
- * formula. Formula-looking text is also prefixed with ', since some importers evaluate a
- * formula even inside quotes.
- */
-export function csvCell(value: string): string {
-  const text = FORMULA_START.test(value) ? `'${value}` : value;
-  return `"${text.replace(/"/g, '""')}"`;
-}
-
-const cellText = (value: unknown): string => (value === undefined || value === null ? '' : Array.isArray(value) ? value.map(String).join('; ') : String(value));
-
-/** The field columns: the known forms' fields in schema order, then any others by name. */
-export function fieldColumns(rows: ReportRow[], forms: FormSchema[] = []): string[] {
-  const columns: string[] = [];
-  const seenForms = [...new Set(rows.map((r) => r.formId))];
-  for (const id of seenForms) {
-    const schema = schemaFor({ formId: id }, forms);
-    for (const f of schema?.fields ?? []) if (!columns.includes(f.name)) columns.push(f.name);
-  }
-  const others = new Set<string>();
-  for (const r of rows) for (const name of Object.keys(r.fields)) if (!columns.includes(name)) others.add(name);
-  return [...columns, ...[...others].sort()];
-}
-
+/** reports.csv (csvDocument: BOM, CRLF, every cell quoted and formula-guarded). */
 export function renderCsv(rows: ReportRow[], forms: FormSchema[] = []): string {
   const columns = fieldColumns(rows, forms);
   const header = ['folder', 'received', 'receipt', 'status', 'note', 'form', 'form_version', ...columns, 'message', 'files', 'problems'];
-  const lines = [header.map(csvCell).join(',')];
-  for (const r of rows) {
-    const cells = [r.folder, r.received, r.receipt, r.status, r.note, r.formId, cellText(r.formVersion), ...columns.map((c) => cellText(r.fields[c])), r.message, r.files.map(fileLabel).join('; '), r.problems.join('; ')];
-    lines.push(cells.map(csvCell).join(','));
-  }
-  return `\uFEFF${lines.join('\r\n')}\r\n`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Counts
-
-export interface CountRow {
-  value: string;
-  label: string;
-  verified: number;
-  unverified: number;
-}
-
-export interface Dimension {
-  key: string;
-  title: string;
-  note?: string;
-  rows: CountRow[];
-}
-
-const NOT_GIVEN = '(not given)';
-
-/** The field definition of `name` in the first known form that has it. */
-function fieldDef(rows: ReportRow[], name: string, forms: FormSchema[]): FieldDef | undefined {
-  for (const id of new Set(rows.map((r) => r.formId))) {
-    const f = schemaFor({ formId: id }, forms)?.fields.find((x) => x.name === name);
-    if (f) return f;
-  }
-  return undefined;
-}
-
-/**
- * Counts by every region / choice field of the forms in use (region, stage, category, role…)
- * and by day (the date field; reports without one under "(not given)"). Rejected reports are
- * never counted. Choice rows follow the schema's order; days are in date order.
- */
-export function countDimensions(rows: ReportRow[], lang: string | undefined, forms: FormSchema[] = []): Dimension[] {
-  const counted = rows.filter((r) => r.status !== 'rejected');
-  const dims: Dimension[] = [];
-  const names = fieldColumns(rows, forms);
-  const order = (f: FieldDef) => (f.type === 'region' ? 0 : f.name === 'category' ? 1 : f.name === 'stage' ? 2 : 3);
-  const choiceFields = names.map((n) => fieldDef(rows, n, forms)).filter((f): f is FieldDef => !!f && ['region', 'single-choice', 'multiple-choice'].includes(f.type));
-  choiceFields.sort((a, b) => order(a) - order(b));
-  for (const f of choiceFields) {
-    const table = new Map<string, CountRow>((f.choices ?? []).map((c) => [c.value, { value: c.value, label: textFor(c.label, lang), verified: 0, unverified: 0 }]));
-    const bump = (value: string, r: ReportRow) => {
-      if (!table.has(value)) table.set(value, { value, label: value === '' ? NOT_GIVEN : value, verified: 0, unverified: 0 });
-      table.get(value)![r.status === 'verified' ? 'verified' : 'unverified']++;
-    };
-    for (const r of counted) {
-      const v = r.fields[f.name];
-      const values = Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)];
-      if (values.length === 0) bump('', r);
-      for (const value of new Set(values)) bump(value, r);
-    }
-    dims.push({
-      key: f.name,
-      title: textFor(f.label, lang),
-      ...(f.type === 'multiple-choice' ? { note: 'A report can name several of these, so this column can add up to more than the number of reports.' } : {}),
-      rows: [...table.values()],
-    });
-  }
-  const dateField = names.map((n) => fieldDef(rows, n, forms)).find((f) => f?.type === 'date');
-  if (dateField) {
-    const table = new Map<string, CountRow>();
-    for (const r of counted) {
-      const v = r.fields[dateField.name];
-      const day = typeof v === 'string' ? v : '';
-      if (!table.has(day)) table.set(day, { value: day, label: day || NOT_GIVEN, verified: 0, unverified: 0 });
-      table.get(day)![r.status === 'verified' ? 'verified' : 'unverified']++;
-    }
-    const rowsByDay = [...table.values()].sort((a, b) => (a.value === '' ? 1 : b.value === '' ? -1 : a.value.localeCompare(b.value)));
-    dims.push({ key: 'day', title: `Day (${textFor(dateField.label, lang)}, as reported)`, rows: rowsByDay });
-  }
-  return dims;
+  return csvDocument([header, ...rows.map((r) => [r.folder, r.received, r.receipt, r.status, r.note, r.formId, cellText(r.formVersion), ...columns.map((c) => cellText(r.fields[c])), r.message, r.files.map(fileLabel).join('; '), r.problems.join('; ')])]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -360,40 +197,6 @@ for(var k=0;k<sel.length;k++)sel[k].addEventListener('change',apply);apply();
 `;
 
 const cspHash = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
-
-/** A horizontal bar chart: verified (dark) then unverified (light) for each row. */
-function barChart(dim: Dimension): string {
-  const max = Math.max(1, ...dim.rows.map((r) => r.verified + r.unverified));
-  const labelWidth = 290;
-  const barWidth = 260;
-  const rowHeight = 20;
-  const height = dim.rows.length * rowHeight + 4;
-  const bars = dim.rows
-    .map((r, i) => {
-      const y = i * rowHeight + 2;
-      const wv = (r.verified / max) * barWidth;
-      const wu = (r.unverified / max) * barWidth;
-      const label = r.label.length > 40 ? `${r.label.slice(0, 39)}…` : r.label;
-      return `<text x="${labelWidth - 6}" y="${y + 14}" text-anchor="end" font-size="12"><title>${e(r.label)}</title>${e(label)}</text>` +
-        `<rect x="${labelWidth}" y="${y + 2}" width="${wv.toFixed(1)}" height="15" fill="#1f4e79"/>` +
-        `<rect x="${(labelWidth + wv).toFixed(1)}" y="${y + 2}" width="${wu.toFixed(1)}" height="15" fill="#9dc3e6"/>` +
-        `<text x="${(labelWidth + wv + wu + 4).toFixed(1)}" y="${y + 14}" font-size="12">${r.verified + r.unverified}</text>`;
-    })
-    .join('\n');
-  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${e(dim.title)}" width="${labelWidth + barWidth + 40}" height="${height}" viewBox="0 0 ${labelWidth + barWidth + 40} ${height}" font-family="system-ui,sans-serif">
-${bars}
-</svg>`;
-}
-
-function countTable(dim: Dimension): string {
-  const body = dim.rows
-    .map((r) => `<tr><td>${e(r.label)}</td><td class="n">${r.verified}</td><td class="n">${r.unverified}</td><td class="n">${r.verified + r.unverified}</td></tr>`)
-    .join('\n');
-  return `<table id="count-${e(dim.key)}"><thead><tr><th>${e(dim.title)}</th><th class="n">verified</th><th class="n">unverified</th><th class="n">total</th></tr></thead>
-<tbody>
-${body}
-</tbody></table>`;
-}
 
 function displayValue(rows: ReportRow[], name: string, value: unknown, lang: string | undefined, forms: FormSchema[]): string {
   if (value === undefined) return '';

@@ -19,7 +19,7 @@ const ALLOWED: Record<string, string[]> = {
   client: ['crypto', 'forms', 'i18n', 'views/contract'],
   server: ['crypto', 'files', 'forms', 'i18n', 'shared', 'views'],
   editor: ['crypto', 'files', 'shared'],
-  offline: ['crypto', 'files', 'forms', 'shared', 'results'],
+  offline: ['crypto', 'files', 'forms', 'shared', 'results', 'desk'],
   results: ['offline', 'forms', 'shared'],
   verify: ['crypto', 'server', 'views'],
   desk: ['crypto', 'files', 'forms', 'i18n', 'shared', 'offline', 'results'],

@@ -1,0 +1,325 @@
+// The desk in Debian's Chromium (test/helpers/e2e.ts): hostile content stays inert (a <script>
+// and an <img onerror> in a message, markup in form answers, file names, notes and labels, bidi
+// and invisible characters in names, thousands of labels, a huge message); an attacker's page
+// on another origin that knows the secret cannot post a change (CSRF), nor can a rebound host
+// name (DNS rebinding); axe (WCAG 2.1 A/AA) on the inbox and a thread in every language;
+// keyboard-only triage (j/k, Enter, s, l, r, /) with a visible focus; and the screenshots of
+// docs/EDITORS.md, written into docs/screenshots/.
+import t, { type Test } from 'tap';
+import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { RosterEditor, ThreadDetail } from '../../src/desk/api.js';
+import { startDeskServer, type DeskServer } from '../../src/desk/server.js';
+import { LANGS, type Lang } from '../../src/desk/views/words.js';
+import { buildDeskClient } from '../../scripts/build-desk-client.js';
+import { axe, describeViolations } from '../helpers/axe.js';
+import { ROOT } from '../helpers/client-build.js';
+import { memoryDesk, sampleThread, type MemoryDesk } from '../helpers/desk.js';
+import { CHROMIUM, CHROMIUM_ARGS, capture, checkSameOrigin, launchChromium } from '../helpers/e2e.js';
+import { canvasJpeg } from '../helpers/jpeg.js';
+import { editorKeyFile } from '../helpers/e2e.js';
+import { tempDir } from '../helpers/fixtures.js';
+import { openDesk } from '../../src/desk/desk.js';
+import { encodeBody } from '../../src/crypto/body.js';
+import { sealEnvelope } from '../../src/crypto/envelope.js';
+import { writeBundle } from '../../src/files/bundle.js';
+
+const SHOTS = join(ROOT, 'docs', 'screenshots');
+const AIDA: RosterEditor = { id: 'a1'.repeat(32), name: 'Aida', me: true };
+const MARAT: RosterEditor = { id: 'b2'.repeat(32), name: 'Marat', me: false };
+const ids = ['1', '2', '3', '4', '5'].map((c) => c.repeat(32));
+
+let browser: Browser;
+let script: string;
+let jpeg: Buffer;
+t.before(async () => {
+  [browser, script] = await Promise.all([launchChromium(t), buildDeskClient()]);
+  const page = await browser.newPage();
+  jpeg = await canvasJpeg(page);
+  await page.close();
+});
+
+/** A desk like an editor's on election night: a report with form answers and a photo, a conversation, a closed thread. */
+function realisticThreads(): ThreadDetail[] {
+  return [
+    sampleThread(ids[0]!, {
+      designation: 'amber falcon',
+      lastActivity: '2026-11-29',
+      unread: false,
+      status: 'in-progress',
+      labels: ['Almaty', 'ballot stuffing'],
+      assignee: AIDA.id,
+      attachments: 1,
+      form: 'election-kz',
+      starred: true,
+      preview: 'At polling station 117 a man put a stack of ballots into the box at 14:10.',
+      items: [
+        {
+          kind: 'tip',
+          id: ids[0]!,
+          date: '2026-11-28',
+          message: 'At polling station 117 a man put a stack of ballots into the box at 14:10. The chair saw it and said nothing.',
+          form: { id: 'election-kz', answers: [{ field: 'region', label: 'Region', value: 'Almaty' }, { field: 'station', label: 'Polling station number', value: '117' }, { field: 'category', label: 'What happened', value: 'Ballot stuffing' }] },
+          files: [
+            { id: 'photo1', name: 'IMG_2041.jpg', type: 'image/jpeg', size: 18_433, complete: true, thumbnail: true },
+            { id: 'doc1', name: 'protocol.docx', type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', size: 48_112, complete: true, thumbnail: false },
+          ],
+          sealedByServer: false,
+        },
+        { kind: 'reply', id: 'r1', date: '2026-11-29', message: 'Thank you. Can you tell us whether anyone else saw it?', from: AIDA.id, pending: true },
+      ],
+      notes: [{ id: 'n1', editor: MARAT.id, time: '2026-11-29T08:12:00.000Z', text: 'Second report from station 117 today; compare with the observer list.' }],
+      log: [
+        { editor: MARAT.id, time: '2026-11-29T08:10:00.000Z', what: 'status: new → in progress' },
+        { editor: MARAT.id, time: '2026-11-29T08:11:00.000Z', what: 'assigned to Aida' },
+      ],
+      verification: { [ids[0]!]: { state: 'unverified', note: '' } },
+    }),
+    sampleThread(ids[1]!, { designation: 'quiet river', lastActivity: '2026-11-29', unread: true, preview: 'They told us at work to vote or lose the bonus.', items: [{ kind: 'tip', id: ids[1]!, date: '2026-11-29', message: 'They told us at work to vote or lose the bonus.', files: [], sealedByServer: true }], sealedByServer: true }),
+    sampleThread(ids[2]!, { designation: 'silver meadow', lastActivity: '2026-11-27', unread: false, status: 'waiting', labels: ['Ashgabat'], assignee: MARAT.id, preview: 'Follow-up: here is the photo I promised.' }),
+    sampleThread(ids[3]!, { designation: 'northern lantern', lastActivity: '2026-11-25', unread: false, status: 'closed', preview: 'Test message, please ignore.' }),
+  ];
+}
+
+async function deskUnderTest(t: Test, threads: ThreadDetail[], o: { lang?: Lang; roster?: RosterEditor[]; refused?: { record: string; reason: string }[] } = {}): Promise<{ server: DeskServer; desk: MemoryDesk }> {
+  const desk = memoryDesk({ roster: o.roster ?? [AIDA, MARAT], threads, files: { photo1: new Uint8Array(jpeg), doc1: new TextEncoder().encode('PK fake docx') }, ...(o.refused ? { refused: o.refused } : {}) });
+  const server = await startDeskServer({ desk, script, ...(o.lang ? { lang: o.lang } : {}) });
+  t.teardown(() => server.close());
+  return { server, desk };
+}
+
+async function newPage(t: Test, b: Browser = browser, viewport = { width: 1280, height: 900 }): Promise<{ page: Page; seen: ReturnType<typeof capture> }> {
+  const context = await b.newContext({ viewport });
+  t.teardown(() => context.close());
+  const page = await context.newPage();
+  return { page, seen: capture(context, page, { responses: true }) };
+}
+
+t.test('hostile content is inert: no script runs, no handler fires, nothing is loaded from elsewhere', async (t) => {
+  const hostile = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"><b>bold?</b>';
+  const labels = Array.from({ length: 3000 }, (_, i) => `label ${i}`);
+  labels[0] = '<script>window.__pwned = 3</script>';
+  const evilName = 'Mallory\u202Egpj.exe\u200B\u2066';
+  const roster: RosterEditor[] = [AIDA, { id: 'c3'.repeat(32), name: evilName, me: false }];
+  const thread = sampleThread(ids[0]!, {
+    designation: 'amber falcon',
+    labels,
+    assignee: 'c3'.repeat(32),
+    preview: hostile,
+    form: '<svg onload="window.__pwned=4">',
+    items: [
+      {
+        kind: 'tip',
+        id: ids[0]!,
+        date: '2026-11-28',
+        message: `${hostile}\n${'A'.repeat(200_000)}`,
+        form: { id: 'election-kz', answers: [{ field: 'region', label: '<img src=x onerror="window.__pwned=5">', value: '"><svg onload="window.__pwned=6">' }] },
+        files: [{ id: 'doc1', name: '"><img src=x onerror="window.__pwned=7">.html', type: 'text/html', size: 10, complete: true, thumbnail: false }],
+        sealedByServer: false,
+      },
+      { kind: 'reply', id: 'r1', date: '2026-11-29', message: '</textarea><script>window.__pwned = 8</script>', from: 'c3'.repeat(32), pending: false },
+    ],
+    notes: [{ id: 'n1', editor: 'c3'.repeat(32), time: '2026-11-29T08:12:00.000Z', text: '<iframe src="http://example.org/"></iframe>' }],
+    log: [{ editor: 'c3'.repeat(32), time: '2026-11-29T08:12:00.000Z', what: '<a href="http://example.org/">click</a>' }],
+  });
+  const { server } = await deskUnderTest(t, [thread], { roster, refused: [{ record: '<b>r</b>', reason: '<script>window.__pwned = 9</script>' }] });
+  const { page, seen } = await newPage(t);
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  for (const path of ['', `thread/${ids[0]}`]) {
+    const response = await page.goto(`${server.url}${path}`);
+    t.equal(response?.status(), 200, `/${path}`);
+    t.equal(response?.headers()['content-security-policy'], "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; connect-src 'self'");
+    await page.waitForLoadState('load');
+    t.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, `/${path}: no injected script or handler ran`);
+    t.equal(await page.evaluate(() => document.documentElement.dataset.deskScript ?? 'loaded'), 'loaded', 'the desk’s own script is the only script');
+    t.equal(await page.locator('script').count(), 1, 'one <script> element: the desk’s');
+    t.equal(await page.locator('img[src="x"], svg, iframe, a[href^="http://example"]').count(), 0, 'no injected element exists');
+    const body = await page.locator('body').innerText();
+    t.notMatch(body, /[\u202a-\u202e\u2066-\u2069\u200b]/, 'no bidi or invisible character reaches the page');
+    t.match(body, /Mallorygpj\.exe/, 'the name is shown cleaned');
+  }
+  const text = await page.locator('.item .message').first().innerText();
+  t.ok(text.startsWith(hostile), 'the markup is shown as text, as the source wrote it');
+  t.equal(await page.locator('bdi.editor').first().innerText(), 'Mallorygpj.exe', 'names are isolated in <bdi>');
+  t.same(dialogs, [], 'no dialog opened');
+  checkSameOrigin(t, seen.requests, server.origin);
+  t.same(seen.problems, [], 'no console error, page error or HTTP error');
+  await page.goto(server.url);
+  t.equal(await page.locator('.thread-row .label').count(), 8, 'a row shows 8 of 3000 labels');
+  t.match(await page.locator('.thread-row .labels').innerText(), /\+2[\s\u00a0,.]?992 more/, 'and counts the rest');
+});
+
+t.test('an attacker page on another origin cannot change the desk, even knowing the secret (CSRF)', async (t) => {
+  const { server, desk } = await deskUnderTest(t, realisticThreads());
+  const target = `${server.url}thread/${ids[0]}/change`;
+  // The attacker's site: a form that posts itself, and a fetch() in no-cors mode.
+  const attacker = createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html' });
+    if (req.url === '/fetch') {
+      res.end(`<!doctype html><title>a</title><script>fetch(${JSON.stringify(target)}, { method: 'POST', mode: 'no-cors', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'kind=status&status=rejected' }).finally(() => { document.title = 'sent'; });</script>`);
+    } else {
+      res.end(`<!doctype html><title>a</title><form id="f" method="post" action="${target}"><input name="kind" value="label"><input name="on" value="1"><input name="label" value="planted"></form><script>document.getElementById('f').submit();</script>`);
+    }
+  });
+  await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => attacker.close(() => resolve())));
+  const attackerOrigin = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}`;
+  const { page } = await newPage(t);
+  const [response] = await Promise.all([page.waitForResponse((r) => r.url() === target), page.goto(`${attackerOrigin}/form`)]);
+  t.equal(response.status(), 403, 'the self-posting form is refused');
+  await page.goto(`${attackerOrigin}/fetch`);
+  await page.waitForFunction(() => document.title === 'sent');
+  t.same(desk.calls, [], 'nothing reached the model');
+  t.same(desk.thread(ids[0]!)!.labels, ['Almaty', 'ballot stuffing']);
+});
+
+t.test('a host name rebound to 127.0.0.1 (DNS rebinding) gets nothing', async (t) => {
+  const { server, desk } = await deskUnderTest(t, realisticThreads());
+  const rebinding = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP rebind.test 127.0.0.1'] });
+  t.teardown(() => rebinding.close());
+  const { page } = await newPage(t, rebinding);
+  const url = server.url.replace('127.0.0.1', 'rebind.test');
+  const response = await page.goto(url);
+  t.equal(response?.status(), 421, `${url.replace(/\/[^/]+\/$/, '/<secret>/')}: refused`);
+  t.notMatch(await page.content(), /amber falcon/, 'nothing of the desk in the answer');
+  t.same(desk.calls, []);
+});
+
+for (const lang of LANGS) {
+  t.test(`axe (WCAG 2.1 A/AA) on the inbox and a thread, in ${lang}`, async (t) => {
+    const { server } = await deskUnderTest(t, realisticThreads(), { lang, refused: [{ record: 'e'.repeat(32), reason: 'signed by a key not in the roster' }] });
+    const { page, seen } = await newPage(t);
+    for (const path of ['', '?status=in-progress&sort=designation', `thread/${ids[0]}`, `thread/${ids[1]}`]) {
+      await page.goto(`${server.url}${path}`);
+      t.equal(await page.getAttribute('html', 'lang'), lang);
+      await page.locator('#keys').evaluate((d) => ((d as HTMLDetailsElement).open = true));
+      const result = await axe(page);
+      t.ok(result.passes.length > 10, `axe ran (${result.passes.length} rules passed)`);
+      t.same(describeViolations(result), [], `/${path} in ${lang}`);
+    }
+    checkSameOrigin(t, seen.requests, server.origin);
+    t.same(seen.problems, []);
+  });
+}
+
+t.test('keyboard-only triage: j/k, Enter, s, l, r, / with a visible focus', async (t) => {
+  const { server, desk } = await deskUnderTest(t, realisticThreads());
+  const { page, seen } = await newPage(t);
+  const focused = () =>
+    page.evaluate(() => {
+      const el = document.activeElement as HTMLElement;
+      const style = getComputedStyle(el);
+      return { id: el.id, href: el.getAttribute('href') ?? '', outline: `${style.outlineStyle} ${style.outlineWidth}`, tag: el.tagName.toLowerCase() };
+    });
+  await page.goto(server.url);
+  await page.keyboard.press('j');
+  let f = await focused();
+  t.match(f.href, `thread/${ids[0]}`, 'j: the first thread');
+  t.notMatch(f.outline, /^none/, 'with a visible focus ring');
+  await page.keyboard.press('j');
+  t.match((await focused()).href, `thread/${ids[1]}`, 'j: the second');
+  await page.keyboard.press('k');
+  t.match((await focused()).href, `thread/${ids[0]}`, 'k: back to the first');
+  await Promise.all([page.waitForURL(`**/thread/${ids[0]}`), page.keyboard.press('Enter')]);
+  t.equal(await page.locator('#designation').innerText(), 'amber falcon', 'Enter opens it');
+
+  // s: the status, chosen with the arrow keys, sent with Enter on the button.
+  await page.keyboard.press('s');
+  f = await focused();
+  t.equal(f.id, 'status-select', 's focuses the status');
+  t.notMatch(f.outline, /^none/, 'visibly');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await Promise.all([page.waitForURL(/#status$/), page.keyboard.press('Enter')]);
+  t.same(desk.calls.at(-1), { thread: ids[0], change: { kind: 'status', status: 'waiting' } }, 'status set to waiting');
+
+  // l: a label, typed and sent with Enter.
+  await page.keyboard.press('l');
+  t.equal((await focused()).id, 'label-input', 'l focuses the label field');
+  await page.keyboard.type('needs a second source');
+  await Promise.all([page.waitForURL(/#label$/), page.keyboard.press('Enter')]);
+  t.same(desk.calls.at(-1), { thread: ids[0], change: { kind: 'label', label: 'needs a second source', on: true } }, 'label added');
+  t.match(await page.locator('.label-list').innerText(), /needs a second source/);
+
+  // r: the reply, typed, then Tab to its button.
+  await page.keyboard.press('r');
+  t.equal((await focused()).id, 'reply-text', 'r focuses the reply');
+  await page.keyboard.type('Thank you, we are checking it.');
+  await page.keyboard.press('Tab');
+  await Promise.all([page.waitForURL(/#replied$/), page.keyboard.press('Enter')]);
+  t.same(desk.calls.at(-1), { thread: ids[0], reply: 'Thank you, we are checking it.' }, 'reply queued');
+
+  // j in a thread: the next thread of the list; / : the search box.
+  await Promise.all([page.waitForURL(`**/thread/${ids[1]}`), page.keyboard.press('j')]);
+  t.equal(await page.locator('#designation').innerText(), 'quiet river', 'j opens the next thread');
+  await page.keyboard.press('/');
+  t.equal((await focused()).id, 'search', '/ focuses the search');
+  await page.keyboard.type('bonus');
+  await Promise.all([page.waitForURL(/\?q=bonus/), page.keyboard.press('Enter')]);
+  t.equal(await page.locator('#threads .thread-row').count(), 1, 'the search narrows the inbox');
+  await page.keyboard.press('j');
+  t.match((await focused()).href, `thread/${ids[1]}?q=bonus`, 'and j walks the results');
+  checkSameOrigin(t, seen.requests, server.origin);
+  t.same(seen.problems, []);
+});
+
+t.test('the screenshots of docs/EDITORS.md', async (t) => {
+  mkdirSync(SHOTS, { recursive: true });
+  const { server } = await deskUnderTest(t, realisticThreads());
+  const { page } = await newPage(t, browser, { width: 1280, height: 800 });
+  const shots: [string, string][] = [
+    ['desk-inbox.png', ''],
+    ['desk-thread.png', `thread/${ids[0]}`],
+  ];
+  for (const [name, path] of shots) {
+    await page.goto(`${server.url}${path}`);
+    await page.screenshot({ path: join(SHOTS, name), fullPage: true });
+    t.ok(statSync(join(SHOTS, name)).size > 10_000, `${name} written`);
+  }
+});
+
+t.test('the real desk (openDesk on a real bundle): a hostile tip stays inert, a change made in the page is queued sealed', async (t) => {
+  const dir = tempDir(t, 'tipline-desk-real-');
+  const { pair, recipientsFile } = await editorKeyFile(dir, 'real desk passphrase');
+  mkdirSync(join(dir, 'usb', 'inbox'), { recursive: true });
+  const hostile = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> Выборы: карусель на участке 117';
+  const id = createHash('sha256').update(`real desk ${process.pid} ${Date.now()}`).digest('hex').slice(0, 32);
+  const envelope = await sealEnvelope({ kind: 'tip', recipients: [pair.publicKey], body: encodeBody({ v: 1, message: hostile, clientTime: '2026-11-28T10:00:00.000Z' }) });
+  await writeBundle(join(dir, 'usb', 'inbox', 'new.bundle'), [{ id, received: '2026-11-28', envelope }], { created: '2026-11-29' });
+  const desk = await openDesk({ key: pair, recipients: readFileSync(recipientsFile, 'utf8'), usb: join(dir, 'usb'), deskDir: join(dir, 'desk'), exportDir: join(dir, 'exports') });
+  t.teardown(() => desk.close());
+  const imported = await desk.importInbox();
+  t.equal(imported.imported, 1, 'the tip is imported');
+  const server = await startDeskServer({ desk, script, lang: 'ru' });
+  t.teardown(() => server.close());
+  const { page, seen } = await newPage(t);
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  await page.goto(server.url);
+  t.match(await page.locator('.thread-row .preview').innerText(), hostile.slice(0, 60), 'the preview shows the markup as text');
+  await Promise.all([page.waitForURL(/\/thread\//), page.locator('.thread-row a.open').first().click()]);
+  t.equal(await page.locator('.item .message').first().innerText(), hostile, 'the message is shown as the source wrote it');
+  t.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, 'no injected script or handler ran');
+  t.equal(await page.locator('img[src="x"]').count(), 0, 'no injected image exists');
+  await page.selectOption('#status-select', 'verified');
+  await Promise.all([page.waitForURL(/#status$/), page.click('#status-form button[type="submit"]')]);
+  t.match(await page.locator('.badge.status').first().innerText(), 'проверено', 'the status is applied at once');
+  t.same(dialogs, []);
+  checkSameOrigin(t, seen.requests, server.origin);
+  t.same(seen.problems, []);
+  const outbox = readdirSync(join(dir, 'usb', 'outbox'));
+  t.ok(outbox.some((f) => f.startsWith('event-')), `the change is queued as a desk event: ${outbox.join(', ')}`);
+  for (const f of outbox.filter((f) => f.startsWith('event-'))) t.notOk(readFileSync(join(dir, 'usb', 'outbox', f)).includes(Buffer.from('verified')), `${f} holds no plaintext status`);
+});

@@ -3,12 +3,13 @@
 //
 // Sections (each prints its own lines; BENCH_UPLOAD_SECTIONS=server,... picks some):
 //   server   one file of BENCH_UPLOAD_MIB (default 2048 = 2 GiB) uploaded over loopback to the
-//            real server (scripts/start.ts: every chunk its own durable transaction), sampling
+//            real server (scripts/start.ts: chunks acknowledged once durable, group-committed), sampling
 //            the server's RSS every 50 ms; then the same chunks to a bare Fastify route that
 //            discards them (scripts/bench/bare-upload-server.ts), in the same run. Prints both
 //            throughputs, their ratio and the peak RSS (goal < 200 MB); then the disk alone: the
 //            same chunks written to a file in the same directory, each followed by fdatasync (one
 //            chunk's commit without SQLite), and the ratio durable storage / disk (goal >= 0.5).
+//            BENCH_UPLOAD_PROFILE=<dir> runs the real server under node --cpu-prof (profile in <dir>).
 //   browser  the page's upload worker (src/client/upload-worker.ts) in real Chromium, normally
 //            and with --js-flags=--jitless (no JIT, no WebAssembly: Tor Browser "Safer"):
 //            encryption MB/s of a BENCH_UPLOAD_BROWSER_MIB (default 256) MiB file, chunk by chunk
@@ -35,10 +36,11 @@ const MIB = 1024 * 1024;
 const FILE_MIB = Number(process.env.BENCH_UPLOAD_MIB ?? 2048);
 const PARALLEL = Number(process.env.BENCH_UPLOAD_PARALLEL ?? 4);
 const SECTIONS = new Set((process.env.BENCH_UPLOAD_SECTIONS ?? 'server,browser').split(','));
+const PROFILE = process.env.BENCH_UPLOAD_PROFILE;
 
 /** Runs `args` with node: TypeScript through tsx, a built .mjs directly (as in production). */
 function start(args: string[], env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, args[0]!.endsWith('.mjs') ? args : ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args.some((a) => a.endsWith('.mjs')) ? args : ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -87,7 +89,7 @@ async function serverSection(dir: string, children: ChildProcess[]): Promise<voi
   // The server as production runs it (Dockerfile: node dist/server/start.mjs), not under tsx,
   // whose TypeScript loader alone holds some 40 MB.
   execFileSync('npm', ['run', '--silent', 'build:server'], { stdio: 'inherit' });
-  const tipline = await start(['dist/server/start.mjs'], {
+  const tipline = await start([...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []), 'dist/server/start.mjs'], {
     TIPLINE_PORT: '0',
     TIPLINE_DATA_DIR: join(dir, 'data'),
     TIPLINE_RECIPIENTS: join(dir, 'recipients.txt'),
@@ -136,7 +138,7 @@ async function serverSection(dir: string, children: ChildProcess[]): Promise<voi
   rmSync(diskFile);
 
   const rate = (s: number) => totalBytes / MIB / s;
-  console.log(`[server] tipline (durable, one transaction per chunk): ${rate(serverSeconds).toFixed(1)} MiB/s (${serverSeconds.toFixed(1)} s)`);
+  console.log(`[server] tipline (durable, group-committed chunks):   ${rate(serverSeconds).toFixed(1)} MiB/s (${serverSeconds.toFixed(1)} s)`);
   console.log(`[server] bare Fastify route (discards):             ${rate(bareSeconds).toFixed(1)} MiB/s (${bareSeconds.toFixed(1)} s)`);
   console.log(`[server] disk alone (write + fdatasync per chunk): ${rate(diskSeconds).toFixed(1)} MiB/s (${diskSeconds.toFixed(1)} s)`);
   console.log(`[server] ratio tipline / bare: ${(rate(serverSeconds) / rate(bareSeconds)).toFixed(2)}`);

@@ -68,6 +68,12 @@ function rss(pid: number): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
+/** CPU seconds (user + system) a process has used so far (Linux /proc/<pid>/stat, clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** PUTs chunks 0..n-1 with `parallel` requests in flight; returns seconds taken. */
 async function putAll(url: string, id: string, n: number, body: (i: number) => Uint8Array, parallel: number): Promise<number> {
   let next = 0;
@@ -121,29 +127,36 @@ async function serverSection(dir: string, children: ChildProcess[]): Promise<voi
 
   const pid = tipline.child.pid!;
   const rssBefore = rss(pid);
+  const cpuBefore = cpuSeconds(pid);
   let peak = rssBefore;
   const sampler = setInterval(() => (peak = Math.max(peak, rss(pid))), 50);
   const serverSeconds = await putAll(tipline.url, upload, n, body, PARALLEL);
   clearInterval(sampler);
   peak = Math.max(peak, rss(pid));
+  const serverCpu = cpuSeconds(pid) - cpuBefore;
   const status = (await (await fetch(`${tipline.url}/api/uploads/${upload}`)).json()) as { missing: number[] };
   if (status.missing.length) throw new Error(`${status.missing.length} chunks missing after the upload`);
   tipline.child.kill('SIGTERM');
 
   const bare = await start(['scripts/bench/bare-upload-server.ts'], {});
   children.push(bare.child);
+  const bareCpuBefore = cpuSeconds(bare.child.pid!);
   const bareSeconds = await putAll(bare.url, 'A'.repeat(43), n, body, PARALLEL);
+  const bareCpu = cpuSeconds(bare.child.pid!) - bareCpuBefore;
   bare.child.kill('SIGTERM');
 
   // The disk alone, same directory, same write-and-sync pattern (one chunk, then its sync).
   const diskFile = join(dir, 'data', 'disk-baseline.bin');
   const fd = openSync(diskFile, 'w', 0o600);
+  const diskCpuBefore = process.cpuUsage();
   const diskBegan = performance.now();
   for (let i = 0; i < n; i++) {
     writeSync(fd, body(i));
     fdatasyncSync(fd);
   }
   const diskSeconds = (performance.now() - diskBegan) / 1000;
+  const diskCpuUsage = process.cpuUsage(diskCpuBefore);
+  const diskCpu = (diskCpuUsage.user + diskCpuUsage.system) / 1e6;
   closeSync(fd);
   rmSync(diskFile);
 
@@ -153,6 +166,9 @@ async function serverSection(dir: string, children: ChildProcess[]): Promise<voi
   console.log(`[server] disk alone (write + fdatasync per chunk): ${rate(diskSeconds).toFixed(1)} MiB/s (${diskSeconds.toFixed(1)} s)`);
   console.log(`[server] ratio tipline / bare: ${(rate(serverSeconds) / rate(bareSeconds)).toFixed(2)}`);
   console.log(`[server] ratio tipline / disk alone: ${(rate(serverSeconds) / rate(diskSeconds)).toFixed(2)} (goal >= 0.5)`);
+  // CPU per MiB is steadier than MiB/s on a machine shared with other work (it does not count waiting for a core).
+  const perMiB = (cpu: number) => `${((1000 * cpu) / (totalBytes / MIB)).toFixed(2)} ms/MiB`;
+  console.log(`[server] CPU per MiB: tipline ${perMiB(serverCpu)}, bare route ${perMiB(bareCpu)}, disk alone ${perMiB(diskCpu)}`);
   console.log(`[server] server RSS: ${(rssBefore / 1e6).toFixed(0)} MB before, peak ${(peak / 1e6).toFixed(0)} MB during the upload (goal < 200 MB)`);
 }
 

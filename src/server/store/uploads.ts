@@ -1,7 +1,8 @@
 // The upload store: encrypted attachment chunks, committed (synchronous=FULL, db.ts) before
-// they are acknowledged. Chunks that arrive while a commit is pending share the next
+// they are acknowledged. Chunks whose bodies complete in the same event-loop turn share one
 // transaction (group commit, as tips do in store/tips.ts): one fsync acknowledges several
-// chunks without weakening durability for any of them. The server never sees a
+// chunks without weakening durability for any of them; a batch is at most the request bodies
+// in flight (TIPLINE_BODY_BYTES_IN_FLIGHT, limits.ts). The server never sees a
 // file key, a name or a plaintext size: only the declared shape (chunk count and the last
 // chunk's length, i.e. the padded size class) and the ciphertext.
 //

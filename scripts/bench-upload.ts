@@ -3,12 +3,20 @@
 //
 // Sections (each prints its own lines; BENCH_UPLOAD_SECTIONS=server,... picks some):
 //   server   one file of BENCH_UPLOAD_MIB (default 2048 = 2 GiB) uploaded over loopback to the
-//            real server (scripts/start.ts: every chunk its own durable transaction), sampling
+//            real server (scripts/start.ts: chunks acknowledged once durable, group-committed), sampling
 //            the server's RSS every 50 ms; then the same chunks to a bare Fastify route that
 //            discards them (scripts/bench/bare-upload-server.ts), in the same run. Prints both
 //            throughputs, their ratio and the peak RSS (goal < 200 MB); then the disk alone: the
 //            same chunks written to a file in the same directory, each followed by fdatasync (one
 //            chunk's commit without SQLite), and the ratio durable storage / disk (goal >= 0.5).
+//            BENCH_UPLOAD_PROFILE=<dir> runs the real server under node --cpu-prof (profile in <dir>).
+//   store    the same chunks through the real UploadStore (putDurable: group commit, WAL,
+//            synchronous=FULL) with no HTTP, BENCH_UPLOAD_STORE_MIB (default 256) per variant:
+//            1 or 4 chunks per commit (what the server sees with 4 requests in flight), the WAL
+//            alone (checkpoints off, not counted), and SQLite pages of 64 KiB instead of the
+//            default 4 KiB (an experiment: the server keeps 4 KiB); each against the disk alone
+//            in the same round, with the CPU time this process spent per MiB.
+//            BENCH_UPLOAD_STORE_ROUNDS (default 2) rounds, interleaved.
 //   browser  the page's upload worker (src/client/upload-worker.ts) in real Chromium, normally
 //            and with --js-flags=--jitless (no JIT, no WebAssembly: Tor Browser "Safer"):
 //            encryption MB/s of a BENCH_UPLOAD_BROWSER_MIB (default 256) MiB file, chunk by chunk
@@ -24,6 +32,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FILE_CHUNK_SIZE, fileChunkCount, lastChunkCiphertextLength } from '../src/crypto/attachment.js';
 import { fromBase64Url, toBase64Url } from '../src/crypto/bytes.js';
+import Database from 'better-sqlite3';
+import { DATABASE_FILE, openDatabase } from '../src/server/store/db.js';
+import { UploadStore } from '../src/server/store/uploads.js';
 import { encodePublicKey, generateEditorKeyPair } from '../src/crypto/keys.js';
 import { powBinding, solvePow } from '../src/crypto/pow.js';
 import { loadSodium } from '../src/crypto/sodium.js';
@@ -34,11 +45,12 @@ import { buildClient } from './build-client.js';
 const MIB = 1024 * 1024;
 const FILE_MIB = Number(process.env.BENCH_UPLOAD_MIB ?? 2048);
 const PARALLEL = Number(process.env.BENCH_UPLOAD_PARALLEL ?? 4);
-const SECTIONS = new Set((process.env.BENCH_UPLOAD_SECTIONS ?? 'server,browser').split(','));
+const SECTIONS = new Set((process.env.BENCH_UPLOAD_SECTIONS ?? 'server,store,browser').split(','));
+const PROFILE = process.env.BENCH_UPLOAD_PROFILE;
 
 /** Runs `args` with node: TypeScript through tsx, a built .mjs directly (as in production). */
 function start(args: string[], env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, args[0]!.endsWith('.mjs') ? args : ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args.some((a) => a.endsWith('.mjs')) ? args : ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -54,6 +66,12 @@ function start(args: string[], env: Record<string, string>): Promise<{ url: stri
 function rss(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** CPU seconds (user + system) a process has used so far (Linux /proc/<pid>/stat, clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** PUTs chunks 0..n-1 with `parallel` requests in flight; returns seconds taken. */
@@ -87,7 +105,7 @@ async function serverSection(dir: string, children: ChildProcess[]): Promise<voi
   // The server as production runs it (Dockerfile: node dist/server/start.mjs), not under tsx,
   // whose TypeScript loader alone holds some 40 MB.
   execFileSync('npm', ['run', '--silent', 'build:server'], { stdio: 'inherit' });
-  const tipline = await start(['dist/server/start.mjs'], {
+  const tipline = await start([...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []), 'dist/server/start.mjs'], {
     TIPLINE_PORT: '0',
     TIPLINE_DATA_DIR: join(dir, 'data'),
     TIPLINE_RECIPIENTS: join(dir, 'recipients.txt'),
@@ -109,39 +127,120 @@ async function serverSection(dir: string, children: ChildProcess[]): Promise<voi
 
   const pid = tipline.child.pid!;
   const rssBefore = rss(pid);
+  const cpuBefore = cpuSeconds(pid);
   let peak = rssBefore;
   const sampler = setInterval(() => (peak = Math.max(peak, rss(pid))), 50);
   const serverSeconds = await putAll(tipline.url, upload, n, body, PARALLEL);
   clearInterval(sampler);
   peak = Math.max(peak, rss(pid));
+  const serverCpu = cpuSeconds(pid) - cpuBefore;
   const status = (await (await fetch(`${tipline.url}/api/uploads/${upload}`)).json()) as { missing: number[] };
   if (status.missing.length) throw new Error(`${status.missing.length} chunks missing after the upload`);
   tipline.child.kill('SIGTERM');
 
   const bare = await start(['scripts/bench/bare-upload-server.ts'], {});
   children.push(bare.child);
+  const bareCpuBefore = cpuSeconds(bare.child.pid!);
   const bareSeconds = await putAll(bare.url, 'A'.repeat(43), n, body, PARALLEL);
+  const bareCpu = cpuSeconds(bare.child.pid!) - bareCpuBefore;
   bare.child.kill('SIGTERM');
 
   // The disk alone, same directory, same write-and-sync pattern (one chunk, then its sync).
   const diskFile = join(dir, 'data', 'disk-baseline.bin');
   const fd = openSync(diskFile, 'w', 0o600);
+  const diskCpuBefore = process.cpuUsage();
   const diskBegan = performance.now();
   for (let i = 0; i < n; i++) {
     writeSync(fd, body(i));
     fdatasyncSync(fd);
   }
   const diskSeconds = (performance.now() - diskBegan) / 1000;
+  const diskCpuUsage = process.cpuUsage(diskCpuBefore);
+  const diskCpu = (diskCpuUsage.user + diskCpuUsage.system) / 1e6;
   closeSync(fd);
   rmSync(diskFile);
 
   const rate = (s: number) => totalBytes / MIB / s;
-  console.log(`[server] tipline (durable, one transaction per chunk): ${rate(serverSeconds).toFixed(1)} MiB/s (${serverSeconds.toFixed(1)} s)`);
+  console.log(`[server] tipline (durable, group-committed chunks):   ${rate(serverSeconds).toFixed(1)} MiB/s (${serverSeconds.toFixed(1)} s)`);
   console.log(`[server] bare Fastify route (discards):             ${rate(bareSeconds).toFixed(1)} MiB/s (${bareSeconds.toFixed(1)} s)`);
   console.log(`[server] disk alone (write + fdatasync per chunk): ${rate(diskSeconds).toFixed(1)} MiB/s (${diskSeconds.toFixed(1)} s)`);
   console.log(`[server] ratio tipline / bare: ${(rate(serverSeconds) / rate(bareSeconds)).toFixed(2)}`);
   console.log(`[server] ratio tipline / disk alone: ${(rate(serverSeconds) / rate(diskSeconds)).toFixed(2)} (goal >= 0.5)`);
+  // CPU per MiB is steadier than MiB/s on a machine shared with other work (it does not count waiting for a core).
+  const perMiB = (cpu: number) => `${((1000 * cpu) / (totalBytes / MIB)).toFixed(2)} ms/MiB`;
+  console.log(`[server] CPU per MiB: tipline ${perMiB(serverCpu)}, bare route ${perMiB(bareCpu)}, disk alone ${perMiB(diskCpu)}`);
   console.log(`[server] server RSS: ${(rssBefore / 1e6).toFixed(0)} MB before, peak ${(peak / 1e6).toFixed(0)} MB during the upload (goal < 200 MB)`);
+}
+
+// --- store: where a durable chunk's time goes, without HTTP -----------------------------------
+
+const STORE_MIB = Number(process.env.BENCH_UPLOAD_STORE_MIB ?? 256);
+const STORE_ROUNDS = Number(process.env.BENCH_UPLOAD_STORE_ROUNDS ?? 2);
+
+async function storeSection(dir: string): Promise<void> {
+  const n = STORE_MIB;
+  const chunk = new Uint8Array(randomBytes(FILE_CHUNK_SIZE + 16));
+  const mib = (n * chunk.length) / MIB;
+  console.log(`[store] ${n} chunks of 1 MiB + 16 bytes per variant, ${STORE_ROUNDS} rounds`);
+  /** Seconds of wall time and of this process's CPU (user + system) for `run`. */
+  const measure = async (run: () => void | Promise<void>) => {
+    const cpu0 = process.cpuUsage();
+    const began = performance.now();
+    await run();
+    const cpu = process.cpuUsage(cpu0);
+    return { seconds: (performance.now() - began) / 1000, cpu: (cpu.user + cpu.system) / 1e6 };
+  };
+  const disk = () =>
+    measure(() => {
+      const file = join(dir, 'store-disk.bin');
+      const fd = openSync(file, 'w', 0o600);
+      for (let i = 0; i < n; i++) {
+        writeSync(fd, chunk);
+        fdatasyncSync(fd);
+      }
+      closeSync(fd);
+      rmSync(file);
+    });
+  const sqlite = async (pageSize: number, perCommit: number, checkpoints: boolean) => {
+    const sub = mkdtempSync(join(dir, 'store-'));
+    const path = join(sub, DATABASE_FILE);
+    if (pageSize !== 4096) {
+      const raw = new Database(path);
+      raw.pragma(`page_size = ${pageSize}`);
+      raw.exec('VACUUM');
+      raw.close();
+    }
+    const db = openDatabase(path);
+    if (!checkpoints) db.pragma('wal_autocheckpoint = 0');
+    const store = new UploadStore(db);
+    const id = store.create(n, chunk.length);
+    const result = await measure(async () => {
+      for (let i = 0; i < n; i += perCommit) {
+        const batch = Array.from({ length: Math.min(perCommit, n - i) }, (_, k) => store.putDurable(id, i + k, chunk));
+        for (const r of await Promise.all(batch)) if (r !== 'stored') throw new Error(`store: ${r}`);
+      }
+    });
+    db.close();
+    rmSync(sub, { recursive: true, force: true });
+    return result;
+  };
+  const variants: [string, () => ReturnType<typeof disk>][] = [
+    ['disk alone (write + fdatasync per chunk)', disk],
+    ['SQLite, 1 chunk per commit', () => sqlite(4096, 1, true)],
+    ['SQLite, 4 chunks per commit', () => sqlite(4096, 4, true)],
+    ['SQLite, 4 per commit, WAL only (no checkpoint)', () => sqlite(4096, 4, false)],
+    ['SQLite, 4 per commit, 64 KiB pages (experiment)', () => sqlite(65536, 4, true)],
+  ];
+  for (let round = 1; round <= STORE_ROUNDS; round++) {
+    let diskRate = 0;
+    for (const [name, run] of variants) {
+      const { seconds, cpu } = await run();
+      const rate = mib / seconds;
+      if (name.startsWith('disk')) diskRate = rate;
+      const ratio = name.startsWith('disk') ? '' : `, ${(rate / diskRate).toFixed(2)}x the disk`;
+      console.log(`[store] round ${round}: ${name.padEnd(48)} ${rate.toFixed(0).padStart(5)} MiB/s, CPU ${((1000 * cpu) / mib).toFixed(2)} ms/MiB${ratio}`);
+    }
+  }
 }
 
 // --- browser: the upload worker's encryption and stripping speed in Chromium -----------------
@@ -227,6 +326,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tipline-bench-upload-'));
 const children: ChildProcess[] = [];
 try {
   if (SECTIONS.has('server')) await serverSection(dir, children);
+  if (SECTIONS.has('store')) await storeSection(dir);
   if (SECTIONS.has('browser')) await browserSection(dir, children);
 } finally {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -3,6 +3,7 @@
 //
 //   POST /api/uploads                       {"chunks": n, "lastChunkBytes": m, "pow": {...}} → 201 {"upload": id}
 //   PUT  /api/uploads/:id/chunks/:index     one ciphertext chunk (application/octet-stream) → 204 once durable
+//                                           (chunks arriving together share one commit: store/uploads.ts)
 //   GET  /api/uploads/:id                   {"chunks": n, "missing": [...]} (for resuming)
 //
 // The id is a capability (32 random bytes). An oversize or impossible shape is refused before
@@ -107,7 +108,7 @@ export default async function uploadsPlugin(app: FastifyInstance, options: Uploa
     if (!(body instanceof Uint8Array)) throw new HttpError(415, 'unsupported content type: send application/octet-stream');
     let result;
     try {
-      result = store.put(id, Number(indexText), body);
+      result = await store.putDurable(id, Number(indexText), body);
     } catch (err) {
       throw storageError(err);
     }

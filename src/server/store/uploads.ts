@@ -1,5 +1,8 @@
-// The upload store: encrypted attachment chunks, each committed in its own
-// transaction (synchronous=FULL, db.ts) before it is acknowledged. The server never sees a
+// The upload store: encrypted attachment chunks, committed (synchronous=FULL, db.ts) before
+// they are acknowledged. Chunks whose bodies complete in the same event-loop turn share one
+// transaction (group commit, as tips do in store/tips.ts): one fsync acknowledges several
+// chunks without weakening durability for any of them; a batch is at most the request bodies
+// in flight (TIPLINE_BODY_BYTES_IN_FLIGHT, limits.ts). The server never sees a
 // file key, a name or a plaintext size: only the declared shape (chunk count and the last
 // chunk's length, i.e. the padded size class) and the ciphertext.
 //
@@ -38,6 +41,15 @@ export function checkShape(chunks: number, lastChunkBytes: number, maxFileBytes:
 
 export type PutResult = 'stored' | 'identical' | 'conflict' | 'no-upload' | 'index' | 'length';
 
+interface PendingChunk {
+  id: string;
+  index: number;
+  data: Uint8Array;
+  result?: PutResult;
+  resolve: (result: PutResult) => void;
+  reject: (error: Error) => void;
+}
+
 export interface UploadStatus {
   chunks: number;
   missing: number[];
@@ -54,6 +66,9 @@ export class UploadStore {
   private readonly markFresh;
   private readonly countChunk;
   private readonly putTx;
+  private readonly putBatch;
+  private pending: PendingChunk[] = [];
+  private scheduled = false;
 
   /** Bytes free for this process on the database's file system (tests pass their own). */
   private readonly freeBytes: () => number;
@@ -80,7 +95,9 @@ export class UploadStore {
     this.insertChunk = db.prepare('INSERT INTO upload_chunks (rowid, upload_id, idx, data) VALUES (?, ?, ?, ?)');
     this.markFresh = db.prepare('INSERT INTO fresh_chunks (chunk) VALUES (?)');
     this.countChunk = db.prepare('UPDATE uploads SET stored = stored + 1 WHERE id = ?');
-    this.putTx = db.transaction((id: string, index: number, data: Uint8Array): PutResult => {
+    // Checks and stores one chunk inside the caller's transaction. A refusal returns before
+    // anything is written, so a batch needs no savepoint per chunk.
+    const putOne = (id: string, index: number, data: Uint8Array): PutResult => {
       const row = this.selectUpload.get(id) as { chunks: number; last: number; stored: number } | undefined;
       if (!row) return 'no-upload';
       if (!Number.isSafeInteger(index) || index < 0 || index >= row.chunks) return 'index';
@@ -93,6 +110,10 @@ export class UploadStore {
       this.markFresh.run(rowid);
       this.countChunk.run(id);
       return 'stored';
+    };
+    this.putTx = db.transaction(putOne);
+    this.putBatch = db.transaction((batch: PendingChunk[]) => {
+      for (const p of batch) p.result = putOne(p.id, p.index, p.data);
     });
     const now0 = this.now();
     for (const { id } of db.prepare('SELECT id FROM uploads WHERE tip_id IS NULL').all() as { id: string }[]) this.seen.set(id, now0);
@@ -138,6 +159,34 @@ export class UploadStore {
   /** Stores chunk `index` durably (its own IMMEDIATE transaction) unless it is already there. */
   put(id: string, index: number, data: Uint8Array): PutResult {
     return this.putTx.immediate(id, index, data);
+  }
+
+  /**
+   * The same as put(), group-committed: resolves once the transaction that holds the chunk is
+   * durable on disk. Chunks put before the next event-loop check phase share one IMMEDIATE
+   * transaction; a storage error fails the whole batch (none of it is stored or acknowledged).
+   */
+  putDurable(id: string, index: number, data: Uint8Array): Promise<PutResult> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ id, index, data, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    this.scheduled = false;
+    try {
+      this.putBatch.immediate(batch);
+    } catch (err) {
+      for (const p of batch) p.reject(err as Error);
+      return;
+    }
+    for (const p of batch) p.resolve(p.result!);
   }
 
   status(id: string): UploadStatus | undefined {

@@ -154,6 +154,8 @@ class DeskModel implements Desk, ImportTarget {
   private readonly unqueued = new Map<string, StoreJson>();
   private readonly queued = new Set<string>();
   private clock: Hlc = { ms: 0, c: 0 };
+  /** Changes, replies, imports and exports run one at a time (the local server may ask for two at once). */
+  private queue: Promise<unknown> = Promise.resolve();
   private readonly sodium: Sodium;
   private closed = false;
 
@@ -498,6 +500,12 @@ class DeskModel implements Desk, ImportTarget {
     };
   }
 
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   private checkOpen(): void {
     if (this.closed) throw new DeskError('the desk is closed');
   }
@@ -529,7 +537,11 @@ class DeskModel implements Desk, ImportTarget {
     }
   }
 
-  async change(threadId: string, input: DeskChange): Promise<void> {
+  change(threadId: string, input: DeskChange): Promise<void> {
+    return this.serial(() => this.changeNow(threadId, input));
+  }
+
+  private async changeNow(threadId: string, input: DeskChange): Promise<void> {
     this.checkOpen();
     const t = this.threads.get(threadId);
     if (!t || t.items.length === 0) throw new DeskError('there is no such thread');
@@ -556,7 +568,11 @@ class DeskModel implements Desk, ImportTarget {
     await this.flushOutbox();
   }
 
-  async reply(threadId: string, text: string): Promise<void> {
+  reply(threadId: string, text: string): Promise<void> {
+    return this.serial(() => this.replyNow(threadId, text));
+  }
+
+  private async replyNow(threadId: string, text: string): Promise<void> {
     this.checkOpen();
     const t = this.threads.get(threadId);
     if (!t) throw new DeskError('there is no such thread');
@@ -579,7 +595,11 @@ class DeskModel implements Desk, ImportTarget {
     await this.flushOutbox();
   }
 
-  async importInbox(onProgress?: (p: ImportProgress) => void): Promise<ImportProgress> {
+  importInbox(onProgress?: (p: ImportProgress) => void): Promise<ImportProgress> {
+    return this.serial(() => this.importInboxNow(onProgress));
+  }
+
+  private async importInboxNow(onProgress?: (p: ImportProgress) => void): Promise<ImportProgress> {
     this.checkOpen();
     const result = await importInbox(this, this.options.usb, onProgress);
     const ids = [...this.done].filter((id) => !this.acked.has(id) && this.items.get(id) && this.items.get(id)!.kind !== 'reply' && !this.items.get(id)!.pending);
@@ -611,7 +631,11 @@ class DeskModel implements Desk, ImportTarget {
     return this.fileBytes(f);
   }
 
-  async exportFile(fileId: string): Promise<string> {
+  exportFile(fileId: string): Promise<string> {
+    return this.serial(() => this.exportFileNow(fileId));
+  }
+
+  private async exportFileNow(fileId: string): Promise<string> {
     this.checkOpen();
     const f = this.files.get(fileId);
     if (!f) throw new DeskError('there is no such file');
@@ -644,6 +668,7 @@ class DeskModel implements Desk, ImportTarget {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.queue;
     this.store.close();
   }
 }

@@ -289,7 +289,8 @@ export async function importInbox(target: ImportTarget, usb: string, onProgress?
       }
       throw err;
     }
-    target.commit([{ json: { t: 'bundle', key: bundle.key } }]);
+    // A bundle that changed while it was read is looked at again next time (its records stay idempotent).
+    if (!progress.refused.some((r) => /changed while it was being read/.test(r.reason))) target.commit([{ json: { t: 'bundle', key: bundle.key } }]);
     onProgress?.(progress);
   }
   return progress;

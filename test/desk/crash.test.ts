@@ -1,0 +1,160 @@
+// SIGKILL during an import and during state changes, on a real child process: nothing lost,
+// nothing duplicated. And the store's torn tail (what a kill inside a write leaves), made by
+// hand at every byte of a record: dropped on open, nothing before it touched.
+import { spawn } from 'node:child_process';
+import { appendFileSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { toHex } from '../../src/crypto/bytes.js';
+import { fingerprint } from '../../src/crypto/keys.js';
+import { openDesk } from '../../src/desk/desk.js';
+import { DeskStore, deriveStoreKey } from '../../src/desk/store.js';
+import { childEnv } from '../helpers/child-env.js';
+import { ROOT } from '../helpers/client-build.js';
+import { pattern, tempDir } from '../helpers/fixtures.js';
+import { editors, recipientsText, tipItems, toInbox } from './desk-fixtures.js';
+import type { BundleItem } from '../../src/crypto/bundle.js';
+
+const [A, B] = await editors('Aigul', 'Batyr');
+
+/** Runs the child desk and kills it (SIGKILL) once a stdout line matches `at`; resolves with the lines it printed. */
+function runUntil(env: Record<string, string>, at: (line: string) => boolean): Promise<{ lines: string[]; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/desk/desk-child.ts'], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: string[] = [];
+    let buffer = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      buffer += d.toString();
+      let nl;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        lines.push(line);
+        if (at(line)) child.kill('SIGKILL');
+      }
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => (signal || code === 0 ? resolve({ lines, signal }) : reject(new Error(`child exited ${code}: ${stderr}`))));
+  });
+}
+
+function setup(t: Parameters<typeof tempDir>[0]) {
+  const dir = tempDir(t);
+  const recipients = join(dir, 'recipients.txt');
+  writeFileSync(recipients, recipientsText([A!, B!]));
+  const env = { DESK_SEED: toHex(A!.seed), DESK_RECIPIENTS: recipients, DESK_USB: join(dir, 'usb'), DESK_DIR: join(dir, 'desk'), DESK_EXPORT: join(dir, 'export') };
+  const open = () => openDesk({ key: A!, recipients: recipientsText([A!, B!]), usb: env.DESK_USB, deskDir: env.DESK_DIR, exportDir: env.DESK_EXPORT });
+  return { dir, env, open };
+}
+
+t.test('SIGKILL during an import, then the import again: every record once', async (t) => {
+  const { env, open } = setup(t);
+  const items: BundleItem[] = [];
+  const ids: string[] = [];
+  for (let i = 0; i < 240; i++) {
+    // Every tenth tip carries a 1 MiB attachment: kills land inside chunk batches too.
+    const tip = await tipItems([A!, B!], `tip ${i}`, i % 10 === 0 ? { files: [{ name: `f${i}.bin`, type: 'application/octet-stream', bytes: pattern(1 << 20, i) }] } : {});
+    ids.push(tip.id);
+    items.push(...tip.items);
+  }
+  await toInbox(env.DESK_USB, 'big.bundle', items);
+  const run = await runUntil({ ...env, DESK_MODE: 'import' }, (line) => line === 'imported 60 already 0');
+  t.equal(run.signal, 'SIGKILL', 'killed mid-import');
+  const killedAt = await open();
+  const before = killedAt.inbox({}).length;
+  t.comment(`after the kill the store held ${before} of 240 tips`);
+  t.ok(before >= 60 && before <= 240, 'what the killed run acknowledged as imported is there');
+  const p = await killedAt.importInbox();
+  t.equal(p.imported + p.already, 240);
+  t.equal(p.already, before, 'the records imported before the kill are not imported twice');
+  const inbox = killedAt.inbox({});
+  t.equal(inbox.length, 240, 'every tip');
+  t.same(inbox.map((s) => s.id).sort(), [...ids].sort());
+  for (const id of ids.filter((_, i) => i % 10 === 0)) {
+    const item = killedAt.thread(id)!.items[0]!;
+    const files = item.kind === 'tip' ? item.files : [];
+    t.equal(files.length, 1, `tip ${id}: one file, not two`);
+    if (files[0]!.complete) continue;
+    t.fail(`tip ${id}: file incomplete`);
+  }
+  const i0 = killedAt.thread(ids[0]!)!.items[0]!;
+  if (i0.kind === 'tip') t.same(readFileSync(await killedAt.exportFile(i0.files[0]!.id)), Buffer.from(pattern(1 << 20, 0)), 'the attachment is whole');
+  await killedAt.close();
+});
+
+t.test('SIGKILL during state changes: every change that returned is kept and queued, none twice', async (t) => {
+  const { env, open } = setup(t);
+  const tip = await tipItems([A!, B!], 'a thread');
+  await toInbox(env.DESK_USB, 'in.bundle', tip.items);
+  const first = await open();
+  await first.importInbox();
+  await first.close();
+  const run = await runUntil({ ...env, DESK_MODE: 'changes', DESK_THREAD: tip.id }, (line) => line === 'changed 40');
+  t.equal(run.signal, 'SIGKILL');
+  const returned = run.lines.filter((l) => l.startsWith('changed ')).length;
+  const desk = await open();
+  const labels = desk.thread(tip.id)!.labels;
+  t.ok(labels.length >= returned, `${labels.length} labels kept, ${returned} changes had returned`);
+  for (let i = 0; i < returned; i++) t.ok(labels.includes(`label-${i}`), `label-${i}`);
+  const outbox = readdirSync(join(env.DESK_USB, 'outbox')).filter((n) => n.startsWith('event-'));
+  t.equal(outbox.length, labels.length, 'every change in the store has its event bundle in the outbox, once (written again on open if the kill came between)');
+  t.same(desk.thread(tip.id)!.log.length, labels.length, 'one log line per change');
+  t.equal(await fingerprint(A!), desk.me.id);
+  await desk.close();
+});
+
+t.test('a torn tail at any byte of the last record is dropped on open; what was before is kept', async (t) => {
+  const dir = tempDir(t);
+  const key = await deriveStoreKey(A!.seed);
+  const { store } = await DeskStore.open(dir, key, () => undefined);
+  store.append([{ json: { n: 1 } }, { json: { n: 2 }, tail: Uint8Array.of(1, 2, 3) }]);
+  store.close();
+  const segment = join(dir, '000001.seg');
+  const whole = readFileSync(segment);
+  const twoRecords = whole.length;
+  const { store: again } = await DeskStore.open(dir, key, () => undefined);
+  again.append([{ json: { n: 3, text: 'x'.repeat(3000) } }]);
+  again.close();
+  const full = readFileSync(segment);
+  for (const cut of [twoRecords + 1, twoRecords + 4, twoRecords + 30, Math.floor((twoRecords + full.length) / 2), full.length - 1]) {
+    writeFileSync(segment, full.subarray(0, cut));
+    const seen: unknown[] = [];
+    const { store: s, dropped } = await DeskStore.open(dir, key, (r) => seen.push(r.json));
+    t.same(seen, [{ n: 1 }, { n: 2 }], `cut at ${cut}: the two whole records`);
+    t.equal(dropped, cut - twoRecords, 'the torn bytes dropped');
+    t.equal(statSync(segment).size, twoRecords, 'the file cut back');
+    s.append([{ json: { n: 4 } }]);
+    s.close();
+    const after: unknown[] = [];
+    (await DeskStore.open(dir, key, (r) => after.push(r.json))).store.close();
+    t.same(after, [{ n: 1 }, { n: 2 }, { n: 4 }], 'a record appended after the cut reads back');
+    truncateSync(segment, twoRecords);
+  }
+  // Garbage after the last record (a torn length prefix) is a torn tail too.
+  appendFileSync(segment, Buffer.from([0xff, 0xff]));
+  const seen: unknown[] = [];
+  (await DeskStore.open(dir, key, (r) => seen.push(r.json))).store.close();
+  t.equal(seen.length, 2);
+  // A record altered in place (not at the tail of the last segment) does not open silently.
+  const bytes = readFileSync(segment);
+  bytes[20]! ^= 1;
+  writeFileSync(segment, bytes);
+  const seen2: unknown[] = [];
+  const { store: s3, dropped } = await DeskStore.open(dir, key, (r) => seen2.push(r.json));
+  s3.close();
+  t.equal(seen2.length, 0, 'an altered first record: nothing after it is trusted in the last segment');
+  t.ok(dropped > 0);
+  // The wrong key reads nothing.
+  writeFileSync(segment, whole);
+  const other = await deriveStoreKey(B!.seed);
+  await t.rejects(
+    (async () => {
+      writeFileSync(join(dir, '000002.seg'), whole);
+      await DeskStore.open(dir, other, () => undefined);
+    })(),
+    /damaged record/,
+    'another key: the first segment does not authenticate, and opening stops',
+  );
+});

@@ -1,0 +1,92 @@
+// Fixtures of the desk's tests: editors with names, sources with mailboxes, tips, follow-ups and
+// attachments sealed exactly as the page seals them, written as real bundles into a USB inbox.
+// Nothing here is a mock: the same crypto and the same bundle writer as the real tools.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { FILE_CHUNK_SIZE, FILE_CIPHER, encryptFile, generateFileKey, lastChunkCiphertextLength } from '../../src/crypto/attachment.js';
+import { encodeBody, type Body, type FileRef } from '../../src/crypto/body.js';
+import { type BundleItem, type TipRecord } from '../../src/crypto/bundle.js';
+import { toBase64Url } from '../../src/crypto/bytes.js';
+import { sealEnvelope } from '../../src/crypto/envelope.js';
+import { encodePublicKey, generateEditorKeyPair, type EditorKeyPair } from '../../src/crypto/keys.js';
+import { mailboxKeysFromEntropy, type MailboxKeys } from '../../src/crypto/mailbox.js';
+import { signBody } from '../../src/crypto/signing.js';
+import { writeBundle } from '../../src/files/bundle.js';
+
+export interface Editor extends EditorKeyPair {
+  name: string;
+}
+
+export async function editors(...names: string[]): Promise<Editor[]> {
+  return Promise.all(names.map(async (name) => ({ ...(await generateEditorKeyPair()), name })));
+}
+
+export function recipientsText(list: Editor[]): string {
+  return list.map((e) => encodePublicKey(e)).join('\n') + '\n';
+}
+
+export async function source(): Promise<MailboxKeys> {
+  return mailboxKeysFromEntropy(new Uint8Array(randomBytes(16)));
+}
+
+export const newId = (): string => randomBytes(16).toString('hex');
+
+export interface Attachment {
+  name: string;
+  type: string;
+  bytes: Uint8Array;
+}
+
+/** A record (and its attachment lines) as the server's export writes it. */
+export async function tipItems(
+  to: Editor[],
+  message: string,
+  options: { from?: MailboxKeys; kind?: 'tip' | 'followUp'; forgedBy?: MailboxKeys; fields?: Body['fields']; form?: Body['form']; files?: Attachment[]; sealedByServer?: boolean; received?: string; id?: string } = {},
+): Promise<{ id: string; items: BundleItem[] }> {
+  const id = options.id ?? newId();
+  const refs: FileRef[] = [];
+  const lines: BundleItem[] = [];
+  for (const f of options.files ?? []) {
+    const key = generateFileKey();
+    const upload = toBase64Url(new Uint8Array(randomBytes(32)));
+    const chunks = await encryptFile(key, f.bytes);
+    refs.push({ upload, name: f.name, type: f.type, size: f.bytes.length, key: toBase64Url(key), cipher: FILE_CIPHER, chunkSize: FILE_CHUNK_SIZE });
+    lines.push({ file: { tip: id, upload, chunks: chunks.length, lastChunkBytes: lastChunkCiphertextLength(f.bytes.length) } });
+    chunks.forEach((data, index) => lines.push({ chunk: { tip: id, upload, index, data } }));
+  }
+  const body: Body = {
+    v: 1,
+    message,
+    clientTime: '2026-11-30T10:00:00.000Z',
+    ...(options.form ? { form: options.form } : {}),
+    ...(options.fields ? { fields: options.fields } : {}),
+    ...(options.sealedByServer ? { sealedByServer: true } : {}),
+    ...(options.from ? { reply: { mailbox: options.from.mailbox, kemPublicKey: toBase64Url(options.from.kemPublicKey), signPublicKey: toBase64Url(options.from.signPublicKey) } } : {}),
+    ...(refs.length ? { files: refs } : {}),
+  };
+  const kind = options.kind ?? 'tip';
+  const signer = options.forgedBy ?? options.from;
+  const bytes = signer ? await signBody(kind, body, signer.signSecretKey) : encodeBody(body);
+  const envelope = await sealEnvelope({ kind, recipients: to.map((e) => e.publicKey), body: bytes });
+  const record: TipRecord = { id, received: options.received ?? '2026-11-30', envelope };
+  return { id, items: [record, ...lines] };
+}
+
+/** Writes items as `<usb>/inbox/<name>`, the way `editor sync` leaves a fetched bundle. */
+export async function toInbox(usb: string, name: string, items: BundleItem[]): Promise<string> {
+  mkdirSync(join(usb, 'inbox'), { recursive: true });
+  const path = join(usb, 'inbox', name);
+  await writeBundle(path, items, { created: '2026-11-30' });
+  return path;
+}
+
+/** A real 1×1 PNG. */
+export const PNG_1X1 = Uint8Array.from(
+  Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'),
+);
+
+export function writeText(path: string, text: string): string {
+  writeFileSync(path, text);
+  return path;
+}

@@ -68,10 +68,10 @@ ${next ? `<a id="next" rel="next" href="${e(o.base)}thread/${e(next)}${suffix}">
 <p class="meta" id="reason-hint">${e(w.reasonHint)}</p>
 <button type="submit">${e(w.setStatus)}</button></form>`;
   const labelButtons = t.labels.slice(0, MAX_LABELS_WITH_BUTTONS).map((l) => `<li><bdi>${text(cut(l, 60))}</bdi> <form class="inline" method="post" action="${action}"><input type="hidden" name="kind" value="label"><input type="hidden" name="on" value="0"><input type="hidden" name="label" value="${text(l)}"><button type="submit" aria-label="${text(fill(w.removeLabel, { label: cut(l, 60) }))}">×</button></form></li>`).join('');
-  const labelForm = `<form method="post" action="${action}" id="label-form"><input type="hidden" name="kind" value="label"><input type="hidden" name="on" value="1">
+  const labelForm = `<div class="box"><form method="post" action="${action}" id="label-form"><input type="hidden" name="kind" value="label"><input type="hidden" name="on" value="1">
 <label for="label-input">${e(w.addLabel)}</label><input id="label-input" name="label" maxlength="100" required>
 <button type="submit">${e(w.addLabel)}</button></form>
-${t.labels.length ? `<div><ul class="label-list">${labelButtons}</ul>${t.labels.length > MAX_LABELS_WITH_BUTTONS ? labelBadges(t.labels.slice(MAX_LABELS_WITH_BUTTONS), o.lang, 0) : ''}</div>` : ''}`;
+${t.labels.length ? `<ul class="label-list">${labelButtons}</ul>${t.labels.length > MAX_LABELS_WITH_BUTTONS ? labelBadges(t.labels.slice(MAX_LABELS_WITH_BUTTONS), o.lang, 0) : ''}` : ''}</div>`;
   const assignForm = `<form method="post" action="${action}" id="assign-form"><input type="hidden" name="kind" value="assign">
 <label for="assign-select">${e(w.assignee)}</label><select id="assign-select" name="editor"><option value="none">${e(w.nobody)}</option>${roster.map((r) => `<option value="${e(r.id)}"${r.id === t.assignee ? ' selected' : ''}>${text(cut(r.name, 60))}${r.me ? ` (${e(w.you)})` : ''}</option>`).join('')}</select>
 <button type="submit">${e(w.assign)}</button></form>`;

@@ -146,7 +146,7 @@ export interface ElectionTip {
   protocol?: unknown;
   /** The source's free text (`body.message`). */
   message: string;
-  /** The merged verification of this tip; `unverified` with an empty note when nobody set one. */
+  /** The merged verification of this tip (`unverified`, an empty note and no editor when nobody set one); `editor` is the id of who set it (RosterEditor.id). */
   verification: { state: Verification; note: string; editor?: string };
 }
 

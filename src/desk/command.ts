@@ -130,7 +130,7 @@ export function deskCommand(parts: DeskCommandParts): Command {
         });
         ctx.stderr.write(`import done: ${describeProgress(summary)}\n`);
         for (const r of summary.refused.slice(0, 20)) ctx.stderr.write(`refused: ${r.record}: ${r.reason}\n`);
-        server = await startDeskServer({ desk, script, lang });
+        server = await startDeskServer({ desk, script, lang, exportDir });
         ctx.stdout.write(`desk ready: ${server.url}\nOpen it in a browser on this machine (docs/EDITORS.md, "Which browser"). Stop with Ctrl+C.\n`);
         if (values.open === true) {
           const opener = onPath('xdg-open', ctx.env);

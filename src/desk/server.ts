@@ -12,6 +12,7 @@
 // Every answer carries the strict headers of HEADERS (CSP without inline script or style,
 // nothing framed, no referrer, no caching). Nothing on any page links outside this origin.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { STATUSES, VERIFICATIONS, type Desk, type DeskChange, type InboxQuery, type ThreadStatus, type Verification } from './api.js';
@@ -22,6 +23,9 @@ import { renderInbox } from './views/inbox.js';
 import { renderThread } from './views/thread.js';
 import { renderMessage } from './views/layout.js';
 import { LANGS, words, type Lang } from './views/words.js';
+import { exportedHtml, importResultHtml, renderElection, renderElectionResult } from './views/reports.js';
+import { importVerification } from './election.js';
+import { writePublication } from './publish.js';
 
 export class DeskServerError extends TiplineError {
   override name = 'DeskServerError';
@@ -75,6 +79,8 @@ export interface DeskServerOptions {
   host?: string;
   /** 0 (default): a random free port. */
   port?: number;
+  /** Where the election page writes the export for publication (the desk's export folder). */
+  exportDir?: string;
 }
 
 export interface DeskServer {
@@ -255,6 +261,7 @@ export async function startDeskServer(options: DeskServerOptions): Promise<DeskS
       if (rest === 'desk.css') return send(res, 200, 'text/css; charset=utf-8', DESK_CSS);
       if (rest === 'desk.js') return send(res, 200, 'text/javascript; charset=utf-8', script);
       if (rest === 'icon.png') return send(res, 200, 'image/png', ICON);
+      if (rest === 'election') return html(res, 200, renderElection({ base, lang, desk, query: queryFromParams(params), params }));
       if (thread && !thread[2]) {
         let detail = desk.thread(thread[1]!);
         if (!detail) return html(res, 404, renderMessage({ base, lang, title: w.notFound, text: w.noSuchThread }));
@@ -290,6 +297,19 @@ export async function startDeskServer(options: DeskServerOptions): Promise<DeskS
       const change = changeFromForm(form, detail.status, desk.roster().map((e) => e.id));
       await desk.change(id, change);
       return seeOther(res, form.get('back') === 'inbox' ? base : `${back}#${change.kind}`);
+    }
+    // Election reports (src/desk/election.ts): verification.tsv pasted once; the publication written to the export folder.
+    if (rest === 'election/import') {
+      const result = importVerification(new TextEncoder().encode(field(form, 'tsv', MAX_BODY)), desk.electionTips({}));
+      for (const c of result.changes) await desk.change(c.thread, c.change);
+      return html(res, 200, renderElectionResult({ base, lang, body: importResultHtml(result, lang) }));
+    }
+    if (rest === 'election/export') {
+      if (!options.exportDir) throw new HttpError(400, 'this desk has no export folder');
+      const includeFreeText = form.get('freeText') === '1';
+      mkdirSync(options.exportDir, { recursive: true, mode: 0o700 });
+      const written = writePublication(options.exportDir, desk.electionTips(queryFromParams(params)), { date: new Date().toISOString().slice(0, 10), lang, includeFreeText });
+      return html(res, 200, renderElectionResult({ base, lang, body: exportedHtml(written, includeFreeText, lang) }));
     }
     if (rest === 'export') {
       const fileId = form.get('file') ?? '';

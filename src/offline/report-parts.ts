@@ -68,11 +68,11 @@ export function parseSidecarLines(text: string): SidecarLine[] {
 }
 
 /**
- * The sidecar's statuses by folder name; `unmatched` (and `warnings`, the same in words) for
+ * The sidecar's statuses by folder name (and the line of each); `unmatched` (and `warnings`, the same in words) for
  * lines that name no report here. A report named twice, or by a receipt several reports share,
  * stops it (ReportError).
  */
-export function parseSidecar(text: string, rows: { folder: string; id: string; receipt: string }[]): { statuses: Map<string, { status: Status; note: string }>; warnings: string[]; unmatched: { line: number; key: string }[] } {
+export function parseSidecar(text: string, rows: { folder: string; id: string; receipt: string }[]): { statuses: Map<string, { status: Status; note: string }>; lines: Map<string, number>; warnings: string[]; unmatched: { line: number; key: string }[] } {
   const byKey = new Map<string, string>();
   // A receipt is a 64-bit hash of the envelope, not a unique id (docs/PROTOCOL.md, "Receipt"):
   // the same envelope sent twice, or two crafted to collide, share one. Such a receipt names no
@@ -91,6 +91,7 @@ export function parseSidecar(text: string, rows: { folder: string; id: string; r
     byKey.set(r.id, r.folder);
   }
   const statuses = new Map<string, { status: Status; note: string }>();
+  const lines = new Map<string, number>();
   const warnings: string[] = [];
   const unmatched: { line: number; key: string }[] = [];
   for (const { line, key, status, note } of parseSidecarLines(text)) {
@@ -104,8 +105,9 @@ export function parseSidecar(text: string, rows: { folder: string; id: string; r
     }
     if (statuses.has(folder)) throw new ReportError(`${at}: ${folder} is marked more than once`);
     statuses.set(folder, { status, note });
+    lines.set(folder, line);
   }
-  return { statuses, warnings, unmatched };
+  return { statuses, lines, warnings, unmatched };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -206,20 +208,32 @@ export function fieldDef(rows: { formId: string }[], name: string, forms: FormSc
  * and by day (the date field; reports without one under "(not given)"). Rejected reports are
  * never counted. Choice rows follow the schema's order; days are in date order.
  */
-export function countDimensions(rows: CountedReport[], lang: string | undefined, forms: FormSchema[] = [], words: CountWords = COUNT_WORDS_EN): Dimension[] {
+export function countDimensions(rows: CountedReport[], lang: string | undefined, forms: FormSchema[] = [], words: CountWords = COUNT_WORDS_EN, options: { onlyFormsWithField?: boolean } = {}): Dimension[] {
   const counted = rows.filter((r) => r.status !== 'rejected');
   const dims: Dimension[] = [];
   const names = fieldColumns(rows, forms);
   const order = (f: FieldDef) => (f.type === 'region' ? 0 : f.name === 'category' ? 1 : f.name === 'stage' ? 2 : 3);
   const choiceFields = names.map((n) => fieldDef(rows, n, forms)).filter((f): f is FieldDef => !!f && ['region', 'single-choice', 'multiple-choice'].includes(f.type));
   choiceFields.sort((a, b) => order(a) - order(b));
+  const formsInUse = [...new Set(rows.map((r) => r.formId))].map((id) => schemaFor({ formId: id }, forms));
   for (const f of choiceFields) {
     const table = new Map<string, CountRow>((f.choices ?? []).map((c) => [c.value, { value: c.value, label: textFor(c.label, lang), verified: 0, unverified: 0 }]));
+    // A value the first form lacks may be a choice of another form in use (election-tm and protocol-tm regions).
+    const otherLabel = (value: string) => {
+      for (const schema of formsInUse) {
+        const c = schema?.fields.find((x) => x.name === f.name)?.choices?.find((x) => x.value === value);
+        if (c) return textFor(c.label, lang);
+      }
+      return value;
+    };
     const bump = (value: string, r: CountedReport) => {
-      if (!table.has(value)) table.set(value, { value, label: value === '' ? words.notGiven : value, verified: 0, unverified: 0 });
+      if (!table.has(value)) table.set(value, { value, label: value === '' ? words.notGiven : otherLabel(value), verified: 0, unverified: 0 });
       table.get(value)![r.status === 'verified' ? 'verified' : 'unverified']++;
     };
+    // The desk counts a field only over reports whose (known) form asks it: a protocol has no category to be "not given".
+    const asks = (r: CountedReport) => !options.onlyFormsWithField || !schemaFor(r, forms) || !!schemaFor(r, forms)?.fields.some((x) => x.name === f.name);
     for (const r of counted) {
+      if (!asks(r)) continue;
       const v = r.fields[f.name];
       const values = Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)];
       if (values.length === 0) bump('', r);
@@ -236,6 +250,7 @@ export function countDimensions(rows: CountedReport[], lang: string | undefined,
   if (dateField) {
     const table = new Map<string, CountRow>();
     for (const r of counted) {
+      if (options.onlyFormsWithField && schemaFor(r, forms) && !schemaFor(r, forms)?.fields.some((x) => x.name === dateField.name)) continue;
       const v = r.fields[dateField.name];
       const day = typeof v === 'string' ? v : '';
       if (!table.has(day)) table.set(day, { value: day, label: day || words.notGiven, verified: 0, unverified: 0 });

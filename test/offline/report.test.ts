@@ -222,6 +222,8 @@ t.test('csv cells and the sidecar, by example', async (t) => {
   t.same(parseSidecar(`6536-4b9a-4d32-ec2a\trejected\tdup\n${'b'.repeat(32)}\tverified\n`, rows).warnings, [`verification.tsv line 2 names no report in this folder (${'b'.repeat(32)})`]);
   t.throws(() => parseSidecar(`${rows[0]!.id} verified\n`, rows), { message: 'verification.tsv line 1: the status must be verified, unverified or rejected, separated from the report by a tab' });
   t.throws(() => parseSidecar(`${rows[0]!.id}\tverified\n${rows[0]!.folder}\trejected\n`, rows), { message: /line 2: .* is marked more than once/ });
+  t.throws(() => parseSidecar(`${rows[0]!.id}\tverified\tok\u001b[8m hidden\n`, rows), { message: 'verification.tsv line 1: holds a control character' });
+  t.throws(() => parseSidecar(`\tverified\n`, rows), { message: 'verification.tsv line 1: names no report before the tab' });
 });
 
 function reportCli(args: string[]): Promise<Run> {

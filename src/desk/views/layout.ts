@@ -7,6 +7,7 @@ import { escapeHtml as e } from '../../shared/html.js';
 import { cleanText } from '../../offline/files.js';
 import type { RosterEditor } from '../api.js';
 import { words, type Lang } from './words.js';
+import { say } from '../election-words.js';
 
 /** Untrusted text for a text node or attribute: invisible characters removed, then escaped. */
 export const text = (value: string): string => e(cleanText(value));
@@ -86,6 +87,7 @@ export function page(o: PageOptions): string {
 <a class="skip" href="#main">${e(w.skip)}</a>
 <header class="top">
 <a class="home" href="${e(o.base)}">${e(w.desk)} · ${e(w.inbox)}</a>
+<a class="election" href="${e(o.base)}election">${e(say('heading', o.lang))}</a>
 <form class="search" method="get" action="${e(o.base)}" role="search">
 <label for="search">${e(w.search)}</label>
 <input id="search" name="q" type="search" value="${text(o.search ?? '')}" maxlength="200" autocomplete="off">

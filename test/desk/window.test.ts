@@ -4,7 +4,9 @@
 // on another origin that knows the secret cannot post a change (CSRF), nor can a rebound host
 // name (DNS rebinding); axe (WCAG 2.1 A/AA) on the inbox and a thread in every language;
 // keyboard-only triage (j/k, Enter, s, l, r, /) with a visible focus; and the screenshots of
-// docs/EDITORS.md, written into docs/screenshots/.
+// docs/EDITORS.md, written into docs/screenshots/. The model is the in-memory desk of
+// test/helpers/desk.ts (exact content, exact record of what reached it), and once the real one
+// (openDesk on a real bundle sealed to a real key): the same hostile tip, a change queued sealed.
 import t, { type Test } from 'tap';
 import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';

@@ -214,3 +214,24 @@ t.test('Export to folder: the file is written by the model, the page says where 
   const get = await send(server, { path: `/${secret}/export?file=doc1` });
   t.equal(get.status, 404, 'never by a GET (a link or an image could trigger it)');
 });
+
+t.test('a lone tip offers no reply; an item whose mailbox signature failed is marked', async (t) => {
+  const M = 'd'.repeat(32);
+  const forged = sampleThread(M, {
+    items: [
+      { kind: 'tip', id: 'e'.repeat(32), date: '2026-11-28', message: 'genuine', files: [], sealedByServer: false },
+      { kind: 'followUp', id: 'f'.repeat(32), date: '2026-11-29', message: 'forged?', files: [], sealedByServer: false, unverified: 'the mailbox signature does not verify' },
+    ],
+  });
+  const desk = memoryDesk({ roster: [ME], threads: [sampleThread(A), forged] });
+  const server = await startDeskServer({ desk, script: SCRIPT });
+  t.teardown(() => server.close());
+  const secret = new URL(server.url).pathname.split('/')[1]!;
+  const lone = await send(server, { path: `/${secret}/thread/${A}` });
+  t.match(lone.body, /id="no-reply">This source left no return passphrase/);
+  t.notMatch(lone.body, /id="reply-form"/, 'no composer for a tip without a mailbox');
+  const thread = await send(server, { path: `/${secret}/thread/${M}` });
+  t.match(thread.body, /id="reply-form"/, 'a mailbox thread can be answered');
+  t.match(thread.body, /<p class="warning">Not verified: [^<]*<\/p>\s*<div class="message" dir="auto">forged\?<\/div>/, 'the unverified follow-up is marked, with the reason');
+  t.match(thread.body, /the mailbox signature does not verify/);
+});

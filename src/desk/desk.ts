@@ -108,7 +108,9 @@ interface StoredFile {
 interface Thread {
   id: string;
   items: Item[];
+  /** The folded search text, built on open and again after a change to the thread. */
   text?: string;
+  designation?: string;
 }
 
 const IMAGE_MAGIC: [string, (b: Uint8Array) => boolean][] = [
@@ -154,6 +156,8 @@ class DeskModel implements Desk, ImportTarget {
   private readonly unqueued = new Map<string, StoreJson>();
   private readonly queued = new Set<string>();
   private clock: Hlc = { ms: 0, c: 0 };
+  /** Changes, replies, imports and exports run one at a time (the local server may ask for two at once). */
+  private queue: Promise<unknown> = Promise.resolve();
   private readonly sodium: Sodium;
   private closed = false;
 
@@ -177,6 +181,8 @@ class DeskModel implements Desk, ImportTarget {
     this.store = store;
     // Attempts without `done` were cut by a crash: they do not count (the next import redoes them).
     this.staged.clear();
+    // The search index: each thread's folded text, built now so the first search is as quick as the next.
+    for (const t of this.threads.values()) this.threadText(t);
     await this.flushOutbox();
   }
 
@@ -376,7 +382,7 @@ class DeskModel implements Desk, ImportTarget {
     for (const i of t.items) attachments += i.files.length || (Array.isArray(i.body?.files) ? i.body!.files!.length : 0);
     return {
       id: t.id,
-      designation: designation(this.sodium, t.id),
+      designation: (t.designation ??= designation(this.sodium, t.id)),
       lastActivity: t.items.reduce((d, i) => (i.received > d ? i.received : d), ''),
       unread: this.unread(t),
       starred: state.starred,
@@ -498,6 +504,12 @@ class DeskModel implements Desk, ImportTarget {
     };
   }
 
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   private checkOpen(): void {
     if (this.closed) throw new DeskError('the desk is closed');
   }
@@ -529,7 +541,11 @@ class DeskModel implements Desk, ImportTarget {
     }
   }
 
-  async change(threadId: string, input: DeskChange): Promise<void> {
+  change(threadId: string, input: DeskChange): Promise<void> {
+    return this.serial(() => this.changeNow(threadId, input));
+  }
+
+  private async changeNow(threadId: string, input: DeskChange): Promise<void> {
     this.checkOpen();
     const t = this.threads.get(threadId);
     if (!t || t.items.length === 0) throw new DeskError('there is no such thread');
@@ -556,7 +572,11 @@ class DeskModel implements Desk, ImportTarget {
     await this.flushOutbox();
   }
 
-  async reply(threadId: string, text: string): Promise<void> {
+  reply(threadId: string, text: string): Promise<void> {
+    return this.serial(() => this.replyNow(threadId, text));
+  }
+
+  private async replyNow(threadId: string, text: string): Promise<void> {
     this.checkOpen();
     const t = this.threads.get(threadId);
     if (!t) throw new DeskError('there is no such thread');
@@ -579,7 +599,11 @@ class DeskModel implements Desk, ImportTarget {
     await this.flushOutbox();
   }
 
-  async importInbox(onProgress?: (p: ImportProgress) => void): Promise<ImportProgress> {
+  importInbox(onProgress?: (p: ImportProgress) => void): Promise<ImportProgress> {
+    return this.serial(() => this.importInboxNow(onProgress));
+  }
+
+  private async importInboxNow(onProgress?: (p: ImportProgress) => void): Promise<ImportProgress> {
     this.checkOpen();
     const result = await importInbox(this, this.options.usb, onProgress);
     const ids = [...this.done].filter((id) => !this.acked.has(id) && this.items.get(id) && this.items.get(id)!.kind !== 'reply' && !this.items.get(id)!.pending);
@@ -611,7 +635,11 @@ class DeskModel implements Desk, ImportTarget {
     return this.fileBytes(f);
   }
 
-  async exportFile(fileId: string): Promise<string> {
+  exportFile(fileId: string): Promise<string> {
+    return this.serial(() => this.exportFileNow(fileId));
+  }
+
+  private async exportFileNow(fileId: string): Promise<string> {
     this.checkOpen();
     const f = this.files.get(fileId);
     if (!f) throw new DeskError('there is no such file');
@@ -644,6 +672,7 @@ class DeskModel implements Desk, ImportTarget {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.queue;
     this.store.close();
   }
 }

@@ -261,3 +261,15 @@ t.test('search folds case beyond ASCII', async (t) => {
   t.same(desk.inbox({ label: 'Срочно' }).map((s) => s.id), [ids[1]]);
   t.same(desk.inbox({ unread: false }), [], 'nothing read yet');
 });
+
+t.test('changes and imports asked for at once run one at a time: nothing twice, every change kept', async (t) => {
+  const dir = tempDir(t);
+  const tips = await Promise.all([1, 2, 3].map((i) => tipItems([A!, B!], `tip ${i}`)));
+  await toInbox(join(dir, 'usb'), 'in.bundle', tips.flatMap((x) => x.items));
+  const desk = await deskOf(t, A, dir);
+  const [p1, p2] = await Promise.all([desk.importInbox(), desk.importInbox()]);
+  t.equal(p1.imported + p2.imported, 3, 'each record imported once');
+  await Promise.all(Array.from({ length: 12 }, (_, i) => desk.change(tips[0]!.id, { kind: 'label', label: `l${i}`, on: true })));
+  t.equal(desk.thread(tips[0]!.id)!.labels.length, 12);
+  t.equal(readdirSync(join(dir, 'usb', 'outbox')).filter((n) => n.startsWith('event-')).length, 12, 'one event bundle each');
+});

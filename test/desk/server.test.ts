@@ -4,9 +4,11 @@
 // strict headers. The model is the in-memory desk of test/helpers/desk.ts: these tests are
 // about what the server lets through, which the desk's record of calls shows exactly.
 import t, { type Test } from 'tap';
+import { readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { CSP, checkHost, startDeskServer, type DeskServer } from '../../src/desk/server.js';
 import { memoryDesk, sampleThread, type MemoryDesk } from '../helpers/desk.js';
+import { tempDir } from '../helpers/fixtures.js';
 
 const A = 'a'.repeat(32);
 const B = 'b'.repeat(32);
@@ -191,4 +193,45 @@ t.test('thumbnails: only bytes that are an image, with the image type', async (t
   t.equal(fake.body, 'Not found\n');
   const missing = await send(server, { path: `/${secret}/thumb/nope` });
   t.equal(missing.status, 404);
+});
+
+t.test('Export to folder: the file is written by the model, the page says where and warns', async (t) => {
+  const desk = memoryDesk({ roster: [ME], threads: [sampleThread(A)], files: { doc1: new TextEncoder().encode('PK\u0003\u0004 a document') }, exportDir: tempDir(t) });
+  const server = await startDeskServer({ desk, script: SCRIPT });
+  t.teardown(() => server.close());
+  const secret = new URL(server.url).pathname.split('/')[1]!;
+  const a = await send(server, { method: 'POST', path: `/${secret}/export`, origin: server.origin, body: 'file=doc1' });
+  t.equal(a.status, 200);
+  strictHeaders(t, a, 'export');
+  const path = /Written to ([^<]+)</.exec(a.body)?.[1];
+  t.ok(path, 'the page names the file written');
+  t.equal(readFileSync(path!, 'utf8'), 'PK\u0003\u0004 a document');
+  t.equal(statSync(path!).mode & 0o777, 0o600);
+  t.match(a.body, /Open exported files only on a separate machine that holds no key/);
+  t.notMatch(a.body, /href="file:/, 'no link to the file');
+  const cross = await send(server, { method: 'POST', path: `/${secret}/export`, origin: 'http://evil.example', body: 'file=doc1' });
+  t.equal(cross.status, 403, 'not from another origin');
+  const get = await send(server, { path: `/${secret}/export?file=doc1` });
+  t.equal(get.status, 404, 'never by a GET (a link or an image could trigger it)');
+});
+
+t.test('a lone tip offers no reply; an item whose mailbox signature failed is marked', async (t) => {
+  const M = 'd'.repeat(32);
+  const forged = sampleThread(M, {
+    items: [
+      { kind: 'tip', id: 'e'.repeat(32), date: '2026-11-28', message: 'genuine', files: [], sealedByServer: false },
+      { kind: 'followUp', id: 'f'.repeat(32), date: '2026-11-29', message: 'forged?', files: [], sealedByServer: false, unverified: 'the mailbox signature does not verify' },
+    ],
+  });
+  const desk = memoryDesk({ roster: [ME], threads: [sampleThread(A), forged] });
+  const server = await startDeskServer({ desk, script: SCRIPT });
+  t.teardown(() => server.close());
+  const secret = new URL(server.url).pathname.split('/')[1]!;
+  const lone = await send(server, { path: `/${secret}/thread/${A}` });
+  t.match(lone.body, /id="no-reply">This source left no return passphrase/);
+  t.notMatch(lone.body, /id="reply-form"/, 'no composer for a tip without a mailbox');
+  const thread = await send(server, { path: `/${secret}/thread/${M}` });
+  t.match(thread.body, /id="reply-form"/, 'a mailbox thread can be answered');
+  t.match(thread.body, /<p class="warning">Not verified: [^<]*<\/p>\s*<div class="message" dir="auto">forged\?<\/div>/, 'the unverified follow-up is marked, with the reason');
+  t.match(thread.body, /the mailbox signature does not verify/);
 });

@@ -14,12 +14,13 @@ export interface MemoryDesk extends Desk {
   files: Map<string, Uint8Array>;
 }
 
-export function memoryDesk(o: { roster: RosterEditor[]; threads: ThreadDetail[]; files?: Record<string, Uint8Array>; refused?: RefusedEvent[] }): MemoryDesk {
+/** `exportDir`: where exportFile writes (the test's own temporary folder; a new one under the system's when absent). */
+export function memoryDesk(o: { roster: RosterEditor[]; threads: ThreadDetail[]; files?: Record<string, Uint8Array>; refused?: RefusedEvent[]; exportDir?: string }): MemoryDesk {
   const threads = new Map(o.threads.map((t) => [t.id, structuredClone(t)]));
   const files = new Map(Object.entries(o.files ?? {}));
   const calls: MemoryDesk['calls'] = [];
   const me = o.roster.find((r) => r.me) ?? o.roster[0]!;
-  const exportDir = mkdtempSync(join(tmpdir(), 'tipline-desk-export-'));
+  let exportDir = o.exportDir;
   const summary = ({ items: _i, notes: _n, log: _l, verification: _v, ...s }: ThreadDetail) => s;
   return {
     me,
@@ -90,6 +91,7 @@ export function memoryDesk(o: { roster: RosterEditor[]; threads: ThreadDetail[];
     async exportFile(id) {
       const bytes = files.get(id);
       if (!bytes) throw new Error('no such file');
+      exportDir ??= mkdtempSync(join(tmpdir(), 'tipline-desk-export-'));
       const path = join(exportDir, id);
       writeFileSync(path, bytes, { flag: 'wx', mode: 0o600 });
       return path;

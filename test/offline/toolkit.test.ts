@@ -179,7 +179,7 @@ t.test('the command table in-process: help, usage errors, verify', async (t) => 
     });
     return { code, stdout, stderr };
   };
-  t.same(Object.keys(COMMANDS).sort(), ['decrypt', 'keygen', 'reply', 'report', 'results', 'verify']);
+  t.same(Object.keys(COMMANDS).sort(), ['decrypt', 'desk', 'keygen', 'reply', 'report', 'results', 'verify']);
   const none = await call([]);
   t.equal(none.code, 2);
   t.match(none.stderr, /^usage: tool <command> \[options\]/);

@@ -5,7 +5,7 @@
 import { escapeHtml as e } from '../../shared/html.js';
 import { BUILT_IN_FORMS } from '../../forms/schema.js';
 import { STATUSES, type Desk, type InboxQuery, type RefusedEvent, type ThreadSummary } from '../api.js';
-import { cut, day, editorName, page, text } from './layout.js';
+import { cut, day, editorName, longText, page, text } from './layout.js';
 import { fill, words, type Lang } from './words.js';
 
 /** Labels shown per row; the rest are counted. */
@@ -43,7 +43,7 @@ function row(t: ThreadSummary, o: { base: string; lang: Lang; desk: Desk; roster
 <div><a class="open" href="${e(o.base)}thread/${id}${o.suffix}"><bdi>${text(t.designation)}</bdi></a> ${marks}</div>
 <div class="meta">${e(w.lastActivity)}: ${day(t.lastActivity, o.lang)}${files}${assignee} ${starForm}</div>
 <div class="meta">${labelBadges(t.labels, o.lang)}</div>
-<p class="preview" dir="auto">${text(cut(t.preview, PREVIEW_CHARS))}</p>
+<p class="preview" dir="auto">${longText(cut(t.preview, PREVIEW_CHARS))}</p>
 </li>`;
 }
 

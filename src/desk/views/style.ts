@@ -47,8 +47,9 @@ dl.answers dd{margin:0;overflow-wrap:anywhere;white-space:pre-wrap}
 .files li{margin:.25rem 0}
 .files img{display:block;max-width:200px;max-height:200px;object-fit:contain;border:1px solid #ccc}
 .warning{background:#fff3cd;border:1px solid #8a6d00;padding:.5rem;border-radius:4px}
-.triage{display:flex;flex-wrap:wrap;gap:1rem}
-.triage form{border:1px solid #ccc;border-radius:6px;padding:.5rem}
+.triage{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-start}
+.triage>form,.triage>.box{border:1px solid #ccc;border-radius:6px;padding:.5rem}
+.label-list{list-style:none;padding:0;margin:.5rem 0 0}
 .triage label{display:block;font-size:.9rem}
 .inline{display:inline}
 .notes li,.log li{margin:.25rem 0;overflow-wrap:anywhere}

@@ -8,7 +8,7 @@ import { escapeHtml as e } from '../../shared/html.js';
 import { STATUSES, VERIFICATIONS, type Desk, type FileSummary, type ThreadDetail, type ThreadItem } from '../api.js';
 import { fileLabel } from '../../offline/files.js';
 import { labelBadges, refusedSection } from './inbox.js';
-import { cut, day, editorName, moment, page, text } from './layout.js';
+import { cut, day, editorName, longText, moment, page, text } from './layout.js';
 import { fill, words, type Lang } from './words.js';
 
 const MAX_LABELS_WITH_BUTTONS = 200;
@@ -30,15 +30,15 @@ function item(it: ThreadItem, o: { base: string; lang: Lang; roster: ReturnType<
   const w = words(o.lang);
   if (it.kind === 'reply') {
     return `<li class="item reply" id="item-${e(it.id)}"><h3>${e(w.kinds.reply)} · ${day(it.date, o.lang)} · ${e(w.from)} ${editorName(o.roster, it.from, o.lang)}${it.pending ? ` <span class="badge">${e(w.pending)}</span>` : ''}</h3>
-<div class="message" dir="auto">${text(it.message)}</div></li>`;
+<div class="message" dir="auto">${longText(it.message)}</div></li>`;
   }
   const answers = it.form && it.form.answers.length
-    ? `<h4>${e(w.answers)} <span class="meta">(${text(it.form.id)})</span></h4><dl class="answers">${it.form.answers.map((a) => `<dt>${text(a.label || a.field)}</dt><dd dir="auto">${text(a.value)}</dd>`).join('')}</dl>`
+    ? `<h4>${e(w.answers)} <span class="meta">(${text(it.form.id)})</span></h4><dl class="answers">${it.form.answers.map((a) => `<dt>${text(a.label || a.field)}</dt><dd dir="auto">${longText(a.value)}</dd>`).join('')}</dl>`
     : '';
   const sealed = it.sealedByServer ? ` <span class="badge sealed" title="${e(w.sealedHint)}">${e(w.sealed)}</span>` : '';
   return `<li class="item" id="item-${e(it.id)}"><h3>${e(it.kind === 'tip' ? w.kinds.tip : w.kinds.followUp)} · ${day(it.date, o.lang)}${sealed}</h3>
 ${it.unverified ? `<p class="warning">${e(w.unverified)} ${text(cut(it.unverified, 300))}</p>` : ''}
-<div class="message" dir="auto">${text(it.message)}</div>
+<div class="message" dir="auto">${longText(it.message)}</div>
 ${answers}
 ${fileList(it.files, o)}</li>`;
 }
@@ -59,6 +59,8 @@ export function renderThread(o: { base: string; lang: Lang; desk: Desk; thread: 
 ${prev ? `<a id="prev" rel="prev" href="${e(o.base)}thread/${e(prev)}${suffix}">${e(w.previous)}</a>` : ''}
 ${next ? `<a id="next" rel="next" href="${e(o.base)}thread/${e(next)}${suffix}">${e(w.next)}</a>` : ''}
 </nav>`;
+  // A thread is a mailbox (its id is the mailbox id) or a lone tip (its id is the tip's): only a mailbox can be answered.
+  const canReply = !t.items.some((i) => i.kind !== 'reply' && i.id === t.id);
   const reopening = t.status === 'closed' || t.status === 'rejected';
   const statusForm = `<form method="post" action="${action}" id="status-form"><input type="hidden" name="kind" value="status">
 <label for="status-select">${e(w.status)}</label><select id="status-select" name="status">${STATUSES.map((s) => `<option value="${s}"${s === t.status ? ' selected' : ''}>${e(w.statuses[s])}</option>`).join('')}</select>
@@ -66,10 +68,10 @@ ${next ? `<a id="next" rel="next" href="${e(o.base)}thread/${e(next)}${suffix}">
 <p class="meta" id="reason-hint">${e(w.reasonHint)}</p>
 <button type="submit">${e(w.setStatus)}</button></form>`;
   const labelButtons = t.labels.slice(0, MAX_LABELS_WITH_BUTTONS).map((l) => `<li><bdi>${text(cut(l, 60))}</bdi> <form class="inline" method="post" action="${action}"><input type="hidden" name="kind" value="label"><input type="hidden" name="on" value="0"><input type="hidden" name="label" value="${text(l)}"><button type="submit" aria-label="${text(fill(w.removeLabel, { label: cut(l, 60) }))}">×</button></form></li>`).join('');
-  const labelForm = `<form method="post" action="${action}" id="label-form"><input type="hidden" name="kind" value="label"><input type="hidden" name="on" value="1">
+  const labelForm = `<div class="box"><form method="post" action="${action}" id="label-form"><input type="hidden" name="kind" value="label"><input type="hidden" name="on" value="1">
 <label for="label-input">${e(w.addLabel)}</label><input id="label-input" name="label" maxlength="100" required>
 <button type="submit">${e(w.addLabel)}</button></form>
-${t.labels.length ? `<div><ul class="label-list">${labelButtons}</ul>${t.labels.length > MAX_LABELS_WITH_BUTTONS ? labelBadges(t.labels.slice(MAX_LABELS_WITH_BUTTONS), o.lang, 0) : ''}</div>` : ''}`;
+${t.labels.length ? `<ul class="label-list">${labelButtons}</ul>${t.labels.length > MAX_LABELS_WITH_BUTTONS ? labelBadges(t.labels.slice(MAX_LABELS_WITH_BUTTONS), o.lang, 0) : ''}` : ''}</div>`;
   const assignForm = `<form method="post" action="${action}" id="assign-form"><input type="hidden" name="kind" value="assign">
 <label for="assign-select">${e(w.assignee)}</label><select id="assign-select" name="editor"><option value="none">${e(w.nobody)}</option>${roster.map((r) => `<option value="${e(r.id)}"${r.id === t.assignee ? ' selected' : ''}>${text(cut(r.name, 60))}${r.me ? ` (${e(w.you)})` : ''}</option>`).join('')}</select>
 <button type="submit">${e(w.assign)}</button></form>`;
@@ -87,9 +89,9 @@ ${t.labels.length ? `<div><ul class="label-list">${labelButtons}</ul>${t.labels.
       }).join('\n')}</section>`
     : '';
   const notes = t.notes.length
-    ? `<ol class="notes">${t.notes.map((n) => `<li>${editorName(roster, n.editor, o.lang)} · ${moment(n.time)}<div class="note-text" dir="auto">${text(n.text)}</div></li>`).join('\n')}</ol>`
+    ? `<ol class="notes">${t.notes.map((n) => `<li>${editorName(roster, n.editor, o.lang)} · ${moment(n.time)}<div class="note-text" dir="auto">${longText(n.text)}</div></li>`).join('\n')}</ol>`
     : `<p>${e(w.noNotes)}</p>`;
-  const log = t.log.length ? `<ol class="log">${t.log.map((l) => `<li>${moment(l.time)} · ${editorName(roster, l.editor, o.lang)}: <span dir="auto">${text(cut(l.what, 500))}</span></li>`).join('\n')}</ol>` : `<p>${e(w.noActivity)}</p>`;
+  const log = t.log.length ? `<ol class="log">${t.log.map((l) => `<li>${moment(l.time)} · ${editorName(roster, l.editor, o.lang)}: <span dir="auto">${longText(cut(l.what, 500))}</span></li>`).join('\n')}</ol>` : `<p>${e(w.noActivity)}</p>`;
   const summary = [
     `<span class="badge status">${e(w.statuses[t.status] ?? t.status)}</span>`,
     t.starred ? `<span class="badge">★ ${e(w.starred)}</span>` : '',
@@ -107,7 +109,7 @@ ${refusedSection(o.desk.refused(), o.lang)}
 <section aria-labelledby="conversation-heading"><h2 id="conversation-heading">${e(w.conversation)}</h2><ol class="items">${t.items.map((i) => item(i, { base: o.base, lang: o.lang, roster })).join('\n')}</ol></section>
 ${verification}
 <section aria-labelledby="reply-heading"><h2 id="reply-heading">${e(w.replyHeading)}</h2>
-<form method="post" action="${e(o.base)}thread/${id}/reply" id="reply-form"><label for="reply-text">${e(w.replyHeading)}</label><p class="meta" id="reply-hint">${e(w.replyHint)}</p><textarea id="reply-text" name="text" maxlength="64000" required aria-describedby="reply-hint"></textarea><button type="submit">${e(w.sendReply)}</button></form></section>
+${canReply ? `<form method="post" action="${e(o.base)}thread/${id}/reply" id="reply-form"><label for="reply-text">${e(w.replyHeading)}</label><p class="meta" id="reply-hint">${e(w.replyHint)}</p><textarea id="reply-text" name="text" maxlength="64000" required aria-describedby="reply-hint"></textarea><button type="submit">${e(w.sendReply)}</button></form>` : `<p id="no-reply">${e(w.noReply)}</p>`}</section>
 <section aria-labelledby="notes-heading"><h2 id="notes-heading">${e(w.notes)}</h2><p class="meta" id="note-hint">${e(w.noteHint)}</p>${notes}
 <form method="post" action="${action}" id="note-form"><input type="hidden" name="kind" value="note"><label for="note-text">${e(w.addNote)}</label><textarea id="note-text" name="text" maxlength="64000" required aria-describedby="note-hint"></textarea><button type="submit">${e(w.addNote)}</button></form></section>
 <section aria-labelledby="log-heading"><h2 id="log-heading">${e(w.activity)}</h2>${log}</section>`;

@@ -86,6 +86,7 @@ export interface Words {
   you: string;
   tipOf: string;
   unverified: string;
+  noReply: string;
 }
 
 const en: Words = {
@@ -175,6 +176,7 @@ const en: Words = {
   internal: 'Something went wrong inside the desk; nothing was changed.',
   you: 'you',
   tipOf: 'tip {id}',
+  noReply: 'This source left no return passphrase: they cannot receive a reply.',
   unverified: 'Not verified: this names a source’s mailbox but its signature failed, so it is not from that source.',
 };
 
@@ -265,6 +267,7 @@ const ru: Words = {
   internal: 'Внутренняя ошибка; ничего не изменено.',
   you: 'вы',
   tipOf: 'сообщение {id}',
+  noReply: 'Источник не оставил пароль для ответа: ответ ему не дойдёт.',
   unverified: 'Не проверено: запись ссылается на почтовый ящик источника, но подпись не сошлась, значит, она не от этого источника.',
 };
 
@@ -355,6 +358,7 @@ const tk: Words = {
   internal: 'Içki ýalňyşlyk; hiç zat üýtgedilmedi.',
   you: 'siz',
   tipOf: 'habar {id}',
+  noReply: 'Çeşme jogap üçin açar sözlemini galdyrmady: oňa jogap ýetip bilmez.',
   unverified: 'Barlanmady: bu çeşmäniň poçta gutusyny görkezýär, ýöne goly laýyk gelmedi, diýmek, ol şol çeşmeden däl.',
 };
 
@@ -445,6 +449,7 @@ const kk: Words = {
   internal: 'Ішкі қате; ештеңе өзгертілмеді.',
   you: 'сіз',
   tipOf: 'хабар {id}',
+  noReply: 'Дереккөз жауапқа арналған құпия сөзді қалдырмады: оған жауап жетпейді.',
   unverified: 'Тексерілмеген: бұл дереккөздің пошта жәшігін атайды, бірақ қолтаңбасы сәйкес келмеді, демек ол сол дереккөзден емес.',
 };
 

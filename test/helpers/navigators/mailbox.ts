@@ -1,21 +1,12 @@
 // The mailbox page (`/mailbox`) with JavaScript, as a source uses it when coming back with the
 // return passphrase: log in, read the editors' replies, send a follow-up (with files), delete
 // replies, log out. Each method returns once the page shows its outcome, never after a delay.
-import type { Page } from 'playwright-core';
-import { fileNotices, uploadProgress, type SourceFiles } from './submission.js';
+import { LONG, SourcePage, fileNotices, uploadProgress, type SourceFiles } from './base.js';
 
-const LONG = { timeout: 120_000 };
-
-export class MailboxPage {
-  constructor(
-    readonly page: Page,
-    readonly origin: string,
-  ) {}
-
+export class MailboxPage extends SourcePage {
   /** Opens `/mailbox` and waits for the page to load. */
-  async visit(): Promise<this> {
-    await this.page.goto(`${this.origin}/mailbox`, { waitUntil: 'load' });
-    return this;
+  visit(): Promise<this> {
+    return this.open('/mailbox');
   }
 
   /** Waits until the login button works (libsodium has started). */

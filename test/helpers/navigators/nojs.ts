@@ -1,19 +1,12 @@
 // The pages without JavaScript (Tor Browser's "Safest" level), as a source uses them: plain HTML
 // forms posted to /nojs/…, the server sealing what arrives. Each method that posts returns once
 // the browser is on the page the server answered with.
-import type { Page } from 'playwright-core';
-import type { SourceFiles } from './submission.js';
+import { SourcePage, type SourceFiles } from './base.js';
 
-export class NoJsSubmissionPage {
-  constructor(
-    readonly page: Page,
-    readonly origin: string,
-  ) {}
-
+export class NoJsSubmissionPage extends SourcePage {
   /** Opens `/` (in `lang`, else the browser's language) and waits for it to load. */
-  async visit(lang?: string): Promise<this> {
-    await this.page.goto(`${this.origin}/${lang ? `?lang=${lang}` : ''}`, { waitUntil: 'load' });
-    return this;
+  visit(lang?: string): Promise<this> {
+    return this.open('/', lang);
   }
 
   /** The one button a source without JavaScript can press. */
@@ -37,12 +30,7 @@ export class NoJsSubmissionPage {
   }
 }
 
-export class NoJsMailboxPage {
-  constructor(
-    readonly page: Page,
-    readonly origin: string,
-  ) {}
-
+export class NoJsMailboxPage extends SourcePage {
   /** Types `passphrase` (as typed, spaces and case included) and logs in; returns once the server's mailbox page shows. */
   async logIn(passphrase: string): Promise<void> {
     await this.page.fill('#mailbox-passphrase', passphrase);

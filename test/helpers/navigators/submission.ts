@@ -2,48 +2,12 @@
 // source does, and returns once the page shows its outcome (a ready button, a file list, a
 // receipt, an error), never after a fixed delay. Waits are long (120 s): Chromium without a JIT
 // on a busy machine is slow, and a wait ends as soon as the page is there.
-import type { Page } from 'playwright-core';
+import { LONG, SourcePage, fileNotices, uploadProgress, type SourceFiles } from './base.js';
 
-/** Files for `attach`: paths, or names with bytes (Playwright's file payloads). */
-export type SourceFiles = string[] | { name: string; mimeType: string; buffer: Buffer }[];
-
-const LONG = { timeout: 120_000 };
-
-/** Waits until the list under a file input has one line per file, each once the page has looked at the file (`name: what was done`). */
-export async function fileNotices(page: Page, list: string, count: number): Promise<string[]> {
-  await page.waitForFunction(
-    ({ list, count }) => {
-      const items = Array.from(document.querySelectorAll(`${list} li`), (li) => li.textContent ?? '');
-      return items.length >= count && items.every((text) => text.includes(':'));
-    },
-    { list, count },
-    { timeout: 60_000 },
-  );
-  return page.locator(`${list} li`).allTextContents();
-}
-
-/** Resolves once the progress bar `bar` shows at least `fraction` of the bytes acknowledged. */
-export async function uploadProgress(page: Page, bar: string, fraction: number): Promise<void> {
-  await page.waitForFunction(
-    ({ bar, fraction }) => {
-      const progress = document.getElementById(bar) as HTMLProgressElement | null;
-      return !!progress && progress.max > 1 && progress.value / progress.max >= fraction;
-    },
-    { bar, fraction },
-    { ...LONG, polling: 50 },
-  );
-}
-
-export class SubmissionPage {
-  constructor(
-    readonly page: Page,
-    readonly origin: string,
-  ) {}
-
+export class SubmissionPage extends SourcePage {
   /** Opens `/` (in `lang`, else the browser's language) and waits for the page to load. */
-  async visit(lang?: string): Promise<this> {
-    await this.page.goto(`${this.origin}/${lang ? `?lang=${lang}` : ''}`, { waitUntil: 'load' });
-    return this;
+  visit(lang?: string): Promise<this> {
+    return this.open('/', lang);
   }
 
   /** Waits until the send button works: libsodium has started (asm.js without a JIT) and the keys matched their fingerprints. */

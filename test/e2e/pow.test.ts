@@ -84,7 +84,7 @@ for (const mode of ['normal', 'jitless'] as const) {
     await submission.fillMessage('a tip that must get through a refused proof of work');
     await submission.confirmPassphrase();
     await page.click('#submit');
-    t.match(await submission.receipt(180_000), /^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/, 'the tip was received');
+    t.match(await submission.readReceipt(180_000), /^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/, 'the tip was received');
     const statuses: string[] = await page.evaluate(() => (window as unknown as { statuses: string[] }).statuses);
     t.ok(statuses.some((s) => /^Anti-spam check: .*\(\d+%\)/.test(s)), 'the page showed the work as progress');
     const posts = requests.filter((r) => r === `POST ${server.url}/api/tips`);

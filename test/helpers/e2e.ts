@@ -1,7 +1,13 @@
 // The shared e2e fixture: Debian's Chromium launched the one way every browser test launches it,
-// the capture of what a page logs, throws and requests, the real commands (scripts/*.ts) run as
-// child processes, and the editor files (key file + recipients line + fetch key) that the
-// keygen command writes. Nothing here is a mock.
+// a browser session (a fresh context and page, with the capture of what it logs, throws and
+// requests), the real server with one editor (tiplineServer), the real commands (scripts/*.ts)
+// run as child processes, and the editor files (key file + recipients line + fetch key) that
+// the keygen command writes. Nothing here is a mock. The pages themselves are driven through
+// the navigators in ./navigators/ (one per page, methods named for what a source does).
+//
+// Another kind of server (e.g. the editors' desk) starts through startServer with its own
+// ServerKind (./server-process.ts: its script, arguments and "ready" line) and is browsed
+// through launchChromium and openSession like the tip line's pages.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';

@@ -39,11 +39,11 @@ export class SubmissionPage extends SourcePage {
   /** Presses send: the page solves the proof of work, seals, sends; returns the receipt once the confirmation shows. */
   async submit(): Promise<string> {
     await this.page.click('#submit');
-    return this.receipt();
+    return this.readReceipt();
   }
 
   /** Waits (however long the files take) for the confirmation; returns its receipt. */
-  async receipt(timeout = LONG.timeout): Promise<string> {
+  async readReceipt(timeout = LONG.timeout): Promise<string> {
     await this.page.locator('#confirmation:not([hidden])').waitFor({ timeout });
     return (await this.page.locator('#receipt').textContent()) ?? '';
   }

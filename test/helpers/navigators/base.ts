@@ -33,8 +33,11 @@ export async function uploadProgress(page: Page, bar: string, fraction: number):
   );
 }
 
-/** A page of the source's site in `page`, on the server at `origin`. */
-export class SourcePage {
+/**
+ * One page in `page`, of the site at `origin` (for a site under a secret path, as the editors'
+ * desk, `origin` includes that path). Each page's navigator extends it.
+ */
+export class PageNavigator {
   constructor(
     readonly page: Page,
     readonly origin: string,
@@ -44,5 +47,17 @@ export class SourcePage {
   protected async open(path: string, lang?: string): Promise<this> {
     await this.page.goto(`${this.origin}${path}${lang ? `?lang=${lang}` : ''}`, { waitUntil: 'load' });
     return this;
+  }
+
+  /** The text of the page's error (role="alert"). */
+  async readError(): Promise<string> {
+    return (await this.page.locator('#error').textContent()) ?? '';
+  }
+
+  /** Clicks `selector` expecting a refusal; returns the page's error once shown. */
+  protected async clickForError(selector: string, timeout = LONG.timeout): Promise<string> {
+    await this.page.click(selector);
+    await this.page.locator('#error:not([hidden])').waitFor({ timeout });
+    return this.readError();
   }
 }

@@ -1,9 +1,9 @@
 // The mailbox page (`/mailbox`) with JavaScript, as a source uses it when coming back with the
 // return passphrase: log in, read the editors' replies, send a follow-up (with files), delete
 // replies, log out. Each method returns once the page shows its outcome, never after a delay.
-import { LONG, SourcePage, fileNotices, uploadProgress, type SourceFiles } from './base.js';
+import { LONG, PageNavigator, fileNotices, uploadProgress, type SourceFiles } from './base.js';
 
-export class MailboxPage extends SourcePage {
+export class MailboxPage extends PageNavigator {
   /** Opens `/mailbox` and waits for the page to load. */
   visit(): Promise<this> {
     return this.open('/mailbox');
@@ -30,7 +30,7 @@ export class MailboxPage extends SourcePage {
     await this.page.fill('#mailbox-passphrase', passphrase);
     await this.page.click('#mailbox-login-button');
     await this.page.locator(expected === undefined ? '#error:not([hidden])' : '#error', expected === undefined ? {} : { hasText: expected }).waitFor(LONG);
-    return (await this.page.locator('#error').textContent()) ?? '';
+    return this.readError();
   }
 
   /** Waits until `count` replies are listed (decrypted and checked in the browser). */
@@ -81,6 +81,11 @@ export class MailboxPage extends SourcePage {
   /** Resolves once the follow-up's progress bar shows at least `fraction` acknowledged. */
   waitForProgress(fraction: number): Promise<void> {
     return uploadProgress(this.page, 'mailbox-upload-progress', fraction);
+  }
+
+  /** Presses cancel during a send; returns the error that says so. */
+  cancelUpload(): Promise<string> {
+    return this.clickForError('#mailbox-upload-cancel', 30_000);
   }
 
   /** Deletes every reply, one by one, each once the list shows the one before gone; then waits for "no replies". */

@@ -1,9 +1,9 @@
 // The pages without JavaScript (Tor Browser's "Safest" level), as a source uses them: plain HTML
 // forms posted to /nojs/…, the server sealing what arrives. Each method that posts returns once
 // the browser is on the page the server answered with.
-import { SourcePage, type SourceFiles } from './base.js';
+import { PageNavigator, type SourceFiles } from './base.js';
 
-export class NoJsSubmissionPage extends SourcePage {
+export class NoJsSubmissionPage extends PageNavigator {
   /** Opens `/` (in `lang`, else the browser's language) and waits for it to load. */
   visit(lang?: string): Promise<this> {
     return this.open('/', lang);
@@ -30,7 +30,7 @@ export class NoJsSubmissionPage extends SourcePage {
   }
 }
 
-export class NoJsMailboxPage extends SourcePage {
+export class NoJsMailboxPage extends PageNavigator {
   /** Types `passphrase` (as typed, spaces and case included) and logs in; returns once the server's mailbox page shows. */
   async logIn(passphrase: string): Promise<void> {
     await this.page.fill('#mailbox-passphrase', passphrase);

@@ -2,9 +2,9 @@
 // source does, and returns once the page shows its outcome (a ready button, a file list, a
 // receipt, an error), never after a fixed delay. Waits are long (120 s): Chromium without a JIT
 // on a busy machine is slow, and a wait ends as soon as the page is there.
-import { LONG, SourcePage, fileNotices, uploadProgress, type SourceFiles } from './base.js';
+import { LONG, PageNavigator, fileNotices, uploadProgress, type SourceFiles } from './base.js';
 
-export class SubmissionPage extends SourcePage {
+export class SubmissionPage extends PageNavigator {
   /** Opens `/` (in `lang`, else the browser's language) and waits for the page to load. */
   visit(lang?: string): Promise<this> {
     return this.open('/', lang);
@@ -49,10 +49,8 @@ export class SubmissionPage extends SourcePage {
   }
 
   /** Presses send expecting a refusal (in the page or from the network); returns the error once shown. */
-  async submitRefused(): Promise<string> {
-    await this.page.click('#submit');
-    await this.page.locator('#error:not([hidden])').waitFor(LONG);
-    return (await this.page.locator('#error').textContent()) ?? '';
+  submitRefused(): Promise<string> {
+    return this.clickForError('#submit');
   }
 
   /** The whole of a plain tip once the page is ready: message, passphrase confirmed, (files,) send; returns the receipt. */
@@ -70,9 +68,7 @@ export class SubmissionPage extends SourcePage {
   }
 
   /** Presses cancel during a send; returns the error that says so. */
-  async cancelUpload(): Promise<string> {
-    await this.page.click('#upload-cancel');
-    await this.page.locator('#error:not([hidden])').waitFor({ timeout: 30_000 });
-    return (await this.page.locator('#error').textContent()) ?? '';
+  cancelUpload(): Promise<string> {
+    return this.clickForError('#upload-cancel', 30_000);
   }
 }

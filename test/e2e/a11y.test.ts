@@ -9,7 +9,7 @@
 import t from 'tap';
 import { CATALOGS } from '../../src/i18n/index.js';
 import { axe, describeViolations as describe } from '../helpers/axe.js';
-import { FORMS, PAGES, openAllDetails, pagesUnderTest, ready } from '../helpers/pages.js';
+import { FORMS, PAGES, openAllDetails, openReady, pagesUnderTest, showError } from '../helpers/pages.js';
 
 let origin: string;
 let browser: Awaited<ReturnType<typeof pagesUnderTest>>['browser'];
@@ -18,13 +18,9 @@ t.before(async () => {
 });
 
 for (const { meta, messages } of CATALOGS) {
-  for (const { path, ready: readySelector } of PAGES) {
+  for (const { path } of PAGES) {
     t.test(`${path} in ${meta.englishName} without JavaScript (Tor Browser "Safest"): no WCAG 2.1 A/AA violation`, async (t) => {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: false });
-      t.teardown(() => context.close());
-      const page = await context.newPage();
-      await page.goto(`${origin}${path}?lang=${meta.language}`);
-      await ready(page, readySelector, false);
+      const { page } = await openReady(t, browser, `${origin}${path}?lang=${meta.language}`, { javaScript: false });
       t.equal(await page.getAttribute('html', 'lang'), meta.language);
       await openAllDetails(page);
       t.ok(await page.getByText(messages.torNotOnionHeading).isVisible(), 'warned that this is not the onion address');
@@ -35,11 +31,7 @@ for (const { meta, messages } of CATALOGS) {
     });
 
     t.test(`${path} in ${meta.englishName}: no WCAG 2.1 A/AA violation`, async (t) => {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-      t.teardown(() => context.close());
-      const page = await context.newPage();
-      await page.goto(`${origin}${path}?lang=${meta.language}`);
-      await ready(page, readySelector, true);
+      const { page } = await openReady(t, browser, `${origin}${path}?lang=${meta.language}`, { javaScript: true });
       t.equal(await page.getAttribute('html', 'lang'), meta.language);
       await openAllDetails(page);
       t.ok(await page.locator('#not-tor-browser').isVisible(), 'Chromium is warned that it is not Tor Browser');
@@ -48,12 +40,7 @@ for (const { meta, messages } of CATALOGS) {
       t.ok(result.passes.length > 10, `axe ran (${result.passes.length} rules passed)`);
       t.same(describe(result), [], 'ready, guidance open');
       // An error, announced through role="alert".
-      if (path === '/') await page.click('#submit');
-      else {
-        await page.fill('#mailbox-passphrase', 'one two');
-        await page.click('#mailbox-login-button');
-      }
-      await page.locator('#error:not([hidden])').waitFor();
+      await showError(page, origin, path);
       t.equal(await page.getAttribute('#error', 'role'), 'alert');
       t.equal(await page.getAttribute('#status', 'aria-live'), 'polite', 'progress is announced politely');
       result = await axe(page);
@@ -67,15 +54,12 @@ for (const form of FORMS) {
     const server = await pagesUnderTest(t, { TIPLINE_FORM: form });
     for (const { meta } of CATALOGS) {
       for (const javaScript of [true, false]) {
-        const context = await server.browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: javaScript });
-        const page = await context.newPage();
-        await page.goto(`${server.origin}/?lang=${meta.language}`);
-        await ready(page, '#submit:enabled', javaScript);
+        const { page, close } = await openReady(t, server.browser, `${server.origin}/?lang=${meta.language}`, { javaScript });
         await openAllDetails(page);
         const result = await axe(page, javaScript);
         t.ok(result.passes.length > 10, `axe ran (${result.passes.length} rules passed)`);
         t.same(describe(result), [], `${form}, ${meta.language}, JavaScript ${javaScript ? 'on' : 'off'}`);
-        await context.close();
+        await close();
       }
     }
   });
@@ -103,11 +87,7 @@ t.test('a page chosen by the browser language (Accept-Language from the locale)'
 });
 
 t.test('the submission page works with the keyboard alone', async (t) => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  t.teardown(() => context.close());
-  const page = await context.newPage();
-  await page.goto(`${origin}/?lang=en`);
-  await ready(page, '#submit:enabled', true);
+  const { page } = await openReady(t, browser, `${origin}/?lang=en`, { javaScript: true });
   // Tab from the top: record what gets focus, up to the send button.
   const order: string[] = [];
   for (let i = 0; i < 40 && order.at(-1) !== 'submit'; i++) {

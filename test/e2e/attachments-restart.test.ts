@@ -12,11 +12,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { fileChunkCount } from '../../src/crypto/attachment.js';
-import { tempDir } from '../helpers/fixtures.js';
 import { canvasJpeg, withMetadata } from '../helpers/jpeg.js';
-import { startServer } from '../helpers/server-process.js';
-import { freePort } from '../helpers/e2e.js';
-import { CRAWL, checkFiles, editorFiles, exportAndDecrypt, fillIn, launch, openPage, randomFile, serverEnv, waitForProgress } from '../helpers/attachments.js';
+import { tiplineServer, webStorage } from '../helpers/e2e.js';
+import { CRAWL, checkFiles, exportAndDecrypt, fillIn, launch, openPage, randomFile } from '../helpers/attachments.js';
 
 const BIG = { name: 'recording.bin', bytes: randomBytes(8 * 1024 * 1024) };
 /**
@@ -26,34 +24,30 @@ const BIG = { name: 'recording.bin', bytes: randomBytes(8 * 1024 * 1024) };
 const THROTTLE = 256 * 1024;
 
 t.test('attachments in Chromium: resumed after the server is killed and restarted, decrypted', async (t) => {
-  const dir = tempDir(t, 'tipline-e2e-files-restart-');
-  const editor = await editorFiles(dir);
-  const { dataDir, env } = await serverEnv(dir, editor, { TIPLINE_PORT: String(await freePort()) });
-  const first = await startServer(t, env);
+  const server = await tiplineServer(t, { samePort: true });
+  const { dir } = server;
   const browser = await launch(t, 'normal');
-  const { page, requests, problems, throttle } = await openPage(t, browser, 'normal', first.url, THROTTLE);
+  const { page, submission, requests, problems, throttle } = await openPage(t, browser, 'normal', server.url, THROTTLE);
 
   const clean = await canvasJpeg(page);
   const photoPath = join(dir, 'evidence.jpg');
   writeFileSync(photoPath, withMetadata(clean));
-  await fillIn(page, [photoPath, randomFile(t, BIG.name, BIG.bytes)]);
+  await fillIn(submission, [photoPath, randomFile(t, BIG.name, BIG.bytes)]);
 
   await page.click('#submit');
-  await waitForProgress(page, 0.25);
+  await submission.waitForProgress(0.25);
   await throttle(CRAWL);
   t.ok(await page.locator('#upload-cancel').isVisible(), 'cancel is offered while sending');
   // The connection drops in the middle of the big file: the server is killed.
-  first.child.kill('SIGKILL');
-  await first.exited;
+  await server.kill();
   await throttle(-1); // nothing can arrive now: the page may retry at full speed
   await page.locator('#upload-status', { hasText: /connection was lost/ }).waitFor({ timeout: 60_000 });
   const stored = await page.evaluate(() => JSON.parse(sessionStorage.getItem('tipline-pending-uploads-v1') ?? '[]') as { name: string }[]);
   t.same(stored.map((entry) => entry.name).sort(), ['evidence.jpg', 'recording.bin'], 'while unfinished, sessionStorage remembers the two uploads (for a reload)');
-  const second = await startServer(t, env);
-  t.equal(second.url, first.url, 'the server is back on the same address');
-  await page.locator('#confirmation:not([hidden])').waitFor({ timeout: 300_000 });
-  t.match((await page.locator('#receipt').textContent()) ?? '', /^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/, 'a receipt is shown');
-  t.equal(await page.evaluate(() => localStorage.length + sessionStorage.length), 0, 'nothing left in web storage after the tip was stored');
+  const second = await server.restart();
+  t.equal(second.url, server.url, 'the server is back on the same address');
+  t.match(await submission.readReceipt(300_000), /^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/, 'a receipt is shown');
+  t.equal(await webStorage(page), 0, 'nothing left in web storage after the tip was stored');
 
   const puts = requests.filter((r) => r.startsWith('PUT ') && r.includes('/chunks/'));
   const total = fileChunkCount(clean.length) + fileChunkCount(BIG.bytes.length);
@@ -61,9 +55,8 @@ t.test('attachments in Chromium: resumed after the server is killed and restarte
   t.ok(puts.length <= total + 4, 'after the restart only the missing chunks were sent again');
   t.ok(requests.some((r) => /^GET .*\/api\/uploads\/[A-Za-z0-9_-]+$/.test(r)), 'the page asked the server which chunks it holds');
   t.same(problems, [], 'no console errors but the refused connections');
-  second.child.kill('SIGKILL');
-  await second.exited;
+  await server.kill();
 
-  const { out } = await exportAndDecrypt(t, dir, dataDir, editor);
+  const { out } = await exportAndDecrypt(t, server);
   checkFiles(t, out, clean, BIG);
 });

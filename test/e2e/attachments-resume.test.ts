@@ -13,10 +13,9 @@ import { join } from 'node:path';
 import t from 'tap';
 import type { Browser } from 'playwright-core';
 import { fileChunkCount } from '../../src/crypto/attachment.js';
-import { tempDir } from '../helpers/fixtures.js';
 import { canvasJpeg, withMetadata } from '../helpers/jpeg.js';
-import { startServer } from '../helpers/server-process.js';
-import { CRAWL, MESSAGE, checkFiles, editorFiles, exportAndDecrypt, fillIn, launch, openPage, randomFile, serverEnv, waitForProgress, type Editor } from '../helpers/attachments.js';
+import { tiplineServer, webStorage } from '../helpers/e2e.js';
+import { CRAWL, MESSAGE, checkFiles, exportAndDecrypt, fillIn, launch, openPage, randomFile } from '../helpers/attachments.js';
 
 const BIG = { name: 'recording.bin', bytes: randomBytes(8 * 1024 * 1024) };
 /**
@@ -26,26 +25,23 @@ const BIG = { name: 'recording.bin', bytes: randomBytes(8 * 1024 * 1024) };
 const THROTTLE = 256 * 1024;
 
 let browser: Browser;
-let editor: Editor;
 let bigPath: string;
 t.before(async () => {
   browser = await launch(t, 'normal');
-  editor = await editorFiles(tempDir(t, 'tipline-e2e-editor-'));
   bigPath = randomFile(t, BIG.name, BIG.bytes);
 });
 
 t.test('a reload in the middle of a send: the page offers to continue, and continues with the same files', async (t) => {
-  const dir = tempDir(t, 'tipline-e2e-files-reload-');
-  const { dataDir, env } = await serverEnv(dir, editor);
-  const server = await startServer(t, env);
-  const { page, requests, problems, throttle } = await openPage(t, browser, 'normal', server.url, THROTTLE);
+  const server = await tiplineServer(t);
+  const { dir } = server;
+  const { page, submission, requests, problems, throttle } = await openPage(t, browser, 'normal', server.url, THROTTLE);
   const clean = await canvasJpeg(page);
   const photoPath = join(dir, 'evidence.jpg');
   writeFileSync(photoPath, withMetadata(clean));
 
-  await fillIn(page, [photoPath, bigPath]);
+  await fillIn(submission, [photoPath, bigPath]);
   await page.click('#submit');
-  await waitForProgress(page, 0.4);
+  await submission.waitForProgress(0.4);
   await throttle(CRAWL);
   await page.reload({ waitUntil: 'load' });
   const sentBefore = requests.filter((r) => r.startsWith('PUT ')).length;
@@ -53,30 +49,27 @@ t.test('a reload in the middle of a send: the page offers to continue, and conti
 
   await page.locator('#resume:not([hidden])').waitFor({ timeout: 30_000 });
   t.match(await page.locator('#resume-text').textContent(), /evidence\.jpg, recording\.bin/, 'the interrupted files are named');
-  const notices = await fillIn(page, [photoPath, bigPath]);
+  const notices = await fillIn(submission, [photoPath, bigPath]);
   t.match(notices.join('\n'), /recording\.bin: will continue where the last attempt stopped/, 'the same file is recognised');
   await page.click('#submit');
-  await page.locator('#confirmation:not([hidden])').waitFor({ timeout: 300_000 });
+  await submission.readReceipt(300_000);
   const sentAfter = requests.filter((r) => r.startsWith('PUT ')).length - sentBefore;
   const total = fileChunkCount(clean.length) + fileChunkCount(BIG.bytes.length);
   t.ok(sentAfter < total * 0.75, `after the reload only the missing chunks were sent (${sentAfter} PUTs of ${total} chunks)`);
-  t.equal(await page.evaluate(() => localStorage.length + sessionStorage.length), 0, 'web storage is empty once the tip is stored');
+  t.equal(await webStorage(page), 0, 'web storage is empty once the tip is stored');
   t.same(problems, [], 'no console errors');
-  server.child.kill('SIGKILL');
-  await server.exited;
+  await server.kill();
 
-  const { out } = await exportAndDecrypt(t, dir, dataDir, editor);
+  const { out } = await exportAndDecrypt(t, server);
   checkFiles(t, out, clean, BIG);
 });
 
 t.test('discarding after a reload forgets the partly sent files; cancelling stops a send', async (t) => {
-  const dir = tempDir(t, 'tipline-e2e-files-discard-');
-  const { env } = await serverEnv(dir, editor);
-  const server = await startServer(t, env);
-  const { page, throttle } = await openPage(t, browser, 'normal', server.url, THROTTLE);
-  await fillIn(page, [bigPath]);
+  const server = await tiplineServer(t);
+  const { page, submission, throttle } = await openPage(t, browser, 'normal', server.url, THROTTLE);
+  await fillIn(submission, [bigPath]);
   await page.click('#submit');
-  await waitForProgress(page, 0.2);
+  await submission.waitForProgress(0.2);
   await throttle(CRAWL);
   await page.reload({ waitUntil: 'load' });
   await page.locator('#resume:not([hidden])').waitFor({ timeout: 30_000 });
@@ -86,13 +79,11 @@ t.test('discarding after a reload forgets the partly sent files; cancelling stop
 
   // Cancel: the send stops, the text stays, nothing is remembered.
   await throttle(THROTTLE);
-  await fillIn(page, [bigPath]);
+  await fillIn(submission, [bigPath]);
   await page.click('#submit');
-  await waitForProgress(page, 0.1);
+  await submission.waitForProgress(0.1);
   await throttle(CRAWL);
-  await page.click('#upload-cancel');
-  await page.locator('#error:not([hidden])').waitFor({ timeout: 30_000 });
-  t.match(await page.locator('#error').textContent(), /cancelled/, 'cancelling is stated');
+  t.match(await submission.cancelUpload(), /cancelled/, 'cancelling is stated');
   t.equal(await page.inputValue('#message'), MESSAGE, 'the text is kept');
   t.equal(await page.evaluate(() => sessionStorage.length), 0, 'nothing remembered after cancel');
   t.ok(await page.locator('#submit').isEnabled(), 'the button works again');

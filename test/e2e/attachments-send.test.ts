@@ -12,22 +12,19 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { FILE_CHUNK_SIZE, fileChunkCount } from '../../src/crypto/attachment.js';
-import { tempDir } from '../helpers/fixtures.js';
 import { canvasJpeg, withMetadata } from '../helpers/jpeg.js';
-import { startServer } from '../helpers/server-process.js';
-import { checkFiles, editorFiles, exportAndDecrypt, fillIn, launch, openPage, randomFile, serverEnv } from '../helpers/attachments.js';
+import { tiplineServer, webStorage } from '../helpers/e2e.js';
+import { checkFiles, exportAndDecrypt, fillIn, launch, openPage, randomFile } from '../helpers/attachments.js';
 
 /** Several chunks and a partial last one: enough to check chunking, padding and order. */
 const OTHER = { name: 'recording.bin', bytes: randomBytes(3 * FILE_CHUNK_SIZE + 12_345) };
 
 for (const mode of ['normal', 'jitless'] as const) {
   t.test(`attachments in Chromium (${mode}): stripped, encrypted, sent, decrypted`, async (t) => {
-    const dir = tempDir(t, `tipline-e2e-files-${mode}-`);
-    const editor = await editorFiles(dir);
-    const { dataDir, env } = await serverEnv(dir, editor);
-    const server = await startServer(t, env);
+    const server = await tiplineServer(t);
+    const { dir } = server;
     const browser = await launch(t, mode);
-    const { page, requests, problems } = await openPage(t, browser, mode, server.url);
+    const { page, submission, requests, problems } = await openPage(t, browser, mode, server.url);
 
     const clean = await canvasJpeg(page);
     t.equal(clean.subarray(0, 2).toString('hex'), 'ffd8', 'Chromium made a JPEG');
@@ -35,22 +32,19 @@ for (const mode of ['normal', 'jitless'] as const) {
     writeFileSync(photoPath, withMetadata(clean));
 
     t.ok(await page.locator('#attachments').isVisible(), 'the attachments part shows with JavaScript');
-    const notices = await fillIn(page, [photoPath, randomFile(t, OTHER.name, OTHER.bytes)]);
+    const notices = await fillIn(submission, [photoPath, randomFile(t, OTHER.name, OTHER.bytes)]);
     t.match(notices[0], /^evidence\.jpg: removed EXIF \(incl\. GPS, serial number\), XMP\.$/, 'the source is told what was removed');
     t.match(notices[1], /^recording\.bin: this page cannot clean this kind of file/, 'other types get the warning');
 
-    await page.click('#submit');
-    await page.locator('#confirmation:not([hidden])').waitFor({ timeout: 120_000 });
-    t.match((await page.locator('#receipt').textContent()) ?? '', /^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/, 'a receipt is shown');
-    t.equal(await page.evaluate(() => localStorage.length + sessionStorage.length), 0, 'nothing left in web storage after the tip was stored');
+    t.match(await submission.submit(), /^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/, 'a receipt is shown');
+    t.equal(await webStorage(page), 0, 'nothing left in web storage after the tip was stored');
     const puts = requests.filter((r) => r.startsWith('PUT ') && r.includes('/chunks/'));
     const total = fileChunkCount(clean.length) + fileChunkCount(OTHER.bytes.length);
     t.ok(puts.length >= total, `every chunk was sent (${puts.length} PUTs for ${total} chunks)`);
     t.same(problems, [], 'no console errors');
-    server.child.kill('SIGKILL');
-    await server.exited;
+    await server.kill();
 
-    const { out, tip } = await exportAndDecrypt(t, dir, dataDir, editor);
+    const { out, tip } = await exportAndDecrypt(t, server);
     checkFiles(t, out, clean, OTHER);
     t.match(JSON.stringify(tip), /EXIF \(incl\. GPS, serial number\)/, 'tip.json tells the editors what was stripped');
   });

@@ -3,34 +3,17 @@
 // evidence file, and sent (sealed in the browser). Then the real export, decrypt and report
 // commands: each CSV row equals what was typed, the HTML counts are right, nothing in the report
 // loads from outside, and screenshots of the form and the report are kept in test-artifacts/.
-import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { createRequire } from 'node:module';
 import t from 'tap';
-import { buildClient } from '../../scripts/build-client.js';
 import { ROOT } from '../helpers/client-build.js';
-import { childEnv } from '../helpers/child-env.js';
-import { tempDir } from '../helpers/fixtures.js';
-import { startServer } from '../helpers/server-process.js';
-import { editorKeyFile, launchChromium, requireChromium } from '../helpers/e2e.js';
+import { axe, describeViolations } from '../helpers/axe.js';
+import { checkNoPlaintext, launchChromium, openSession, runScript, tiplineServer } from '../helpers/e2e.js';
+import { exportAndDecrypt } from '../helpers/editor-commands.js';
+import { SubmissionPage } from '../helpers/navigators/submission.js';
 import { parseCsv } from '../helpers/cli.js';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts');
-const PASSPHRASE = 'correct horse battery staple forms';
-const run = promisify(execFile);
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe-core's WCAG 2.1 A/AA violations on the page, one line each (as test/e2e/a11y.test.ts). */
-async function axeViolations(page: import('playwright-core').Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
-    return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-}
 
 interface Typed {
   lang: 'tk' | 'ru';
@@ -76,43 +59,23 @@ const TYPED: Typed[] = [
 ];
 
 t.test('the Turkmen election form, filled in Turkmen and in Russian, to the offline report', async (t) => {
-  requireChromium();
-  const work = tempDir(t, 'tipline-forms-e2e-');
-  const clientDir = (await buildClient({ outDir: join(work, 'client') })).outDir;
-  const { keyFile, recipientsFile: recipients } = await editorKeyFile(work, PASSPHRASE);
-  const dataDir = join(work, 'data');
-  mkdirSync(dataDir);
+  const server = await tiplineServer(t, { env: { TIPLINE_FORM: 'election-tm' } });
   mkdirSync(ARTIFACTS, { recursive: true });
-  const server = await startServer(t, {
-    TIPLINE_DATA_DIR: dataDir,
-    TIPLINE_RECIPIENTS: recipients,
-    TIPLINE_CLIENT_DIR: clientDir,
-    TIPLINE_FORM: 'election-tm',
-    TIPLINE_POW_MIN_BITS: '4',
-    TIPLINE_POW_MAX_BITS: '4',
-  });
 
   const browser = await launchChromium(t);
   for (const typed of TYPED) {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (err) => problems.push(err.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(m.text());
-    });
-    await page.goto(`${server.url}/?lang=${typed.lang}`);
+    const { context, page, problems } = await openSession(t, browser);
+    const submission = await new SubmissionPage(page, server.url).visit(typed.lang);
     t.equal(await page.locator('html').getAttribute('lang'), typed.lang);
     t.equal(await page.locator('label[for="field-region"]').textContent(), typed.regionLabel, `the form speaks ${typed.lang}`);
-    await page.locator('#submit:enabled').waitFor({ timeout: 120_000 });
-    t.same(await axeViolations(page), [], `no WCAG 2.1 AA violation on the ${typed.lang} form`);
+    await submission.ready();
+    t.same(describeViolations(await axe(page)), [], `no WCAG 2.1 AA violation on the ${typed.lang} form`);
 
     // Required fields are checked in the browser before anything is sealed.
-    await page.fill('#message', typed.message);
-    await page.check('#passphrase-confirm');
+    await submission.fillMessage(typed.message);
+    await submission.confirmPassphrase();
     await page.evaluate(() => document.querySelectorAll('[required]').forEach((el) => el.removeAttribute('required'))); // reach our own check past the browser's
-    await page.click('#submit');
-    await page.locator('#error:not([hidden])').waitFor();
+    await submission.submitRefused();
     t.equal(await page.locator('#error p').count(), 3, 'region, stage and category are required');
     t.equal(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name), 'field.region', 'focus goes to the first missing field');
 
@@ -123,29 +86,21 @@ t.test('the Turkmen election form, filled in Turkmen and in Russian, to the offl
     await page.check(`#field-stage-${typed.stage}`);
     for (const c of typed.category) await page.check(`#field-category-${c}`);
     await page.check(`#field-role-${typed.role}`);
-    await page.setInputFiles('#files', { name: typed.evidence.name, mimeType: 'text/plain', buffer: Buffer.from(typed.evidence.body) });
+    await submission.attach([{ name: typed.evidence.name, mimeType: 'text/plain', buffer: Buffer.from(typed.evidence.body) }]);
     await page.screenshot({ path: join(ARTIFACTS, `form-election-tm-${typed.lang}.png`), fullPage: true });
-    await page.click('#submit');
-    await page.locator('#confirmation:not([hidden])').waitFor({ timeout: 120_000 });
-    t.match(await page.locator('#receipt').textContent(), /^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/, `sent (${typed.lang})`);
+    t.match(await submission.submit(), /^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/, `sent (${typed.lang})`);
     t.same(problems, [], 'no script or CSP error');
     await context.close();
   }
 
   // The server learned nothing about the fields: not even the region values are in its files.
-  for (const name of readdirSync(dataDir).filter((n) => n.startsWith('tipline.sqlite'))) {
-    const bytes = readFileSync(join(dataDir, name));
-    for (const fragment of ['ashgabat', 'lebap', 'ballot-stuffing', 'election-tm', 'Урны']) t.equal(bytes.indexOf(Buffer.from(fragment)), -1, `${name} does not contain "${fragment}"`);
-  }
+  checkNoPlaintext(t, server.dataDir, ['ashgabat', 'lebap', 'ballot-stuffing', 'election-tm', 'Урны']);
 
   // Export, decrypt and report with the real commands.
-  const bundle = join(work, 'tips.bundle');
-  await run(process.execPath, ['--import', 'tsx', 'scripts/export.ts', '--db', join(dataDir, 'tipline.sqlite'), '--out', bundle], { cwd: ROOT, env: childEnv() });
-  const decrypted = join(work, 'decrypted');
-  const d = await run(process.execPath, ['--import', 'tsx', 'scripts/decrypt.ts', '--key', keyFile, '--in', bundle, '--out', decrypted], { cwd: ROOT, env: childEnv({ TIPLINE_PASSPHRASE: PASSPHRASE }) });
-  t.match(d.stdout, /^decrypted 2, already decrypted 0, skipped 0\n/);
-  const reportDir = join(work, 'report');
-  const r = await run(process.execPath, ['--import', 'tsx', 'scripts/report.ts', '--in', decrypted, '--out', reportDir], { cwd: ROOT, env: childEnv() });
+  const { out: decrypted, decrypt } = await exportAndDecrypt(t, server);
+  t.match(decrypt.stdout, /^decrypted 2, already decrypted 0, skipped 0\n/);
+  const reportDir = join(server.dir, 'report');
+  const r = await runScript('report', ['--in', decrypted, '--out', reportDir]);
   t.match(r.stdout, /^2 reports: 0 verified, 2 unverified, 0 rejected\n/);
 
   const [header, ...rows] = parseCsv(readFileSync(join(reportDir, 'reports.csv'), 'utf8').replace(/^\uFEFF/, ''));

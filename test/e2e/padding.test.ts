@@ -6,8 +6,9 @@
 import { join } from 'node:path';
 import t from 'tap';
 import Database from 'better-sqlite3';
-import { tempDir } from '../helpers/fixtures.js';
 import { pagesUnderTest } from '../helpers/pages.js';
+import { NoJsSubmissionPage } from '../helpers/navigators/nojs.js';
+import { SubmissionPage } from '../helpers/navigators/submission.js';
 
 const LENGTHS = [1, 50, 150, 300, 1000];
 const MESSAGES = LENGTHS.flatMap((n) => ['x'.repeat(n), 'Ж'.repeat(n)]);
@@ -22,18 +23,14 @@ function storedLengths(dataDir: string): number[] {
 }
 
 t.test('every short tip, with and without JavaScript, is stored in one size class', async (t) => {
-  const dataDir = tempDir(t, 'tipline-e2e-padding-');
-  const { origin, browser } = await pagesUnderTest(t, { TIPLINE_DATA_DIR: dataDir });
+  const { origin, browser, server } = await pagesUnderTest(t);
+  const { dataDir } = server;
 
   const context = await browser.newContext({ locale: 'en-US' });
-  const page = await context.newPage();
+  const submission = new SubmissionPage(await context.newPage(), origin);
   for (const message of MESSAGES) {
-    await page.goto(`${origin}/`, { waitUntil: 'load' });
-    await page.locator('#submit:enabled').waitFor({ timeout: 120_000 });
-    await page.fill('#message', message);
-    await page.check('#passphrase-confirm');
-    await page.click('#submit');
-    await page.locator('#confirmation:not([hidden])').waitFor({ timeout: 120_000 });
+    await submission.visit();
+    await submission.sendTip(message);
   }
   await context.close();
   const withScript = storedLengths(dataDir);
@@ -41,12 +38,12 @@ t.test('every short tip, with and without JavaScript, is stored in one size clas
   t.same([...new Set(withScript)], [withScript[0]], `one envelope length for all ${MESSAGES.length} tips sealed in the page: ${[...new Set(withScript)].join(', ')}`);
 
   const noScript = await browser.newContext({ javaScriptEnabled: false, locale: 'en-US' });
-  const plain = await noScript.newPage();
+  const plain = new NoJsSubmissionPage(await noScript.newPage(), origin);
   for (const message of MESSAGES) {
-    await plain.goto(`${origin}/`, { waitUntil: 'load' });
-    await plain.fill('#message', message);
-    await Promise.all([plain.waitForURL(`${origin}/nojs/tip`), plain.locator('#tip-form button[type="submit"]:visible').click()]);
-    t.equal(await plain.title(), 'Your tip was received');
+    await plain.visit();
+    await plain.fillMessage(message);
+    await plain.send();
+    t.equal(await plain.page.title(), 'Your tip was received');
   }
   await noScript.close();
   const all = storedLengths(dataDir);

@@ -5,54 +5,23 @@
 //    (here: a challenge that was already spent, handed to the page once) it fetches a new
 //    challenge and sends again by itself.
 import t from 'tap';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { buildClient } from '../../scripts/build-client.js';
 import { fromBase64Url, toBase64Url } from '../../src/crypto/bytes.js';
 import { powSolves } from '../../src/crypto/pow.js';
-import { encodePublicKey, generateEditorKeyPair } from '../../src/crypto/keys.js';
 import { loadSodium } from '../../src/crypto/sodium.js';
-import { sealTip, solvedPow, tempDir, tipRequest } from '../helpers/fixtures.js';
-import { startServer } from '../helpers/server-process.js';
+import { sealTip, solvedPow, tipRequest } from '../helpers/fixtures.js';
+import { launchChromium, openSession, tiplineServer } from '../helpers/e2e.js';
+import { SubmissionPage } from '../helpers/navigators/submission.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const BITS = 12;
-
-const work = tempDir(t, 'tipline-e2e-pow-');
-let clientDir: string;
-let workerPath: string;
-let recipientsFile: string;
-let recipient: Uint8Array;
-
-t.before(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
-  const build = await buildClient({ outDir: join(work, 'client') });
-  clientDir = build.outDir;
-  workerPath = Object.entries(build.manifest.assets).find(([, a]) => a.role === 'worker' && a.file.startsWith('pow-worker.'))![0];
-  const pair = await generateEditorKeyPair();
-  recipient = pair.publicKey;
-  recipientsFile = join(work, 'recipients.txt');
-  writeFileSync(recipientsFile, encodePublicKey(pair) + '\n');
-});
 
 for (const mode of ['normal', 'jitless'] as const) {
   t.test(`Chromium ${mode}: the worker reports progress and finds the first solution; the page retries a refused one`, async (t) => {
-    const dir = tempDir(t);
-    const server = await startServer(t, {
-      TIPLINE_DATA_DIR: join(dir, 'data'),
-      TIPLINE_RECIPIENTS: recipientsFile,
-      TIPLINE_CLIENT_DIR: clientDir,
-      TIPLINE_POW_MIN_BITS: String(BITS),
-      TIPLINE_POW_MAX_BITS: String(BITS),
-    });
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: mode === 'jitless' ? [...ARGS, '--js-flags=--jitless'] : ARGS });
-    t.teardown(() => browser.close());
-    const page = await browser.newPage();
-    const requests: string[] = [];
-    page.on('request', (r) => requests.push(`${r.method()} ${r.url()}`));
-    await page.goto(`${server.url}/`);
+    const server = await tiplineServer(t, { env: { TIPLINE_POW_MIN_BITS: String(BITS), TIPLINE_POW_MAX_BITS: String(BITS) } });
+    const workerPath = Object.entries(server.client.manifest.assets).find(([, a]) => a.role === 'worker' && a.file.startsWith('pow-worker.'))![0];
+    const recipient = server.editor.pair!.publicKey;
+    const browser = await launchChromium(t, mode);
+    const { page, requests } = await openSession(t, browser);
+    const submission = await new SubmissionPage(page, server.url).visit();
 
     // 1. The worker alone, on a challenge and binding whose first solution needs 2000-8000 tries.
     const sodium = await loadSodium();
@@ -105,18 +74,17 @@ for (const mode of ['normal', 'jitless'] as const) {
       if (++calls !== 2) return route.continue();
       await route.fulfill({ status: 200, contentType: 'application/json; charset=utf-8', body: JSON.stringify({ challenge: spent.challenge, bits: BITS, expiresIn: 600 }) });
     });
-    await page.locator('#submit:enabled').waitFor({ timeout: 120_000 });
+    await submission.ready();
     await page.evaluate(() => {
       const status = document.getElementById('status')!;
       (window as unknown as { statuses: string[] }).statuses = [];
       new MutationObserver(() => (window as unknown as { statuses: string[] }).statuses.push(status.textContent ?? '')).observe(status, { childList: true, characterData: true, subtree: true });
     });
     t.equal(await page.locator('#status').getAttribute('aria-live'), 'polite', 'the status is announced');
-    await page.fill('#message', 'a tip that must get through a refused proof of work');
-    await page.check('#passphrase-confirm');
+    await submission.fillMessage('a tip that must get through a refused proof of work');
+    await submission.confirmPassphrase();
     await page.click('#submit');
-    await page.locator('#confirmation:not([hidden])').waitFor({ timeout: 180_000 });
-    t.match(await page.locator('#receipt').textContent(), /^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/, 'the tip was received');
+    t.match(await submission.readReceipt(180_000), /^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/, 'the tip was received');
     const statuses: string[] = await page.evaluate(() => (window as unknown as { statuses: string[] }).statuses);
     t.ok(statuses.some((s) => /^Anti-spam check: .*\(\d+%\)/.test(s)), 'the page showed the work as progress');
     const posts = requests.filter((r) => r === `POST ${server.url}/api/tips`);

@@ -6,25 +6,20 @@
 // (the server computes the failed relations, the receipt page explains them). axe on every
 // protocol page. Then the real export and decrypt commands: every body holds the `protocol`
 // member with the right `failed` list, and the photo of the protocol decrypts.
-import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import t from 'tap';
-import { type Browser, type Page } from 'playwright-core';
-import { buildClient } from '../../scripts/build-client.js';
+import { type Page } from 'playwright-core';
 import { relationMessage, relationTextName } from '../../src/forms/protocol-form.js';
 import { uiText } from '../../src/forms/schema.js';
 import { ROOT } from '../helpers/client-build.js';
-import { childEnv } from '../helpers/child-env.js';
-import { tempDir } from '../helpers/fixtures.js';
 import { axe, describeViolations } from '../helpers/axe.js';
-import { startServer } from '../helpers/server-process.js';
-import { editorKeyFile, launchChromium, requireChromium } from '../helpers/e2e.js';
+import { checkNoPlaintext, launchChromium, openSession, tiplineServer } from '../helpers/e2e.js';
+import { exportAndDecrypt } from '../helpers/editor-commands.js';
+import { SubmissionPage } from '../helpers/navigators/submission.js';
+import { NoJsSubmissionPage } from '../helpers/navigators/nojs.js';
 
-const PASSPHRASE = 'correct horse battery staple protocol';
 const ELECTION = join(ROOT, 'docs', 'examples', 'election-kz-example.json');
-const run = promisify(execFile);
 type Lang = 'en' | 'ru' | 'tk' | 'kk';
 const LANGS: Lang[] = ['en', 'ru', 'tk', 'kk'];
 
@@ -44,33 +39,8 @@ async function fill(page: Page, figures: Record<string, string>): Promise<void> 
   for (const [id, value] of Object.entries(figures)) await page.fill(`#field-protocol-${id}`, value);
 }
 
-/** Every decrypted tip.json below `dir`. */
-function tips(dir: string): { body: Record<string, unknown> }[] {
-  const found: { body: Record<string, unknown> }[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...tips(path));
-    else if (entry.name === 'tip.json') found.push(JSON.parse(readFileSync(path, 'utf8')));
-  }
-  return found;
-}
-
 t.test('the Kazakh results protocol form, in four languages, with and without JavaScript, to the decrypted body', async (t) => {
-  requireChromium();
-  const work = tempDir(t, 'tipline-protocol-e2e-');
-  const clientDir = (await buildClient({ outDir: join(work, 'client') })).outDir;
-  const { keyFile, recipientsFile: recipients } = await editorKeyFile(work, PASSPHRASE);
-  const dataDir = join(work, 'data');
-  mkdirSync(dataDir);
-  const server = await startServer(t, {
-    TIPLINE_DATA_DIR: dataDir,
-    TIPLINE_RECIPIENTS: recipients,
-    TIPLINE_CLIENT_DIR: clientDir,
-    TIPLINE_FORM: 'protocol-kz',
-    TIPLINE_ELECTION: ELECTION,
-    TIPLINE_POW_MIN_BITS: '4',
-    TIPLINE_POW_MAX_BITS: '4',
-  });
+  const server = await tiplineServer(t, { env: { TIPLINE_FORM: 'protocol-kz', TIPLINE_ELECTION: ELECTION } });
   const sent: { lang: Lang; js: boolean; message: string; failed: string[]; photo?: string }[] = [];
 
   // With JavaScript: every language normally and with --jitless (no JIT, no WebAssembly); with
@@ -79,13 +49,10 @@ t.test('the Kazakh results protocol form, in four languages, with and without Ja
     const langs = LANGS;
     const browser = await launchChromium(t, mode);
     for (const [i, lang] of langs.entries()) {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const problems: string[] = [];
-      page.on('pageerror', (err) => problems.push(err.message));
-      page.on('console', (m) => void (m.type() === 'error' && problems.push(m.text())));
-      await page.goto(`${server.url}/?lang=${lang}`);
+      const { context, page, problems } = await openSession(t, browser);
+      const submission = await new SubmissionPage(page, server.url).visit(lang);
       const sends = mode === 'normal' || lang === 'ru';
-      if (sends) await page.locator('#submit:enabled').waitFor({ timeout: 120_000 });
+      if (sends) await submission.ready();
       if (mode === 'normal') t.same(describeViolations(await axe(page)), [], `no WCAG 2.1 AA violation on the ${lang} protocol form`);
       const relations = page.locator('#field-protocol-relations');
       t.equal(await relations.getAttribute('aria-live'), 'polite');
@@ -110,39 +77,37 @@ t.test('the Kazakh results protocol form, in four languages, with and without Ja
       }
       if (!sends) {
         t.same(problems, [], 'no script or CSP error');
-        await page.close();
+        await context.close();
         continue;
       }
       const photo = lang === 'kk' && mode === 'normal' ? 'protocol-photo.jpg' : undefined;
-      if (photo) await page.setInputFiles('#files', { name: photo, mimeType: 'application/octet-stream', buffer: Buffer.from('not really a jpeg: the photo of the protocol\n') });
-      await page.fill('#message', `Protocol ${mode} ${lang}`);
-      await page.check('#passphrase-confirm');
-      await page.click('#submit');
-      await page.locator('#confirmation:not([hidden])').waitFor({ timeout: 120_000 });
-      t.match(await page.locator('#receipt').textContent(), /^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/, `${mode} ${lang}: sent`);
+      if (photo) await submission.attach([{ name: photo, mimeType: 'application/octet-stream', buffer: Buffer.from('not really a jpeg: the photo of the protocol\n') }]);
+      await submission.fillMessage(`Protocol ${mode} ${lang}`);
+      await submission.confirmPassphrase();
+      t.match(await submission.submit(), /^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/, `${mode} ${lang}: sent`);
       t.same(problems, [], 'no script or CSP error');
       sent.push({ lang, js: true, message: `Protocol ${mode} ${lang}`, failed: good ? [] : FAILED, ...(photo ? { photo } : {}) });
-      await page.close();
+      await context.close();
     }
     await browser.close();
   }
 
   // Without JavaScript (Tor Browser "Safest"): the server seals and explains.
   const browser = await launchChromium(t);
-  const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
+  const { context } = await openSession(t, browser, { javaScript: false });
   for (const [i, lang] of LANGS.entries()) {
     const page = await context.newPage();
-    await page.goto(`${server.url}/?lang=${lang}`);
+    const submission = await new NoJsSubmissionPage(page, server.url).visit(lang);
     t.same(describeViolations(await axe(page, false)), [], `no WCAG 2.1 AA violation on the ${lang} protocol form without JavaScript`);
     await page.selectOption('#field-region', 'almaty');
     await page.fill('#field-protocol-station', '1204');
     const good = i % 2 === 0;
     await fill(page, good ? GOOD : STUFFED);
     const photo = lang === 'tk' ? 'teswirnama.jpg' : undefined;
-    if (photo) await page.setInputFiles('#files', { name: photo, mimeType: 'image/jpeg', buffer: Buffer.from('the photo of the protocol, without JavaScript\n') });
-    await page.fill('#message', `Protocol no-JS ${lang}`);
-    await Promise.all([page.waitForURL(/\/nojs\/tip$/), page.locator('noscript button[type="submit"], button[type="submit"]:visible').first().click()]);
-    t.match(await page.locator('#receipt').textContent(), /^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/, `no-JS ${lang}: sent`);
+    if (photo) await submission.attach([{ name: photo, mimeType: 'image/jpeg', buffer: Buffer.from('the photo of the protocol, without JavaScript\n') }]);
+    await submission.fillMessage(`Protocol no-JS ${lang}`);
+    const { receipt } = await submission.send();
+    t.match(receipt, /^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/, `no-JS ${lang}: sent`);
     if (good) t.equal(await page.locator('#relations').count(), 0, `no-JS ${lang}: nothing to explain`);
     else {
       t.same(await page.locator('#relations li').allTextContents(), explained(lang), `no-JS ${lang}: the receipt explains each failed relation`);
@@ -155,21 +120,14 @@ t.test('the Kazakh results protocol form, in four languages, with and without Ja
   await context.close();
 
   // The server's files hold no figure of any protocol and no candidate id.
-  for (const name of readdirSync(dataDir).filter((n) => n.startsWith('tipline.sqlite'))) {
-    const bytes = readFileSync(join(dataDir, name));
-    for (const fragment of ['example-party-a', 'foundStationary', 'kz-example-2026']) t.equal(bytes.indexOf(Buffer.from(fragment)), -1, `${name} does not contain "${fragment}"`);
-  }
+  checkNoPlaintext(t, server.dataDir, ['example-party-a', 'foundStationary', 'kz-example-2026']);
 
   // Export and decrypt with the real commands.
-  const bundle = join(work, 'tips.bundle');
-  await run(process.execPath, ['--import', 'tsx', 'scripts/export.ts', '--db', join(dataDir, 'tipline.sqlite'), '--out', bundle], { cwd: ROOT, env: childEnv() });
-  const decrypted = join(work, 'decrypted');
-  const d = await run(process.execPath, ['--import', 'tsx', 'scripts/decrypt.ts', '--key', keyFile, '--in', bundle, '--out', decrypted], { cwd: ROOT, env: childEnv({ TIPLINE_PASSPHRASE: PASSPHRASE }) });
+  const { decrypt: d, records } = await exportAndDecrypt(t, server);
   t.match(d.stdout, new RegExp(`^decrypted ${sent.length}, already decrypted 0, skipped 0\\n`));
-  const records = tips(decrypted);
   t.equal(records.length, sent.length);
   for (const s of sent) {
-    const record = records.find((r) => r.body.message === s.message);
+    const record = records.find((r) => r.json.body.message === s.message)?.json;
     if (!t.ok(record, `"${s.message}" is decrypted`)) continue;
     const protocol = record!.body.protocol as Record<string, unknown>;
     t.match(protocol, { v: 1, election: 'kz-example-2026', station: '1204', region: 'almaty' }, 'the protocol member');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { CATALOGS } from '../../src/i18n/index.js';
 import { ROOT } from '../helpers/client-build.js';
-import { FORMS, PAGES, openAllDetails, pagesUnderTest, ready } from '../helpers/pages.js';
+import { FORMS, PAGES, openAllDetails, openReady, pagesUnderTest, showError } from '../helpers/pages.js';
 import type { Page } from 'playwright-core';
 
 const OUT = join(ROOT, 'test-artifacts', 'screenshots');
@@ -35,29 +35,19 @@ t.before(async () => {
 });
 
 for (const { meta } of CATALOGS) {
-  for (const { path, ready: readySelector } of PAGES) {
+  for (const { path } of PAGES) {
     for (const javaScript of [true, false]) {
       t.test(`${path} in ${meta.englishName}${javaScript ? '' : ', without JavaScript'}`, async (t) => {
         for (const width of WIDTHS) {
-          const context = await browser.newContext({ viewport: { width, height: 800 }, javaScriptEnabled: javaScript });
-          const page = await context.newPage();
-          await page.goto(`${origin}${path}?lang=${meta.language}`);
-          await ready(page, readySelector, javaScript);
+          const { page, close } = await openReady(t, browser, `${origin}${path}?lang=${meta.language}`, { javaScript, width, height: 800 });
           await openAllDetails(page);
-          if (javaScript) {
-            // An error message, the longest state of the form.
-            if (path === '/') await page.click('#submit');
-            else {
-              await page.fill('#mailbox-passphrase', 'one two');
-              await page.click('#mailbox-login-button');
-            }
-            await page.locator('#error:not([hidden])').waitFor();
-          }
+          // An error message, the longest state of the form.
+          if (javaScript) await showError(page, origin, path);
           const name = `${path === '/' ? 'submit' : 'mailbox'}-${meta.language}-${width}${javaScript ? '' : '-nojs'}.png`;
           await page.screenshot({ path: join(OUT, name), fullPage: true });
           t.ok(statSync(join(OUT, name)).size > 1000, `${name} written`);
           if (width === 360) await noOverflow(t, page);
-          await context.close();
+          await close();
         }
       });
     }
@@ -69,16 +59,13 @@ for (const form of FORMS) {
     const server = await pagesUnderTest(t, { TIPLINE_FORM: form });
     for (const { meta } of CATALOGS) {
       for (const width of WIDTHS) {
-        const context = await server.browser.newContext({ viewport: { width, height: 800 } });
-        const page = await context.newPage();
-        await page.goto(`${server.origin}/?lang=${meta.language}`);
-        await ready(page, '#submit:enabled', true);
+        const { page, close } = await openReady(t, server.browser, `${server.origin}/?lang=${meta.language}`, { javaScript: true, width, height: 800 });
         await openAllDetails(page);
         const name = `submit-${form}-${meta.language}-${width}.png`;
         await page.screenshot({ path: join(OUT, name), fullPage: true });
         t.ok(statSync(join(OUT, name)).size > 1000, `${name} written`);
         if (width === 360) await noOverflow(t, page);
-        await context.close();
+        await close();
       }
     }
   });

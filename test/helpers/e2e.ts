@@ -1,9 +1,15 @@
 // The shared e2e fixture: Debian's Chromium launched the one way every browser test launches it,
-// the capture of what a page logs, throws and requests, the real commands (scripts/*.ts) run as
-// child processes, and the editor files (key file + recipients line + fetch key) that the
-// keygen command writes. Nothing here is a mock.
+// a browser session (a fresh context and page, with the capture of what it logs, throws and
+// requests), the real server with one editor (tiplineServer), the real commands (scripts/*.ts)
+// run as child processes, and the editor files (key file + recipients line + fetch key) that
+// the keygen command writes. Nothing here is a mock. The pages themselves are driven through
+// the navigators in ./navigators/ (one per page, methods named for what a source does).
+//
+// Another kind of server (e.g. the editors' desk) starts through startServer with its own
+// ServerKind (./server-process.ts: its script, arguments and "ready" line) and is browsed
+// through launchChromium and openSession like the tip line's pages.
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +22,7 @@ import { buildClient } from '../../scripts/build-client.js';
 import { ROOT } from './client-build.js';
 import { startServer, type ServerProcess } from './server-process.js';
 import { childEnv } from './child-env.js';
+import { tempDir } from './fixtures.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
@@ -142,13 +149,147 @@ export function findFiles(dir: string, name: string): string[] {
   return found;
 }
 
+export interface Editor {
+  /** The key file (`editor.key`), its passphrase and a file holding it (`pass`). */
+  keyFile: string;
+  passphrase: string;
+  passphraseFile: string;
+  /** The recipients list the server publishes (TIPLINE_RECIPIENTS). */
+  recipientsFile: string;
+  /** With `keygen`: the online workstation's fetch key (`fetch.key`, its line in TIPLINE_EDITORS). */
+  fetchKey?: string;
+  /** Without `keygen`: the key pair, made in this process. */
+  pair?: EditorKeyPair;
+}
+
+export interface TiplineServerOptions {
+  /** Settings added to (or overriding) the server's environment: TIPLINE_FORM, the proof of work's bits… */
+  env?: Record<string, string>;
+  /** The editor made by the real keygen command (real Argon2id cost, and a fetch key for `editor fetch`); else in this process at the minimum cost. */
+  keygen?: boolean;
+  passphrase?: string;
+  /** Text before the key's line in the recipients list (e.g. a comment line); not with `keygen`. */
+  recipientsHeader?: string;
+  /** Listen on a port chosen up front, so that `restart()` comes back on the same address. */
+  samePort?: boolean;
+}
+
+export interface TiplineServer {
+  /** The origin the pages are on (http://127.0.0.1:port). */
+  url: string;
+  /** The test's temporary directory: client build, editor files, data, and room for the test's own files. */
+  dir: string;
+  dataDir: string;
+  /** The client build the server serves (its manifest names the workers). */
+  client: Awaited<ReturnType<typeof buildClient>>;
+  editor: Editor;
+  env: Record<string, string>;
+  /** The running process (the latest one after a restart). */
+  process: ServerProcess;
+  /** SIGKILL, as a crash or a pulled plug; resolves once it has exited. */
+  kill(): Promise<void>;
+  /** Starts the server again on the same data directory (and, with `samePort`, the same address). */
+  restart(): Promise<ServerProcess>;
+}
+
+/** The passphrase of the tests' editor key files. */
+export const EDITOR_PASSPHRASE = 'correct horse battery staple e2e';
+
 /**
- * The real server (scripts/start.ts) on `dir`/data with a fresh client build in `dir`/client,
- * one editor made by keygen in `dir` (keygenEditor) and the low proof of work.
+ * The real server (scripts/start.ts) for the browser tests, in a fresh temporary directory:
+ * a fresh client build in `dir`/client, one editor in `dir`, the data in `dir`/data, the low
+ * proof of work (LOW_POW) unless `env` says otherwise. Stopped at the test's teardown.
  */
-export async function serverWithEditor(t: Test, dir: string, passphrase: string): Promise<{ server: ServerProcess; editor: Awaited<ReturnType<typeof keygenEditor>> }> {
-  const clientDir = (await buildClient({ outDir: join(dir, 'client') })).outDir;
-  const editor = await keygenEditor(t, dir, passphrase);
-  const server = await startServer(t, { TIPLINE_DATA_DIR: join(dir, 'data'), ...editor.env, TIPLINE_CLIENT_DIR: clientDir, ...LOW_POW });
-  return { server, editor };
+export async function tiplineServer(t: Test, options: TiplineServerOptions = {}): Promise<TiplineServer> {
+  requireChromium();
+  const dir = tempDir(t, 'tipline-e2e-');
+  const passphrase = options.passphrase ?? EDITOR_PASSPHRASE;
+  const client = await buildClient({ outDir: join(dir, 'client') });
+  let editor: Editor;
+  if (options.keygen) {
+    const made = await keygenEditor(t, dir, passphrase);
+    editor = { keyFile: made.keyFile, passphrase, passphraseFile: made.pass, recipientsFile: made.recipients, fetchKey: made.fetchKey };
+  } else {
+    const made = await editorKeyFile(dir, passphrase, options.recipientsHeader);
+    writeFileSync(join(dir, 'pass'), `${passphrase}\n`);
+    editor = { keyFile: made.keyFile, passphrase, passphraseFile: join(dir, 'pass'), recipientsFile: made.recipientsFile, pair: made.pair };
+  }
+  const dataDir = join(dir, 'data');
+  mkdirSync(dataDir);
+  const env: Record<string, string> = {
+    ...(options.samePort ? { TIPLINE_PORT: String(await freePort()) } : {}),
+    TIPLINE_DATA_DIR: dataDir,
+    TIPLINE_RECIPIENTS: editor.recipientsFile,
+    ...(options.keygen ? { TIPLINE_EDITORS: join(dir, 'editors') } : {}),
+    TIPLINE_CLIENT_DIR: client.outDir,
+    ...LOW_POW,
+    ...options.env,
+  };
+  const server: TiplineServer = {
+    url: '',
+    dir,
+    dataDir,
+    client,
+    editor,
+    env,
+    process: await startServer(t, env),
+    async kill() {
+      server.process.child.kill('SIGKILL');
+      await server.process.exited;
+    },
+    async restart() {
+      server.process = await startServer(t, env);
+      return server.process;
+    },
+  };
+  server.url = server.process.url;
+  return server;
+}
+
+/** A browser tab: the page, its context and what it requests, logs and throws (`capture`). */
+export interface Session extends Capture {
+  context: BrowserContext;
+  page: Page;
+}
+
+export interface SessionOptions {
+  /** false: Tor Browser's "Safest" level (no JavaScript). */
+  javaScript?: boolean;
+  viewport?: { width: number; height: number };
+  /** en-US unless said (the browser's Accept-Language). */
+  locale?: string;
+  /** Passed to `capture`: HTTP errors as problems; console lines to ignore. */
+  responses?: boolean;
+  ignore?: RegExp;
+}
+
+/**
+ * A new context in `browser` (a fresh, empty profile: no cookies, no storage, no cache) and one
+ * page in it, captured from the start; the context closes at the test's teardown.
+ */
+export async function openSession(t: Teardown, browser: Browser, options: SessionOptions = {}): Promise<Session> {
+  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 900 }, locale: options.locale ?? 'en-US', javaScriptEnabled: options.javaScript ?? true });
+  t.teardown(() => context.close());
+  const page = await context.newPage();
+  return { context, page, ...capture(context, page, { ...(options.responses ? { responses: true } : {}), ...(options.ignore ? { ignore: options.ignore } : {}) }) };
+}
+
+/** How many items the page's origin keeps in localStorage and sessionStorage together. */
+export function webStorage(page: Page): Promise<number> {
+  return page.evaluate(() => localStorage.length + sessionStorage.length);
+}
+
+/** With --jitless there is no WebAssembly (Tor Browser "Safer"): one assertion that the mode took. */
+export async function checkMode(t: Test, page: Page, mode: Mode): Promise<void> {
+  t.equal(await page.evaluate(() => typeof WebAssembly), mode === 'jitless' ? 'undefined' : 'object', `WebAssembly is ${mode === 'jitless' ? 'off' : 'on'}`);
+}
+
+/** Every SQLite file of the server (database, WAL, journal) holds none of `fragments`: one assertion each. */
+export function checkNoPlaintext(t: Test, dataDir: string, fragments: string[]): void {
+  const files = readdirSync(dataDir).filter((name) => name.startsWith('tipline.sqlite'));
+  t.ok(files.length >= 1, 'the database exists');
+  for (const name of files) {
+    const bytes = readFileSync(join(dataDir, name));
+    for (const fragment of fragments) t.equal(bytes.indexOf(Buffer.from(fragment, 'utf8')), -1, `${name} does not contain "${fragment}"`);
+  }
 }

@@ -18,6 +18,7 @@ import { fromBase64Url, toBase64Url } from '../../src/crypto/bytes.js';
 import { powBinding, solvePow } from '../../src/crypto/pow.js';
 import { loadSodium } from '../../src/crypto/sodium.js';
 import { clientDir } from './client-build.js';
+import { startServer } from './server-process.js';
 
 export function tempDir(t: { teardown(fn: () => void): void }, prefix = 'tipline-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -150,6 +151,19 @@ export function writeRecipients(dir: string, keys: EditorKeyPair[]): string {
   const file = join(dir, 'recipients.txt');
   writeFileSync(file, keys.map((k) => encodePublicKey(k)).join('\n') + '\n');
   return file;
+}
+
+/**
+ * The real server (scripts/start.ts, a child process) on `dir`/data, with `editors` keys made in
+ * this process in its recipients list and the tests' proof of work; `env` over that.
+ */
+export async function serverWithKeys(t: { teardown(fn: () => void | Promise<void>): void }, options: { editors?: number; env?: Record<string, string> } = {}) {
+  await clientDir();
+  const dir = tempDir(t);
+  const keys = await editorKeys(options.editors ?? 1);
+  const dataDir = join(dir, 'data');
+  const server = await startServer(t, { TIPLINE_DATA_DIR: dataDir, TIPLINE_RECIPIENTS: writeRecipients(dir, keys), ...EASY_POW, ...options.env });
+  return { server, dir, dataDir, keys };
 }
 
 /** Deterministic bytes that compress badly (a stand-in for a photo or a video). */

@@ -1,4 +1,5 @@
-// Runs the real server (`scripts/start.ts`) as a child process on an ephemeral port.
+// Runs the real server (`scripts/start.ts`), or another command that serves on 127.0.0.1 and
+// says so in a line (its `ServerKind`), as a child process on an ephemeral port.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ROOT } from './client-build.js';
 import { childEnv } from './child-env.js';
@@ -11,9 +12,19 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** A command the tests serve pages with: `scripts/<script>.ts args…`, ready once its output matches `ready` (group 1: the URL). */
+export interface ServerKind {
+  script: string;
+  args?: string[];
+  ready: RegExp;
+}
+
+/** The tip line's server (npm start). */
+export const TIPLINE: ServerKind = { script: 'start', ready: /listening on (http:\/\/[0-9.]+:\d+)/ };
+
 /** `prefix` runs the server through another program that then execs node, e.g. `nsenter --net=… --`. */
-export function runStart(env: Record<string, string>, prefix: string[] = []): { child: ChildProcess; output: () => string; exited: ServerProcess['exited'] } {
-  const command = [...prefix, process.execPath, '--import', 'tsx', 'scripts/start.ts'];
+export function runStart(env: Record<string, string>, prefix: string[] = [], kind: ServerKind = TIPLINE): { child: ChildProcess; output: () => string; exited: ServerProcess['exited'] } {
+  const command = [...prefix, process.execPath, '--import', 'tsx', `scripts/${kind.script}.ts`, ...(kind.args ?? [])];
   const child = spawn(command[0]!, command.slice(1), {
     cwd: ROOT,
     env: childEnv(env),
@@ -26,8 +37,8 @@ export function runStart(env: Record<string, string>, prefix: string[] = []): { 
   return { child, output: () => out, exited };
 }
 
-export async function startServer(t: { teardown(fn: () => void | Promise<void>): void }, env: Record<string, string>, prefix: string[] = []): Promise<ServerProcess> {
-  const proc = runStart({ TIPLINE_PORT: '0', ...env }, prefix);
+export async function startServer(t: { teardown(fn: () => void | Promise<void>): void }, env: Record<string, string>, prefix: string[] = [], kind: ServerKind = TIPLINE): Promise<ServerProcess> {
+  const proc = runStart({ TIPLINE_PORT: '0', ...env }, prefix, kind);
   t.teardown(async () => {
     if (proc.child.exitCode === null && proc.child.signalCode === null) {
       proc.child.kill('SIGKILL');
@@ -36,7 +47,7 @@ export async function startServer(t: { teardown(fn: () => void | Promise<void>):
   });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const match = /listening on (http:\/\/[0-9.]+:\d+)/.exec(proc.output());
+    const match = kind.ready.exec(proc.output());
     if (match) return { url: match[1]!, ...proc };
     if (proc.child.exitCode !== null) throw new Error(`the server exited early:\n${proc.output()}`);
     await new Promise((r) => setTimeout(r, 50));

@@ -4,12 +4,11 @@
 // namespace with no interfaces but loopback (`unshare -n`; the test fails if that is missing).
 import t from 'tap';
 import { checkAck } from '../../src/crypto/ack.js';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { childEnv } from '../helpers/child-env.js';
+import { runChild, runWithoutNetwork } from '../helpers/cli.js';
 import { encodeBody } from '../../src/crypto/body.js';
 import { sealEnvelope } from '../../src/crypto/envelope.js';
 import { decodePublicKey, generateEditorKeyPair } from '../../src/crypto/keys.js';
@@ -19,43 +18,11 @@ import { buildOffline, foreignImports } from '../../scripts/build-offline.js';
 
 const PASSPHRASE = 'offline toolkit passphrase';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs a command in `cwd` with no NODE_OPTIONS/NODE_PATH that could reach the project's node_modules. */
-function run(command: string, args: string[], cwd: string, env: Record<string, string | undefined> = {}): Promise<Run> {
-  const childEnvironment = childEnv(env);
-  delete childEnvironment.NODE_OPTIONS;
-  delete childEnvironment.NODE_PATH;
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, env: childEnvironment, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', (err) => resolve({ code: null, stdout, stderr: String(err) }));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (command: string, args: string[], cwd: string, env: Record<string, string | undefined> = {}) => runChild(command, args, env, { cwd, bare: true });
 
-/**
- * Runs `node tipline-offline.mjs <args>` inside a fresh network namespace; the namespace's
- * interface list (from its own /proc/net/dev) comes back too.
- */
-async function offline(dir: string, args: string[], env: Record<string, string | undefined> = {}): Promise<Run & { interfaces: string[] }> {
-  const script = 'cat /proc/net/dev && echo ---- && exec "$0" tipline-offline.mjs "$@"';
-  const r = await run('unshare', ['--net', '--', 'sh', '-c', script, process.execPath, ...args], dir, env);
-  const [netdev, rest] = r.stdout.split('----\n') as [string, string | undefined];
-  const interfaces = netdev
-    .split('\n')
-    .slice(2)
-    .map((l) => l.split(':')[0]!.trim())
-    .filter(Boolean);
-  return { ...r, stdout: rest ?? '', interfaces };
-}
+/** Runs `node tipline-offline.mjs <args>` inside a fresh network namespace; the namespace's interface list comes back too. */
+const offline = (dir: string, args: string[], env: Record<string, string | undefined> = {}) => runWithoutNetwork(['tipline-offline.mjs', ...args], env, { cwd: dir, bare: true });
 
 let counter = 0;
 const newId = () => createHash('sha256').update(`toolkit ${process.pid} ${counter++} ${Math.random()}`).digest('hex').slice(0, 32);

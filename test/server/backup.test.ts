@@ -11,10 +11,9 @@ import { decodeBody } from '../../src/crypto/body.js';
 import { receiptFor } from '../../src/crypto/receipt.js';
 import { BackupError, backupDatabase } from '../../src/server/store/backup.js';
 import { openDatabase } from '../../src/server/store/db.js';
-import { ROOT, clientDir } from '../helpers/client-build.js';
+import { ROOT } from '../helpers/client-build.js';
 import { childEnv } from '../helpers/child-env.js';
-import { EASY_POW, editorKeys, postTip, sealTip, tempDir, writeRecipients } from '../helpers/fixtures.js';
-import { startServer } from '../helpers/server-process.js';
+import { postTip, sealTip, serverWithKeys, tempDir } from '../helpers/fixtures.js';
 
 const run = promisify(execFile);
 const backupCli = (args: string[]) =>
@@ -26,12 +25,7 @@ const backupCli = (args: string[]) =>
 
 
 t.test('an online backup taken while the server writes restores and decrypts', async (t) => {
-  await clientDir();
-  const dir = tempDir(t);
-  const keys = await editorKeys(2);
-  const recipientsFile = writeRecipients(dir, keys);
-  const dataDir = join(dir, 'data');
-  const server = await startServer(t, { TIPLINE_DATA_DIR: dataDir, TIPLINE_RECIPIENTS: recipientsFile, ...EASY_POW });
+  const { server, dir, dataDir, keys } = await serverWithKeys(t, { editors: 2 });
   const submit = async (envelope: Uint8Array) => {
     const res = await postTip(server.url, envelope);
     if (res.status !== 201) throw new Error(`status ${res.status}`);

@@ -6,17 +6,10 @@ import { openEnvelope } from '../../src/crypto/envelope.js';
 import { decodeBody } from '../../src/crypto/body.js';
 import { receiptFor } from '../../src/crypto/receipt.js';
 import { toBase64Url } from '../../src/crypto/bytes.js';
-import { TEST_POW_BITS, editorKeys, sealTip, solvedPow, tempDir, writeRecipients } from '../helpers/fixtures.js';
-import { startServer } from '../helpers/server-process.js';
-import { clientDir } from '../helpers/client-build.js';
+import { sealTip, serverWithKeys, solvedPow } from '../helpers/fixtures.js';
 
 t.test('every acknowledged tip is on disk after SIGKILL, and decrypts', async (t) => {
-  await clientDir();
-  const dir = tempDir(t);
-  const keys = await editorKeys(2);
-  const recipientsFile = writeRecipients(dir, keys);
-  const dataDir = join(dir, 'data');
-  const server = await startServer(t, { TIPLINE_DATA_DIR: dataDir, TIPLINE_RECIPIENTS: recipientsFile, TIPLINE_POW_MIN_BITS: String(TEST_POW_BITS), TIPLINE_POW_MAX_BITS: String(TEST_POW_BITS) });
+  const { server, dataDir, keys } = await serverWithKeys(t, { editors: 2 });
 
   const N = 60;
   const envelopes = await Promise.all(Array.from({ length: N }, (_, i) => sealTip(keys.map((k) => k.publicKey), `durable tip ${i}`)));

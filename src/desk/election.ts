@@ -173,7 +173,7 @@ export function electionCounts(tips: ElectionTip[], lang: string | undefined, fo
  * - `verdict`: two violation reports of the same category at the station (on the same reported
  *   date, when both give one), one verified and one rejected on the desk: the editors disagree.
  * Other answers of violation reports never contradict each other: a report names what its
- * author saw; another report that does not name it does not deny it (docs/desk-election.md).
+ * author saw; another report that does not name it does not deny it (docs/EDITORS.md, "Election reports on the desk").
  * Rejected reports take part only in `verdict` conflicts.
  */
 export type StationConflict =

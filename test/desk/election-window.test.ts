@@ -63,7 +63,7 @@ t.test('the election page of the real desk: conflicts, verification.tsv once, ex
   for (const c of charts) t.same([c.role, c.bars], ['img', c.table], 'a chart beside its table, the same numbers');
   t.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, 'no script of a tip ran');
   t.same(describeViolations(await axe(page)), [], 'axe: no WCAG 2.1 A/AA violation');
-  // The screenshot of docs/desk-election.md (the EDITORS section), written by this test.
+  // The screenshot of docs/EDITORS.md's "Election reports on the desk", written by this test.
   mkdirSync(join(ROOT, 'docs', 'screenshots'), { recursive: true });
   await page.screenshot({ path: join(ROOT, 'docs', 'screenshots', 'desk-election.png'), fullPage: true });
 

@@ -142,6 +142,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...maxPadded,
     ...now,
   });
-  if (options.retention) await app.register(retentionPlugin, { db, policy: { days: config.retentionDays, ackedDays: config.retentionAckedDays, uploadTtlHours: ttlHours } });
+  if (options.retention) await app.register(retentionPlugin, { db, tips: store, policy: { days: config.retentionDays, ackedDays: config.retentionAckedDays, uploadTtlHours: ttlHours } });
   return app;
 }

@@ -2,7 +2,7 @@
 // resolves. Tips that arrive while a commit is pending share the next transaction (group
 // commit): one fsync acknowledges many tips without weakening durability for any of them.
 //
-// The commit runs in a writer thread (store/tip-writer.ts) on its own connection to the same
+// The commit runs in a writer thread (store/tip-writer.mjs) on its own connection to the same
 // file, so the event loop goes on parsing and checking requests while the disk works: one
 // batch at a time is with the writer, and the tips that arrive meanwhile form the next one.
 // Should the writer thread die, each tip of the batch it held is looked up in the table (the
@@ -10,8 +10,8 @@
 // it is acknowledged; not found, refused. The next batch starts a new writer.
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import type { Db } from './db.js';
-import { linkUploads } from './uploads.js';
+import { CONNECTION_PRAGMAS, type Db } from './db.js';
+import { LINK_UPLOAD_SQL } from './uploads.js';
 
 export interface StoredTip {
   id: string;
@@ -37,16 +37,16 @@ interface Pending {
 }
 
 /** What the writer thread commits in one transaction: the date of receipt and each tip. */
-export interface TipBatch {
+interface TipBatch {
   date: string;
   tips: { id: string; envelope: Uint8Array; uploads?: readonly string[] }[];
 }
 
 /** Per tip of a committed batch: stored, or refused (nothing stored) because an upload could not be linked. */
-export type TipOutcome = 'stored' | 'unlinked';
+type TipOutcome = 'stored' | 'unlinked';
 
 /** The writer thread's answer: one outcome per tip, or the error that rolled the whole batch back. */
-export type WriterAnswer = { outcomes: TipOutcome[] } | { error: { code?: string; message: string } };
+type WriterAnswer = { outcomes: TipOutcome[] } | { error: { code?: string; message: string } };
 
 /** The writer thread ended with tips of its batch not in the table: they were not stored. */
 export class WriterExitError extends Error {
@@ -67,46 +67,10 @@ export class CommitError extends Error {
   }
 }
 
-/**
- * The group commit, on `db` (the writer thread's own connection): one IMMEDIATE transaction per
- * batch. A tip with attachments goes in a savepoint: if one of its uploads cannot be linked,
- * that tip alone is rolled back (and refused), the rest of the batch commits.
- */
-export function tipCommitter(db: Db): (batch: TipBatch) => TipOutcome[] {
-  const insert = db.prepare('INSERT INTO tips (id, received_on, envelope) VALUES (?, ?, ?)');
-  type Tip = TipBatch['tips'][number];
-  const withUploads = db.transaction((p: Tip, date: string) => {
-    insert.run(p.id, date, p.envelope);
-    if (!linkUploads(db, p.id, p.uploads!)) throw new UploadLinkError();
-  });
-  const commit = db.transaction((batch: TipBatch): TipOutcome[] =>
-    batch.tips.map((p) => {
-      if (!p.uploads?.length) {
-        insert.run(p.id, batch.date, p.envelope);
-        return 'stored';
-      }
-      try {
-        withUploads(p, batch.date);
-        return 'stored';
-      } catch (err) {
-        if (!(err instanceof UploadLinkError)) throw err;
-        return 'unlinked';
-      }
-    }),
-  );
-  return (batch) => commit.immediate(batch);
-}
-
-/**
- * Starts the writer thread for the database file `path`. From the sources (tsx: tests, `npm
- * start`) it loads tip-writer.ts through tsx; in the bundle (`npm run build:server`) it is
- * tip-writer.mjs beside start.mjs.
- */
+/** The writer thread, on the database file `path` (the sources and the bundle alike: see tip-writer.mjs). */
 function startWriter(path: string): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./tip-writer.mjs', import.meta.url), { workerData: { path } });
-  const entry = JSON.stringify(new URL('./tip-writer.ts', import.meta.url).href);
-  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  return new Worker(`import(${tsx}).then(({ register }) => { register(); return import(${entry}); })`, { eval: true, workerData: { path } });
+  const workerData = { path, pragmas: CONNECTION_PRAGMAS, insertSql: 'INSERT INTO tips (id, received_on, envelope) VALUES (?, ?, ?)', linkSql: LINK_UPLOAD_SQL };
+  return new Worker(new URL('./tip-writer.mjs', import.meta.url), { workerData });
 }
 
 /** Today's date in UTC as YYYY-MM-DD: the only time the server records. */
@@ -192,9 +156,18 @@ export class TipStore {
     return writer;
   }
 
+  /**
+   * Resolves once every tip handed in so far is settled. The maintenance run (store/order.ts)
+   * waits for it between its transactions: the writer's connection gets the write lock there,
+   * where SQLite's busy wait alone would let back-to-back steps starve it.
+   */
+  async settled(): Promise<void> {
+    while (this.inFlight || this.pending.length) await new Promise((resolve) => setImmediate(resolve));
+  }
+
   /** Waits until every tip handed in is settled, then ends the writer thread (the app's onClose). */
   async close(): Promise<void> {
-    while (this.inFlight || this.pending.length) await new Promise((resolve) => setImmediate(resolve));
+    await this.settled();
     await this.stopWriter();
   }
 

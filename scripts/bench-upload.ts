@@ -17,7 +17,7 @@
 //
 // The chunks are random bytes of the right lengths: the server never looks inside a chunk, so
 // encrypting 2 GiB here would only measure this process's AES.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -30,25 +30,12 @@ import { loadSodium } from '../src/crypto/sodium.js';
 import { uploadPowText } from '../src/server/plugins/uploads.js';
 import { chromium } from 'playwright-core';
 import { buildClient } from './build-client.js';
+import { start } from './bench/start-server.js';
 
 const MIB = 1024 * 1024;
 const FILE_MIB = Number(process.env.BENCH_UPLOAD_MIB ?? 2048);
 const PARALLEL = Number(process.env.BENCH_UPLOAD_PARALLEL ?? 4);
 const SECTIONS = new Set((process.env.BENCH_UPLOAD_SECTIONS ?? 'server,browser').split(','));
-
-/** Runs `args` with node: TypeScript through tsx, a built .mjs directly (as in production). */
-function start(args: string[], env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, args[0]!.endsWith('.mjs') ? args : ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/[0-9.]+:\d+)/.exec(out);
-      if (m) resolve({ url: m[1]!, child });
-    });
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`)));
-  });
-}
 
 /** Resident set size of a process in bytes (Linux /proc). */
 function rss(pid: number): number {

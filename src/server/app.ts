@@ -96,7 +96,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const pow = new PowService(await loadSodium(), { ...config.pow, key: powKey });
   // One store per table group, shared by every plugin that needs it.
   const store = options.tips ?? new TipStore(db);
-  // Every tip handed in is settled before the writer thread ends.
+  // The writer thread is running before the server listens; every tip handed in is settled before it ends.
+  app.addHook('onReady', () => store.start());
   app.addHook('onClose', () => store.close());
   const uploads = new UploadStore(db, options.clock);
   const mailboxes = new MailboxStore(db);

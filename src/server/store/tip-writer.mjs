@@ -3,7 +3,7 @@
 // start.mjs); the settings and statements come from tips.ts and db.ts in workerData.
 //
 // Its own connection to the database file, with the server's settings (WAL, synchronous=FULL).
-// Each message is one batch: one IMMEDIATE transaction, one outcome per tip ('stored', or
+// It says { ready: true } once its connection is open. Each message then is one batch: one IMMEDIATE transaction, one outcome per tip ('stored', or
 // 'unlinked': that tip's savepoint rolled back because an upload could not be linked, the rest
 // of the batch commits), or the error that rolled the whole batch back. Nothing of a tip is
 // logged or kept here.
@@ -40,6 +40,7 @@ const commit = db.transaction((batch) =>
   }),
 );
 
+parentPort.postMessage({ ready: true });
 parentPort.on('message', (batch) => {
   let answer;
   try {

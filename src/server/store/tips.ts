@@ -46,7 +46,7 @@ interface TipBatch {
 type TipOutcome = 'stored' | 'unlinked';
 
 /** The writer thread's answer: one outcome per tip, or the error that rolled the whole batch back. */
-type WriterAnswer = { outcomes: TipOutcome[] } | { error: { code?: string; message: string } };
+type WriterAnswer = { ready: true } | { outcomes: TipOutcome[] } | { error: { code?: string; message: string } };
 
 /** The writer thread ended with tips of its batch not in the table: they were not stored. */
 export class WriterExitError extends Error {
@@ -70,7 +70,8 @@ export class CommitError extends Error {
 /** The writer thread, on the database file `path` (the sources and the bundle alike: see tip-writer.mjs). */
 function startWriter(path: string): Worker {
   const workerData = { path, pragmas: CONNECTION_PRAGMAS, insertSql: 'INSERT INTO tips (id, received_on, envelope) VALUES (?, ?, ?)', linkSql: LINK_UPLOAD_SQL };
-  return new Worker(new URL('./tip-writer.mjs', import.meta.url), { workerData });
+  // No execArgv: the thread needs none of the process's loaders (tsx, tap), which would cost it seconds to start.
+  return new Worker(new URL('./tip-writer.mjs', import.meta.url), { workerData, execArgv: [] });
 }
 
 /** Today's date in UTC as YYYY-MM-DD: the only time the server records. */
@@ -88,6 +89,8 @@ export class TipStore {
   /** The batch the writer thread holds, if any. */
   private inFlight: Pending[] | undefined;
   private writer: Worker | undefined;
+  /** Settles when the writer thread has opened its connection, or ended before. */
+  private writerReady: Promise<void> = Promise.resolve();
   private readonly stored;
 
   constructor(
@@ -107,6 +110,12 @@ export class TipStore {
         setImmediate(() => this.flush());
       }
     });
+  }
+
+  /** Starts the writer thread now rather than with the first tip, and waits until its connection is open (the server, before it listens). */
+  async start(): Promise<void> {
+    this.writer ??= this.spawn();
+    await this.writerReady;
   }
 
   /** Tips handed to the writer thread and not answered yet. */
@@ -129,7 +138,15 @@ export class TipStore {
 
   private spawn(): Worker {
     const writer = startWriter(this.db.name);
+    let opened = () => {};
+    let failed = (_error: Error) => {};
+    this.writerReady = new Promise<void>((resolve, reject) => ((opened = resolve), (failed = reject)));
+    this.writerReady.catch(() => {}); // only start() reports it
     writer.on('message', (answer: WriterAnswer) => {
+      if ('ready' in answer) {
+        if (!this.inFlight) writer.unref(); // an idle writer does not keep the process alive
+        return opened();
+      }
       const batch = this.inFlight!;
       this.inFlight = undefined;
       writer.unref();
@@ -144,6 +161,7 @@ export class TipStore {
     // An error in the thread is followed by its exit: the batch is settled there.
     writer.on('error', () => {});
     writer.on('exit', () => {
+      failed(new Error('the tip writer thread could not open the database'));
       if (this.writer === writer) this.writer = undefined;
       const batch = this.inFlight;
       this.inFlight = undefined;
@@ -165,14 +183,13 @@ export class TipStore {
     while (this.inFlight || this.pending.length) await new Promise((resolve) => setImmediate(resolve));
   }
 
-  /** Waits until every tip handed in is settled, then ends the writer thread (the app's onClose). */
+  /**
+   * Waits until every tip handed in is settled, then ends the writer thread (the app's onClose);
+   * a later tip starts a new one. Only an idle writer is ended: terminating a thread inside a
+   * better-sqlite3 call aborts the whole process (V8 fatal error, found by the tests).
+   */
   async close(): Promise<void> {
     await this.settled();
-    await this.stopWriter();
-  }
-
-  /** Ends the writer thread at once, as a crash would (tests); a batch it holds is settled as above. */
-  async stopWriter(): Promise<void> {
     const writer = this.writer;
     if (!writer) return;
     const exited = new Promise((resolve) => writer.once('exit', resolve));

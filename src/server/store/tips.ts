@@ -89,6 +89,8 @@ export class TipStore {
   /** The batch the writer thread holds, if any. */
   private inFlight: Pending[] | undefined;
   private writer: Worker | undefined;
+  /** Callers of settled() waiting for the writer to be idle. */
+  private readonly idle: (() => void)[] = [];
   /** Settles when the writer thread has opened its connection, or ended before. */
   private writerReady: Promise<void> = Promise.resolve();
   private readonly stored;
@@ -157,6 +159,7 @@ export class TipStore {
         batch.forEach((p, i) => (answer.outcomes[i] === 'stored' ? p.resolve(p.id) : p.reject(new UploadLinkError())));
       }
       this.flush();
+      this.wakeIfIdle();
     });
     // An error in the thread is followed by its exit: the batch is settled there.
     writer.on('error', () => {});
@@ -170,17 +173,23 @@ export class TipStore {
         else p.reject(new WriterExitError());
       }
       this.flush();
+      this.wakeIfIdle();
     });
     return writer;
   }
 
   /**
-   * Resolves once every tip handed in so far is settled. The maintenance run (store/order.ts)
+   * Resolves once every tip handed in so far is settled. The maintenance run (plugins/retention.ts)
    * waits for it between its transactions: the writer's connection gets the write lock there,
    * where SQLite's busy wait alone would let back-to-back steps starve it.
    */
   async settled(): Promise<void> {
-    while (this.inFlight || this.pending.length) await new Promise((resolve) => setImmediate(resolve));
+    if (this.inFlight || this.pending.length) await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  /** Wakes settled() once nothing is pending or with the writer. */
+  private wakeIfIdle(): void {
+    if (!this.inFlight && this.pending.length === 0) for (const resolve of this.idle.splice(0)) resolve();
   }
 
   /**

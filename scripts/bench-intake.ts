@@ -4,9 +4,11 @@
 // Every request carries its own proof-of-work solution (at 1 bit: the bench measures intake,
 // bench:pow measures the work); the load generator makes them from the server's pow.key and
 // sends the same bodies to both targets, so the baseline pays for them too.
+// Also each server's CPU time per request (all its threads), which a loaded machine's wall
+// clock does not hide.
 // BENCH_PROFILE=<dir> writes a CPU profile of the Tipline server (node --cpu-prof) there.
 // A measurement, never a test: timings on shared machines are noisy.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -18,24 +20,12 @@ import { sealEnvelope } from '../src/crypto/envelope.js';
 import { encodePublicKey, generateEditorKeyPair } from '../src/crypto/keys.js';
 import { makeChallenge, powBinding, solvePow } from '../src/crypto/pow.js';
 import { loadSodium } from '../src/crypto/sodium.js';
+import { cpuSeconds, start } from './bench/start-server.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 
 const PROFILE = process.env.BENCH_PROFILE;
-
-function start(args: string[], env: Record<string, string>, nodeOptions: string[] = []): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/[0-9.]+:\d+)/.exec(out);
-      if (m) resolve({ url: m[1]!, child });
-    });
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`)));
-  });
-}
 
 function load(url: string, nextBody: () => string, connections = CONNECTIONS, duration = DURATION): Promise<autocannon.Result> {
   return autocannon({
@@ -80,13 +70,18 @@ try {
   // Warm both up, then measure the baseline and Tipline back to back.
   await load(bare.url, nextBody, 10, 2);
   await load(tipline.url, nextBody, 10, 2);
-  const base = await load(bare.url, nextBody);
-  const real = await load(tipline.url, nextBody);
-  const row = (name: string, r: autocannon.Result) =>
-    `${name.padEnd(28)} ${r.requests.average.toFixed(0).padStart(8)} req/s   p99 ${String(r.latency.p99).padStart(5)} ms   non-2xx ${r.non2xx}   errors ${r.errors}`;
+  const measure = async (server: { url: string; child: ChildProcess }) => {
+    const cpu = cpuSeconds(server.child.pid!);
+    const result = await load(server.url, nextBody);
+    return { result, cpuPerRequest: (cpuSeconds(server.child.pid!) - cpu) / Math.max(1, result.requests.total) };
+  };
+  const base = await measure(bare);
+  const real = await measure(tipline);
+  const row = (name: string, { result: r, cpuPerRequest }: typeof base) =>
+    `${name.padEnd(28)} ${r.requests.average.toFixed(0).padStart(8)} req/s   p99 ${String(r.latency.p99).padStart(5)} ms   non-2xx ${r.non2xx}   errors ${r.errors}   CPU ${(cpuPerRequest * 1e6).toFixed(0)} µs/request`;
   console.log(row('bare Fastify route', base));
   console.log(row('POST /api/tips (durable)', real));
-  console.log(`ratio tipline/bare: throughput ${(real.requests.average / base.requests.average).toFixed(2)}x, p99 ${(real.latency.p99 / Math.max(1, base.latency.p99)).toFixed(2)}x (goal: throughput >= 0.5x)`);
+  console.log(`ratio tipline/bare: throughput ${(real.result.requests.average / base.result.requests.average).toFixed(2)}x, p99 ${(real.result.latency.p99 / Math.max(1, base.result.latency.p99)).toFixed(2)}x (goal: throughput >= 0.5x), CPU per request ${(real.cpuPerRequest / base.cpuPerRequest).toFixed(2)}x`);
   if (PROFILE) {
     // A clean exit writes the profile.
     const exited = new Promise((resolve) => tipline.child.once('exit', resolve));

@@ -25,7 +25,7 @@
 //
 // The chunks are random bytes of the right lengths: the server never looks inside a chunk, so
 // encrypting 2 GiB here would only measure this process's AES.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -41,6 +41,7 @@ import { loadSodium } from '../src/crypto/sodium.js';
 import { uploadPowText } from '../src/server/plugins/uploads.js';
 import { chromium } from 'playwright-core';
 import { buildClient } from './build-client.js';
+import { cpuSeconds, start } from './bench/start-server.js';
 
 const MIB = 1024 * 1024;
 const FILE_MIB = Number(process.env.BENCH_UPLOAD_MIB ?? 2048);
@@ -48,30 +49,10 @@ const PARALLEL = Number(process.env.BENCH_UPLOAD_PARALLEL ?? 4);
 const SECTIONS = new Set((process.env.BENCH_UPLOAD_SECTIONS ?? 'server,store,browser').split(','));
 const PROFILE = process.env.BENCH_UPLOAD_PROFILE;
 
-/** Runs `args` with node: TypeScript through tsx, a built .mjs directly (as in production). */
-function start(args: string[], env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, args.some((a) => a.endsWith('.mjs')) ? args : ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/[0-9.]+:\d+)/.exec(out);
-      if (m) resolve({ url: m[1]!, child });
-    });
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`)));
-  });
-}
-
 /** Resident set size of a process in bytes (Linux /proc). */
 function rss(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
-}
-
-/** CPU seconds (user + system) a process has used so far (Linux /proc/<pid>/stat, clock ticks of 10 ms). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** PUTs chunks 0..n-1 with `parallel` requests in flight; returns seconds taken. */
@@ -105,14 +86,14 @@ async function serverSection(dir: string, children: ChildProcess[]): Promise<voi
   // The server as production runs it (Dockerfile: node dist/server/start.mjs), not under tsx,
   // whose TypeScript loader alone holds some 40 MB.
   execFileSync('npm', ['run', '--silent', 'build:server'], { stdio: 'inherit' });
-  const tipline = await start([...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []), 'dist/server/start.mjs'], {
+  const tipline = await start(['dist/server/start.mjs'], {
     TIPLINE_PORT: '0',
     TIPLINE_DATA_DIR: join(dir, 'data'),
     TIPLINE_RECIPIENTS: join(dir, 'recipients.txt'),
     TIPLINE_POW_MIN_BITS: '1',
     TIPLINE_POW_MAX_BITS: '1',
     TIPLINE_MAX_FILE_BYTES: String(Math.max(size, 2 ** 31)),
-  });
+  }, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []);
   children.push(tipline.child);
   const sodium = await loadSodium();
   const { challenge } = (await (await fetch(`${tipline.url}/api/pow`)).json()) as { challenge: string };

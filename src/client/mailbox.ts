@@ -11,10 +11,10 @@ import { fromBase64Url, toBase64Url } from '../crypto/bytes.js';
 import { openEnvelope, sealEnvelope } from '../crypto/envelope.js';
 import { PassphraseTypo, loginMessage, mailboxKeys, passphraseEntropy, sign, wipeMailboxKeys, type MailboxKeys } from '../crypto/mailbox.js';
 import { receiptFor } from '../crypto/receipt.js';
-import { loadSodium } from '../crypto/sodium.js';
-import { MAILBOX_ATTACHMENT_IDS, MAILBOX_IDS as ID, type PageConfig } from '../views/contract.js';
-import { Cancelled, setupAttachments, type Attachments } from './attachments.js';
-import { FETCH_OPTIONS, KeyProblem, NetworkError, SendError, byId, editorsFrom, lazyWorker, nextFrame, postWithPow, readConfig } from './shared.js';
+import { MAILBOX_ATTACHMENT_IDS, MAILBOX_IDS as ID } from '../views/contract.js';
+import { Cancelled } from './attachments.js';
+import { FETCH_OPTIONS, NetworkError, SendError, byId, nextFrame, postWithPow } from './shared.js';
+import { errorBox, progressIn, sendAttachments, startPage } from './start.js';
 import { format, formatDate, strings, type Strings } from '../i18n/index.js';
 
 /** The clear message for a mistyped passphrase. */
@@ -38,52 +38,18 @@ export function mailboxMain(workerPath: string, uploadWorkerPath: string): void 
   const status = byId(ID.status);
   const error = byId(ID.error);
 
-  const showError = (...lines: string[]) => {
-    error.replaceChildren(...lines.map((line) => Object.assign(document.createElement('p'), { textContent: line })));
-    error.hidden = false;
-  };
-  const clearError = () => {
-    error.hidden = true;
-    error.replaceChildren();
-  };
+  const { showError, clearError } = errorBox(error);
   const serverDetail = (response: Response, answer: Record<string, unknown>) => (typeof answer.error === 'string' ? answer.error : `HTTP ${response.status}`);
 
   passphraseInput.disabled = false;
-  status.textContent = s.statusLoading;
-  let config: PageConfig;
-  let recipients: Promise<Uint8Array[]>;
-  /** The editors' signing keys pinned by this page: a reply is shown only when one of them signed it. */
-  let editorSignKeys: Promise<Uint8Array[]>;
-  // Started when the source first touches a form (see lazyWorker), not at page load.
-  const worker = lazyWorker(workerPath);
-  for (const f of [login, followUp]) f.addEventListener('focusin', () => void worker(), { once: true });
-  try {
-    config = readConfig();
-    const editors = loadSodium().then(() => editorsFrom(config));
-    recipients = editors.then((keys) => keys.map((k) => k.publicKey));
-    editorSignKeys = editors.then((keys) => keys.map((k) => k.signPublicKey));
-  } catch {
-    status.textContent = '';
-    showError(s.errorKeys);
-    return;
-  }
   // Attachments are optional: if their part of the page cannot start, follow-ups still work.
-  let attachments: Attachments | undefined;
-  try {
-    attachments = setupAttachments(s, config, worker, uploadWorkerPath, MAILBOX_ATTACHMENT_IDS);
-  } catch {
-    attachments = undefined;
-  }
-  recipients.then(
-    () => {
-      loginButton.disabled = false;
-      status.textContent = s.statusReady;
-    },
-    (err: unknown) => {
-      status.textContent = '';
-      showError(err instanceof KeyProblem ? s.errorKeys : s.errorLoad);
-    },
-  );
+  const started = startPage(s, { status, showError, forms: [login, followUp], powWorker: workerPath, uploadWorker: uploadWorkerPath, attachmentIds: MAILBOX_ATTACHMENT_IDS }, () => {
+    loginButton.disabled = false;
+  });
+  if (!started) return;
+  const { config, recipients, worker, attachments } = started;
+  /** The editors' signing keys pinned by this page: a reply is shown only when one of them signed it. */
+  const editorSignKeys = started.editors.then((keys) => keys.map((k) => k.signPublicKey));
 
   /** The keys while logged in; wiped on logout. */
   let keys: MailboxKeys | undefined;
@@ -283,12 +249,8 @@ export function mailboxMain(workerPath: string, uploadWorkerPath: string): void 
     const editors = await recipients;
     await nextFrame();
     // The files first (each with its own key, named only inside the sealed body), then the follow-up.
-    const attached = attachments
-      ? await attachments.send({
-          onWorking: (percent) => (status.textContent = format(s.statusWorking, { percent }, s.lang)),
-          onSending: () => (status.textContent = s.statusSending),
-        })
-      : { files: [], uploads: [] };
+    const progress = progressIn(s, status);
+    const attached = await sendAttachments(attachments, progress);
     if (keys !== current) throw new SendError(s.mailboxLoggedOut); // logged out while the files were sent
     status.textContent = s.statusEncrypting;
     await nextFrame();
@@ -305,12 +267,7 @@ export function mailboxMain(workerPath: string, uploadWorkerPath: string): void 
       bound: envelopeText,
       body: (pow) => ({ envelope: envelopeText, pow, ...(attached.uploads.length ? { uploads: attached.uploads } : {}) }),
       credentials: 'same-origin',
-      onWorking: (percent) => {
-        status.textContent = format(s.statusWorking, { percent }, s.lang);
-      },
-      onSending: () => {
-        status.textContent = s.statusSending;
-      },
+      ...progress,
     });
     if (response.status !== 201) throw new Error(format(s.errorServer, { detail: serverDetail(response, answer) }));
     if (answer.receipt !== expected) throw new Error(s.errorReceipt);

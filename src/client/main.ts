@@ -9,11 +9,11 @@ import { toBase64Url } from '../crypto/bytes.js';
 import { sealEnvelope } from '../crypto/envelope.js';
 import { createMessage, mailboxKeys, newPassphrase, sign, wipeMailboxKeys } from '../crypto/mailbox.js';
 import { receiptFor } from '../crypto/receipt.js';
-import { loadSodium } from '../crypto/sodium.js';
-import { ATTACHMENT_IDS, IDS, MAILBOX_IDS, type PageConfig } from '../views/contract.js';
+import { ATTACHMENT_IDS, IDS, MAILBOX_IDS } from '../views/contract.js';
 import { mailboxMain } from './mailbox.js';
-import { Cancelled, setupAttachments, type Attachments } from './attachments.js';
-import { KeyProblem, NetworkError, SendError, byId, lazyWorker, nextFrame, postWithPow, readConfig, recipientsFrom } from './shared.js';
+import { Cancelled } from './attachments.js';
+import { NetworkError, SendError, byId, nextFrame, postWithPow } from './shared.js';
+import { errorBox, progressIn, sendAttachments, startPage } from './start.js';
 import { format, strings } from '../i18n/index.js';
 import { warnUnlessTorBrowser } from './tor-check.js';
 import { inputName, parseFormInputs, type FieldProblem, type FieldValues } from '../forms/fields.js';
@@ -41,57 +41,23 @@ function main(): void {
   const passphraseWords = byId(IDS.passphraseWords);
   const passphraseConfirm = byId<HTMLInputElement>(IDS.passphraseConfirm);
 
-  const showError = (...lines: string[]) => {
-    error.replaceChildren(...lines.map((line) => Object.assign(document.createElement('p'), { textContent: line })));
-    error.hidden = false;
-  };
-  const clearError = () => {
-    error.hidden = true;
-    error.replaceChildren();
-  };
+  const { showError, clearError } = errorBox(error);
 
   // Typing may start while the encryption code loads; sending waits for it.
   message.disabled = false;
-  status.textContent = s.statusLoading;
-
-  let config: PageConfig;
-  let recipients: Promise<Uint8Array[]>;
-  // Started when the source first touches the form (see lazyWorker), not at page load.
-  const worker = lazyWorker(__TIPLINE_POW_WORKER__);
-  form.addEventListener('focusin', () => void worker(), { once: true });
-  try {
-    config = readConfig();
-    recipients = loadSodium().then(() => recipientsFrom(config));
-  } catch {
-    status.textContent = '';
-    showError(s.errorKeys);
-    return;
-  }
-  // Attachments are optional: if their part of the page cannot start, the tip can still be sent.
-  let attachments: Attachments | undefined;
-  try {
-    attachments = setupAttachments(s, config, worker, __TIPLINE_UPLOAD_WORKER__, ATTACHMENT_IDS);
-  } catch {
-    attachments = undefined;
-  }
-  // The return passphrase: made here, shown once, never sent; only public keys derived from it
-  // leave the browser (docs/PROTOCOL.md, "Conversations").
+  // The return passphrase: made once the keys are checked, shown once, never sent; only public
+  // keys derived from it leave the browser (docs/PROTOCOL.md, "Conversations").
   let passphrase: string | undefined;
   let mailboxCreated = false;
-  recipients.then(async () => {
+  // Attachments are optional: if their part of the page cannot start, the tip can still be sent.
+  const started = startPage(s, { status, showError, forms: [form], powWorker: __TIPLINE_POW_WORKER__, uploadWorker: __TIPLINE_UPLOAD_WORKER__, attachmentIds: ATTACHMENT_IDS }, async () => {
     passphrase = await newPassphrase();
     passphraseWords.replaceChildren(...passphrase.split(' ').map((word) => Object.assign(document.createElement('li'), { textContent: word })));
     passphraseSection.hidden = false;
-  }).then(
-    () => {
-      submit.disabled = false;
-      status.textContent = s.statusReady;
-    },
-    (err: unknown) => {
-      status.textContent = '';
-      showError(err instanceof KeyProblem ? s.errorKeys : s.errorLoad);
-    },
-  );
+    submit.disabled = false;
+  });
+  if (!started) return;
+  const { config, recipients, worker, attachments } = started;
 
   // A protocol form's arithmetic, checked as the observer types (never blocks sending).
   setupProtocol(form, config.form);
@@ -185,22 +151,12 @@ function main(): void {
     if (!passphrase) throw new Error('no passphrase');
     await nextFrame();
     // Attachments first, before the mailbox keys are derived: sending files may take long.
-    const attached = attachments
-      ? await attachments.send({
-          onWorking: (percent) => (status.textContent = format(s.statusWorking, { percent }, s.lang)),
-          onSending: () => (status.textContent = s.statusSending),
-        })
-      : { files: [], uploads: [] };
+    const progress = progressIn(s, status);
+    const attached = await sendAttachments(attachments, progress);
     const mailbox = await mailboxKeys(passphrase);
-    const working = (percent: number) => {
-      status.textContent = format(s.statusWorking, { percent }, s.lang);
-    };
-    const sending = () => {
-      status.textContent = s.statusSending;
-    };
     const post = async (url: string, bound: string, body: (pow: { challenge: string; nonce: string }) => unknown) => {
       try {
-        return await postWithPow({ worker, url, bound, body, credentials: 'omit', onWorking: working, onSending: sending });
+        return await postWithPow({ worker, url, bound, body, credentials: 'omit', ...progress });
       } catch (err) {
         if (err instanceof NetworkError) throw new SendError(s.errorNetwork);
         throw err;

@@ -19,6 +19,7 @@
 // from its headers alone, before it reads a byte of the body.
 import { fromBase64Url, toBase64Url, toHex, utf8 } from './bytes.js';
 import { loadSodium } from './sodium.js';
+import { parseKeyLines } from './keys.js';
 
 export const FETCH_KEY_PREFIX = 'tipline-fetch-1:';
 export const REQUEST_CONTEXT = 'tipline editor request v2';
@@ -45,23 +46,7 @@ export function decodeFetchPublicKey(line: string): Uint8Array {
 
 /** An editors file (TIPLINE_EDITORS): one fetch public key per line, `#` comments, errors name the line. */
 export function parseFetchKeys(text: string): Uint8Array[] {
-  const keys: Uint8Array[] = [];
-  const seen = new Set<string>();
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const line = raw.replace(/\s#.*$/, '').trim();
-    if (line === '' || line.startsWith('#')) return;
-    let key: Uint8Array;
-    try {
-      key = decodeFetchPublicKey(line);
-    } catch (err) {
-      throw new Error(`line ${index + 1}: ${(err as Error).message}`);
-    }
-    const encoded = toBase64Url(key);
-    if (seen.has(encoded)) throw new Error(`line ${index + 1}: the same key is listed twice`);
-    seen.add(encoded);
-    keys.push(key);
-  });
-  return keys;
+  return parseKeyLines(text, decodeFetchPublicKey, (key) => [key]);
 }
 
 export interface RequestFields {

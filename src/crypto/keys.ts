@@ -103,22 +103,23 @@ export function decodePublicKey(line: string): EditorPublicKey {
 }
 
 /**
- * Parses a recipients file: one public key per line; blank lines and lines starting with `#`
- * are ignored, and a key may be followed by ` # a comment`. Errors name the line.
+ * Parses a file of keys, one per line: blank lines and lines starting with `#` are ignored, and a
+ * key may be followed by ` # a comment`. `decode` reads one line; `parts` are the key's byte
+ * strings, none of which may appear twice in the file. Errors name the line.
  */
-export function parseRecipients(text: string): EditorPublicKey[] {
-  const keys: EditorPublicKey[] = [];
+export function parseKeyLines<K>(text: string, decode: (line: string) => K, parts: (key: K) => Uint8Array[]): K[] {
+  const keys: K[] = [];
   const seen = new Set<string>();
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.replace(/\s#.*$/, '').trim();
     if (line === '' || line.startsWith('#')) return;
-    let key: EditorPublicKey;
+    let key: K;
     try {
-      key = decodePublicKey(line);
+      key = decode(line);
     } catch (err) {
       throw new Error(`line ${index + 1}: ${(err as Error).message}`);
     }
-    for (const part of [key.publicKey, key.signPublicKey]) {
+    for (const part of parts(key)) {
       const encoded = toBase64Url(part);
       if (seen.has(encoded)) throw new Error(`line ${index + 1}: the same key is listed twice`);
       seen.add(encoded);
@@ -126,6 +127,11 @@ export function parseRecipients(text: string): EditorPublicKey[] {
     keys.push(key);
   });
   return keys;
+}
+
+/** Parses a recipients file (TIPLINE_RECIPIENTS): one editor public key per line, as parseKeyLines. */
+export function parseRecipients(text: string): EditorPublicKey[] {
+  return parseKeyLines(text, decodePublicKey, (key) => [key.publicKey, key.signPublicKey]);
 }
 
 /** 128-bit fingerprint over both public keys (not the name), as eight groups of four upper-case hex digits. */

@@ -11,13 +11,11 @@ import {
   closeSync,
   constants,
   fchmodSync,
-  fstatSync,
   fsyncSync,
   lstatSync,
   mkdirSync,
   openSync,
   readFileSync,
-  readSync,
   readdirSync,
   realpathSync,
   renameSync,
@@ -34,7 +32,7 @@ import { BundleError, describeProblem, isBundleDate, isRecordId, type BundleProb
 import { countProblems, describeCounts, readVerifiedRecords, verifyBundle } from './bundle.js';
 import { decryptKeyFile, KeyFileError } from '../crypto/keyfile.js';
 import { renderIndex, type IndexEntry } from './index-html.js';
-import { childPath, writeNewFile } from './files.js';
+import { BoundedReadError, childPath, readBoundedFile, writeNewFile } from './files.js';
 import { AttachmentSession, type FileResult } from './attachments.js';
 import { TiplineError } from '../shared/errors.js';
 
@@ -233,23 +231,15 @@ function readIndexEntry(root: string, folder: string): IndexEntry | undefined {
   if (!lstatOrUndefined(dir)?.isDirectory()) return undefined;
   const [received, id] = folder.split('_') as [string, string];
   const entry: IndexEntry = { folder, received, id };
-  let fd: number;
+  let bytes: Buffer;
   try {
-    fd = openSync(child(dir, 'tip.json'), constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch {
-    return { ...entry, problem: 'tip.json is missing or unreadable' };
+    bytes = readBoundedFile(child(dir, 'tip.json'), MAX_TIP_JSON_BYTES);
+  } catch (err) {
+    if (!(err instanceof BoundedReadError)) return { ...entry, problem: 'tip.json is not valid JSON' };
+    return { ...entry, problem: err.reason === 'open' ? 'tip.json is missing or unreadable' : 'tip.json is not a readable file' };
   }
   try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile() || stat.size > MAX_TIP_JSON_BYTES) return { ...entry, problem: 'tip.json is not a readable file' };
-    const buf = Buffer.alloc(stat.size);
-    let off = 0;
-    while (off < buf.length) {
-      const n = readSync(fd, buf, off, buf.length - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    const tip = JSON.parse(buf.subarray(0, off).toString('utf8')) as Partial<TipJson>;
+    const tip = JSON.parse(bytes.toString('utf8')) as Partial<TipJson>;
     const body = (typeof tip.body === 'object' && tip.body !== null ? tip.body : {}) as Partial<Body>;
     return {
       ...entry,
@@ -263,8 +253,6 @@ function readIndexEntry(root: string, folder: string): IndexEntry | undefined {
     };
   } catch {
     return { ...entry, problem: 'tip.json is not valid JSON' };
-  } finally {
-    closeSync(fd);
   }
 }
 

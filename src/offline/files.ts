@@ -1,8 +1,9 @@
 // File safety for the air-gapped tools, in one place: what a name from a tip may become on
 // disk (sanitised, de-duplicated), a path that can only be a direct child of its folder, and
 // new files created exclusively (O_EXCL), never through a symbolic link (O_NOFOLLOW), mode
-// 0600, fsynced. Used by decrypt, its attachments, the report and the results tool.
-import { closeSync, constants, fchmodSync, fsyncSync, openSync, writeSync } from 'node:fs';
+// 0600, fsynced; and small files read whole, never through a symbolic link. Used by decrypt,
+// its attachments, the report and the results tool.
+import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 
 /** A file still being written, or one that failed (docs/BUNDLE.md). */
@@ -102,6 +103,43 @@ export function writeNewFile(path: string, text: string): void {
     let off = 0;
     while (off < bytes.length) off += writeSync(fd, bytes, off);
     fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Why readBoundedFile refused a file: it could not be opened (missing, a symbolic link…), is not a regular file, or is too large. */
+export class BoundedReadError extends Error {
+  override name = 'BoundedReadError';
+  constructor(
+    readonly reason: 'open' | 'not-file' | 'too-large',
+    /** The system's error code when it could not be opened. */
+    readonly code?: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** The whole of a regular file of at most `max` bytes, opened without following a symbolic link at its last step. */
+export function readBoundedFile(path: string, max: number): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (err) {
+    throw new BoundedReadError('open', (err as NodeJS.ErrnoException).code);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new BoundedReadError('not-file');
+    if (st.size > max) throw new BoundedReadError('too-large');
+    const buf = Buffer.alloc(st.size);
+    let off = 0;
+    while (off < buf.length) {
+      const n = readSync(fd, buf, off, buf.length - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return buf.subarray(0, off);
   } finally {
     closeSync(fd);
   }

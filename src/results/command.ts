@@ -2,10 +2,10 @@
 // mapping with hard size limits, run the methods, write results.json, results.csv and
 // results.html into a NEW folder (created here, exclusive; files O_EXCL|O_NOFOLLOW through
 // src/offline's writeNewFile). Everything else in src/results is pure.
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, readdirSync, realpathSync } from 'node:fs';
+import { mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { writeNewFile } from '../offline/files.js';
+import { BoundedReadError, readBoundedFile, writeNewFile } from '../offline/files.js';
 import { csvCell } from '../offline/report.js';
 import { MappingError, parseMapping, readStations, type ColumnMapping, type StationTable } from './columns.js';
 import { CsvError } from './csv.js';
@@ -30,26 +30,12 @@ export const MAX_MAPPING_BYTES = 1024 * 1024;
 
 /** Reads a regular file (no symlink followed at the last step) of at most `max` bytes. */
 export function readBounded(path: string, max: number): Buffer {
-  let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    return readBoundedFile(path, max);
   } catch (err) {
-    throw new ResultsError(`cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new ResultsError(`${path} is not a regular file`);
-    if (st.size > max) throw new ResultsError(`${path} is larger than ${max} bytes`);
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < buf.length) {
-      const n = readSync(fd, buf, off, buf.length - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return buf.subarray(0, off);
-  } finally {
-    closeSync(fd);
+    if (!(err instanceof BoundedReadError)) throw err;
+    if (err.reason === 'open') throw new ResultsError(`cannot read ${path} (${err.code ?? 'error'})`);
+    throw new ResultsError(err.reason === 'not-file' ? `${path} is not a regular file` : `${path} is larger than ${max} bytes`);
   }
 }
 

@@ -58,6 +58,8 @@ export interface AppOptions {
   retention?: boolean;
   /** Tests only: a smaller largest padded body than the envelope format's. */
   maxPaddedLength?: number;
+  /** The tip store on `db` (tests pass theirs to reach its writer thread); closed with the app. */
+  tips?: TipStore;
 }
 
 /** Ajv's own messages (schema problems at start-up; never request data) go to stderr. */
@@ -94,7 +96,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const powKey = options.powKey ?? new Uint8Array(randomBytes(32));
   const pow = new PowService(await loadSodium(), { ...config.pow, key: powKey });
   // One store per table group, shared by every plugin that needs it.
-  const store = new TipStore(db);
+  const store = options.tips ?? new TipStore(db);
+  // The writer thread is running before the server listens; every tip handed in is settled before it ends.
+  app.addHook('onReady', () => store.start());
+  app.addHook('onClose', () => store.close());
   const uploads = new UploadStore(db, options.clock);
   const mailboxes = new MailboxStore(db);
   const recipients = options.editors.length;
@@ -140,6 +145,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...maxPadded,
     ...now,
   });
-  if (options.retention) await app.register(retentionPlugin, { db, policy: { days: config.retentionDays, ackedDays: config.retentionAckedDays, uploadTtlHours: ttlHours } });
+  if (options.retention) await app.register(retentionPlugin, { db, tips: store, policy: { days: config.retentionDays, ackedDays: config.retentionAckedDays, uploadTtlHours: ttlHours } });
   return app;
 }

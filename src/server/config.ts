@@ -57,6 +57,25 @@ export class ConfigError extends Error {
 }
 
 /** The configuration from `env` (paths relative to `cwd`), frozen; a ConfigError lists every mistake. */
+/** The keys in the file `file` named by setting `name`, or undefined when it cannot be read or parsed; every problem a line in `problems`. */
+function readKeyFile<K>(name: string, file: string, parse: (text: string) => K[], empty: string, problems: string[]): K[] | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    problems.push(`${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`);
+    return undefined;
+  }
+  try {
+    const keys = parse(text);
+    if (keys.length === 0) problems.push(`${name}: ${file} ${empty}`);
+    return keys;
+  } catch (err) {
+    problems.push(`${name}: ${file} ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Readonly<Config> {
   const problems: string[] = [];
   const host = env.TIPLINE_HOST ?? SETTINGS.TIPLINE_HOST.default;
@@ -75,40 +94,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   let recipients: EditorPublicKey[] | undefined;
   const recipientsFile = env.TIPLINE_RECIPIENTS ? resolve(cwd, env.TIPLINE_RECIPIENTS) : undefined;
   if (recipientsFile) {
-    let text: string | undefined;
-    try {
-      text = readFileSync(recipientsFile, 'utf8');
-    } catch (err) {
-      problems.push(`TIPLINE_RECIPIENTS: cannot read ${recipientsFile} (${(err as NodeJS.ErrnoException).code})`);
-    }
-    if (text !== undefined) {
-      try {
-        recipients = parseRecipients(text);
-        if (recipients.length === 0) problems.push(`TIPLINE_RECIPIENTS: ${recipientsFile} lists no editor key`);
-      } catch (err) {
-        problems.push(`TIPLINE_RECIPIENTS: ${recipientsFile} ${(err as Error).message}`);
-      }
-    }
+    recipients = readKeyFile('TIPLINE_RECIPIENTS', recipientsFile, parseRecipients, 'lists no editor key', problems);
   } else if (production) {
     problems.push('TIPLINE_RECIPIENTS: required when NODE_ENV=production (a file with one editor public key per line; see `npm run keygen`)');
   }
   const fetchKeys: Uint8Array[] = [];
   if (env.TIPLINE_EDITORS) {
-    const editorsFile = resolve(cwd, env.TIPLINE_EDITORS);
-    let text: string | undefined;
-    try {
-      text = readFileSync(editorsFile, 'utf8');
-    } catch (err) {
-      problems.push(`TIPLINE_EDITORS: cannot read ${editorsFile} (${(err as NodeJS.ErrnoException).code})`);
-    }
-    if (text !== undefined) {
-      try {
-        fetchKeys.push(...parseFetchKeys(text));
-        if (fetchKeys.length === 0) problems.push(`TIPLINE_EDITORS: ${editorsFile} lists no fetch key (see \`npm run keygen -- --fetch-key\`)`);
-      } catch (err) {
-        problems.push(`TIPLINE_EDITORS: ${editorsFile} ${(err as Error).message}`);
-      }
-    }
+    fetchKeys.push(...(readKeyFile('TIPLINE_EDITORS', resolve(cwd, env.TIPLINE_EDITORS), parseFetchKeys, 'lists no fetch key (see `npm run keygen -- --fetch-key`)', problems) ?? []));
   }
   const logLevel = readChoice(env, 'TIPLINE_LOG_LEVEL', problems);
   const { days: retentionDays, ackedDays: retentionAckedDays, uploadTtlHours } = retentionFromEnv(env, problems);

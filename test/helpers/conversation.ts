@@ -2,6 +2,7 @@
 // a source's mailbox keys, signed editor requests. Nothing here is a mock.
 import type { buildApp } from '../../src/server/app.js';
 import type { Db } from '../../src/server/store/db.js';
+import type { TipStore } from '../../src/server/store/tips.js';
 import type { EditorKeyPair } from '../../src/crypto/keys.js';
 import { toBase64Url } from '../../src/crypto/bytes.js';
 import { createMessage, loginMessage, mailboxKeys, newPassphrase, sign, type MailboxKeys } from '../../src/crypto/mailbox.js';
@@ -12,6 +13,8 @@ import { solvedPow, testApp } from './fixtures.js';
 export interface ConversationApp {
   app: Awaited<ReturnType<typeof buildApp>>;
   db: Db;
+  /** The app's tip store. */
+  store: TipStore;
   keys: EditorKeyPair[];
   fetchKey: { publicKey: Uint8Array; privateKey: Uint8Array };
   /** Moves the app's clock (login challenges, sessions, editor request times). */
@@ -27,13 +30,13 @@ export async function conversationApp(
   const fetchKey = options.fetchKey ?? sodium.crypto_sign_keypair();
   let offset = 0;
   const clock = () => Date.now() + offset;
-  const { app, db, keys } = await testApp(t, {
+  const { app, db, store, keys } = await testApp(t, {
     ...(options.editors ? { editors: options.editors } : {}),
     fetchKeys: [fetchKey.publicKey],
     ...(options.serverNames ? { env: { TIPLINE_SERVER_NAMES: options.serverNames.join(',') } } : {}),
     clock,
   });
-  return { app, db, keys, fetchKey, advance: (ms) => (offset += ms), nowSeconds: () => Math.floor(clock() / 1000) };
+  return { app, db, store, keys, fetchKey, advance: (ms) => (offset += ms), nowSeconds: () => Math.floor(clock() / 1000) };
 }
 
 export async function newSource(): Promise<{ passphrase: string; keys: MailboxKeys }> {

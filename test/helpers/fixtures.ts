@@ -127,6 +127,7 @@ export async function testApp(t: { teardown(fn: () => void | Promise<void>): voi
     db,
     demo: options.demo ?? false,
     logger,
+    tips: store,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.maxPaddedLength !== undefined ? { maxPaddedLength: options.maxPaddedLength } : {}),
   });

@@ -127,7 +127,7 @@ t.test('the server purges when ready and on its schedule, and stops when closed'
   const first = await store.add(await sealTip([keys[0]!.publicKey], 'old'));
   clock = '2026-06-10';
   const app = Fastify({ logger: false });
-  await app.register(retentionPlugin, { db, policy: { days: 30, ackedDays: 7 }, today: () => clock, intervalMs: 20 });
+  await app.register(retentionPlugin, { db, tips: store, policy: { days: 30, ackedDays: 7 }, today: () => clock, intervalMs: 20 });
   await app.ready();
   t.notOk(ids(db).includes(first), 'purged at start-up');
 
@@ -150,7 +150,7 @@ t.test('a failed scheduled purge is logged and the server keeps running', async 
   const { db } = open(t);
   const lines: string[] = [];
   const app = Fastify({ logger: { level: 'error', stream: { write: (l: string) => lines.push(l) } } });
-  await app.register(retentionPlugin, { db, policy: { days: 30, ackedDays: 7 }, today: () => 'not a date' });
+  await app.register(retentionPlugin, { db, tips: new TipStore(db), policy: { days: 30, ackedDays: 7 }, today: () => 'not a date' });
   await app.ready();
   t.match(lines.join(''), /retention purge failed/);
   await app.close();

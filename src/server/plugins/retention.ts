@@ -6,10 +6,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../store/db.js';
 import { runMaintenance, type RetentionPolicy } from '../store/retention.js';
-import { utcDate } from '../store/tips.js';
+import { utcDate, type TipStore } from '../store/tips.js';
 
 export interface RetentionOptions {
   db: Db;
+  /** The tip store, whose writer thread commits between the run's transactions. */
+  tips: TipStore;
   policy: RetentionPolicy;
   /** Today's UTC date; tests move the clock with it. */
   today?: () => string;
@@ -25,7 +27,7 @@ export default async function retentionPlugin(app: FastifyInstance, options: Ret
   let running: Promise<void> | undefined;
   let closing = false;
   const pause = () =>
-    new Promise<void>((resolve, reject) => setImmediate(() => (closing ? reject(new Error('the server is closing')) : resolve())));
+    new Promise<void>((resolve, reject) => setImmediate(() => (closing ? reject(new Error('the server is closing')) : resolve()))).then(() => options.tips.settled());
   const run = (): void => {
     if (running) return; // the previous run is still going (a large batch of new chunks)
     running = runMaintenance(options.db, options.policy, today(), pause)

@@ -69,16 +69,15 @@ const MIGRATIONS: string[] = [
    CREATE INDEX desk_events_by_day ON desk_events(received_on, id);`,
 ];
 
+/** Every connection's settings (the server's, and the tip store's writer thread's on the same file). */
+export const CONNECTION_PRAGMAS: readonly string[] = ['journal_mode = WAL', 'synchronous = FULL', 'secure_delete = ON', 'foreign_keys = ON', 'busy_timeout = 5000'];
+
 export function openDatabase(path: string): Db {
   // Create the file with mode 0600 before SQLite does, so it is never world-readable.
   closeSync(openSync(path, 'a', 0o600));
   chmodSync(path, 0o600);
   const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('secure_delete = ON');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  for (const pragma of CONNECTION_PRAGMAS) db.pragma(pragma);
   migrate(db);
   return db;
 }

@@ -224,9 +224,5 @@ export function randomRowid(): bigint {
   return randomBytes(8).readBigUInt64BE() >> 1n || 1n;
 }
 
-/** Links `uploads` to `tipId` inside the caller's transaction; false (and nothing linked) unless every one is complete and free. */
-export function linkUploads(db: Db, tipId: string, uploads: readonly string[]): boolean {
-  const link = db.prepare('UPDATE uploads SET tip_id = ? WHERE id = ? AND tip_id IS NULL AND stored = chunks');
-  for (const id of uploads) if (link.run(tipId, id).changes !== 1) return false;
-  return true;
-}
+/** Links upload ?2 to tip ?1 (in the tip store's transaction): one row changed only if it is complete and free. */
+export const LINK_UPLOAD_SQL = 'UPDATE uploads SET tip_id = ? WHERE id = ? AND tip_id IS NULL AND stored = chunks';

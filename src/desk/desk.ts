@@ -103,6 +103,8 @@ interface StoredFile {
   size: number;
   complete: boolean;
   chunks: RecordPosition[];
+  /** Whether its first bytes are an image's, once looked at. */
+  image?: boolean;
 }
 
 interface Thread {
@@ -465,8 +467,11 @@ class DeskModel implements Desk, ImportTarget {
 
   private isThumbnail(f: StoredFile): boolean {
     if (!f.complete || f.size > MAX_THUMBNAIL_BYTES) return false;
-    const head = this.firstBytes(f);
-    return head !== undefined && imageType(head) !== undefined;
+    if (f.image === undefined) {
+      const head = this.firstBytes(f);
+      f.image = head !== undefined && imageType(head) !== undefined;
+    }
+    return f.image;
   }
 
   thread(id: string): ThreadDetail | undefined {

@@ -5,11 +5,15 @@
 //
 //   store key = BLAKE2b-256(key = editor seed, message = "tipline desk store v1")
 //   segment   = "TLDESK1\n" (8 bytes), then records
-//   record    = u32be(n) || nonce(24, random) || XChaCha20-Poly1305(store key, nonce,
-//                 ad = "tipline desk store v1" || u32be(segment number) || u64be(record offset),
-//                 plaintext = u32be(len) || payload || zeros to a Padmé size class)   (n bytes)
-//   payload   = u32be(json length) || JSON || binary tail (a chunk's bytes; empty otherwise)
+//   record    = part(head) || part(tail), the tail only when it is not empty
+//   part(p) at offset o = u32be(n) || nonce(24, random) || XChaCha20-Poly1305(store key, nonce,
+//                 ad = "tipline desk store v1" || u32be(segment number) || u64be(o),
+//                 plaintext = u32be(len(p)) || p || zeros to a Padmé size class)   (n bytes)
+//   head      = u32be(json length) || JSON || u32be(tail length)
+//   tail      = a decrypted attachment chunk's bytes
 //
+// Open reads every head but skips the tails of every segment but the last (a tail authenticates
+// when it is read: a thumbnail, an export), so opening does not decrypt every attachment.
 // Segments are named 000001.seg, 000002.seg…: names carry no content. Each batch of records is
 // one write() then fsync(); a new segment's folder entry is fsynced too. A crash can leave only
 // a torn tail: a record whose length runs past the end or whose tag fails. On open, the last
@@ -82,6 +86,7 @@ export class DeskStore {
   private fd = -1;
   private segment = 0;
   private size = 0;
+  private segmentBytes = SEGMENT_BYTES;
 
   private constructor(
     private readonly sodium: Sodium,
@@ -93,7 +98,7 @@ export class DeskStore {
    * Opens (creating it, mode 0700) the store in `dir` and hands every record to `visit`, in the
    * order written. Returns the store, ready to append, and how many bytes of torn tail it dropped.
    */
-  static async open(dir: string, key: Uint8Array, visit: (record: StoredRecord) => void): Promise<{ store: DeskStore; dropped: number }> {
+  static async open(dir: string, key: Uint8Array, visit: (record: StoredRecord) => void, options: { segmentBytes?: number } = {}): Promise<{ store: DeskStore; dropped: number }> {
     const sodium = await loadSodium();
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -103,6 +108,8 @@ export class DeskStore {
     const stat = lstatSync(dir);
     if (!stat.isDirectory()) throw new StoreError(`the desk folder ${dir} is not a folder`);
     const store = new DeskStore(sodium, dir, Uint8Array.from(key));
+    // Tests make small segments to have several.
+    if (options.segmentBytes) store.segmentBytes = options.segmentBytes;
     const segments = readdirSync(dir)
       .map((name) => SEGMENT_RE.exec(name))
       .filter((m): m is RegExpExecArray => m !== null)
@@ -125,7 +132,7 @@ export class DeskStore {
           offset = 0;
         }
         while (offset > 0 && offset < end) {
-          const record = store.readAt(fd, n, offset, end);
+          const record = store.readAt(fd, n, offset, end, last);
           if (!record) {
             if (!last) throw new StoreError(`${store.path(n)} has a damaged record at byte ${offset}: the desk folder was altered or the disk is failing`);
             break;
@@ -172,11 +179,12 @@ export class DeskStore {
     this.size = MAGIC.length;
   }
 
-  /** One record at `offset`, or undefined when it is torn or does not authenticate. */
-  private readAt(fd: number, segment: number, offset: number, end: number): { record: StoredRecord; next: number } | undefined {
+  /** One sealed part at `offset`: its plaintext payload (padding removed) and where the next part starts; undefined when torn or not authentic. */
+  private part(fd: number, segment: number, offset: number, end: number, open = true): { payload?: Uint8Array; next: number } | undefined {
     if (offset + 4 > end) return undefined;
     const n = readU32(readExactly(fd, 4, offset)!, 0);
     if (n < NONCE + TAG || n > MAX_RECORD_BYTES || offset + 4 + n > end) return undefined;
+    if (!open) return { next: offset + 4 + n };
     const sealed = readExactly(fd, n, offset + 4);
     if (!sealed) return undefined;
     let plain: Uint8Array;
@@ -187,16 +195,35 @@ export class DeskStore {
     }
     const length = readU32(plain, 0);
     if (length + 4 > plain.length || paddedLength(4 + length) !== plain.length) return undefined;
-    const payload = plain.subarray(4, 4 + length);
-    const jsonLength = readU32(payload, 0);
-    if (jsonLength + 4 > payload.length) return undefined;
+    return { payload: plain.subarray(4, 4 + length), next: offset + 4 + n };
+  }
+
+  /**
+   * One record at `offset`, or undefined when it is torn or does not authenticate. Its tail (an
+   * attachment chunk) is a part of its own after the head; `tail: false` skips it without
+   * decrypting (it authenticates when read), which is how open avoids reading every chunk.
+   */
+  private readAt(fd: number, segment: number, offset: number, end: number, tail = true): { record: StoredRecord; next: number } | undefined {
+    const head = this.part(fd, segment, offset, end);
+    if (!head?.payload || head.payload.length < 8) return undefined;
+    const jsonLength = readU32(head.payload, 0);
+    if (jsonLength + 8 !== head.payload.length) return undefined;
+    const tailLength = readU32(head.payload, 4 + jsonLength);
     let json: unknown;
     try {
-      json = JSON.parse(fromUtf8(payload.subarray(4, 4 + jsonLength)));
+      json = JSON.parse(fromUtf8(head.payload.subarray(4, 4 + jsonLength)));
     } catch {
       return undefined;
     }
-    return { record: { json, tail: payload.slice(4 + jsonLength), at: { segment, offset } }, next: offset + 4 + n };
+    let next = head.next;
+    let bytes = new Uint8Array(0);
+    if (tailLength > 0) {
+      const part = this.part(fd, segment, head.next, end, tail);
+      if (!part || (tail && part.payload!.length !== tailLength)) return undefined;
+      if (tail) bytes = part.payload!.slice();
+      next = part.next;
+    }
+    return { record: { json, tail: bytes, at: { segment, offset } }, next };
   }
 
   /** Reads a record again (a chunk's bytes for a thumbnail or an export). */
@@ -217,23 +244,28 @@ export class DeskStore {
    */
   append(records: { json: unknown; tail?: Uint8Array }[]): RecordPosition[] {
     if (records.length === 0) return [];
-    if (this.size > SEGMENT_BYTES) this.newSegment(this.segment + 1);
+    if (this.size > this.segmentBytes) this.newSegment(this.segment + 1);
     const parts: Uint8Array[] = [];
     const positions: RecordPosition[] = [];
     let offset = this.size;
-    for (const r of records) {
-      const json = utf8(JSON.stringify(r.json));
-      const payload = concat(writeU32(json.length), json, r.tail ?? new Uint8Array(0));
+    const seal = (payload: Uint8Array, at: number): void => {
       const plain = padBody(payload);
       const nonce = this.sodium.randombytes_buf(NONCE);
-      const sealed = this.sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plain, ad(this.segment, offset), null, nonce, this.key);
+      const sealed = this.sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plain, ad(this.segment, at), null, nonce, this.key);
       plain.fill(0);
-      payload.fill(0);
       const n = NONCE + sealed.length;
       if (n > MAX_RECORD_BYTES) throw new StoreError('a record is too large for the desk store');
       parts.push(writeU32(n), nonce, sealed);
+      offset = at + 4 + n;
+    };
+    for (const r of records) {
+      const json = utf8(JSON.stringify(r.json));
+      const tail = r.tail ?? new Uint8Array(0);
       positions.push({ segment: this.segment, offset });
-      offset += 4 + n;
+      const head = concat(writeU32(json.length), json, writeU32(tail.length));
+      seal(head, offset);
+      head.fill(0);
+      if (tail.length > 0) seal(tail, offset);
     }
     const bytes = concat(...parts);
     let off = 0;

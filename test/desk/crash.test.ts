@@ -158,3 +158,29 @@ t.test('a torn tail at any byte of the last record is dropped on open; what was 
     'another key: the first segment does not authenticate, and opening stops',
   );
 });
+
+t.test('tails (attachment chunks) of earlier segments are skipped on open and authenticate when read', async (t) => {
+  const dir = tempDir(t);
+  const key = await deriveStoreKey(A!.seed);
+  const small = { segmentBytes: 4096 };
+  const chunk = pattern(10_000, 7);
+  const { store } = await DeskStore.open(dir, key, () => undefined, small);
+  const [first] = store.append([{ json: { n: 1 }, tail: chunk }]);
+  store.append([{ json: { n: 2 }, tail: pattern(5000, 8) }]);
+  store.append([{ json: { n: 3 } }]);
+  store.close();
+  t.same(readdirSync(dir).sort(), ['000001.seg', '000002.seg', '000003.seg'], 'three segments');
+  const seen: { json: unknown; tail: number }[] = [];
+  const { store: s } = await DeskStore.open(dir, key, (r) => seen.push({ json: r.json, tail: r.tail.length }), small);
+  t.same(seen, [{ json: { n: 1 }, tail: 0 }, { json: { n: 2 }, tail: 0 }, { json: { n: 3 }, tail: 0 }], 'heads read, tails skipped');
+  t.same(s.read(first!).tail, chunk, 'the tail read on demand');
+  s.close();
+  // A tail altered on disk: open still succeeds (it does not read it), reading it fails loudly.
+  const seg = join(dir, '000001.seg');
+  const bytes = readFileSync(seg);
+  bytes[bytes.length - 100]! ^= 1;
+  writeFileSync(seg, bytes);
+  const { store: s2 } = await DeskStore.open(dir, key, () => undefined, small);
+  t.throws(() => s2.read(first!), /does not authenticate/);
+  s2.close();
+});

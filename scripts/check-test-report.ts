@@ -7,7 +7,7 @@
 // result, counted in test files: `N passed, N failed`.
 //
 // Usage: tsx scripts/check-test-report.ts TAP-FILE [step=exit-status ...]
-// Each `step=status` is an earlier step of the run (tap itself, the coverage check); a non-zero
+// Each `step=status` is an earlier step of the run (the linter, tap itself, the coverage check); a non-zero
 // status is reported and fails the run even when every file passed.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';

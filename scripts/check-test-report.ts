@@ -53,7 +53,10 @@ export function parseRun(tap: string): Map<string, FileResult> {
   const files = new Map<string, FileResult>();
   const result = (name: string): FileResult => {
     let r = files.get(name);
-    if (!r) files.set(name, (r = { passed: 0, failed: 0, reasons: [] }));
+    if (!r) {
+      r = { passed: 0, failed: 0, reasons: [] };
+      files.set(name, r);
+    }
     return r;
   };
   let current: FileResult | undefined; // the file whose lines we are in

@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { type Route } from 'playwright-core';
+import type { Route } from 'playwright-core';
 import { buildClient } from '../../scripts/build-client.js';
 import { fileChunkCount } from '../../src/crypto/attachment.js';
 import { ROOT } from '../helpers/client-build.js';

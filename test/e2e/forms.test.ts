@@ -110,7 +110,7 @@ t.test('the Turkmen election form, filled in Turkmen and in Russian, to the offl
     // Required fields are checked in the browser before anything is sealed.
     await page.fill('#message', typed.message);
     await page.check('#passphrase-confirm');
-    await page.evaluate(() => document.querySelectorAll('[required]').forEach((el) => el.removeAttribute('required'))); // reach our own check past the browser's
+    await page.evaluate(() => document.querySelectorAll('[required]').forEach((el) => { el.removeAttribute('required'); })); // reach our own check past the browser's
     await page.click('#submit');
     await page.locator('#error:not([hidden])').waitFor();
     t.equal(await page.locator('#error p').count(), 3, 'region, stage and category are required');

@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { buildClient } from '../../scripts/build-client.js';
 import { relationMessage, relationTextName } from '../../src/forms/protocol-form.js';
 import { uiText } from '../../src/forms/schema.js';

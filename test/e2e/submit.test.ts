@@ -8,7 +8,6 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { type Browser } from 'playwright-core';
 import { buildClient } from '../../scripts/build-client.js';
 import { fingerprint } from '../../src/crypto/keys.js';
 import { ROOT } from '../helpers/client-build.js';

@@ -48,5 +48,5 @@ export async function ready(page: Page, selector: string, javaScript: boolean): 
 
 /** Opens every <details> so that what they hold is checked and shown. */
 export async function openAllDetails(page: Page): Promise<void> {
-  await page.locator('details').evaluateAll((all) => all.forEach((d) => ((d as HTMLDetailsElement).open = true)));
+  await page.locator('details').evaluateAll((all) => all.forEach((d) => { (d as HTMLDetailsElement).open = true; }));
 }

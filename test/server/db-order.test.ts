@@ -16,7 +16,7 @@ import { purgeExpired, runMaintenance } from '../../src/server/store/retention.j
 import { conversationApp, createMailbox, newSource } from '../helpers/conversation.js';
 import { childEnv } from '../helpers/child-env.js';
 import { ROOT } from '../helpers/client-build.js';
-import { editorKeys, sealTip, solvedTipRequest } from '../helpers/fixtures.js';
+import { sealTip, solvedTipRequest } from '../helpers/fixtures.js';
 
 const run = promisify(execFile);
 const POLICY = { days: 30, ackedDays: 7 };
@@ -102,7 +102,7 @@ t.test('after maintenance the file no longer orders tips and attachment chunks b
   for (let i = 0; i < 6; i++) {
     const upload = uploads.create(2, SMALL_CHUNK);
     const data = [randomBytes(FILE_CHUNK_CIPHERTEXT_BYTES), randomBytes(SMALL_CHUNK)];
-    data.forEach((d, index) => uploads.put(upload, index, d));
+    data.forEach((d, index) => { uploads.put(upload, index, d); });
     big.push({ upload, data });
   }
   const arrival = Array.from({ length: N }, (_, i) => i);
@@ -151,7 +151,7 @@ t.test('after maintenance the file no longer orders tips and attachment chunks b
   const chunk = db.prepare('SELECT data FROM upload_chunks WHERE upload_id = ? AND idx = ?');
   let same = 0;
   for (const c of chunks) if ((chunk.get(c.upload, 0) as { data: Buffer }).data.equals(c.data)) same++;
-  for (const b of big) b.data.forEach((d, i) => (chunk.get(b.upload, i) as { data: Buffer }).data.equals(d) && same++);
+  for (const b of big) b.data.forEach((d, i) => { if ((chunk.get(b.upload, i) as { data: Buffer }).data.equals(d)) same++; });
   t.equal(same, N + 12, 'every chunk is under its own upload and index, byte for byte');
   for (const c of chunks.slice(0, 20)) t.same(uploads.status(c.upload), { chunks: 1, missing: [] });
 
@@ -209,7 +209,10 @@ t.test('tips arriving while maintenance runs are stored, durable and then mixed 
   const requests = await Promise.all(envelopes.map((e) => solvedTipRequest(app, e)));
   // The server's own run: it yields to the event loop between its transactions.
   let finished = false;
-  const maintenance = runMaintenance(db, POLICY, undefined, () => new Promise((resolve) => setImmediate(resolve))).then((r) => ((finished = true), r));
+  const maintenance = runMaintenance(db, POLICY, undefined, () => new Promise((resolve) => setImmediate(resolve))).then((r) => {
+    finished = true;
+    return r;
+  });
   let answeredDuring = 0;
   const responses = await Promise.all(
     requests.map(async (request) => {

@@ -152,7 +152,7 @@ t.test('fetch lists attached uploads; the uploads route streams their chunks fro
   const upload = async (size: number, seed: number) => {
     const chunks = await encryptFile(generateFileKey(), new Uint8Array(size).fill(seed));
     const id = uploads.create(chunks.length, chunks.at(-1)!.length);
-    chunks.forEach((c, i) => uploads.put(id, i, c));
+    chunks.forEach((c, i) => { uploads.put(id, i, c); });
     return { id, chunks };
   };
   const big = await upload(2 * 1_048_576 + 5, 1); // three chunks

@@ -152,7 +152,7 @@ t.before(async () => {
     services: services.map((s) => ({ port: Number(new URL(s.server.url).port), powDefenses: s.pow })),
     log: (line) => t.comment(line),
   });
-  services.forEach((s, i) => (s.onion = network.onions[i]));
+  services.forEach((s, i) => { s.onion = network.onions[i]; });
   const { consensusReady, cachesReady, onionsAnswer } = network.timings;
   t.comment(`timings: consensus ${(consensusReady / 1000).toFixed(1)} s, caches ${(cachesReady / 1000).toFixed(1)} s, onions answer ${(onionsAnswer / 1000).toFixed(1)} s`);
   mkdirSync(ARTIFACTS, { recursive: true });

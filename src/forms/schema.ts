@@ -246,7 +246,7 @@ export function loadForm(spec: string | undefined, readFile: (path: string) => s
   try {
     text = readFile(value);
   } catch (err) {
-    throw new SchemaError([`cannot read ${value} (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
+    throw new SchemaError([`cannot read ${value} (${(err as { code?: string }).code ?? 'error'})`]);
   }
   let json: unknown;
   try {

@@ -6,7 +6,7 @@
 // the reply decrypted in the browser → sends a follow-up → `editor fetch` + `decrypt` file it
 // in the same thread as the tip → deletes the reply → logs out. Between upload and login,
 // whoever can write the server's database puts two forged "replies from the editors" into the
-// mailbox (issue 13, finding 3): the page shows each as failed verification, never its text.
+// mailbox: the page shows each as failed verification, never its text.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';

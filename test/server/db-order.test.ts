@@ -1,4 +1,4 @@
-// Storage order (issue 13, THREAT-MODEL T6): an adversary who seizes the database file and knows
+// Storage order (THREAT-MODEL T6): an adversary who seizes the database file and knows
 // when some records arrived (canary tips) must not be able to date the others from where their
 // bytes lie in the file. The attack as the adversary runs it: scan the raw file for each
 // record's bytes, page = offset / page size, Spearman's rank correlation with arrival order.
@@ -80,7 +80,7 @@ t.test('after maintenance the file no longer orders tips and attachment chunks b
   const uploads = new UploadStore(db);
   // 1500 tips, 10 at a time (one group commit each): with n = 1500 a true ρ of 0 gives
   // |ρ| >= 0.1 with probability about 1e-4 (ρ·√(n−1) is about standard normal); with the 300
-  // of issue 13 it would fail one run in twelve.
+  // tips it first used it would fail one run in twelve.
   const N = 1500;
   const envelopes: Uint8Array[] = [];
   const ids: string[] = [];

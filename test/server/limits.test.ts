@@ -1,4 +1,4 @@
-// Unauthenticated memory exhaustion and shutdown (security review, issue 13, finding 5), against
+// Unauthenticated memory exhaustion and shutdown (found by the security review), against
 // the real server process: half-sent requests are bounded in memory and closed by the server's
 // timeouts; SIGTERM ends the server within its deadline whatever the clients do.
 import t from 'tap';

@@ -1,4 +1,4 @@
-// Attachments on the server (issue 4): the upload API against a real app on a real SQLite file,
+// Attachments on the server: the upload API against a real app on a real SQLite file,
 // real encrypted chunks, and one real server process killed with SIGKILL.
 import t, { type Test } from 'tap';
 import { join } from 'node:path';

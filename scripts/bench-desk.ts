@@ -95,7 +95,6 @@ const ms = (start: bigint) => {
   return Number(process.hrtime.bigint() - start) / 1e6;
 };
 const now = () => process.hrtime.bigint();
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const word = () => wordlist[randomBytes(2).readUInt16BE(0) % 2048]!;
 const CYRILLIC = ['участок', 'вброс', 'Ашхабад', 'Қарағанды', 'карусель', 'наблюдатель', 'протокол', 'İzmir', 'Ёлка', 'комиссия'];
 const sentence = (n: number) => Array.from({ length: n }, (_, i) => (i % 7 === 0 ? CYRILLIC[randomBytes(1)[0]! % CYRILLIC.length] : word())).join(' ');
@@ -127,7 +126,9 @@ try {
       const chunks = await encryptFile(key, new Uint8Array(randomBytes(MIB)));
       refs.push({ upload, name: `photo-${i}.jpg`, type: 'image/jpeg', size: MIB, key: toBase64Url(key), cipher: FILE_CIPHER, chunkSize: FILE_CHUNK_SIZE });
       lines.push({ file: { tip: id, upload, chunks: chunks.length, lastChunkBytes: lastChunkCiphertextLength(MIB) } });
-      chunks.forEach((data, index) => lines.push({ chunk: { tip: id, upload, index, data } }));
+      chunks.forEach((data, index) => {
+        lines.push({ chunk: { tip: id, upload, index, data } });
+      });
     }
     const form = kind === 'tip' && i % Math.max(1, Math.floor(TIPS / Math.max(1, FORMS))) === 0 && FORMS > 0;
     const body: Body = {

@@ -7,7 +7,7 @@
 // result, counted in test files: `N passed, N failed`.
 //
 // Usage: tsx scripts/check-test-report.ts TAP-FILE [step=exit-status ...]
-// Each `step=status` is an earlier step of the run (tap itself, the coverage check); a non-zero
+// Each `step=status` is an earlier step of the run (the linter, tap itself, the coverage check); a non-zero
 // status is reported and fails the run even when every file passed.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -53,7 +53,10 @@ export function parseRun(tap: string): Map<string, FileResult> {
   const files = new Map<string, FileResult>();
   const result = (name: string): FileResult => {
     let r = files.get(name);
-    if (!r) files.set(name, (r = { passed: 0, failed: 0, reasons: [] }));
+    if (!r) {
+      r = { passed: 0, failed: 0, reasons: [] };
+      files.set(name, r);
+    }
     return r;
   };
   let current: FileResult | undefined; // the file whose lines we are in

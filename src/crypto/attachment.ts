@@ -14,6 +14,10 @@
 import { concat, utf8 } from './bytes.js';
 import { paddedLength } from './padding.js';
 
+// WebCrypto's types as both sides declare them (the DOM's in a browser, @types/node in Node).
+type SubtleCrypto = typeof globalThis.crypto.subtle;
+type CryptoKey = Awaited<ReturnType<SubtleCrypto['importKey']>>;
+
 export const FILE_CIPHER = 'aes-256-gcm-chunked-1';
 export const FILE_CHUNK_SIZE = 1_048_576;
 export const FILE_TAG_BYTES = 16;

@@ -66,7 +66,8 @@ export function fromBase64Url(text: string): Uint8Array | undefined {
   // On Node (the server's hot path) the native codec is four times faster. It is lenient on
   // input, so the result counts only if it encodes back to exactly the same text: that
   // rejects padding, whitespace, other alphabets and non-zero trailing bits, as below.
-  const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+  // (Typed here, not with Node's types: this module is also checked as browser code.)
+  const NodeBuffer = (globalThis as { Buffer?: { from(text: string, encoding: 'base64url'): Uint8Array & { toString(encoding: 'base64url'): string } } }).Buffer;
   if (NodeBuffer) {
     const decoded = NodeBuffer.from(text, 'base64url');
     return decoded.toString('base64url') === text ? new Uint8Array(decoded) : undefined;

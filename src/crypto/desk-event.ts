@@ -89,6 +89,7 @@ function checkText(value: unknown, what: string, max: number, allowEmpty: boolea
   if (typeof value !== 'string') fail(`${what} must be a string`);
   if (value.length > max || (!allowEmpty && value.length === 0)) fail(`${what} must be ${allowEmpty ? 0 : 1} to ${max} characters`);
   if (/\p{Cs}/u.test(value)) fail(`${what} holds a lone surrogate`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters a multi-line text may not hold (all but tab and line feed)
   if (singleLine ? hasControl(value) : /[\u0000-\u0008\u000b-\u001f\u007f]/.test(value)) fail(`${what} holds control characters`);
   return value;
 }

@@ -40,7 +40,7 @@ export function decodeFetchPublicKey(line: string): Uint8Array {
   const text = line.trim();
   if (!text.startsWith(FETCH_KEY_PREFIX)) throw new Error(`a fetch public key starts with "${FETCH_KEY_PREFIX}"`);
   const bytes = fromBase64Url(text.slice(FETCH_KEY_PREFIX.length));
-  if (!bytes || bytes.length !== 32) throw new Error('the fetch public key is not 32 bytes of base64url');
+  if (bytes?.length !== 32) throw new Error('the fetch public key is not 32 bytes of base64url');
   return bytes;
 }
 

@@ -43,7 +43,7 @@ export async function parseFetchKey(bytes: Uint8Array, path: string): Promise<Fe
   }
   if (json?.type !== FETCH_KEY_TYPE || json.version !== 1) throw new FetchKeyError(`${path} is not a Tipline fetch key (made by npm run keygen -- --fetch-key)`);
   const seed = typeof json.seed === 'string' ? fromBase64Url(json.seed) : undefined;
-  if (!seed || seed.length !== 32 || typeof json.publicKey !== 'string') throw new FetchKeyError(`the fetch key ${path} is malformed`);
+  if (seed?.length !== 32 || typeof json.publicKey !== 'string') throw new FetchKeyError(`the fetch key ${path} is malformed`);
   const sodium = await loadSodium();
   const pair = sodium.crypto_sign_seed_keypair(seed);
   sodium.memzero(seed);

@@ -84,9 +84,10 @@ function bytesField(value: unknown, what: string, length: number): Uint8Array {
 /** Parses and decrypts a key file's text. A wrong passphrase is a KeyFileError with a one-line message. */
 export async function decryptKeyFile(text: string, passphrase: string): Promise<EditorKeyPair> {
   const s = await ready();
+  // biome-ignore lint/suspicious/noExplicitAny: untrusted JSON; every member is checked below before it is used
   let json: Record<string, any>;
   try {
-    json = parseJsonStrict(text) as Record<string, any>;
+    json = parseJsonStrict(text) as typeof json;
   } catch (err) {
     const reason = (err as Error).message;
     throw new KeyFileError(`this is not a Tipline key file (${reason === 'not valid JSON' ? 'not JSON' : `not strict JSON: ${reason}`})`);

@@ -210,7 +210,10 @@ class DeskModel implements Desk, ImportTarget {
       case 'chunk':
       case 'events': {
         let list = this.staged.get(json.a);
-        if (!list) this.staged.set(json.a, (list = []));
+        if (!list) {
+          list = [];
+          this.staged.set(json.a, list);
+        }
         list.push({ json, at });
         return;
       }
@@ -283,7 +286,10 @@ class DeskModel implements Desk, ImportTarget {
     } else if (json.t === 'chunk') {
       const id = `${json.id}.${json.n}`;
       let file = this.files.get(id);
-      if (!file) this.files.set(id, (file = { id, tip: json.id, n: json.n, name: '', type: '', size: 0, complete: false, chunks: [] }));
+      if (!file) {
+        file = { id, tip: json.id, n: json.n, name: '', type: '', size: 0, complete: false, chunks: [] };
+        this.files.set(id, file);
+      }
       file.chunks[json.i] = at;
     } else if (json.t === 'events') {
       for (const line of json.lines) {
@@ -303,7 +309,10 @@ class DeskModel implements Desk, ImportTarget {
   private addItem(item: Item): void {
     this.items.set(item.id, item);
     let t = this.threads.get(item.thread);
-    if (!t) this.threads.set(item.thread, (t = { id: item.thread, items: [] }));
+    if (!t) {
+      t = { id: item.thread, items: [] };
+      this.threads.set(item.thread, t);
+    }
     t.items.push(item);
     t.text = undefined;
   }
@@ -324,7 +333,9 @@ class DeskModel implements Desk, ImportTarget {
 
   commit(writes: StoreWrite[]): void {
     const positions = this.store.append(writes.map((w) => ({ json: w.json, ...(w.tail ? { tail: w.tail } : {}) })));
-    writes.forEach((w, i) => this.apply(w.json, positions[i]!));
+    writes.forEach((w, i) => {
+      this.apply(w.json, positions[i]!);
+    });
   }
 
   // ---- Desk ----------------------------------------------------------------------------------
@@ -382,9 +393,10 @@ class DeskModel implements Desk, ImportTarget {
     const newest = t.items.reduce((a, b) => (b.received > a.received || (b.received === a.received && b.arrived.ms >= a.arrived.ms) ? b : a));
     let attachments = 0;
     for (const i of t.items) attachments += i.files.length || (Array.isArray(i.body?.files) ? i.body!.files!.length : 0);
+    t.designation ??= designation(this.sodium, t.id);
     return {
       id: t.id,
-      designation: (t.designation ??= designation(this.sodium, t.id)),
+      designation: t.designation,
       lastActivity: t.items.reduce((d, i) => (i.received > d ? i.received : d), ''),
       unread: this.unread(t),
       starred: state.starred,
@@ -699,7 +711,7 @@ export async function openDesk(options: OpenDeskOptions): Promise<Desk> {
     editors.push({ id, name: key.name ?? id.slice(0, 9), me: sign === mine, key, sign });
   }
   const me = editors.find((e) => e.me);
-  if (!me || !me.key.publicKey.every((b, i) => b === options.key.publicKey[i])) {
+  if (!me?.key.publicKey.every((b, i) => b === options.key.publicKey[i])) {
     throw new DeskError('this editor key is not in the recipients file: add its public line (keygen --public) to it, as on the server');
   }
   const desk = new DeskModel(options, sodium, editors);

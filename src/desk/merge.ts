@@ -109,7 +109,10 @@ export class DeskMerge {
     if (this.ids.has(event.id)) return false;
     this.ids.add(event.id);
     let list = this.byThread.get(event.thread);
-    if (!list) this.byThread.set(event.thread, (list = []));
+    if (!list) {
+      list = [];
+      this.byThread.set(event.thread, list);
+    }
     // Binary search for the place: events mostly arrive in order, so this is usually the end.
     let lo = 0;
     let hi = list.length;

@@ -284,7 +284,7 @@ export async function startDeskServer(options: DeskServerOptions): Promise<DeskS
     }
     if (method !== 'POST') return plain(res, 405, 'Method not allowed');
     const form = await readForm(req);
-    if (thread && thread[2]) {
+    if (thread?.[2]) {
       const id = thread[1]!;
       const detail = desk.thread(id);
       if (!detail) throw new HttpError(404, w.noSuchThread);

@@ -126,7 +126,7 @@ export class DeskStore {
         const end = fstatSync(fd).size;
         const magic = readExactly(fd, MAGIC.length, 0);
         let offset = MAGIC.length;
-        if (!magic || !magic.every((b, i) => b === MAGIC[i])) {
+        if (!magic?.every((b, i) => b === MAGIC[i])) {
           if (!last || end > MAGIC.length) throw new StoreError(`${store.path(n)} is not a desk segment: the desk folder is damaged`);
           // A crash while the segment was being created: start it again.
           offset = 0;

@@ -139,7 +139,7 @@ export function parseFieldInput(field: FieldDef, inputs: readonly string[]): { v
 }
 
 /** The inputs that parse back to `value` (the inverse of parseFieldInput, for tests and prefills). */
-export function fieldInputs(field: FieldDef, value: FieldValue): string[] {
+export function fieldInputs(_field: FieldDef, value: FieldValue): string[] {
   if (Array.isArray(value)) return [...value];
   return [String(value)];
 }

@@ -111,7 +111,10 @@ export function validateElection(value: unknown, source = 'the election file'): 
   } else {
     const ids = new Set<string>();
     value.candidates.forEach((c: unknown, i) => {
-      if (!isObject(c) || typeof c.id !== 'string' || !ID_RE.test(c.id)) return void problems.push(`candidates[${i}].id: lower-case letters, digits and dashes`);
+      if (!isObject(c) || typeof c.id !== 'string' || !ID_RE.test(c.id)) {
+        problems.push(`candidates[${i}].id: lower-case letters, digits and dashes`);
+        return;
+      }
       if (ids.has(c.id)) problems.push(`candidates[${i}].id: "${c.id}" appears twice`);
       ids.add(c.id);
       if (!texts(c.name)) problems.push(`candidates[${i}].name: translations with a non-empty "en"`);

@@ -154,7 +154,10 @@ function checkField(field: unknown, where: string, names: Set<string>, problems:
       const values = new Set<string>();
       choices.forEach((choice: unknown, i) => {
         const at = `${label}.choices[${i}]`;
-        if (!isObject(choice)) return void problems.push(`${at}: must be {value, label}`);
+        if (!isObject(choice)) {
+          problems.push(`${at}: must be {value, label}`);
+          return;
+        }
         for (const member of Object.keys(choice)) if (member !== 'value' && member !== 'label') problems.push(`${at}: unknown member ${show(member)}`);
         if (typeof choice.value !== 'string' || !CHOICE_VALUE_RE.test(choice.value)) {
           problems.push(`${at}.value: ${show(choice.value)} must be lower-case letters, digits and dashes (at most 64), e.g. "vote-buying"`);
@@ -203,7 +206,9 @@ export function validateSchema(value: unknown, source = 'the form'): FormSchema 
     problems.push(`fields: must be a list of at most ${MAX_FIELDS} fields`);
   } else {
     const names = new Set<string>();
-    value.fields.forEach((field, i) => checkField(field, `fields[${i}]`, names, problems));
+    value.fields.forEach((field, i) => {
+      checkField(field, `fields[${i}]`, names, problems);
+    });
     // One protocol per tip: the body has one `protocol` member.
     if (value.fields.filter((f) => isObject(f) && f.type === 'protocol').length > 1) problems.push('fields: at most one protocol field');
   }
@@ -241,7 +246,7 @@ export function loadForm(spec: string | undefined, readFile: (path: string) => s
   try {
     text = readFile(value);
   } catch (err) {
-    throw new SchemaError([`cannot read ${value} (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
+    throw new SchemaError([`cannot read ${value} (${(err as { code?: string }).code ?? 'error'})`]);
   }
   let json: unknown;
   try {

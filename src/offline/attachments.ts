@@ -129,19 +129,27 @@ export class AttachmentSession {
     if (state.failed) return;
     const { ref } = state;
     const key = typeof ref.key === 'string' ? fromBase64Url(ref.key) : undefined;
-    if (!key || key.length !== FILE_KEY_BYTES) return this.fail(state, 'its key in the tip is malformed');
+    if (!key || key.length !== FILE_KEY_BYTES) {
+      this.fail(state, 'its key in the tip is malformed');
+      return;
+    }
     try {
       state.decryptor = new FileDecryptor(key, ref.size, { cipher: ref.cipher, chunkSize: ref.chunkSize, chunks: file.chunks });
     } catch (err) {
-      return this.fail(state, err instanceof AttachmentError ? err.message : 'it cannot be decrypted');
+      this.fail(state, err instanceof AttachmentError ? err.message : 'it cannot be decrypted');
+      return;
     }
     if (state.decryptor.chunks === file.chunks && file.lastChunkBytes !== lastChunkCiphertextLength(ref.size)) {
-      return this.fail(state, `the upload's last chunk length does not match the file size (wrong count or truncated)`);
+      this.fail(state, `the upload's last chunk length does not match the file size (wrong count or truncated)`);
+      return;
     }
     const dir = this.dir();
     const name = state.name!;
     // The folder is new (made in this run); a name already there anyway is refused, never replaced.
-    if (exists(child(dir, name)) || exists(child(dir, name + INCOMPLETE_SUFFIX))) return this.fail(state, 'its file name is already taken in the folder');
+    if (exists(child(dir, name)) || exists(child(dir, name + INCOMPLETE_SUFFIX))) {
+      this.fail(state, 'its file name is already taken in the folder');
+      return;
+    }
     state.finalPath = child(dir, name);
     state.partPath = child(dir, name + INCOMPLETE_SUFFIX);
     state.result.saved = `files/${name}${INCOMPLETE_SUFFIX}`;

@@ -348,8 +348,14 @@ export async function decryptBundle(options: DecryptOptions): Promise<DecryptSum
       if (outcome.kind !== 'skipped' && item.record.mailbox === undefined) summary.imported.push(item.record.id);
       if (outcome.kind === 'decrypted') {
         summary.decrypted.push(outcome.folder);
-        if (outcome.sealedByServer) (summary.sealedByServer ??= []).push(outcome.folder);
-        if (outcome.unverified) (summary.unverified ??= []).push({ folder: outcome.folder, ...outcome.unverified });
+        if (outcome.sealedByServer) {
+          summary.sealedByServer ??= [];
+          summary.sealedByServer.push(outcome.folder);
+        }
+        if (outcome.unverified) {
+          summary.unverified ??= [];
+          summary.unverified.push({ folder: outcome.folder, ...outcome.unverified });
+        }
       } else if (outcome.kind === 'already') summary.already.push(outcome.folder);
       else summary.skipped.push({ line: item.line, id: item.record.id, reason: outcome.reason });
     }

@@ -138,7 +138,9 @@ export function readStations(text: string, mapping: ColumnMapping, limits: Parti
         if (sum < 0) missing = true;
         cols[role].push(sum);
       }
-      candIdx.forEach((at, k) => cands[k]!.push(cell(fields, at, line, header!)));
+      candIdx.forEach((at, k) => {
+        cands[k]!.push(cell(fields, at, line, header!));
+      });
       if (missing) noData++;
     },
     limits,

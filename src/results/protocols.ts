@@ -84,7 +84,10 @@ export function analyseProtocols(tips: { folder: string; body: Record<string, un
     const failed = failedRelations(p, election ?? { candidates: Object.keys(p.votes).map((id) => ({ id, name: { en: id } })), againstAll: p.items.againstAll !== undefined });
     const key = JSON.stringify([p.election, p.region ?? '', p.station]);
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { election: p.election, region: p.region ?? '', station: p.station, reports: [], conflicts: [] }));
+    if (!g) {
+      g = { election: p.election, region: p.region ?? '', station: p.station, reports: [], conflicts: [] };
+      groups.set(key, g);
+    }
     g.reports.push({ folder, protocol: p, failed, failedDiffers: !sameList(failed, p.failed), electionKnown: election !== undefined });
   }
   for (const g of groups.values()) {

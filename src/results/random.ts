@@ -105,7 +105,7 @@ export function binomialPlan(n: number, p0: number, lf: Float64Array): BinomialP
     plan.mode = 1;
     plan.s = p / q;
     plan.a = (n + 1) * plan.s;
-    plan.r0 = Math.pow(q, n);
+    plan.r0 = q ** n;
     return plan;
   }
   plan.mode = 2;

@@ -7,9 +7,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** How the person typed the command, for usage lines: `npm run keygen --` or `node tipline-offline.mjs keygen`. */
-export interface Invocation {
-  (command: string): string;
-}
+export type Invocation = (command: string) => string;
 
 export interface CommandContext {
   invocation: Invocation;

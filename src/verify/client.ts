@@ -41,7 +41,9 @@ interface ServedAsset {
 }
 
 async function get(server: string, path: string): Promise<{ status: number; bytes: Buffer }> {
-  const response = await fetch(new URL(path, server), { redirect: 'error', cache: 'no-store' });
+  // `cache` makes Node's fetch send Cache-Control: no-cache and Pragma: no-cache (no cache on the way may answer);
+  // Node's types for fetch lack the member, hence the assertion.
+  const response = await fetch(new URL(path, server), { redirect: 'error', cache: 'no-store' } as RequestInit);
   return { status: response.status, bytes: Buffer.from(await response.arrayBuffer()) };
 }
 

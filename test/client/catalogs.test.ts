@@ -67,11 +67,11 @@ t.test('every key is used: by the pages as s.<key>, or (form.*) by a form schema
   const schemas = existsSync(formsDir)
     ? readdirSync(formsDir).filter((name) => name.endsWith('.json')).map((name) => readFileSync(join(formsDir, name), 'utf8')).join('\n')
     : '';
-  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const used = (key: string) =>
     key.startsWith('form.')
       ? schemas.includes(JSON.stringify(key))
-      : new RegExp(`\\bs\\.${escape(key)}\\b|\\bs\\[['"]${escape(key)}['"]\\]`).test(code);
+      : new RegExp(`\\bs\\.${escapeRegExp(key)}\\b|\\bs\\[['"]${escapeRegExp(key)}['"]\\]`).test(code);
   // The check itself: a made-up key is unused, a known one used.
   t.notOk(used('noSuchKeyAnywhere'), 'the check finds an unused key');
   t.notOk(used('form.noSuchForm.label'), 'the check finds an unused form key');

@@ -7,7 +7,7 @@ import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { concat, fromHex, toHex, utf8 } from '../../src/crypto/bytes.js';
 import { loadSodium } from '../../src/crypto/sodium.js';
 import {
-  PassphraseTypo,
+  type PassphraseTypo,
   canonicalPassphrase,
   loginMessage,
   mailboxKeys,

@@ -16,7 +16,12 @@ function harness(stop: Promise<void> = Promise.resolve()) {
   let unlocked = 0;
   const opened: OpenDeskOptions[] = [];
   const out = { stdout: '', stderr: '' };
-  const sink = (k: 'stdout' | 'stderr') => new Writable({ write: (c, _e, done) => ((out[k] += String(c)), done()) });
+  const sink = (k: 'stdout' | 'stderr') => new Writable({
+      write: (c, _e, done) => {
+        out[k] += String(c);
+        done();
+      },
+    });
   const table = {
     desk: deskCommand({
       unlock: async () => {

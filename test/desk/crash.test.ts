@@ -26,8 +26,7 @@ function runUntil(env: Record<string, string>, at: (line: string) => boolean): P
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
       buffer += d.toString();
-      let nl;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
+      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
         lines.push(line);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { FILE_CHUNK_SIZE, FILE_CIPHER, encryptFile, generateFileKey, lastChunkCiphertextLength } from '../../src/crypto/attachment.js';
 import { encodeBody, type Body, type FileRef } from '../../src/crypto/body.js';
-import { type BundleItem, type TipRecord } from '../../src/crypto/bundle.js';
+import type { BundleItem, TipRecord } from '../../src/crypto/bundle.js';
 import { toBase64Url } from '../../src/crypto/bytes.js';
 import { sealEnvelope } from '../../src/crypto/envelope.js';
 import { encodePublicKey, generateEditorKeyPair, type EditorKeyPair } from '../../src/crypto/keys.js';
@@ -53,7 +53,9 @@ export async function tipItems(
     const chunks = await encryptFile(key, f.bytes);
     refs.push({ upload, name: f.name, type: f.type, size: f.bytes.length, key: toBase64Url(key), cipher: FILE_CIPHER, chunkSize: FILE_CHUNK_SIZE });
     lines.push({ file: { tip: id, upload, chunks: chunks.length, lastChunkBytes: lastChunkCiphertextLength(f.bytes.length) } });
-    chunks.forEach((data, index) => lines.push({ chunk: { tip: id, upload, index, data } }));
+    chunks.forEach((data, index) => {
+      lines.push({ chunk: { tip: id, upload, index, data } });
+    });
   }
   const body: Body = {
     v: 1,

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { checkAck } from '../../src/crypto/ack.js';
 import { toBase64Url, utf8 } from '../../src/crypto/bytes.js';
-import { addDays } from '../../src/crypto/ack.js';
 import { fingerprint } from '../../src/crypto/keys.js';
 import { readVerifiedRecords, verifyBundle } from '../../src/offline/bundle.js';
 import type { Desk } from '../../src/desk/api.js';

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import { fileChunkCount } from '../../src/crypto/attachment.js';
 import { canvasJpeg, withMetadata } from '../helpers/jpeg.js';
-import { tiplineServer, webStorage } from '../helpers/e2e.js';
+import { tiplineServer } from '../helpers/e2e.js';
+import { webStorage } from '../helpers/page-checks.js';
 import { CRAWL, checkFiles, exportAndDecrypt, fillIn, launch, openPage, randomFile } from '../helpers/attachments.js';
 
 const BIG = { name: 'recording.bin', bytes: randomBytes(8 * 1024 * 1024) };

@@ -14,7 +14,8 @@ import t from 'tap';
 import type { Browser } from 'playwright-core';
 import { fileChunkCount } from '../../src/crypto/attachment.js';
 import { canvasJpeg, withMetadata } from '../helpers/jpeg.js';
-import { tiplineServer, webStorage } from '../helpers/e2e.js';
+import { tiplineServer } from '../helpers/e2e.js';
+import { webStorage } from '../helpers/page-checks.js';
 import { CRAWL, MESSAGE, checkFiles, exportAndDecrypt, fillIn, launch, openPage, randomFile } from '../helpers/attachments.js';
 
 const BIG = { name: 'recording.bin', bytes: randomBytes(8 * 1024 * 1024) };

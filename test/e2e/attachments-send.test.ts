@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import { FILE_CHUNK_SIZE, fileChunkCount } from '../../src/crypto/attachment.js';
 import { canvasJpeg, withMetadata } from '../helpers/jpeg.js';
-import { tiplineServer, webStorage } from '../helpers/e2e.js';
+import { tiplineServer } from '../helpers/e2e.js';
+import { webStorage } from '../helpers/page-checks.js';
 import { checkFiles, exportAndDecrypt, fillIn, launch, openPage, randomFile } from '../helpers/attachments.js';
 
 /** Several chunks and a partial last one: enough to check chunking, padding and order. */

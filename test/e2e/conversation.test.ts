@@ -6,7 +6,7 @@
 // the reply decrypted in the browser → sends a follow-up → `editor fetch` + `decrypt` file it
 // in the same thread as the tip → deletes the reply → logs out. Between upload and login,
 // whoever can write the server's database puts two forged "replies from the editors" into the
-// mailbox (issue 13, finding 3): the page shows each as failed verification, never its text.
+// mailbox: the page shows each as failed verification, never its text.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
@@ -18,7 +18,8 @@ import { generateEditorKeyPair } from '../../src/crypto/keys.js';
 import { signBody } from '../../src/crypto/signing.js';
 import { DATABASE_FILE, openDatabase } from '../../src/server/store/db.js';
 import { MailboxStore } from '../../src/server/store/mailboxes.js';
-import { checkMode, checkSameOrigin, launchChromium, openSession, tiplineServer, webStorage } from '../helpers/e2e.js';
+import { checkSameOrigin, launchChromium, openSession, tiplineServer } from '../helpers/e2e.js';
+import { checkMode, webStorage } from '../helpers/page-checks.js';
 import { EditorCommands } from '../helpers/editor-commands.js';
 import { SubmissionPage } from '../helpers/navigators/submission.js';
 import { MailboxPage } from '../helpers/navigators/mailbox.js';

@@ -74,7 +74,7 @@ t.test('the Turkmen election form, filled in Turkmen and in Russian, to the offl
     // Required fields are checked in the browser before anything is sealed.
     await submission.fillMessage(typed.message);
     await submission.confirmPassphrase();
-    await page.evaluate(() => document.querySelectorAll('[required]').forEach((el) => el.removeAttribute('required'))); // reach our own check past the browser's
+    await page.evaluate(() => document.querySelectorAll('[required]').forEach((el) => { el.removeAttribute('required'); })); // reach our own check past the browser's
     await submission.submitRefused();
     t.equal(await page.locator('#error p').count(), 3, 'region, stage and category are required');
     t.equal(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name), 'field.region', 'focus goes to the first missing field');

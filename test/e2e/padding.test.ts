@@ -1,4 +1,4 @@
-// Finding 12 in the real page: short tips must not be told apart by their size. Tips of 1 to
+// Padding in the real page: short tips must not be told apart by their size. Tips of 1 to
 // 1 000 characters, Latin and Cyrillic, typed into Debian's Chromium and sent through the real
 // server (with conversations, so every body carries the ~1.8 KB `reply` member) must all be
 // stored as envelopes of exactly one length; the same through the no-JavaScript form. (An

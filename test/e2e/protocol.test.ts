@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { relationMessage, relationTextName } from '../../src/forms/protocol-form.js';
 import { uiText } from '../../src/forms/schema.js';
 import { ROOT } from '../helpers/client-build.js';

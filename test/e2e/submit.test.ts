@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import { fingerprint } from '../../src/crypto/keys.js';
 import { ROOT } from '../helpers/client-build.js';
-import { CHROMIUM, checkMode, checkNoPlaintext, checkSameOrigin, launchChromium, openSession, tiplineServer, webStorage } from '../helpers/e2e.js';
+import { CHROMIUM, checkNoPlaintext, checkSameOrigin, launchChromium, openSession, tiplineServer } from '../helpers/e2e.js';
+import { checkMode, webStorage } from '../helpers/page-checks.js';
 import { exportAndDecrypt } from '../helpers/editor-commands.js';
 import { SubmissionPage } from '../helpers/navigators/submission.js';
 

@@ -6,7 +6,7 @@
 // and every time (fetch fails with one clear line, writes no bundle and leaves no spool behind).
 import t, { type Test } from 'tap';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FILE_CHUNK_CIPHERTEXT_BYTES, FILE_CHUNK_SIZE, FILE_CIPHER, encryptFile, generateFileKey } from '../../src/crypto/attachment.js';
 import { encodeBody, type FileRef } from '../../src/crypto/body.js';

@@ -274,16 +274,6 @@ export async function openSession(t: Teardown, browser: Browser, options: Sessio
   return { context, page, ...capture(context, page, { ...(options.responses ? { responses: true } : {}), ...(options.ignore ? { ignore: options.ignore } : {}) }) };
 }
 
-/** How many items the page's origin keeps in localStorage and sessionStorage together. */
-export function webStorage(page: Page): Promise<number> {
-  return page.evaluate(() => localStorage.length + sessionStorage.length);
-}
-
-/** With --jitless there is no WebAssembly (Tor Browser "Safer"): one assertion that the mode took. */
-export async function checkMode(t: Test, page: Page, mode: Mode): Promise<void> {
-  t.equal(await page.evaluate(() => typeof WebAssembly), mode === 'jitless' ? 'undefined' : 'object', `WebAssembly is ${mode === 'jitless' ? 'off' : 'on'}`);
-}
-
 /** Every SQLite file of the server (database, WAL, journal) holds none of `fragments`: one assertion each. */
 export function checkNoPlaintext(t: Test, dataDir: string, fragments: string[]): void {
   const files = readdirSync(dataDir).filter((name) => name.startsWith('tipline.sqlite'));

@@ -48,7 +48,7 @@ async function bundleWith(t: Test, files: Attachment[], options: { skipUpload?: 
     const key = generateFileKey();
     const chunks = await encryptFile(key, file.bytes);
     const id = uploads.create(chunks.length, chunks.at(-1)!.length);
-    chunks.forEach((c, index) => t.equal(uploads.put(id, index, c), 'stored'));
+    chunks.forEach((c, index) => { t.equal(uploads.put(id, index, c), 'stored'); });
     refs.push({ upload: id, name: file.name, type: file.type ?? 'application/octet-stream', size: file.bytes.length, key: toBase64Url(key), cipher: FILE_CIPHER, chunkSize: C });
     if (options.skipUpload !== i) ids.push(id);
   }
@@ -247,6 +247,7 @@ t.test('hostile names stay inside files/ and never overwrite', async (t) => {
   t.same(readdirSync(out).sort(), ['index.html', tipDir.split('/').pop()!].sort(), 'nothing written outside the tip folder');
   t.same(readdirSync(tipDir).sort(), ['files', 'message.txt', 'tip.json']);
   for (const name of written) {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters in a saved name are what this looks for
     t.notMatch(name, /[/\\\u0000-\u001f\u202e]/, `${JSON.stringify(name)} is clean`);
     t.notOk(name.startsWith('.'), `${JSON.stringify(name)} is not hidden`);
     t.notOk(name.endsWith(INCOMPLETE_SUFFIX), `${JSON.stringify(name)} is not marked incomplete`);

@@ -191,14 +191,20 @@ t.test('altered, deleted, duplicated, unlisted, unknown and misplaced lines are 
   t.same(acceptedIds(v), [records[0]!.id, records[2]!.id, records[3]!.id].sort());
 
   // A record line deleted: the manifest names it as missing.
-  v = await verifyBundle(variant('deleted', (l) => (l.splice(3, 1), l)));
+  v = await verifyBundle(variant('deleted', (l) => {
+    l.splice(3, 1);
+    return l;
+  }));
   t.same(codes(v), ['missing']);
   t.equal(v.problems[0]!.id, records[2]!.id);
   t.equal(v.accepted.size, 3);
 
   // A second line with the same id but another envelope: the one the manifest lists wins.
   const forged = tipLine({ ...records[0]!, envelope: new Uint8Array(randomBytes(64)) });
-  v = await verifyBundle(variant('dup-before', (l) => (l.splice(1, 0, forged), l)));
+  v = await verifyBundle(variant('dup-before', (l) => {
+    l.splice(1, 0, forged);
+    return l;
+  }));
   t.same(codes(v), ['duplicate-id']);
   t.same([v.problems[0]!.line, v.problems[0]!.id], [2, records[0]!.id]);
   t.same(acceptedIds(v), records.map((r) => r.id).sort());
@@ -207,23 +213,35 @@ t.test('altered, deleted, duplicated, unlisted, unknown and misplaced lines are 
   t.equal(Buffer.from(read.records.find((r) => r.id === records[0]!.id)!.envelope).toString('hex'), Buffer.from(records[0]!.envelope).toString('hex'));
 
   // An exact copy of a line: the copy is named, the original read once.
-  v = await verifyBundle(variant('dup-copy', (l) => (l.splice(3, 0, l[2]!), l)));
+  v = await verifyBundle(variant('dup-copy', (l) => {
+    l.splice(3, 0, l[2]!);
+    return l;
+  }));
   t.same(codes(v), ['duplicate-id']);
   t.equal(v.problems[0]!.line, 4);
   t.equal(v.accepted.size, 4);
 
   // A record the manifest does not list.
   const extra = makeRecords(1)[0]!;
-  v = await verifyBundle(variant('unlisted', (l) => (l.splice(5, 0, tipLine(extra)), l)));
+  v = await verifyBundle(variant('unlisted', (l) => {
+    l.splice(5, 0, tipLine(extra));
+    return l;
+  }));
   t.same(codes(v), ['not-in-manifest']);
   t.same([v.problems[0]!.line, v.problems[0]!.id], [6, extra.id]);
   t.equal(v.accepted.size, 4);
 
   // A later version's line type, and a line after the manifest.
-  v = await verifyBundle(variant('unknown', (l) => (l.splice(2, 0, '{"type":"signature","of":"x"}'), l)));
+  v = await verifyBundle(variant('unknown', (l) => {
+    l.splice(2, 0, '{"type":"signature","of":"x"}');
+    return l;
+  }));
   t.same(codes(v), ['unknown-type']);
   t.equal(v.accepted.size, 4);
-  v = await verifyBundle(variant('after', (l) => (l.splice(6, 0, tipLine(extra)), l)));
+  v = await verifyBundle(variant('after', (l) => {
+    l.splice(6, 0, tipLine(extra));
+    return l;
+  }));
   t.same(codes(v), ['after-manifest']);
   t.equal(v.accepted.size, 4);
 
@@ -238,7 +256,10 @@ t.test('altered, deleted, duplicated, unlisted, unknown and misplaced lines are 
     '',
     'not json',
   ];
-  v = await verifyBundle(variant('escapes', (l) => (l.splice(1, 0, ...escapes), l)));
+  v = await verifyBundle(variant('escapes', (l) => {
+    l.splice(1, 0, ...escapes);
+    return l;
+  }));
   t.same(codes(v), escapes.map(() => 'malformed'));
   t.equal(v.accepted.size, 4, 'the good records are untouched');
 });

@@ -3,7 +3,7 @@
 // → `reply` → `editor upload` → the source logs in and reads the reply → sends a follow-up →
 // `editor fetch` + `decrypt` file it in the same thread, and sign an acknowledgement → `editor ack`
 // carries it (and refuses the bundle or an altered acknowledgement). And the refusals, and
-// the attacks of whoever can write the server's database (issue 13, finding 3): a forged
+// the attacks of whoever can write the server's database: a forged
 // follow-up naming the mailbox without its signature, a forged tip naming it with other keys.
 import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -134,7 +134,7 @@ t.test('a conversation through the real commands and server', async (t) => {
   t.match(thread, 'follow-up from the source');
   t.match(thread, 'reply from the desk');
 
-  // Signed acknowledgements (finding 11): decrypt signed new2.bundle.ack with the editor
+  // Signed acknowledgements: decrypt signed new2.bundle.ack with the editor
   // signing key; `editor ack` only carries it. The bundle itself, or the ack altered on the
   // online workstation, acknowledges nothing.
   t.match(decrypt2.stdout, /signed an acknowledgement of 5 records into .*new2\.bundle\.ack/);

@@ -49,6 +49,7 @@ t.test('a million bad lines: bounded memory, every problem counted by kind', { t
   await once(out, 'close');
 
   const probe = join(dir, 'max-rss.mjs');
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder belongs to the probe's own source
   writeFileSync(probe, "process.on('exit', () => process.stderr.write(`\\nmaxRSS_kB=${process.resourceUsage().maxRSS}\\n`));\n");
   const child = spawn(process.execPath, ['--import', probe, '--import', 'tsx', 'scripts/decrypt.ts', '--key', keyFile, '--in', bundle, '--out', join(dir, 'out'), '--passphrase-file', passFile], {
     cwd: ROOT,

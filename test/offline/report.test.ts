@@ -252,7 +252,7 @@ t.test('npm run report: usage, success, failures', async (t) => {
   t.match(again.stderr, /^tipline report: .*out is not empty; refusing to overwrite: give a new folder for the report\n$/);
 });
 
-t.test('a receipt two reports share is refused in the sidecar, not applied to one of them (finding 14)', async (t) => {
+t.test('a receipt two reports share is refused in the sidecar, not applied to one of them', async (t) => {
   // The cheapest way to two records with one receipt: the same envelope sent twice (each time
   // with a fresh proof of work). A crafted collision of the 64-bit receipt costs ~2^32 hashes.
   const { app, keys, dbPath } = await testApp(t, { editors: 1 });

@@ -96,7 +96,7 @@ t.test('the one-file toolkit runs keygen, decrypt and verify with no node_module
   t.equal(decrypted.code, 0, `decrypt: ${decrypted.stderr}`);
   t.same(decrypted.interfaces, ['lo']);
   t.match(decrypted.stdout, /^decrypted 2, already decrypted 0, skipped 0\n/);
-  records.forEach((r, i) => t.equal(readFileSync(join(dir, 'tips', `${r.received}_${r.id}`, 'message.txt'), 'utf8'), messages[i], `tip ${i + 1} decrypts to what was sealed`));
+  records.forEach((r, i) => { t.equal(readFileSync(join(dir, 'tips', `${r.received}_${r.id}`, 'message.txt'), 'utf8'), messages[i], `tip ${i + 1} decrypts to what was sealed`); });
   t.ok(existsSync(join(dir, 'tips', 'index.html')));
   // The signed acknowledgement, made with no network beside the bundle: both ids, the editor's signing key.
   t.match(decrypted.stdout, /signed an acknowledgement of 2 records into .*tips\.bundle\.ack/);
@@ -137,7 +137,10 @@ t.test('the command table in-process: help, usage errors, verify', async (t) => 
   const call = async (argv: string[]) => {
     let stdout = '';
     let stderr = '';
-    const sink = (append: (s: string) => void) => new Writable({ write: (chunk, _e, done) => (append(String(chunk)), done()) });
+    const sink = (append: (s: string) => void) => new Writable({ write: (chunk, _e, done) => {
+        append(String(chunk));
+        done();
+      } });
     const code = await main(argv, {
       invocation: (c) => `tool ${c}`,
       stdout: sink((s) => (stdout += s)),

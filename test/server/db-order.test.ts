@@ -1,4 +1,4 @@
-// Storage order (issue 13, THREAT-MODEL T6): an adversary who seizes the database file and knows
+// Storage order (THREAT-MODEL T6): an adversary who seizes the database file and knows
 // when some records arrived (canary tips) must not be able to date the others from where their
 // bytes lie in the file. The attack as the adversary runs it: scan the raw file for each
 // record's bytes, page = offset / page size, Spearman's rank correlation with arrival order.
@@ -17,7 +17,7 @@ import { purgeExpired, runMaintenance } from '../../src/server/store/retention.j
 import { conversationApp, createMailbox, newSource } from '../helpers/conversation.js';
 import { childEnv } from '../helpers/child-env.js';
 import { ROOT } from '../helpers/client-build.js';
-import { editorKeys, sealTip, solvedTipRequest } from '../helpers/fixtures.js';
+import { sealTip, solvedTipRequest } from '../helpers/fixtures.js';
 
 const run = promisify(execFile);
 const POLICY = { days: 30, ackedDays: 7 };
@@ -81,7 +81,7 @@ t.test('after maintenance the file no longer orders tips and attachment chunks b
   const uploads = new UploadStore(db);
   // 1500 tips, 10 at a time (one group commit each): with n = 1500 a true ρ of 0 gives
   // |ρ| >= 0.1 with probability about 1e-4 (ρ·√(n−1) is about standard normal); with the 300
-  // of issue 13 it would fail one run in twelve.
+  // tips it first used it would fail one run in twelve.
   const N = 1500;
   const envelopes: Uint8Array[] = [];
   const ids: string[] = [];
@@ -103,7 +103,7 @@ t.test('after maintenance the file no longer orders tips and attachment chunks b
   for (let i = 0; i < 6; i++) {
     const upload = uploads.create(2, SMALL_CHUNK);
     const data = [randomBytes(FILE_CHUNK_CIPHERTEXT_BYTES), randomBytes(SMALL_CHUNK)];
-    data.forEach((d, index) => uploads.put(upload, index, d));
+    data.forEach((d, index) => { uploads.put(upload, index, d); });
     big.push({ upload, data });
   }
   const arrival = Array.from({ length: N }, (_, i) => i);
@@ -152,7 +152,7 @@ t.test('after maintenance the file no longer orders tips and attachment chunks b
   const chunk = db.prepare('SELECT data FROM upload_chunks WHERE upload_id = ? AND idx = ?');
   let same = 0;
   for (const c of chunks) if ((chunk.get(c.upload, 0) as { data: Buffer }).data.equals(c.data)) same++;
-  for (const b of big) b.data.forEach((d, i) => (chunk.get(b.upload, i) as { data: Buffer }).data.equals(d) && same++);
+  for (const b of big) b.data.forEach((d, i) => { if ((chunk.get(b.upload, i) as { data: Buffer }).data.equals(d)) same++; });
   t.equal(same, N + 12, 'every chunk is under its own upload and index, byte for byte');
   for (const c of chunks.slice(0, 20)) t.same(uploads.status(c.upload), { chunks: 1, missing: [] });
 
@@ -242,7 +242,10 @@ t.test('tips arriving while maintenance runs are stored, durable and then mixed 
   // loop and lets the tip store's writer thread commit what arrived.
   let finished = false;
   const pause = () => new Promise((resolve) => setImmediate(resolve)).then(() => store.settled());
-  const maintenance = runMaintenance(db, POLICY, undefined, pause).then((r) => ((finished = true), r));
+  const maintenance = runMaintenance(db, POLICY, undefined, pause).then((r) => {
+    finished = true;
+    return r;
+  });
   let answeredDuring = 0;
   const responses = await Promise.all(
     requests.map(async (request) => {

@@ -20,7 +20,7 @@ import { utcDate } from '../../src/server/store/tips.js';
 // Acks below are valid at least through tomorrow, so a run across midnight UTC changes nothing.
 const today = () => utcDate();
 
-// Finding 11 (issue 13): whoever steals the online workstation has its fetch key, and used to
+// Whoever steals the online workstation has its fetch key, and used to
 // be able to acknowledge every new tip, so the desk never fetched it and retention deleted it
 // 7 days later. Now only an acknowledgement signed by an editor signing key counts.
 t.test('acknowledgements: only what an editor signing key of TIPLINE_RECIPIENTS signed is marked', async (t) => {
@@ -152,7 +152,7 @@ t.test('fetch lists attached uploads; the uploads route streams their chunks fro
   const upload = async (size: number, seed: number) => {
     const chunks = await encryptFile(generateFileKey(), new Uint8Array(size).fill(seed));
     const id = uploads.create(chunks.length, chunks.at(-1)!.length);
-    chunks.forEach((c, i) => uploads.put(id, i, c));
+    chunks.forEach((c, i) => { uploads.put(id, i, c); });
     return { id, chunks };
   };
   const big = await upload(2 * 1_048_576 + 5, 1); // three chunks

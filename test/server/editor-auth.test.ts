@@ -18,7 +18,7 @@ import { startServer } from '../helpers/server-process.js';
 const A = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.onion';
 const B = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.onion';
 
-t.test('a request signed for server A is refused by server B with the same fetch key (finding 13)', async (t) => {
+t.test('a request signed for server A is refused by server B with the same fetch key', async (t) => {
   const sodium = await loadSodium();
   const fetchKey = sodium.crypto_sign_keypair();
   const a = await conversationApp(t, { fetchKey, serverNames: [A] });
@@ -101,7 +101,7 @@ function attack(port: number, headers: string, sent: number): Promise<Outcome> {
   });
 }
 
-t.test('40 unauthenticated half-sent or huge requests are refused before their bodies are read (finding 5)', async (t) => {
+t.test('40 unauthenticated half-sent or huge requests are refused before their bodies are read', async (t) => {
   const dir = tempDir(t, 'tipline-editor-auth-');
   const sodium = await loadSodium();
   const [editor] = await editorKeys(1);

@@ -15,7 +15,7 @@ import { parseEnvelope } from '../../src/crypto/envelope.js';
 import { fromBase64Url, toBase64Url } from '../../src/crypto/bytes.js';
 import { POW_NONCE_BYTES, powBinding, powSolves } from '../../src/crypto/pow.js';
 import { loadSodium } from '../../src/crypto/sodium.js';
-import { TEST_POW_BITS, sealTip, solvedPow, tempDir, testApp } from '../helpers/fixtures.js';
+import { TEST_POW_BITS, sealTip, solvedPow, type tempDir, testApp } from '../helpers/fixtures.js';
 
 const RECIPIENTS = 2;
 
@@ -31,7 +31,7 @@ async function fuzzApp(t: Parameters<typeof tempDir>[0]) {
 type App = Awaited<ReturnType<typeof fuzzApp>>['app'];
 
 /** Sends the request; checks the answer is not a 5xx other than 503 and that an error is a JSON object. */
-async function send(t: Parameters<typeof tempDir>[0] & { fail(m: string): void }, app: App, request: InjectOptions) {
+async function send(app: App, request: InjectOptions) {
   let res;
   try {
     res = await app.inject(request);
@@ -64,7 +64,7 @@ t.test('random requests to any route: no 5xx but 503, JSON errors, nothing store
     fc.asyncProperty(method, path, contentType, headers, fc.option(body), async (m, url, type, extra, payload) => {
       const request: InjectOptions = { method: m, url, headers: { ...extra, ...(type ? { 'content-type': type } : {}) } };
       if (payload !== null && m !== 'GET' && m !== 'HEAD') request.payload = payload;
-      const res = await send(t, app, request);
+      const res = await send(app, request);
       if (res && res.statusCode === 201) throw new Error('stored a random request');
       return store.count() === 0;
     }),
@@ -85,7 +85,7 @@ t.test('random JSON bodies on POST /api/tips: 4xx, nothing stored', async (t) =>
   );
   await fc.assert(
     fc.asyncProperty(tipBody, fc.constantFrom(...CONTENT_TYPES.slice(0, 4)), async (value, type) => {
-      const res = await send(t, app, { method: 'POST', url: '/api/tips', headers: { 'content-type': type }, payload: JSON.stringify(value) ?? 'null' });
+      const res = await send(app, { method: 'POST', url: '/api/tips', headers: { 'content-type': type }, payload: JSON.stringify(value) ?? 'null' });
       return res !== undefined && res.statusCode >= 400 && res.statusCode < 500 && store.count() === 0;
     }),
     { numRuns: 2500 },
@@ -114,7 +114,7 @@ t.test('mutations of a valid envelope (with a solved proof of work): 201 only fo
       else if ('header' in m) bytes[m.header] = m.value;
       else bytes = Uint8Array.from([...bytes.subarray(0, m.splice), ...m.insert, ...bytes.subarray(m.splice + m.remove)]);
       const before = store.count();
-      const res = await send(t, app, { method: 'POST', url: '/api/tips', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(await solvedBody(toBase64Url(bytes))) });
+      const res = await send(app, { method: 'POST', url: '/api/tips', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(await solvedBody(toBase64Url(bytes))) });
       if (!res) return false;
       let wellFormed = true;
       try {
@@ -177,7 +177,7 @@ t.test('a changed envelope whose proof of work still holds is stored: the server
     if (await storableEnvelope(JSON.stringify({ envelope: toBase64Url(bytes), pow }), pow.challenge)) changed = bytes;
   }
   if (!changed) throw new Error('no flip kept the proof of work: the difficulty is not TEST_POW_BITS');
-  const res = await send(t, app, { method: 'POST', url: '/api/tips', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ envelope: toBase64Url(changed), pow }) });
+  const res = await send(app, { method: 'POST', url: '/api/tips', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ envelope: toBase64Url(changed), pow }) });
   t.equal(res?.statusCode, 201);
   t.same(store.all().map((row) => Buffer.from(row.envelope)), [Buffer.from(changed)], 'exactly the bytes sent are stored');
 });
@@ -201,7 +201,7 @@ t.test('mutations of the JSON text of a valid submission: refused unless a well-
         mutated = mutated.slice(0, at) + e.insert + mutated.slice(at + e.remove);
       }
       const before = store.count();
-      const res = await send(t, app, { method: 'POST', url: '/api/tips', headers: { 'content-type': 'application/json' }, payload: mutated });
+      const res = await send(app, { method: 'POST', url: '/api/tips', headers: { 'content-type': 'application/json' }, payload: mutated });
       if (!res) return false;
       if (res.statusCode === 201) {
         accepted++;

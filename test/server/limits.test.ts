@@ -1,4 +1,4 @@
-// Unauthenticated memory exhaustion and shutdown (security review, issue 13, finding 5), against
+// Unauthenticated memory exhaustion and shutdown (found by the security review), against
 // the real server process: half-sent requests are bounded in memory and closed by the server's
 // timeouts; SIGTERM ends the server within its deadline whatever the clients do.
 import t from 'tap';
@@ -86,7 +86,7 @@ t.test('40 half-sent requests to tips, uploads and follow-ups: bounded memory, c
     const [method, path, type, length] = targets[i % targets.length]!;
     return slowRequest(proc.url, method, path, type, length, 512 * 1024);
   });
-  t.teardown(() => slow.forEach((s) => s.stop()));
+  t.teardown(() => slow.forEach((s) => { s.stop(); }));
   let peak = before;
   const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(proc))), 200);
   const ends = await Promise.all(slow.map((s) => s.closed));
@@ -96,7 +96,10 @@ t.test('40 half-sent requests to tips, uploads and follow-ups: bounded memory, c
   t.ok(peak - before < 100, `RSS rose by ${(peak - before).toFixed(0)} MiB (< 100)`);
   t.equal(ends.filter((e) => e.byUs).length, 0, 'every connection was closed by the server');
   const statuses = ends.map((e) => /^HTTP\/1\.1 (\d{3})/.exec(e.answer)?.[1] ?? 'closed');
-  t.comment(`answers: ${JSON.stringify(statuses.reduce<Record<string, number>>((n, s) => ({ ...n, [s]: (n[s] ?? 0) + 1 }), {}))}`);
+  t.comment(`answers: ${JSON.stringify(statuses.reduce<Record<string, number>>((n, s) => {
+    n[s] = (n[s] ?? 0) + 1;
+    return n;
+  }, {}))}`);
   t.ok(statuses.every((s) => s === '408' || s === '503' || s === 'closed'), 'timed out (408), refused by the cap on bodies in flight (503) or closed');
   t.ok(statuses.includes('503'), 'the cap on bodies in flight refused some at once');
   t.ok(statuses.includes('408') || statuses.includes('closed'), 'the request timeout ended the others');
@@ -124,7 +127,7 @@ t.test('SIGTERM with idle, keep-alive and half-sent clients: exits within its de
   const halfSent = Array.from({ length: 10 }, () => slowRequest(proc.url, 'POST', '/api/tips', 'application/json', 1_300_000, 64 * 1024));
   t.teardown(() => {
     for (const s of [...idle, ...keepAlive]) s.destroy();
-    halfSent.forEach((s) => s.stop());
+    halfSent.forEach((s) => { s.stop(); });
   });
   await Promise.all([...idle, ...keepAlive].map((s) => new Promise((r) => (s.readyState === 'open' ? r(null) : s.once('connect', r)))));
   await new Promise((r) => setTimeout(r, 500));

@@ -188,7 +188,7 @@ t.test('retention: replies go like tips (received, or read), mailboxes once unus
   t.equal(count('mailboxes'), 0);
 });
 
-t.test('flood (issue 13, finding 6): 20 000 free challenges, 4 000 failed logins and a mailbox logging in nonstop lock no one out', async (t) => {
+t.test('flood: 20 000 free challenges, 4 000 failed logins and a mailbox logging in nonstop lock no one out', async (t) => {
   const { app, advance } = await conversationApp(t);
   const honest = await newSource();
   const attacker = await newSource();

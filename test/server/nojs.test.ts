@@ -7,7 +7,7 @@ import t from 'tap';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, ConfigError } from '../../src/server/config.js';
-import { DATABASE_FILE, openDatabase } from '../../src/server/store/db.js';
+import { DATABASE_FILE, type openDatabase } from '../../src/server/store/db.js';
 import { MailboxStore } from '../../src/server/store/mailboxes.js';
 import { openEnvelope } from '../../src/crypto/envelope.js';
 import { decodeBody } from '../../src/crypto/body.js';

@@ -175,7 +175,7 @@ t.test('configuration: defaults are real, bounds are checked', async (t) => {
   t.match(loadConfig({ TIPLINE_DATA_DIR: dir }).pow, { minBits: 13, maxBits: 20 });
 });
 
-t.test('stockpiled easy challenges are refused once the difficulty has risen; one bit of rise is forgiven (issue 13, finding 4)', async (t) => {
+t.test('stockpiled easy challenges are refused once the difficulty has risen; one bit of rise is forgiven', async (t) => {
   const { app, store, keys } = await testApp(t, { pow: { minBits: 4, maxBits: 9, threshold: 4 } });
   const recipients = keys.map((k) => k.publicKey);
   const bitsNow = async () => (await app.inject({ method: 'GET', url: '/api/pow' })).json().bits as number;

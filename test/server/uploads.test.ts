@@ -1,11 +1,11 @@
-// Attachments on the server (issue 4): the upload API against a real app on a real SQLite file,
+// Attachments on the server: the upload API against a real app on a real SQLite file,
 // real encrypted chunks, and one real server process killed with SIGKILL.
 import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { buildApp } from '../../src/server/app.js';
+import type { buildApp } from '../../src/server/app.js';
 import { DATABASE_FILE, openDatabase, type Db } from '../../src/server/store/db.js';
-import { TipStore } from '../../src/server/store/tips.js';
+import type { TipStore } from '../../src/server/store/tips.js';
 import { UploadStore } from '../../src/server/store/uploads.js';
 import { purgeExpired } from '../../src/server/store/retention.js';
 import { uploadPowText } from '../../src/server/plugins/uploads.js';
@@ -203,7 +203,7 @@ t.test('a nearly full disk refuses new uploads (507, nothing stored) and still t
   const { app, db, store, keys } = await uploadApp(t, { minFreeBytes: 2 ** 50 });
   const refused = await createUpload(app, 1, 1040);
   t.equal(refused.statusCode, 507);
-  t.match(refused.json().error, /cannot take more files right now[^]*send your message without it/);
+  t.match(refused.json().error, /cannot take more files right now[\s\S]*send your message without it/);
   t.equal(refused.headers['retry-after'], '3600');
   t.equal(count(db, 'uploads'), 0, 'no upload was created');
   const tip = await app.inject(await solvedTipRequest(app, await sealTip([keys[0]!.publicKey], 'no files this time')));

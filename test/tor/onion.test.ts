@@ -5,7 +5,7 @@
 // bundle, travels introduction + rendezvous circuits to the server, and is then fetched by the
 // editor tool over the same SOCKS port and decrypted with the real commands, then compared
 // with what was typed, receipt included. On the first service (no PoW defence; the second
-// would only add time) the conversation follows (issue 8): the desk acknowledges the tip
+// would only add time) the conversation follows: the desk acknowledges the tip
 // (`editor ack --socks`), seals a reply with the real `reply` command and uploads it with
 // `editor upload --socks`; the same Chromium opens
 // <onion>/mailbox, logs in with the 12-word passphrase the page showed before the tip, sees the
@@ -152,7 +152,7 @@ t.before(async () => {
     services: services.map((s) => ({ port: Number(new URL(s.server.url).port), powDefenses: s.pow })),
     log: (line) => t.comment(line),
   });
-  services.forEach((s, i) => (s.onion = network.onions[i]));
+  services.forEach((s, i) => { s.onion = network.onions[i]; });
   const { consensusReady, cachesReady, onionsAnswer } = network.timings;
   t.comment(`timings: consensus ${(consensusReady / 1000).toFixed(1)} s, caches ${(cachesReady / 1000).toFixed(1)} s, onions answer ${(onionsAnswer / 1000).toFixed(1)} s`);
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -226,7 +226,7 @@ for (const index of [0, 1]) {
     t.equal(words.length, 12, 'the page shows the 12-word return passphrase');
     await page.fill('#message', MESSAGE);
     await page.check('#passphrase-confirm');
-    // On the second service (tor's PoW defence on), the tip carries attachments (issue 4 over
+    // On the second service (tor's PoW defence on), the tip carries attachments (over
     // Tor): a photo whose Exif/XMP carry a location and a camera serial, and a 3 MiB file, so
     // the upload spans several 1 MiB chunks, each its own request over the onion.
     let clean: Buffer | undefined;

@@ -18,6 +18,7 @@ const SOCKS_REPLIES: Record<number, string> = {
   7: 'command not supported',
   8: 'address type not supported',
   // tor's extended errors for onion services (SocksPort … ExtendedErrors)
+  // biome-ignore-start lint/complexity/useSimpleNumberKeys: hex, as tor's documentation lists these codes
   0xf0: 'onion service descriptor not found',
   0xf1: 'onion service descriptor invalid',
   0xf2: 'onion service introduction failed',
@@ -26,6 +27,7 @@ const SOCKS_REPLIES: Record<number, string> = {
   0xf5: 'onion service wrong client authorization',
   0xf6: 'invalid onion address',
   0xf7: 'onion service introduction timed out',
+  // biome-ignore-end lint/complexity/useSimpleNumberKeys: hex, as tor's documentation lists these codes
 };
 
 class Reader {

@@ -47,7 +47,10 @@ const DAY_FORMATS = new Map<Lang, Intl.DateTimeFormat>();
 /** A YYYY-MM-DD day in the editor's language (as src/i18n formatDate writes it). */
 export function day(date: string, lang: Lang): string {
   let format = DAY_FORMATS.get(lang);
-  if (!format) DAY_FORMATS.set(lang, (format = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeZone: 'UTC' })));
+  if (!format) {
+    format = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeZone: 'UTC' });
+    DAY_FORMATS.set(lang, format);
+  }
   const at = /^\d{4}-\d{2}-\d{2}/.test(date) ? new Date(date.slice(0, 10)) : undefined;
   const shown = at && !Number.isNaN(at.getTime()) ? format.format(at) : date.slice(0, 10);
   return `<time datetime="${e(date.slice(0, 10))}">${e(shown)}</time>`;

@@ -32,7 +32,7 @@ function item(it: ThreadItem, o: { base: string; lang: Lang; roster: ReturnType<
     return `<li class="item reply" id="item-${e(it.id)}"><h3>${e(w.kinds.reply)} · ${day(it.date, o.lang)} · ${e(w.from)} ${editorName(o.roster, it.from, o.lang)}${it.pending ? ` <span class="badge">${e(w.pending)}</span>` : ''}</h3>
 <div class="message" dir="auto">${longText(it.message)}</div></li>`;
   }
-  const answers = it.form && it.form.answers.length
+  const answers = it.form?.answers.length
     ? `<h4>${e(w.answers)} <span class="meta">(${text(it.form.id)})</span></h4><dl class="answers">${it.form.answers.map((a) => `<dt>${text(a.label || a.field)}</dt><dd dir="auto">${longText(a.value)}</dd>`).join('')}</dl>`
     : '';
   const sealed = it.sealedByServer ? ` <span class="badge sealed" title="${e(w.sealedHint)}">${e(w.sealed)}</span>` : '';

@@ -39,7 +39,6 @@ import { toBase64Url } from '../../crypto/bytes.js';
 import { DEFAULT_MAX_PADDED_LENGTH, openEnvelope, sealEnvelope } from '../../crypto/envelope.js';
 import { checkReplyBody, signBody } from '../../crypto/signing.js';
 import { PassphraseTypo, canonicalPassphrase, mailboxKeys, newPassphrase, wipeMailboxKeys, type MailboxKeys } from '../../crypto/mailbox.js';
-import { decodeBody } from '../../crypto/body.js';
 import { MAILBOX_PATH, NOJS_MAILBOX_PATH, NOJS_TIP_PATH } from '../../views/contract.js';
 import { renderNojsError, renderNojsMailbox, renderNojsReceived, type NojsReply } from '../../views/nojs-page.js';
 import type { PageAsset } from '../../views/page.js';

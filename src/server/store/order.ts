@@ -97,7 +97,10 @@ async function mixChunks(db: Db, pause: () => Promise<void>): Promise<number> {
   for (const [rowid, idLength, idx, dataLength] of rows as [bigint, bigint, bigint, bigint][]) {
     const key = `${idLength}:${integerBytes(idx)}:${dataLength}`;
     let bucket = buckets.get(key);
-    if (!bucket) buckets.set(key, (bucket = []));
+    if (!bucket) {
+      bucket = [];
+      buckets.set(key, bucket);
+    }
     bucketOf.set(rowid, bucket);
     if (!fresh.has(rowid)) bucket.push(rowid);
   }

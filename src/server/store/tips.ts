@@ -132,7 +132,8 @@ export class TipStore {
     const batch = this.pending;
     this.pending = [];
     this.inFlight = batch;
-    const writer = (this.writer ??= this.spawn());
+    this.writer ??= this.spawn();
+    const writer = this.writer;
     writer.ref(); // an awaited tip keeps the process alive; an idle writer does not
     const message: TipBatch = { date: this.today(), tips: batch.map(({ id, envelope, uploads }) => ({ id, envelope, ...(uploads ? { uploads } : {}) })) };
     writer.postMessage(message);
@@ -142,7 +143,10 @@ export class TipStore {
     const writer = startWriter(this.db.name);
     let opened = () => {};
     let failed = (_error: Error) => {};
-    this.writerReady = new Promise<void>((resolve, reject) => ((opened = resolve), (failed = reject)));
+    this.writerReady = new Promise<void>((resolve, reject) => {
+      opened = resolve;
+      failed = reject;
+    });
     this.writerReady.catch(() => {}); // only start() reports it
     writer.on('message', (answer: WriterAnswer) => {
       if ('ready' in answer) {
@@ -156,7 +160,10 @@ export class TipStore {
         const err = new CommitError(answer.error.code, answer.error.message);
         for (const p of batch) p.reject(err);
       } else {
-        batch.forEach((p, i) => (answer.outcomes[i] === 'stored' ? p.resolve(p.id) : p.reject(new UploadLinkError())));
+        batch.forEach((p, i) => {
+          if (answer.outcomes[i] === 'stored') p.resolve(p.id);
+          else p.reject(new UploadLinkError());
+        });
       }
       this.flush();
       this.wakeIfIdle();

@@ -127,6 +127,22 @@ export function imageType(firstBytes: Uint8Array): string | undefined {
   return IMAGE_MAGIC.find(([, test]) => test(firstBytes))?.[0];
 }
 
+/** When the sender sealed it, by their own clock (the body's clientTime); a reply not yet back from the server: when this desk queued it. */
+function sentMs(i: Item): number {
+  const ms = i.body ? Date.parse(i.body.clientTime) : Number.NaN;
+  return Number.isFinite(ms) ? ms : i.arrived.ms;
+}
+
+/**
+ * A thread's order, the same on every desk: the day the server received each record, then its
+ * sender's own clock, then (the same millisecond) the arrival here. The arrival alone differed from
+ * desk to desk (a sync may bring a reply in a bundle read before the tip it answers).
+ */
+function byThreadOrder(a: Item, b: Item): number {
+  if (a.received !== b.received) return a.received < b.received ? -1 : 1;
+  return sentMs(a) - sentMs(b) || a.arrived.ms - b.arrived.ms || a.arrived.c - b.arrived.c;
+}
+
 /** Largest image shown as a thumbnail (bigger ones are only exported). */
 export const MAX_THUMBNAIL_BYTES = 16 * 1024 * 1024;
 
@@ -257,6 +273,7 @@ class DeskModel implements Desk, ImportTarget {
         const pending = [...(this.threads.get(json.thread)?.items ?? [])].find((i) => i.pending && i.eh === json.eh);
         if (pending) {
           pending.pending = false;
+          pending.body = json.body; // its sender's time, for the thread's order (byThreadOrder)
           return;
         }
       }
@@ -390,7 +407,7 @@ class DeskModel implements Desk, ImportTarget {
   private summary(t: Thread): ThreadSummary {
     const state = this.merge.thread(t.id);
     const first = t.items.find((i) => i.kind !== 'reply');
-    const newest = t.items.reduce((a, b) => (b.received > a.received || (b.received === a.received && b.arrived.ms >= a.arrived.ms) ? b : a));
+    const newest = t.items.reduce((a, b) => (byThreadOrder(b, a) >= 0 ? b : a));
     let attachments = 0;
     for (const i of t.items) attachments += i.files.length || (Array.isArray(i.body?.files) ? i.body!.files!.length : 0);
     t.designation ??= designation(this.sodium, t.id);
@@ -490,7 +507,7 @@ class DeskModel implements Desk, ImportTarget {
     const t = this.threads.get(id);
     if (!t || t.items.length === 0) return undefined;
     const state = this.merge.thread(id);
-    const sorted = [...t.items].sort((a, b) => (a.received < b.received ? -1 : a.received > b.received ? 1 : a.arrived.ms - b.arrived.ms || a.arrived.c - b.arrived.c));
+    const sorted = [...t.items].sort(byThreadOrder);
     const items: ThreadItem[] = sorted.map((i) => {
       if (i.kind === 'reply') return { kind: 'reply', id: i.id, date: i.received, message: i.message, from: this.editorId(i.signer), pending: i.pending };
       const answers = this.answers(i);

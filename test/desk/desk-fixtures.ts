@@ -42,7 +42,7 @@ export interface Attachment {
 export async function tipItems(
   to: Editor[],
   message: string,
-  options: { from?: MailboxKeys; kind?: 'tip' | 'followUp'; forgedBy?: MailboxKeys; fields?: Body['fields']; form?: Body['form']; files?: Attachment[]; sealedByServer?: boolean; received?: string; id?: string } = {},
+  options: { from?: MailboxKeys; kind?: 'tip' | 'followUp'; forgedBy?: MailboxKeys; fields?: Body['fields']; form?: Body['form']; files?: Attachment[]; sealedByServer?: boolean; received?: string; id?: string; clientTime?: string } = {},
 ): Promise<{ id: string; items: BundleItem[] }> {
   const id = options.id ?? newId();
   const refs: FileRef[] = [];
@@ -60,7 +60,7 @@ export async function tipItems(
   const body: Body = {
     v: 1,
     message,
-    clientTime: '2026-11-30T10:00:00.000Z',
+    clientTime: options.clientTime ?? '2026-11-30T10:00:00.000Z',
     ...(options.form ? { form: options.form } : {}),
     ...(options.fields ? { fields: options.fields } : {}),
     ...(options.sealedByServer ? { sealedByServer: true } : {}),

@@ -272,3 +272,31 @@ t.test('changes and imports asked for at once run one at a time: nothing twice, 
   t.equal(desk.thread(tips[0]!.id)!.labels.length, 12);
   t.equal(readdirSync(join(dir, 'usb', 'outbox')).filter((n) => n.startsWith('event-')).length, 12, 'one event bundle each');
 });
+
+t.test('a thread is in the same order on every desk, whatever order its records arrived in', async (t) => {
+  // A answers a tip; B's sync brings the tip and A's reply in two bundles, the reply's first (the
+  // inbox's bundle names are a day and random hex: any order is possible). The order used to be
+  // each desk's arrival: B showed the reply above the tip it answers, A below.
+  const src = await source();
+  const tip = await tipItems([A!, B!], 'the tip', { from: src, received: today, clientTime: new Date(Date.now() - 60_000).toISOString() });
+  const dirA = tempDir(t);
+  const dirB = tempDir(t);
+  await toInbox(join(dirA, 'usb'), `${today}-b.bundle`, tip.items);
+  const a = await deskOf(t, A, dirA);
+  await a.importInbox();
+  await a.reply(src.mailbox, 'the answer');
+  const out = join(dirA, 'usb', 'outbox');
+  mkdirSync(join(dirB, 'usb', 'inbox'), { recursive: true });
+  for (const name of readdirSync(out).filter((n) => n.endsWith('.bundle'))) copyFileSync(join(out, name), join(dirB, 'usb', 'inbox', `${today}-a-${name}`));
+  await toInbox(join(dirB, 'usb'), `${today}-b.bundle`, tip.items);
+  const b = await deskOf(t, B, dirB);
+  await b.importInbox();
+  const order = (desk: Desk) => desk.thread(src.mailbox)!.items.map((i) => i.message);
+  t.same(order(b), ['the tip', 'the answer'], 'B: the tip, then the reply that answers it');
+  t.same(order(a), order(b), 'A: the same order');
+  // A gets its reply back from the server (as editor sync brings it): still the same order.
+  mkdirSync(join(dirA, 'usb', 'inbox'), { recursive: true });
+  for (const name of readdirSync(out).filter((n) => n.endsWith('.bundle'))) copyFileSync(join(out, name), join(dirA, 'usb', 'inbox', `${today}-a-${name}`));
+  await a.importInbox();
+  t.same(order(a), order(b), 'A, once the reply came back: the same order');
+});

@@ -34,8 +34,7 @@ export const MAX_HLC_MS = 8.64e15;
 
 const HEX32 = /^[0-9a-f]{32}$/;
 
-// The change an event carries: the same shapes as src/desk/api.ts DeskChange (crypto may not
-// import desk; src/desk/merge.ts checks at compile time that the two stay identical).
+// The change an event carries, and the states it names: src/desk/api.ts takes them from here.
 export const THREAD_STATUSES = ['new', 'in-progress', 'waiting', 'verified', 'rejected', 'closed'] as const;
 export type ThreadStatus = (typeof THREAD_STATUSES)[number];
 export const TIP_VERIFICATIONS = ['unverified', 'verified', 'rejected'] as const;

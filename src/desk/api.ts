@@ -7,13 +7,14 @@
 // Every string here that came from a source (messages, form answers, file names) or from a
 // colleague (labels, notes, names) is untrusted text: the views escape it, never trust it.
 
-/** The workflow states of a thread (docs/EDITORS.md). Leaving `closed` or `rejected` needs a reason. */
-export const STATUSES = ['new', 'in-progress', 'waiting', 'verified', 'rejected', 'closed'] as const;
-export type ThreadStatus = (typeof STATUSES)[number];
+// The workflow states (leaving `closed` or `rejected` needs a reason), a report's verification
+// per tip, and the change an editor makes (each becomes one signed, sealed desk event in the
+// outbox): their one home is the event format, src/crypto/desk-event.ts.
+import { THREAD_STATUSES, TIP_VERIFICATIONS, type DeskChange, type ThreadStatus, type Verification } from '../crypto/desk-event.js';
 
-/** A report's verification, per tip (election reports): the reason is free text by the editor. */
-export const VERIFICATIONS = ['unverified', 'verified', 'rejected'] as const;
-export type Verification = (typeof VERIFICATIONS)[number];
+export const STATUSES = THREAD_STATUSES;
+export const VERIFICATIONS = TIP_VERIFICATIONS;
+export type { DeskChange, ThreadStatus, Verification };
 
 /** One editor of the roster (the recipients file): who may sign desk events. */
 export interface RosterEditor {
@@ -114,16 +115,6 @@ export interface ThreadDetail extends ThreadSummary {
   /** Per tip of an election form: its verification and the editor's note. */
   verification: Record<string, { state: Verification; note: string; editor?: string }>;
 }
-
-/** A change an editor makes; each becomes one signed, sealed desk event in the outbox. */
-export type DeskChange =
-  | { kind: 'status'; status: ThreadStatus; reason?: string }
-  | { kind: 'label'; label: string; on: boolean }
-  | { kind: 'assign'; editor: string | null }
-  | { kind: 'star'; on: boolean }
-  | { kind: 'seen'; unread?: boolean }
-  | { kind: 'note'; text: string }
-  | { kind: 'verify'; tip: string; state: Verification; note: string };
 
 /**
  * One tip of an election form (election-tm/kz, protocol-tm/kz, or an operator's own form), as

@@ -2,13 +2,7 @@
 // the state of a thread is a function of the SET of its accepted events, folded in their total
 // order (HLC, editor, id), so every desk holding the same events shows the same state whatever
 // order they arrived in. Per field the last writer wins; notes and the log only grow.
-import { compareEvents, type DeskChange as EventChange, type DeskEvent, type Hlc } from '../crypto/desk-event.js';
-import type { DeskChange, ThreadStatus, Verification } from './api.js';
-
-// The event format (src/crypto) may not import the desk's API: both spell the change the same
-// way, and this line stops the build the day they differ.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-export const CHANGE_SHAPES_AGREE: Same<DeskChange, EventChange> = true;
+import { compareEvents, type DeskEvent, type Hlc, type ThreadStatus, type Verification } from '../crypto/desk-event.js';
 
 /** Leaving one of these for another status needs a reason. */
 export const FINAL_STATUSES: readonly ThreadStatus[] = ['closed', 'rejected'];

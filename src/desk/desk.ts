@@ -271,7 +271,8 @@ class DeskModel implements Desk, ImportTarget {
         files: [],
       });
     } else if (json.t === 'file') {
-      const id = `${json.id}.${json.n}`;
+      // `<tip>-<n>`: only characters the server routes (src/desk/server.ts FILE_ID_RE; a '.' was refused there).
+      const id = `${json.id}-${json.n}`;
       const existing = this.files.get(id);
       // Its chunks come before it (the file record is written when the last chunk authenticated).
       const file: StoredFile = Object.assign(existing ?? { id, tip: json.id, n: json.n, chunks: [] }, { name: json.name, type: json.type, size: json.size, complete: json.complete });
@@ -279,7 +280,7 @@ class DeskModel implements Desk, ImportTarget {
       const item = this.items.get(json.id);
       if (item && !item.files.includes(id)) item.files.push(id);
     } else if (json.t === 'chunk') {
-      const id = `${json.id}.${json.n}`;
+      const id = `${json.id}-${json.n}`;
       let file = this.files.get(id);
       if (!file) this.files.set(id, (file = { id, tip: json.id, n: json.n, name: '', type: '', size: 0, complete: false, chunks: [] }));
       file.chunks[json.i] = at;

@@ -128,6 +128,11 @@ export class DeskStore {
           const record = store.readAt(fd, n, offset, end);
           if (!record) {
             if (!last) throw new StoreError(`${store.path(n)} has a damaged record at byte ${offset}: the desk folder was altered or the disk is failing`);
+            // The store's first record, whole but not authentic: another key (or an altered file), not
+            // a torn tail. Cutting it would erase the whole desk; stop instead.
+            if (n === 1 && offset === MAGIC.length && store.wholeRecordAt(fd, offset, end)) {
+              throw new StoreError(`the desk folder ${dir} does not open with this key: it is another editor's desk folder, or it was altered (nothing in it was changed)`);
+            }
             break;
           }
           visit(record.record);
@@ -173,6 +178,13 @@ export class DeskStore {
   }
 
   /** One record at `offset`, or undefined when it is torn or does not authenticate. */
+  /** A record's length prefix is plausible and the record lies wholly within the file. */
+  private wholeRecordAt(fd: number, offset: number, end: number): boolean {
+    if (offset + 4 > end) return false;
+    const n = readU32(readExactly(fd, 4, offset)!, 0);
+    return n >= NONCE + TAG && n <= MAX_RECORD_BYTES && offset + 4 + n <= end;
+  }
+
   private readAt(fd: number, segment: number, offset: number, end: number): { record: StoredRecord; next: number } | undefined {
     if (offset + 4 > end) return undefined;
     const n = readU32(readExactly(fd, 4, offset)!, 0);

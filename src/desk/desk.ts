@@ -500,9 +500,16 @@ class DeskModel implements Desk, ImportTarget {
       ...this.summary(t),
       items,
       notes: state.notes.map((n) => ({ id: n.id, editor: this.editorId(n.editor), time: isoOf(n.hlc), text: n.text })),
-      log: state.log.map((l) => ({ editor: this.editorId(l.editor), time: isoOf(l.hlc), what: l.what })),
+      log: state.log.map((l) => ({ editor: this.editorId(l.editor), time: isoOf(l.hlc), what: this.named(l.what) })),
       verification,
     };
+  }
+
+  /** The merge logs an assignment by the assignee's fingerprint (merge.ts); the log shows the roster's name. */
+  private named(what: string): string {
+    const m = /^assigned to ([0-9A-F]{4}(?: [0-9A-F]{4}){7})$/.exec(what);
+    const editor = m ? this.editors.find((e) => e.id === m[1]) : undefined;
+    return editor ? `assigned to ${editor.name}` : what;
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

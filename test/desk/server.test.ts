@@ -11,6 +11,7 @@ import { request } from 'node:http';
 import { CSP, checkHost, startDeskServer, type DeskServer } from '../../src/desk/server.js';
 import type { Desk } from '../../src/desk/api.js';
 import { utf8 } from '../../src/crypto/bytes.js';
+import { fingerprint } from '../../src/crypto/keys.js';
 import { PNG_1X1 } from './desk-fixtures.js';
 import { RealDeskBuilder, type RealDesk } from './real-desk.js';
 
@@ -49,7 +50,7 @@ function send(server: DeskServer, o: { method?: string; path: string; host?: str
 const build = await RealDeskBuilder.create(['Aida', 'Marat']);
 const A = await build.tip({ message: 'A tip', files: [{ name: 'photo.png', type: 'image/png', bytes: PNG_1X1 }, { name: 'fake.png', type: 'image/png', bytes: utf8('<html><script>alert(1)</script>') }, { name: 'doc.docx', type: 'application/octet-stream', bytes: utf8('PK\u0003\u0004 a document') }] });
 const B = await build.tip({ message: 'Another tip' });
-await build.events(1, B, [{ kind: 'status', status: 'closed' }]);
+await build.events(1, B, [{ kind: 'assign', editor: await fingerprint(build.roster[0]!) }, { kind: 'status', status: 'closed' }]);
 const src = await build.source();
 const M = src.mailbox;
 await build.tip({ message: 'genuine', from: src });
@@ -244,4 +245,14 @@ t.test('a lone tip offers no reply; an item whose mailbox signature failed is ma
   const forged = await send(server, { path: `/${secret}/thread/${F}` });
   t.match(forged.body, /<p class="warning">Not verified: [^<]*<\/p>\s*<div class="message" dir="auto">forged\?<\/div>/, 'the unverified follow-up is marked, with the reason');
   t.match(forged.body, /signature/);
+});
+
+t.test('the activity log names an assignee by the roster name, not the key fingerprint', async (t) => {
+  const { server, secret } = await start(t);
+  t.same(fx.desk.thread(B)!.log.map((l) => l.what).slice(0, 2), ['assigned to Aida', 'status new → closed'], 'the model');
+  const page = await send(server, { path: `/${secret}/thread/${B}` });
+  t.match(page.body, /assigned to Aida</, 'the page');
+  const log = /<ol class="log">[\s\S]*?<\/ol>/.exec(page.body)?.[0] ?? '';
+  t.match(log, /assigned to Aida</, 'in the activity log');
+  t.notMatch(log, fx.ids[0]!, 'no fingerprint in the log');
 });

@@ -10,7 +10,7 @@ import { type BundleItem } from '../../src/crypto/bundle.js';
 import { toBase64Url } from '../../src/crypto/bytes.js';
 import { newEventId, openDeskEvents, sealDeskEvents, signDeskEvents, type DeskEvent } from '../../src/crypto/desk-event.js';
 import { fingerprint } from '../../src/crypto/keys.js';
-import type { MailboxKeys } from '../../src/crypto/mailbox.js';
+import { mailboxKeysFromEntropy, type MailboxKeys } from '../../src/crypto/mailbox.js';
 import type { Desk, DeskChange, ImportProgress } from '../../src/desk/api.js';
 import { openDesk } from '../../src/desk/desk.js';
 import { readVerifiedRecords, verifyBundle } from '../../src/offline/bundle.js';
@@ -52,9 +52,9 @@ export class RealDeskBuilder {
     return new RealDeskBuilder(roster, stranger!);
   }
 
-  /** A new source (a mailbox): its tips and follow-ups form one thread, named by `mailbox`. */
-  source(): Promise<MailboxKeys> {
-    return source();
+  /** A new source (a mailbox): its tips and follow-ups form one thread, named by `mailbox`. `entropy` (16 bytes) for a fixed one. */
+  source(entropy?: Uint8Array): Promise<MailboxKeys> {
+    return entropy ? mailboxKeysFromEntropy(entropy) : source();
   }
 
   /** A tip or follow-up sealed to the whole roster; returns its record id (the thread's id when it names no mailbox). */
@@ -71,6 +71,12 @@ export class RealDeskBuilder {
    * `impersonate`: it names editor `by` but the stranger signed it. Both end up refused.
    */
   async events(by: number, thread: string, changes: DeskChange[], o: { forged?: 'unknown-signer' | 'impersonate' } = {}): Promise<void> {
+    this.items.push(...(await this.sealEvents(by, thread, changes, o)));
+  }
+
+  /** The bundle lines of events(), without queueing them: for open()'s `extra`. */
+  async sealEvents(by: number, thread: string, changes: DeskChange[], o: { forged?: 'unknown-signer' | 'impersonate' } = {}): Promise<BundleItem[]> {
+    const items: BundleItem[] = [];
     const named = o.forged === 'unknown-signer' ? this.stranger : this.roster[by]!;
     const signer = o.forged ? this.stranger : named;
     for (let at = 0; at < changes.length; at += 1000) {
@@ -78,17 +84,27 @@ export class RealDeskBuilder {
       for (const change of changes.slice(at, at + 1000)) events.push({ v: 1, id: await newEventId(), editor: toBase64Url(named.signPublicKey), thread, hlc: { ms: this.hlc++, c: 0 }, change });
       const signed = await signDeskEvents(events, { signPublicKey: named.signPublicKey, signSecretKey: signer.signSecretKey });
       const envelope = await sealDeskEvents(signed, this.roster.map((e) => e.publicKey));
-      this.items.push({ event: { id: newId(), received: '2026-11-29', envelope } });
+      items.push({ event: { id: newId(), received: '2026-11-29', envelope } });
     }
+    return items;
   }
 
-  /** Writes the inbox bundle, opens the desk as roster[0] and imports it; the desk closes at teardown. */
-  async open(t: { teardown(fn: () => void | Promise<void>): void }, o: { lang?: string } = {}): Promise<RealDesk> {
+  /** Any other line of the inbox bundle (e.g. a colleague's reply, as their desk seals it). */
+  record(item: BundleItem): void {
+    this.items.push(item);
+  }
+
+  /**
+   * Writes the inbox bundle (with `extra` lines for this desk only), opens a new desk on it as
+   * roster[0] in a new folder and imports it; the desk closes at teardown. Call it once per
+   * test that changes the desk: the sealing is done once, an open and import take well under a second.
+   */
+  async open(t: { teardown(fn: () => void | Promise<void>): void }, o: { lang?: string; extra?: BundleItem[]; now?: () => number } = {}): Promise<RealDesk> {
     const dir = tempDir(t, 'tipline-real-desk-');
     const usb = join(dir, 'usb');
-    await toInbox(usb, '2026-11-30-fixture.bundle', this.items);
+    await toInbox(usb, '2026-11-30-fixture.bundle', [...this.items, ...(o.extra ?? [])]);
     const me = this.roster[0]!;
-    const desk = await openDesk({ key: me, recipients: recipientsText(this.roster), usb, deskDir: join(dir, 'desk'), exportDir: join(dir, 'export'), ...(o.lang ? { lang: o.lang } : {}) });
+    const desk = await openDesk({ key: me, recipients: recipientsText(this.roster), usb, deskDir: join(dir, 'desk'), exportDir: join(dir, 'export'), ...(o.lang ? { lang: o.lang } : {}), ...(o.now ? { now: o.now } : {}) });
     t.teardown(() => desk.close());
     const imported = await desk.importInbox();
     const ids = await Promise.all(this.roster.map((e) => fingerprint(e)));

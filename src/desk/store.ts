@@ -78,6 +78,13 @@ function readExactly(fd: number, length: number, position: number): Uint8Array |
   return new Uint8Array(buf.buffer, buf.byteOffset, length);
 }
 
+/** The sealed part at `offset` has a plausible length prefix and lies wholly within the file. */
+function wholeRecordAt(fd: number, offset: number, end: number): boolean {
+  if (offset + 4 > end) return false;
+  const n = readU32(readExactly(fd, 4, offset)!, 0);
+  return n >= NONCE + TAG && n <= MAX_RECORD_BYTES && offset + 4 + n <= end;
+}
+
 export class DeskStore {
   private fd = -1;
   private segment = 0;
@@ -130,7 +137,7 @@ export class DeskStore {
             if (!last) throw new StoreError(`${store.path(n)} has a damaged record at byte ${offset}: the desk folder was altered or the disk is failing`);
             // The store's first record, whole but not authentic: another key (or an altered file), not
             // a torn tail. Cutting it would erase the whole desk; stop instead.
-            if (n === 1 && offset === MAGIC.length && store.wholeRecordAt(fd, offset, end)) {
+            if (n === 1 && offset === MAGIC.length && wholeRecordAt(fd, offset, end)) {
               throw new StoreError(`the desk folder ${dir} does not open with this key: it is another editor's desk folder, or it was altered (nothing in it was changed)`);
             }
             break;
@@ -178,13 +185,6 @@ export class DeskStore {
   }
 
   /** One record at `offset`, or undefined when it is torn or does not authenticate. */
-  /** A record's length prefix is plausible and the record lies wholly within the file. */
-  private wholeRecordAt(fd: number, offset: number, end: number): boolean {
-    if (offset + 4 > end) return false;
-    const n = readU32(readExactly(fd, 4, offset)!, 0);
-    return n >= NONCE + TAG && n <= MAX_RECORD_BYTES && offset + 4 + n <= end;
-  }
-
   private readAt(fd: number, segment: number, offset: number, end: number): { record: StoredRecord; next: number } | undefined {
     if (offset + 4 > end) return undefined;
     const n = readU32(readExactly(fd, 4, offset)!, 0);

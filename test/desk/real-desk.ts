@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BundleItem } from '../../src/crypto/bundle.js';
 import { toBase64Url } from '../../src/crypto/bytes.js';
-import { newEventId, openDeskEvents, sealDeskEvents, signDeskEvents, type DeskEvent } from '../../src/crypto/desk-event.js';
+import { compareHlc, newEventId, openDeskEvents, sealDeskEvents, signDeskEvents, type DeskEvent, type Hlc } from '../../src/crypto/desk-event.js';
 import { fingerprint } from '../../src/crypto/keys.js';
 import { mailboxKeysFromEntropy, type MailboxKeys } from '../../src/crypto/mailbox.js';
 import type { Desk, DeskChange, ImportProgress } from '../../src/desk/api.js';
@@ -110,13 +110,12 @@ export class RealDeskBuilder {
     const ids = await Promise.all(this.roster.map((e) => fingerprint(e)));
     const roster = this.roster;
     const read = new Set<string>();
-    const mine = [toBase64Url(me.signPublicKey)];
+    const mine = toBase64Url(me.signPublicKey);
     const sent = async (): Promise<Sent[]> => {
-      const out: Sent[] = [];
       const outbox = join(usb, 'outbox');
-      // Names are event-/reply-<random>: the order of writing is the order of the events' clocks,
-      // which each event carries; replies are ordered after the events of the same call.
-      const fresh: { at: number; what: Sent }[] = [];
+      // Names are event-/reply-<random>: the order of the changes is their events' clocks; replies
+      // (which carry none) come after the changes.
+      const fresh: { at: Hlc; what: Sent }[] = [];
       for (const name of readdirSync(outbox).filter((n) => /^(event|reply)-/.test(n) && !read.has(n))) {
         read.add(name);
         const path = join(outbox, name);
@@ -125,19 +124,17 @@ export class RealDeskBuilder {
             const opened = await openDeskEvents(item.event.envelope, me.seed, roster.map((e) => e.signPublicKey));
             if (!opened.ok || opened.refused.length) throw new Error(`the desk queued an event it cannot open: ${JSON.stringify(opened)}`);
             for (const e of opened.events) {
-              if (e.event.editor !== mine[0]) throw new Error('an outbox event not signed by this desk');
-              fresh.push({ at: e.event.hlc.ms * 65536 + e.event.hlc.c, what: { thread: e.event.thread, change: e.event.change as DeskChange } });
+              if (e.event.editor !== mine) throw new Error('an outbox event not signed by this desk');
+              fresh.push({ at: e.event.hlc, what: { thread: e.event.thread, change: e.event.change as DeskChange } });
             }
           } else if (item.kind === 'record') {
             const opened = await openRecord(item.record, me.seed, { editorSignKeys: roster.map((e) => e.signPublicKey) });
-            if (!opened.ok || opened.kind !== 'reply') throw new Error(`the desk queued a record that is not its reply: ${JSON.stringify(opened)}`);
-            fresh.push({ at: Number.MAX_SAFE_INTEGER, what: { thread: item.record.mailbox!, reply: opened.body.message } });
+            if (!opened.ok || opened.kind !== 'reply' || !opened.signer || toBase64Url(opened.signer) !== mine) throw new Error(`the desk queued a record that is not its own signed reply: ${JSON.stringify(opened)}`);
+            fresh.push({ at: { ms: Number.MAX_SAFE_INTEGER, c: 0 }, what: { thread: item.record.mailbox!, reply: opened.body.message } });
           }
         }
       }
-      fresh.sort((a, b) => a.at - b.at);
-      out.push(...fresh.map((f) => f.what));
-      return out;
+      return fresh.sort((a, b) => compareHlc(a.at, b.at)).map((f) => f.what);
     };
     return { desk, roster, ids, dir, usb, imported, sent };
   }

@@ -6,7 +6,7 @@
 // events and replies its outbox holds, opened with this editor's key. Nothing here is a stand-in.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BundleItem } from '../../src/crypto/bundle.js';
+import type { BundleItem } from '../../src/crypto/bundle.js';
 import { toBase64Url } from '../../src/crypto/bytes.js';
 import { compareHlc, newEventId, openDeskEvents, sealDeskEvents, signDeskEvents, type DeskEvent, type Hlc } from '../../src/crypto/desk-event.js';
 import { fingerprint } from '../../src/crypto/keys.js';

@@ -37,8 +37,6 @@ import { RealDeskBuilder, type RealDesk } from './real-desk.js';
 const SHOTS = join(ROOT, 'docs', 'screenshots');
 /** The four threads of the realistic desk, in inbox order; ids[0] is a source's mailbox (it can be answered). */
 let ids: string[] = [];
-/** The first thread's tip (an election-kz report with a photo and a document). */
-let TIP = '';
 let realistic: RealDeskBuilder;
 let forged: BundleItem[] = [];
 
@@ -52,10 +50,11 @@ t.before(async () => {
   // A desk like an editor's on election night: a report with form answers and a photo, a
   // conversation, a tip the server sealed, a closed thread. Aida is this desk; Marat's work
   // arrives as his signed desk events.
-  const b = (realistic = await RealDeskBuilder.create(['Aida', 'Marat']));
+  realistic = await RealDeskBuilder.create(['Aida', 'Marat']);
+  const b = realistic;
   // Fixed ids, so the designations (and the screenshots) are the same on every run.
   const src = await b.source(new Uint8Array(16).fill(7));
-  TIP = await b.tip({
+  await b.tip({
     id: '6'.repeat(32),
     message: 'At polling station 117 a man put a stack of ballots into the box at 14:10. The chair saw it and said nothing.',
     from: src,

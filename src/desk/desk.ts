@@ -293,7 +293,8 @@ class DeskModel implements Desk, ImportTarget {
         files: [],
       });
     } else if (json.t === 'file') {
-      const id = `${json.id}.${json.n}`;
+      // `<tip>-<n>`: only characters the server routes (src/desk/server.ts FILE_ID_RE; a '.' was refused there).
+      const id = `${json.id}-${json.n}`;
       const existing = this.files.get(id);
       // Its chunks come before it (the file record is written when the last chunk authenticated).
       const file: StoredFile = Object.assign(existing ?? { id, tip: json.id, n: json.n, chunks: [] }, { name: json.name, type: json.type, size: json.size, complete: json.complete });
@@ -301,7 +302,7 @@ class DeskModel implements Desk, ImportTarget {
       const item = this.items.get(json.id);
       if (item && !item.files.includes(id)) item.files.push(id);
     } else if (json.t === 'chunk') {
-      const id = `${json.id}.${json.n}`;
+      const id = `${json.id}-${json.n}`;
       let file = this.files.get(id);
       if (!file) {
         file = { id, tip: json.id, n: json.n, name: '', type: '', size: 0, complete: false, chunks: [] };
@@ -533,9 +534,16 @@ class DeskModel implements Desk, ImportTarget {
       ...this.summary(t),
       items,
       notes: state.notes.map((n) => ({ id: n.id, editor: this.editorId(n.editor), time: isoOf(n.hlc), text: n.text })),
-      log: state.log.map((l) => ({ editor: this.editorId(l.editor), time: isoOf(l.hlc), what: l.what })),
+      log: state.log.map((l) => ({ editor: this.editorId(l.editor), time: isoOf(l.hlc), what: this.named(l.what) })),
       verification,
     };
+  }
+
+  /** The merge logs an assignment by the assignee's fingerprint (merge.ts); the log shows the roster's name. */
+  private named(what: string): string {
+    const m = /^assigned to ([0-9A-F]{4}(?: [0-9A-F]{4}){7})$/.exec(what);
+    const editor = m ? this.editors.find((e) => e.id === m[1]) : undefined;
+    return editor ? `assigned to ${editor.name}` : what;
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

@@ -82,6 +82,20 @@ function readExactly(fd: number, length: number, position: number): Uint8Array |
   return new Uint8Array(buf.buffer, buf.byteOffset, length);
 }
 
+/** The sealed part at `offset` of segment 1 lies wholly within the file but does not authenticate under `key`. */
+function wholeButNotAuthentic(sodium: Sodium, key: Uint8Array, fd: number, offset: number, end: number): boolean {
+  if (offset + 4 > end) return false;
+  const n = readU32(readExactly(fd, 4, offset)!, 0);
+  if (n < NONCE + TAG || n > MAX_RECORD_BYTES || offset + 4 + n > end) return false;
+  const sealed = readExactly(fd, n, offset + 4)!;
+  try {
+    sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, sealed.subarray(NONCE), ad(1, offset), sealed.subarray(0, NONCE), key);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 export class DeskStore {
   private fd = -1;
   private segment = 0;
@@ -135,6 +149,11 @@ export class DeskStore {
           const record = store.readAt(fd, n, offset, end, last);
           if (!record) {
             if (!last) throw new StoreError(`${store.path(n)} has a damaged record at byte ${offset}: the desk folder was altered or the disk is failing`);
+            // The store's first record, whole but not authentic: another key (or an altered file), not
+            // a torn tail. Cutting it would erase the whole desk; stop instead.
+            if (n === 1 && offset === MAGIC.length && wholeButNotAuthentic(sodium, key, fd, offset, end)) {
+              throw new StoreError(`the desk folder ${dir} does not open with this key: it is another editor's desk folder, or it was altered (nothing in it was changed)`);
+            }
             break;
           }
           visit(record.record);

@@ -1,18 +1,19 @@
-// The `desk` command's own part (src/desk/command.ts) in this process, with the in-memory desk
-// of test/helpers/desk.ts as the model: --host refused for anything but 127.0.0.1 before the key
-// is even unlocked, --lang checked, the URL printed and served until told to stop.
+// The `desk` command's own part (src/desk/command.ts) in this process, with the real model
+// (openDesk on the folders the command chose, a real bundle in the USB inbox): --host refused for
+// anything but 127.0.0.1 before the key is even unlocked, --lang checked, the inbox imported, the
+// URL printed and served until told to stop.
 import t from 'tap';
+import { readdirSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { deskCommand, type OpenDeskOptions } from '../../src/desk/command.js';
 import { registerDeskScript } from '../../src/desk/script.js';
 import { runCommand } from '../../src/offline/cli.js';
-import { generateEditorKeyPair } from '../../src/crypto/keys.js';
-import { memoryDesk, sampleThread } from '../helpers/desk.js';
+import { openDesk } from '../../src/desk/desk.js';
+import { editorKeyPairFromSeed, generateEditorKeyPair, type EditorKeyPair } from '../../src/crypto/keys.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { tipItems, toInbox } from './desk-fixtures.js';
 
-const ME = { id: 'f'.repeat(64), name: 'Aida', me: true };
-
-function harness(stop: Promise<void> = Promise.resolve()) {
+function harness(stop: Promise<void> = Promise.resolve(), key?: EditorKeyPair) {
   let unlocked = 0;
   const opened: OpenDeskOptions[] = [];
   const out = { stdout: '', stderr: '' };
@@ -26,11 +27,11 @@ function harness(stop: Promise<void> = Promise.resolve()) {
     desk: deskCommand({
       unlock: async () => {
         unlocked++;
-        return generateEditorKeyPair();
+        return key ?? generateEditorKeyPair();
       },
       open: async (o) => {
         opened.push(o);
-        return memoryDesk({ roster: [ME], threads: [sampleThread('a'.repeat(32))] });
+        return openDesk(o);
       },
       stop: () => stop,
     }),
@@ -59,20 +60,32 @@ t.test('--host: anything but 127.0.0.1 is refused, with a clear line, before the
 
 t.test('it imports, prints the secret URL, serves it until stopped, and closes', async (t) => {
   const dir = tempDir(t);
+  const key = { ...(await generateEditorKeyPair()), name: 'Aida' };
+  const seed = Uint8Array.from(key.seed);
+  const tip = await tipItems([key], 'Ашхабад: <b>карусель</b>');
+  await toInbox(`${dir}/usb`, '2026-11-30.bundle', tip.items);
   let stop!: () => void;
-  const h = harness(new Promise<void>((resolve) => (stop = resolve)));
+  const h = harness(new Promise<void>((resolve) => (stop = resolve)), key);
   const running = h.run(['--key', `${dir}/editor.key`, '--usb', `${dir}/usb`, '--host', '127.0.0.1', '--lang', 'kk']);
   while (!h.out.stdout.includes('\n')) await new Promise((r) => setTimeout(r, 20));
   const url = /desk ready: (http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{43}\/)\n/.exec(h.out.stdout)?.[1];
   t.ok(url, h.out.stdout);
   const page = await fetch(url!);
   t.equal(page.status, 200);
-  t.match(await page.text(), /<html lang="kk"/);
-  t.match(h.out.stderr, /^imported 0 new records \(0 already here\) of 0 in 0 bundles\nimport done/);
+  const html = await page.text();
+  t.match(html, /<html lang="kk"/);
+  t.match(html, `thread/${tip.id}`, 'the imported tip is in the inbox served');
+  t.match(html, 'Ашхабад: &lt;b&gt;карусель&lt;/b&gt;');
+  t.match(h.out.stderr, /^imported 1 new record \(0 already here\) of 1 in 1 bundle\nimport done/);
   t.equal(h.opened[0]!.deskDir, `${dir}/tipline-desk`, 'the store beside the key by default');
   t.equal(h.opened[0]!.exportDir, `${dir}/tipline-desk-exports`);
   t.match(h.opened[0]!.recipients, /^tipline-editor-2:/, 'without --recipients the roster is this editor alone');
   stop();
   t.equal(await running, 0);
   await t.rejects(fetch(url!), 'the server is closed');
+  t.ok(readdirSync(`${dir}/usb/outbox`).some((n) => n.endsWith('.ack')), 'the import was acknowledged in the outbox');
+  t.ok(key.seed.every((b) => b === 0), 'the key is wiped once the desk is closed');
+  const again = await openDesk({ ...h.opened[0]!, key: { ...(await editorKeyPairFromSeed(seed)), name: 'Aida' } });
+  t.teardown(() => again.close());
+  t.equal(again.thread(tip.id)?.items[0]?.message, 'Ашхабад: <b>карусель</b>', 'the desk was closed with the tip in its store');
 });

@@ -1,18 +1,20 @@
 // The desk's local server (src/desk/server.ts) over real HTTP on 127.0.0.1: it refuses every
 // address but 127.0.0.1, a wrong or missing Host (DNS rebinding), a missing or wrong secret
 // (404 that says nothing), a POST without this origin (CSRF), and every answer carries the
-// strict headers. The model is the in-memory desk of test/helpers/desk.ts: these tests are
-// about what the server lets through, which the desk's record of calls shows exactly.
+// strict headers. The model is the real desk (openDesk over a real encrypted store, real bundles
+// imported from a USB inbox: test/desk/real-desk.ts), built once for the file; what the server
+// let through is what the desk's outbox holds, opened with the editor's key.
 import t, { type Test } from 'tap';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { CSP, checkHost, startDeskServer, type DeskServer } from '../../src/desk/server.js';
-import { memoryDesk, sampleThread, type MemoryDesk } from '../helpers/desk.js';
-import { tempDir } from '../helpers/fixtures.js';
+import type { Desk } from '../../src/desk/api.js';
+import { utf8 } from '../../src/crypto/bytes.js';
+import { fingerprint } from '../../src/crypto/keys.js';
+import { PNG_1X1 } from './desk-fixtures.js';
+import { RealDeskBuilder, type RealDesk } from './real-desk.js';
 
-const A = 'a'.repeat(32);
-const B = 'b'.repeat(32);
-const ME = { id: 'f'.repeat(64), name: 'Aida', me: true };
 const SCRIPT = 'document.documentElement.dataset.deskScript = "1";';
 
 interface Answer {
@@ -42,12 +44,29 @@ function send(server: DeskServer, o: { method?: string; path: string; host?: str
   });
 }
 
-async function start(t: Test): Promise<{ server: DeskServer; desk: MemoryDesk; secret: string }> {
-  const desk = memoryDesk({ roster: [ME], threads: [sampleThread(A), sampleThread(B, { status: 'closed', designation: 'quiet river' })] });
+// The desk of every test: A, a lone tip (no mailbox) with a PNG and an HTML page declared
+// image/png; B, a tip a colleague closed; M, a source's thread; F, a follow-up claiming M's
+// mailbox but signed by another source's key (its own thread, marked unverified).
+const build = await RealDeskBuilder.create(['Aida', 'Marat']);
+const A = await build.tip({ message: 'A tip', files: [{ name: 'photo.png', type: 'image/png', bytes: PNG_1X1 }, { name: 'fake.png', type: 'image/png', bytes: utf8('<html><script>alert(1)</script>') }, { name: 'doc.docx', type: 'application/octet-stream', bytes: utf8('PK\u0003\u0004 a document') }] });
+const B = await build.tip({ message: 'Another tip' });
+await build.events(1, B, [{ kind: 'assign', editor: await fingerprint(build.roster[0]!) }, { kind: 'status', status: 'closed' }]);
+const src = await build.source();
+const M = src.mailbox;
+await build.tip({ message: 'genuine', from: src });
+const F = await build.tip({ message: 'forged?', from: src, kind: 'followUp', forgedBy: await build.source() });
+const fx: RealDesk = await build.open(t);
+const files = (() => {
+  const item = fx.desk.thread(A)!.items[0]!;
+  return Object.fromEntries((item.kind === 'tip' ? item.files : []).map((f) => [f.name, f.id]));
+})();
+
+async function start(t: Test, desk: Desk = fx.desk): Promise<{ server: DeskServer; desk: RealDesk; secret: string }> {
+  await fx.sent();
   const server = await startDeskServer({ desk, script: SCRIPT });
   t.teardown(() => server.close());
   const secret = new URL(server.url).pathname.split('/')[1]!;
-  return { server, desk, secret };
+  return { server, desk: fx, secret };
 }
 
 function strictHeaders(t: Test, a: Answer, what: string): void {
@@ -62,7 +81,7 @@ function strictHeaders(t: Test, a: Answer, what: string): void {
 t.test('every address but 127.0.0.1 is refused, before listening', async (t) => {
   for (const host of ['0.0.0.0', '::', '::1', 'localhost', '192.168.1.20', '10.0.0.5', '127.0.0.2', '']) {
     t.throws(() => checkHost(host), { name: 'DeskServerError', message: /listens on 127\.0\.0\.1 only/ }, `--host ${JSON.stringify(host)}`);
-    await t.rejects(startDeskServer({ desk: memoryDesk({ roster: [ME], threads: [] }), script: SCRIPT, host }), { name: 'DeskServerError' }, `startDeskServer refuses ${JSON.stringify(host)}`);
+    await t.rejects(startDeskServer({ desk: fx.desk, script: SCRIPT, host }), { name: 'DeskServerError' }, `startDeskServer refuses ${JSON.stringify(host)}`);
   }
   t.doesNotThrow(() => checkHost('127.0.0.1'));
 });
@@ -77,7 +96,7 @@ t.test('the URL: 127.0.0.1, a random port, a 256-bit secret that differs per run
   t.equal(inbox.status, 200);
   t.match(inbox.headers['content-type'], /^text\/html; charset=utf-8/);
   strictHeaders(t, inbox, 'inbox');
-  t.match(inbox.body, /amber falcon/);
+  t.match(inbox.body, fx.desk.thread(A)!.designation);
 });
 
 t.test('a wrong or missing Host (DNS rebinding) is refused with nothing of the desk', async (t) => {
@@ -92,7 +111,7 @@ t.test('a wrong or missing Host (DNS rebinding) is refused with nothing of the d
   }
   const none = await send(server, { path: `/${secret}/`, host: null });
   t.equal(none.status, 400, 'no Host');
-  t.same(desk.calls, [], 'nothing reached the model');
+  t.same(await desk.sent(), [], 'nothing reached the model');
 });
 
 t.test('a missing or wrong secret is a 404 that reveals nothing', async (t) => {
@@ -108,7 +127,7 @@ t.test('a missing or wrong secret is a 404 that reveals nothing', async (t) => {
   t.equal(post.status, 404, 'a POST with a wrong secret');
   const within = await send(server, { path: `/${secret}/nothing-here` });
   t.equal(within.status, 404, 'an unknown path under the secret');
-  t.same(desk.calls, [], 'nothing reached the model');
+  t.same(await desk.sent(), [], 'nothing reached the model');
 });
 
 t.test('a POST without this exact origin (CSRF) is refused and changes nothing', async (t) => {
@@ -121,11 +140,12 @@ t.test('a POST without this exact origin (CSRF) is refused and changes nothing',
   }
   const reply = await send(server, { method: 'POST', path: `/${secret}/thread/${A}/reply`, origin: 'http://evil.example', body: 'text=forged' });
   t.equal(reply.status, 403, 'a cross-origin reply');
-  t.same(desk.calls, [], 'nothing reached the model');
+  t.same(await desk.sent(), [], 'nothing reached the model');
   const ok = await send(server, { method: 'POST', path, origin: server.origin, body: 'kind=star&on=1' });
   t.equal(ok.status, 303, 'the same POST from the desk itself');
   t.equal(ok.headers.location, `/${secret}/thread/${A}#star`);
-  t.same(desk.calls, [{ thread: A, change: { kind: 'star', on: true } }]);
+  t.same(await desk.sent(), [{ thread: A, change: { kind: 'star', on: true } }]);
+  t.equal(fx.desk.thread(A)!.starred, true, 'and the desk shows it');
 });
 
 t.test('bad input: a clear 4xx and nothing changed', async (t) => {
@@ -154,10 +174,11 @@ t.test('bad input: a clear 4xx and nothing changed', async (t) => {
   }
   const huge = await post(`thread/${A}/reply`, `text=${'a'.repeat(1024 * 1024 + 1)}`);
   t.equal(huge.status, 413, 'a body over 1 MiB');
-  t.same(desk.calls, [], 'nothing reached the model');
+  t.same(await desk.sent(), [], 'nothing reached the model');
   const reopened = await post(`thread/${B}/change`, 'kind=status&status=in-progress&reason=the+source+wrote+again');
   t.equal(reopened.status, 303, 'reopening with a reason');
-  t.same(desk.calls, [{ thread: B, change: { kind: 'status', status: 'in-progress', reason: 'the source wrote again' } }]);
+  t.same(await desk.sent(), [{ thread: B, change: { kind: 'status', status: 'in-progress', reason: 'the source wrote again' } }]);
+  t.equal(fx.desk.thread(B)!.status, 'in-progress', 'and the desk shows it');
 });
 
 t.test('the stylesheet and the script are served from the secret path with their types', async (t) => {
@@ -178,60 +199,60 @@ t.test('the stylesheet and the script are served from the secret path with their
 });
 
 t.test('thumbnails: only bytes that are an image, with the image type', async (t) => {
-  const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
-  const html = new TextEncoder().encode('<html><script>alert(1)</script>');
-  const desk = memoryDesk({ roster: [ME], threads: [sampleThread(A)], files: { img: png, fake: html } });
-  const server = await startDeskServer({ desk, script: SCRIPT });
-  t.teardown(() => server.close());
-  const secret = new URL(server.url).pathname.split('/')[1]!;
-  const ok = await send(server, { path: `/${secret}/thumb/img` });
+  const { server, secret } = await start(t);
+  const ok = await send(server, { path: `/${secret}/thumb/${files['photo.png']}` });
   t.equal(ok.status, 200);
   t.equal(ok.headers['content-type'], 'image/png');
+  t.equal(Number(ok.headers['content-length']), PNG_1X1.length, 'the decrypted image');
   strictHeaders(t, ok, 'thumbnail');
-  const fake = await send(server, { path: `/${secret}/thumb/fake` });
-  t.equal(fake.status, 404, 'HTML the model handed over as a thumbnail is not served');
+  const fake = await send(server, { path: `/${secret}/thumb/${files['fake.png']}` });
+  t.equal(fake.status, 404, 'HTML a source declared image/png is not served as a thumbnail');
   t.equal(fake.body, 'Not found\n');
   const missing = await send(server, { path: `/${secret}/thumb/nope` });
   t.equal(missing.status, 404);
+  t.same(await fx.sent(), [], 'nothing reached the model');
 });
 
 t.test('Export to folder: the file is written by the model, the page says where and warns', async (t) => {
-  const desk = memoryDesk({ roster: [ME], threads: [sampleThread(A)], files: { doc1: new TextEncoder().encode('PK\u0003\u0004 a document') }, exportDir: tempDir(t) });
-  const server = await startDeskServer({ desk, script: SCRIPT });
-  t.teardown(() => server.close());
-  const secret = new URL(server.url).pathname.split('/')[1]!;
-  const a = await send(server, { method: 'POST', path: `/${secret}/export`, origin: server.origin, body: 'file=doc1' });
+  const { server, secret } = await start(t);
+  const doc = files['doc.docx']!;
+  const a = await send(server, { method: 'POST', path: `/${secret}/export`, origin: server.origin, body: `file=${doc}` });
   t.equal(a.status, 200);
   strictHeaders(t, a, 'export');
   const path = /Written to ([^<]+)</.exec(a.body)?.[1];
   t.ok(path, 'the page names the file written');
-  t.equal(readFileSync(path!, 'utf8'), 'PK\u0003\u0004 a document');
+  t.ok(path!.startsWith(`${fx.dir}/export/`), 'into the desk\'s export folder');
+  t.equal(readFileSync(path!, 'utf8'), 'PK\u0003\u0004 a document', 'the attachment, decrypted');
   t.equal(statSync(path!).mode & 0o777, 0o600);
   t.match(a.body, /Open exported files only on a separate machine that holds no key/);
   t.notMatch(a.body, /href="file:/, 'no link to the file');
-  const cross = await send(server, { method: 'POST', path: `/${secret}/export`, origin: 'http://evil.example', body: 'file=doc1' });
+  const written = readdirSync(join(fx.dir, 'export')).length;
+  const cross = await send(server, { method: 'POST', path: `/${secret}/export`, origin: 'http://evil.example', body: `file=${doc}` });
   t.equal(cross.status, 403, 'not from another origin');
-  const get = await send(server, { path: `/${secret}/export?file=doc1` });
+  const get = await send(server, { path: `/${secret}/export?file=${doc}` });
   t.equal(get.status, 404, 'never by a GET (a link or an image could trigger it)');
+  t.equal(readdirSync(join(fx.dir, 'export')).length, written, 'neither wrote a file');
 });
 
 t.test('a lone tip offers no reply; an item whose mailbox signature failed is marked', async (t) => {
-  const M = 'd'.repeat(32);
-  const forged = sampleThread(M, {
-    items: [
-      { kind: 'tip', id: 'e'.repeat(32), date: '2026-11-28', message: 'genuine', files: [], sealedByServer: false },
-      { kind: 'followUp', id: 'f'.repeat(32), date: '2026-11-29', message: 'forged?', files: [], sealedByServer: false, unverified: 'the mailbox signature does not verify' },
-    ],
-  });
-  const desk = memoryDesk({ roster: [ME], threads: [sampleThread(A), forged] });
-  const server = await startDeskServer({ desk, script: SCRIPT });
-  t.teardown(() => server.close());
-  const secret = new URL(server.url).pathname.split('/')[1]!;
+  const { server, secret } = await start(t);
   const lone = await send(server, { path: `/${secret}/thread/${A}` });
   t.match(lone.body, /id="no-reply">This source left no return passphrase/);
   t.notMatch(lone.body, /id="reply-form"/, 'no composer for a tip without a mailbox');
   const thread = await send(server, { path: `/${secret}/thread/${M}` });
   t.match(thread.body, /id="reply-form"/, 'a mailbox thread can be answered');
-  t.match(thread.body, /<p class="warning">Not verified: [^<]*<\/p>\s*<div class="message" dir="auto">forged\?<\/div>/, 'the unverified follow-up is marked, with the reason');
-  t.match(thread.body, /the mailbox signature does not verify/);
+  t.notMatch(thread.body, /forged\?/, 'the forged follow-up is not filed in the mailbox\'s thread');
+  const forged = await send(server, { path: `/${secret}/thread/${F}` });
+  t.match(forged.body, /<p class="warning">Not verified: [^<]*<\/p>\s*<div class="message" dir="auto">forged\?<\/div>/, 'the unverified follow-up is marked, with the reason');
+  t.match(forged.body, /signature/);
+});
+
+t.test('the activity log names an assignee by the roster name, not the key fingerprint', async (t) => {
+  const { server, secret } = await start(t);
+  t.same(fx.desk.thread(B)!.log.map((l) => l.what).slice(0, 2), ['assigned to Aida', 'status new → closed'], 'the model');
+  const page = await send(server, { path: `/${secret}/thread/${B}` });
+  t.match(page.body, /assigned to Aida</, 'the page');
+  const log = /<ol class="log">[\s\S]*?<\/ol>/.exec(page.body)?.[0] ?? '';
+  t.match(log, /assigned to Aida</, 'in the activity log');
+  t.notMatch(log, fx.ids[0]!, 'no fingerprint in the log');
 });

@@ -1,12 +1,13 @@
 // The desk in Debian's Chromium (test/helpers/e2e.ts): hostile content stays inert (a <script>
-// and an <img onerror> in a message, markup in form answers, file names, notes and labels, bidi
-// and invisible characters in names, thousands of labels, a huge message); an attacker's page
-// on another origin that knows the secret cannot post a change (CSRF), nor can a rebound host
-// name (DNS rebinding); axe (WCAG 2.1 A/AA) on the inbox and a thread in every language;
-// keyboard-only triage (j/k, Enter, s, l, r, /) with a visible focus; and the screenshots of
-// docs/EDITORS.md, written into docs/screenshots/. The model is the in-memory desk of
-// test/helpers/desk.ts (exact content, exact record of what reached it), and once the real one
-// (openDesk on a real bundle sealed to a real key): the same hostile tip, a change queued sealed.
+// and an <img onerror> in a message, markup in form answers, file names, notes, labels and an
+// editor's name, bidi and invisible characters in file names and labels, thousands of labels, a
+// huge message); an attacker's page on another origin that knows the secret cannot post a change
+// (CSRF), nor can a rebound host name (DNS rebinding); axe (WCAG 2.1 A/AA) on the inbox and a
+// thread in every language; keyboard-only triage (j/k, Enter, s, l, r, /) with a visible focus;
+// and the screenshots of docs/EDITORS.md, written into docs/screenshots/. The model is always the
+// real desk (openDesk on real bundles: test/desk/real-desk.ts): tips sealed as the page seals
+// them, a colleague's signed desk events, forged events that end up refused; what reached the
+// model is what its outbox holds, opened with the editor's key.
 import t, { type Test } from 'tap';
 import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -14,84 +15,83 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { RosterEditor, ThreadDetail } from '../../src/desk/api.js';
 import { startDeskServer, type DeskServer } from '../../src/desk/server.js';
 import { LANGS, type Lang } from '../../src/desk/views/words.js';
 import { buildDeskClient } from '../../scripts/build-desk-client.js';
 import { axe, describeViolations } from '../helpers/axe.js';
 import { ROOT } from '../helpers/client-build.js';
-import { memoryDesk, sampleThread, type MemoryDesk } from '../helpers/desk.js';
 import { CHROMIUM, CHROMIUM_ARGS, capture, checkSameOrigin, launchChromium } from '../helpers/e2e.js';
 import { canvasJpeg } from '../helpers/jpeg.js';
 import { editorKeyFile } from '../helpers/e2e.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { openDesk } from '../../src/desk/desk.js';
 import { encodeBody } from '../../src/crypto/body.js';
+import { utf8 } from '../../src/crypto/bytes.js';
 import { sealEnvelope } from '../../src/crypto/envelope.js';
+import { fingerprint } from '../../src/crypto/keys.js';
 import { writeBundle } from '../../src/files/bundle.js';
+import { sealReply } from '../../src/offline/reply.js';
+import type { BundleItem } from '../../src/crypto/bundle.js';
+import { RealDeskBuilder, type RealDesk } from './real-desk.js';
 
 const SHOTS = join(ROOT, 'docs', 'screenshots');
-const AIDA: RosterEditor = { id: 'a1'.repeat(32), name: 'Aida', me: true };
-const MARAT: RosterEditor = { id: 'b2'.repeat(32), name: 'Marat', me: false };
-const ids = ['1', '2', '3', '4', '5'].map((c) => c.repeat(32));
-/** The first thread's tip: a mailbox thread (its id is the mailbox's), so it can be answered. */
-const TIP = '6'.repeat(32);
+/** The four threads of the realistic desk, in inbox order; ids[0] is a source's mailbox (it can be answered). */
+let ids: string[] = [];
+let realistic: RealDeskBuilder;
+let forged: BundleItem[] = [];
 
 let browser: Browser;
 let script: string;
-let jpeg: Buffer;
 t.before(async () => {
   [browser, script] = await Promise.all([launchChromium(t), buildDeskClient()]);
   const page = await browser.newPage();
-  jpeg = await canvasJpeg(page);
+  const jpeg = await canvasJpeg(page);
   await page.close();
+  // A desk like an editor's on election night: a report with form answers and a photo, a
+  // conversation, a tip the server sealed, a closed thread. Aida is this desk; Marat's work
+  // arrives as his signed desk events.
+  realistic = await RealDeskBuilder.create(['Aida', 'Marat']);
+  const b = realistic;
+  // Fixed ids, so the designations (and the screenshots) are the same on every run.
+  const src = await b.source(new Uint8Array(16).fill(7));
+  await b.tip({
+    id: '6'.repeat(32),
+    message: 'At polling station 117 a man put a stack of ballots into the box at 14:10. The chair saw it and said nothing.',
+    from: src,
+    received: '2026-11-29',
+    form: { id: 'election-kz', version: 1 },
+    fields: { region: 'almaty', pollingStation: 117, stage: 'election-day', date: '2026-11-29', category: ['ballot-stuffing'] },
+    files: [
+      { name: 'IMG_2041.jpg', type: 'image/jpeg', bytes: new Uint8Array(jpeg) },
+      { name: 'protocol.docx', type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', bytes: utf8('PK\u0003\u0004 protocol') },
+    ],
+  });
+  const second = await b.tip({ id: '2'.repeat(32), message: 'They told us at work to vote or lose the bonus.', sealedByServer: true, received: '2026-11-28' });
+  const third = await b.tip({ id: '3'.repeat(32), message: 'Follow-up: here is the photo I promised.', received: '2026-11-27' });
+  const fourth = await b.tip({ id: '4'.repeat(32), message: 'Test message, please ignore.', received: '2026-11-25' });
+  ids = [src.mailbox, second, third, fourth];
+  const [aida, marat] = await Promise.all(b.roster.map((e) => fingerprint(e)));
+  await b.events(1, ids[0]!, [
+    { kind: 'status', status: 'in-progress' },
+    { kind: 'assign', editor: aida! },
+    { kind: 'label', label: 'Almaty', on: true },
+    { kind: 'label', label: 'ballot stuffing', on: true },
+    { kind: 'note', text: 'Second report from station 117 today; compare with the observer list.' },
+  ]);
+  await b.events(1, ids[2]!, [{ kind: 'status', status: 'waiting' }, { kind: 'label', label: 'Ashgabat', on: true }, { kind: 'assign', editor: marat! }]);
+  await b.events(1, ids[3]!, [{ kind: 'status', status: 'closed' }]);
+  // For the axe runs: an event signed by a key outside the roster, which the desk lists as refused.
+  forged = await b.sealEvents(1, ids[1]!, [{ kind: 'label', label: 'planted', on: true }], { forged: 'unknown-signer' });
 });
 
-/** A desk like an editor's on election night: a report with form answers and a photo, a conversation, a closed thread. */
-function realisticThreads(): ThreadDetail[] {
-  return [
-    sampleThread(ids[0]!, {
-      designation: 'amber falcon',
-      lastActivity: '2026-11-29',
-      unread: false,
-      status: 'in-progress',
-      labels: ['Almaty', 'ballot stuffing'],
-      assignee: AIDA.id,
-      attachments: 1,
-      form: 'election-kz',
-      starred: true,
-      preview: 'At polling station 117 a man put a stack of ballots into the box at 14:10.',
-      items: [
-        {
-          kind: 'tip',
-          id: TIP,
-          date: '2026-11-28',
-          message: 'At polling station 117 a man put a stack of ballots into the box at 14:10. The chair saw it and said nothing.',
-          form: { id: 'election-kz', answers: [{ field: 'region', label: 'Region', value: 'Almaty' }, { field: 'station', label: 'Polling station number', value: '117' }, { field: 'category', label: 'What happened', value: 'Ballot stuffing' }] },
-          files: [
-            { id: 'photo1', name: 'IMG_2041.jpg', type: 'image/jpeg', size: 18_433, complete: true, thumbnail: true },
-            { id: 'doc1', name: 'protocol.docx', type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', size: 48_112, complete: true, thumbnail: false },
-          ],
-          sealedByServer: false,
-        },
-        { kind: 'reply', id: 'r1', date: '2026-11-29', message: 'Thank you. Can you tell us whether anyone else saw it?', from: AIDA.id, pending: true },
-      ],
-      notes: [{ id: 'n1', editor: MARAT.id, time: '2026-11-29T08:12:00.000Z', text: 'Second report from station 117 today; compare with the observer list.' }],
-      log: [
-        { editor: MARAT.id, time: '2026-11-29T08:10:00.000Z', what: 'status: new → in progress' },
-        { editor: MARAT.id, time: '2026-11-29T08:11:00.000Z', what: 'assigned to Aida' },
-      ],
-      verification: { [TIP]: { state: 'unverified', note: '' } },
-    }),
-    sampleThread(ids[1]!, { designation: 'quiet river', lastActivity: '2026-11-29', unread: true, preview: 'They told us at work to vote or lose the bonus.', items: [{ kind: 'tip', id: ids[1]!, date: '2026-11-29', message: 'They told us at work to vote or lose the bonus.', files: [], sealedByServer: true }], sealedByServer: true }),
-    sampleThread(ids[2]!, { designation: 'silver meadow', lastActivity: '2026-11-27', unread: false, status: 'waiting', labels: ['Ashgabat'], assignee: MARAT.id, preview: 'Follow-up: here is the photo I promised.' }),
-    sampleThread(ids[3]!, { designation: 'northern lantern', lastActivity: '2026-11-25', unread: false, status: 'closed', preview: 'Test message, please ignore.' }),
-  ];
-}
-
-async function deskUnderTest(t: Test, threads: ThreadDetail[], o: { lang?: Lang; roster?: RosterEditor[]; refused?: { record: string; reason: string }[] } = {}): Promise<{ server: DeskServer; desk: MemoryDesk }> {
-  const desk = memoryDesk({ roster: o.roster ?? [AIDA, MARAT], threads, files: { photo1: new Uint8Array(jpeg), doc1: new TextEncoder().encode('PK fake docx') }, exportDir: tempDir(t), ...(o.refused ? { refused: o.refused } : {}) });
-  const server = await startDeskServer({ desk, script, ...(o.lang ? { lang: o.lang } : {}) });
+/** A new real desk on the realistic content, with Aida's own work done in it: a star, threads read, a reply queued. */
+async function deskUnderTest(t: Test, o: { lang?: Lang; refused?: boolean } = {}): Promise<{ server: DeskServer; desk: RealDesk }> {
+  const desk = await realistic.open(t, { now: () => Date.parse('2026-11-30T09:00:00.000Z'), ...(o.refused ? { extra: forged } : {}) });
+  await desk.desk.change(ids[0]!, { kind: 'star', on: true });
+  for (const id of [ids[0]!, ids[2]!, ids[3]!]) await desk.desk.change(id, { kind: 'seen' });
+  await desk.desk.reply(ids[0]!, 'Thank you. Can you tell us whether anyone else saw it?');
+  await desk.sent();
+  const server = await startDeskServer({ desk: desk.desk, script, ...(o.lang ? { lang: o.lang } : {}) });
   t.teardown(() => server.close());
   return { server, desk };
 }
@@ -105,39 +105,55 @@ async function newPage(t: Test, b: Browser = browser, viewport = { width: 1280, 
 
 t.test('hostile content is inert: no script runs, no handler fires, nothing is loaded from elsewhere', async (t) => {
   const hostile = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"><b>bold?</b>';
+  // The longest message a body holds (src/crypto/body.ts MAX_MESSAGE_CHARS), its word a multiple of 64.
+  const long = 'A'.repeat(Math.floor((100_000 - hostile.length - 1) / 64) * 64);
+  const message = `${hostile}\n${long}`;
+  // A colleague named with markup (a name cannot hold bidi or invisible characters: keys.ts
+  // refuses them in the recipients file), whose events bring 3000 labels, one of them a script
+  // and one with bidi and invisible characters, a note with an iframe, and the assignment.
+  const evilName = 'Mallory <img src=x onerror="window.__pwned=10">';
+  const b = await RealDeskBuilder.create(['Aida', evilName]);
+  const src = await b.source();
+  const tip = await b.tip({
+    message,
+    from: src,
+    form: { id: '<svg onload="window.__pwned=4">', version: 1 },
+    fields: { '<img src=x onerror="window.__pwned=5">': '"><svg onload="window.__pwned=6">' },
+    files: [
+      { name: '"><img src=x onerror="window.__pwned=7">.html', type: 'text/html', bytes: utf8('<script>window.__pwned = 11</script>') },
+      { name: 'Mallory\u202Egpj.exe\u200B\u2066', type: 'application/octet-stream', bytes: utf8('MZ') },
+    ],
+  });
+  const thread = src.mailbox;
+  const mallory = b.roster[1]!;
   const labels = Array.from({ length: 3000 }, (_, i) => `label ${i}`);
   labels[0] = '<script>window.__pwned = 3</script>';
-  const evilName = 'Mallory\u202Egpj.exe\u200B\u2066';
-  const roster: RosterEditor[] = [AIDA, { id: 'c3'.repeat(32), name: evilName, me: false }];
-  const thread = sampleThread(ids[0]!, {
-    designation: 'amber falcon',
-    labels,
-    assignee: 'c3'.repeat(32),
-    preview: hostile,
-    form: '<svg onload="window.__pwned=4">',
-    items: [
-      {
-        kind: 'tip',
-        id: ids[0]!,
-        date: '2026-11-28',
-        message: `${hostile}\n${'A'.repeat(200_000)}`,
-        form: { id: 'election-kz', answers: [{ field: 'region', label: '<img src=x onerror="window.__pwned=5">', value: '"><svg onload="window.__pwned=6">' }] },
-        files: [{ id: 'doc1', name: '"><img src=x onerror="window.__pwned=7">.html', type: 'text/html', size: 10, complete: true, thumbnail: false }],
-        sealedByServer: false,
-      },
-      { kind: 'reply', id: 'r1', date: '2026-11-29', message: '</textarea><script>window.__pwned = 8</script>', from: 'c3'.repeat(32), pending: false },
-    ],
-    notes: [{ id: 'n1', editor: 'c3'.repeat(32), time: '2026-11-29T08:12:00.000Z', text: '<iframe src="http://example.org/"></iframe>' }],
-    log: [{ editor: 'c3'.repeat(32), time: '2026-11-29T08:12:00.000Z', what: '<a href="http://example.org/">click</a>' }],
-  });
-  const { server } = await deskUnderTest(t, [thread], { roster, refused: [{ record: '<b>r</b>', reason: '<script>window.__pwned = 9</script>' }] });
+  labels[1] = 'x\u202Egpj.exe\u200B\u2066';
+  await b.events(1, thread, [
+    ...labels.map((label) => ({ kind: 'label' as const, label, on: true })),
+    { kind: 'assign', editor: await fingerprint(mallory) },
+    { kind: 'note', text: '<iframe src="http://example.org/"></iframe>' },
+  ]);
+  // Refused: events signed by a key outside the roster, and one naming Mallory signed by it.
+  await b.events(1, thread, [{ kind: 'label', label: '<script>window.__pwned = 9</script>', on: true }], { forged: 'unknown-signer' });
+  await b.events(1, thread, [{ kind: 'status', status: 'closed' }], { forged: 'impersonate' });
+  // Mallory's reply to the source, as her desk seals it.
+  const replyEnvelope = await sealReply({ mailbox: thread, message: '</textarea><script>window.__pwned = 8</script>', sourceKey: src.kemPublicKey, editorKeys: b.roster.map((e) => e.publicKey), signer: mallory });
+  b.record({ id: createHash('sha256').update(`reply ${thread}`).digest('hex').slice(0, 32), received: '2026-11-30', mailbox: thread, envelope: replyEnvelope });
+  const real = await b.open(t);
+  t.equal(real.imported.refused.length, 2, 'the two forged events are refused');
+  t.equal(real.desk.thread(thread)!.labels.length, 3000, 'the colleague\'s 3000 labels are in the model');
+  t.equal(real.desk.thread(thread)!.status, 'new', 'the impersonated status change is not');
+  t.equal(real.desk.thread(thread)!.items[0]!.id, tip);
+  const server = await startDeskServer({ desk: real.desk, script });
+  t.teardown(() => server.close());
   const { page, seen } = await newPage(t);
   const dialogs: string[] = [];
   page.on('dialog', (d) => {
     dialogs.push(d.message());
     void d.dismiss();
   });
-  for (const path of ['', `thread/${ids[0]}`]) {
+  for (const path of ['', `thread/${thread}`]) {
     const response = await page.goto(`${server.url}${path}`);
     t.equal(response?.status(), 200, `/${path}`);
     t.equal(response?.headers()['content-security-policy'], "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; connect-src 'self'");
@@ -148,16 +164,21 @@ t.test('hostile content is inert: no script runs, no handler fires, nothing is l
     t.equal(await page.locator('img[src="x"], svg, iframe, a[href^="http://example"]').count(), 0, 'no injected element exists');
     const body = await page.locator('body').innerText();
     t.notMatch(body, /[\u202a-\u202e\u2066-\u2069\u200b]/, 'no bidi or invisible character reaches the page');
-    t.match(body, /Mallorygpj\.exe/, 'the name is shown cleaned');
+    if (path) {
+      t.match(body, /Mallorygpj\.exe/, 'the file name is shown cleaned');
+      t.match(body, /xgpj\.exe/, 'and the label');
+    }
   }
   const text = await page.locator('.item .message').first().innerText();
   t.ok(text.startsWith(hostile), 'the markup is shown as text, as the source wrote it');
   const raw = await page.locator('.item .message').first().evaluate((el) => el.textContent);
-  t.ok(raw === `${hostile}\n${'A'.repeat(200_000)}`, 'the whole message in the page, its line break kept, nothing added or cut');
-  // One 200 000-character word: without a break opportunity every 64 characters Chromium's
-  // layout is quadratic (more than 30 s for this page before), and the window freezes.
-  t.equal(await page.locator('.item .message').first().locator('wbr').count(), 200_000 / 64, 'a <wbr> after every 64 characters of the long word');
-  t.equal(await page.locator('bdi.editor').first().innerText(), 'Mallorygpj.exe', 'names are isolated in <bdi>');
+  t.ok(raw === message, 'the whole message in the page, its line break kept, nothing added or cut');
+  // One long word: without a break opportunity every 64 characters Chromium's layout is
+  // quadratic (more than 30 s for a 200 000-character word before), and the window freezes.
+  t.equal(await page.locator('.item .message').first().locator('wbr').count(), long.length / 64, 'a <wbr> after every 64 characters of the long word');
+  t.equal(await page.locator('bdi.editor').first().innerText(), evilName, 'names are isolated in <bdi>, markup shown as text');
+  t.match(await page.locator('body').innerText(), '</textarea><script>window.__pwned = 8</script>', 'the colleague\'s reply is shown as text');
+  t.equal(await page.locator('#refused li').count(), 2, 'the two forged events are listed as refused');
   t.same(dialogs, [], 'no dialog opened');
   checkSameOrigin(t, seen.requests, server.origin);
   t.same(seen.problems, [], 'no console error, page error or HTTP error');
@@ -167,7 +188,7 @@ t.test('hostile content is inert: no script runs, no handler fires, nothing is l
 });
 
 t.test('an attacker page on another origin cannot change the desk, even knowing the secret (CSRF)', async (t) => {
-  const { server, desk } = await deskUnderTest(t, realisticThreads());
+  const { server, desk } = await deskUnderTest(t);
   const target = `${server.url}thread/${ids[0]}/change`;
   // The attacker's site: a form that posts itself, and a fetch() in no-cors mode.
   const attacker = createServer((req, res) => {
@@ -186,29 +207,31 @@ t.test('an attacker page on another origin cannot change the desk, even knowing 
   t.equal(response.status(), 403, 'the self-posting form is refused');
   await page.goto(`${attackerOrigin}/fetch`);
   await page.waitForFunction(() => document.title === 'sent');
-  t.same(desk.calls, [], 'nothing reached the model');
-  t.same(desk.thread(ids[0]!)!.labels, ['Almaty', 'ballot stuffing']);
+  t.same(await desk.sent(), [], 'nothing reached the model');
+  t.same(desk.desk.thread(ids[0]!)!.labels, ['Almaty', 'ballot stuffing']);
+  t.equal(desk.desk.thread(ids[0]!)!.status, 'in-progress');
 });
 
 t.test('a host name rebound to 127.0.0.1 (DNS rebinding) gets nothing', async (t) => {
-  const { server, desk } = await deskUnderTest(t, realisticThreads());
+  const { server, desk } = await deskUnderTest(t);
   const rebinding = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP rebind.test 127.0.0.1'] });
   t.teardown(() => rebinding.close());
   const { page } = await newPage(t, rebinding);
   const url = server.url.replace('127.0.0.1', 'rebind.test');
   const response = await page.goto(url);
   t.equal(response?.status(), 421, `${url.replace(/\/[^/]+\/$/, '/<secret>/')}: refused`);
-  t.notMatch(await page.content(), /amber falcon/, 'nothing of the desk in the answer');
-  t.same(desk.calls, []);
+  t.notMatch(await page.content(), desk.desk.thread(ids[0]!)!.designation, 'nothing of the desk in the answer');
+  t.same(await desk.sent(), []);
 });
 
 for (const lang of LANGS) {
   t.test(`axe (WCAG 2.1 A/AA) on the inbox and a thread, in ${lang}`, async (t) => {
-    const { server } = await deskUnderTest(t, realisticThreads(), { lang, refused: [{ record: 'e'.repeat(32), reason: 'signed by a key not in the roster' }] });
+    const { server } = await deskUnderTest(t, { lang, refused: true });
     const { page, seen } = await newPage(t);
     for (const path of ['', '?status=in-progress&sort=designation', `thread/${ids[0]}`, `thread/${ids[1]}`]) {
       await page.goto(`${server.url}${path}`);
       t.equal(await page.getAttribute('html', 'lang'), lang);
+      t.equal(await page.locator('#refused li').count(), 1, 'with the refused event listed');
       await page.locator('#keys').evaluate((d) => ((d as HTMLDetailsElement).open = true));
       const result = await axe(page);
       t.ok(result.passes.length > 10, `axe ran (${result.passes.length} rules passed)`);
@@ -218,7 +241,7 @@ for (const lang of LANGS) {
     await page.goto(`${server.url}thread/${ids[0]}`);
     await Promise.all([page.waitForURL(/\/export$/), page.locator('.files form button').last().click()]);
     t.same(describeViolations(await axe(page)), [], `the export page in ${lang}`);
-    t.match(await page.locator('#message').innerText(), /doc1$/);
+    t.match(await page.locator('#message').innerText(), /protocol\.docx$/);
     await page.goto(`${server.url}thread/${ids[3]}`);
     await page.selectOption('#status-select', 'in-progress');
     await Promise.all([page.waitForURL(/\/change$/), page.click('#status-form button[type="submit"]')]);
@@ -230,7 +253,7 @@ for (const lang of LANGS) {
 }
 
 t.test('keyboard-only triage: j/k, Enter, s, l, r, / with a visible focus', async (t) => {
-  const { server, desk } = await deskUnderTest(t, realisticThreads());
+  const { server, desk } = await deskUnderTest(t);
   const { page, seen } = await newPage(t);
   const focused = () =>
     page.evaluate(() => {
@@ -248,7 +271,7 @@ t.test('keyboard-only triage: j/k, Enter, s, l, r, / with a visible focus', asyn
   await page.keyboard.press('k');
   t.match((await focused()).href, `thread/${ids[0]}`, 'k: back to the first');
   await Promise.all([page.waitForURL(`**/thread/${ids[0]}`), page.keyboard.press('Enter')]);
-  t.equal(await page.locator('#designation').innerText(), 'amber falcon', 'Enter opens it');
+  t.equal(await page.locator('#designation').innerText(), desk.desk.thread(ids[0]!)!.designation, 'Enter opens it');
 
   // s: the status, chosen with the arrow keys, sent with Enter on the button.
   await page.keyboard.press('s');
@@ -259,14 +282,14 @@ t.test('keyboard-only triage: j/k, Enter, s, l, r, / with a visible focus', asyn
   await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
   await Promise.all([page.waitForURL(/#status$/), page.keyboard.press('Enter')]);
-  t.same(desk.calls.at(-1), { thread: ids[0], change: { kind: 'status', status: 'waiting' } }, 'status set to waiting');
+  t.same(await desk.sent(), [{ thread: ids[0], change: { kind: 'status', status: 'waiting' } }], 'status set to waiting');
 
   // l: a label, typed and sent with Enter.
   await page.keyboard.press('l');
   t.equal((await focused()).id, 'label-input', 'l focuses the label field');
   await page.keyboard.type('needs a second source');
   await Promise.all([page.waitForURL(/#label$/), page.keyboard.press('Enter')]);
-  t.same(desk.calls.at(-1), { thread: ids[0], change: { kind: 'label', label: 'needs a second source', on: true } }, 'label added');
+  t.same(await desk.sent(), [{ thread: ids[0], change: { kind: 'label', label: 'needs a second source', on: true } }], 'label added');
   t.match(await page.locator('.label-list').innerText(), /needs a second source/);
 
   // r: the reply, typed, then Tab to its button.
@@ -275,11 +298,11 @@ t.test('keyboard-only triage: j/k, Enter, s, l, r, / with a visible focus', asyn
   await page.keyboard.type('Thank you, we are checking it.');
   await page.keyboard.press('Tab');
   await Promise.all([page.waitForURL(/#replied$/), page.keyboard.press('Enter')]);
-  t.same(desk.calls.at(-1), { thread: ids[0], reply: 'Thank you, we are checking it.' }, 'reply queued');
+  t.same(await desk.sent(), [{ thread: ids[0], reply: 'Thank you, we are checking it.' }], 'reply queued, sealed');
 
   // j in a thread: the next thread of the list; / : the search box.
   await Promise.all([page.waitForURL(`**/thread/${ids[1]}`), page.keyboard.press('j')]);
-  t.equal(await page.locator('#designation').innerText(), 'quiet river', 'j opens the next thread');
+  t.equal(await page.locator('#designation').innerText(), desk.desk.thread(ids[1]!)!.designation, 'j opens the next thread');
   await page.keyboard.press('/');
   t.equal((await focused()).id, 'search', '/ focuses the search');
   await page.keyboard.type('bonus');
@@ -293,7 +316,7 @@ t.test('keyboard-only triage: j/k, Enter, s, l, r, / with a visible focus', asyn
 
 t.test('the screenshots of docs/EDITORS.md', async (t) => {
   mkdirSync(SHOTS, { recursive: true });
-  const { server } = await deskUnderTest(t, realisticThreads());
+  const { server } = await deskUnderTest(t);
   const { page } = await newPage(t, browser, { width: 1280, height: 800 });
   const shots: [string, string][] = [
     ['desk-inbox.png', ''],

@@ -4,4 +4,8 @@
 import { processContext } from '../src/shared/command.js';
 import { runHostCommand } from '../src/server/commands.js';
 
-process.exitCode = await runHostCommand('backup', process.argv.slice(2), processContext((command) => `npm run ${command} --`));
+process.exitCode = await runHostCommand(
+  'backup',
+  process.argv.slice(2),
+  processContext((command) => `npm run ${command} --`),
+);

@@ -156,7 +156,14 @@ try {
   ];
   let ms0 = Date.now() - EVENTS;
   for (let i = 0; i < EVENTS; i++) {
-    events.push({ v: 1, id: randomBytes(16).toString('hex'), editor: toBase64Url(B.signPublicKey), thread: threads[randomBytes(4).readUInt32BE(0) % threads.length]!, hlc: { ms: ms0++, c: 0 }, change: changes[i % changes.length]! });
+    events.push({
+      v: 1,
+      id: randomBytes(16).toString('hex'),
+      editor: toBase64Url(B.signPublicKey),
+      thread: threads[randomBytes(4).readUInt32BE(0) % threads.length]!,
+      hlc: { ms: ms0++, c: 0 },
+      change: changes[i % changes.length]!,
+    });
   }
   for (let i = 0; i < events.length; i += 100) {
     const signed = await Promise.all(events.slice(i, i + 100).map((e) => signDeskEvent(e, signer)));
@@ -184,7 +191,9 @@ try {
   const desk = await openDesk(options);
   const progress = await desk.importInbox();
   const importMs = ms(t);
-  process.stdout.write(`import   ${(importMs / 1000).toFixed(1)} s, CPU ${cpu(c)} s (${progress.imported} records, ${progress.refused.length} refused): ${(importMs / decryptMs).toFixed(2)}× decrypt; peak RSS ${(peakRss / MIB).toFixed(0)} MB\n`);
+  process.stdout.write(
+    `import   ${(importMs / 1000).toFixed(1)} s, CPU ${cpu(c)} s (${progress.imported} records, ${progress.refused.length} refused): ${(importMs / decryptMs).toFixed(2)}× decrypt; peak RSS ${(peakRss / MIB).toFixed(0)} MB\n`,
+  );
   await desk.close();
 
   const keyFile = JSON.stringify(await encryptKeyFile(A, 'bench passphrase'));

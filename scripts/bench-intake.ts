@@ -50,11 +50,11 @@ try {
   console.log(`envelope ${envelope.length} bytes, ${CONNECTIONS} connections, ${DURATION} s per target`);
   const bare = await start(['scripts/bench/bare-server.ts'], {});
   children.push(bare.child);
-  const tipline = await start(['scripts/start.ts'], { TIPLINE_PORT: '0', TIPLINE_DATA_DIR: join(dir, 'data'), TIPLINE_RECIPIENTS: join(dir, 'recipients.txt'),
-    TIPLINE_POW_MIN_BITS: '1',
-    TIPLINE_POW_MAX_BITS: '1',
-    TIPLINE_POW_MAX_SPENT: '5000000',
-  }, PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : []);
+  const tipline = await start(
+    ['scripts/start.ts'],
+    { TIPLINE_PORT: '0', TIPLINE_DATA_DIR: join(dir, 'data'), TIPLINE_RECIPIENTS: join(dir, 'recipients.txt'), TIPLINE_POW_MIN_BITS: '1', TIPLINE_POW_MAX_BITS: '1', TIPLINE_POW_MAX_SPENT: '5000000' },
+    PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : [],
+  );
   children.push(tipline.child);
 
   const sodium = await loadSodium();
@@ -81,7 +81,9 @@ try {
     `${name.padEnd(28)} ${r.requests.average.toFixed(0).padStart(8)} req/s   p99 ${String(r.latency.p99).padStart(5)} ms   non-2xx ${r.non2xx}   errors ${r.errors}   CPU ${(cpuPerRequest * 1e6).toFixed(0)} µs/request`;
   console.log(row('bare Fastify route', base));
   console.log(row('POST /api/tips (durable)', real));
-  console.log(`ratio tipline/bare: throughput ${(real.result.requests.average / base.result.requests.average).toFixed(2)}x, p99 ${(real.result.latency.p99 / Math.max(1, base.result.latency.p99)).toFixed(2)}x (goal: throughput >= 0.5x), CPU per request ${(real.cpuPerRequest / base.cpuPerRequest).toFixed(2)}x`);
+  console.log(
+    `ratio tipline/bare: throughput ${(real.result.requests.average / base.result.requests.average).toFixed(2)}x, p99 ${(real.result.latency.p99 / Math.max(1, base.result.latency.p99)).toFixed(2)}x (goal: throughput >= 0.5x), CPU per request ${(real.cpuPerRequest / base.cpuPerRequest).toFixed(2)}x`,
+  );
   if (PROFILE) {
     // A clean exit writes the profile.
     const exited = new Promise((resolve) => tipline.child.once('exit', resolve));

@@ -78,8 +78,10 @@ try {
     closeSync(src);
     closeSync(dst);
   });
-  console.log(`ratios to the baseline: every chunk new ${(first / baseline).toFixed(1)}×, ${NEW_MIB} MiB new ${(some / baseline).toFixed(2)}×, nothing new ${(none / baseline).toFixed(2)}×, VACUUM ${(vacuum / baseline).toFixed(1)}×`);
-  console.log(`per new MiB: ${((some - none) / NEW_MIB * 1000).toFixed(1)} ms (two chunks rewritten through the WAL and checkpointed)`);
+  console.log(
+    `ratios to the baseline: every chunk new ${(first / baseline).toFixed(1)}×, ${NEW_MIB} MiB new ${(some / baseline).toFixed(2)}×, nothing new ${(none / baseline).toFixed(2)}×, VACUUM ${(vacuum / baseline).toFixed(1)}×`,
+  );
+  console.log(`per new MiB: ${(((some - none) / NEW_MIB) * 1000).toFixed(1)} ms (two chunks rewritten through the WAL and checkpointed)`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -82,9 +82,7 @@ async function firstLoad(browser: Browser, url: string, what: 'form' | 'nojs' | 
     context.on('request', (request) => requests.push(`${request.method()} ${new URL(request.url()).pathname}`));
     // (Playwright reports a worker script's body size as 0: its Content-Length is used then.)
     context.on('requestfinished', (request) =>
-      sizes.push(
-        Promise.all([request.sizes(), request.response()]).then(([s, response]) => s.responseHeadersSize + (s.responseBodySize || Number(response?.headers()['content-length'] ?? 0))),
-      ),
+      sizes.push(Promise.all([request.sizes(), request.response()]).then(([s, response]) => s.responseHeadersSize + (s.responseBodySize || Number(response?.headers()['content-length'] ?? 0)))),
     );
     if (what === 'form') {
       // Records when the page's own code enables the button (its "ready" signal); observes only.
@@ -167,7 +165,9 @@ try {
       const base = median(baseline);
       const label = { normal: 'JavaScript, JIT', jitless: 'JavaScript, --jitless', nojs: 'JavaScript off' }[mode];
       const within = requests <= BUDGET_REQUESTS && bytes <= BUDGET_BYTES ? 'within budget' : 'OVER BUDGET';
-      console.log(`\n${label}: ${requests} requests, ${(bytes / 1000).toFixed(1)} kB transferred (${within}); usable after ${(usable / 1000).toFixed(2)} s; baseline /robots.txt ${(base / 1000).toFixed(2)} s (${(usable / base).toFixed(1)}×)`);
+      console.log(
+        `\n${label}: ${requests} requests, ${(bytes / 1000).toFixed(1)} kB transferred (${within}); usable after ${(usable / 1000).toFixed(2)} s; baseline /robots.txt ${(base / 1000).toFixed(2)} s (${(usable / base).toFixed(1)}×)`,
+      );
       for (const request of last.requests) console.log(`    ${request}`);
       rows.push(`| ${label} | ${requests} | ${(bytes / 1000).toFixed(0)} kB | ${(usable / 1000).toFixed(2)} s | ${(base / 1000).toFixed(2)} s |`);
     } finally {

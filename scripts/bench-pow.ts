@@ -49,7 +49,7 @@ try {
   const editors = [{ publicKey: editor.publicKey, signPublicKey: editor.signPublicKey, line: encodePublicKey(editor), fingerprint: await fingerprint(editor) }];
   const db = openDatabase(join(dir, DATABASE_FILE));
   const config = { ...loadConfig({ TIPLINE_DATA_DIR: dir, TIPLINE_POW_MIN_BITS: String(BITS), TIPLINE_POW_MAX_BITS: String(BITS) }, dir), clientDir: outDir };
-const app = await buildApp({ config, editors, db, demo: false });
+  const app = await buildApp({ config, editors, db, demo: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -129,7 +129,11 @@ const app = await buildApp({ config, editors, db, demo: false });
   const unsolvedBody = JSON.stringify({ envelope: envelopeText, pow: { challenge: fresh.challenge, nonce: unsolvedNonce } });
   const replayedBody = JSON.stringify({ envelope: envelopeText, pow: { challenge: issued.challenge, nonce: replayedNonce } });
   const n = Math.max(1000, Math.floor(ITERATIONS / 10));
-  for (const [res, want] of [[await inject(app, unsolvedBody), 403], [await inject(app, replayedBody), 403], [await inject(bare, unsolvedBody), 404]] as const) {
+  for (const [res, want] of [
+    [await inject(app, unsolvedBody), 403],
+    [await inject(app, replayedBody), 403],
+    [await inject(bare, unsolvedBody), 404],
+  ] as const) {
     if (res.statusCode !== want) throw new Error(`expected ${want}, got ${res.statusCode}`);
   }
   const httpBare = await perCall(n, () => inject(bare, unsolvedBody));
@@ -141,7 +145,9 @@ const app = await buildApp({ config, editors, db, demo: false });
   console.log(`  verifier, unsolved : ${verifyUnsolved.toFixed(2)} µs (of which the binding hash of the envelope: ${hashEnvelope.toFixed(2)} µs)`);
   console.log(`  verifier, replayed : ${verifyReplayed.toFixed(2)} µs`);
   console.log(`  verifier, forged   : ${verifyForged.toFixed(2)} µs`);
-  console.log(`  HTTP (inject, ${n}×): bare Fastify 404 ${httpBare.toFixed(1)} µs; unsolved 403 ${httpUnsolved.toFixed(1)} µs (${(httpUnsolved / httpBare).toFixed(2)}×); replayed 403 ${httpReplayed.toFixed(1)} µs (${(httpReplayed / httpBare).toFixed(2)}×)`);
+  console.log(
+    `  HTTP (inject, ${n}×): bare Fastify 404 ${httpBare.toFixed(1)} µs; unsolved 403 ${httpUnsolved.toFixed(1)} µs (${(httpUnsolved / httpBare).toFixed(2)}×); replayed 403 ${httpReplayed.toFixed(1)} µs (${(httpReplayed / httpBare).toFixed(2)}×)`,
+  );
   await app.close();
   db.close();
 } finally {

@@ -86,14 +86,18 @@ async function serverSection(dir: string, children: ChildProcess[]): Promise<voi
   // The server as production runs it (Dockerfile: node dist/server/start.mjs), not under tsx,
   // whose TypeScript loader alone holds some 40 MB.
   execFileSync('npm', ['run', '--silent', 'build:server'], { stdio: 'inherit' });
-  const tipline = await start(['dist/server/start.mjs'], {
-    TIPLINE_PORT: '0',
-    TIPLINE_DATA_DIR: join(dir, 'data'),
-    TIPLINE_RECIPIENTS: join(dir, 'recipients.txt'),
-    TIPLINE_POW_MIN_BITS: '1',
-    TIPLINE_POW_MAX_BITS: '1',
-    TIPLINE_MAX_FILE_BYTES: String(Math.max(size, 2 ** 31)),
-  }, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []);
+  const tipline = await start(
+    ['dist/server/start.mjs'],
+    {
+      TIPLINE_PORT: '0',
+      TIPLINE_DATA_DIR: join(dir, 'data'),
+      TIPLINE_RECIPIENTS: join(dir, 'recipients.txt'),
+      TIPLINE_POW_MIN_BITS: '1',
+      TIPLINE_POW_MAX_BITS: '1',
+      TIPLINE_MAX_FILE_BYTES: String(Math.max(size, 2 ** 31)),
+    },
+    PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [],
+  );
   children.push(tipline.child);
   const sodium = await loadSodium();
   const { challenge } = (await (await fetch(`${tipline.url}/api/pow`)).json()) as { challenge: string };

@@ -116,13 +116,15 @@ export async function buildClient(options: { outDir?: string } = {}): Promise<Bu
   // a Worker takes no SRI attribute, so each content-hashed path is compiled into the page
   // script (which the page loads with SRI) and listed in the manifest; `npm run verify-client`
   // checks their bytes.
-  const workers = await Promise.all(WORKERS.map(async ({ entry, name, define, sodium }) => {
-    const build = await esbuild.build({ ...settings, entryPoints: [{ in: entry, out: name }] });
-    checkInputs(build.metafile, sodium);
-    if (build.outputFiles.length !== 1) throw new Error(`the ${name} build must give exactly one file`);
-    const output = build.outputFiles[0]!;
-    return { define, output, path: `/assets/${name}.${digest('sha256', output.contents, 'hex').slice(0, 16)}.js` };
-  }));
+  const workers = await Promise.all(
+    WORKERS.map(async ({ entry, name, define, sodium }) => {
+      const build = await esbuild.build({ ...settings, entryPoints: [{ in: entry, out: name }] });
+      checkInputs(build.metafile, sodium);
+      if (build.outputFiles.length !== 1) throw new Error(`the ${name} build must give exactly one file`);
+      const output = build.outputFiles[0]!;
+      return { define, output, path: `/assets/${name}.${digest('sha256', output.contents, 'hex').slice(0, 16)}.js` };
+    }),
+  );
   const result = await esbuild.build({
     ...settings,
     entryPoints: [

@@ -7,4 +7,8 @@ import { registerDeskScript } from '../src/desk/script.js';
 import { buildDeskClient } from './build-desk-client.js';
 
 registerDeskScript(await buildDeskClient());
-process.exitCode = await runCommand('desk', process.argv.slice(2), processContext((command) => `npm run ${command} --`));
+process.exitCode = await runCommand(
+  'desk',
+  process.argv.slice(2),
+  processContext((command) => `npm run ${command} --`),
+);

@@ -51,7 +51,9 @@ try {
         ),
     });
     const withFiles = attachments ? ` with ${attachments} attachment${attachments === 1 ? '' : 's'}` : '';
-    process.stdout.write(`fetched ${count} new record${count === 1 ? '' : 's'}${withFiles} into ${file}\nnext: carry it to the air-gapped machine and decrypt it; decrypt signs ${file}.ack; carry that back and run: npm run editor -- ack --in ${file}.ack …\n`);
+    process.stdout.write(
+      `fetched ${count} new record${count === 1 ? '' : 's'}${withFiles} into ${file}\nnext: carry it to the air-gapped machine and decrypt it; decrypt signs ${file}.ack; carry that back and run: npm run editor -- ack --in ${file}.ack …\n`,
+    );
   } else if (verb === 'sync') {
     const summary = await syncDesk(endpoint, file, (line) => process.stderr.write(`${line}\n`));
     const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;

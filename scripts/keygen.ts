@@ -5,4 +5,8 @@
 // The command itself is in src/offline/cli.ts (shared with the one-file toolkit).
 import { processContext, runCommand } from '../src/offline/cli.js';
 
-process.exitCode = await runCommand('keygen', process.argv.slice(2), processContext((command) => `npm run ${command} --`));
+process.exitCode = await runCommand(
+  'keygen',
+  process.argv.slice(2),
+  processContext((command) => `npm run ${command} --`),
+);

@@ -16,10 +16,20 @@ const editor = await editorKeyPairFromSeed(seed);
 const source = await mailboxKeysFromEntropy(Uint8Array.from({ length: 16 }, (_, i) => i));
 const mailbox = source.mailbox;
 
-const reply = await signBody('reply', { v: 1, message: 'Thank you. Which district?', clientTime: '2025-03-10T09:00:00.000Z', mailbox, editor: toBase64Url(editor.signPublicKey) }, editor.signSecretKey);
+const reply = await signBody(
+  'reply',
+  { v: 1, message: 'Thank you. Which district?', clientTime: '2025-03-10T09:00:00.000Z', mailbox, editor: toBase64Url(editor.signPublicKey) },
+  editor.signSecretKey,
+);
 const followUp = await signBody(
   'followUp',
-  { v: 1, message: 'The Balkan district.', clientTime: '2025-03-10T10:00:00.000Z', lang: 'en', reply: { mailbox, kemPublicKey: toBase64Url(source.kemPublicKey), signPublicKey: toBase64Url(source.signPublicKey) } },
+  {
+    v: 1,
+    message: 'The Balkan district.',
+    clientTime: '2025-03-10T10:00:00.000Z',
+    lang: 'en',
+    reply: { mailbox, kemPublicKey: toBase64Url(source.kemPublicKey), signPublicKey: toBase64Url(source.signPublicKey) },
+  },
   source.signSecretKey,
 );
 // An acknowledgement of two records (given unsorted: the statement sorts them), valid until 2025-03-13.

@@ -83,10 +83,7 @@ async function envelopeVector(c: EnvelopeCase) {
   const payload = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, associatedData, null, nonce, payloadKey);
   const envelope = concat(associatedData, payload);
   // The generator and the library must agree before anything is written.
-  const sealed = await sealEnvelope(
-    { kind: c.kind, recipients: editors.map((e) => e.publicKey), body: c.body },
-    { contentKey: c.contentKey, encapsulationSeeds: c.encapsulationSeeds },
-  );
+  const sealed = await sealEnvelope({ kind: c.kind, recipients: editors.map((e) => e.publicKey), body: c.body }, { contentKey: c.contentKey, encapsulationSeeds: c.encapsulationSeeds });
   if (toHex(sealed) !== toHex(envelope)) throw new Error(`sealEnvelope disagrees with the document for "${c.name}"`);
   if (header.length !== HEADER_BYTES) throw new Error('header size');
   return {

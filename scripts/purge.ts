@@ -5,4 +5,8 @@
 import { processContext } from '../src/shared/command.js';
 import { runHostCommand } from '../src/server/commands.js';
 
-process.exitCode = await runHostCommand('purge', process.argv.slice(2), processContext((command) => `npm run ${command} --`));
+process.exitCode = await runHostCommand(
+  'purge',
+  process.argv.slice(2),
+  processContext((command) => `npm run ${command} --`),
+);

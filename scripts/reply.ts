@@ -2,4 +2,8 @@
 // On the air-gapped machine: encrypt a reply to a source. The command is in src/offline/cli.ts.
 import { processContext, runCommand } from '../src/offline/cli.js';
 
-process.exitCode = await runCommand('reply', process.argv.slice(2), processContext((command) => `npm run ${command} --`));
+process.exitCode = await runCommand(
+  'reply',
+  process.argv.slice(2),
+  processContext((command) => `npm run ${command} --`),
+);

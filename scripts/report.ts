@@ -3,4 +3,8 @@
 // The command is in src/offline/cli.ts (shared with the one-file toolkit); the logic in src/offline/report.ts.
 import { processContext, runCommand } from '../src/offline/cli.js';
 
-process.exitCode = await runCommand('report', process.argv.slice(2), processContext((command) => `npm run ${command} --`));
+process.exitCode = await runCommand(
+  'report',
+  process.argv.slice(2),
+  processContext((command) => `npm run ${command} --`),
+);

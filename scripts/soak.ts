@@ -58,7 +58,14 @@ try {
   mkdirSync(dataDir, { mode: 0o700 });
   const powKey = loadOrCreatePowKey(dataDir);
   server = spawn(process.execPath, ['--import', 'tsx', ...(PROBE ? ['--import', './scripts/soak-probe.ts'] : []), 'scripts/start.ts'], {
-    env: cleanEnv({ TIPLINE_PORT: '0', TIPLINE_DATA_DIR: dataDir, TIPLINE_RECIPIENTS: recipientsFile, TIPLINE_POW_MIN_BITS: '1', TIPLINE_POW_MAX_BITS: '1', ...(process.env.TIPLINE_POW_MAX_SPENT ? { TIPLINE_POW_MAX_SPENT: process.env.TIPLINE_POW_MAX_SPENT } : {}) }),
+    env: cleanEnv({
+      TIPLINE_PORT: '0',
+      TIPLINE_DATA_DIR: dataDir,
+      TIPLINE_RECIPIENTS: recipientsFile,
+      TIPLINE_POW_MIN_BITS: '1',
+      TIPLINE_POW_MAX_BITS: '1',
+      ...(process.env.TIPLINE_POW_MAX_SPENT ? { TIPLINE_POW_MAX_SPENT: process.env.TIPLINE_POW_MAX_SPENT } : {}),
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -83,7 +90,9 @@ try {
 
   const sodium = await loadSodium();
   const envelopes = await Promise.all(
-    Array.from({ length: 64 }, async (_, i) => toBase64Url(await sealEnvelope({ kind: 'tip', recipients: [editor.publicKey], body: encodeBody({ v: 1, message: `soak tip ${i}`, clientTime: new Date().toISOString() }) }))),
+    Array.from({ length: 64 }, async (_, i) =>
+      toBase64Url(await sealEnvelope({ kind: 'tip', recipients: [editor.publicKey], body: encodeBody({ v: 1, message: `soak tip ${i}`, clientTime: new Date().toISOString() }) })),
+    ),
   );
   const bindings = envelopes.map((e) => powBinding(sodium, e));
   const expiry = Math.floor(Date.now() / 1000) + 600;
@@ -107,9 +116,16 @@ try {
   // answer on a connection), how many connections never got an answer, and the kernel's
   // listen-queue overflow counters (this network namespace).
   const listenCounters = () => {
-    const [names, values] = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:'));
+    const [names, values] = readFileSync('/proc/net/netstat', 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('TcpExt:'));
     const v = values!.split(/\s+/);
-    return Object.fromEntries(names!.split(/\s+/).map((n, i) => [n, Number(v[i])]).filter(([n]) => n === 'ListenOverflows' || n === 'ListenDrops'));
+    return Object.fromEntries(
+      names!
+        .split(/\s+/)
+        .map((n, i) => [n, Number(v[i])])
+        .filter(([n]) => n === 'ListenOverflows' || n === 'ListenDrops'),
+    );
   };
   const listenBefore = listenCounters();
   const started = Date.now();

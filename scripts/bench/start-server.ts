@@ -20,6 +20,8 @@ export function start(args: string[], env: Record<string, string>, nodeOptions: 
 
 /** CPU seconds a process has used so far, all its threads, user and system (Linux /proc; 100 ticks a second). */
 export function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }

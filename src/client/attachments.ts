@@ -77,9 +77,7 @@ export function setupAttachments(s: Strings, config: PageConfig, powWorker: () =
   // sessionStorage only where the page offers to continue after a reload; otherwise the
   // unfinished uploads are remembered in this page's memory only (a failed send sent again
   // continues them; a reload starts afresh).
-  const storage = ids.resume
-    ? { load: loadPending, save: savePending, clear: clearPending }
-    : { load: (): PendingFile[] => [], save: (_files: PendingFile[]) => undefined, clear: () => undefined };
+  const storage = ids.resume ? { load: loadPending, save: savePending, clear: clearPending } : { load: (): PendingFile[] => [], save: (_files: PendingFile[]) => undefined, clear: () => undefined };
 
   let chosen: Chosen[] = [];
   let problem: string | undefined;

@@ -106,7 +106,8 @@ function main(): void {
       problems.push(...parsed.problems);
       protocol = parsed.protocol;
       if (problems.length) {
-        const text = (p: FieldProblem) => format(p.code === 'required' ? pageForm.errors.required : p.code === 'tooMany' ? pageForm.errors.tooMany : pageForm.errors.invalid, { label: pageForm.labels[p.field] ?? p.field }, s.lang);
+        const text = (p: FieldProblem) =>
+          format(p.code === 'required' ? pageForm.errors.required : p.code === 'tooMany' ? pageForm.errors.tooMany : pageForm.errors.invalid, { label: pageForm.labels[p.field] ?? p.field }, s.lang);
         showError(...problems.map(text));
         const first = inputName({ name: problems[0]!.field });
         // A protocol's inputs are named `<input name>.station` and so on: its first one.
@@ -189,11 +190,16 @@ function main(): void {
       // The form's id and version travel with its fields, inside the envelope only; a file field's value is its uploads.
       const schema = config.form?.schema;
       const evidence = schema?.fields.find((f) => f.type === 'file');
-      const structured = schema && fields
-        ? { form: { id: schema.id, version: schema.version }, fields: { ...fields, ...(evidence && attached.files.length ? { [evidence.name]: attached.files.map((f) => f.upload) } : {}) } }
-        : {};
+      const structured =
+        schema && fields
+          ? { form: { id: schema.id, version: schema.version }, fields: { ...fields, ...(evidence && attached.files.length ? { [evidence.name]: attached.files.map((f) => f.upload) } : {}) } }
+          : {};
       // Signed with the mailbox key (context "tipline tip v1"), so the desk files it in the thread only if it is the source's.
-      const body = await signBody('tip', { v: 1, message: text, clientTime: new Date().toISOString(), lang: config.lang, reply, ...files, ...structured, ...(protocol ? { protocol } : {}) }, mailbox.signSecretKey);
+      const body = await signBody(
+        'tip',
+        { v: 1, message: text, clientTime: new Date().toISOString(), lang: config.lang, reply, ...files, ...structured, ...(protocol ? { protocol } : {}) },
+        mailbox.signSecretKey,
+      );
       const envelope = await sealEnvelope({ kind: 'tip', recipients: keys, body });
       expected = await receiptFor(envelope);
       envelopeText = toBase64Url(envelope);

@@ -11,11 +11,7 @@ import { PowSolver } from '../crypto/pow.js';
 import { loadSodium } from '../crypto/sodium.js';
 
 export type WorkerRequest = { challenge: Uint8Array; binding: Uint8Array };
-export type WorkerMessage =
-  | { type: 'ready' }
-  | { type: 'progress'; tries: number; expected: number }
-  | { type: 'solved'; nonce: Uint8Array; tries: number }
-  | { type: 'error' };
+export type WorkerMessage = { type: 'ready' } | { type: 'progress'; tries: number; expected: number } | { type: 'solved'; nonce: Uint8Array; tries: number } | { type: 'error' };
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (message: WorkerMessage) => scope.postMessage(message);

@@ -11,23 +11,13 @@
 //               { type: 'chunk', id, index }
 //               { type: 'forget', id }
 // Messages out: { type: 'prepared', id, … }, { type: 'chunk', id, index, data }, { type: 'error', id, message }
-import {
-  chunkSourceRange,
-  encryptFileChunk,
-  fileChunkCount,
-  generateFileKey,
-  importFileKey,
-  lastChunkCiphertextLength,
-} from '../crypto/attachment.js';
+import { chunkSourceRange, encryptFileChunk, fileChunkCount, generateFileKey, importFileKey, lastChunkCiphertextLength } from '../crypto/attachment.js';
 import { detectFormat, stripMetadata, type StripStatus } from './strip-metadata.js';
 
 /** Images above this size are not read whole to be stripped: they are sent as they are, with a warning. */
 export const MAX_STRIP_BYTES = 256 * 1024 * 1024;
 
-export type UploadWorkerRequest =
-  | { type: 'prepare'; id: number; file: File; strip: boolean; key?: Uint8Array }
-  | { type: 'chunk'; id: number; index: number }
-  | { type: 'forget'; id: number };
+export type UploadWorkerRequest = { type: 'prepare'; id: number; file: File; strip: boolean; key?: Uint8Array } | { type: 'chunk'; id: number; index: number } | { type: 'forget'; id: number };
 
 export interface Prepared {
   type: 'prepared';
@@ -44,10 +34,7 @@ export interface Prepared {
   key: Uint8Array;
 }
 
-export type UploadWorkerMessage =
-  | Prepared
-  | { type: 'chunk'; id: number; index: number; data: Uint8Array }
-  | { type: 'error'; id: number; message: string };
+export type UploadWorkerMessage = Prepared | { type: 'chunk'; id: number; index: number; data: Uint8Array } | { type: 'error'; id: number; message: string };
 
 interface Entry {
   source: Uint8Array | Blob;

@@ -161,8 +161,14 @@ export function loadPending(): PendingFile[] {
     if (!Array.isArray(value)) return [];
     return value.filter(
       (p): p is PendingFile =>
-        typeof p === 'object' && p !== null && typeof p.upload === 'string' && typeof p.key === 'string' && typeof p.name === 'string' &&
-        Number.isSafeInteger(p.fileSize) && typeof p.lastModified === 'number' && typeof p.strip === 'boolean',
+        typeof p === 'object' &&
+        p !== null &&
+        typeof p.upload === 'string' &&
+        typeof p.key === 'string' &&
+        typeof p.name === 'string' &&
+        Number.isSafeInteger(p.fileSize) &&
+        typeof p.lastModified === 'number' &&
+        typeof p.strip === 'boolean',
     );
   } catch {
     return [];

@@ -104,10 +104,13 @@ export async function checkAck(signed: Uint8Array, editorSignKeys: Uint8Array[],
   const ack = parseAck(signed);
   const listed = editorSignKeys.find((k) => k.length === ack.editor.length && k.every((b, i) => b === ack.editor[i]));
   if (!listed) throw new AckError('unknown-key', 'the acknowledgement is not signed by an editor key of this tip line (TIPLINE_RECIPIENTS)');
-  if (!(await verifyStatement('ack', ack.unsigned, ack.signature, listed))) throw new AckError('signature', 'the acknowledgement\'s signature is wrong (it was altered after signing)');
+  if (!(await verifyStatement('ack', ack.unsigned, ack.signature, listed))) throw new AckError('signature', "the acknowledgement's signature is wrong (it was altered after signing)");
   if (today > ack.expires) throw new AckError('expired', `the acknowledgement expired on ${ack.expires}: decrypt the bundle again on the air-gapped machine to sign a new one`);
   if (ack.expires > addDays(today, ACK_MAX_DAYS_AHEAD)) {
-    throw new AckError('too-far-ahead', `the acknowledgement expires on ${ack.expires}, more than ${ACK_MAX_DAYS_AHEAD} days after the server's date ${today}: is the air-gapped machine's clock right?`);
+    throw new AckError(
+      'too-far-ahead',
+      `the acknowledgement expires on ${ack.expires}, more than ${ACK_MAX_DAYS_AHEAD} days after the server's date ${today}: is the air-gapped machine's clock right?`,
+    );
   }
   return { ids: ack.ids, editor: ack.editor, expires: ack.expires };
 }

@@ -27,17 +27,7 @@ export const FILE_NONCE_BYTES = 12;
 export const FILE_CHUNK_CIPHERTEXT_BYTES = FILE_CHUNK_SIZE + FILE_TAG_BYTES;
 export const FILE_AD = utf8('tipline-file-1');
 
-export type AttachmentErrorCode =
-  | 'cipher'
-  | 'key'
-  | 'size'
-  | 'count'
-  | 'length'
-  | 'truncated'
-  | 'reordered'
-  | 'tampered'
-  | 'padding'
-  | 'extra';
+export type AttachmentErrorCode = 'cipher' | 'key' | 'size' | 'count' | 'length' | 'truncated' | 'reordered' | 'tampered' | 'padding' | 'extra';
 
 export class AttachmentError extends Error {
   constructor(

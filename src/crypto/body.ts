@@ -130,8 +130,7 @@ export function validateBody(value: unknown): Body {
     check(Array.isArray(value.files), 'files must be a list');
     for (const file of value.files) {
       check(
-        isObject(file) && isString(file.upload) && isString(file.name) && isString(file.type) && isCount(file.size) &&
-          isString(file.key) && isString(file.cipher) && isCount(file.chunkSize),
+        isObject(file) && isString(file.upload) && isString(file.name) && isString(file.type) && isCount(file.size) && isString(file.key) && isString(file.cipher) && isCount(file.chunkSize),
         'each file must be {upload, name, type, size, key, cipher, chunkSize}',
       );
     }

@@ -248,10 +248,10 @@ export function parseBundleLine(bytes: Uint8Array): ParsedLine {
   }
   if (type === 'file') {
     const { id, upload, chunks, lastChunkBytes } = json;
-    if (!isRecordId(id)) return bad('the file line\'s tip id is not 32 lowercase hex digits');
-    if (typeof upload !== 'string' || !UPLOAD_RE.test(upload)) return bad('the file line\'s upload id is not 43 base64url characters');
-    if (!Number.isSafeInteger(chunks) || (chunks as number) < 1 || (chunks as number) > MAX_CHUNKS) return bad('the file line\'s chunk count is not a positive integer');
-    if (!Number.isSafeInteger(lastChunkBytes) || (lastChunkBytes as number) < 17 || (lastChunkBytes as number) > 1_048_592) return bad('the file line\'s lastChunkBytes is out of range');
+    if (!isRecordId(id)) return bad("the file line's tip id is not 32 lowercase hex digits");
+    if (typeof upload !== 'string' || !UPLOAD_RE.test(upload)) return bad("the file line's upload id is not 43 base64url characters");
+    if (!Number.isSafeInteger(chunks) || (chunks as number) < 1 || (chunks as number) > MAX_CHUNKS) return bad("the file line's chunk count is not a positive integer");
+    if (!Number.isSafeInteger(lastChunkBytes) || (lastChunkBytes as number) < 17 || (lastChunkBytes as number) > 1_048_592) return bad("the file line's lastChunkBytes is out of range");
     const file: FileRecord = { tip: id, upload, chunks: chunks as number, lastChunkBytes: lastChunkBytes as number };
     if (!isCanonical(bytes, fileLine(file))) return bad('the file line is not in canonical form (extra members, order or spacing)');
     return { ok: true, type: 'file', file };
@@ -259,8 +259,8 @@ export function parseBundleLine(bytes: Uint8Array): ParsedLine {
   if (type === 'chunk') {
     if (bytes.length > MAX_CHUNK_LINE_BYTES) return bad(`the chunk line is longer than ${MAX_CHUNK_LINE_BYTES} bytes`, 'too-long');
     const { id, upload, index, data } = json;
-    if (!isRecordId(id)) return bad('the chunk line\'s tip id is not 32 lowercase hex digits');
-    if (typeof upload !== 'string' || !UPLOAD_RE.test(upload)) return bad('the chunk line\'s upload id is not 43 base64url characters');
+    if (!isRecordId(id)) return bad("the chunk line's tip id is not 32 lowercase hex digits");
+    if (typeof upload !== 'string' || !UPLOAD_RE.test(upload)) return bad("the chunk line's upload id is not 43 base64url characters");
     if (!Number.isSafeInteger(index) || (index as number) < 0 || (index as number) >= MAX_CHUNKS) return bad('the chunk index is not a non-negative integer');
     const decoded = typeof data === 'string' && data.length > 0 ? fromBase64Url(data) : undefined;
     if (!decoded) return bad('the chunk data is not strict base64url');
@@ -372,7 +372,6 @@ export function* bundleLines(sodium: Sodium, records: Iterable<BundleItem>, crea
   yield manifestLine(entries);
   return entries.length;
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // In memory (the editor API): a whole bundle as text, and a strict all-or-nothing reader.

@@ -204,9 +204,7 @@ export interface OpenedDeskEvent {
   hash: string;
 }
 
-export type OpenedDeskEvents =
-  | { ok: true; events: OpenedDeskEvent[]; refused: { index: number; id?: string; reason: string }[] }
-  | { ok: false; reason: string };
+export type OpenedDeskEvents = { ok: true; events: OpenedDeskEvent[]; refused: { index: number; id?: string; reason: string }[] } | { ok: false; reason: string };
 
 /** Parses and verifies one signed event against the roster's signing keys; throws DeskEventError. */
 export async function verifyDeskEvent(signed: Uint8Array, rosterSignKeys: Uint8Array[]): Promise<OpenedDeskEvent> {

@@ -75,14 +75,7 @@ export async function bodyHash(body: Uint8Array): Promise<string> {
 }
 
 /** The headers for a request to `server` (URL.host of the --server URL), signed with a fetch key's 64-byte Ed25519 secret key. */
-export async function signRequest(
-  secretKey: Uint8Array,
-  server: string,
-  method: string,
-  path: string,
-  body: Uint8Array,
-  nowSeconds = Math.floor(Date.now() / 1000),
-): Promise<Record<string, string>> {
+export async function signRequest(secretKey: Uint8Array, server: string, method: string, path: string, body: Uint8Array, nowSeconds = Math.floor(Date.now() / 1000)): Promise<Record<string, string>> {
   const sodium = await loadSodium();
   const time = String(nowSeconds);
   const nonce = toBase64Url(sodium.randombytes_buf(16));

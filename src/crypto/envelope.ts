@@ -39,15 +39,7 @@ const ZERO_NONCE = new Uint8Array(NONCE_BYTES);
 export const CONTENT_KEY_BYTES = 32;
 export const ENCAPSULATION_SEED_BYTES = 64;
 
-export type EnvelopeErrorCode =
-  | 'too-short'
-  | 'version'
-  | 'kind'
-  | 'recipients'
-  | 'length'
-  | 'not-for-this-key'
-  | 'tampered'
-  | 'padding';
+export type EnvelopeErrorCode = 'too-short' | 'version' | 'kind' | 'recipients' | 'length' | 'not-for-this-key' | 'tampered' | 'padding';
 
 export class EnvelopeError extends Error {
   constructor(
@@ -170,11 +162,7 @@ export async function sealEnvelope(input: SealInput, randomness?: SealRandomness
     contentKey: sodium.randombytes_buf(CONTENT_KEY_BYTES),
     encapsulationSeeds: input.recipients.map(() => sodium.randombytes_buf(ENCAPSULATION_SEED_BYTES)),
   };
-  if (
-    r.contentKey.length !== CONTENT_KEY_BYTES ||
-    r.encapsulationSeeds.length !== n ||
-    r.encapsulationSeeds.some((seed) => seed.length !== ENCAPSULATION_SEED_BYTES)
-  ) {
+  if (r.contentKey.length !== CONTENT_KEY_BYTES || r.encapsulationSeeds.length !== n || r.encapsulationSeeds.some((seed) => seed.length !== ENCAPSULATION_SEED_BYTES)) {
     throw new Error('invalid envelope randomness');
   }
   const header = Uint8Array.of(ENVELOPE_VERSION, KIND[input.kind], n);

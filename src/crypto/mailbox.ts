@@ -67,7 +67,11 @@ export async function newPassphrase(): Promise<string> {
 
 /** Lower case, single spaces, no leading or trailing space: what people type, made canonical. */
 export function normalizePassphrase(text: string): string[] {
-  return text.normalize('NFKD').toLowerCase().split(/[\s,.;:]+/u).filter((w) => w !== '');
+  return text
+    .normalize('NFKD')
+    .toLowerCase()
+    .split(/[\s,.;:]+/u)
+    .filter((w) => w !== '');
 }
 
 /**

@@ -132,7 +132,7 @@ export async function checkReplyBody(bytes: Uint8Array, mailbox: string, editorS
   const editor = typeof body.editor === 'string' ? fromBase64Url(body.editor) : undefined;
   const pinned = editor && editorSignKeys.find((k) => k.length === editor.length && k.every((b, i) => b === editor[i]));
   if (!pinned) return { ok: false, reason: 'the reply is not signed by an editor key of this tip line', body };
-  if (!(await verifyStatement('reply', parts.unsigned, parts.signature, pinned))) return { ok: false, reason: 'the reply\'s signature is wrong', body };
+  if (!(await verifyStatement('reply', parts.unsigned, parts.signature, pinned))) return { ok: false, reason: "the reply's signature is wrong", body };
   return { ok: true, body, signer: pinned };
 }
 

@@ -84,7 +84,17 @@ export interface FileSummary {
 
 export type ThreadItem =
   // `unverified`: a tip or follow-up that names a mailbox but whose mailbox signature failed, and why; it is its own thread, from nobody anyone can tell.
-  | { kind: 'tip' | 'followUp'; id: string; date: string; clientTime?: string; message: string; form?: { id: string; answers: FormAnswer[] }; files: FileSummary[]; sealedByServer: boolean; unverified?: string }
+  | {
+      kind: 'tip' | 'followUp';
+      id: string;
+      date: string;
+      clientTime?: string;
+      message: string;
+      form?: { id: string; answers: FormAnswer[] };
+      files: FileSummary[];
+      sealedByServer: boolean;
+      unverified?: string;
+    }
   | { kind: 'reply'; id: string; date: string; message: string; from: string; pending: boolean };
 
 export interface Note {

@@ -70,16 +70,16 @@ function describeProgress(p: ImportProgress): string {
 export function deskCommand(parts: DeskCommandParts): Command {
   return {
     synopsis: '--key <key file> --usb <folder> [--desk <store folder>] [--recipients <file>] [--lang en|ru|tk|kk] [--passphrase-file <file>] [--open]',
-    summary: 'the editors\' desk: import the USB inbox and serve the desk on 127.0.0.1 at a secret URL',
+    summary: "the editors' desk: import the USB inbox and serve the desk on 127.0.0.1 at a secret URL",
     help: () =>
       'Unlocks the editor key (the passphrase is asked on the terminal, or taken from --passphrase-file or\n' +
-      'TIPLINE_PASSPHRASE), imports every bundle of <usb>/inbox/ into the desk\'s encrypted store (--desk),\n' +
+      "TIPLINE_PASSPHRASE), imports every bundle of <usb>/inbox/ into the desk's encrypted store (--desk),\n" +
       'then serves the desk at http://127.0.0.1:<random port>/<secret>/ and prints that address (with --open\n' +
       'it also opens it with xdg-open). Only this machine can reach it, and only with the secret.\n' +
       'Replies, acknowledgements and desk events are queued in <usb>/outbox/ for `editor sync`.\n' +
-      '--recipients is the roster (the server\'s TIPLINE_RECIPIENTS file; without it, this editor alone).\n' +
+      "--recipients is the roster (the server's TIPLINE_RECIPIENTS file; without it, this editor alone).\n" +
       '--desk is the store (default: tipline-desk/ beside the key file); exported files go to\n' +
-      'tipline-desk-exports/ beside it. --lang picks the desk\'s language.\n' +
+      "tipline-desk-exports/ beside it. --lang picks the desk's language.\n" +
       'Stop it with Ctrl+C.\n',
     options: {
       key: { type: 'string' },
@@ -103,7 +103,7 @@ export function deskCommand(parts: DeskCommandParts): Command {
       const lang = (str(values.lang) ?? 'en') as Lang;
       if (!LANGS.includes(lang)) throw new CommandFailure(`--lang must be en, ru, tk or kk, not ${JSON.stringify(String(values.lang).slice(0, 10))}`);
       const script = deskScript();
-      if (script === undefined) throw new CommandFailure('the desk\'s window script is missing: run it as `npm run desk` or from the toolkit built by `npm run build:offline`');
+      if (script === undefined) throw new CommandFailure("the desk's window script is missing: run it as `npm run desk` or from the toolkit built by `npm run build:offline`");
       const recipientsPath = str(values.recipients);
       let recipients: string | undefined;
       if (recipientsPath) {
@@ -135,7 +135,10 @@ export function deskCommand(parts: DeskCommandParts): Command {
         if (values.open === true) {
           const opener = onPath('xdg-open', ctx.env);
           if (!opener) ctx.stderr.write('--open: xdg-open is not installed here; open the address above yourself\n');
-          else spawn(opener, [server.url], { detached: true, stdio: 'ignore' }).on('error', () => ctx.stderr.write('--open: xdg-open failed; open the address above yourself\n')).unref();
+          else
+            spawn(opener, [server.url], { detached: true, stdio: 'ignore' })
+              .on('error', () => ctx.stderr.write('--open: xdg-open failed; open the address above yourself\n'))
+              .unref();
         }
         await (parts.stop ?? untilSignal)();
         ctx.stderr.write('desk stopped\n');

@@ -10,18 +10,7 @@ import { ACK_VALID_DAYS, addDays, signAck } from '../crypto/ack.js';
 import type { Body } from '../crypto/body.js';
 import { todayUtc } from '../crypto/bundle.js';
 import { fromBase64Url, toBase64Url, toHex, utf8 } from '../crypto/bytes.js';
-import {
-  canonicalChange,
-  DeskEventError,
-  newEventId,
-  observeHlc,
-  sealDeskEvents,
-  signDeskEvent,
-  tickHlc,
-  type DeskEvent,
-  type Hlc,
-  type KnownEvent,
-} from '../crypto/desk-event.js';
+import { canonicalChange, DeskEventError, newEventId, observeHlc, sealDeskEvents, signDeskEvent, tickHlc, type DeskEvent, type Hlc, type KnownEvent } from '../crypto/desk-event.js';
 import { fingerprint, parseRecipients, XWING_PUBLIC_KEY_BYTES, type EditorKeyPair, type EditorPublicKey } from '../crypto/keys.js';
 import { loadSodium, type Sodium } from '../crypto/sodium.js';
 import { writeBundle } from '../files/bundle.js';
@@ -30,21 +19,7 @@ import { BUILT_IN_FORMS, textFor } from '../forms/schema.js';
 import { writeAckFile } from '../offline/decrypt.js';
 import { CREATE_FLAGS, childPath, fileLabel, numberedName, sanitiseFileName } from '../offline/files.js';
 import { sealReply } from '../offline/reply.js';
-import type {
-  Desk,
-  DeskChange,
-  ElectionTip,
-  FileSummary,
-  FormAnswer,
-  ImportProgress,
-  InboxQuery,
-  RefusedEvent,
-  RosterEditor,
-  ThreadDetail,
-  ThreadItem,
-  ThreadSummary,
-  Verification,
-} from './api.js';
+import type { Desk, DeskChange, ElectionTip, FileSummary, FormAnswer, ImportProgress, InboxQuery, RefusedEvent, RosterEditor, ThreadDetail, ThreadItem, ThreadSummary, Verification } from './api.js';
 import { designation } from './designation.js';
 import { importInbox, type ImportTarget, type StoreJson, type StoreWrite } from './import.js';
 import { DeskMerge, FINAL_STATUSES } from './merge.js';
@@ -250,7 +225,18 @@ class DeskModel implements Desk, ImportTarget {
       case 'pending': {
         const returned = [...this.items.values()].find((i) => i.kind === 'reply' && i.eh === json.eh);
         if (!returned) {
-          this.addItem({ id: json.id, kind: 'reply', received: json.received, thread: json.thread, message: json.message, signer: toBase64Url(this.options.key.signPublicKey), pending: true, eh: json.eh, arrived: json.hlc, files: [] });
+          this.addItem({
+            id: json.id,
+            kind: 'reply',
+            received: json.received,
+            thread: json.thread,
+            message: json.message,
+            signer: toBase64Url(this.options.key.signPublicKey),
+            pending: true,
+            eh: json.eh,
+            arrived: json.hlc,
+            files: [],
+          });
         }
         if (!this.queued.has(json.id)) this.unqueued.set(json.id, json);
         return;
@@ -572,12 +558,16 @@ class DeskModel implements Desk, ImportTarget {
       if (json.t === 'events') {
         const name = `event-${id}.bundle`;
         if (!this.inOutbox(name)) {
-          const envelope = await sealDeskEvents(json.lines.map((l) => utf8(l)), this.editors.map((e) => e.key.publicKey));
+          const envelope = await sealDeskEvents(
+            json.lines.map((l) => utf8(l)),
+            this.editors.map((e) => e.key.publicKey),
+          );
           await writeBundle(join(this.outbox(), name), [{ event: { id, received: json.received, envelope } }], { created: json.received });
         }
       } else if (json.t === 'pending') {
         const name = `reply-${id}.bundle`;
-        if (!this.inOutbox(name)) await writeBundle(join(this.outbox(), name), [{ id, received: json.received, mailbox: json.thread, envelope: fromBase64Url(json.envelope)! }], { created: json.received });
+        if (!this.inOutbox(name))
+          await writeBundle(join(this.outbox(), name), [{ id, received: json.received, mailbox: json.thread, envelope: fromBase64Url(json.envelope)! }], { created: json.received });
       }
       this.commit([{ json: { t: 'queued', id } }]);
     }

@@ -191,7 +191,15 @@ export function findConflicts(tips: ElectionTip[], forms: FormSchema[] = []): St
   const analysed = analyseProtocols(withProtocol.map((t) => ({ folder: t.id, body: { protocol: protocolOf(t).protocol } })));
   for (const s of analysed.stations) {
     if (s.conflicts.length === 0) continue;
-    out.push({ kind: 'protocol', form: withProtocol.find((t) => t.id === s.reports[0]?.folder)?.form.id ?? '', election: s.election, region: s.region, station: s.station, tips: s.reports.map((r) => r.folder), lines: s.conflicts.map((c) => ({ item: c.item, values: c.values })) });
+    out.push({
+      kind: 'protocol',
+      form: withProtocol.find((t) => t.id === s.reports[0]?.folder)?.form.id ?? '',
+      election: s.election,
+      region: s.region,
+      station: s.station,
+      tips: s.reports.map((r) => r.folder),
+      lines: s.conflicts.map((c) => ({ item: c.item, values: c.values })),
+    });
   }
   // Violation reports: grouped by form, region and station.
   const groups = new Map<string, { form: string; station: Station; tips: ElectionTip[] }>();
@@ -291,7 +299,10 @@ export function importVerification(file: Uint8Array, tips: ElectionTip[]): Verif
     throw new ReportError('verification.tsv is not UTF-8 text');
   }
   const byFolder = new Map(tips.map((t) => [folderName(t), t]));
-  const { statuses, lines, unmatched } = parseSidecar(text, tips.map((t) => ({ folder: folderName(t), id: t.id, receipt: t.receipt ?? '' })));
+  const { statuses, lines, unmatched } = parseSidecar(
+    text,
+    tips.map((t) => ({ folder: folderName(t), id: t.id, receipt: t.receipt ?? '' })),
+  );
   const result: VerificationImport = { changes: [], already: 0, kept: [], unmatched, canDelete: unmatched.length === 0 };
   for (const [folder, s] of statuses) {
     const tip = byFolder.get(folder)!;
@@ -338,7 +349,16 @@ export function publicationTable(tips: ElectionTip[], options: PublicationOption
   const protocols = verified.filter((r) => r.protocol);
   const items = PROTOCOL_ITEMS.filter((item) => protocols.some((r) => r.protocol!.items[item] !== undefined));
   const candidates = [...new Set(protocols.flatMap((r) => Object.keys(r.protocol!.votes)))].sort();
-  const header = ['report', 'received', 'form', 'form_version', ...columns, ...(protocols.length ? ['election', 'protocol.station', ...items.map((i) => `protocol.${i}`), ...candidates.map((c) => `votes.${c}`), 'relations_failed'] : []), 'message', 'verification_note'];
+  const header = [
+    'report',
+    'received',
+    'form',
+    'form_version',
+    ...columns,
+    ...(protocols.length ? ['election', 'protocol.station', ...items.map((i) => `protocol.${i}`), ...candidates.map((c) => `votes.${c}`), 'relations_failed'] : []),
+    'message',
+    'verification_note',
+  ];
   const byTip = new Map(source.map((t) => [t.id, t]));
   const body = verified.map((r, n) => {
     const tip = byTip.get(r.tip)!;
@@ -350,7 +370,9 @@ export function publicationTable(tips: ElectionTip[], options: PublicationOption
       return isFreeText(rows, c, forms) ? free(cellText(v)) : cellText(v);
     });
     const p = r.protocol;
-    const protocolCells = protocols.length ? [p?.election ?? '', p?.station ?? '', ...items.map((i) => cellText(p?.items[i])), ...candidates.map((c) => cellText(p?.votes[c])), r.failed.join('; ')] : [];
+    const protocolCells = protocols.length
+      ? [p?.election ?? '', p?.station ?? '', ...items.map((i) => cellText(p?.items[i])), ...candidates.map((c) => cellText(p?.votes[c])), r.failed.join('; ')]
+      : [];
     return [String(n + 1), r.received, r.form, String(r.formVersion), ...cells, ...protocolCells, free(r.message), free(r.verification.note)];
   });
   return [header, ...body];

@@ -22,7 +22,20 @@ import type { ImportProgress, RefusedEvent } from './api.js';
 
 /** What the store holds, one JSON object per record (src/desk/store.ts). `a` is the import attempt. */
 export type StoreJson =
-  | { t: 'item'; id: string; a: string; kind: 'tip' | 'followUp' | 'reply'; received: string; thread: string; receipt: string; eh: string; body: Body; unverified?: string; signer?: string; arrived: Hlc }
+  | {
+      t: 'item';
+      id: string;
+      a: string;
+      kind: 'tip' | 'followUp' | 'reply';
+      received: string;
+      thread: string;
+      receipt: string;
+      eh: string;
+      body: Body;
+      unverified?: string;
+      signer?: string;
+      arrived: Hlc;
+    }
   | { t: 'file'; id: string; a: string; n: number; upload: string; name: string; type: string; size: number; complete: boolean; problem?: string }
   | { t: 'chunk'; id: string; a: string; n: number; i: number }
   | { t: 'events'; id: string; a: string; received: string; lines: string[]; refused: { index: number; id?: string; reason: string }[]; own?: true }

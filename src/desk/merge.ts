@@ -58,7 +58,8 @@ export function foldThread(events: readonly DeskEvent[]): MergedThread {
           log(`status ${c.status} not applied: leaving ${state.status} needs a reason`);
           break;
         }
-        if (c.status !== state.status || c.reason) log(reopening ? `status ${state.status} → ${c.status}, reason: ${c.reason}` : `status ${state.status} → ${c.status}${c.reason ? `, reason: ${c.reason}` : ''}`);
+        if (c.status !== state.status || c.reason)
+          log(reopening ? `status ${state.status} → ${c.status}, reason: ${c.reason}` : `status ${state.status} → ${c.status}${c.reason ? `, reason: ${c.reason}` : ''}`);
         state.status = c.status;
         break;
       }
@@ -88,7 +89,10 @@ export function foldThread(events: readonly DeskEvent[]): MergedThread {
     }
     state.last = e.hlc;
   }
-  state.labels = [...labels].filter(([, on]) => on).map(([label]) => label).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  state.labels = [...labels]
+    .filter(([, on]) => on)
+    .map(([label]) => label)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return state;
 }
 

@@ -23,7 +23,10 @@ export function writePublication(dir: string, tips: ElectionTip[], options: Publ
   if (!/^\d{4}-\d{2}-\d{2}$/.test(options.date)) throw new ReportError('the export date must be YYYY-MM-DD');
   const stem = `election-reports-${options.date}${options.includeFreeText ? '-with-free-text' : ''}`;
   const written: string[] = [];
-  for (const [ext, text] of [['csv', publicationCsv(tips, options)], ['html', publicationHtml(tips, options)]] as const) {
+  for (const [ext, text] of [
+    ['csv', publicationCsv(tips, options)],
+    ['html', publicationHtml(tips, options)],
+  ] as const) {
     const name = numberedName(`${stem}.${ext}`, (n) => lstatExists(join(root, n)));
     const path = join(root, name);
     writeNewFile(path, text);

@@ -294,7 +294,11 @@ export async function startDeskServer(options: DeskServerOptions): Promise<DeskS
         await desk.reply(id, text);
         return seeOther(res, `${back}#replied`);
       }
-      const change = changeFromForm(form, detail.status, desk.roster().map((e) => e.id));
+      const change = changeFromForm(
+        form,
+        detail.status,
+        desk.roster().map((e) => e.id),
+      );
       await desk.change(id, change);
       return seeOther(res, form.get('back') === 'inbox' ? base : `${back}#${change.kind}`);
     }

@@ -155,7 +155,7 @@ export function refused(response: Response): EditorClientError {
   } catch {
     // not JSON
   }
-  if (response.status === 401) detail += ': is this fetch key listed in the server\'s TIPLINE_EDITORS, and is this computer\'s clock right?';
+  if (response.status === 401) detail += ": is this fetch key listed in the server's TIPLINE_EDITORS, and is this computer's clock right?";
   return new EditorClientError(`the server refused: ${detail}`);
 }
 

@@ -93,12 +93,7 @@ function readState(path: string): SyncState {
   }
   const v = value as Partial<SyncState> | undefined;
   const isCursor = (c: Partial<DayCursor> | undefined | null) => typeof c === 'object' && c !== null && (c.since === null || isBundleDate(c.since)) && isNameMap(c.seen);
-  const ok =
-    v?.version === 1 &&
-    (v.pending === null || (typeof v.pending === 'string' && BUNDLE_NAME.test(v.pending))) &&
-    isCursor(v.records) &&
-    isCursor(v.replies) &&
-    isCursor(v.events);
+  const ok = v?.version === 1 && (v.pending === null || (typeof v.pending === 'string' && BUNDLE_NAME.test(v.pending))) && isCursor(v.records) && isCursor(v.replies) && isCursor(v.events);
   if (!ok) throw new EditorClientError(`${path} is not a sync state this tool wrote: remove it (the next sync then fetches every record and event the server still holds)`);
   return v as SyncState;
 }
@@ -293,9 +288,7 @@ export async function syncDesk(endpoint: Endpoint, dir: string, log: (line: stri
   } catch (err) {
     throw new EditorClientError(`cannot read ${outbox} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  const queued = names
-    .filter((name) => !name.startsWith('.') && (name.endsWith('.bundle') || name.endsWith('.ack')))
-    .sort();
+  const queued = names.filter((name) => !name.startsWith('.') && (name.endsWith('.bundle') || name.endsWith('.ack'))).sort();
   const notSent = (name: string, reason: string) => {
     summary.refused.push({ file: name, reason });
     log(`not sent: outbox/${name}: ${reason}`);
@@ -317,7 +310,10 @@ export async function syncDesk(endpoint: Endpoint, dir: string, log: (line: stri
   for (const batch of batches(bundles)) {
     log(`uploading ${plural(batch.length, 'outbox bundle', 'outbox bundles')}: ${batch.map((b) => `outbox/${b.name}`).join(', ')}`);
     try {
-      confirmed(batch.map((b) => b.name), await sendBundles(endpoint, batch));
+      confirmed(
+        batch.map((b) => b.name),
+        await sendBundles(endpoint, batch),
+      );
       continue;
     } catch (err) {
       if (!(err instanceof EditorClientError)) throw err;

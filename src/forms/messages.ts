@@ -21,8 +21,18 @@ const UI: Record<string, Row> = {
   choose: row('— choose —', '— выберите —', '— saýlaň —', '— таңдаңыз —'),
   optional: row('(optional)', '(необязательно)', '(hökmany däl)', '(міндетті емес)'),
   required: row('Please fill in “{label}”.', 'Заполните поле «{label}».', '«{label}» meýdançany dolduryň.', '«{label}» өрісін толтырыңыз.'),
-  invalid: row('“{label}” is not valid: please check it.', 'Поле «{label}» заполнено неверно: проверьте его.', '«{label}» meýdança nädogry dolduryldy: barlaň.', '«{label}» өрісі қате толтырылған: тексеріңіз.'),
-  tooMany: row('Too many files for “{label}” (at most {max}).', 'Слишком много файлов в поле «{label}» (не более {max}).', '«{label}» üçin faýllar gaty köp (iň köp {max}).', '«{label}» үшін файлдар тым көп (ең көбі {max}).'),
+  invalid: row(
+    '“{label}” is not valid: please check it.',
+    'Поле «{label}» заполнено неверно: проверьте его.',
+    '«{label}» meýdança nädogry dolduryldy: barlaň.',
+    '«{label}» өрісі қате толтырылған: тексеріңіз.',
+  ),
+  tooMany: row(
+    'Too many files for “{label}” (at most {max}).',
+    'Слишком много файлов в поле «{label}» (не более {max}).',
+    '«{label}» üçin faýllar gaty köp (iň köp {max}).',
+    '«{label}» үшін файлдар тым көп (ең көбі {max}).',
+  ),
 };
 
 const ELECTION_FIELDS: Record<string, Row> = {
@@ -38,11 +48,26 @@ const ELECTION_FIELDS: Record<string, Row> = {
   'category.label': row('What happened (choose all that apply)', 'Что произошло (отметьте всё подходящее)', 'Näme boldy (laýyk gelýänleriň hemmesini belläň)', 'Не болды (барлық сәйкесін белгілеңіз)'),
   'category.ballot-stuffing': row('Ballot stuffing', 'Вброс бюллетеней', 'Býulletenleri bikanun salmak', 'Бюллетеньдерді заңсыз салу'),
   'category.carousel': row('Carousel or multiple voting', '«Карусель» или многократное голосование', '«Karusel» ýa-da birnäçe gezek ses bermek', '«Карусель» немесе бірнеше рет дауыс беру'),
-  'category.coercion': row('Coercion of voters (e.g. public employees, students)', 'Принуждение избирателей (например, бюджетников, студентов)', 'Saýlawçylary mejbur etmek (meselem, döwlet işgärlerini, talyplary)', 'Сайлаушыларды мәжбүрлеу (мысалы, мемлекеттік қызметкерлерді, студенттерді)'),
+  'category.coercion': row(
+    'Coercion of voters (e.g. public employees, students)',
+    'Принуждение избирателей (например, бюджетников, студентов)',
+    'Saýlawçylary mejbur etmek (meselem, döwlet işgärlerini, talyplary)',
+    'Сайлаушыларды мәжбүрлеу (мысалы, мемлекеттік қызметкерлерді, студенттерді)',
+  ),
   'category.vote-buying': row('Vote buying', 'Подкуп избирателей', 'Ses satyn almak', 'Дауыс сатып алу'),
-  'category.observers': row('Pressure on or exclusion of observers', 'Давление на наблюдателей или их недопуск', 'Synçylara basyş etmek ýa-da olary goýbermezlik', 'Байқаушыларға қысым жасау немесе оларды жібермеу'),
+  'category.observers': row(
+    'Pressure on or exclusion of observers',
+    'Давление на наблюдателей или их недопуск',
+    'Synçylara basyş etmek ýa-da olary goýbermezlik',
+    'Байқаушыларға қысым жасау немесе оларды жібермеу',
+  ),
   'category.missing-from-lists': row('Voters missing from lists', 'Избирателей нет в списках', 'Saýlawçylaryň sanawda ýoklugy', 'Сайлаушылардың тізімде болмауы'),
-  'category.home-voting': row('Home or mobile voting abuse', 'Злоупотребления при голосовании на дому или выездном голосовании', 'Öýde ýa-da göçme ses bermekde kanun bozulmalar', 'Үйде немесе көшпелі дауыс берудегі бұзушылықтар'),
+  'category.home-voting': row(
+    'Home or mobile voting abuse',
+    'Злоупотребления при голосовании на дому или выездном голосовании',
+    'Öýde ýa-da göçme ses bermekde kanun bozulmalar',
+    'Үйде немесе көшпелі дауыс берудегі бұзушылықтар',
+  ),
   'category.falsified-protocol': row('Falsified protocol or turnout', 'Фальсификация протокола или явки', 'Teswirnamany ýa-da gatnaşygy galplaşdyrmak', 'Хаттаманы немесе қатысуды бұрмалау'),
   'category.official-campaigning': row('Campaigning by officials', 'Агитация со стороны должностных лиц', 'Wezipeli adamlaryň saýlaw wagyzy', 'Лауазымды тұлғалардың үгіт жүргізуі'),
   'category.other': row('Other', 'Другое', 'Başga', 'Басқа'),
@@ -52,14 +77,24 @@ const ELECTION_FIELDS: Record<string, Row> = {
   'role.commission-member': row('Election commission member', 'Член избирательной комиссии', 'Saýlaw toparynyň agzasy', 'Сайлау комиссиясының мүшесі'),
   'role.official': row('Official', 'Должностное лицо', 'Wezipeli adam', 'Лауазымды тұлға'),
   'role.other': row('Other', 'Другое', 'Başga', 'Басқа'),
-  'message.label': row('Description: what happened, where, and how you know', 'Описание: что произошло, где и откуда вы это знаете', 'Beýany: näme boldy, nirede we muny nireden bilýärsiňiz', 'Сипаттама: не болды, қайда және мұны қайдан білесіз'),
+  'message.label': row(
+    'Description: what happened, where, and how you know',
+    'Описание: что произошло, где и откуда вы это знаете',
+    'Beýany: näme boldy, nirede we muny nireden bilýärsiňiz',
+    'Сипаттама: не болды, қайда және мұны қайдан білесіз',
+  ),
   'message.hint': row(
     'Leave out anything that would identify you unless you want the editors to know it.',
     'Не указывайте ничего, что может вас выдать, если не хотите, чтобы редакция это знала.',
     'Redaksiýanyň bilmegini islemeseňiz, sizi tanadyp biljek zatlary ýazmaň.',
     'Редакцияның білгенін қаламасаңыз, сізді анықтауы мүмкін ештеңе жазбаңыз.',
   ),
-  'evidence.label': row('Evidence files (photos, videos, documents)', 'Файлы-доказательства (фото, видео, документы)', 'Subutnama faýllary (suratlar, wideolar, resminamalar)', 'Дәлел файлдары (фото, бейне, құжаттар)'),
+  'evidence.label': row(
+    'Evidence files (photos, videos, documents)',
+    'Файлы-доказательства (фото, видео, документы)',
+    'Subutnama faýllary (suratlar, wideolar, resminamalar)',
+    'Дәлел файлдары (фото, бейне, құжаттар)',
+  ),
   'evidence.hint': row(
     'Files are encrypted in your browser like your report.',
     'Файлы шифруются в вашем браузере, как и сообщение.',
@@ -71,17 +106,47 @@ const ELECTION_FIELDS: Record<string, Row> = {
 // The results protocol forms (protocol-tm, protocol-kz; src/forms/protocol-form.ts): the line
 // items, the control relations ({left} and {right} are the two sums) and the block's words.
 const PROTOCOL_UI: Record<string, Row> = {
-  'protocol.station': row('Polling station number (as on the protocol)', 'Номер избирательного участка (как в протоколе)', 'Saýlaw uçastogynyň belgisi (teswirnamadaky ýaly)', 'Сайлау учаскесінің нөмірі (хаттамадағыдай)'),
+  'protocol.station': row(
+    'Polling station number (as on the protocol)',
+    'Номер избирательного участка (как в протоколе)',
+    'Saýlaw uçastogynyň belgisi (teswirnamadaky ýaly)',
+    'Сайлау учаскесінің нөмірі (хаттамадағыдай)',
+  ),
   'protocol.election': row('Election: {title}, {date}', 'Выборы: {title}, {date}', 'Saýlaw: {title}, {date}', 'Сайлау: {title}, {date}'),
   'protocol.votes': row('Votes for each candidate or party', 'Голоса за каждого кандидата или партию', 'Her dalaşgär ýa-da partiýa berlen sesler', 'Әр кандидатқа немесе партияға берілген дауыстар'),
   'protocol.item.registered': row('Voters on the list', 'Число избирателей, внесённых в список', 'Sanawa girizilen saýlawçylaryň sany', 'Тізімге енгізілген сайлаушылар саны'),
   'protocol.item.received': row('Ballots received by the commission', 'Число бюллетеней, полученных комиссией', 'Toparyň alan býulletenleriniň sany', 'Комиссия алған бюллетеньдер саны'),
-  'protocol.item.issuedEarly': row('Ballots issued to early voters', 'Число бюллетеней, выданных досрочно проголосовавшим', 'Möhletinden öň ses berenlere berlen býulletenleriň sany', 'Мерзімінен бұрын дауыс бергендерге берілген бюллетеньдер саны'),
-  'protocol.item.issuedStation': row('Ballots issued in the station on election day', 'Число бюллетеней, выданных в помещении для голосования в день выборов', 'Saýlaw güni ses bermek üçin jaýda berlen býulletenleriň sany', 'Сайлау күні дауыс беру үй-жайында берілген бюллетеньдер саны'),
-  'protocol.item.issuedOutside': row('Ballots issued outside the station (mobile box)', 'Число бюллетеней, выданных вне помещения для голосования (переносной ящик)', 'Ses bermek üçin jaýyň daşynda berlen býulletenleriň sany (göçme sandyk)', 'Дауыс беру үй-жайынан тыс берілген бюллетеньдер саны (жылжымалы жәшік)'),
-  'protocol.item.cancelled': row('Unused ballots cancelled', 'Число погашенных (неиспользованных) бюллетеней', 'Ýatyrylan (ulanylmadyk) býulletenleriň sany', 'Өтелген (пайдаланылмаған) бюллетеньдер саны'),
+  'protocol.item.issuedEarly': row(
+    'Ballots issued to early voters',
+    'Число бюллетеней, выданных досрочно проголосовавшим',
+    'Möhletinden öň ses berenlere berlen býulletenleriň sany',
+    'Мерзімінен бұрын дауыс бергендерге берілген бюллетеньдер саны',
+  ),
+  'protocol.item.issuedStation': row(
+    'Ballots issued in the station on election day',
+    'Число бюллетеней, выданных в помещении для голосования в день выборов',
+    'Saýlaw güni ses bermek üçin jaýda berlen býulletenleriň sany',
+    'Сайлау күні дауыс беру үй-жайында берілген бюллетеньдер саны',
+  ),
+  'protocol.item.issuedOutside': row(
+    'Ballots issued outside the station (mobile box)',
+    'Число бюллетеней, выданных вне помещения для голосования (переносной ящик)',
+    'Ses bermek üçin jaýyň daşynda berlen býulletenleriň sany (göçme sandyk)',
+    'Дауыс беру үй-жайынан тыс берілген бюллетеньдер саны (жылжымалы жәшік)',
+  ),
+  'protocol.item.cancelled': row(
+    'Unused ballots cancelled',
+    'Число погашенных (неиспользованных) бюллетеней',
+    'Ýatyrylan (ulanylmadyk) býulletenleriň sany',
+    'Өтелген (пайдаланылмаған) бюллетеньдер саны',
+  ),
   'protocol.item.foundMobile': row('Ballots found in mobile boxes', 'Число бюллетеней в переносных ящиках', 'Göçme sandyklardaky býulletenleriň sany', 'Жылжымалы жәшіктердегі бюллетеньдер саны'),
-  'protocol.item.foundStationary': row('Ballots found in stationary boxes', 'Число бюллетеней в стационарных ящиках', 'Hemişelik sandyklardaky býulletenleriň sany', 'Тұрақты жәшіктердегі бюллетеньдер саны'),
+  'protocol.item.foundStationary': row(
+    'Ballots found in stationary boxes',
+    'Число бюллетеней в стационарных ящиках',
+    'Hemişelik sandyklardaky býulletenleriň sany',
+    'Тұрақты жәшіктердегі бюллетеньдер саны',
+  ),
   'protocol.item.invalid': row('Invalid ballots', 'Число недействительных бюллетеней', 'Hakyky däl býulletenleriň sany', 'Жарамсыз бюллетеньдер саны'),
   'protocol.item.valid': row('Valid ballots', 'Число действительных бюллетеней', 'Hakyky býulletenleriň sany', 'Жарамды бюллетеньдер саны'),
   'protocol.item.againstAll': row('Votes “against all”', 'Голоса «против всех»', '«Hemmesine garşy» sesler', '«Бәріне қарсы» дауыстар'),
@@ -150,14 +215,24 @@ const PROTOCOL_FIELDS: Record<string, Row> = {
     'Gol çekilen sahypanyň hemmesiniň okalýan suraty. Ol hem habaryňyz ýaly brauzeriňizde şifrlenýär.',
     'Қол қойылған парақтың толық, оқылатын суреті. Ол хабарыңыз сияқты браузеріңізде шифрланады.',
   ),
-  'message.label': row('Remarks: where you saw the protocol, and anything wrong at the count', 'Примечания: где вы видели протокол и что было не так при подсчёте', 'Bellikler: teswirnamany nirede gördüňiz we sanamakda näme nädogrydy', 'Ескертпелер: хаттаманы қайда көрдіңіз және санау кезінде не дұрыс болмады'),
+  'message.label': row(
+    'Remarks: where you saw the protocol, and anything wrong at the count',
+    'Примечания: где вы видели протокол и что было не так при подсчёте',
+    'Bellikler: teswirnamany nirede gördüňiz we sanamakda näme nädogrydy',
+    'Ескертпелер: хаттаманы қайда көрдіңіз және санау кезінде не дұрыс болмады',
+  ),
   'message.hint': ELECTION_FIELDS['message.hint']!,
 };
 
 const PROTOCOL_FORMS: Record<string, { election: string; title: Row; intro: Row }> = {
   'protocol-tm': {
     election: 'election-tm',
-    title: row('Results protocol of a polling station — Turkmenistan', 'Протокол об итогах голосования на участке — Туркменистан', 'Saýlaw uçastogynyň ses beriş netijeleri baradaky teswirnama — Türkmenistan', 'Учаскедегі дауыс беру қорытындылары туралы хаттама — Түрікменстан'),
+    title: row(
+      'Results protocol of a polling station — Turkmenistan',
+      'Протокол об итогах голосования на участке — Туркменистан',
+      'Saýlaw uçastogynyň ses beriş netijeleri baradaky teswirnama — Türkmenistan',
+      'Учаскедегі дауыс беру қорытындылары туралы хаттама — Түрікменстан',
+    ),
     intro: row(
       'Copy the figures exactly as the precinct commission wrote them on its protocol, and add a photo of it if you can. Everything is encrypted in your browser before it is sent.',
       'Перепишите цифры точно так, как участковая комиссия записала их в протоколе, и по возможности приложите его фото. Всё шифруется в вашем браузере перед отправкой.',
@@ -167,7 +242,12 @@ const PROTOCOL_FORMS: Record<string, { election: string; title: Row; intro: Row 
   },
   'protocol-kz': {
     election: 'election-kz',
-    title: row('Results protocol of a polling station — Kazakhstan', 'Протокол об итогах голосования на участке — Казахстан', 'Saýlaw uçastogynyň ses beriş netijeleri baradaky teswirnama — Gazagystan', 'Учаскедегі дауыс беру қорытындылары туралы хаттама — Қазақстан'),
+    title: row(
+      'Results protocol of a polling station — Kazakhstan',
+      'Протокол об итогах голосования на участке — Казахстан',
+      'Saýlaw uçastogynyň ses beriş netijeleri baradaky teswirnama — Gazagystan',
+      'Учаскедегі дауыс беру қорытындылары туралы хаттама — Қазақстан',
+    ),
     intro: row(
       'Copy the figures exactly as the precinct commission wrote them on its protocol, and add a photo of it if you can. Everything is encrypted in your browser before it is sent.',
       'Перепишите цифры точно так, как участковая комиссия записала их в протоколе, и по возможности приложите его фото. Всё шифруется в вашем браузере перед отправкой.',
@@ -179,7 +259,12 @@ const PROTOCOL_FORMS: Record<string, { election: string; title: Row; intro: Row 
 
 const FORMS: Record<string, { title: Row; intro: Row; regionLabel: Row; regions: Record<string, Row> }> = {
   'election-tm': {
-    title: row('Report an election violation — Turkmenistan', 'Сообщить о нарушении на выборах — Туркменистан', 'Saýlawdaky kanun bozulma barada habar beriň — Türkmenistan', 'Сайлаудағы бұзушылық туралы хабарлау — Түрікменстан'),
+    title: row(
+      'Report an election violation — Turkmenistan',
+      'Сообщить о нарушении на выборах — Туркменистан',
+      'Saýlawdaky kanun bozulma barada habar beriň — Türkmenistan',
+      'Сайлаудағы бұзушылық туралы хабарлау — Түрікменстан',
+    ),
     intro: row(
       'Fill in what you know. Everything is encrypted in your browser before it is sent.',
       'Заполните то, что знаете. Всё шифруется в вашем браузере перед отправкой.',
@@ -198,7 +283,12 @@ const FORMS: Record<string, { title: Row; intro: Row; regionLabel: Row; regions:
     },
   },
   'election-kz': {
-    title: row('Report an election violation — Kazakhstan', 'Сообщить о нарушении на выборах — Казахстан', 'Saýlawdaky kanun bozulma barada habar beriň — Gazagystan', 'Сайлаудағы бұзушылық туралы хабарлау — Қазақстан'),
+    title: row(
+      'Report an election violation — Kazakhstan',
+      'Сообщить о нарушении на выборах — Казахстан',
+      'Saýlawdaky kanun bozulma barada habar beriň — Gazagystan',
+      'Сайлаудағы бұзушылық туралы хабарлау — Қазақстан',
+    ),
     intro: row(
       'Fill in what you know. Everything is encrypted in your browser before it is sent.',
       'Заполните то, что знаете. Всё шифруется в вашем браузере перед отправкой.',

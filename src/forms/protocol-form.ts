@@ -51,7 +51,11 @@ export function bindElection(schema: FormSchema, election: Election | undefined,
 const COUNT_RE = /^\d{1,9}$/;
 
 /** The figures typed so far (what the page checks as the observer types); `invalid` when one is not a count. */
-export function figuresFrom(field: Pick<FieldDef, 'name'>, election: Pick<Election, 'candidates' | 'againstAll'>, get: (inputName: string) => readonly string[]): { items: Protocol['items']; votes: Protocol['votes']; invalid: boolean; any: boolean } {
+export function figuresFrom(
+  field: Pick<FieldDef, 'name'>,
+  election: Pick<Election, 'candidates' | 'againstAll'>,
+  get: (inputName: string) => readonly string[],
+): { items: Protocol['items']; votes: Protocol['votes']; invalid: boolean; any: boolean } {
   const items: Protocol['items'] = {};
   const votes: Protocol['votes'] = {};
   let invalid = false;
@@ -107,13 +111,20 @@ export function parseProtocolInputs(schema: FormSchema, get: (inputName: string)
     votes,
     failed: [],
   };
-  protocol.failed = checkRelations(protocol, election).filter((r) => r.state === 'failed').map((r) => r.id);
+  protocol.failed = checkRelations(protocol, election)
+    .filter((r) => r.state === 'failed')
+    .map((r) => r.id);
   return { protocol, problems: [] };
 }
 
 /** Every relation's state for these figures and this election. */
 export const checkRelations = (p: Pick<Protocol, 'items' | 'votes'>, election: Pick<Election, 'candidates' | 'againstAll'>): RelationResult[] =>
-  evaluateRelations(p.items, p.votes, election.candidates.map((c) => c.id), election.againstAll);
+  evaluateRelations(
+    p.items,
+    p.votes,
+    election.candidates.map((c) => c.id),
+    election.againstAll,
+  );
 
 /** The catalog name (`form.ui.<name>`) of a relation's explanation; "against all" words the vote balance its own way. */
 export const relationTextName = (id: string, againstAll: boolean): string => `relation.${id}${id === 'votes-balance' && againstAll ? '-against' : ''}`;

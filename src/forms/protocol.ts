@@ -91,14 +91,18 @@ export function validateProtocol(value: unknown): Protocol {
     check(ID_RE.test(key), 'protocol.votes: candidate ids are lower-case letters, digits and dashes');
     check(isCount(count), `protocol.votes.${key} must be a whole number from 0 to ${MAX_COUNT}`);
   }
-  check(Array.isArray(value.failed) && value.failed.length <= RELATIONS.length && value.failed.every((id) => typeof id === 'string' && RELATIONS.some((r) => r.id === id)), 'protocol.failed must list relation ids');
+  check(
+    Array.isArray(value.failed) && value.failed.length <= RELATIONS.length && value.failed.every((id) => typeof id === 'string' && RELATIONS.some((r) => r.id === id)),
+    'protocol.failed must list relation ids',
+  );
   return value as unknown as Protocol;
 }
 
 /** Checks an election file (parsed JSON); throws ProtocolError naming every problem. */
 export function validateElection(value: unknown, source = 'the election file'): Election {
   const problems: string[] = [];
-  const texts = (v: unknown): boolean => isObject(v) && typeof v.en === 'string' && v.en.trim() !== '' && Object.entries(v).every(([k, t]) => /^[a-z]{2,3}$/.test(k) && typeof t === 'string' && t.length <= 200);
+  const texts = (v: unknown): boolean =>
+    isObject(v) && typeof v.en === 'string' && v.en.trim() !== '' && Object.entries(v).every(([k, t]) => /^[a-z]{2,3}$/.test(k) && typeof t === 'string' && t.length <= 200);
   if (!isObject(value)) throw new ProtocolError(`${source}: must be a JSON object {id, form, title, date, againstAll, candidates}`);
   for (const key of Object.keys(value)) if (!['id', 'form', 'title', 'date', 'againstAll', 'candidates'].includes(key)) problems.push(`unknown member "${key.slice(0, 40)}"`);
   if (typeof value.id !== 'string' || !ID_RE.test(value.id)) problems.push('id: lower-case letters, digits and dashes, e.g. "kz-2026-mazhilis"');
@@ -205,7 +209,12 @@ export function evaluateRelations(items: Partial<Record<ProtocolItem, number>>, 
 
 /** The ids of the relations that fail: what a sender records in `protocol.failed`. */
 export function failedRelations(p: Pick<Protocol, 'items' | 'votes'>, election: Pick<Election, 'candidates' | 'againstAll'>): string[] {
-  return evaluateRelations(p.items, p.votes, election.candidates.map((c) => c.id), election.againstAll)
+  return evaluateRelations(
+    p.items,
+    p.votes,
+    election.candidates.map((c) => c.id),
+    election.againstAll,
+  )
     .filter((r) => r.state === 'failed')
     .map((r) => r.id);
 }

@@ -8,7 +8,6 @@ import { textFor, uiText, type FieldDef, type FormSchema } from './schema.js';
 import { itemsFor, protocolIds, relationTextName, stationInput, itemInput, voteInput } from './protocol-form.js';
 import { RELATIONS, MAX_COUNT, type Election } from './protocol.js';
 
-
 /** The id of the element that holds the form's fields. */
 export const FORM_FIELDS_ID = 'form-fields';
 
@@ -53,7 +52,9 @@ function renderProtocol(field: FieldDef, lang: string | undefined, election: Ele
 <label for="${id}">${e(label)}</label>
 <input id="${id}" name="${e(name)}" type="number" inputmode="numeric" min="0" max="${MAX_COUNT}" step="1" autocomplete="off">
 </div>`;
-  const items = itemsFor(election).map((item) => count(ids.item(item), itemInput(field, item), uiText(`protocol.item.${item}`, lang))).join('\n');
+  const items = itemsFor(election)
+    .map((item) => count(ids.item(item), itemInput(field, item), uiText(`protocol.item.${item}`, lang)))
+    .join('\n');
   const votes = election.candidates.map((c) => count(ids.vote(c.id), voteInput(field, c.id), textFor(c.name, lang))).join('\n');
   const law = field.law ? `<p id="${hintId}" class="hint">${e(textFor(field.law, lang))}</p>\n` : '';
   return `<fieldset class="field field-protocol" id="${inputId(field)}"${field.law ? ` aria-describedby="${hintId}"` : ''}>
@@ -153,6 +154,9 @@ export function renderFormFields(schema: FormSchema, lang: string | undefined): 
   return `<section id="${FORM_FIELDS_ID}" class="form-fields" data-form="${e(schema.id)}" data-version="${schema.version}">
 ${title}${intro}<input type="hidden" name="form.id" value="${e(schema.id)}">
 <input type="hidden" name="form.version" value="${schema.version}">
-${schema.fields.filter((f) => f.type !== 'file').map((f) => renderField(f, lang, schema.election)).join('\n')}
+${schema.fields
+  .filter((f) => f.type !== 'file')
+  .map((f) => renderField(f, lang, schema.election))
+  .join('\n')}
 </section>`;
 }

@@ -218,10 +218,12 @@ export function validateSchema(value: unknown, source = 'the form'): FormSchema 
 
 /** The built-in forms by id, validated once. */
 export const BUILT_IN_FORMS: Readonly<Record<string, FormSchema>> = Object.freeze(
-  Object.fromEntries([generic, electionTm, electionKz, protocolTm, protocolKz].map((json) => {
-    const schema = validateSchema(json, `built-in form ${(json as { id: string }).id}`);
-    return [schema.id, schema];
-  })),
+  Object.fromEntries(
+    [generic, electionTm, electionKz, protocolTm, protocolKz].map((json) => {
+      const schema = validateSchema(json, `built-in form ${(json as { id: string }).id}`);
+      return [schema.id, schema];
+    }),
+  ),
 );
 
 /** The built-in form of this id and version, if it is one (the report uses it to read old tips). */

@@ -27,7 +27,8 @@ export const en: Catalog = {
     messageHint: 'Describe what happened, where and when, and how you know. Leave out anything that would identify you unless you want the editors to know it.',
     submit: 'Encrypt and send',
     fingerprintsHeading: 'Editor keys',
-    fingerprintsIntro: 'Your tip is encrypted to these keys. Compare these fingerprints with the ones the newsroom publishes elsewhere (for example on its website or social media); if they differ, do not send anything.',
+    fingerprintsIntro:
+      'Your tip is encrypted to these keys. Compare these fingerprints with the ones the newsroom publishes elsewhere (for example on its website or social media); if they differ, do not send anything.',
     safetyHeading: 'Before you write',
     safety: [
       'Use Tor Browser, on a device that is not monitored by an employer or a government.',
@@ -61,14 +62,10 @@ export const en: Catalog = {
     passphraseConfirm: 'I have written down these 12 words.',
     errorPassphraseUnconfirmed: 'Please write down your 12-word return passphrase and tick the box before sending.',
     statusMailbox: 'Preparing your return mailbox…',
-    confirmationPassphrase: [
-      'To read the editors’ answer and reply to them, come back later to the address below and type the 12 words you wrote down. Without them, nobody can open your mailbox.',
-    ],
+    confirmationPassphrase: ['To read the editors’ answer and reply to them, come back later to the address below and type the 12 words you wrote down. Without them, nobody can open your mailbox.'],
     confirmationComeBack: 'Come back here:',
     mailboxTitle: 'Your mailbox',
-    mailboxIntro: [
-      'Type the 12-word return passphrase you wrote down when you sent your tip. It is checked and used here, in your browser; it is never sent to the server.',
-    ],
+    mailboxIntro: ['Type the 12-word return passphrase you wrote down when you sent your tip. It is checked and used here, in your browser; it is never sent to the server.'],
     mailboxPassphraseLabel: 'Your 12-word return passphrase',
     mailboxLogin: 'Open my mailbox',
     mailboxLoggingIn: 'Opening your mailbox…',
@@ -112,13 +109,15 @@ export const en: Catalog = {
       'Keep your receipt and return passphrase on paper, not in a file, a photo or a notes app.',
     ],
     attachmentsHeading: 'Files (optional)',
-    attachmentsHint: 'Up to {max} files, each up to {size}. They are encrypted here, like your text. Photos (JPEG and PNG) are first cleaned of hidden information such as the GPS location, the time and the camera’s serial number.',
+    attachmentsHint:
+      'Up to {max} files, each up to {size}. They are encrypted here, like your text. Photos (JPEG and PNG) are first cleaned of hidden information such as the GPS location, the time and the camera’s serial number.',
     attachmentsLabel: 'Choose files',
     keepMetadata: 'Keep metadata (for editors’ forensic needs): send photos exactly as they are, with their location and camera details. Tick this only if you know you want it.',
     fileStripped: '{name}: removed {what}.',
     fileClean: '{name}: no hidden information found.',
     fileKept: '{name}: will be sent with its metadata, as you chose.',
-    fileWarning: '{name}: this page cannot clean this kind of file. It may contain information that identifies you (author, device, location, time). Remove it before attaching the file, or leave the file out.',
+    fileWarning:
+      '{name}: this page cannot clean this kind of file. It may contain information that identifies you (author, device, location, time). Remove it before attaching the file, or leave the file out.',
     fileResuming: '{name}: will continue where the last attempt stopped.',
     errorTooManyFiles: 'You chose {count} files; at most {max} can be attached. Nothing was sent.',
     errorFileTooLarge: '“{name}” is larger than {size}, the most one file may be. Nothing was sent.',
@@ -149,9 +148,7 @@ export const en: Catalog = {
       'The editors may want to ask you a question. These 12 words are the only way to come back and read their answer: write them down on paper now, in this order, and keep them safe.',
       'The server made them for you and did not keep them. You will not see them again.',
     ],
-    nojsMailboxIntro: [
-      'Your mailbox is open. The server decrypted the answers for this page only and has already forgotten your passphrase.',
-    ],
+    nojsMailboxIntro: ['Your mailbox is open. The server decrypted the answers for this page only and has already forgotten your passphrase.'],
     nojsMailboxSealedNote: 'Your message will be encrypted by the server as it arrives (JavaScript is off).',
     nojsFollowUpPassphraseNote: 'This page keeps your passphrase in the form below so that you can answer without typing it again. Close the tab when you are done.',
     nojsErrorHeading: 'Nothing was sent',
@@ -162,6 +159,7 @@ export const en: Catalog = {
     nojsErrorForm: 'The form arrived incomplete or damaged. Please go back and send it again.',
     nojsErrorStorage: 'The server could not store your message: it was NOT stored. Please try again later.',
     nojsErrorFiles: 'Too many or too large files to send without JavaScript: at most {max} files, {size} in all. Nothing was stored. Please send fewer or smaller files, or turn JavaScript on.',
-    nojsFilesNotice: 'Without JavaScript, files are sent as they are: the server encrypts them as they arrive, so for that moment it sees them, and it does NOT remove hidden information (metadata: camera, place, author, dates) from them. At most {size} in all.',
+    nojsFilesNotice:
+      'Without JavaScript, files are sent as they are: the server encrypts them as they arrive, so for that moment it sees them, and it does NOT remove hidden information (metadata: camera, place, author, dates) from them. At most {size} in all.',
   },
 };

@@ -12,12 +12,7 @@ import type { Catalog, Messages } from './types.js';
 export type { Catalog, CatalogMeta, Messages } from './types.js';
 
 /** Every language, in the switcher's order. The first is the default. */
-export const CATALOGS: readonly Catalog[] = [
-  en,
-  ru,
-  tk,
-  kk,
-];
+export const CATALOGS: readonly Catalog[] = [en, ru, tk, kk];
 
 export const DEFAULT_LANGUAGE = CATALOGS[0]!.meta.language;
 export const LANGUAGES: readonly string[] = CATALOGS.map((c) => c.meta.language);
@@ -25,9 +20,7 @@ export const LANGUAGES: readonly string[] = CATALOGS.map((c) => c.meta.language)
 /** A catalog's messages with the page's `lang` and `dir`: what templates and browser code use. */
 export type Strings = Messages & { lang: string; dir: 'ltr' | 'rtl' };
 
-const BY_LANGUAGE = new Map<string, Strings>(
-  CATALOGS.map((c) => [c.meta.language, { ...c.messages, lang: c.meta.language, dir: c.meta.dir }]),
-);
+const BY_LANGUAGE = new Map<string, Strings>(CATALOGS.map((c) => [c.meta.language, { ...c.messages, lang: c.meta.language, dir: c.meta.dir }]));
 
 /** The strings of `lang`, or of the default language when `lang` is not one of LANGUAGES. */
 export function strings(lang: string = DEFAULT_LANGUAGE): Strings {
@@ -74,18 +67,21 @@ const MAX_ACCEPT_LANGUAGE = 512;
 export function negotiateLanguage(header: string | undefined, available: readonly string[] = LANGUAGES): string | undefined {
   if (!header) return undefined;
   const ranges: { range: string; q: number; order: number }[] = [];
-  header.slice(0, MAX_ACCEPT_LANGUAGE).split(',').forEach((part, order) => {
-    const [rawRange, ...params] = part.split(';');
-    const range = rawRange!.trim().toLowerCase();
-    if (!/^(\*|[a-z]{1,8}(-[a-z0-9]{1,8})*)$/.test(range)) return;
-    let q = 1;
-    for (const param of params) {
-      const match = /^\s*q\s*=\s*(0(\.\d{0,3})?|1(\.0{0,3})?)\s*$/i.exec(param);
-      if (match) q = Number(match[1]);
-      else if (/^\s*q\s*=/i.test(param)) return; // a malformed q: ignore the range
-    }
-    ranges.push({ range, q, order });
-  });
+  header
+    .slice(0, MAX_ACCEPT_LANGUAGE)
+    .split(',')
+    .forEach((part, order) => {
+      const [rawRange, ...params] = part.split(';');
+      const range = rawRange!.trim().toLowerCase();
+      if (!/^(\*|[a-z]{1,8}(-[a-z0-9]{1,8})*)$/.test(range)) return;
+      let q = 1;
+      for (const param of params) {
+        const match = /^\s*q\s*=\s*(0(\.\d{0,3})?|1(\.0{0,3})?)\s*$/i.exec(param);
+        if (match) q = Number(match[1]);
+        else if (/^\s*q\s*=/i.test(param)) return; // a malformed q: ignore the range
+      }
+      ranges.push({ range, q, order });
+    });
   ranges.sort((a, b) => b.q - a.q || a.order - b.order);
   const refused = new Set(ranges.filter((r) => r.q === 0).map((r) => r.range));
   for (const { range, q } of ranges) {

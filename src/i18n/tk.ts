@@ -28,7 +28,8 @@ export const tk: Catalog = {
     messageHint: 'Näme bolandygyny, nirede we haçan bolandygyny, muny nireden bilýändigiňizi ýazyň. Redaktorlaryň bilmegini islemeseňiz, sizi tanadyp biljek zatlary ýazmaň.',
     submit: 'Şifrle we iber',
     fingerprintsHeading: 'Redaktorlaryň açarlary',
-    fingerprintsIntro: 'Habaryňyz şu açarlar bilen şifrlenýär. Bu barmak yzlaryny redaksiýanyň başga ýerde (meselem, öz saýtynda ýa-da sosial ulgamlarda) çap edenleri bilen deňeşdiriň; tapawutlanýan bolsa, hiç zat ibermäň.',
+    fingerprintsIntro:
+      'Habaryňyz şu açarlar bilen şifrlenýär. Bu barmak yzlaryny redaksiýanyň başga ýerde (meselem, öz saýtynda ýa-da sosial ulgamlarda) çap edenleri bilen deňeşdiriň; tapawutlanýan bolsa, hiç zat ibermäň.',
     safetyHeading: 'Ýazmazdan öň',
     safety: [
       'Iş berijiňiziň ýa-da döwletiň gözegçilik etmeýän enjamynda Tor Browser ulanyň.',
@@ -62,14 +63,10 @@ export const tk: Catalog = {
     passphraseConfirm: 'Men bu 12 sözi ýazyp aldym.',
     errorPassphraseUnconfirmed: 'Ibermezden öň 12 sözden ybarat açar sözleriňizi ýazyp alyň we bellik goýuň.',
     statusMailbox: 'Poçta gutyňyz taýýarlanýar…',
-    confirmationPassphrase: [
-      'Redaktorlaryň jogabyny okamak we olara jogap bermek üçin soňra aşakdaky salga gaýdyp geliň we ýazyp alan 12 sözüňizi ýazyň. Olarsyz poçta gutyňyzy hiç kim açyp bilmez.',
-    ],
+    confirmationPassphrase: ['Redaktorlaryň jogabyny okamak we olara jogap bermek üçin soňra aşakdaky salga gaýdyp geliň we ýazyp alan 12 sözüňizi ýazyň. Olarsyz poçta gutyňyzy hiç kim açyp bilmez.'],
     confirmationComeBack: 'Şu ýere gaýdyp geliň:',
     mailboxTitle: 'Siziň poçta gutyňyz',
-    mailboxIntro: [
-      'Habaryňyzy iberende ýazyp alan 12 sözden ybarat açar sözleriňizi ýazyň. Olar şu ýerde, brauzeriňizde barlanýar we ulanylýar; serwere hiç haçan iberilmeýär.',
-    ],
+    mailboxIntro: ['Habaryňyzy iberende ýazyp alan 12 sözden ybarat açar sözleriňizi ýazyň. Olar şu ýerde, brauzeriňizde barlanýar we ulanylýar; serwere hiç haçan iberilmeýär.'],
     mailboxPassphraseLabel: '12 sözden ybarat açar sözleriňiz',
     mailboxLogin: 'Poçta gutymy aç',
     mailboxLoggingIn: 'Poçta gutyňyz açylýar…',
@@ -113,7 +110,8 @@ export const tk: Catalog = {
       'Kwitansiýany we açar sözleri faýlda, suratda ýa-da ýazgy programmasynda däl-de, kagyzda saklaň.',
     ],
     attachmentsHeading: 'Faýllar (hökman däl)',
-    attachmentsHint: '{max} faýla çenli, her biri {size} çenli. Olar hem siziň tekstiňiz ýaly şu ýerde şifrlenýär. Suratlardan (JPEG we PNG) ilki gizlin maglumatlar aýrylýar: GPS ýerleşişi, wagt we kameranyň seriýa belgisi.',
+    attachmentsHint:
+      '{max} faýla çenli, her biri {size} çenli. Olar hem siziň tekstiňiz ýaly şu ýerde şifrlenýär. Suratlardan (JPEG we PNG) ilki gizlin maglumatlar aýrylýar: GPS ýerleşişi, wagt we kameranyň seriýa belgisi.',
     attachmentsLabel: 'Faýllary saýlaň',
     keepMetadata: 'Metamaglumatlary sakla (redaksiýanyň ekspertizasy üçin): suratlary ýerleşişi we kamera maglumatlary bilen bolşy ýaly iber. Muny diňe anyk isleýän bolsaňyz belläň.',
     fileStripped: '{name}: aýryldy: {what}.',
@@ -131,7 +129,8 @@ export const tk: Catalog = {
     uploadCancel: 'Iberişi ýatyr',
     statusCancelled: 'Iberiş ýatyryldy. Tekstiňiz meýdançada galdy; redaksiýa hiç zat gelmedi.',
     resumeHeading: 'Soňky iberiş synanyşygy kesildi',
-    resumeText: 'Käbir faýllar bölekleýin iberildi ({names}). Togtan ýerinden dowam etmek üçin habaryňyzy täzeden ýazyň we şol faýllary saýlaň: eýýäm iberilen bölekler gaýtadan iberilmeýär. Ýa-da olary taşlaň.',
+    resumeText:
+      'Käbir faýllar bölekleýin iberildi ({names}). Togtan ýerinden dowam etmek üçin habaryňyzy täzeden ýazyň we şol faýllary saýlaň: eýýäm iberilen bölekler gaýtadan iberilmeýär. Ýa-da olary taşlaň.',
     resumeDiscard: 'Bölekleýin iberilen faýllary taşla',
     resumeDiscarded: 'Taşlandy. Bu brauzerde olar hakda hiç zat saklanmaýar.',
     // The no-JavaScript fallback (src/views/nojs-page.ts, src/server/plugins/nojs.ts).
@@ -150,9 +149,7 @@ export const tk: Catalog = {
       'Redaktorlar size sorag bermek isläp bilerler. Bu 12 söz gaýdyp gelip, olaryň jogabyny okamagyň ýeke-täk ýoludyr: olary häzir kagyza şu tertipde ýazyň we ygtybarly ýerde saklaň.',
       'Serwer olary siziň üçin döretdi we saklamady. Olary indi görmersiňiz.',
     ],
-    nojsMailboxIntro: [
-      'Poçta gutyňyz açyk. Serwer jogaplary diňe şu sahypa üçin deşifrledi we parol sözlemiňizi eýýäm ýatdan çykardy.',
-    ],
+    nojsMailboxIntro: ['Poçta gutyňyz açyk. Serwer jogaplary diňe şu sahypa üçin deşifrledi we parol sözlemiňizi eýýäm ýatdan çykardy.'],
     nojsMailboxSealedNote: 'Habaryňyzy serwer gelen badyna şifrlär (JavaScript öçürilen).',
     nojsFollowUpPassphraseNote: 'Bu sahypa parol sözlemiňizi aşakdaky formada saklaýar, täzeden ýazmazdan jogap berip bilersiňiz. Gutaranyňyzda goýmany ýapyň.',
     nojsErrorHeading: 'Hiç zat iberilmedi',
@@ -163,6 +160,7 @@ export const tk: Catalog = {
     nojsErrorForm: 'Forma doly däl ýa-da zaýalanan ýagdaýda geldi. Yza gaýdyp, ony täzeden iberiň.',
     nojsErrorStorage: 'Serwer habaryňyzy saklap bilmedi: ol SAKLANMADY. Soňrak täzeden synanyşyň.',
     nojsErrorFiles: 'JavaScript-siz ibermek üçin faýllar gaty köp ýa-da gaty uly: iň köp {max} faýl, jemi {size}. Hiç zat saklanmady. Azrak ýa-da kiçiräk faýl iberiň ýa-da JavaScript-i açyň.',
-    nojsFilesNotice: 'JavaScript-siz faýllar bolşy ýaly iberilýär: serwer olary gelen pursadynda şifrleýär, şonuň üçin şol pursatda olary görýär we olardan gizlin maglumatlary (metamaglumatlar: kamera, ýer, awtor, seneler) AÝYRMAÝAR. Jemi iň köp {size}.',
+    nojsFilesNotice:
+      'JavaScript-siz faýllar bolşy ýaly iberilýär: serwer olary gelen pursadynda şifrleýär, şonuň üçin şol pursatda olary görýär we olardan gizlin maglumatlary (metamaglumatlar: kamera, ýer, awtor, seneler) AÝYRMAÝAR. Jemi iň köp {size}.',
   },
 };

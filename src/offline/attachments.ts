@@ -195,7 +195,9 @@ export class AttachmentSession {
       }
       if (state.failed) {
         state.result.problem = state.failed;
-        problems.push(`attachment ${state.number} of ${this.states.length}: ${state.failed}${state.partPath && exists(state.partPath) ? ` (kept as ${INCOMPLETE_SUFFIX}, authenticated bytes only)` : ''}`);
+        problems.push(
+          `attachment ${state.number} of ${this.states.length}: ${state.failed}${state.partPath && exists(state.partPath) ? ` (kept as ${INCOMPLETE_SUFFIX}, authenticated bytes only)` : ''}`,
+        );
       }
     }
     if (this.filesDir) {

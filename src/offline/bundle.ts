@@ -28,7 +28,6 @@ import { loadSodium } from '../crypto/sodium.js';
 
 const LF = 0x0a;
 
-
 // ---------------------------------------------------------------------------------------------
 // Streaming line reader. Not node:readline: we need each line's exact bytes (the manifest hashes
 // bytes, and readline would decode and re-split on CR), LF as the only line end, and a bound
@@ -134,7 +133,9 @@ export function countProblems(counts: Partial<Record<string, number>>): number {
 
 /** `malformed 666667, unknown-type 333333`: the counts by kind, as printed. */
 export function describeCounts(counts: Partial<Record<string, number>>): string {
-  return Object.entries(counts).map(([code, n]) => `${code} ${n}`).join(', ');
+  return Object.entries(counts)
+    .map(([code, n]) => `${code} ${n}`)
+    .join(', ');
 }
 
 /**
@@ -243,10 +244,15 @@ export async function verifyBundle(path: string): Promise<BundleVerification> {
       if (!occurrences.has(entry.id)) tail.push({ code: 'missing', id: entry.id, message: 'listed in the manifest but absent from the bundle' });
     }
   } else {
-    tail.push({ code: 'no-manifest', message: 'the bundle ends without its manifest: it is truncated; the records before the cut could not be checked against the manifest (each envelope still authenticates itself)' });
+    tail.push({
+      code: 'no-manifest',
+      message: 'the bundle ends without its manifest: it is truncated; the records before the cut could not be checked against the manifest (each envelope still authenticates itself)',
+    });
     for (const [id, lines] of occurrences) {
       if (lines.length === 1) accepted.set(lines[0]!.line, { id, hash: lines[0]!.hash });
-      else for (const l of lines) problems.push({ code: 'duplicate-id', line: l.line, id, message: `the same tip id is on lines ${lines.map((x) => x.line).join(', ')} and there is no manifest to tell which is genuine` });
+      else
+        for (const l of lines)
+          problems.push({ code: 'duplicate-id', line: l.line, id, message: `the same tip id is on lines ${lines.map((x) => x.line).join(', ')} and there is no manifest to tell which is genuine` });
     }
   }
   kept.sort((a, b) => a.line! - b.line!);

@@ -30,8 +30,19 @@ export { CommandFailure, processContext, type Command, type CommandContext, type
 /** The errors of the offline modules that are meant to be shown as they are. */
 function asFailure(err: unknown): CommandFailure | undefined {
   if (err instanceof CommandFailure) return err;
-  if (err instanceof KeygenError || err instanceof PassphraseError || err instanceof KeyFileError || err instanceof DecryptError || err instanceof BundleError ||
-    err instanceof FetchKeyError || err instanceof ReplyError || err instanceof ReportError || err instanceof ResultsError || err instanceof DeskError || err instanceof StoreError) {
+  if (
+    err instanceof KeygenError ||
+    err instanceof PassphraseError ||
+    err instanceof KeyFileError ||
+    err instanceof DecryptError ||
+    err instanceof BundleError ||
+    err instanceof FetchKeyError ||
+    err instanceof ReplyError ||
+    err instanceof ReportError ||
+    err instanceof ResultsError ||
+    err instanceof DeskError ||
+    err instanceof StoreError
+  ) {
     return new CommandFailure(err.message);
   }
   if (err instanceof SchemaError) return new CommandFailure(`--form ${err.problems.join('; ')}`);
@@ -60,8 +71,8 @@ export const COMMANDS: Record<string, Command> = {
       'or taken from --passphrase-file (its first line) or TIPLINE_PASSPHRASE.\n' +
       'Standard output gets the recipients-file entry (fingerprint comment and public key line), so\n' +
       `\`${saveCommand(ctx)} --out editor.key > editor.pub\` saves it for the server.\n` +
-      'With --fetch-key it makes instead the ONLINE workstation\'s fetch key (Ed25519, no passphrase,\n' +
-      'decrypts nothing) and prints the line for the server\'s TIPLINE_EDITORS file.\n' +
+      "With --fetch-key it makes instead the ONLINE workstation's fetch key (Ed25519, no passphrase,\n" +
+      "decrypts nothing) and prints the line for the server's TIPLINE_EDITORS file.\n" +
       'With --public --key <key file> it makes nothing: it prints the public key line of an existing key\n' +
       '(asking its passphrase), e.g. the two-key line for a key file made before editor signing keys.\n' +
       '--name puts a display name (shown to editors, not to sources; not in the fingerprint) in the line.\n',
@@ -151,7 +162,15 @@ export const COMMANDS: Record<string, Command> = {
       'skipped and named), and to the editor key plus every key of --recipients, so the desk keeps a\n' +
       'copy it can read (decrypt the reply bundle into <folder>).\n' +
       'Carry the reply bundle to the online workstation and run `npm run editor -- upload`.\n',
-    options: { key: { type: 'string' }, mailbox: { type: 'string' }, decrypted: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, recipients: { type: 'string' }, 'passphrase-file': { type: 'string' } },
+    options: {
+      key: { type: 'string' },
+      mailbox: { type: 'string' },
+      decrypted: { type: 'string' },
+      in: { type: 'string' },
+      out: { type: 'string' },
+      recipients: { type: 'string' },
+      'passphrase-file': { type: 'string' },
+    },
     required: ['key', 'mailbox', 'decrypted', 'in', 'out'],
     async run(values, ctx) {
       const key = await unlockKeyFile(values, ctx);
@@ -182,8 +201,8 @@ export const COMMANDS: Record<string, Command> = {
       'with links to their evidence; opens offline, loads nothing). Statuses come from\n' +
       '<decrypted folder>/verification.tsv: lines `<folder, id or receipt><TAB><verified|unverified|rejected>[<TAB>note]`;\n' +
       'without it, a verification-template.tsv is written to start from. Rejected reports are never\n' +
-      'counted; --verified-only keeps only verified ones. --lang picks the labels\' language; --form reads\n' +
-      'a form schema that is not built in (the server\'s TIPLINE_FORM file).\n',
+      "counted; --verified-only keeps only verified ones. --lang picks the labels' language; --form reads\n" +
+      "a form schema that is not built in (the server's TIPLINE_FORM file).\n",
     options: { in: { type: 'string' }, out: { type: 'string' }, 'verified-only': { type: 'boolean' }, lang: { type: 'string' }, form: { type: 'string' } },
     required: ['in', 'out'],
     async run(values, ctx) {
@@ -207,7 +226,10 @@ export const COMMANDS: Record<string, Command> = {
   results: {
     synopsis: `<${Object.keys(RESULTS_COMMANDS).join('|')}> [options]`,
     summary: 'election results forensics on official per-station results (results.json, .csv, .html)',
-    help: (ctx) => `Subcommands:\n${Object.entries(RESULTS_COMMANDS).map(([n, c]) => `  ${ctx.invocation('results')} ${n} ${c.synopsis}\n      ${c.summary}\n`).join('')}`,
+    help: (ctx) =>
+      `Subcommands:\n${Object.entries(RESULTS_COMMANDS)
+        .map(([n, c]) => `  ${ctx.invocation('results')} ${n} ${c.synopsis}\n      ${c.summary}\n`)
+        .join('')}`,
     options: {},
     required: [],
     subcommands: RESULTS_COMMANDS,

@@ -7,22 +7,7 @@
 // folder, files are created with O_CREAT|O_EXCL|O_NOFOLLOW (never through a symbolic link,
 // never over an existing file), and an existing entry where a tip folder would go is left
 // alone. A problem with one record skips that record, names it, and the rest go on.
-import {
-  closeSync,
-  constants,
-  fchmodSync,
-  fsyncSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  realpathSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  type Stats,
-} from 'node:fs';
+import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Body } from '../crypto/body.js';
@@ -160,8 +145,7 @@ export interface TipJson {
 
 export { threadOf } from './open-record.js';
 
-export const SEALED_BY_SERVER_NOTE =
-  'This tip was sent without JavaScript and sealed by the server: the server saw it in plain text before encrypting it.';
+export const SEALED_BY_SERVER_NOTE = 'This tip was sent without JavaScript and sealed by the server: the server saw it in plain text before encrypting it.';
 
 type Outcome =
   | { kind: 'decrypted'; folder: string; sealedByServer?: boolean; unverified?: { mailbox: string; reason: string }; attachments?: { dir: string; tip: TipJson } }
@@ -379,7 +363,9 @@ export function formatSummary(summary: DecryptSummary): string {
   const sealed = summary.sealedByServer?.length ?? 0;
   if (sealed) lines.push(`note: ${sealed} of them sealed by the server (sent without JavaScript): the server saw ${sealed === 1 ? 'it' : 'them'} in plain text`);
   for (const u of summary.unverified ?? []) {
-    lines.push(`NOT VERIFIED: ${u.folder} names mailbox ${u.mailbox} but ${u.reason}; it is not filed in that thread and is not from its source as far as anyone can tell (forged, or from an old page)`);
+    lines.push(
+      `NOT VERIFIED: ${u.folder} names mailbox ${u.mailbox} but ${u.reason}; it is not filed in that thread and is not from its source as far as anyone can tell (forged, or from an old page)`,
+    );
   }
   for (const s of summary.skipped) lines.push(`skipped: ${describeProblem({ ...s, message: s.reason })}`);
   if (unlisted) lines.push(`not listed: ${unlisted} more skipped lines (bundle problems by kind, in all: ${describeCounts(summary.unlisted!.counts)})`);

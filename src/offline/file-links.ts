@@ -36,20 +36,51 @@ const PLAIN: Kind = {};
 
 /** Extensions (lower case) a browser opens inertly from disk, and what their bytes must show. */
 const EXTENSIONS = new Map<string, Kind>([
-  ['jpg', JPEG], ['jpeg', JPEG], ['png', PNG], ['gif', GIF], ['webp', WEBP],
+  ['jpg', JPEG],
+  ['jpeg', JPEG],
+  ['png', PNG],
+  ['gif', GIF],
+  ['webp', WEBP],
   ['pdf', PDF],
   ['txt', PLAIN],
-  ['mp3', PLAIN], ['m4a', PLAIN], ['ogg', PLAIN], ['oga', PLAIN], ['opus', PLAIN], ['wav', PLAIN], ['flac', PLAIN],
-  ['mp4', PLAIN], ['m4v', PLAIN], ['webm', PLAIN], ['ogv', PLAIN], ['mov', PLAIN],
+  ['mp3', PLAIN],
+  ['m4a', PLAIN],
+  ['ogg', PLAIN],
+  ['oga', PLAIN],
+  ['opus', PLAIN],
+  ['wav', PLAIN],
+  ['flac', PLAIN],
+  ['mp4', PLAIN],
+  ['m4v', PLAIN],
+  ['webm', PLAIN],
+  ['ogv', PLAIN],
+  ['mov', PLAIN],
 ]);
 
 /** Declared types (lower case, parameters dropped) of the same kinds. */
 const TYPES = new Set([
-  'image/jpeg', 'image/png', 'image/gif', 'image/webp',
+  'image/jpeg',
+  'image/png',
+  'image/gif',
+  'image/webp',
   'application/pdf',
   'text/plain',
-  'audio/mpeg', 'audio/mp4', 'audio/x-m4a', 'audio/ogg', 'audio/opus', 'audio/wav', 'audio/x-wav', 'audio/wave', 'audio/flac', 'audio/x-flac', 'audio/webm',
-  'video/mp4', 'video/x-m4v', 'video/webm', 'video/ogg', 'video/quicktime',
+  'audio/mpeg',
+  'audio/mp4',
+  'audio/x-m4a',
+  'audio/ogg',
+  'audio/opus',
+  'audio/wav',
+  'audio/x-wav',
+  'audio/wave',
+  'audio/flac',
+  'audio/x-flac',
+  'audio/webm',
+  'video/mp4',
+  'video/x-m4v',
+  'video/webm',
+  'video/ogg',
+  'video/quicktime',
 ]);
 
 /** How many leading bytes are read to decide. */
@@ -120,5 +151,4 @@ export function linkDecision(path: string, declaredType: unknown): LinkDecision 
 }
 
 /** The note shown in place of a link. */
-export const NOT_LINKED_NOTE =
-  'not linked: only images, PDF, plain text, audio and video whose name, declared type and first bytes agree are linked here; open it only on another machine';
+export const NOT_LINKED_NOTE = 'not linked: only images, PDF, plain text, audio and video whose name, declared type and first bytes agree are linked here; open it only on another machine';

@@ -28,7 +28,10 @@ const DEVICE = /^(?:CON|PRN|AUX|NUL|COM[0-9\u00b9\u00b2\u00b3]|LPT[0-9\u00b9\u00
 function sanitiseOnce(input: string): string {
   let text = input.normalize('NFC').replace(INVISIBLE, '').replace(SPACES, ' ').normalize('NFC');
   text = text.replace(/[/\\:*?"<>|]/g, '_');
-  text = text.replace(/\.{2,}/g, '.').replace(/^[\s._]+/, '').replace(/[\s.]+$/, '');
+  text = text
+    .replace(/\.{2,}/g, '.')
+    .replace(/^[\s._]+/, '')
+    .replace(/[\s.]+$/, '');
   if (text.toUpperCase().endsWith(INCOMPLETE_SUFFIX)) text = text.slice(0, -INCOMPLETE_SUFFIX.length) + '_INCOMPLETE';
   const dot = text.lastIndexOf('.');
   let stem = dot > 0 ? text.slice(0, dot) : text;

@@ -29,8 +29,7 @@ export interface IndexEntry {
 }
 
 /** A saved name as shown: cleaned, an `.INCOMPLETE` ending kept as it is on disk. */
-const savedLabel = (saved: string): string =>
-  saved.endsWith(INCOMPLETE_SUFFIX) ? `${fileLabel(saved.slice(0, -INCOMPLETE_SUFFIX.length))}${INCOMPLETE_SUFFIX}` : fileLabel(saved);
+const savedLabel = (saved: string): string => (saved.endsWith(INCOMPLETE_SUFFIX) ? `${fileLabel(saved.slice(0, -INCOMPLETE_SUFFIX.length))}${INCOMPLETE_SUFFIX}` : fileLabel(saved));
 
 function renderFiles(root: string | undefined, folder: string, files: unknown[]): string {
   const items: string[] = [];
@@ -50,10 +49,20 @@ function renderFiles(root: string | undefined, folder: string, files: unknown[])
     } else if (href && complete === true) {
       if (decision?.thumbnail) parts.push(`<a href="${href}"><img src="${href}" alt="" width="160" loading="lazy"></a>`);
       parts.push(`<a href="${href}">${label}</a>`);
-      if (Array.isArray(metadataStripped) && metadataStripped.length) parts.push(`<span class="meta">metadata removed by the browser: ${escapeHtml(metadataStripped.filter((x) => typeof x === 'string').map(cleanText).join(', '))}</span>`);
+      if (Array.isArray(metadataStripped) && metadataStripped.length)
+        parts.push(
+          `<span class="meta">metadata removed by the browser: ${escapeHtml(
+            metadataStripped
+              .filter((x) => typeof x === 'string')
+              .map(cleanText)
+              .join(', '),
+          )}</span>`,
+        );
     } else {
       // An incomplete part (`.INCOMPLETE`) is never linked: a browser would sniff its type.
-      parts.push(`<span class="problem">INCOMPLETE: ${label}${typeof problem === 'string' ? ` (${escapeHtml(problem)})` : ''}${savedName !== undefined ? ` · authenticated part kept as files/<bdi>${escapeHtml(savedLabel(savedName))}</bdi>, not linked` : ''}</span>`);
+      parts.push(
+        `<span class="problem">INCOMPLETE: ${label}${typeof problem === 'string' ? ` (${escapeHtml(problem)})` : ''}${savedName !== undefined ? ` · authenticated part kept as files/<bdi>${escapeHtml(savedLabel(savedName))}</bdi>, not linked` : ''}</span>`,
+      );
     }
     items.push(`<li>${parts.join(' ')}</li>`);
   }
@@ -114,9 +123,7 @@ function renderEntry(e: IndexEntry, root: string | undefined): string {
 
 /** A conversation: every record naming one mailbox, oldest first, and how to answer it. */
 function renderThread(mailbox: string, entries: IndexEntry[], root: string | undefined): string {
-  const ordered = [...entries].sort((a, b) =>
-    a.received !== b.received ? (a.received < b.received ? -1 : 1) : (a.clientTime ?? '').localeCompare(b.clientTime ?? '') || a.id.localeCompare(b.id),
-  );
+  const ordered = [...entries].sort((a, b) => (a.received !== b.received ? (a.received < b.received ? -1 : 1) : (a.clientTime ?? '').localeCompare(b.clientTime ?? '') || a.id.localeCompare(b.id)));
   const m = escapeHtml(mailbox);
   return `<section class="thread" id="mailbox-${m}">
 <h3>Conversation · mailbox <span class="mailbox">${m}</span></h3>
@@ -139,9 +146,7 @@ export function renderIndex(entries: IndexEntry[], root?: string): string {
   const threadHtml = [...threads.entries()]
     .sort(([a, x], [b, y]) => (latest(x) === latest(y) ? a.localeCompare(b) : latest(x) < latest(y) ? 1 : -1))
     .map(([mailbox, list]) => renderThread(mailbox, list, root));
-  const sorted = entries
-    .filter((e) => !(e.mailbox && threads.has(e.mailbox)))
-    .sort((a, b) => (a.received === b.received ? a.id.localeCompare(b.id) : a.received < b.received ? 1 : -1));
+  const sorted = entries.filter((e) => !(e.mailbox && threads.has(e.mailbox))).sort((a, b) => (a.received === b.received ? a.id.localeCompare(b.id) : a.received < b.received ? 1 : -1));
   const count = `${entries.length} tip${entries.length === 1 ? '' : 's'}${threads.size ? ` (replies and follow-ups included; ${threads.size} conversation${threads.size === 1 ? '' : 's'})` : ''}`;
   return `${staticPageHead({ lang: 'en', csp: "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' file:", title: 'Tipline: decrypted tips', style: STYLE })}<body>
 <h1>Decrypted tips</h1>

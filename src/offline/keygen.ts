@@ -26,9 +26,7 @@ export interface NewKey {
 export function checkNewPassphrase(passphrase: string): void {
   const chars = [...passphrase.normalize('NFC')].length;
   if (chars < MIN_PASSPHRASE_CHARS) {
-    throw new KeygenError(
-      `the passphrase has ${chars} character${chars === 1 ? '' : 's'}; use at least ${MIN_PASSPHRASE_CHARS} (better: five or more random words)`,
-    );
+    throw new KeygenError(`the passphrase has ${chars} character${chars === 1 ? '' : 's'}; use at least ${MIN_PASSPHRASE_CHARS} (better: five or more random words)`);
   }
 }
 
@@ -155,7 +153,7 @@ export function nextSteps(key: NewKey, saveCommand = 'npm run --silent keygen --
     '',
     'Next:',
     '  1. Copy the public key line printed above (starting with "tipline-editor-2:") to the',
-    "     server and add it to its recipients file (TIPLINE_RECIPIENTS), one line per editor;",
+    '     server and add it to its recipients file (TIPLINE_RECIPIENTS), one line per editor;',
     '     then restart the server. The public key is not secret. (Standard output holds just',
     `     that entry: \`${saveCommand}\` saves it to a file.)`,
     '  2. Open the tip page and check that it shows this fingerprint. Give the fingerprint to',

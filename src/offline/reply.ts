@@ -84,7 +84,11 @@ export async function sealReply(input: ReplyInput): Promise<Uint8Array> {
   if (input.message.trim() === '') throw new ReplyError('the reply is empty');
   if (input.message.length > MAX_REPLY_CHARS) throw new ReplyError(`the reply is longer than ${MAX_REPLY_CHARS} characters`);
   if (input.editorKeys.length === 0) throw new ReplyError('a reply is also sealed to at least one editor key');
-  const body = await signBody('reply', { v: 1, message: input.message, clientTime: new Date().toISOString(), mailbox: input.mailbox, editor: toBase64Url(input.signer.signPublicKey) }, input.signer.signSecretKey);
+  const body = await signBody(
+    'reply',
+    { v: 1, message: input.message, clientTime: new Date().toISOString(), mailbox: input.mailbox, editor: toBase64Url(input.signer.signPublicKey) },
+    input.signer.signSecretKey,
+  );
   return sealEnvelope({ kind: 'reply', recipients: [input.sourceKey, ...input.editorKeys], body });
 }
 

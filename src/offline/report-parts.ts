@@ -72,7 +72,10 @@ export function parseSidecarLines(text: string): SidecarLine[] {
  * lines that name no report here. A report named twice, or by a receipt several reports share,
  * stops it (ReportError).
  */
-export function parseSidecar(text: string, rows: { folder: string; id: string; receipt: string }[]): { statuses: Map<string, { status: Status; note: string }>; lines: Map<string, number>; warnings: string[]; unmatched: { line: number; key: string }[] } {
+export function parseSidecar(
+  text: string,
+  rows: { folder: string; id: string; receipt: string }[],
+): { statuses: Map<string, { status: Status; note: string }>; lines: Map<string, number>; warnings: string[]; unmatched: { line: number; key: string }[] } {
   const byKey = new Map<string, string>();
   // A receipt is a 64-bit hash of the envelope, not a unique id (docs/PROTOCOL.md, "Receipt"):
   // the same envelope sent twice, or two crafted to collide, share one. Such a receipt names no
@@ -96,7 +99,8 @@ export function parseSidecar(text: string, rows: { folder: string; id: string; r
   const unmatched: { line: number; key: string }[] = [];
   for (const { line, key, status, note } of parseSidecarLines(text)) {
     const at = `${SIDECAR} line ${line}`;
-    if (sharedReceipts.has(key.toUpperCase())) throw new ReportError(`${at}: the receipt ${key.toUpperCase()} belongs to more than one report here (receipts are not unique ids): name the folder or the record id instead`);
+    if (sharedReceipts.has(key.toUpperCase()))
+      throw new ReportError(`${at}: the receipt ${key.toUpperCase()} belongs to more than one report here (receipts are not unique ids): name the folder or the record id instead`);
     const folder = byKey.get(key) ?? byKey.get(key.toUpperCase());
     if (!folder) {
       unmatched.push({ line, key });
@@ -208,7 +212,13 @@ export function fieldDef(rows: { formId: string }[], name: string, forms: FormSc
  * and by day (the date field; reports without one under "(not given)"). Rejected reports are
  * never counted. Choice rows follow the schema's order; days are in date order.
  */
-export function countDimensions(rows: CountedReport[], lang: string | undefined, forms: FormSchema[] = [], words: CountWords = COUNT_WORDS_EN, options: { onlyFormsWithField?: boolean } = {}): Dimension[] {
+export function countDimensions(
+  rows: CountedReport[],
+  lang: string | undefined,
+  forms: FormSchema[] = [],
+  words: CountWords = COUNT_WORDS_EN,
+  options: { onlyFormsWithField?: boolean } = {},
+): Dimension[] {
   const counted = rows.filter((r) => r.status !== 'rejected');
   const dims: Dimension[] = [];
   const names = fieldColumns(rows, forms);
@@ -285,10 +295,12 @@ export function barChart(dim: Dimension, words: CountWords = COUNT_WORDS_EN): st
       const wv = (r.verified / max) * barWidth;
       const wu = (r.unverified / max) * barWidth;
       const label = r.label.length > 40 ? `${r.label.slice(0, 39)}…` : r.label;
-      return `<text x="${labelWidth - 6}" y="${y + 14}" text-anchor="end" font-size="12"><title>${e(r.label)}</title>${e(label)}</text>` +
+      return (
+        `<text x="${labelWidth - 6}" y="${y + 14}" text-anchor="end" font-size="12"><title>${e(r.label)}</title>${e(label)}</text>` +
         `<rect x="${labelWidth}" y="${y + 2}" width="${wv.toFixed(1)}" height="15" fill="#1f4e79"/>` +
         `<rect x="${(labelWidth + wv).toFixed(1)}" y="${y + 2}" width="${wu.toFixed(1)}" height="15" fill="#9dc3e6"/>` +
-        `<text x="${(labelWidth + wv + wu + 4).toFixed(1)}" y="${y + 14}" font-size="12">${r.verified + r.unverified}</text>`;
+        `<text x="${(labelWidth + wv + wu + 4).toFixed(1)}" y="${y + 14}" font-size="12">${r.verified + r.unverified}</text>`
+      );
     })
     .join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="${id}-title ${id}-desc" width="${labelWidth + barWidth + 40}" height="${height}" viewBox="0 0 ${labelWidth + barWidth + 40} ${height}" font-family="system-ui,sans-serif">
@@ -299,9 +311,7 @@ ${bars}
 
 /** The numbers of a dimension as a table (`id="count-<key>"`): label, verified, unverified, total. */
 export function countTable(dim: Dimension, words: CountWords = COUNT_WORDS_EN): string {
-  const body = dim.rows
-    .map((r) => `<tr><td>${e(r.label)}</td><td class="n">${r.verified}</td><td class="n">${r.unverified}</td><td class="n">${r.verified + r.unverified}</td></tr>`)
-    .join('\n');
+  const body = dim.rows.map((r) => `<tr><td>${e(r.label)}</td><td class="n">${r.verified}</td><td class="n">${r.unverified}</td><td class="n">${r.verified + r.unverified}</td></tr>`).join('\n');
   return `<table id="count-${e(dim.key)}"><thead><tr><th>${e(dim.title)}</th><th class="n">${e(words.verified)}</th><th class="n">${e(words.unverified)}</th><th class="n">${e(words.total)}</th></tr></thead>
 <tbody>
 ${body}

@@ -28,7 +28,22 @@ import { textFor, type FormSchema } from '../forms/schema.js';
 import { FOLDER_RE } from './decrypt.js';
 import { fileLabel, writeNewFile } from './files.js';
 import { linkDecision, NOT_LINKED_NOTE } from './file-links.js';
-import { ReportError, SIDECAR, STATUSES, barChart, cellText, countDimensions, countTable, csvDocument, fieldColumns, fieldDef, parseSidecar, schemaFor, type Dimension, type Status } from './report-parts.js';
+import {
+  ReportError,
+  SIDECAR,
+  STATUSES,
+  barChart,
+  cellText,
+  countDimensions,
+  countTable,
+  csvDocument,
+  fieldColumns,
+  fieldDef,
+  parseSidecar,
+  schemaFor,
+  type Dimension,
+  type Status,
+} from './report-parts.js';
 
 export { ReportError, SIDECAR, STATUSES, countDimensions, csvCell, fieldColumns, parseSidecar, type CountRow, type Dimension, type Status } from './report-parts.js';
 const MAX_TIP_JSON_BYTES = 16 * 1024 * 1024;
@@ -105,7 +120,9 @@ export function readReports(inDir: string, forms: FormSchema[] = []): { rows: Re
   if (!stat?.isDirectory()) throw new ReportError(`${inDir} is not a folder (give the output folder of decrypt)`);
   const rows: ReportRow[] = [];
   const warnings: string[] = [];
-  for (const folder of readdirSync(root).filter((n) => FOLDER_RE.test(n)).sort()) {
+  for (const folder of readdirSync(root)
+    .filter((n) => FOLDER_RE.test(n))
+    .sort()) {
     const dir = join(root, folder);
     if (!lstatOrUndefined(dir)?.isDirectory()) continue;
     let tip: { id?: unknown; received?: unknown; receipt?: unknown; kind?: unknown; body?: Record<string, unknown>; files?: unknown };
@@ -126,7 +143,9 @@ export function readReports(inDir: string, forms: FormSchema[] = []): { rows: Re
     const listed = Array.isArray(body.files) ? (body.files as { name?: unknown }[]).map((f) => (typeof f?.name === 'string' ? f.name : '')).filter(Boolean) : [];
     const filesDir = join(dir, 'files');
     const found = lstatOrUndefined(filesDir)?.isDirectory()
-      ? readdirSync(filesDir).filter((n) => lstatOrUndefined(join(filesDir, n))?.isFile()).sort()
+      ? readdirSync(filesDir)
+          .filter((n) => lstatOrUndefined(join(filesDir, n))?.isFile())
+          .sort()
       : [];
     // What decrypt wrote for each file (tip.json's files): the saved name and the declared type.
     const declaredTypes: Record<string, string> = Object.create(null);
@@ -163,14 +182,33 @@ export function readReports(inDir: string, forms: FormSchema[] = []): { rows: Re
 export function renderCsv(rows: ReportRow[], forms: FormSchema[] = []): string {
   const columns = fieldColumns(rows, forms);
   const header = ['folder', 'received', 'receipt', 'status', 'note', 'form', 'form_version', ...columns, 'message', 'files', 'problems'];
-  return csvDocument([header, ...rows.map((r) => [r.folder, r.received, r.receipt, r.status, r.note, r.formId, cellText(r.formVersion), ...columns.map((c) => cellText(r.fields[c])), r.message, r.files.map(fileLabel).join('; '), r.problems.join('; ')])]);
+  return csvDocument([
+    header,
+    ...rows.map((r) => [
+      r.folder,
+      r.received,
+      r.receipt,
+      r.status,
+      r.note,
+      r.formId,
+      cellText(r.formVersion),
+      ...columns.map((c) => cellText(r.fields[c])),
+      r.message,
+      r.files.map(fileLabel).join('; '),
+      r.problems.join('; '),
+    ]),
+  ]);
 }
 
 // ---------------------------------------------------------------------------------------------
 // HTML
 
 /** A relative link, each path segment percent-encoded (names come from tips). */
-const href = (path: string): string => path.split(sep).map((s) => encodeURIComponent(s)).join('/');
+const href = (path: string): string =>
+  path
+    .split(sep)
+    .map((s) => encodeURIComponent(s))
+    .join('/');
 
 const STYLE = `
 body{font:15px/1.45 system-ui,sans-serif;max-width:70rem;margin:1.5rem auto;padding:0 1rem;color:#111;background:#fff}
@@ -218,7 +256,12 @@ export function renderReportHtml(rows: ReportRow[], options: { outDir: string; i
   const regionDim = dims.find((d) => fieldDef(rows, d.key, forms)?.type === 'region');
   const categoryDim = dims.find((d) => d.key === 'category');
   const filterSelect = (name: string, title: string, dim: Dimension | undefined) =>
-    dim ? `<label>${e(title)} <select name="${e(name)}"><option value="">all</option>${dim.rows.filter((r) => r.value).map((r) => `<option value="${e(r.value)}">${e(r.label)}</option>`).join('')}</select></label>` : '';
+    dim
+      ? `<label>${e(title)} <select name="${e(name)}"><option value="">all</option>${dim.rows
+          .filter((r) => r.value)
+          .map((r) => `<option value="${e(r.value)}">${e(r.label)}</option>`)
+          .join('')}</select></label>`
+      : '';
   const filters = `<p id="filters" class="filters" hidden>${filterSelect('region', regionDim?.title ?? 'region', regionDim)}${filterSelect('category', categoryDim?.title ?? 'category', categoryDim)}<label>status <select name="status"><option value="">all</option>${STATUSES.map((s) => `<option value="${s}">${s}</option>`).join('')}</select></label> showing <span id="shown">${rows.length}</span> of ${rows.length}</p>`;
   const listRows = rows
     .map((r) => {
@@ -241,10 +284,12 @@ export function renderReportHtml(rows: ReportRow[], options: { outDir: string; i
       return `<tr data-region="${e(data('region'))}" data-category="${e(data('category'))}" data-status="${r.status}"><td><a href="${e(href(join(folderRel, 'message.txt')))}">${e(r.received)}</a><br><span class="meta">${e(r.receipt)}</span></td><td class="status-${r.status}">${r.status}${r.note ? `<br><span class="note">${e(r.note)}</span>` : ''}</td>${cells}<td class="msg">${e(r.message.length > 600 ? `${r.message.slice(0, 600)} …` : r.message)}${problems}</td><td>${evidence}</td></tr>`;
     })
     .join('\n');
-  const columnHeads = columns.map((c) => {
-    const f = fieldDef(rows, c, forms);
-    return `<th>${e(f ? textFor(f.label, lang) : c)}</th>`;
-  }).join('');
+  const columnHeads = columns
+    .map((c) => {
+      const f = fieldDef(rows, c, forms);
+      return `<th>${e(f ? textFor(f.label, lang) : c)}</th>`;
+    })
+    .join('');
   const csp = `default-src 'none'; style-src ${cspHash(STYLE)}; script-src ${cspHash(SCRIPT)}; img-src 'none'; form-action 'none'; base-uri 'none'`;
   const warnings = (options.warnings ?? []).map((w) => `<li>${e(w)}</li>`).join('\n');
   const formsUsed = [...new Set(rows.map((r) => (r.formId ? `${r.formId} v${r.formVersion ?? '?'}` : 'no form')))].join(', ');
@@ -316,10 +361,19 @@ export function writeReport(options: ReportOptions): ReportSummary {
   const realIn = realpathSync(inDir);
   const files = [
     writeNew(outDir, 'reports.csv', renderCsv(rows, forms)),
-    writeNew(outDir, 'report.html', renderReportHtml(rows, { outDir, inDir: realIn, ...(options.lang ? { lang: options.lang } : {}), ...(options.verifiedOnly ? { verifiedOnly: true } : {}), forms, warnings })),
+    writeNew(
+      outDir,
+      'report.html',
+      renderReportHtml(rows, { outDir, inDir: realIn, ...(options.lang ? { lang: options.lang } : {}), ...(options.verifiedOnly ? { verifiedOnly: true } : {}), forms, warnings }),
+    ),
   ];
   if (sidecarText === undefined) {
-    const template = ['# Tipline verification: one line per report, <report><TAB><verified|unverified|rejected>[<TAB>note].', `# Copy this file to ${SIDECAR} in the decrypted folder, edit the statuses, run the report again.`, ...all.map((r) => `${r.folder}\tunverified`)].join('\n') + '\n';
+    const template =
+      [
+        '# Tipline verification: one line per report, <report><TAB><verified|unverified|rejected>[<TAB>note].',
+        `# Copy this file to ${SIDECAR} in the decrypted folder, edit the statuses, run the report again.`,
+        ...all.map((r) => `${r.folder}\tunverified`),
+      ].join('\n') + '\n';
     files.push(writeNew(outDir, 'verification-template.tsv', template));
   }
   const counted = { verified: 0, unverified: 0, rejected: 0 };

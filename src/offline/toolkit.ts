@@ -9,4 +9,7 @@ if (major < 20) {
   process.exit(1);
 }
 const file = basename(process.argv[1] ?? 'tipline-offline.mjs');
-process.exitCode = await main(process.argv.slice(2), processContext((command) => `node ${file} ${command}`));
+process.exitCode = await main(
+  process.argv.slice(2),
+  processContext((command) => `node ${file} ${command}`),
+);

@@ -28,7 +28,13 @@ export const RESULTS_COMMANDS: Record<string, Command> = {
     async run(values, ctx) {
       const seed = whole(values.seed, 'seed', 0, 0xffffffff);
       const reps = whole(values.reps, 'reps', 10, 100_000);
-      const { files, forensics } = forensicsCommand({ inPath: str(values.in), columnsPath: str(values.columns), outDir: str(values.out), ...(seed !== undefined ? { seed } : {}), ...(reps !== undefined ? { reps } : {}) });
+      const { files, forensics } = forensicsCommand({
+        inPath: str(values.in),
+        columnsPath: str(values.columns),
+        outDir: str(values.out),
+        ...(seed !== undefined ? { seed } : {}),
+        ...(reps !== undefined ? { reps } : {}),
+      });
       const ip = forensics.integerPercentages;
       ctx.stdout.write(
         `${forensics.stations} stations, ${forensics.noData} with missing figures; integer percentages: ${ip.included} included, ` +
@@ -114,7 +120,13 @@ export const RESULTS_COMMANDS: Record<string, Command> = {
         if (!/^[0-9]{1,2}(\.[0-9]{1,3})?$/.test(m) || Number(m) <= 0 || Number(m) >= 50) throw new ResultsError('--margin must be a number of percentage points above 0 and below 50, e.g. 1.5');
         margin = Number(m) / 100;
       }
-      const { files, result: q } = quickcountCommand({ inPath: str(values.in), columnsPath: str(values.columns), outDir: str(values.out), ...(population !== undefined ? { population } : {}), ...(margin !== undefined ? { margin } : {}) });
+      const { files, result: q } = quickcountCommand({
+        inPath: str(values.in),
+        columnsPath: str(values.columns),
+        outDir: str(values.out),
+        ...(population !== undefined ? { population } : {}),
+        ...(margin !== undefined ? { margin } : {}),
+      });
       ctx.stdout.write(
         `${q.n} stations (${q.noData} with a figure missing); leader's share ${(100 * q.share).toFixed(2)} %, ` +
           `margin ± ${(100 * q.margin95).toFixed(2)} points at 95 %, ± ${(100 * q.margin99).toFixed(2)} at 99 %` +

@@ -106,7 +106,8 @@ export function readStations(text: string, mapping: ColumnMapping, limits: Parti
   const cell = (fields: string[], at: number, line: number, header: string[]): number => {
     const s = fields[at]!;
     if (s === '') return -1;
-    if (!/^[0-9]{1,9}$/.test(s) || Number(s) > MAX_CELL) throw new MappingError(`line ${line}: the column ${JSON.stringify(header[at]!.slice(0, 120))} holds ${JSON.stringify(s.slice(0, 20))}, not a whole number`);
+    if (!/^[0-9]{1,9}$/.test(s) || Number(s) > MAX_CELL)
+      throw new MappingError(`line ${line}: the column ${JSON.stringify(header[at]!.slice(0, 120))} holds ${JSON.stringify(s.slice(0, 20))}, not a whole number`);
     return Number(s);
   };
   parseCsv(
@@ -114,7 +115,13 @@ export function readStations(text: string, mapping: ColumnMapping, limits: Parti
     (fields, line) => {
       if (!header) {
         header = fields;
-        idx = { registered: indexes(fields, mapping.registered, 'registered'), issued: indexes(fields, mapping.issued, 'issued'), valid: indexes(fields, mapping.valid, 'valid'), invalid: indexes(fields, mapping.invalid, 'invalid'), leader: indexes(fields, mapping.leader, 'leader') };
+        idx = {
+          registered: indexes(fields, mapping.registered, 'registered'),
+          issued: indexes(fields, mapping.issued, 'issued'),
+          valid: indexes(fields, mapping.valid, 'valid'),
+          invalid: indexes(fields, mapping.invalid, 'invalid'),
+          leader: indexes(fields, mapping.leader, 'leader'),
+        };
         stationIdx = indexes(fields, mapping.station, 'station');
         regionIdx = indexes(fields, mapping.region, 'region');
         candIdx = indexes(fields, mapping.candidates, 'candidates');

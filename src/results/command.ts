@@ -236,7 +236,11 @@ export function protocolsCsv(r: ProtocolsResult): string {
           csvCell(s.station),
           csvCell(rep.folder),
           ...PROTOCOL_ITEMS.map((k) => (p.items[k] === undefined ? '' : String(p.items[k]))),
-          csvCell(Object.entries(p.votes).map(([id, v]) => `${id} ${v}`).join('; ')),
+          csvCell(
+            Object.entries(p.votes)
+              .map(([id, v]) => `${id} ${v}`)
+              .join('; '),
+          ),
           csvCell(rep.failed.join('; ')),
           csvCell(p.failed.join('; ')),
           rep.failedDiffers ? 'yes' : 'no',
@@ -263,12 +267,17 @@ export function protocolsCommand(o: { inDir: string; outDir: string; electionPat
 export function comparisonCsv(r: ComparisonResult): string {
   const lines = [['station', 'region', 'tip', ...COMPARED.flatMap((k) => [`${k}_observed`, `${k}_official`, `${k}_difference`]), 'favours_leader'].join(',')];
   const n = (v: number | null) => (v === null ? '' : String(v));
-  for (const m of r.matched) lines.push([csvCell(m.station), csvCell(m.region), csvCell(m.tip), ...m.lines.flatMap((l) => [n(l.observed), n(l.official), n(l.difference)]), m.favoursLeader ? 'yes' : 'no'].join(','));
+  for (const m of r.matched)
+    lines.push([csvCell(m.station), csvCell(m.region), csvCell(m.tip), ...m.lines.flatMap((l) => [n(l.observed), n(l.official), n(l.difference)]), m.favoursLeader ? 'yes' : 'no'].join(','));
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 
 /** `results compare`: official figures against the observers' protocols, and the aggregation check. */
-export function compareCommand(o: { officialPath: string; columnsPath: string; protocolsDir: string; outDir: string; declaredPath?: string; leader?: string }): { files: string[]; result: ComparisonResult; problems: number } {
+export function compareCommand(o: { officialPath: string; columnsPath: string; protocolsDir: string; outDir: string; declaredPath?: string; leader?: string }): {
+  files: string[];
+  result: ComparisonResult;
+  problems: number;
+} {
   const mapping = readMapping(o.columnsPath);
   const t = loadStations(o.officialPath, mapping);
   let declared: ReturnType<typeof parseDeclared> = {};

@@ -7,7 +7,10 @@
 // Pure: it reads a string and calls back once per row; it never throws anything but CsvError.
 
 export class CsvError extends Error {
-  constructor(message: string, readonly line: number) {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
     super(`line ${line}: ${message}`);
     this.name = 'CsvError';
   }

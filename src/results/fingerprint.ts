@@ -144,7 +144,11 @@ export function fairSide(values: number[]): { mode: number; sd: number } {
 }
 
 function solve3(m: Float64Array, r: Float64Array): number[] | undefined {
-  const a = [[m[0]!, m[1]!, m[2]!, r[0]!], [m[3]!, m[4]!, m[5]!, r[1]!], [m[6]!, m[7]!, m[8]!, r[2]!]];
+  const a = [
+    [m[0]!, m[1]!, m[2]!, r[0]!],
+    [m[3]!, m[4]!, m[5]!, r[1]!],
+    [m[6]!, m[7]!, m[8]!, r[2]!],
+  ];
   for (let c = 0; c < 3; c++) {
     let p = c;
     for (let i = c + 1; i < 3; i++) if (Math.abs(a[i]![c]!) > Math.abs(a[p]![c]!)) p = i;

@@ -23,7 +23,8 @@ export interface Forensics {
   digits: DigitResult[];
 }
 
-const STYLE = 'body{font:15px/1.45 system-ui,sans-serif;max-width:62rem;margin:1rem auto;padding:0 1rem;color:#111}table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #bbb;padding:.2rem .5rem;text-align:right}th{background:#eee}.caveat{background:#fff7d6;border-left:4px solid #c90;padding:.4rem .7rem}svg{display:block;margin:.5rem 0;max-width:100%;height:auto}.meta{color:#555}';
+const STYLE =
+  'body{font:15px/1.45 system-ui,sans-serif;max-width:62rem;margin:1rem auto;padding:0 1rem;color:#111}table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #bbb;padding:.2rem .5rem;text-align:right}th{background:#eee}.caveat{background:#fff7d6;border-left:4px solid #c90;padding:.4rem .7rem}svg{display:block;margin:.5rem 0;max-width:100%;height:auto}.meta{color:#555}';
 
 const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '–');
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
@@ -35,7 +36,10 @@ export function histogramSvg(counts: number[], label: string): string {
   const H = 220;
   const max = Math.max(1, ...counts);
   const pts = counts.map((c, k) => `${k},${(H - (c / max) * (H - 10)).toFixed(1)}`).join(' ');
-  const grid = Array.from({ length: 11 }, (_, k) => `<line x1="${k * 100}" y1="0" x2="${k * 100}" y2="${H}" stroke="#ddd"/><text x="${k * 100 + 2}" y="${H + 14}" font-size="12">${k * 10}%</text>`).join('');
+  const grid = Array.from(
+    { length: 11 },
+    (_, k) => `<line x1="${k * 100}" y1="0" x2="${k * 100}" y2="${H}" stroke="#ddd"/><text x="${k * 100 + 2}" y="${H + 14}" font-size="12">${k * 10}%</text>`,
+  ).join('');
   return `<svg viewBox="0 -5 ${W + 30} ${H + 25}" role="img" aria-label="${e(label)}">${grid}<polyline fill="none" stroke="#1f5fa8" stroke-width="1" points="${pts}"/><text x="5" y="10" font-size="12">max ${max} stations per 0.1-pp bin</text></svg>`;
 }
 
@@ -66,7 +70,9 @@ export function renderResultsHtml(f: Forensics): string {
   const digits = f.digits
     .map((r) => `<tr><th>${e(r.column)}</th><td>${r.n}</td><td>${f3(r.secondDigitMean)}</td><td>${pct(r.shareZero)}</td><td>${pct(r.shareFive)}</td><td>${r.lastDigits.join(' ')}</td></tr>`)
     .join('\n');
-  return page('Election results forensics', `
+  return page(
+    'Election results forensics',
+    `
 <p>${e(f.title)}<br><span class="meta">${e(f.input)}: ${f.stations} stations, ${f.noData} with a figure missing (left out, never read as zero).</span></p>
 <p class="caveat">None of these numbers proves fraud, and a clean result does not prove a fair count. They point at where to look; the proof is in protocols, observers' reports and documents. docs/EDITORS.md ("Election results") explains each number.</p>
 
@@ -98,7 +104,8 @@ ${heatmapSvg(fp.counts)}
 ${digits}
 </table>
 <p class="caveat">Caveat (Mebane; Deckert, Myagkov &amp; Ordeshook 2011): digit tests mislead on their own. Honest counts can deviate from Benford and manipulated counts can conform. Use them only beside the other methods.</p>
-`);
+`,
+  );
 }
 
 /** The page frame shared by the other subcommands: same style, same CSP, no script. */
@@ -117,7 +124,14 @@ export function renderProtocolsHtml(r: ProtocolsResult): string {
   const stations = r.stations
     .map((s) => {
       const rows = s.reports
-        .map((rep) => `<tr><th>${e(rep.folder)}</th>${PROTOCOL_ITEMS.map((k) => `<td>${num(rep.protocol.items[k])}</td>`).join('')}<td>${e(Object.entries(rep.protocol.votes).map(([id, v]) => `${id} ${v}`).join('; '))}</td><td>${e(rep.failed.join(', ') || 'none')}${rep.failedDiffers ? ` <strong>(sender said: ${e(rep.protocol.failed.join(', ') || 'none')})</strong>` : ''}${rep.electionKnown ? '' : ' (no election file: candidates as reported)'}</td></tr>`)
+        .map(
+          (rep) =>
+            `<tr><th>${e(rep.folder)}</th>${PROTOCOL_ITEMS.map((k) => `<td>${num(rep.protocol.items[k])}</td>`).join('')}<td>${e(
+              Object.entries(rep.protocol.votes)
+                .map(([id, v]) => `${id} ${v}`)
+                .join('; '),
+            )}</td><td>${e(rep.failed.join(', ') || 'none')}${rep.failedDiffers ? ` <strong>(sender said: ${e(rep.protocol.failed.join(', ') || 'none')})</strong>` : ''}${rep.electionKnown ? '' : ' (no election file: candidates as reported)'}</td></tr>`,
+        )
         .join('\n');
       const conflicts = s.conflicts.length
         ? `<p><strong>Conflict:</strong> ${s.conflicts.map((c) => `${e(c.item)}: ${c.values.map(num).join(' / ')}`).join('; ')}</p>`
@@ -145,12 +159,16 @@ export function renderCompareHtml(title: string, r: ComparisonResult): string {
   const n = (v: number | null | undefined) => (v === null || v === undefined ? '–' : String(v));
   const p = (v: number | null) => (v === null ? '–' : `${v.toFixed(1)} %`);
   const rows = r.matched
-    .map((m) => `<tr><th>${e(m.station)}</th><td>${e(m.region)}</td>${m.lines.map((l) => `<td>${n(l.observed)} / ${n(l.official)} / ${l.difference === null ? '–' : l.difference > 0 ? `+${l.difference}` : String(l.difference)}</td>`).join('')}<td>${m.favoursLeader ? '<strong>yes</strong>' : 'no'}</td></tr>`)
+    .map(
+      (m) =>
+        `<tr><th>${e(m.station)}</th><td>${e(m.region)}</td>${m.lines.map((l) => `<td>${n(l.observed)} / ${n(l.official)} / ${l.difference === null ? '–' : l.difference > 0 ? `+${l.difference}` : String(l.difference)}</td>`).join('')}<td>${m.favoursLeader ? '<strong>yes</strong>' : 'no'}</td></tr>`,
+    )
     .join('\n');
   const a = r.aggregation;
-  const total = (label: string, x: Record<string, number | undefined>, stations?: number) => `<tr><th>${label}</th>${['registered', 'issued', 'valid', 'invalid', 'leader'].map((k) => `<td>${n(x[k])}</td>`).join('')}<td>${stations === undefined ? '' : stations}</td></tr>`;
+  const total = (label: string, x: Record<string, number | undefined>, stations?: number) =>
+    `<tr><th>${label}</th>${['registered', 'issued', 'valid', 'invalid', 'leader'].map((k) => `<td>${n(x[k])}</td>`).join('')}<td>${stations === undefined ? '' : stations}</td></tr>`;
   return page(
-    'Official results against observers\' protocols',
+    "Official results against observers' protocols",
     `<p>${e(title)}<br><span class="meta">${r.matched.length} protocols matched to an official station, ${r.unmatchedProtocols.length} not matched; the leader is the protocols' candidate ${e(r.leader)}.</span></p>
 <h2>Stations</h2>
 <p>Each cell: observer's protocol / official / difference (official − observer).</p>
@@ -162,7 +180,7 @@ ${rows}
 <table><tr><th></th><th>registered</th><th>issued</th><th>valid</th><th>invalid</th><th>leader</th><th>stations</th></tr>
 ${total('declared', a.declared)}
 ${total('official stations summed', a.official, a.official.stations)}
-${total('observers\' protocols summed', a.protocols, a.protocols.stations)}
+${total("observers' protocols summed", a.protocols, a.protocols.stations)}
 </table>
 <p>Leader's share of the ballots counted: declared ${p(a.leaderShare.declared)}, official stations summed ${p(a.leaderShare.officialSum)}, observers' protocols summed ${p(a.leaderShare.protocolsSum)}.</p>
 <p class="caveat">The protocols summed cover only the stations observers reached, which are not a random sample: their share is not the national share (see quickcount). The official sum against the declared total is exact arithmetic: a gap there needs an explanation from the commission.</p>`,
@@ -172,7 +190,9 @@ ${total('observers\' protocols summed', a.protocols, a.protocols.stations)}
 export function renderQuickcountHtml(title: string, q: QuickCount): string {
   const p = (v: number) => `${(100 * v).toFixed(2)} %`;
   const pp = (v: number) => `± ${(100 * v).toFixed(2)} points`;
-  const needed = q.needed ? `<p>For a margin of ± ${(100 * q.needed.margin).toFixed(2)} points: ${q.needed.n95} stations at 95 %, ${q.needed.n99} at 99 % (estimated from this sample's spread).</p>` : '';
+  const needed = q.needed
+    ? `<p>For a margin of ± ${(100 * q.needed.margin).toFixed(2)} points: ${q.needed.n95} stations at 95 %, ${q.needed.n99} at 99 % (estimated from this sample's spread).</p>`
+    : '';
   return page(
     'Quick count',
     `<p>${e(title)}<br><span class="meta">${q.n} sampled stations counted, ${q.noData} with a figure missing (left out)${q.population ? `, of ${q.population} stations in all` : ''}.</span></p>

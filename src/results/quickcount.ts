@@ -77,6 +77,7 @@ export function quickCount(leader: Int32Array, counted: Int32Array, options: { p
   }
   const { share, se } = ratioEstimate(y, x, options.population);
   const out: QuickCount = { n: y.length, noData, population: options.population ?? null, share, se, margin95: Z95 * se, margin99: Z99 * se };
-  if (options.margin !== undefined) out.needed = { margin: options.margin, n95: sampleSize(y, x, options.margin, Z95, options.population), n99: sampleSize(y, x, options.margin, Z99, options.population) };
+  if (options.margin !== undefined)
+    out.needed = { margin: options.margin, n95: sampleSize(y, x, options.margin, Z95, options.population), n99: sampleSize(y, x, options.margin, Z99, options.population) };
   return out;
 }

@@ -54,7 +54,9 @@ export const HOST_COMMANDS: Record<string, Command> = {
         const handle = openDatabase(db);
         try {
           const { deleted, walTruncated } = await runMaintenance(handle, policy);
-          const summary = Object.entries(deleted).map(([name, n]) => `${n} from ${name}`).join(', ');
+          const summary = Object.entries(deleted)
+            .map(([name, n]) => `${n} from ${name}`)
+            .join(', ');
           ctx.stdout.write(`purged ${summary} (retention ${policy.days} days, ${policy.ackedDays} after acknowledgement)\n`);
           if (!walTruncated) ctx.stdout.write('the write-ahead log is still in use by a reader; the server truncates it at its next hourly purge\n');
         } finally {

@@ -151,7 +151,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     minFreeBytes: readWhole(env, 'TIPLINE_MIN_FREE_BYTES', problems),
     ttlHours: uploadTtlHours,
   };
-  const serverNames = (env.TIPLINE_SERVER_NAMES ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+  const serverNames = (env.TIPLINE_SERVER_NAMES ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '');
   for (const name of serverNames) if (!/^[a-z0-9.-]{1,253}(:\d{1,5})?$/.test(name)) problems.push(`TIPLINE_SERVER_NAMES: "${name}" is not a host name (with an optional :port)`);
   if (problems.length) throw new ConfigError(problems);
   return deepFreeze({ host, port, dataDir, clientDir, production, recipients, recipientsFile, fetchKeys, serverNames, logLevel, retentionDays, retentionAckedDays, pow, form, uploads, nojs, limits });

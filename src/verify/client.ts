@@ -52,7 +52,12 @@ const sha384 = (bytes: Uint8Array) => `sha384-${createHash('sha384').update(byte
 
 function attribute(tag: string, name: string): string | undefined {
   const match = new RegExp(`\\s${name}="([^"]*)"`).exec(tag);
-  return match?.[1]?.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  return match?.[1]
+    ?.replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
 }
 
 export async function verifyClient(server: string, local: LocalBuild): Promise<VerifyResult> {
@@ -81,7 +86,11 @@ export async function verifyClient(server: string, local: LocalBuild): Promise<V
   for (const [path, asset] of expected) {
     const entry = served.find((a) => a.path === path);
     if (!entry) check(false, `manifest: ${path} (built from source) is not listed`);
-    else check(entry.sha256 === asset.sha256 && entry.size === asset.size, `manifest: ${path} sha256 ${String(entry.sha256)} size ${String(entry.size)}${entry.sha256 === asset.sha256 && entry.size === asset.size ? '' : ` (source: ${asset.sha256}, ${asset.size})`}`);
+    else
+      check(
+        entry.sha256 === asset.sha256 && entry.size === asset.size,
+        `manifest: ${path} sha256 ${String(entry.sha256)} size ${String(entry.size)}${entry.sha256 === asset.sha256 && entry.size === asset.size ? '' : ` (source: ${asset.sha256}, ${asset.size})`}`,
+      );
   }
   for (const path of servedPaths) if (!expected.has(path)) check(false, `manifest: ${path} is listed but not built from this source`);
 
@@ -94,7 +103,10 @@ export async function verifyClient(server: string, local: LocalBuild): Promise<V
       continue;
     }
     const digest = sha256(response.bytes);
-    check(want !== undefined && digest === want.sha256 && response.bytes.length === want.size, `asset ${path}: served sha256 ${digest}, ${response.bytes.length} bytes${want ? (digest === want.sha256 ? ', as built' : `, source has ${want.sha256}`) : ', not in the source build'}`);
+    check(
+      want !== undefined && digest === want.sha256 && response.bytes.length === want.size,
+      `asset ${path}: served sha256 ${digest}, ${response.bytes.length} bytes${want ? (digest === want.sha256 ? ', as built' : `, source has ${want.sha256}`) : ', not in the source build'}`,
+    );
   }
 
   // 3. The page's tags.
@@ -107,8 +119,14 @@ export async function verifyClient(server: string, local: LocalBuild): Promise<V
   const wanted = (type: string) => [...expected].find(([, a]) => a.type === type && a.role !== 'worker');
   const [scriptPath, script] = wanted('text/javascript') ?? [];
   const [stylePath, style] = wanted('text/css') ?? [];
-  check(scripts.length === 1 && attribute(scripts[0]!, 'src') === scriptPath && attribute(scripts[0]!, 'integrity') === script?.integrity, `page: <script src> is exactly ${scriptPath} with integrity ${script?.integrity}`);
-  check(links.length === 1 && attribute(links[0]!, 'rel') === 'stylesheet' && attribute(links[0]!, 'href') === stylePath && attribute(links[0]!, 'integrity') === style?.integrity, `page: <link rel="stylesheet"> is exactly ${stylePath} with integrity ${style?.integrity}`);
+  check(
+    scripts.length === 1 && attribute(scripts[0]!, 'src') === scriptPath && attribute(scripts[0]!, 'integrity') === script?.integrity,
+    `page: <script src> is exactly ${scriptPath} with integrity ${script?.integrity}`,
+  );
+  check(
+    links.length === 1 && attribute(links[0]!, 'rel') === 'stylesheet' && attribute(links[0]!, 'href') === stylePath && attribute(links[0]!, 'integrity') === style?.integrity,
+    `page: <link rel="stylesheet"> is exactly ${stylePath} with integrity ${style?.integrity}`,
+  );
 
   // 4. The whole page, re-rendered from source with the keys it carries.
   try {
@@ -125,7 +143,16 @@ export async function verifyClient(server: string, local: LocalBuild): Promise<V
     // The variants a server may serve: demo or not, with or without the "not the onion address"
     // warning (it depends on the Host this request used), no-JavaScript fallback on or off.
     const render = (demo: boolean, onion: boolean, nojs: boolean) =>
-      renderPage({ editors, demo, onion, nojs, lang: config.lang, ...(config.uploads ? { uploads: config.uploads } : {}), script: { href: scriptPath, integrity: script.integrity }, style: { href: stylePath, integrity: style.integrity } });
+      renderPage({
+        editors,
+        demo,
+        onion,
+        nojs,
+        lang: config.lang,
+        ...(config.uploads ? { uploads: config.uploads } : {}),
+        script: { href: scriptPath, integrity: script.integrity },
+        style: { href: stylePath, integrity: style.integrity },
+      });
     const same = [false, true].some((demo) => [false, true].some((onion) => [true, false].some((nojs) => html === render(demo, onion, nojs))));
     check(same, same ? `page: identical to the page this source renders for its ${editors.length} editor key(s)` : 'page: the HTML differs from the page this source renders for the same keys');
   } catch (err) {

@@ -47,7 +47,10 @@ ${input.mismatch.lines.map((line) => `<li>${e(line)}</li>`).join('\n')}
 <h2 id="passphrase-heading">${e(s.passphraseHeading)}</h2>
 ${paragraphs(s.nojsPassphraseIntro)}
 <ol class="passphrase-words" translate="no">
-${input.passphrase.split(' ').map((w) => `<li>${e(w)}</li>`).join('\n')}
+${input.passphrase
+  .split(' ')
+  .map((w) => `<li>${e(w)}</li>`)
+  .join('\n')}
 </ol>
 ${paragraphs(s.confirmationPassphrase)}
 <p>${e(s.confirmationComeBack)} <a href="${e(withLang(MAILBOX_PATH, s.lang))}">${e(s.mailboxTitle)}</a> (<code>${MAILBOX_PATH}</code>)</p>
@@ -88,12 +91,16 @@ export function renderNojsMailbox(input: {
   const s = stringsFor(input.lang);
   const replies = input.replies.length
     ? `<ul class="replies">\n${input.replies
-        .map((r) => (r.unverified ? `<li class="reply-unverified"><p><strong>${e(s.errorReplyUnverified)}</strong></p></li>` : r.unreadable ? `<li><p>${e(s.errorReplyUnreadable)}</p></li>` : `<li><p>${e(s.mailboxReplyFrom)}</p><div class="reply-text">${e(r.message)}</div></li>`))
+        .map((r) =>
+          r.unverified
+            ? `<li class="reply-unverified"><p><strong>${e(s.errorReplyUnverified)}</strong></p></li>`
+            : r.unreadable
+              ? `<li><p>${e(s.errorReplyUnreadable)}</p></li>`
+              : `<li><p>${e(s.mailboxReplyFrom)}</p><div class="reply-text">${e(r.message)}</div></li>`,
+        )
         .join('\n')}\n</ul>`
     : `<p>${e(s.mailboxNoReplies)}</p>`;
-  const sent = input.sentReceipt
-    ? `<p class="status" role="status">${e(s.mailboxFollowUpSent.replace('{receipt}', input.sentReceipt))}</p>\n`
-    : '';
+  const sent = input.sentReceipt ? `<p class="status" role="status">${e(s.mailboxFollowUpSent.replace('{receipt}', input.sentReceipt))}</p>\n` : '';
   return shell({
     lang: input.lang,
     style: input.style,

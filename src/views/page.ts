@@ -125,12 +125,7 @@ ${items}
  * indexing, no referrer, no favicon request, the stylesheet with its SRI and, on pages with a
  * script, its configuration and the script itself (deferred, with its SRI).
  */
-export function documentHead(
-  s: { lang: string; dir: string },
-  title: string,
-  style: PageAsset,
-  script?: { asset: PageAsset; config: PageConfig },
-): string {
+export function documentHead(s: { lang: string; dir: string }, title: string, style: PageAsset, script?: { asset: PageAsset; config: PageConfig }): string {
   const e = escapeHtml;
   const scripts = script
     ? `<script type="application/json" id="${CONFIG_ELEMENT_ID}">${jsonForScript(script.config)}</script>

@@ -65,13 +65,13 @@ t.test('every key is used: by the pages as s.<key>, or (form.*) by a form schema
     .join('\n');
   const formsDir = join(ROOT, 'src', 'forms');
   const schemas = existsSync(formsDir)
-    ? readdirSync(formsDir).filter((name) => name.endsWith('.json')).map((name) => readFileSync(join(formsDir, name), 'utf8')).join('\n')
+    ? readdirSync(formsDir)
+        .filter((name) => name.endsWith('.json'))
+        .map((name) => readFileSync(join(formsDir, name), 'utf8'))
+        .join('\n')
     : '';
   const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const used = (key: string) =>
-    key.startsWith('form.')
-      ? schemas.includes(JSON.stringify(key))
-      : new RegExp(`\\bs\\.${escapeRegExp(key)}\\b|\\bs\\[['"]${escapeRegExp(key)}['"]\\]`).test(code);
+  const used = (key: string) => (key.startsWith('form.') ? schemas.includes(JSON.stringify(key)) : new RegExp(`\\bs\\.${escapeRegExp(key)}\\b|\\bs\\[['"]${escapeRegExp(key)}['"]\\]`).test(code));
   // The check itself: a made-up key is unused, a known one used.
   t.notOk(used('noSuchKeyAnywhere'), 'the check finds an unused key');
   t.notOk(used('form.noSuchForm.label'), 'the check finds an unused form key');

@@ -100,7 +100,10 @@ t.test('each page is served in the chosen language, with Vary and without a cook
       const lang = meta.language;
       const byHeader = await app.inject({ url: path, headers: { 'accept-language': `${lang};q=0.9, zz;q=1` } });
       const byQuery = await app.inject({ url: `${path}?lang=${lang}`, headers: { 'accept-language': lang === 'ru' ? 'kk' : 'ru' } });
-      for (const [how, response] of [['Accept-Language', byHeader], ['?lang=', byQuery]] as const) {
+      for (const [how, response] of [
+        ['Accept-Language', byHeader],
+        ['?lang=', byQuery],
+      ] as const) {
         t.equal(response.statusCode, 200);
         t.equal(response.headers.vary, 'Accept-Language', `${path} ${lang} by ${how}: Vary`);
         t.equal(response.headers['content-language'], lang);
@@ -112,7 +115,10 @@ t.test('each page is served in the chosen language, with Vary and without a cook
       // The switcher: plain links to this page in every language, the current one marked.
       for (const other of CATALOGS) {
         const current = other.meta.language === lang ? ' aria-current="page"' : '';
-        t.ok(byHeader.body.includes(`<a href="${path}?lang=${other.meta.language}" hreflang="${other.meta.language}" lang="${other.meta.language}"${current}>${other.meta.name}</a>`), `${path} ${lang}: a link to ${other.meta.language}`);
+        t.ok(
+          byHeader.body.includes(`<a href="${path}?lang=${other.meta.language}" hreflang="${other.meta.language}" lang="${other.meta.language}"${current}>${other.meta.name}</a>`),
+          `${path} ${lang}: a link to ${other.meta.language}`,
+        );
       }
     }
   }

@@ -24,16 +24,28 @@ function tiffWithGps(serial: string): Uint8Array {
   b.writeUInt32BE(8, 4); // IFD0 at 8
   // IFD0: 2 entries: ExifIFD → 38, GPS IFD → 56
   b.writeUInt16BE(2, 8);
-  b.writeUInt16BE(0x8769, 10); b.writeUInt16BE(4, 12); b.writeUInt32BE(1, 14); b.writeUInt32BE(38, 18);
-  b.writeUInt16BE(0x8825, 22); b.writeUInt16BE(4, 24); b.writeUInt32BE(1, 26); b.writeUInt32BE(56, 30);
+  b.writeUInt16BE(0x8769, 10);
+  b.writeUInt16BE(4, 12);
+  b.writeUInt32BE(1, 14);
+  b.writeUInt32BE(38, 18);
+  b.writeUInt16BE(0x8825, 22);
+  b.writeUInt16BE(4, 24);
+  b.writeUInt32BE(1, 26);
+  b.writeUInt32BE(56, 30);
   b.writeUInt32BE(0, 34);
   // Exif IFD at 38: BodySerialNumber (ASCII) → 80
   b.writeUInt16BE(1, 38);
-  b.writeUInt16BE(0xa431, 40); b.writeUInt16BE(2, 42); b.writeUInt32BE(serial.length + 1, 44); b.writeUInt32BE(80, 48);
+  b.writeUInt16BE(0xa431, 40);
+  b.writeUInt16BE(2, 42);
+  b.writeUInt32BE(serial.length + 1, 44);
+  b.writeUInt32BE(80, 48);
   b.writeUInt32BE(0, 52);
   // GPS IFD at 56: GPSLatitudeRef "N"
   b.writeUInt16BE(1, 56);
-  b.writeUInt16BE(0x0001, 58); b.writeUInt16BE(2, 60); b.writeUInt32BE(2, 62); b.write('N\0', 66, 'latin1');
+  b.writeUInt16BE(0x0001, 58);
+  b.writeUInt16BE(2, 60);
+  b.writeUInt32BE(2, 62);
+  b.write('N\0', 66, 'latin1');
   b.writeUInt32BE(0, 70);
   b.write(serial + '\0', 80, 'latin1');
   return new Uint8Array(b);
@@ -140,7 +152,8 @@ const PHYS = chunk('pHYs', new Uint8Array([0, 0, 0x0b, 0x13, 0, 0, 0x0b, 0x13, 1
 
 t.test('a real PNG with text, XMP, eXIf, tIME and C2PA chunks', async (t) => {
   const input = cat(
-    PNG_SIG, IHDR,
+    PNG_SIG,
+    IHDR,
     chunk('tEXt', ascii('Author\0Aman B.')),
     chunk('iTXt', cat(ascii('XML:com.adobe.xmp\0\0\0\0\0'), ascii(XMP))),
     chunk('eXIf', tiffWithGps(SERIAL)),
@@ -148,7 +161,9 @@ t.test('a real PNG with text, XMP, eXIf, tIME and C2PA chunks', async (t) => {
     chunk('tIME', new Uint8Array([0x07, 0xea, 11, 28, 15, 46, 0])),
     chunk('zTXt', cat(ascii('Comment\0\0'), deflateSync(ascii('secret place')))),
     chunk('caBX', ascii('c2pa manifest: Aman')),
-    IDAT, IEND, ascii('trailer'),
+    IDAT,
+    IEND,
+    ascii('trailer'),
   );
   const result = stripMetadata(input);
   t.equal(result.format, 'png');
@@ -193,7 +208,10 @@ t.test('other types are left untouched and flagged', async (t) => {
 
 /** The kept pieces' bytes, in order, as hex: the "image segments" of a file. */
 function keptBytes(bytes: Uint8Array, pieces: Piece[]): string {
-  return pieces.filter((p) => !p.removed).map((p) => Buffer.from(bytes.subarray(p.start, p.end)).toString('hex')).join('');
+  return pieces
+    .filter((p) => !p.removed)
+    .map((p) => Buffer.from(bytes.subarray(p.start, p.end)).toString('hex'))
+    .join('');
 }
 
 function checkResult(input: Uint8Array): void {
@@ -213,7 +231,8 @@ function checkResult(input: Uint8Array): void {
 const jpegSegments = fc.array(
   fc.oneof(
     fc.constantFrom(JFIF, ICC, ADOBE, EXIF, XMP_SEGMENT, IPTC, COMMENT, VENDOR, DQT, SOF0, DHT, SOS, new Uint8Array([0xff, 0xd3])),
-    fc.tuple(fc.integer({ min: 0xc0, max: 0xfe }), fc.uint8Array({ maxLength: 40 }))
+    fc
+      .tuple(fc.integer({ min: 0xc0, max: 0xfe }), fc.uint8Array({ maxLength: 40 }))
       .filter(([m]) => m !== 0xd8 && m !== 0xd9 && m !== 0xda && !(m >= 0xd0 && m <= 0xd7))
       .map(([m, payload]) => segment(m, payload)),
   ),
@@ -222,12 +241,9 @@ const jpegSegments = fc.array(
 const jpegFiles = fc.tuple(jpegSegments, fc.uint8Array({ maxLength: 16 })).map(([segments, trailer]) => cat(SOI, ...segments, EOI, trailer));
 const pngFiles = fc
   .tuple(
-    fc.array(
-      fc.oneof(
-        fc.constantFrom('tEXt', 'zTXt', 'iTXt', 'eXIf', 'tIME', 'caBX', 'pHYs', 'IDAT', 'sRGB', 'prVt').chain((type) => fc.uint8Array({ maxLength: 30 }).map((d) => chunk(type, d))),
-      ),
-      { maxLength: 10 },
-    ),
+    fc.array(fc.oneof(fc.constantFrom('tEXt', 'zTXt', 'iTXt', 'eXIf', 'tIME', 'caBX', 'pHYs', 'IDAT', 'sRGB', 'prVt').chain((type) => fc.uint8Array({ maxLength: 30 }).map((d) => chunk(type, d)))), {
+      maxLength: 10,
+    }),
     fc.uint8Array({ maxLength: 16 }),
   )
   .map(([chunks, trailer]) => cat(PNG_SIG, IHDR, ...chunks, IEND, trailer));
@@ -252,7 +268,10 @@ t.test('property: never throws, and keeps every image segment byte for byte', as
     mutated(jpegFiles),
     mutated(pngFiles),
   );
-  fc.assert(fc.property(inputs, (input) => checkResult(input)), { numRuns: 20000 });
+  fc.assert(
+    fc.property(inputs, (input) => checkResult(input)),
+    { numRuns: 20000 },
+  );
   t.pass('20000 inputs');
 });
 

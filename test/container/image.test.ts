@@ -125,15 +125,24 @@ t.test('the image builds, runs read-only as non-root, stores a tip that export +
   const port = await freePort();
   started = Date.now();
   const runResult = await podman(
-    'run', '--detach', '--name', name,
+    'run',
+    '--detach',
+    '--name',
+    name,
     // Read-only root filesystem, and no writable /tmp either (as with `docker run --read-only`).
-    '--read-only', '--read-only-tmpfs=false',
-    '--volume', `${volume}:/data`,
-    '--volume', `${recipients}:/etc/tipline/recipients.txt:ro`,
-    '--publish', `127.0.0.1:${port}:3000`,
+    '--read-only',
+    '--read-only-tmpfs=false',
+    '--volume',
+    `${volume}:/data`,
+    '--volume',
+    `${recipients}:/etc/tipline/recipients.txt:ro`,
+    '--publish',
+    `127.0.0.1:${port}:3000`,
     // A low proof-of-work difficulty keeps the test quick (the default would take seconds).
-    '--env', `TIPLINE_POW_MIN_BITS=${TEST_POW_BITS}`,
-    '--env', `TIPLINE_POW_MAX_BITS=${TEST_POW_BITS}`,
+    '--env',
+    `TIPLINE_POW_MIN_BITS=${TEST_POW_BITS}`,
+    '--env',
+    `TIPLINE_POW_MAX_BITS=${TEST_POW_BITS}`,
     IMAGE,
   );
   if (!t.equal(runResult.code, 0, `podman run succeeds: ${tail(runResult)}`)) return;

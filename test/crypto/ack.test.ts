@@ -35,7 +35,10 @@ t.test('what a server refuses', async (t) => {
   const other = await generateEditorKeyPair();
   const keys = [editor.signPublicKey];
   const refused = async (signed: Uint8Array, code: AckError['code'], name: string, today = TODAY) => {
-    const err = await checkAck(signed, keys, today).then(() => undefined, (e: unknown) => e);
+    const err = await checkAck(signed, keys, today).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     t.ok(err instanceof AckError && err.code === code, `${name}: ${code}${err instanceof Error ? ` (${err.message})` : ''}`);
   };
   const genuine = await signAck([A, B], addDays(TODAY, 3), editor);

@@ -136,13 +136,7 @@ t.test('sizes: chunk counts, lengths and the upload total', async (t) => {
       const n = fileChunkCount(size);
       const m = lastChunkCiphertextLength(size);
       const total = uploadCiphertextLength(n, m);
-      return (
-        n === Math.ceil(paddedLength(size) / C) &&
-        m >= 17 &&
-        m <= FILE_CHUNK_CIPHERTEXT_BYTES &&
-        total === paddedLength(size) + 16 * n &&
-        chunkSourceRange(size, n - 1).end === size
-      );
+      return n === Math.ceil(paddedLength(size) / C) && m >= 17 && m <= FILE_CHUNK_CIPHERTEXT_BYTES && total === paddedLength(size) + 16 * n && chunkSourceRange(size, n - 1).end === size;
     }),
     { numRuns: 2000 },
   );

@@ -4,7 +4,15 @@ import fc from 'fast-check';
 import { concat, fromBase64Url, fromBase64UrlPortable, fromHex, fromUtf8, readU32, toBase64Url, toHex, utf8, writeU32 } from '../../src/crypto/bytes.js';
 
 t.test('base64url: RFC 4648 §5 test vectors without padding', async (t) => {
-  const cases: [string, string][] = [['', ''], ['f', 'Zg'], ['fo', 'Zm8'], ['foo', 'Zm9v'], ['foob', 'Zm9vYg'], ['fooba', 'Zm9vYmE'], ['foobar', 'Zm9vYmFy']];
+  const cases: [string, string][] = [
+    ['', ''],
+    ['f', 'Zg'],
+    ['fo', 'Zm8'],
+    ['foo', 'Zm9v'],
+    ['foob', 'Zm9vYg'],
+    ['fooba', 'Zm9vYmE'],
+    ['foobar', 'Zm9vYmFy'],
+  ];
   for (const [plain, encoded] of cases) {
     t.equal(toBase64Url(utf8(plain)), encoded);
     t.same(fromBase64Url(encoded), utf8(plain));
@@ -22,10 +30,13 @@ t.test('base64url: non-canonical text is refused', async (t) => {
 });
 
 t.test('property: decode(encode(x)) = x', async (t) => {
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (x) => {
-    const back = fromBase64Url(toBase64Url(x));
-    return back !== undefined && toHex(back) === toHex(x);
-  }), { numRuns: 2000 });
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }), (x) => {
+      const back = fromBase64Url(toBase64Url(x));
+      return back !== undefined && toHex(back) === toHex(x);
+    }),
+    { numRuns: 2000 },
+  );
   t.pass('property held');
 });
 
@@ -33,12 +44,15 @@ t.test('property: every accepted text is the canonical encoding of its bytes', a
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/= \n';
   const text = fc.array(fc.constantFrom(...alphabet), { maxLength: 40 }).map((chars) => chars.join(''));
   let accepted = 0;
-  fc.assert(fc.property(text, (s) => {
-    const bytes = fromBase64Url(s);
-    if (bytes === undefined) return true;
-    accepted++;
-    return toBase64Url(bytes) === s;
-  }), { numRuns: 3000 });
+  fc.assert(
+    fc.property(text, (s) => {
+      const bytes = fromBase64Url(s);
+      if (bytes === undefined) return true;
+      accepted++;
+      return toBase64Url(bytes) === s;
+    }),
+    { numRuns: 3000 },
+  );
   t.ok(accepted > 0, `some texts were accepted (${accepted})`);
 });
 

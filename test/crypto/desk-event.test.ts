@@ -5,18 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { concat, fromHex, fromUtf8, toBase64Url, toHex, utf8 } from '../../src/crypto/bytes.js';
-import {
-  compareEvents,
-  encodeDeskEvent,
-  newEventId,
-  observeHlc,
-  openDeskEvents,
-  replayVerdict,
-  sealDeskEvents,
-  signDeskEvent,
-  tickHlc,
-  type DeskEvent,
-} from '../../src/crypto/desk-event.js';
+import { compareEvents, encodeDeskEvent, newEventId, observeHlc, openDeskEvents, replayVerdict, sealDeskEvents, signDeskEvent, tickHlc, type DeskEvent } from '../../src/crypto/desk-event.js';
 import { sealEnvelope } from '../../src/crypto/envelope.js';
 import { editorKeyPairFromSeed, generateEditorKeyPair } from '../../src/crypto/keys.js';
 import { signJson } from '../../src/crypto/signing.js';
@@ -26,7 +15,7 @@ import { ROOT } from '../helpers/client-build.js';
 const sodium = await loadSodium();
 const v = JSON.parse(readFileSync(join(ROOT, 'test/vectors/desk-event-v1.json'), 'utf8'));
 
-t.test('vectors: each event rebuilt from the document\'s inputs with the primitives', async (t) => {
+t.test("vectors: each event rebuilt from the document's inputs with the primitives", async (t) => {
   const seed = fromHex(v.editor.seed);
   const signSeed = sodium.crypto_generichash(32, utf8('tipline editor v1 sign'), seed);
   const pair = sodium.crypto_sign_seed_keypair(signSeed);
@@ -66,7 +55,11 @@ t.test('vectors: each event rebuilt from the document\'s inputs with the primiti
   const opened = await openDeskEvents(envelope, seed, [editor.signPublicKey]);
   t.ok(opened.ok);
   if (opened.ok) {
-    t.same(opened.events.map((e) => e.event), v.events.map((e: { input: DeskEvent }) => e.input), 'opens to the inputs');
+    t.same(
+      opened.events.map((e) => e.event),
+      v.events.map((e: { input: DeskEvent }) => e.input),
+      'opens to the inputs',
+    );
     t.same(opened.refused, []);
   }
 });
@@ -76,7 +69,15 @@ t.test('vectors: the block in docs/PROTOCOL.md matches the file', async (t) => {
   const block = /<!-- desk-event-vector begin -->\s*```text\n([\s\S]*?)```\s*<!-- desk-event-vector end -->/.exec(doc)?.[1] ?? '';
   const flat = block.replace(/\n(?=[0-9a-f]{64}\n|[0-9a-f]{64}$)/g, '');
   t.ok(block.length > 0, 'the block is there');
-  for (const value of [v.editor.seed, v.editor.signPublicKey, ...v.events.flatMap((e: { unsigned: string; signature: string }) => [e.unsigned, e.signature]), v.contentKey, v.envelopeHash, String(v.envelopeLength), String(v.bodyLength)]) {
+  for (const value of [
+    v.editor.seed,
+    v.editor.signPublicKey,
+    ...v.events.flatMap((e: { unsigned: string; signature: string }) => [e.unsigned, e.signature]),
+    v.contentKey,
+    v.envelopeHash,
+    String(v.envelopeLength),
+    String(v.bodyLength),
+  ]) {
     t.ok(flat.includes(value), `PROTOCOL.md shows ${value.slice(0, 24)}…`);
   }
 });

@@ -1,16 +1,7 @@
 // Editor keys: public key lines, the recipients file, fingerprints, receipts.
 import t from 'tap';
 import { toBase64Url } from '../../src/crypto/bytes.js';
-import {
-  PUBLIC_KEY_PREFIX,
-  XWING_PUBLIC_KEY_BYTES,
-  decodePublicKey,
-  editorKeyPairFromSeed,
-  encodePublicKey,
-  fingerprint,
-  generateEditorKeyPair,
-  parseRecipients,
-} from '../../src/crypto/keys.js';
+import { PUBLIC_KEY_PREFIX, XWING_PUBLIC_KEY_BYTES, decodePublicKey, editorKeyPairFromSeed, encodePublicKey, fingerprint, generateEditorKeyPair, parseRecipients } from '../../src/crypto/keys.js';
 import { receiptFor } from '../../src/crypto/receipt.js';
 
 const [a, b] = await Promise.all([generateEditorKeyPair(), generateEditorKeyPair()]);

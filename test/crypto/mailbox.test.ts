@@ -6,16 +6,7 @@ import { entropyToMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { concat, fromHex, toHex, utf8 } from '../../src/crypto/bytes.js';
 import { loadSodium } from '../../src/crypto/sodium.js';
-import {
-  type PassphraseTypo,
-  canonicalPassphrase,
-  loginMessage,
-  mailboxKeys,
-  newPassphrase,
-  passphraseEntropy,
-  sign,
-  verify,
-} from '../../src/crypto/mailbox.js';
+import { type PassphraseTypo, canonicalPassphrase, loginMessage, mailboxKeys, newPassphrase, passphraseEntropy, sign, verify } from '../../src/crypto/mailbox.js';
 
 function docVector(): Record<string, string> {
   const doc = readFileSync(new URL('../../docs/PROTOCOL.md', import.meta.url), 'utf8');

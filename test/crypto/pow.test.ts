@@ -2,18 +2,7 @@
 // here directly from libsodium's BLAKE2b.
 import t from 'tap';
 import { concat, fromHex, toHex, utf8 } from '../../src/crypto/bytes.js';
-import {
-  CHALLENGE_BYTES,
-  PowSolver,
-  challengeTagValid,
-  decodeChallenge,
-  leadingZeroBits,
-  makeChallenge,
-  powBinding,
-  powHash,
-  powSolves,
-  solvePow,
-} from '../../src/crypto/pow.js';
+import { CHALLENGE_BYTES, PowSolver, challengeTagValid, decodeChallenge, leadingZeroBits, makeChallenge, powBinding, powHash, powSolves, solvePow } from '../../src/crypto/pow.js';
 import { loadSodium } from '../../src/crypto/sodium.js';
 
 const KEY = new Uint8Array(32).fill(1);

@@ -25,7 +25,13 @@ t.test('vectors: recomputed from the primitives', async (t) => {
   const xwing = sodium.crypto_kem_xwing_seed_keypair(seed).publicKey;
   t.equal(v.editor.publicKeyLine, 'tipline-editor-2:' + toBase64Url(concat(xwing, pair.publicKey)), 'line = prefix || base64url(X-Wing pk || sign pk)');
   t.equal(v.editor.namedLine, v.editor.publicKeyLine + ':' + toBase64Url(utf8('Aigul')));
-  t.equal(v.editor.fingerprint, toHex(sodium.crypto_generichash(16, concat(utf8('tipline fingerprint v2'), xwing, pair.publicKey), null)).toUpperCase().match(/.{4}/g)!.join(' '));
+  t.equal(
+    v.editor.fingerprint,
+    toHex(sodium.crypto_generichash(16, concat(utf8('tipline fingerprint v2'), xwing, pair.publicKey), null))
+      .toUpperCase()
+      .match(/.{4}/g)!
+      .join(' '),
+  );
   const library = await editorKeyPairFromSeed(seed);
   t.equal(toHex(library.signPublicKey), v.editor.signPublicKey, 'the library derives the same key');
   t.equal(encodePublicKey(library), v.editor.publicKeyLine);
@@ -49,7 +55,11 @@ t.test('vectors: recomputed from the primitives', async (t) => {
   t.ok(reply.ok, 'the library verifies the reply vector');
   const followUp = await checkSourceBody(utf8(v.followUp.signed), 'followUp');
   t.ok(followUp.ok, 'the library verifies the follow-up vector');
-  t.equal(v.ack.unsigned, `{"v":1,"expires":"2025-03-13","editor":"${toBase64Url(pair.publicKey)}","ids":["0123456789abcdef0123456789abcdef","${'b'.repeat(32)}"]}`, 'the ack statement, byte for byte');
+  t.equal(
+    v.ack.unsigned,
+    `{"v":1,"expires":"2025-03-13","editor":"${toBase64Url(pair.publicKey)}","ids":["0123456789abcdef0123456789abcdef","${'b'.repeat(32)}"]}`,
+    'the ack statement, byte for byte',
+  );
   t.equal(fromUtf8(await signAck(['b'.repeat(32), '0123456789abcdef0123456789abcdef'], '2025-03-13', library)), v.ack.signed, 'the library signs the same acknowledgement');
   t.same((await checkAck(utf8(v.ack.signed), [pair.publicKey], '2025-03-13')).ids, ['0123456789abcdef0123456789abcdef', 'b'.repeat(32)], 'the library verifies the ack vector');
 });
@@ -58,7 +68,18 @@ t.test('vectors: the block in docs/PROTOCOL.md matches the file', async (t) => {
   const doc = readFileSync(join(ROOT, 'docs/PROTOCOL.md'), 'utf8');
   const block = /<!-- signing-vector begin -->\s*```text\n([\s\S]*?)```\s*<!-- signing-vector end -->/.exec(doc)?.[1] ?? '';
   const flat = block.replace(/\n(?=[0-9a-f]{64}|[0-9a-f]+\n)/g, '');
-  for (const value of [v.editor.seed, v.editor.signSeed, v.editor.signPublicKey, v.editor.fingerprint, v.mailbox.id, v.reply.unsigned, v.reply.signature, v.followUp.signature, v.ack.unsigned, v.ack.signature]) {
+  for (const value of [
+    v.editor.seed,
+    v.editor.signSeed,
+    v.editor.signPublicKey,
+    v.editor.fingerprint,
+    v.mailbox.id,
+    v.reply.unsigned,
+    v.reply.signature,
+    v.followUp.signature,
+    v.ack.unsigned,
+    v.ack.signature,
+  ]) {
     t.ok(flat.includes(value), `PROTOCOL.md shows ${value.slice(0, 24)}…`);
   }
 });

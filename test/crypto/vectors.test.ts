@@ -70,9 +70,15 @@ function u32be(n: number): Uint8Array {
 /** The editor signing key from the seed (docs/PROTOCOL.md, "Editor keys"). */
 const signPublicKeyOf = (seed: Uint8Array) => sodium.crypto_sign_seed_keypair(sodium.crypto_generichash(32, utf8('tipline editor v1 sign'), seed)).publicKey;
 const fingerprintOf = (pk: Uint8Array, signPk: Uint8Array) =>
-  toHex(sodium.crypto_generichash(16, concat(utf8('tipline fingerprint v2'), pk, signPk), null)).toUpperCase().match(/.{4}/g)!.join(' ');
+  toHex(sodium.crypto_generichash(16, concat(utf8('tipline fingerprint v2'), pk, signPk), null))
+    .toUpperCase()
+    .match(/.{4}/g)!
+    .join(' ');
 const receiptOf = (envelope: Uint8Array) =>
-  toHex(sodium.crypto_generichash(8, concat(utf8('tipline receipt v1'), envelope), null)).toUpperCase().match(/.{4}/g)!.join('-');
+  toHex(sodium.crypto_generichash(8, concat(utf8('tipline receipt v1'), envelope), null))
+    .toUpperCase()
+    .match(/.{4}/g)!
+    .join('-');
 
 const KIND_BYTES: Record<string, number> = { tip: 1, followUp: 2, reply: 3 };
 

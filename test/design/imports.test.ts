@@ -42,12 +42,18 @@ const folderOf = (path: string): string => relative(SRC, path).split(sep)[0]!;
 const allows = (from: string, target: string): boolean => {
   const to = folderOf(target);
   if (to === from) return true;
-  const rel = relative(SRC, target).replace(/\.(js|ts|json)$/, '').split(sep).join('/');
+  const rel = relative(SRC, target)
+    .replace(/\.(js|ts|json)$/, '')
+    .split(sep)
+    .join('/');
   return (ALLOWED[from] ?? []).some((rule) => rule === to || rel === rule || rel.startsWith(`${rule}/`));
 };
 
 t.test('every folder of src/ is in the table', async (t) => {
-  const folders = readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const folders = readdirSync(SRC, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   t.same(folders, Object.keys(ALLOWED).sort(), 'docs/DESIGN.md and this table name every folder');
 });
 
@@ -76,5 +82,11 @@ t.test('the check itself catches a forbidden edge', async (t) => {
   t.ok(allows('client', join(SRC, 'views', 'contract.ts')), 'client → views/contract allowed');
   t.notOk(allows('crypto', join(SRC, 'shared', 'html.ts')), 'crypto → shared/html refused');
   t.ok(allows('crypto', join(SRC, 'shared', 'errors.ts')), 'crypto → shared/errors allowed');
-  t.same(specifiers("import a from './a.js';\nexport { b } from \"../b.js\";\nimport './c.js';\nconst d = await import('./d.js');\nimport type { E } from '../e.js';"), ['./a.js', '../b.js', '../e.js', './c.js', './d.js']);
+  t.same(specifiers("import a from './a.js';\nexport { b } from \"../b.js\";\nimport './c.js';\nconst d = await import('./d.js');\nimport type { E } from '../e.js';"), [
+    './a.js',
+    '../b.js',
+    '../e.js',
+    './c.js',
+    './d.js',
+  ]);
 });

@@ -25,7 +25,7 @@ function lint(t: Parameters<typeof tempDir>[0], files: Record<string, string>) {
 t.test('the security rules are on: eval in server code fails the lint', async (t) => {
   const clean = lint(t, { 'src/server/probe.ts': "export const answer = JSON.parse('42') as number;\n" });
   t.equal(clean.status, 0, `clean code passes: ${clean.output}`);
-  const evil = lint(t, { 'src/server/probe.ts': "export const run = (code: string): unknown => eval(code);\n" });
+  const evil = lint(t, { 'src/server/probe.ts': 'export const run = (code: string): unknown => eval(code);\n' });
   t.not(evil.status, 0, 'eval fails');
   t.match(evil.output, 'lint/security/noGlobalEval');
 });

@@ -17,7 +17,8 @@ function harness(stop: Promise<void> = Promise.resolve(), key?: EditorKeyPair) {
   let unlocked = 0;
   const opened: OpenDeskOptions[] = [];
   const out = { stdout: '', stderr: '' };
-  const sink = (k: 'stdout' | 'stderr') => new Writable({
+  const sink = (k: 'stdout' | 'stderr') =>
+    new Writable({
       write: (c, _e, done) => {
         out[k] += String(c);
         done();
@@ -83,8 +84,14 @@ t.test('it imports, prints the secret URL, serves it until stopped, and closes',
   stop();
   t.equal(await running, 0);
   await t.rejects(fetch(url!), 'the server is closed');
-  t.ok(readdirSync(`${dir}/usb/outbox`).some((n) => n.endsWith('.ack')), 'the import was acknowledged in the outbox');
-  t.ok(key.seed.every((b) => b === 0), 'the key is wiped once the desk is closed');
+  t.ok(
+    readdirSync(`${dir}/usb/outbox`).some((n) => n.endsWith('.ack')),
+    'the import was acknowledged in the outbox',
+  );
+  t.ok(
+    key.seed.every((b) => b === 0),
+    'the key is wiped once the desk is closed',
+  );
   const again = await openDesk({ ...h.opened[0]!, key: { ...(await editorKeyPairFromSeed(seed)), name: 'Aida' } });
   t.teardown(() => again.close());
   t.equal(again.thread(tip.id)?.items[0]?.message, 'Ашхабад: <b>карусель</b>', 'the desk was closed with the tip in its store');

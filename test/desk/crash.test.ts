@@ -143,7 +143,11 @@ t.test('a torn tail at any byte of the last record is dropped on open; what was 
   bytes[20]! ^= 1;
   writeFileSync(segment, bytes);
   const seen2: unknown[] = [];
-  await t.rejects(DeskStore.open(dir, key, (r) => seen2.push(r.json)), /does not open with this key/, 'an altered first record: opening stops');
+  await t.rejects(
+    DeskStore.open(dir, key, (r) => seen2.push(r.json)),
+    /does not open with this key/,
+    'an altered first record: opening stops',
+  );
   t.equal(seen2.length, 0, 'nothing after it is trusted');
   t.same(readFileSync(segment), bytes, 'and nothing is cut');
   // The wrong key reads nothing.
@@ -172,7 +176,15 @@ t.test('tails (attachment chunks) of earlier segments are skipped on open and au
   t.same(readdirSync(dir).sort(), ['000001.seg', '000002.seg', '000003.seg'], 'three segments');
   const seen: { json: unknown; tail: number }[] = [];
   const { store: s } = await DeskStore.open(dir, key, (r) => seen.push({ json: r.json, tail: r.tail.length }), small);
-  t.same(seen, [{ json: { n: 1 }, tail: 0 }, { json: { n: 2 }, tail: 0 }, { json: { n: 3 }, tail: 0 }], 'heads read, tails skipped');
+  t.same(
+    seen,
+    [
+      { json: { n: 1 }, tail: 0 },
+      { json: { n: 2 }, tail: 0 },
+      { json: { n: 3 }, tail: 0 },
+    ],
+    'heads read, tails skipped',
+  );
   t.same(s.read(first!).tail, chunk, 'the tail read on demand');
   s.close();
   // A tail altered on disk: open still succeeds (it does not read it), reading it fails loudly.

@@ -68,7 +68,14 @@ t.test('two desks, one real server, real editor sync and desk, real Chromium', a
   const client = await buildClient({ outDir: p('client') });
   const dataDir = p('data');
   mkdirSync(dataDir);
-  const server = await startServer(t, { TIPLINE_DATA_DIR: dataDir, TIPLINE_RECIPIENTS: roster, TIPLINE_EDITORS: p('editors'), TIPLINE_CLIENT_DIR: client.outDir, TIPLINE_FORM: 'election-tm', ...LOW_POW });
+  const server = await startServer(t, {
+    TIPLINE_DATA_DIR: dataDir,
+    TIPLINE_RECIPIENTS: roster,
+    TIPLINE_EDITORS: p('editors'),
+    TIPLINE_CLIENT_DIR: client.outDir,
+    TIPLINE_FORM: 'election-tm',
+    ...LOW_POW,
+  });
   const browser = await launchChromium(t);
 
   const sync = async (e: EditorSetup): Promise<string> => {
@@ -105,7 +112,11 @@ t.test('two desks, one real server, real editor sync and desk, real Chromium', a
 
   /** `desk` for `e` as a child process; returns its page in a fresh context and a way to quit it. */
   const openDesk = async (t: Test, e: EditorSetup): Promise<{ desk: DeskPage; output: () => string; quit: () => Promise<void> }> => {
-    const kind: ServerKind = { script: 'desk', args: ['--key', e.key, '--passphrase-file', e.pass, '--usb', e.usb, '--recipients', roster, '--desk', e.store], ready: /desk ready: (http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]+\/)\n/ };
+    const kind: ServerKind = {
+      script: 'desk',
+      args: ['--key', e.key, '--passphrase-file', e.pass, '--usb', e.usb, '--recipients', roster, '--desk', e.store],
+      ready: /desk ready: (http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]+\/)\n/,
+    };
     const proc: ServerProcess = await startServer(t, {}, [], kind);
     const session = await openSession(t, browser, { responses: true });
     const desk = await new DeskPage(session.page, proc.url).inbox();
@@ -152,12 +163,19 @@ t.test('two desks, one real server, real editor sync and desk, real Chromium', a
     t.same((await desk.readVerification()).state, 'verified');
     await quit();
     const outbox = readdirSync(join(a.usb, 'outbox'));
-    t.ok(outbox.some((f) => f.endsWith('.ack')), `an acknowledgement is queued: ${outbox.join(', ')}`);
+    t.ok(
+      outbox.some((f) => f.endsWith('.ack')),
+      `an acknowledgement is queued: ${outbox.join(', ')}`,
+    );
     const up = await runScript('editor', ['sync', '--server', server.url, '--key', p('fetch.key'), '--dir', a.usb]);
     t.equal(up.code, 0, up.stderr);
     t.match(up.stderr, /confirmed: 1 reply and \d+ desk event records/, 'the reply and the events are uploaded');
     t.match(up.stderr, /confirmed: acknowledgement of 2 records/, 'the acknowledgement is carried');
-    t.same(readdirSync(join(a.usb, 'outbox')).filter((f) => !f.startsWith('.')), [], 'the outbox is empty');
+    t.same(
+      readdirSync(join(a.usb, 'outbox')).filter((f) => !f.startsWith('.')),
+      [],
+      'the outbox is empty',
+    );
   });
 
   await t.test('2. B syncs and sees each change, attributed to A', async (t) => {
@@ -189,7 +207,10 @@ t.test('two desks, one real server, real editor sync and desk, real Chromium', a
   });
 
   await t.test('3. both change the status offline, sync in opposite orders, and end identical', async (t) => {
-    for (const [e, status, reason] of [[a, 'waiting', 'asked the source for names'], [b, 'verified', 'second observer confirms']] as const) {
+    for (const [e, status, reason] of [
+      [a, 'waiting', 'asked the source for names'],
+      [b, 'verified', 'second observer confirms'],
+    ] as const) {
       const { desk, quit } = await openDesk(t, e);
       await desk.openThread(designation);
       await desk.setStatus(status, reason);
@@ -212,8 +233,8 @@ t.test('two desks, one real server, real editor sync and desk, real Chromium', a
     t.same(vb.log.map(you), va.log.map(you), 'the same log');
     t.same(vb.items.map(you), va.items.map(you), 'the same conversation');
     const log = va.log.map(you).join('\n');
-    t.match(log, new RegExp(`${NAMES.a}: status [^\\n]*→ waiting, reason: asked the source for names`), 'A\'s change is in the log, by A');
-    t.match(log, new RegExp(`${NAMES.b}: status [^\\n]*→ verified, reason: second observer confirms`), 'B\'s change is in the log, by B');
+    t.match(log, new RegExp(`${NAMES.a}: status [^\\n]*→ waiting, reason: asked the source for names`), "A's change is in the log, by A");
+    t.match(log, new RegExp(`${NAMES.b}: status [^\\n]*→ verified, reason: second observer confirms`), "B's change is in the log, by B");
   });
 
   await t.test('4. the source reads the reply in the mailbox and answers; the follow-up lands in the thread on both desks', async (t) => {
@@ -222,11 +243,11 @@ t.test('two desks, one real server, real editor sync and desk, real Chromium', a
     await mailbox.ready();
     await mailbox.logIn(passphrase);
     await mailbox.waitForReplies(1);
-    t.same(await mailbox.readReplies(), [REPLY], 'the reply, verified against the editor\'s pinned signing key');
+    t.same(await mailbox.readReplies(), [REPLY], "the reply, verified against the editor's pinned signing key");
     t.same(await mailbox.readUnverifiedReplies(), []);
     await mailbox.writeFollowUp(FOLLOW_UP);
     t.match(await mailbox.sendFollowUp(), /received\. Receipt: /);
-    t.same(source.problems, [], 'no console, page or HTTP error on the source\'s pages');
+    t.same(source.problems, [], "no console, page or HTTP error on the source's pages");
     for (const e of [a, b]) {
       t.match(await sync(e), /fetched 1 new record/);
       const { desk, quit } = await openDesk(t, e);
@@ -239,12 +260,28 @@ t.test('two desks, one real server, real editor sync and desk, real Chromium', a
     }
   });
 
-  await t.test('5. nothing readable of the desk on the server, nor in the desks\' stores', async (t) => {
-    checkNoPlaintext(t, dataDir, [LABEL, NOTE, VERIFY_NOTE, REPLY, FOLLOW_UP, REPORT, OTHER, NAMES.a, NAMES.b, 'lebap', 'waiting', 'verified', 'asked the source for names', 'second observer confirms']);
+  await t.test("5. nothing readable of the desk on the server, nor in the desks' stores", async (t) => {
+    checkNoPlaintext(t, dataDir, [
+      LABEL,
+      NOTE,
+      VERIFY_NOTE,
+      REPLY,
+      FOLLOW_UP,
+      REPORT,
+      OTHER,
+      NAMES.a,
+      NAMES.b,
+      'lebap',
+      'waiting',
+      'verified',
+      'asked the source for names',
+      'second observer confirms',
+    ]);
     for (const e of [a, b]) {
       for (const file of filesBelow(e.store)) {
         const bytes = readFileSync(file);
-        for (const fragment of [REPORT, OTHER, LABEL, NOTE, VERIFY_NOTE, REPLY, FOLLOW_UP, 'lebap']) t.equal(bytes.indexOf(Buffer.from(fragment)), -1, `${file.slice(dir.length)} does not contain "${fragment}"`);
+        for (const fragment of [REPORT, OTHER, LABEL, NOTE, VERIFY_NOTE, REPLY, FOLLOW_UP, 'lebap'])
+          t.equal(bytes.indexOf(Buffer.from(fragment)), -1, `${file.slice(dir.length)} does not contain "${fragment}"`);
       }
     }
   });

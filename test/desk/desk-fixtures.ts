@@ -42,7 +42,18 @@ export interface Attachment {
 export async function tipItems(
   to: Editor[],
   message: string,
-  options: { from?: MailboxKeys; kind?: 'tip' | 'followUp'; forgedBy?: MailboxKeys; fields?: Body['fields']; form?: Body['form']; files?: Attachment[]; sealedByServer?: boolean; received?: string; id?: string; clientTime?: string } = {},
+  options: {
+    from?: MailboxKeys;
+    kind?: 'tip' | 'followUp';
+    forgedBy?: MailboxKeys;
+    fields?: Body['fields'];
+    form?: Body['form'];
+    files?: Attachment[];
+    sealedByServer?: boolean;
+    received?: string;
+    id?: string;
+    clientTime?: string;
+  } = {},
 ): Promise<{ id: string; items: BundleItem[] }> {
   const id = options.id ?? newId();
   const refs: FileRef[] = [];
@@ -84,9 +95,7 @@ export async function toInbox(usb: string, name: string, items: BundleItem[]): P
 }
 
 /** A real 1×1 PNG. */
-export const PNG_1X1 = Uint8Array.from(
-  Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'),
-);
+export const PNG_1X1 = Uint8Array.from(Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'));
 
 export function writeText(path: string, text: string): string {
   writeFileSync(path, text);

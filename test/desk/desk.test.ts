@@ -56,7 +56,13 @@ t.test('import: threads, designations, forms, attachments, ack; idempotent', asy
   const usb = join(dir, 'usb');
   const src = await source();
   const plain = await tipItems([A!, B!], 'Простое сообщение без ящика');
-  const first = await tipItems([A!, B!], 'İzmir: вброс на участке №7', { from: src, files: [{ name: 'photo.png', type: 'image/png', bytes: PNG_1X1 }, { name: 'page.html', type: 'image/png', bytes: utf8('<script>alert(1)</script>') }] });
+  const first = await tipItems([A!, B!], 'İzmir: вброс на участке №7', {
+    from: src,
+    files: [
+      { name: 'photo.png', type: 'image/png', bytes: PNG_1X1 },
+      { name: 'page.html', type: 'image/png', bytes: utf8('<script>alert(1)</script>') },
+    ],
+  });
   const follow = await tipItems([A!, B!], 'Ещё: Ёлки-палки', { from: src, kind: 'followUp' });
   const forged = await tipItems([A!, B!], 'forged follow-up', { from: src, kind: 'followUp', forgedBy: await source() });
   const election = await tipItems([A!, B!], 'report', { form: { id: 'election-kz', version: 1 }, fields: { region: 'almaty' } });
@@ -67,12 +73,23 @@ t.test('import: threads, designations, forms, attachments, ack; idempotent', asy
   const inbox = desk.inbox({});
   t.equal(inbox.length, 4, 'the conversation is one thread; the forged follow-up its own');
   const conv = desk.thread(src.mailbox)!;
-  t.same(conv.items.map((i) => i.id), [first.id, follow.id], 'tip then follow-up');
+  t.same(
+    conv.items.map((i) => i.id),
+    [first.id, follow.id],
+    'tip then follow-up',
+  );
   t.equal(conv.attachments, 2);
   t.match(conv.designation, /^[a-z]+ [a-z]+$/);
   t.equal(conv.unread, true);
   const files = conv.items[0]!.kind === 'tip' ? conv.items[0]!.files : [];
-  t.same(files.map((f) => [f.name, f.thumbnail, f.complete]), [['photo.png', true, true], ['page.html', false, true]], 'a thumbnail only by the first bytes (page.html declared image/png is not)');
+  t.same(
+    files.map((f) => [f.name, f.thumbnail, f.complete]),
+    [
+      ['photo.png', true, true],
+      ['page.html', false, true],
+    ],
+    'a thumbnail only by the first bytes (page.html declared image/png is not)',
+  );
   t.same(desk.thumbnail(files[0]!.id), PNG_1X1, 'the thumbnail is the decrypted image');
   t.equal(desk.thumbnail(files[1]!.id), undefined);
   const exported = await desk.exportFile(files[1]!.id);
@@ -101,7 +118,11 @@ t.test('import: threads, designations, forms, attachments, ack; idempotent', asy
   await desk.close();
   // Reopened from the store alone: the same.
   const reopened = await deskOf(t, A, dir);
-  t.same(reopened.inbox({}), inbox.map((s) => s), 'the same inbox after reopening');
+  t.same(
+    reopened.inbox({}),
+    inbox.map((s) => s),
+    'the same inbox after reopening',
+  );
   t.same(reopened.thumbnail(files[0]!.id), PNG_1X1);
 });
 
@@ -118,7 +139,13 @@ t.test('two desks: changes and replies travel as events, attributed, and converg
   await b.importInbox();
   const idA = await fingerprint(A!);
   const idB = await fingerprint(B!);
-  t.same(a.roster().map((e) => [e.name, e.me]), [['Aigul', true], ['Batyr', false]]);
+  t.same(
+    a.roster().map((e) => [e.name, e.me]),
+    [
+      ['Aigul', true],
+      ['Batyr', false],
+    ],
+  );
   await a.change(src.mailbox, { kind: 'seen' });
   t.equal(a.thread(src.mailbox)!.unread, false, 'seen at once');
   await a.change(src.mailbox, { kind: 'label', label: 'Карусель', on: true });
@@ -144,9 +171,16 @@ t.test('two desks: changes and replies travel as events, attributed, and converg
   t.equal(pb.refused.length, 0);
   const tb = b.thread(src.mailbox)!;
   t.match(tb, { labels: ['Карусель'], assignee: idB });
-  t.same(tb.notes.map((n) => [n.editor, n.text]), [[idA, 'Позвонила наблюдателю']], 'the note attributed to A');
-  t.ok(tb.log.some((l) => l.editor === idA && /label added: Карусель/.test(l.what)), 'the log names A');
-  t.match(tb.items.at(-1), { kind: 'reply', from: idA, pending: false, message: 'Спасибо. Какой участок?' }, 'B reads A\'s reply (its copy)');
+  t.same(
+    tb.notes.map((n) => [n.editor, n.text]),
+    [[idA, 'Позвонила наблюдателю']],
+    'the note attributed to A',
+  );
+  t.ok(
+    tb.log.some((l) => l.editor === idA && /label added: Карусель/.test(l.what)),
+    'the log names A',
+  );
+  t.match(tb.items.at(-1), { kind: 'reply', from: idA, pending: false, message: 'Спасибо. Какой участок?' }, "B reads A's reply (its copy)");
   // A gets B's event in the other order; both end identical.
   carry(dirB, dirA);
   await a.importInbox();
@@ -200,7 +234,10 @@ t.test('events that are forged, from an unknown signer, altered or replayed are 
   for await (const item of readVerifiedRecords(join(dirA, 'usb', 'outbox', genuine), v)) if (item.kind === 'event') envelope = item.event.envelope;
   await toInbox(join(dirB, 'usb'), 'zz-replay.bundle', [{ event: { id: newId(), received: today, envelope: envelope! } }]);
   const p = await b.importInbox();
-  const reasons = b.refused().map((r) => r.reason).join('\n');
+  const reasons = b
+    .refused()
+    .map((r) => r.reason)
+    .join('\n');
   t.match(reasons, /signature is wrong/, 'forged');
   t.match(reasons, /not in the roster/, 'unknown signer');
   t.match(reasons, /does not open/, 'altered by the server');
@@ -216,7 +253,12 @@ t.test('the desk folder holds no plaintext: messages, labels, notes, names, file
   const dir = tempDir(t);
   const src = await source();
   const secret = 'Секретное сообщение İzmir 4471';
-  const tip = await tipItems([A!, B!], secret, { from: src, form: { id: 'election-kz', version: 1 }, fields: { region: 'Qaraǵandy-region-9931' }, files: [{ name: 'протокол-8812.png', type: 'image/png', bytes: PNG_1X1 }] });
+  const tip = await tipItems([A!, B!], secret, {
+    from: src,
+    form: { id: 'election-kz', version: 1 },
+    fields: { region: 'Qaraǵandy-region-9931' },
+    files: [{ name: 'протокол-8812.png', type: 'image/png', bytes: PNG_1X1 }],
+  });
   await toInbox(join(dir, 'usb'), 'in.bundle', tip.items);
   const desk = await deskOf(t, A, dir);
   await desk.importInbox();
@@ -226,7 +268,14 @@ t.test('the desk folder holds no plaintext: messages, labels, notes, names, file
   await desk.close();
   const needles = [secret, 'Секретное', '4471', 'Qaraǵandy-region-9931', 'протокол-8812', 'метка-5521', 'заметка-7730', 'ответ-6642', 'Aigul', 'Batyr', 'election-kz', src.mailbox];
   t.same(grepDir(join(dir, 'desk'), needles), [], 'nothing readable in the desk folder');
-  t.same(grepDir(join(dir, 'usb', 'outbox'), needles.filter((n) => n !== src.mailbox)), [], 'nor in the outbox (the reply line names its mailbox, as the server needs)');
+  t.same(
+    grepDir(
+      join(dir, 'usb', 'outbox'),
+      needles.filter((n) => n !== src.mailbox),
+    ),
+    [],
+    'nor in the outbox (the reply line names its mailbox, as the server needs)',
+  );
   for (const name of readdirSync(join(dir, 'desk'))) t.match(name, /^\d{6}\.seg$/, 'names carry no content');
 });
 
@@ -243,7 +292,11 @@ t.test('search folds case beyond ASCII', async (t) => {
   await toInbox(join(dir, 'usb'), 'in.bundle', items);
   const desk = await deskOf(t, A, dir);
   await desk.importInbox();
-  const find = (q: string) => desk.inbox({ text: q }).map((s) => ids.indexOf(s.id)).sort();
+  const find = (q: string) =>
+    desk
+      .inbox({ text: q })
+      .map((s) => ids.indexOf(s.id))
+      .sort();
   t.same(find('избирательный'), [0]);
   t.same(find('istanbul'), [1], 'İ folds to i');
   t.same(find('ISPARTA'), [1], 'ı and I meet');
@@ -257,14 +310,21 @@ t.test('search folds case beyond ASCII', async (t) => {
   t.same(find('айгуль'), [0], 'notes are searched');
   await desk.change(ids[1]!, { kind: 'label', label: 'Срочно', on: true });
   t.same(find('срочно'), [1], 'labels are searched');
-  t.same(desk.inbox({ label: 'Срочно' }).map((s) => s.id), [ids[1]]);
+  t.same(
+    desk.inbox({ label: 'Срочно' }).map((s) => s.id),
+    [ids[1]],
+  );
   t.same(desk.inbox({ unread: false }), [], 'nothing read yet');
 });
 
 t.test('changes and imports asked for at once run one at a time: nothing twice, every change kept', async (t) => {
   const dir = tempDir(t);
   const tips = await Promise.all([1, 2, 3].map((i) => tipItems([A!, B!], `tip ${i}`)));
-  await toInbox(join(dir, 'usb'), 'in.bundle', tips.flatMap((x) => x.items));
+  await toInbox(
+    join(dir, 'usb'),
+    'in.bundle',
+    tips.flatMap((x) => x.items),
+  );
   const desk = await deskOf(t, A, dir);
   const [p1, p2] = await Promise.all([desk.importInbox(), desk.importInbox()]);
   t.equal(p1.imported + p2.imported, 3, 'each record imported once');

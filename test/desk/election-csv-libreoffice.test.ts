@@ -53,16 +53,25 @@ t.test('the publication CSV in LibreOffice: no formula, every hostile text whole
   for (const text of HOSTILE) {
     for (const cell of [text, `what ${text}`, `note ${text}`]) t.ok(a.cells.includes(guarded(cell)), `${JSON.stringify(cell)} is one text cell`);
   }
-  t.notOk(a.cells.some((c) => c.includes('editor')), 'never the editor');
+  t.notOk(
+    a.cells.some((c) => c.includes('editor')),
+    'never the editor',
+  );
 
   const leftOut = join(work, 'left-out.csv');
   writeFileSync(leftOut, publicationCsv(TIPS, { date: '2026-03-17', forms: [CUSTOM] }));
   const b = await openInLibreOffice(join(work, 'b'), leftOut);
   t.equal(b.code, 0, b.out);
   t.same(b.formulas, [], 'no cell is a formula');
-  t.notOk(b.cells.some((c) => c.startsWith('what ') || c.startsWith('note ')), 'no free text of the sources or notes of the editors');
+  t.notOk(
+    b.cells.some((c) => c.startsWith('what ') || c.startsWith('note ')),
+    'no free text of the sources or notes of the editors',
+  );
   // (LibreOffice writes equal neighbouring cells once, repeated: so present, not counted; the unit test checks each cell.)
   t.ok(b.cells.includes('(left out: free text)'), 'the free-text cells say they were left out');
-  t.notOk(b.cells.some((c) => HOSTILE.some((h) => c === `what ${h}` || c === guarded(`what ${h}`))), 'no answer of a free-text field');
+  t.notOk(
+    b.cells.some((c) => HOSTILE.some((h) => c === `what ${h}` || c === guarded(`what ${h}`))),
+    'no answer of a free-text field',
+  );
   for (const text of HOSTILE) t.ok(b.cells.includes(guarded(text)), `the district choice ${JSON.stringify(text)} is one text cell`);
 });

@@ -31,7 +31,14 @@ async function deskOf(t: Test, who: typeof A, dir: string): Promise<Desk> {
 /** A protocol-kz tip as the page seals it (body.protocol beside the fields). */
 async function protocolTip(station: string, valid: number): Promise<{ id: string; items: BundleItem[] }> {
   const id = newId();
-  const body: Body = { v: 1, message: `observer at ${station}`, clientTime: '2026-11-30T20:00:00.000Z', form: { id: 'protocol-kz', version: 1 }, fields: { region: 'almaty' }, protocol: { v: 1, election: 'kz-2026', station, region: 'almaty', items: { valid, invalid: 10 }, votes: { 'party-a': valid }, failed: [] } };
+  const body: Body = {
+    v: 1,
+    message: `observer at ${station}`,
+    clientTime: '2026-11-30T20:00:00.000Z',
+    form: { id: 'protocol-kz', version: 1 },
+    fields: { region: 'almaty' },
+    protocol: { v: 1, election: 'kz-2026', station, region: 'almaty', items: { valid, invalid: 10 }, votes: { 'party-a': valid }, failed: [] },
+  };
   const envelope = await sealEnvelope({ kind: 'tip', recipients: [A!.publicKey, B!.publicKey], body: encodeBody(body) });
   return { id, items: [{ id, received: '2026-11-30', envelope }] };
 }
@@ -45,7 +52,10 @@ function carry(from: string, to: string): void {
 t.test('election reports on two real desks: filters, conflicts, verification.tsv once, publication', async (t) => {
   const dirA = tempDir(t, 'tipline-election-a-');
   const dirB = tempDir(t, 'tipline-election-b-');
-  const r1 = await tipItems([A!, B!], 'Карусель: одни и те же люди голосовали трижды, я живу напротив участка', { form: KZ, fields: { region: 'astana', pollingStation: 5, stage: 'election-day', date: '2026-11-29', category: ['carousel'] } });
+  const r1 = await tipItems([A!, B!], 'Карусель: одни и те же люди голосовали трижды, я живу напротив участка', {
+    form: KZ,
+    fields: { region: 'astana', pollingStation: 5, stage: 'election-day', date: '2026-11-29', category: ['carousel'] },
+  });
   const r2 = await tipItems([A!, B!], 'Вброс', { form: KZ, fields: { region: 'astana', pollingStation: 5, stage: 'election-day', date: '2026-11-29', category: ['ballot-stuffing', 'carousel'] } });
   const r3 = await tipItems([A!, B!], 'spam', { form: KZ, fields: { region: 'almaty', stage: 'campaign', category: ['other'] } });
   const p1 = await protocolTip('12', 620);
@@ -56,11 +66,26 @@ t.test('election reports on two real desks: filters, conflicts, verification.tsv
   await a.importInbox();
 
   t.equal(a.electionTips({}).length, 5, 'every election-form tip, not the plain one');
-  t.same(a.electionTips({ form: 'protocol-kz' }).map((x) => x.id).sort(), [p1.id, p2.id].sort(), 'the inbox filter by form');
-  t.same(a.electionTips({ text: 'НАПРОТИВ' }).map((x) => x.id), [r1.id], 'the inbox search (case-folded)');
+  t.same(
+    a
+      .electionTips({ form: 'protocol-kz' })
+      .map((x) => x.id)
+      .sort(),
+    [p1.id, p2.id].sort(),
+    'the inbox filter by form',
+  );
+  t.same(
+    a.electionTips({ text: 'НАПРОТИВ' }).map((x) => x.id),
+    [r1.id],
+    'the inbox search (case-folded)',
+  );
   const before = summarise(a.electionTips({}), 'ru');
   const protocolConflict = before.conflicts.find((c) => c.kind === 'protocol');
-  t.same(protocolConflict && protocolConflict.kind === 'protocol' ? [protocolConflict.station, [...protocolConflict.tips].sort()] : [], ['12', [p1.id, p2.id].sort()], 'the two observers of station 12 disagree: both named');
+  t.same(
+    protocolConflict && protocolConflict.kind === 'protocol' ? [protocolConflict.station, [...protocolConflict.tips].sort()] : [],
+    ['12', [p1.id, p2.id].sort()],
+    'the two observers of station 12 disagree: both named',
+  );
 
   // The hand-edited file of the `report` days, imported once.
   const tips = a.electionTips({});
@@ -82,7 +107,18 @@ t.test('election reports on two real desks: filters, conflicts, verification.tsv
   const b = await deskOf(t, B, dirB);
   await b.importInbox();
   const seenByB = b.electionTips({});
-  t.same(seenByB.filter((x) => x.verification.state !== 'unverified').map((x) => [x.id, x.verification.state, x.verification.editor]).sort(), [[r1.id, 'verified', a.me.id], [r3.id, 'rejected', a.me.id], [p1.id, 'verified', a.me.id]].sort(), 'every verification reached B, attributed to A');
+  t.same(
+    seenByB
+      .filter((x) => x.verification.state !== 'unverified')
+      .map((x) => [x.id, x.verification.state, x.verification.editor])
+      .sort(),
+    [
+      [r1.id, 'verified', a.me.id],
+      [r3.id, 'rejected', a.me.id],
+      [p1.id, 'verified', a.me.id],
+    ].sort(),
+    'every verification reached B, attributed to A',
+  );
   mkdirSync(join(dirB, 'export'), { recursive: true, mode: 0o700 });
   const written = writePublication(join(dirB, 'export'), seenByB, { date: '2026-11-30', lang: 'ru' });
   const csv = readFileSync(written[0]!, 'utf8');

@@ -21,7 +21,8 @@ import { validateSchema } from '../../src/forms/schema.js';
 
 t.setTimeout(600_000);
 
-const ATTACK = (tag: string) => `<script>window.__ran="${tag}"</script><img src="http://attacker.example/${tag}.png" onerror="window.__ran='${tag}'"><svg onload="window.__ran='${tag}'"></svg>\u202Egpj.exe`;
+const ATTACK = (tag: string) =>
+  `<script>window.__ran="${tag}"</script><img src="http://attacker.example/${tag}.png" onerror="window.__ran='${tag}'"><svg onload="window.__ran='${tag}'"></svg>\u202Egpj.exe`;
 
 const CUSTOM = validateSchema({
   id: 'hostile-form',
@@ -29,7 +30,15 @@ const CUSTOM = validateSchema({
   fields: [
     { name: 'region', type: 'region', label: { en: ATTACK('region-label') }, choices: [{ value: 'north', label: { en: ATTACK('choice-label') } }] },
     { name: 'pollingStation', type: 'number', label: { en: 'Station' }, integer: true, min: 1, max: 99999 },
-    { name: 'category', type: 'multiple-choice', label: { en: 'Category' }, choices: [{ value: 'stuffing', label: { en: 'Stuffing' } }, { value: 'other', label: { en: 'Other' } }] },
+    {
+      name: 'category',
+      type: 'multiple-choice',
+      label: { en: 'Category' },
+      choices: [
+        { value: 'stuffing', label: { en: 'Stuffing' } },
+        { value: 'other', label: { en: 'Other' } },
+      ],
+    },
     { name: 'what', type: 'text', label: { en: ATTACK('text-label') } },
   ],
 });
@@ -39,7 +48,16 @@ function tips(): ElectionTip[] {
   const out: ElectionTip[] = [];
   const add = (o: Partial<ElectionTip>) => {
     const id = hex(out.length + 1);
-    out.push({ id, thread: id, received: '2026-03-15', form: { id: 'hostile-form', version: 1 }, fields: {}, message: ATTACK('message'), verification: { state: 'verified', note: ATTACK('note'), editor: 'ab'.repeat(16) }, ...o });
+    out.push({
+      id,
+      thread: id,
+      received: '2026-03-15',
+      form: { id: 'hostile-form', version: 1 },
+      fields: {},
+      message: ATTACK('message'),
+      verification: { state: 'verified', note: ATTACK('note'), editor: 'ab'.repeat(16) },
+      ...o,
+    });
   };
   add({ fields: { region: 'north', pollingStation: 3, category: ['stuffing'], what: ATTACK('what') } });
   add({ fields: { region: ATTACK('unknown-region'), pollingStation: 3, category: ['stuffing', 'other'] } });
@@ -94,7 +112,13 @@ t.test('the publication HTML in Chromium: inert, nothing requested, charts named
     t.equal(await page.evaluate(() => document.scripts.length), 0);
     t.same(seen.requests, [`GET file://${path}`], 'the page requested nothing but itself');
     t.same(seen.problems, [], 'no console error');
-    t.same(await page.evaluate(() => [...document.querySelectorAll('*')].flatMap((el) => [...el.attributes].map((a) => a.name)).filter((n) => n.startsWith('on') || n === 'style' || n === 'href' || n === 'src')), [], 'no event handler, style, link or source attribute on any element');
+    t.same(
+      await page.evaluate(() =>
+        [...document.querySelectorAll('*')].flatMap((el) => [...el.attributes].map((a) => a.name)).filter((n) => n.startsWith('on') || n === 'style' || n === 'href' || n === 'src'),
+      ),
+      [],
+      'no event handler, style, link or source attribute on any element',
+    );
     const choice = (await page.locator('#free-text-choice').textContent()) ?? '';
     t.match(choice, includeFreeText ? /Free text is INCLUDED/ : /Free text is LEFT OUT/, 'the choice stands on the page');
     const body = (await page.locator('body').textContent()) ?? '';
@@ -118,14 +142,15 @@ t.test('the publication HTML in Chromium: inert, nothing requested, charts named
   }
 });
 
-t.test('the desk\'s election section in Chromium (under a CSP without script or style): inert, conflicts named, import result says the file can go, axe clean', async (t) => {
+t.test("the desk's election section in Chromium (under a CSP without script or style): inert, conflicts named, import result says the file can go, axe clean", async (t) => {
   const work = tempDir(t, 'tipline-desk-section-');
   const all = tips();
   const summary = summarise(all, 'ru', [CUSTOM]);
   const result = importVerification(new TextEncoder().encode(`${all[3]!.id}\tverified\t${ATTACK('tsv-note')}\n`), all);
   t.equal(result.changes.length, 1);
   const roster = [{ id: 'ab'.repeat(16), name: ATTACK('editor'), me: true }];
-  const section = electionSection(summary, { lang: 'ru', query: { form: 'hostile-form', text: ATTACK('query') }, forms: [CUSTOM], roster, threadHref: (id) => `#thread-${id}` }) + importResultHtml(result, 'ru');
+  const section =
+    electionSection(summary, { lang: 'ru', query: { form: 'hostile-form', text: ATTACK('query') }, forms: [CUSTOM], roster, threadHref: (id) => `#thread-${id}` }) + importResultHtml(result, 'ru');
   const page = `<!doctype html><html lang="ru"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; base-uri 'none'; form-action 'none'"><title>desk</title></head><body><main>${section}</main></body></html>`;
   t.notMatch(section, /<script|\sstyle=/i, 'no script element, no inline style');
   const path = join(work, 'section.html');
@@ -134,19 +159,29 @@ t.test('the desk\'s election section in Chromium (under a CSP without script or 
   t.equal(await p.evaluate(() => (window as unknown as { __ran?: string }).__ran), undefined, 'no payload ran');
   t.same(seen.requests, [`GET file://${path}`], 'nothing requested');
   t.same(seen.problems, [], 'no console error');
-  t.same(await p.evaluate(() => [...document.querySelectorAll('*')].flatMap((el) => [...el.attributes].map((a) => a.name)).filter((n) => n.startsWith('on') || n === 'style')), [], 'no event handler or style attribute on any element');
+  t.same(
+    await p.evaluate(() => [...document.querySelectorAll('*')].flatMap((el) => [...el.attributes].map((a) => a.name)).filter((n) => n.startsWith('on') || n === 'style')),
+    [],
+    'no event handler or style attribute on any element',
+  );
   t.same(await p.evaluate(() => [...document.querySelectorAll('[href]')].map((el) => el.getAttribute('href')!).filter((h) => !h.startsWith('#'))), [], 'every link stays on the page');
   const text = (await p.locator('main').textContent()) ?? '';
   t.match(text, /Расходящиеся сообщения/);
   t.match(text, /удалите verification\.tsv/, 'the desk says the file can be deleted');
-  t.ok(text.includes(ATTACK('editor').replace('\u202E', '')), 'an editor\'s name from the roster, shown as text');
+  t.ok(text.includes(ATTACK('editor').replace('\u202E', '')), "an editor's name from the roster, shown as text");
   t.notOk(/[\u202A-\u202E\u2066-\u2069\u200B-\u200F]/.test(text), 'no bidi or invisible control character from any text');
   t.ok(text.includes('cd'.repeat(8)), 'an editor the roster does not list: the start of the id');
-  const conflicts = await p.locator('li.conflict').evaluateAll((els) => els.map((el) => ({ kind: el.getAttribute('data-kind'), tips: [...el.querySelectorAll('a[href^="#tip-"]')].map((a) => a.getAttribute('href')) })));
-  t.same(conflicts, [
-    { kind: 'protocol', tips: [`#tip-${all[5]!.id}`, `#tip-${all[6]!.id}`] },
-    { kind: 'verdict', tips: [`#tip-${all[0]!.id}`, `#tip-${all[2]!.id}`] },
-  ], 'both conflicts, each naming both reports (linked to their rows)');
+  const conflicts = await p
+    .locator('li.conflict')
+    .evaluateAll((els) => els.map((el) => ({ kind: el.getAttribute('data-kind'), tips: [...el.querySelectorAll('a[href^="#tip-"]')].map((a) => a.getAttribute('href')) })));
+  t.same(
+    conflicts,
+    [
+      { kind: 'protocol', tips: [`#tip-${all[5]!.id}`, `#tip-${all[6]!.id}`] },
+      { kind: 'verdict', tips: [`#tip-${all[0]!.id}`, `#tip-${all[2]!.id}`] },
+    ],
+    'both conflicts, each naming both reports (linked to their rows)',
+  );
   for (const c of await charts(p)) t.same(c.bars, c.table, `${c.name}: the same numbers`);
   const a = await axe(p, false);
   t.same(describeViolations(a), [], 'axe: no WCAG 2.1 A/AA violation');

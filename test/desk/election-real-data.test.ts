@@ -56,7 +56,16 @@ t.test('two observers per station of the real 2012 results: every altered line f
   let n = 0;
   const tip = (s: (typeof stations)[number], items = s.items, votes = s.votes): ElectionTip => {
     const id = (++n).toString(16).padStart(32, '0');
-    return { id, thread: id, received: '2012-03-05', form: { id: 'protocol-kz', version: 1 }, fields: { region: 'almaty' }, protocol: { v: 1, election: 'ru-2012-president', region: s.region, station: s.uik, items, votes, failed: [] }, message: '', verification: { state: 'unverified', note: '' } };
+    return {
+      id,
+      thread: id,
+      received: '2012-03-05',
+      form: { id: 'protocol-kz', version: 1 },
+      fields: { region: 'almaty' },
+      protocol: { v: 1, election: 'ru-2012-president', region: s.region, station: s.uik, items, votes, failed: [] },
+      message: '',
+      verification: { state: 'unverified', note: '' },
+    };
   };
   const tips: ElectionTip[] = [];
   const expected = new Map<string, { line: string; first: string; second: string; values: number[] }>();
@@ -92,9 +101,17 @@ t.test('two observers per station of the real 2012 results: every altered line f
       t.fail(`station ${c.station} flagged without a differing copy`);
       continue;
     }
-    t.same(c.lines.map((l) => l.item), [e.line], `station ${c.station}: only ${e.line}`);
+    t.same(
+      c.lines.map((l) => l.item),
+      [e.line],
+      `station ${c.station}: only ${e.line}`,
+    );
     t.ok(c.tips.includes(e.first) && c.tips.includes(e.second), `station ${c.station}: both reports named`);
-    t.same(c.lines[0]!.values.filter((v) => v !== null).sort((x, y) => x! - y!), c.tips.length === 2 ? e.values : [e.values[0], e.values[0], e.values[1]], `station ${c.station}: each value`);
+    t.same(
+      c.lines[0]!.values.filter((v) => v !== null).sort((x, y) => x! - y!),
+      c.tips.length === 2 ? e.values : [e.values[0], e.values[0], e.values[1]],
+      `station ${c.station}: each value`,
+    );
   }
 
   // The second copies rejected: no conflict left (rejected reports are not compared).
@@ -104,7 +121,11 @@ t.test('two observers per station of the real 2012 results: every altered line f
   const start = process.hrtime.bigint();
   const s = summarise(tips, 'ru');
   t.comment(`summarise(${tips.length} real protocols): ${(Number(process.hrtime.bigint() - start) / 1e6).toFixed(0)} ms`);
-  t.same(s.dimensions.find((d) => d.key === 'received')!.rows.map((r) => r.unverified), [tips.length], 'every report counted once by day received');
+  t.same(
+    s.dimensions.find((d) => d.key === 'received')!.rows.map((r) => r.unverified),
+    [tips.length],
+    'every report counted once by day received',
+  );
   const relations = new Set(s.reports.flatMap((r) => r.failed));
   t.comment(`relations that fail in the real protocols: ${[...relations].join(', ') || 'none'}`);
 });

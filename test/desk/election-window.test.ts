@@ -30,14 +30,24 @@ const HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__p
 
 async function protocolTip(station: string, valid: number): Promise<{ id: string; items: BundleItem[] }> {
   const id = newId();
-  const body: Body = { v: 1, message: `observer ${HOSTILE}`, clientTime: '2026-11-30T20:00:00.000Z', form: { id: 'protocol-kz', version: 1 }, fields: { region: 'almaty' }, protocol: { v: 1, election: 'kz-2026', station, region: 'almaty', items: { valid, invalid: 10 }, votes: { 'party-a': valid }, failed: [] } };
+  const body: Body = {
+    v: 1,
+    message: `observer ${HOSTILE}`,
+    clientTime: '2026-11-30T20:00:00.000Z',
+    form: { id: 'protocol-kz', version: 1 },
+    fields: { region: 'almaty' },
+    protocol: { v: 1, election: 'kz-2026', station, region: 'almaty', items: { valid, invalid: 10 }, votes: { 'party-a': valid }, failed: [] },
+  };
   const envelope = await sealEnvelope({ kind: 'tip', recipients: [A!.publicKey, B!.publicKey], body: encodeBody(body) });
   return { id, items: [{ id, received: '2026-11-30', envelope }] };
 }
 
 t.test('the election page of the real desk: conflicts, verification.tsv once, export for publication', async (t) => {
   const dir = tempDir(t, 'tipline-election-window-');
-  const r1 = await tipItems([A!, B!], `Карусель у школы №5, я живу напротив ${HOSTILE}`, { form: KZ, fields: { region: 'astana', pollingStation: 5, stage: 'election-day', date: '2026-11-29', category: ['carousel'] } });
+  const r1 = await tipItems([A!, B!], `Карусель у школы №5, я живу напротив ${HOSTILE}`, {
+    form: KZ,
+    fields: { region: 'astana', pollingStation: 5, stage: 'election-day', date: '2026-11-29', category: ['carousel'] },
+  });
   const r2 = await tipItems([A!, B!], 'Вброс', { form: KZ, fields: { region: 'astana', pollingStation: 5, stage: 'counting', category: ['ballot-stuffing'] } });
   const p1 = await protocolTip('12', 620);
   const p2 = await protocolTip('12', 720);
@@ -56,9 +66,19 @@ t.test('the election page of the real desk: conflicts, verification.tsv once, ex
   await page.goto(server.url);
   await Promise.all([page.waitForURL(/\/election$/), page.click('header a.election')]);
   t.match(await page.locator('#election-totals').textContent(), /Сообщений: 4; проверено 0, не проверено 4, отклонено 0/);
-  const conflicts = await page.locator('li.conflict').evaluateAll((els) => els.map((el) => [el.getAttribute('data-kind'), [...el.querySelectorAll('a[href^="#tip-"]')].map((a) => a.getAttribute('href')!.slice(5)).sort()]));
+  const conflicts = await page
+    .locator('li.conflict')
+    .evaluateAll((els) => els.map((el) => [el.getAttribute('data-kind'), [...el.querySelectorAll('a[href^="#tip-"]')].map((a) => a.getAttribute('href')!.slice(5)).sort()]));
   t.same(conflicts, [['protocol', [p1.id, p2.id].sort()]], 'the two observers of station 12, both named');
-  const charts = await page.locator('div.dim').evaluateAll((dims) => dims.map((d) => ({ role: d.querySelector('svg')?.getAttribute('role'), bars: [...d.querySelectorAll('svg > text:not([text-anchor])')].map((x) => Number(x.textContent)), table: [...d.querySelectorAll('tbody tr td:last-child')].map((x) => Number(x.textContent)) })));
+  const charts = await page
+    .locator('div.dim')
+    .evaluateAll((dims) =>
+      dims.map((d) => ({
+        role: d.querySelector('svg')?.getAttribute('role'),
+        bars: [...d.querySelectorAll('svg > text:not([text-anchor])')].map((x) => Number(x.textContent)),
+        table: [...d.querySelectorAll('tbody tr td:last-child')].map((x) => Number(x.textContent)),
+      })),
+    );
   t.ok(charts.length >= 4, `${charts.length} charts`);
   for (const c of charts) t.same([c.role, c.bars], ['img', c.table], 'a chart beside its table, the same numbers');
   t.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, 'no script of a tip ran');
@@ -75,11 +95,21 @@ t.test('the election page of the real desk: conflicts, verification.tsv once, ex
   const result = (await page.locator('#verification-import').textContent()) ?? '';
   t.match(result, /установлено проверок 2/);
   t.match(result, /удалите verification\.tsv/, 'the desk says the file can be deleted');
-  t.same(desk.electionTips({}).filter((x) => x.verification.state !== 'unverified').map((x) => [x.id, x.verification.state, x.verification.editor]).sort(), [[r1.id, 'verified', desk.me.id], [p2.id, 'rejected', desk.me.id]].sort());
+  t.same(
+    desk
+      .electionTips({})
+      .filter((x) => x.verification.state !== 'unverified')
+      .map((x) => [x.id, x.verification.state, x.verification.editor])
+      .sort(),
+    [
+      [r1.id, 'verified', desk.me.id],
+      [p2.id, 'rejected', desk.me.id],
+    ].sort(),
+  );
   await Promise.all([page.waitForURL(/\/election$/), page.click('main a[href$="/election"]')]);
   t.match(await page.locator('#election-totals').textContent(), /проверено 1, не проверено 2, отклонено 1/);
   t.same(await page.locator('li.conflict').count(), 0, 'the rejected copy is no longer compared');
-  t.match(await page.locator(`#tip-${r1.id}`).textContent(), /two witnesses[\s\S]*Aigul/, 'the note and the editor\'s name');
+  t.match(await page.locator(`#tip-${r1.id}`).textContent(), /two witnesses[\s\S]*Aigul/, "the note and the editor's name");
   await page.fill('#verification-tsv', tsv);
   await Promise.all([page.waitForURL(/\/election\/import$/), page.click('#election-actions form[action$="election/import"] button')]);
   t.match(await page.locator('#verification-import').textContent(), /установлено проверок 0, уже было так 2/, 'applied once');
@@ -90,8 +120,12 @@ t.test('the election page of the real desk: conflicts, verification.tsv once, ex
   t.match(await page.locator('#message').textContent(), /verification\.tsv line 1: holds a control character/);
   t.equal(desk.electionTips({}).find((x) => x.id === r2.id)!.verification.state, 'unverified', 'nothing applied');
   seen.problems.splice(0); // the 400 above is expected
-  const forged = await fetch(`${server.url}election/import`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `tsv=${encodeURIComponent(`${r2.id}\tverified\n`)}` });
-  t.equal(forged.status, 403, 'a POST without the desk\'s Origin is refused');
+  const forged = await fetch(`${server.url}election/import`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: `tsv=${encodeURIComponent(`${r2.id}\tverified\n`)}`,
+  });
+  t.equal(forged.status, 403, "a POST without the desk's Origin is refused");
   t.equal(desk.electionTips({}).find((x) => x.id === r2.id)!.verification.state, 'unverified');
 
   // Export for publication: free text left out, then included on request.

@@ -24,13 +24,30 @@ function tip(o: Partial<ElectionTip> & { state?: Verification; note?: string; ed
   return { id, thread: `th${id.slice(2)}`, received: '2026-03-15', form: TM, fields: {}, message: `message of ${id}`, verification: { state, note, ...(editor ? { editor } : {}) }, ...rest };
 }
 
-const ITEMS = { registered: 1200, received: 1000, issuedEarly: 10, issuedStation: 600, issuedOutside: 20, cancelled: 370, foundMobile: 20, foundStationary: 610, invalid: 10, valid: 620, againstAll: 20 };
+const ITEMS = {
+  registered: 1200,
+  received: 1000,
+  issuedEarly: 10,
+  issuedStation: 600,
+  issuedOutside: 20,
+  cancelled: 370,
+  foundMobile: 20,
+  foundStationary: 610,
+  invalid: 10,
+  valid: 620,
+  againstAll: 20,
+};
 const VOTES = { 'party-a': 300, 'party-b': 200, 'party-c': 100 };
 const protocol = (station: string, items: Record<string, number> = ITEMS, votes: Record<string, number> = VOTES) => ({ v: 1, election: 'kz-2026', station, items, votes, failed: [] });
 
-t.test('counts by region, category, stage, day reported and day received, in the editor\'s language', async (t) => {
+t.test("counts by region, category, stage, day reported and day received, in the editor's language", async (t) => {
   const tips = [
-    tip({ fields: { region: 'ashgabat', pollingStation: 12, date: '2026-03-15', stage: 'counting', category: ['ballot-stuffing', 'observers'] }, state: 'verified', note: 'two witnesses', editor: 'Aygul' }),
+    tip({
+      fields: { region: 'ashgabat', pollingStation: 12, date: '2026-03-15', stage: 'counting', category: ['ballot-stuffing', 'observers'] },
+      state: 'verified',
+      note: 'two witnesses',
+      editor: 'Aygul',
+    }),
     tip({ fields: { region: 'ashgabat', date: '2026-03-14', stage: 'election-day', category: ['coercion'] }, received: '2026-03-16' }),
     tip({ fields: { region: 'lebap', stage: 'election-day', category: ['coercion', 'other'] } }),
     tip({ fields: { region: 'mary', stage: 'campaign', category: ['other'] }, state: 'rejected', note: 'spam' }),
@@ -39,7 +56,11 @@ t.test('counts by region, category, stage, day reported and day received, in the
   t.same([s.total, s.verified, s.unverified, s.rejected], [4, 1, 2, 1]);
   const dim = (key: string) => Object.fromEntries(s.dimensions.find((d) => d.key === key)!.rows.map((r) => [r.label, [r.verified, r.unverified]]));
   const ru = (key: string) => textFor(key, 'ru');
-  t.same(s.dimensions.map((d) => d.key), ['region', 'category', 'stage', 'role', 'day', 'received'], 'region first, then category, stage, the other choices, the days');
+  t.same(
+    s.dimensions.map((d) => d.key),
+    ['region', 'category', 'stage', 'role', 'day', 'received'],
+    'region first, then category, stage, the other choices, the days',
+  );
   t.same(dim('region')[ru('form.election-tm.region.ashgabat')], [1, 1], 'Ashgabat: one verified, one unverified, labelled in Russian');
   t.same(dim('region')[ru('form.election-tm.region.mary')], [0, 0], 'the rejected report is never counted');
   t.same(dim('category')[ru('form.election-tm.category.coercion')], [0, 2]);
@@ -49,14 +70,23 @@ t.test('counts by region, category, stage, day reported and day received, in the
   t.equal(s.dimensions.find((d) => d.key === 'received')!.title, 'День получения');
   const first = s.reports[0]!;
   t.same(first.verification, { state: 'verified', note: 'two witnesses', editor: 'Aygul' }, 'each report with its verification, note and editor');
-  t.same(first.answers.find((a) => a.field === 'region'), { field: 'region', label: ru('form.election-tm.region.label'), value: ru('form.election-tm.region.ashgabat'), freeText: false });
+  t.same(
+    first.answers.find((a) => a.field === 'region'),
+    { field: 'region', label: ru('form.election-tm.region.label'), value: ru('form.election-tm.region.ashgabat'), freeText: false },
+  );
   t.same(first.station, { region: 'ashgabat', station: '12' });
   t.same(first.problems, []);
 });
 
 t.test('a field is counted only over the reports whose form asks it: a protocol is never a "not given" category', async (t) => {
   const s = summarise([tip({ form: KZ, fields: { region: 'astana', stage: 'counting', category: ['carousel'] } }), tip({ form: PKZ, fields: { region: 'almaty' }, protocol: protocol('3') })], 'en');
-  const rows = (key: string) => Object.fromEntries(s.dimensions.find((d) => d.key === key)!.rows.filter((r) => r.verified + r.unverified > 0).map((r) => [r.label, r.unverified]));
+  const rows = (key: string) =>
+    Object.fromEntries(
+      s.dimensions
+        .find((d) => d.key === key)!
+        .rows.filter((r) => r.verified + r.unverified > 0)
+        .map((r) => [r.label, r.unverified]),
+    );
   t.same(rows('category'), { 'Carousel or multiple voting': 1 });
   t.same(rows('region'), { 'Astana (city)': 1, 'Almaty (city)': 1 }, 'both forms ask the region');
 });
@@ -73,8 +103,8 @@ t.test('reports read against their form: odd answers and protocols are shown as 
   );
   t.same(reports[0]!.problems, ['region: invalid']);
   t.match(reports[1]!.problems[0], /form election-kz v9 is not known here/);
-  t.same(reports[2]!.failed, ['found-le-issued', 'found-balance'], 'recomputed, not the sender\'s empty list');
-  t.same(reports[2]!.station, { region: 'almaty', station: '7' }, 'the region of the form\'s region field');
+  t.same(reports[2]!.failed, ['found-le-issued', 'found-balance'], "recomputed, not the sender's empty list");
+  t.same(reports[2]!.station, { region: 'almaty', station: '7' }, "the region of the form's region field");
   t.match(reports[3]!.problems.join(), /protocol\.items\.valid must be a whole number/);
   t.equal(reports[3]!.protocol, undefined);
 });
@@ -94,10 +124,25 @@ t.test('conflicts: protocols differing on a line, election day on two dates, ver
   const v1 = tip({ form: KZ, fields: { region: 'astana', pollingStation: 7, stage: 'counting', category: ['ballot-stuffing', 'other'] }, state: 'verified' });
   const v2 = tip({ form: KZ, fields: { region: 'astana', pollingStation: 7, stage: 'counting', category: ['ballot-stuffing'] }, state: 'rejected' });
   const conflicts = findConflicts([a, b, same, same2, otherRegion, rejected, d1, d2, d3, otherCategories, otherCategories2, v1, v2]);
-  t.same(conflicts, [
-    { kind: 'protocol', form: 'protocol-kz', election: 'kz-2026', region: 'almaty', station: '12', tips: [a.id, b.id], lines: [{ item: 'valid', values: [620, 720] }, { item: 'votes.party-a', values: [300, 400] }] },
-    { kind: 'verdict', form: 'election-kz', region: 'astana', station: '7', category: 'ballot-stuffing', verified: [v1.id], rejected: [v2.id] },
-  ], 'one protocol conflict with both reports and each value; d1/d2 are not election day on two dates because d2 is rejected, and their verdicts are on different days');
+  t.same(
+    conflicts,
+    [
+      {
+        kind: 'protocol',
+        form: 'protocol-kz',
+        election: 'kz-2026',
+        region: 'almaty',
+        station: '12',
+        tips: [a.id, b.id],
+        lines: [
+          { item: 'valid', values: [620, 720] },
+          { item: 'votes.party-a', values: [300, 400] },
+        ],
+      },
+      { kind: 'verdict', form: 'election-kz', region: 'astana', station: '7', category: 'ballot-stuffing', verified: [v1.id], rejected: [v2.id] },
+    ],
+    'one protocol conflict with both reports and each value; d1/d2 are not election day on two dates because d2 is rejected, and their verdicts are on different days',
+  );
   // Without the rejection, d1 and d2 place election day on two dates.
   const d2open = { ...d2, verification: { state: 'unverified' as const, note: '' } };
   const withDates = findConflicts([d1, d2open, d3]);
@@ -107,7 +152,7 @@ t.test('conflicts: protocols differing on a line, election day on two dates, ver
 // ---------------------------------------------------------------------------------------------
 // verification.tsv
 
-t.test('verification.tsv import: applied once, the desk\'s own verifications kept, unmatched lines reported', async (t) => {
+t.test("verification.tsv import: applied once, the desk's own verifications kept, unmatched lines reported", async (t) => {
   const a = tip({ receipt: '6536-4B9A-4D32-EC2A' });
   const b = tip();
   const c = tip({ state: 'rejected', note: 'dup', editor: 'Bolat' });
@@ -123,12 +168,20 @@ t.test('verification.tsv import: applied once, the desk\'s own verifications kep
     '',
   ].join('\r\n');
   const r = importVerification(EN.encode(`\uFEFF${file}`), tips);
-  t.same(r.changes, [
-    { thread: a.thread, change: { kind: 'verify', tip: a.id, state: 'verified', note: 'two witnesses' } },
-    { thread: b.thread, change: { kind: 'verify', tip: b.id, state: 'rejected', note: 'see =1+1' } },
-  ].sort((x, y) => (x.change.tip < y.change.tip ? -1 : 1)), 'by receipt (any case) and by folder name');
+  t.same(
+    r.changes,
+    [
+      { thread: a.thread, change: { kind: 'verify', tip: a.id, state: 'verified', note: 'two witnesses' } },
+      { thread: b.thread, change: { kind: 'verify', tip: b.id, state: 'rejected', note: 'see =1+1' } },
+    ].sort((x, y) => (x.change.tip < y.change.tip ? -1 : 1)),
+    'by receipt (any case) and by folder name',
+  );
   t.equal(r.already, 1, 'd already so');
-  t.same(r.kept, [{ line: 4, tip: c.id, file: { state: 'verified', note: 'the file says verified' }, desk: { state: 'rejected', note: 'dup', editor: 'Bolat' } }], 'the desk\'s newer verification is not overwritten by the file');
+  t.same(
+    r.kept,
+    [{ line: 4, tip: c.id, file: { state: 'verified', note: 'the file says verified' }, desk: { state: 'rejected', note: 'dup', editor: 'Bolat' } }],
+    "the desk's newer verification is not overwritten by the file",
+  );
   t.same(r.unmatched, [{ line: 6, key: 'f'.repeat(32) }]);
   t.equal(r.canDelete, false, 'a line names a report not on this desk yet: keep the file');
   // Applied (as the desk would), the same file applies nothing again.
@@ -188,12 +241,14 @@ t.test('property: the TSV parser reads back exactly the lines written, whatever 
 
 t.test('property: any bytes either import or fail with one ReportError; a change only ever names a tip of the desk, once, and a second import applies nothing', async (t) => {
   const tips = Array.from({ length: 6 }, (_, i) => tip({ receipt: `AAAA-BBBB-CCCC-000${i}`, ...(i === 5 ? { state: 'verified' as const, note: 'n', editor: 'E' } : {}) }));
-  const keyOf = fc.oneof(
-    fc.constantFrom(...tips.map((x) => x.id), ...tips.map(folderName), ...tips.map((x) => x.receipt!.toLowerCase())),
-    fc.string({ maxLength: 40 }),
+  const keyOf = fc.oneof(fc.constantFrom(...tips.map((x) => x.id), ...tips.map(folderName), ...tips.map((x) => x.receipt!.toLowerCase())), fc.string({ maxLength: 40 }));
+  const text = fc
+    .array(fc.tuple(keyOf, fc.oneof(fc.constantFrom(...STATUSES), fc.string({ maxLength: 10 })), fc.string({ maxLength: 30 })), { maxLength: 12 })
+    .map((ls) => ls.map(([k, s, n]) => `${k}\t${s}\t${n}`).join('\n'));
+  const bytes = fc.oneof(
+    text.map((s) => EN.encode(s)),
+    fc.uint8Array({ maxLength: 200 }),
   );
-  const text = fc.array(fc.tuple(keyOf, fc.oneof(fc.constantFrom(...STATUSES), fc.string({ maxLength: 10 })), fc.string({ maxLength: 30 })), { maxLength: 12 }).map((ls) => ls.map(([k, s, n]) => `${k}\t${s}\t${n}`).join('\n'));
-  const bytes = fc.oneof(text.map((s) => EN.encode(s)), fc.uint8Array({ maxLength: 200 }));
   let imported = 0;
   fc.assert(
     fc.property(bytes, (file) => {
@@ -241,7 +296,8 @@ t.test('property: conflicts do not depend on the order of the tips; identical pr
     fc.property(fc.array(station, { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 8 }), fc.nat(), (stations, copies, seed) => {
       const tips: ElectionTip[] = [];
       stations.forEach((s, i) => {
-        for (let k = 0; k <= (copies[i] ?? 0) % 3; k++) tips.push(tip({ form: PKZ, fields: { region: s.region }, protocol: { v: 1, election: 'kz-2026', station: s.station, items: s.items, votes: s.votes, failed: [] } }));
+        for (let k = 0; k <= (copies[i] ?? 0) % 3; k++)
+          tips.push(tip({ form: PKZ, fields: { region: s.region }, protocol: { v: 1, election: 'kz-2026', station: s.station, items: s.items, votes: s.votes, failed: [] } }));
       });
       const conflicts = findConflicts(tips);
       // Same station drawn twice with different figures is a real conflict; otherwise copies agree.
@@ -259,8 +315,12 @@ t.test('property: conflicts do not depend on the order of the tips; identical pr
         const s = stations[lone]!;
         const [name, value] = Object.entries(s.items)[0]!;
         const base = tip({ form: PKZ, fields: { region: s.region }, protocol: { v: 1, election: 'kz-2026', station: s.station, items: s.items, votes: s.votes, failed: [] } });
-        const changed = tip({ form: PKZ, fields: { region: s.region }, protocol: { v: 1, election: 'kz-2026', station: s.station, items: { ...s.items, [name]: value + 1 }, votes: s.votes, failed: [] } });
-        const found = findConflicts([...tips.filter((x) => !(isAt(x, s.region, s.station))), base, changed]).filter((c) => c.kind === 'protocol' && c.region === s.region && c.station === s.station);
+        const changed = tip({
+          form: PKZ,
+          fields: { region: s.region },
+          protocol: { v: 1, election: 'kz-2026', station: s.station, items: { ...s.items, [name]: value + 1 }, votes: s.votes, failed: [] },
+        });
+        const found = findConflicts([...tips.filter((x) => !isAt(x, s.region, s.station)), base, changed]).filter((c) => c.kind === 'protocol' && c.region === s.region && c.station === s.station);
         const expected = [base.id, changed.id].sort();
         if (found.length !== 1 || JSON.stringify(found[0]!.kind === 'protocol' && found[0]!.tips) !== JSON.stringify(expected)) throw new Error(`not flagged with both: ${JSON.stringify(found)}`);
         const lines = found[0]!.kind === 'protocol' ? found[0]!.lines : [];
@@ -295,7 +355,8 @@ t.test('property: violation reports about different stations never conflict; a v
           if (x.fields.region !== c.region || String(x.fields.pollingStation) !== c.station) throw new Error('a report of another station');
         }
         if (c.kind === 'verdict') {
-          if (!c.verified.every((id) => byId.get(id)!.verification.state === 'verified') || !c.rejected.every((id) => byId.get(id)!.verification.state === 'rejected')) throw new Error('verdicts mixed up');
+          if (!c.verified.every((id) => byId.get(id)!.verification.state === 'verified') || !c.rejected.every((id) => byId.get(id)!.verification.state === 'rejected'))
+            throw new Error('verdicts mixed up');
           if (![...c.verified, ...c.rejected].every((id) => (byId.get(id)!.fields.category as string[]).includes(c.category))) throw new Error('a report without the category');
         }
         if (c.kind === 'date' && new Set(c.dates).size < 2) throw new Error('a date conflict on one date');
@@ -311,7 +372,13 @@ t.test('property: violation reports about different stations never conflict; a v
 
 t.test('publication: verified reports only, no ids or editors, free text left out unless asked, the choice in every free-text cell', async (t) => {
   const tips = [
-    tip({ fields: { region: 'ashgabat', pollingStation: 12, stage: 'counting', category: ['ballot-stuffing'], evidence: ['u1', 'u2'] }, message: 'I am the only observer from Gurbansoltan street', state: 'verified', note: 'called her back', editor: 'Aygul' }),
+    tip({
+      fields: { region: 'ashgabat', pollingStation: 12, stage: 'counting', category: ['ballot-stuffing'], evidence: ['u1', 'u2'] },
+      message: 'I am the only observer from Gurbansoltan street',
+      state: 'verified',
+      note: 'called her back',
+      editor: 'Aygul',
+    }),
     tip({ fields: { region: 'lebap', stage: 'counting', category: ['other'] }, message: 'unverified text', state: 'unverified' }),
     tip({ fields: { region: 'mary', stage: 'counting', category: ['other'] }, message: 'rejected text', state: 'rejected' }),
     tip({ form: PKZ, fields: { region: 'almaty' }, protocol: protocol('12'), message: 'photo attached', state: 'verified' }),
@@ -321,7 +388,8 @@ t.test('publication: verified reports only, no ids or editors, free text left ou
   t.same(header!.slice(0, 4), ['report', 'received', 'form', 'form_version']);
   t.ok(header!.includes('protocol.valid') && header!.includes('votes.party-a') && header!.includes('relations_failed'), 'protocol lines as columns');
   const text = JSON.stringify(rows);
-  for (const secret of ['Gurbansoltan', 'called her back', 'Aygul', tips[0]!.id, tips[0]!.thread, 'photo attached', 'unverified text', 'rejected text', 'u1']) t.notOk(text.includes(secret), `not in the publication: ${secret}`);
+  for (const secret of ['Gurbansoltan', 'called her back', 'Aygul', tips[0]!.id, tips[0]!.thread, 'photo attached', 'unverified text', 'rejected text', 'u1'])
+    t.notOk(text.includes(secret), `not in the publication: ${secret}`);
   t.equal(rows[0]![header!.indexOf('message')], '(left out: free text)');
   t.equal(rows[0]![header!.indexOf('verification_note')], '(left out: free text)');
   t.equal(rows[0]![header!.indexOf('evidence')], '2', 'evidence files as a count');
@@ -329,7 +397,7 @@ t.test('publication: verified reports only, no ids or editors, free text left ou
   const withText = publicationTable(tips, { date: '2026-03-17', includeFreeText: true, lang: 'ru' });
   t.ok(JSON.stringify(withText).includes('Gurbansoltan'), 'included only by the explicit option');
   t.notOk(JSON.stringify(withText).includes('Aygul'), 'never the editor');
-  t.equal(publicationTable(tips, { date: '2026-03-17', lang: 'ru' })[1]![header!.indexOf('message')], '(не включено: свободный текст)', 'in the editor\'s language');
+  t.equal(publicationTable(tips, { date: '2026-03-17', lang: 'ru' })[1]![header!.indexOf('message')], '(не включено: свободный текст)', "in the editor's language");
   const csv = publicationCsv(tips, { date: '2026-03-17' });
   t.ok(csv.startsWith('\uFEFF"report","received"'), 'BOM, every cell quoted');
   t.ok(csv.endsWith('\r\n'));
@@ -342,7 +410,11 @@ t.test('3 000 reports: conflicts and counts (time printed)', async (t) => {
   const tips: ElectionTip[] = [];
   for (let i = 0; i < 3000; i++) {
     const s = String(1 + (i % 1000));
-    tips.push(i % 2 ? tip({ form: PKZ, fields: { region: 'almaty' }, protocol: protocol(s, i % 7 ? ITEMS : { ...ITEMS, valid: 621 }) }) : tip({ form: KZ, fields: { region: 'astana', pollingStation: i % 500 + 1, stage: 'election-day', date: '2026-03-15', category: ['carousel'] }, state: i % 3 ? 'verified' : 'rejected' }));
+    tips.push(
+      i % 2
+        ? tip({ form: PKZ, fields: { region: 'almaty' }, protocol: protocol(s, i % 7 ? ITEMS : { ...ITEMS, valid: 621 }) })
+        : tip({ form: KZ, fields: { region: 'astana', pollingStation: (i % 500) + 1, stage: 'election-day', date: '2026-03-15', category: ['carousel'] }, state: i % 3 ? 'verified' : 'rejected' }),
+    );
   }
   const start = process.hrtime.bigint();
   const s = summarise(tips, 'kk');

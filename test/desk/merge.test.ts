@@ -11,20 +11,28 @@ const THREADS = ['11'.repeat(16), '22'.repeat(16)];
 const FINGERPRINTS = ['A8C0 931F 38F7 DEF5 06DE D23F B20B DF29', '0000 1111 2222 3333 4444 5555 6666 7777'];
 
 const change: fc.Arbitrary<DeskChange> = fc.oneof(
-  fc.record({ kind: fc.constant('status' as const), status: fc.constantFrom('new', 'in-progress', 'waiting', 'verified', 'rejected', 'closed' as const) }).chain((c) =>
-    fc.option(fc.constantFrom('wrote again', 'new evidence'), { nil: undefined }).map((reason) => (reason ? { ...c, reason } : c)),
-  ),
+  fc
+    .record({ kind: fc.constant('status' as const), status: fc.constantFrom('new', 'in-progress', 'waiting', 'verified', 'rejected', 'closed' as const) })
+    .chain((c) => fc.option(fc.constantFrom('wrote again', 'new evidence'), { nil: undefined }).map((reason) => (reason ? { ...c, reason } : c))),
   fc.record({ kind: fc.constant('label' as const), label: fc.constantFrom('Ашхабад', 'İzmir', 'urgent'), on: fc.boolean() }),
   fc.record({ kind: fc.constant('assign' as const), editor: fc.constantFrom(null, ...FINGERPRINTS) }),
   fc.record({ kind: fc.constant('star' as const), on: fc.boolean() }),
   fc.boolean().map((unread): DeskChange => (unread ? { kind: 'seen', unread: true } : { kind: 'seen' })),
   fc.record({ kind: fc.constant('note' as const), text: fc.string({ minLength: 1, maxLength: 8 }) }),
-  fc.record({ kind: fc.constant('verify' as const), tip: fc.constantFrom('aa'.repeat(16), 'bb'.repeat(16)), state: fc.constantFrom('unverified', 'verified', 'rejected' as const), note: fc.string({ maxLength: 5 }) }),
+  fc.record({
+    kind: fc.constant('verify' as const),
+    tip: fc.constantFrom('aa'.repeat(16), 'bb'.repeat(16)),
+    state: fc.constantFrom('unverified', 'verified', 'rejected' as const),
+    note: fc.string({ maxLength: 5 }),
+  }),
 );
 
 // Small clock ranges on purpose: many equal times, so the editor and id tie-breaks matter.
 const events: fc.Arbitrary<DeskEvent[]> = fc
-  .array(fc.record({ editor: fc.constantFrom(...EDITORS), thread: fc.constantFrom(...THREADS), ms: fc.integer({ min: 0, max: 4 }), c: fc.integer({ min: 0, max: 2 }), change }), { minLength: 1, maxLength: 40 })
+  .array(fc.record({ editor: fc.constantFrom(...EDITORS), thread: fc.constantFrom(...THREADS), ms: fc.integer({ min: 0, max: 4 }), c: fc.integer({ min: 0, max: 2 }), change }), {
+    minLength: 1,
+    maxLength: 40,
+  })
   .map((list) => list.map((e, i) => ({ v: 1 as const, id: i.toString(16).padStart(32, '0'), editor: e.editor, thread: e.thread, hlc: { ms: e.ms, c: e.c }, change: e.change })));
 
 function snapshot(merge: DeskMerge): unknown {
@@ -36,23 +44,26 @@ function snapshot(merge: DeskMerge): unknown {
 
 t.test('any permutation and duplication of a set of events gives the identical state', async (t) => {
   fc.assert(
-    fc.property(events.chain((list) => fc.tuple(fc.constant(list), fc.shuffledSubarray(list, { minLength: list.length, maxLength: list.length }), fc.array(fc.nat(), { maxLength: 40 }))), ([list, shuffled, dups]) => {
-      const one = new DeskMerge();
-      for (const e of list) one.add(e);
-      const expected = snapshot(one);
-      // Another order, with some events delivered twice (an import run again, a resend).
-      const withDups = [...shuffled];
-      for (const d of dups) withDups.splice(d % (withDups.length + 1), 0, list[d % list.length]!);
-      const two = new DeskMerge();
-      for (const e of withDups) two.add(e);
-      // And reading the state half way (a cached fold) must not change the end.
-      const three = new DeskMerge();
-      withDups.forEach((e, i) => {
-        three.add(e);
-        if (i % 3 === 0) three.thread(e.thread);
-      });
-      return JSON.stringify(snapshot(two)) === JSON.stringify(expected) && JSON.stringify(snapshot(three)) === JSON.stringify(expected) && two.size === list.length;
-    }),
+    fc.property(
+      events.chain((list) => fc.tuple(fc.constant(list), fc.shuffledSubarray(list, { minLength: list.length, maxLength: list.length }), fc.array(fc.nat(), { maxLength: 40 }))),
+      ([list, shuffled, dups]) => {
+        const one = new DeskMerge();
+        for (const e of list) one.add(e);
+        const expected = snapshot(one);
+        // Another order, with some events delivered twice (an import run again, a resend).
+        const withDups = [...shuffled];
+        for (const d of dups) withDups.splice(d % (withDups.length + 1), 0, list[d % list.length]!);
+        const two = new DeskMerge();
+        for (const e of withDups) two.add(e);
+        // And reading the state half way (a cached fold) must not change the end.
+        const three = new DeskMerge();
+        withDups.forEach((e, i) => {
+          three.add(e);
+          if (i % 3 === 0) three.thread(e.thread);
+        });
+        return JSON.stringify(snapshot(two)) === JSON.stringify(expected) && JSON.stringify(snapshot(three)) === JSON.stringify(expected) && two.size === list.length;
+      },
+    ),
     { numRuns: 300 },
   );
   t.pass('300 random sets, each in another order with duplicates');
@@ -72,7 +83,14 @@ t.test('the state is a fold in total order, so a reversed delivery is the same',
   t.pass();
 });
 
-const ev = (editor: number, ms: number, c: DeskChange, id: string, thread = THREADS[0]!): DeskEvent => ({ v: 1, id: id.padStart(32, '0'), editor: EDITORS[editor]!, thread, hlc: { ms, c: 0 }, change: c });
+const ev = (editor: number, ms: number, c: DeskChange, id: string, thread = THREADS[0]!): DeskEvent => ({
+  v: 1,
+  id: id.padStart(32, '0'),
+  editor: EDITORS[editor]!,
+  thread,
+  hlc: { ms, c: 0 },
+  change: c,
+});
 
 t.test('two editors change one thread offline, sync in opposite orders, and converge', async (t) => {
   // A (offline): in progress at 100, label "fraud" at 101, note at 102.
@@ -85,11 +103,18 @@ t.test('two editors change one thread offline, sync in opposite orders, and conv
   for (const e of [...b, ...a]) deskB.add(e);
   t.same(snapshot(deskA), snapshot(deskB), 'identical');
   const s = deskA.thread(THREADS[0]!);
-  t.equal(s.status, 'waiting', 'B\'s later status wins');
+  t.equal(s.status, 'waiting', "B's later status wins");
   t.same(s.labels, [], 'B removed the label after A added it');
   t.equal(s.starred, true);
-  t.same(s.notes.map((n) => n.text), ['called'], 'notes are kept');
-  t.same(s.log.map((l) => l.what), ['status new → in-progress', 'starred', 'label added: fraud', 'status in-progress → waiting', 'note added', 'label removed: fraud']);
+  t.same(
+    s.notes.map((n) => n.text),
+    ['called'],
+    'notes are kept',
+  );
+  t.same(
+    s.log.map((l) => l.what),
+    ['status new → in-progress', 'starred', 'label added: fraud', 'status in-progress → waiting', 'note added', 'label removed: fraud'],
+  );
   // Same time on both clocks: the editor key breaks the tie, the same on both desks.
   const tieA = ev(0, 200, { kind: 'assign', editor: FINGERPRINTS[0]! }, 't1');
   const tieB = ev(1, 200, { kind: 'assign', editor: FINGERPRINTS[1]! }, 't2');
@@ -126,10 +151,19 @@ t.test('per-field state: seen per editor, verification per tip, labels per label
     ev(1, 6, { kind: 'label', label: 'b', on: true }, '6'),
     ev(1, 7, { kind: 'label', label: 'a', on: true }, '7'),
   ]);
-  t.same([...s.seen].map(([k, v]) => [k, v.unread]), [[EDITORS[0], true], [EDITORS[1], false]]);
+  t.same(
+    [...s.seen].map(([k, v]) => [k, v.unread]),
+    [
+      [EDITORS[0], true],
+      [EDITORS[1], false],
+    ],
+  );
   t.equal(s.verification.get('aa'.repeat(16))!.state, 'verified');
   t.equal(s.verification.get('bb'.repeat(16))!.editor, EDITORS[1]);
   t.same(s.labels, ['a', 'b']);
-  t.notOk(s.log.some((l) => l.what.includes('seen')), 'seen events stay out of the log');
+  t.notOk(
+    s.log.some((l) => l.what.includes('seen')),
+    'seen events stay out of the log',
+  );
   t.same(s.last, { ms: 7, c: 0 });
 });

@@ -83,7 +83,10 @@ export class RealDeskBuilder {
       const events: DeskEvent[] = [];
       for (const change of changes.slice(at, at + 1000)) events.push({ v: 1, id: await newEventId(), editor: toBase64Url(named.signPublicKey), thread, hlc: { ms: this.hlc++, c: 0 }, change });
       const signed = await signDeskEvents(events, { signPublicKey: named.signPublicKey, signSecretKey: signer.signSecretKey });
-      const envelope = await sealDeskEvents(signed, this.roster.map((e) => e.publicKey));
+      const envelope = await sealDeskEvents(
+        signed,
+        this.roster.map((e) => e.publicKey),
+      );
       items.push({ event: { id: newId(), received: '2026-11-29', envelope } });
     }
     return items;
@@ -104,7 +107,15 @@ export class RealDeskBuilder {
     const usb = join(dir, 'usb');
     await toInbox(usb, '2026-11-30-fixture.bundle', [...this.items, ...(o.extra ?? [])]);
     const me = this.roster[0]!;
-    const desk = await openDesk({ key: me, recipients: recipientsText(this.roster), usb, deskDir: join(dir, 'desk'), exportDir: join(dir, 'export'), ...(o.lang ? { lang: o.lang } : {}), ...(o.now ? { now: o.now } : {}) });
+    const desk = await openDesk({
+      key: me,
+      recipients: recipientsText(this.roster),
+      usb,
+      deskDir: join(dir, 'desk'),
+      exportDir: join(dir, 'export'),
+      ...(o.lang ? { lang: o.lang } : {}),
+      ...(o.now ? { now: o.now } : {}),
+    });
     t.teardown(() => desk.close());
     const imported = await desk.importInbox();
     const ids = await Promise.all(this.roster.map((e) => fingerprint(e)));
@@ -121,7 +132,11 @@ export class RealDeskBuilder {
         const path = join(outbox, name);
         for await (const item of readVerifiedRecords(path, await verifyBundle(path))) {
           if (item.kind === 'event') {
-            const opened = await openDeskEvents(item.event.envelope, me.seed, roster.map((e) => e.signPublicKey));
+            const opened = await openDeskEvents(
+              item.event.envelope,
+              me.seed,
+              roster.map((e) => e.signPublicKey),
+            );
             if (!opened.ok || opened.refused.length) throw new Error(`the desk queued an event it cannot open: ${JSON.stringify(opened)}`);
             for (const e of opened.events) {
               if (e.event.editor !== mine) throw new Error('an outbox event not signed by this desk');
@@ -129,7 +144,8 @@ export class RealDeskBuilder {
             }
           } else if (item.kind === 'record') {
             const opened = await openRecord(item.record, me.seed, { editorSignKeys: roster.map((e) => e.signPublicKey) });
-            if (!opened.ok || opened.kind !== 'reply' || !opened.signer || toBase64Url(opened.signer) !== mine) throw new Error(`the desk queued a record that is not its own signed reply: ${JSON.stringify(opened)}`);
+            if (!opened.ok || opened.kind !== 'reply' || !opened.signer || toBase64Url(opened.signer) !== mine)
+              throw new Error(`the desk queued a record that is not its own signed reply: ${JSON.stringify(opened)}`);
             fresh.push({ at: { ms: Number.MAX_SAFE_INTEGER, c: 0 }, what: { thread: item.record.mailbox!, reply: opened.body.message } });
           }
         }

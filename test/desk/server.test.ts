@@ -48,9 +48,19 @@ function send(server: DeskServer, o: { method?: string; path: string; host?: str
 // image/png; B, a tip a colleague closed; M, a source's thread; F, a follow-up claiming M's
 // mailbox but signed by another source's key (its own thread, marked unverified).
 const build = await RealDeskBuilder.create(['Aida', 'Marat']);
-const A = await build.tip({ message: 'A tip', files: [{ name: 'photo.png', type: 'image/png', bytes: PNG_1X1 }, { name: 'fake.png', type: 'image/png', bytes: utf8('<html><script>alert(1)</script>') }, { name: 'doc.docx', type: 'application/octet-stream', bytes: utf8('PK\u0003\u0004 a document') }] });
+const A = await build.tip({
+  message: 'A tip',
+  files: [
+    { name: 'photo.png', type: 'image/png', bytes: PNG_1X1 },
+    { name: 'fake.png', type: 'image/png', bytes: utf8('<html><script>alert(1)</script>') },
+    { name: 'doc.docx', type: 'application/octet-stream', bytes: utf8('PK\u0003\u0004 a document') },
+  ],
+});
 const B = await build.tip({ message: 'Another tip' });
-await build.events(1, B, [{ kind: 'assign', editor: await fingerprint(build.roster[0]!) }, { kind: 'status', status: 'closed' }]);
+await build.events(1, B, [
+  { kind: 'assign', editor: await fingerprint(build.roster[0]!) },
+  { kind: 'status', status: 'closed' },
+]);
 const src = await build.source();
 const M = src.mailbox;
 await build.tip({ message: 'genuine', from: src });
@@ -101,7 +111,15 @@ t.test('the URL: 127.0.0.1, a random port, a 256-bit secret that differs per run
 
 t.test('a wrong or missing Host (DNS rebinding) is refused with nothing of the desk', async (t) => {
   const { server, secret, desk } = await start(t);
-  for (const host of ['evil.example', `evil.example:${server.port}`, `localhost:${server.port}`, `127.0.0.1`, `127.0.0.1:${server.port + 1}`, `[::1]:${server.port}`, `127.0.0.1:${server.port}.evil.example`]) {
+  for (const host of [
+    'evil.example',
+    `evil.example:${server.port}`,
+    `localhost:${server.port}`,
+    `127.0.0.1`,
+    `127.0.0.1:${server.port + 1}`,
+    `[::1]:${server.port}`,
+    `127.0.0.1:${server.port}.evil.example`,
+  ]) {
     const a = await send(server, { path: `/${secret}/`, host });
     t.equal(a.status, 421, `Host ${host}`);
     t.equal(a.body, 'Misdirected request\n');
@@ -117,7 +135,22 @@ t.test('a wrong or missing Host (DNS rebinding) is refused with nothing of the d
 t.test('a missing or wrong secret is a 404 that reveals nothing', async (t) => {
   const { server, secret, desk } = await start(t);
   const wrong = [...secret].map((c, i) => (i === 10 ? (c === 'A' ? 'B' : 'A') : c)).join('');
-  for (const path of ['/', '/desk.css', '/desk.js', `/thread/${A}`, `/${wrong}/`, `/${wrong}/desk.js`, `/${secret.slice(0, -1)}/`, `/${secret}x/`, `/${secret}`, `//${secret}/`, `/x/${secret}/`, `/${secret.toLowerCase()}/`, '/favicon.ico', `/../${secret}/`]) {
+  for (const path of [
+    '/',
+    '/desk.css',
+    '/desk.js',
+    `/thread/${A}`,
+    `/${wrong}/`,
+    `/${wrong}/desk.js`,
+    `/${secret.slice(0, -1)}/`,
+    `/${secret}x/`,
+    `/${secret}`,
+    `//${secret}/`,
+    `/x/${secret}/`,
+    `/${secret.toLowerCase()}/`,
+    '/favicon.ico',
+    `/../${secret}/`,
+  ]) {
     const a = await send(server, { path });
     t.equal(a.status, 404, path);
     t.equal(a.body, 'Not found\n', `${path}: nothing revealing`);
@@ -221,7 +254,7 @@ t.test('Export to folder: the file is written by the model, the page says where 
   strictHeaders(t, a, 'export');
   const path = /Written to ([^<]+)</.exec(a.body)?.[1];
   t.ok(path, 'the page names the file written');
-  t.ok(path!.startsWith(`${fx.dir}/export/`), 'into the desk\'s export folder');
+  t.ok(path!.startsWith(`${fx.dir}/export/`), "into the desk's export folder");
   t.equal(readFileSync(path!, 'utf8'), 'PK\u0003\u0004 a document', 'the attachment, decrypted');
   t.equal(statSync(path!).mode & 0o777, 0o600);
   t.match(a.body, /Open exported files only on a separate machine that holds no key/);
@@ -241,7 +274,7 @@ t.test('a lone tip offers no reply; an item whose mailbox signature failed is ma
   t.notMatch(lone.body, /id="reply-form"/, 'no composer for a tip without a mailbox');
   const thread = await send(server, { path: `/${secret}/thread/${M}` });
   t.match(thread.body, /id="reply-form"/, 'a mailbox thread can be answered');
-  t.notMatch(thread.body, /forged\?/, 'the forged follow-up is not filed in the mailbox\'s thread');
+  t.notMatch(thread.body, /forged\?/, "the forged follow-up is not filed in the mailbox's thread");
   const forged = await send(server, { path: `/${secret}/thread/${F}` });
   t.match(forged.body, /<p class="warning">Not verified: [^<]*<\/p>\s*<div class="message" dir="auto">forged\?<\/div>/, 'the unverified follow-up is marked, with the reason');
   t.match(forged.body, /signature/);
@@ -249,7 +282,14 @@ t.test('a lone tip offers no reply; an item whose mailbox signature failed is ma
 
 t.test('the activity log names an assignee by the roster name, not the key fingerprint', async (t) => {
   const { server, secret } = await start(t);
-  t.same(fx.desk.thread(B)!.log.map((l) => l.what).slice(0, 2), ['assigned to Aida', 'status new → closed'], 'the model');
+  t.same(
+    fx.desk
+      .thread(B)!
+      .log.map((l) => l.what)
+      .slice(0, 2),
+    ['assigned to Aida', 'status new → closed'],
+    'the model',
+  );
   const page = await send(server, { path: `/${secret}/thread/${B}` });
   t.match(page.body, /assigned to Aida</, 'the page');
   const log = /<ol class="log">[\s\S]*?<\/ol>/.exec(page.body)?.[0] ?? '';

@@ -120,8 +120,14 @@ t.test('the desk from the one-file toolkit, with no node_modules and no network 
   t.equal(out.exit, 0, 'Ctrl+C stops the desk cleanly');
   t.match(out.stderr, /import done: imported 1 new record/);
   const outbox = readdirSync(join(dir, 'usb', 'outbox'));
-  t.ok(outbox.some((f) => f.endsWith('.ack')), `a signed acknowledgement queued: ${outbox.join(', ')}`);
-  t.ok(outbox.some((f) => f.startsWith('event-') && f.endsWith('.bundle')), 'the label queued as a desk event');
+  t.ok(
+    outbox.some((f) => f.endsWith('.ack')),
+    `a signed acknowledgement queued: ${outbox.join(', ')}`,
+  );
+  t.ok(
+    outbox.some((f) => f.startsWith('event-') && f.endsWith('.bundle')),
+    'the label queued as a desk event',
+  );
   for (const f of outbox) {
     const bytes = readFileSync(join(dir, 'usb', 'outbox', f));
     for (const plain of ['проверить', 'ballot stuffing']) t.notOk(bytes.includes(Buffer.from(plain, 'utf8')), `${f} does not hold ${plain}`);

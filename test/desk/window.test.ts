@@ -78,7 +78,11 @@ t.before(async () => {
     { kind: 'label', label: 'ballot stuffing', on: true },
     { kind: 'note', text: 'Second report from station 117 today; compare with the observer list.' },
   ]);
-  await b.events(1, ids[2]!, [{ kind: 'status', status: 'waiting' }, { kind: 'label', label: 'Ashgabat', on: true }, { kind: 'assign', editor: marat! }]);
+  await b.events(1, ids[2]!, [
+    { kind: 'status', status: 'waiting' },
+    { kind: 'label', label: 'Ashgabat', on: true },
+    { kind: 'assign', editor: marat! },
+  ]);
   await b.events(1, ids[3]!, [{ kind: 'status', status: 'closed' }]);
   // For the axe runs: an event signed by a key outside the roster, which the desk lists as refused.
   forged = await b.sealEvents(1, ids[1]!, [{ kind: 'label', label: 'planted', on: true }], { forged: 'unknown-signer' });
@@ -138,11 +142,17 @@ t.test('hostile content is inert: no script runs, no handler fires, nothing is l
   await b.events(1, thread, [{ kind: 'label', label: '<script>window.__pwned = 9</script>', on: true }], { forged: 'unknown-signer' });
   await b.events(1, thread, [{ kind: 'status', status: 'closed' }], { forged: 'impersonate' });
   // Mallory's reply to the source, as her desk seals it.
-  const replyEnvelope = await sealReply({ mailbox: thread, message: '</textarea><script>window.__pwned = 8</script>', sourceKey: src.kemPublicKey, editorKeys: b.roster.map((e) => e.publicKey), signer: mallory });
+  const replyEnvelope = await sealReply({
+    mailbox: thread,
+    message: '</textarea><script>window.__pwned = 8</script>',
+    sourceKey: src.kemPublicKey,
+    editorKeys: b.roster.map((e) => e.publicKey),
+    signer: mallory,
+  });
   b.record({ id: createHash('sha256').update(`reply ${thread}`).digest('hex').slice(0, 32), received: '2026-11-30', mailbox: thread, envelope: replyEnvelope });
   const real = await b.open(t);
   t.equal(real.imported.refused.length, 2, 'the two forged events are refused');
-  t.equal(real.desk.thread(thread)!.labels.length, 3000, 'the colleague\'s 3000 labels are in the model');
+  t.equal(real.desk.thread(thread)!.labels.length, 3000, "the colleague's 3000 labels are in the model");
   t.equal(real.desk.thread(thread)!.status, 'new', 'the impersonated status change is not');
   t.equal(real.desk.thread(thread)!.items[0]!.id, tip);
   const server = await startDeskServer({ desk: real.desk, script });
@@ -156,7 +166,10 @@ t.test('hostile content is inert: no script runs, no handler fires, nothing is l
   for (const path of ['', `thread/${thread}`]) {
     const response = await page.goto(`${server.url}${path}`);
     t.equal(response?.status(), 200, `/${path}`);
-    t.equal(response?.headers()['content-security-policy'], "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; connect-src 'self'");
+    t.equal(
+      response?.headers()['content-security-policy'],
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; connect-src 'self'",
+    );
     await page.waitForLoadState('load');
     t.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, `/${path}: no injected script or handler ran`);
     t.equal(await page.evaluate(() => document.documentElement.dataset.deskScript ?? 'loaded'), 'loaded', 'the desk’s own script is the only script');
@@ -171,13 +184,16 @@ t.test('hostile content is inert: no script runs, no handler fires, nothing is l
   }
   const text = await page.locator('.item .message').first().innerText();
   t.ok(text.startsWith(hostile), 'the markup is shown as text, as the source wrote it');
-  const raw = await page.locator('.item .message').first().evaluate((el) => el.textContent);
+  const raw = await page
+    .locator('.item .message')
+    .first()
+    .evaluate((el) => el.textContent);
   t.ok(raw === message, 'the whole message in the page, its line break kept, nothing added or cut');
   // One long word: without a break opportunity every 64 characters Chromium's layout is
   // quadratic (more than 30 s for a 200 000-character word before), and the window freezes.
   t.equal(await page.locator('.item .message').first().locator('wbr').count(), long.length / 64, 'a <wbr> after every 64 characters of the long word');
   t.equal(await page.locator('bdi.editor').first().innerText(), evilName, 'names are isolated in <bdi>, markup shown as text');
-  t.match(await page.locator('body').innerText(), '</textarea><script>window.__pwned = 8</script>', 'the colleague\'s reply is shown as text');
+  t.match(await page.locator('body').innerText(), '</textarea><script>window.__pwned = 8</script>', "the colleague's reply is shown as text");
   t.equal(await page.locator('#refused li').count(), 2, 'the two forged events are listed as refused');
   t.same(dialogs, [], 'no dialog opened');
   checkSameOrigin(t, seen.requests, server.origin);
@@ -194,9 +210,13 @@ t.test('an attacker page on another origin cannot change the desk, even knowing 
   const attacker = createServer((req, res) => {
     res.writeHead(200, { 'Content-Type': 'text/html' });
     if (req.url === '/fetch') {
-      res.end(`<!doctype html><title>a</title><script>fetch(${JSON.stringify(target)}, { method: 'POST', mode: 'no-cors', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'kind=status&status=rejected' }).finally(() => { document.title = 'sent'; });</script>`);
+      res.end(
+        `<!doctype html><title>a</title><script>fetch(${JSON.stringify(target)}, { method: 'POST', mode: 'no-cors', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'kind=status&status=rejected' }).finally(() => { document.title = 'sent'; });</script>`,
+      );
     } else {
-      res.end(`<!doctype html><title>a</title><form id="f" method="post" action="${target}"><input name="kind" value="label"><input name="on" value="1"><input name="label" value="planted"></form><script>document.getElementById('f').submit();</script>`);
+      res.end(
+        `<!doctype html><title>a</title><form id="f" method="post" action="${target}"><input name="kind" value="label"><input name="on" value="1"><input name="label" value="planted"></form><script>document.getElementById('f').submit();</script>`,
+      );
     }
   });
   await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
@@ -248,7 +268,11 @@ for (const lang of LANGS) {
     t.match(await page.locator('#message').innerText(), /reopening a thread needs a reason/);
     t.same(describeViolations(await axe(page)), [], `an error page in ${lang}`);
     checkSameOrigin(t, seen.requests, server.origin);
-    t.same(seen.problems.filter((p) => !/status of 400/.test(p) && !/HTTP 400/.test(p)), [], 'no problem but the 400 asked for');
+    t.same(
+      seen.problems.filter((p) => !/status of 400/.test(p) && !/HTTP 400/.test(p)),
+      [],
+      'no problem but the 400 asked for',
+    );
   });
 }
 
@@ -362,6 +386,9 @@ t.test('the real desk (openDesk on a real bundle): a hostile tip stays inert, a 
   checkSameOrigin(t, seen.requests, server.origin);
   t.same(seen.problems, []);
   const outbox = readdirSync(join(dir, 'usb', 'outbox'));
-  t.ok(outbox.some((f) => f.startsWith('event-')), `the change is queued as a desk event: ${outbox.join(', ')}`);
+  t.ok(
+    outbox.some((f) => f.startsWith('event-')),
+    `the change is queued as a desk event: ${outbox.join(', ')}`,
+  );
   for (const f of outbox.filter((f) => f.startsWith('event-'))) t.notOk(readFileSync(join(dir, 'usb', 'outbox', f)).includes(Buffer.from('verified')), `${f} holds no plaintext status`);
 });

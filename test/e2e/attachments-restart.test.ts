@@ -54,7 +54,10 @@ t.test('attachments in Chromium: resumed after the server is killed and restarte
   const total = fileChunkCount(clean.length) + fileChunkCount(BIG.bytes.length);
   t.ok(puts.length >= total, `every chunk was sent (${puts.length} PUTs for ${total} chunks)`);
   t.ok(puts.length <= total + 4, 'after the restart only the missing chunks were sent again');
-  t.ok(requests.some((r) => /^GET .*\/api\/uploads\/[A-Za-z0-9_-]+$/.test(r)), 'the page asked the server which chunks it holds');
+  t.ok(
+    requests.some((r) => /^GET .*\/api\/uploads\/[A-Za-z0-9_-]+$/.test(r)),
+    'the page asked the server which chunks it holds',
+  );
   t.same(problems, [], 'no console errors but the refused connections');
   await server.kill();
 

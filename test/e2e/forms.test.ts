@@ -74,7 +74,11 @@ t.test('the Turkmen election form, filled in Turkmen and in Russian, to the offl
     // Required fields are checked in the browser before anything is sealed.
     await submission.fillMessage(typed.message);
     await submission.confirmPassphrase();
-    await page.evaluate(() => document.querySelectorAll('[required]').forEach((el) => { el.removeAttribute('required'); })); // reach our own check past the browser's
+    await page.evaluate(() =>
+      document.querySelectorAll('[required]').forEach((el) => {
+        el.removeAttribute('required');
+      }),
+    ); // reach our own check past the browser's
     await submission.submitRefused();
     t.equal(await page.locator('#error p').count(), 3, 'region, stage and category are required');
     t.equal(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name), 'field.region', 'focus goes to the first missing field');
@@ -109,19 +113,23 @@ t.test('the Turkmen election form, filled in Turkmen and in Russian, to the offl
     const cells = rows.find((row) => row[header!.indexOf('message')] === typed.message);
     if (!t.ok(cells, `a CSV row holds the ${typed.lang} message exactly`)) continue;
     const row = Object.fromEntries(header!.map((h, i) => [h, cells![i]]));
-    t.match(row, {
-      form: 'election-tm',
-      form_version: '1',
-      region: typed.region,
-      pollingStation: typed.pollingStation,
-      date: typed.date,
-      time: typed.time,
-      stage: typed.stage,
-      category: typed.category.join('; '),
-      role: typed.role,
-      files: typed.evidence.name,
-      problems: '',
-    }, `the ${typed.lang} row equals what was typed`);
+    t.match(
+      row,
+      {
+        form: 'election-tm',
+        form_version: '1',
+        region: typed.region,
+        pollingStation: typed.pollingStation,
+        date: typed.date,
+        time: typed.time,
+        stage: typed.stage,
+        category: typed.category.join('; '),
+        role: typed.role,
+        files: typed.evidence.name,
+        problems: '',
+      },
+      `the ${typed.lang} row equals what was typed`,
+    );
     const folder = row.folder!;
     const body = JSON.parse(readFileSync(join(decrypted, folder, 'tip.json'), 'utf8')).body as { files: { upload: string }[]; fields: Record<string, unknown> };
     t.same(body.fields.evidence, [body.files[0]!.upload], 'the evidence field names its upload');
@@ -131,7 +139,8 @@ t.test('the Turkmen election form, filled in Turkmen and in Russian, to the offl
   }
 
   const html = readFileSync(join(reportDir, 'report.html'), 'utf8');
-  const count = (key: string, label: string) => new RegExp(`<table id="count-${key}">[\\s\\S]*?<tr><td>${label}</td><td class="n">(\\d+)</td><td class="n">(\\d+)</td>`).exec(html)?.slice(1).map(Number);
+  const count = (key: string, label: string) =>
+    new RegExp(`<table id="count-${key}">[\\s\\S]*?<tr><td>${label}</td><td class="n">(\\d+)</td><td class="n">(\\d+)</td>`).exec(html)?.slice(1).map(Number);
   t.same(count('region', 'Lebap velayat'), [0, 1]);
   t.same(count('region', 'Ashgabat \\(city\\)'), [0, 1]);
   t.same(count('region', 'Mary velayat'), [0, 0]);

@@ -62,7 +62,11 @@ t.test('a source without JavaScript sends a tip, reads the reply and answers; th
   t.equal(tip?.message, TIP, 'message.txt is exactly what was typed');
   t.equal(tip?.json.body.sealedByServer, true, 'tip.json: sealedByServer');
   t.match(tip?.json.note, /sealed by the server/, 'tip.json: the note');
-  t.same(tip?.json.body.files?.map((f) => [f.name, f.metadataStripped]), [['evidence.bin', undefined]], 'the file is in the sealed body, nothing stripped');
+  t.same(
+    tip?.json.body.files?.map((f) => [f.name, f.metadataStripped]),
+    [['evidence.bin', undefined]],
+    'the file is in the sealed body, nothing stripped',
+  );
   const saved = readFileSync(join(tip!.dir, 'files', 'evidence.bin'));
   t.equal(createHash('sha256').update(saved).digest('hex'), createHash('sha256').update(EVIDENCE).digest('hex'), 'the decrypted file is byte-identical');
   t.match(readFileSync(join(desk.tips, 'index.html'), 'utf8'), /Sealed by the server/, 'index.html: the mark');

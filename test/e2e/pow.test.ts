@@ -55,7 +55,10 @@ for (const mode of ['normal', 'jitless'] as const) {
     t.equal(messages[0]!.type, 'ready', 'the worker loaded libsodium');
     const progress = messages.filter((m) => m.type === 'progress');
     t.ok(progress.length >= 1, `progress was reported (${progress.length} messages)`);
-    t.ok(progress.every((m, i) => m.expected === 2 ** BITS && m.tries! > (i ? progress[i - 1]!.tries! : 0) && m.tries! <= first), 'tries grow and never pass the solution');
+    t.ok(
+      progress.every((m, i) => m.expected === 2 ** BITS && m.tries! > (i ? progress[i - 1]!.tries! : 0) && m.tries! <= first),
+      'tries grow and never pass the solution',
+    );
     const solved = messages.at(-1)!;
     t.equal(solved.type, 'solved');
     t.equal(solved.tries, first + 1, 'found at the first solving nonce');
@@ -86,10 +89,16 @@ for (const mode of ['normal', 'jitless'] as const) {
     await page.click('#submit');
     t.match(await submission.readReceipt(180_000), /^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/, 'the tip was received');
     const statuses: string[] = await page.evaluate(() => (window as unknown as { statuses: string[] }).statuses);
-    t.ok(statuses.some((s) => /^Anti-spam check: .*\(\d+%\)/.test(s)), 'the page showed the work as progress');
+    t.ok(
+      statuses.some((s) => /^Anti-spam check: .*\(\d+%\)/.test(s)),
+      'the page showed the work as progress',
+    );
     const posts = requests.filter((r) => r === `POST ${server.url}/api/tips`);
     t.equal(posts.length, 2, 'posted twice: refused, then accepted');
     t.equal(requests.filter((r) => r === `GET ${server.url}/api/pow`).length, 3, 'one for the mailbox, then a second one for the tip');
-    t.ok(requests.every((r) => r.split(' ')[1]!.startsWith(`${server.url}/`)), 'no request left the origin');
+    t.ok(
+      requests.every((r) => r.split(' ')[1]!.startsWith(`${server.url}/`)),
+      'no request left the origin',
+    );
   });
 }

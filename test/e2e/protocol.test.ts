@@ -25,9 +25,20 @@ const LANGS: Lang[] = ['en', 'ru', 'tk', 'kk'];
 
 // Adds up: 600 issued of 800 received, 590 found, 580 valid = 400 + 100 + 50 + 30 against all.
 const GOOD: Record<string, string> = {
-  registered: '1000', received: '800', issuedEarly: '50', issuedStation: '500', issuedOutside: '50', cancelled: '200',
-  foundMobile: '45', foundStationary: '545', invalid: '10', valid: '580', againstAll: '30',
-  'vote-example-party-a': '400', 'vote-example-party-b': '100', 'vote-example-party-c': '50',
+  registered: '1000',
+  received: '800',
+  issuedEarly: '50',
+  issuedStation: '500',
+  issuedOutside: '50',
+  cancelled: '200',
+  foundMobile: '45',
+  foundStationary: '545',
+  invalid: '10',
+  valid: '580',
+  againstAll: '30',
+  'vote-example-party-a': '400',
+  'vote-example-party-b': '100',
+  'vote-example-party-c': '50',
 };
 // 20 ballots for party A stuffed into the stationary box, the valid count left as signed.
 const STUFFED: Record<string, string> = { ...GOOD, foundStationary: '565', 'vote-example-party-a': '430' };

@@ -16,10 +16,7 @@ import { SubmissionPage } from '../helpers/navigators/submission.js';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 // Cyrillic (Russian and Kazakh letters), emoji with a skin-tone modifier and a ZWJ sequence,
 // a combining accent, and a few characters HTML and JSON care about.
-const MESSAGE =
-  'Избирательный участок №12, Ашхабад: урны вынесли в 19:40 🗳️\n' +
-  'Қазақстан — бюллетени подменили 👍🏽 👩‍👩‍👧\n' +
-  'café <b>&amp;</b> "quotes" \\ </script> end';
+const MESSAGE = 'Избирательный участок №12, Ашхабад: урны вынесли в 19:40 🗳️\n' + 'Қазақстан — бюллетени подменили 👍🏽 👩‍👩‍👧\n' + 'café <b>&amp;</b> "quotes" \\ </script> end';
 
 t.before(() => {
   mkdirSync(ARTIFACTS, { recursive: true });

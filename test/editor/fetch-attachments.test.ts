@@ -85,7 +85,11 @@ t.test('editor fetch carries attachments: same bundle as export, files byte-iden
   const p = (name: string) => join(dir, name);
   const editorFiles = await keygenEditor(t, dir, 'correct horse battery staple');
   const server = await startServer(t, { TIPLINE_DATA_DIR: p('data'), ...editorFiles.env, ...LOW_POW });
-  const editorKey = decodePublicKey(readFileSync(editorFiles.recipients, 'utf8').split('\n').find((l) => l.startsWith('tipline-editor-2:'))!).publicKey;
+  const editorKey = decodePublicKey(
+    readFileSync(editorFiles.recipients, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('tipline-editor-2:'))!,
+  ).publicKey;
 
   // The source's side, over HTTP: two encrypted uploads, then a tip naming them.
   const files = [
@@ -98,7 +102,11 @@ t.test('editor fetch carries attachments: same bundle as export, files byte-iden
     const chunks = await encryptFile(key, file.bytes);
     const last = chunks.at(-1)!.length;
     const pow = await solvedPow(server.url, uploadPowText(chunks.length, last));
-    const created = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chunks: chunks.length, lastChunkBytes: last, pow }) });
+    const created = await fetch(`${server.url}/api/uploads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ chunks: chunks.length, lastChunkBytes: last, pow }),
+    });
     t.equal(created.status, 201);
     const { upload } = (await created.json()) as { upload: string };
     for (const [i, chunk] of chunks.entries()) {
@@ -108,8 +116,14 @@ t.test('editor fetch carries attachments: same bundle as export, files byte-iden
     refs.push({ upload, name: file.name, type: 'application/octet-stream', size: file.bytes.length, key: toBase64Url(key), cipher: FILE_CIPHER, chunkSize: FILE_CHUNK_SIZE });
   }
   t.equal(refs.filter((r) => r.size > FILE_CHUNK_SIZE).length, 1, 'one file spans several chunks');
-  const envelope = toBase64Url(await sealEnvelope({ kind: 'tip', recipients: [editorKey], body: encodeBody({ v: 1, message: 'two files attached', clientTime: new Date().toISOString(), files: refs }) }));
-  const tip = await fetch(`${server.url}/api/tips`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ envelope, pow: await solvedPow(server.url, envelope), uploads: refs.map((r) => r.upload) }) });
+  const envelope = toBase64Url(
+    await sealEnvelope({ kind: 'tip', recipients: [editorKey], body: encodeBody({ v: 1, message: 'two files attached', clientTime: new Date().toISOString(), files: refs }) }),
+  );
+  const tip = await fetch(`${server.url}/api/tips`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ envelope, pow: await solvedPow(server.url, envelope), uploads: refs.map((r) => r.upload) }),
+  });
   t.equal(tip.status, 201);
 
   const editorArgs = (url: string) => ['--server', url, '--key', p('fetch.key')];
@@ -135,7 +149,13 @@ t.test('editor fetch carries attachments: same bundle as export, files byte-iden
   t.equal(exported.code, 0, exported.stderr);
   const body = (path: string) => readFileSync(path, 'utf8').split('\n').slice(1); // all but the header (its date)
   t.ok(body(p('fetched.bundle')).join('\n') === body(p('exported.bundle')).join('\n'), 'fetch wrote exactly the lines export writes');
-  t.equal(readFileSync(p('fetched.bundle'), 'utf8').split('\n').filter((l) => l.startsWith('{"type":"chunk"')).length, 4, 'four chunk lines');
+  t.equal(
+    readFileSync(p('fetched.bundle'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('{"type":"chunk"')).length,
+    4,
+    'four chunk lines',
+  );
 
   // A connection cut in the middle of the big file (after 1.5 MiB): fetch resumes at chunk 2.
   const once = await relay(t, new URL(server.url), 1_500_000, 1);
@@ -154,7 +174,13 @@ t.test('editor fetch carries attachments: same bundle as export, files byte-iden
   const bigIndex = refs[0]!.upload < refs[1]!.upload ? 1 : 2;
   const broken = await run('editor', ['fetch', ...editorArgs(never.url), '--out', p('broken.bundle')]);
   t.equal(broken.code, 1);
-  t.match(broken.stderr, new RegExp(String.raw`^tipline editor: the connection broke while fetching attachment ${bigIndex} of 2 \(tip [0-9a-f]{32}\) at chunk 2 of 3, 3 times in a row; no bundle was written: run fetch again with the same --out to continue from there\n$`, 'm'));
+  t.match(
+    broken.stderr,
+    new RegExp(
+      String.raw`^tipline editor: the connection broke while fetching attachment ${bigIndex} of 2 \(tip [0-9a-f]{32}\) at chunk 2 of 3, 3 times in a row; no bundle was written: run fetch again with the same --out to continue from there\n$`,
+      'm',
+    ),
+  );
   t.equal(bigAnswers, 4, 'one answer that brought a chunk, then three tries that brought none');
   t.notOk(existsSync(p('broken.bundle')), 'no bundle');
   const spool = p('.broken.bundle.fetching');
@@ -167,9 +193,21 @@ t.test('editor fetch carries attachments: same bundle as export, files byte-iden
   t.equal(continued.code, 0, continued.stderr);
   t.match(continued.stderr, /1\.0 MiB already fetched by an earlier run/);
   const bigLines = again.lines.filter((line) => line.includes(bigId));
-  t.same(bigLines.map((line) => /from=(\d+)/.exec(line)?.[1]), ['1'], 'one request for the big file, from its second chunk');
+  t.same(
+    bigLines.map((line) => /from=(\d+)/.exec(line)?.[1]),
+    ['1'],
+    'one request for the big file, from its second chunk',
+  );
   t.equal(readFileSync(p('broken.bundle'), 'utf8'), readFileSync(p('fetched.bundle'), 'utf8'), 'the continued bundle is the same bundle');
-  t.same(readdirSync(dir).filter((name) => name.startsWith('.')), [], 'the spool is gone once the bundle is written');
-  const logged = server.output().split('\n').filter((line) => !/listening (on|at) http/i.test(line)).join('\n');
+  t.same(
+    readdirSync(dir).filter((name) => name.startsWith('.')),
+    [],
+    'the spool is gone once the bundle is written',
+  );
+  const logged = server
+    .output()
+    .split('\n')
+    .filter((line) => !/listening (on|at) http/i.test(line))
+    .join('\n');
   t.notMatch(logged, /127\.0\.0\.1|upload/i, 'the cut transfers left no address or upload id in the server log');
 });

@@ -35,8 +35,22 @@ import { ROOT } from '../helpers/client-build.js';
 const THREAD = '0123456789abcdef0123456789abcdef';
 
 async function eventRecord(signer: EditorKeyPair, roster: EditorKeyPair[], label: string): Promise<EventRecord> {
-  const event = { v: 1 as const, id: await newEventId(), editor: toBase64Url(signer.signPublicKey), thread: THREAD, hlc: { ms: Date.now(), c: 0 }, change: { kind: 'label' as const, label, on: true } };
-  return { id: await newEventId(), received: utcDate(), envelope: await sealDeskEvents(await signDeskEvents([event], signer), roster.map((k) => k.publicKey)) };
+  const event = {
+    v: 1 as const,
+    id: await newEventId(),
+    editor: toBase64Url(signer.signPublicKey),
+    thread: THREAD,
+    hlc: { ms: Date.now(), c: 0 },
+    change: { kind: 'label' as const, label, on: true },
+  };
+  return {
+    id: await newEventId(),
+    received: utcDate(),
+    envelope: await sealDeskEvents(
+      await signDeskEvents([event], signer),
+      roster.map((k) => k.publicKey),
+    ),
+  };
 }
 
 /** Every record, event and attachment line of the bundles in `inbox`, each verified against its manifest. */
@@ -46,7 +60,11 @@ async function inboxContents(t: Test, inbox: string) {
   const events: string[] = [];
   const chunks: string[] = [];
   const names = readdirSync(inbox);
-  t.same(names.filter((n) => !/^\d{4}-\d{2}-\d{2}-[0-9a-f]{12}\.bundle$/.test(n) && !n.startsWith('.')), [], 'only bundles (and hidden spool or temporary files) in the inbox');
+  t.same(
+    names.filter((n) => !/^\d{4}-\d{2}-\d{2}-[0-9a-f]{12}\.bundle$/.test(n) && !n.startsWith('.')),
+    [],
+    'only bundles (and hidden spool or temporary files) in the inbox',
+  );
   for (const name of names.filter((n) => n.endsWith('.bundle') && !n.startsWith('.'))) {
     const v = await verifyBundle(join(inbox, name));
     t.same(v.problems, [], `${name} verifies`);
@@ -85,24 +103,50 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
   t.equal((await fetch(`${server.url}/api/mailboxes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(mailbox) })).status, 201);
   const fileKey = generateFileKey();
   const [chunk] = await encryptFile(fileKey, pattern(5000, 3));
-  const created = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chunks: 1, lastChunkBytes: chunk!.length, pow: await solvedPow(server.url, uploadPowText(1, chunk!.length)) }) });
+  const created = await fetch(`${server.url}/api/uploads`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ chunks: 1, lastChunkBytes: chunk!.length, pow: await solvedPow(server.url, uploadPowText(1, chunk!.length)) }),
+  });
   const { upload } = (await created.json()) as { upload: string };
   t.equal((await fetch(`${server.url}/api/uploads/${upload}/chunks/0`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from(chunk!) })).status, 204);
   const ref: FileRef = { upload, name: 'photo.jpg', type: 'image/jpeg', size: 5000, key: toBase64Url(fileKey), cipher: FILE_CIPHER, chunkSize: FILE_CHUNK_SIZE };
-  const tipEnvelope = toBase64Url(await sealEnvelope({ kind: 'tip', recipients: editors.map((k) => k.publicKey), body: encodeBody({ v: 1, message: 'ballot stuffing at station 7', clientTime: new Date().toISOString(), files: [ref] }) }));
-  const posted = await fetch(`${server.url}/api/tips`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ envelope: tipEnvelope, pow: await solvedPow(server.url, tipEnvelope), uploads: [upload] }) });
+  const tipEnvelope = toBase64Url(
+    await sealEnvelope({
+      kind: 'tip',
+      recipients: editors.map((k) => k.publicKey),
+      body: encodeBody({ v: 1, message: 'ballot stuffing at station 7', clientTime: new Date().toISOString(), files: [ref] }),
+    }),
+  );
+  const posted = await fetch(`${server.url}/api/tips`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ envelope: tipEnvelope, pow: await solvedPow(server.url, tipEnvelope), uploads: [upload] }),
+  });
   t.equal(posted.status, 201);
-  const tipId = (db.prepare('SELECT id FROM tips').pluck().get() as string);
+  const tipId = db.prepare('SELECT id FROM tips').pluck().get() as string;
 
   // Desk A's outbox, as the desk queues it: a reply, two event bundles, and things sync must not send.
   const usbA = p('usb-a');
   mkdirSync(join(usbA, 'outbox'), { recursive: true });
-  const reply: TipRecord = { id: await newEventId(), received: utcDate(), mailbox: source.keys.mailbox, envelope: await sealReply({ mailbox: source.keys.mailbox, message: 'which station?', sourceKey: source.keys.kemPublicKey, editorKeys: editors.map((k) => k.publicKey), signer: a }) };
+  const reply: TipRecord = {
+    id: await newEventId(),
+    received: utcDate(),
+    mailbox: source.keys.mailbox,
+    envelope: await sealReply({ mailbox: source.keys.mailbox, message: 'which station?', sourceKey: source.keys.kemPublicKey, editorKeys: editors.map((k) => k.publicKey), signer: a }),
+  };
   await writeBundle(join(usbA, 'outbox', '001-reply.bundle'), [reply]);
   const e1 = [await eventRecord(a, editors, 'ballot-stuffing'), await eventRecord(a, editors, 'station-7')];
-  await writeBundle(join(usbA, 'outbox', '002-events.bundle'), e1.map((event) => ({ event })));
+  await writeBundle(
+    join(usbA, 'outbox', '002-events.bundle'),
+    e1.map((event) => ({ event })),
+  );
   const mixedEvent = await eventRecord(a, editors, 'urgent');
-  const mixedReply: TipRecord = { ...reply, id: await newEventId(), envelope: await sealReply({ mailbox: source.keys.mailbox, message: 'thank you', sourceKey: source.keys.kemPublicKey, editorKeys: editors.map((k) => k.publicKey), signer: a }) };
+  const mixedReply: TipRecord = {
+    ...reply,
+    id: await newEventId(),
+    envelope: await sealReply({ mailbox: source.keys.mailbox, message: 'thank you', sourceKey: source.keys.kemPublicKey, editorKeys: editors.map((k) => k.publicKey), signer: a }),
+  };
   await writeBundle(join(usbA, 'outbox', '003-mixed.bundle'), [mixedReply, { event: mixedEvent }]);
   await writeBundle(join(usbA, 'outbox', '004-not-ours.bundle'), [{ id: await newEventId(), received: utcDate(), envelope: new Uint8Array(3000) }]);
   writeFileSync(join(usbA, 'outbox', 'notes.txt'), 'not for the server');
@@ -110,9 +154,16 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
 
   const first = await sync(usbA);
   t.equal(first.code, 1, 'a refused outbox file: exit 1');
-  t.match(first.stdout, /^sent 3 outbox files, 1 refused \(left in the outbox\)\nrefused: outbox\/004-not-ours\.bundle: it holds a tip record: an outbox bundle holds replies and desk events only\nfetched 1 new record with 1 attachment, 2 replies and 3 desk event records into inbox\/\d{4}-\d{2}-\d{2}-[0-9a-f]{12}\.bundle, inbox\/\d{4}-\d{2}-\d{2}-[0-9a-f]{12}\.bundle\n$/);
+  t.match(
+    first.stdout,
+    /^sent 3 outbox files, 1 refused \(left in the outbox\)\nrefused: outbox\/004-not-ours\.bundle: it holds a tip record: an outbox bundle holds replies and desk events only\nfetched 1 new record with 1 attachment, 2 replies and 3 desk event records into inbox\/\d{4}-\d{2}-\d{2}-[0-9a-f]{12}\.bundle, inbox\/\d{4}-\d{2}-\d{2}-[0-9a-f]{12}\.bundle\n$/,
+  );
   t.match(first.stderr, /^not sent: outbox\/004-not-ours\.bundle: it holds a tip record: an outbox bundle holds replies and desk events only\n/, 'refused before anything is sent');
-  t.match(first.stderr, /\nuploading 3 outbox bundles: outbox\/001-reply\.bundle, outbox\/002-events\.bundle, outbox\/003-mixed\.bundle\nconfirmed: 2 replies and 3 desk event records; moved to sent\/: 001-reply\.bundle, 002-events\.bundle, 003-mixed\.bundle\n/, 'together, in one request per kind');
+  t.match(
+    first.stderr,
+    /\nuploading 3 outbox bundles: outbox\/001-reply\.bundle, outbox\/002-events\.bundle, outbox\/003-mixed\.bundle\nconfirmed: 2 replies and 3 desk event records; moved to sent\/: 001-reply\.bundle, 002-events\.bundle, 003-mixed\.bundle\n/,
+    'together, in one request per kind',
+  );
   t.match(first.stderr, /fetching attachment 1 of 1 /);
   t.same(readdirSync(join(usbA, 'sent')).sort(), ['001-reply.bundle', '002-events.bundle', '003-mixed.bundle']);
   t.same(readdirSync(join(usbA, 'outbox')).sort(), ['004-not-ours.bundle', '005-half.bundle.part', 'notes.txt'], 'what was not sent stays');
@@ -120,7 +171,7 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
   t.equal(rows('desk_events'), 3);
   let inboxA = await inboxContents(t, join(usbA, 'inbox'));
   t.same(inboxA.tips, [tipId]);
-  t.same(inboxA.replies.sort(), [reply.id, mixedReply.id].sort(), 'the replies (the desk\'s copies), under the ids the desk chose');
+  t.same(inboxA.replies.sort(), [reply.id, mixedReply.id].sort(), "the replies (the desk's copies), under the ids the desk chose");
   t.same(inboxA.events.sort(), [...e1.map((e) => e.id), mixedEvent.id].sort());
   t.same(inboxA.chunks, [`${upload}:0`], 'the attachment is in the bundle');
   const state = readFileSync(join(usbA, 'sync-state.json'), 'utf8');
@@ -140,7 +191,7 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
   t.match(firstB.stdout, /^sent 0 outbox files\nfetched 1 new record with 1 attachment, 2 replies and 3 desk event records into/);
   const inboxB = await inboxContents(t, join(usbB, 'inbox'));
   t.same(inboxB.tips, [tipId]);
-  t.same(inboxB.replies.sort(), inboxA.replies.sort(), 'B gets A\'s replies');
+  t.same(inboxB.replies.sort(), inboxA.replies.sort(), "B gets A's replies");
   t.same(inboxB.events.sort(), inboxA.events.sort());
 
   // A file the server confirmed but sync did not move (killed in between): sent again, stored once.
@@ -158,11 +209,19 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
   await writeBundle(join(usbB, 'outbox', 'b-events.bundle'), [{ event: e2 }]);
   // And a reply to a mailbox retention removed meanwhile: its batch is refused, then each file is sent alone.
   const gone = await newSource();
-  const stale: TipRecord = { id: await newEventId(), received: utcDate(), mailbox: gone.keys.mailbox, envelope: await sealReply({ mailbox: gone.keys.mailbox, message: 'too late', sourceKey: gone.keys.kemPublicKey, editorKeys: editors.map((k) => k.publicKey), signer: b }) };
+  const stale: TipRecord = {
+    id: await newEventId(),
+    received: utcDate(),
+    mailbox: gone.keys.mailbox,
+    envelope: await sealReply({ mailbox: gone.keys.mailbox, message: 'too late', sourceKey: gone.keys.kemPublicKey, editorKeys: editors.map((k) => k.publicKey), signer: b }),
+  };
   await writeBundle(join(usbB, 'outbox', 'b-reply.bundle'), [stale]);
   const secondB = await sync(usbB);
   t.equal(secondB.code, 1, 'one file refused');
-  t.match(secondB.stderr, /uploading 2 outbox bundles: outbox\/b-events\.bundle, outbox\/b-reply\.bundle\nrefused together \(the server refused: there is no mailbox [0-9a-f]{32} on this server .*; nothing was stored \(HTTP 404\)\): sending them one by one\nconfirmed: 1 desk event record; moved to sent\/: b-events\.bundle\nnot sent: outbox\/b-reply\.bundle: the server refused: there is no mailbox/);
+  t.match(
+    secondB.stderr,
+    /uploading 2 outbox bundles: outbox\/b-events\.bundle, outbox\/b-reply\.bundle\nrefused together \(the server refused: there is no mailbox [0-9a-f]{32} on this server .*; nothing was stored \(HTTP 404\)\): sending them one by one\nconfirmed: 1 desk event record; moved to sent\/: b-events\.bundle\nnot sent: outbox\/b-reply\.bundle: the server refused: there is no mailbox/,
+  );
   t.match(secondB.stderr, /confirmed: acknowledgement of 1 record \(1 newly acknowledged\); moved to sent\/: import\.ack/);
   t.same(readdirSync(join(usbB, 'outbox')), ['b-reply.bundle'], 'the refused reply stays in the outbox');
   unlinkSync(join(usbB, 'outbox', 'b-reply.bundle'));
@@ -188,7 +247,10 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
     more.push(event);
     await writeBundle(join(usbA, 'outbox', `1${i}-events.bundle`), [{ event }]);
   }
-  await postTip(server.url, await sealEnvelope({ kind: 'tip', recipients: editors.map((k) => k.publicKey), body: encodeBody({ v: 1, message: 'a second tip', clientTime: new Date().toISOString() }) }));
+  await postTip(
+    server.url,
+    await sealEnvelope({ kind: 'tip', recipients: editors.map((k) => k.publicKey), body: encodeBody({ v: 1, message: 'a second tip', clientTime: new Date().toISOString() }) }),
+  );
   for (const trigger of [/uploading 6 outbox bundles/, /fetching desk events/]) {
     const killed = await killedAt(usbA, server.url, p('fetch.key'), trigger);
     t.ok(killed, `killed at ${trigger}`);
@@ -202,7 +264,11 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
   t.same([...new Set(inboxA.events)].sort(), [...allEvents].sort(), 'every event on the server reached the inbox');
   t.same([...new Set(inboxA.tips)].sort(), (db.prepare('SELECT id FROM tips').pluck().all() as string[]).sort(), 'and every tip');
   t.same([...new Set(inboxA.replies)].sort(), (db.prepare('SELECT id FROM replies').pluck().all() as string[]).sort(), 'and every reply');
-  t.same(readdirSync(usbA).filter((n) => n.endsWith('.part')), [], 'no half-written state');
+  t.same(
+    readdirSync(usbA).filter((n) => n.endsWith('.part')),
+    [],
+    'no half-written state',
+  );
   const last = await sync(usbA);
   t.match(last.stdout, /nothing new to fetch/);
 });
@@ -210,7 +276,11 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
 /** Runs `editor sync` and SIGKILLs it as soon as its progress output matches `trigger`; true if it was killed. */
 function killedAt(usb: string, server: string, key: string, trigger: RegExp): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/editor.ts', 'sync', '--server', server, '--key', key, '--dir', usb], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/editor.ts', 'sync', '--server', server, '--key', key, '--dir', usb], {
+      cwd: ROOT,
+      env: childEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (d) => {
       err += d;
@@ -236,7 +306,11 @@ t.test('editor sync: bad input gives one clear line and a non-zero exit, and cha
   const usb = join(dir, 'usb');
   mkdirSync(join(usb, 'outbox'), { recursive: true });
   writeFileSync(join(usb, 'outbox', 'r.bundle'), 'queued');
-  for (const state of ['{"version":1', '{"version":2,"pending":null,"records":{},"replies":{"since":null,"seen":{}},"events":{"since":null,"seen":{}}}', '{"version":1,"pending":"../../etc/passwd","records":{},"replies":{"since":null,"seen":{}},"events":{"since":null,"seen":{}}}']) {
+  for (const state of [
+    '{"version":1',
+    '{"version":2,"pending":null,"records":{},"replies":{"since":null,"seen":{}},"events":{"since":null,"seen":{}}}',
+    '{"version":1,"pending":"../../etc/passwd","records":{},"replies":{"since":null,"seen":{}},"events":{"since":null,"seen":{}}}',
+  ]) {
     writeFileSync(join(usb, 'sync-state.json'), state);
     const bad = await runScript('editor', args(usb));
     t.equal(bad.code, 1, state);
@@ -249,7 +323,10 @@ t.test('editor sync: bad input gives one clear line and a non-zero exit, and cha
   unlinkSync(join(usb, 'sync-state.json'));
   const unreachable = await runScript('editor', args(usb));
   t.equal(unreachable.code, 1);
-  t.match(unreachable.stderr, /^not sent: outbox\/r\.bundle: the bundle is empty or cut short \(it must end with a line end\)\nfetching every record the server holds\ntipline editor: cannot reach http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)\n$/);
+  t.match(
+    unreachable.stderr,
+    /^not sent: outbox\/r\.bundle: the bundle is empty or cut short \(it must end with a line end\)\nfetching every record the server holds\ntipline editor: cannot reach http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)\n$/,
+  );
   t.same(readdirSync(join(usb, 'outbox')), ['r.bundle']);
   t.same(readdirSync(usb).sort(), ['inbox', 'outbox', 'sent']);
 });
@@ -269,14 +346,29 @@ t.test('editor sync: killed while it fetches an attachment, the next sync contin
   const fileKey = generateFileKey();
   const chunks = await encryptFile(fileKey, pattern(2 * FILE_CHUNK_SIZE + 1000, 5));
   const last = chunks.at(-1)!.length;
-  const created = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chunks: 3, lastChunkBytes: last, pow: await solvedPow(server.url, uploadPowText(3, last)) }) });
+  const created = await fetch(`${server.url}/api/uploads`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ chunks: 3, lastChunkBytes: last, pow: await solvedPow(server.url, uploadPowText(3, last)) }),
+  });
   const { upload } = (await created.json()) as { upload: string };
   for (const [i, chunk] of chunks.entries()) {
     t.equal((await fetch(`${server.url}/api/uploads/${upload}/chunks/${i}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from(chunk) })).status, 204);
   }
   const ref: FileRef = { upload, name: 'video.mp4', type: 'video/mp4', size: 2 * FILE_CHUNK_SIZE + 1000, key: toBase64Url(fileKey), cipher: FILE_CIPHER, chunkSize: FILE_CHUNK_SIZE };
-  const envelope = toBase64Url(await sealEnvelope({ kind: 'tip', recipients: editors.map((k) => k.publicKey), body: encodeBody({ v: 1, message: 'a video', clientTime: new Date().toISOString(), files: [ref] }) }));
-  t.equal((await fetch(`${server.url}/api/tips`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ envelope, pow: await solvedPow(server.url, envelope), uploads: [upload] }) })).status, 201);
+  const envelope = toBase64Url(
+    await sealEnvelope({ kind: 'tip', recipients: editors.map((k) => k.publicKey), body: encodeBody({ v: 1, message: 'a video', clientTime: new Date().toISOString(), files: [ref] }) }),
+  );
+  t.equal(
+    (
+      await fetch(`${server.url}/api/tips`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ envelope, pow: await solvedPow(server.url, envelope), uploads: [upload] }),
+      })
+    ).status,
+    201,
+  );
 
   // A relay that passes 1.5 MiB of the attachment and then holds the connection open, silent.
   const target = new URL(server.url);
@@ -322,16 +414,28 @@ t.test('editor sync: killed while it fetches an attachment, the next sync contin
   }
   child.kill('SIGKILL');
   t.equal(await exited, 'SIGKILL', 'killed in the middle of the attachment');
-  t.same(readdirSync(join(usb, 'inbox')).filter((n) => !n.startsWith('.')), [], 'no bundle yet');
+  t.same(
+    readdirSync(join(usb, 'inbox')).filter((n) => !n.startsWith('.')),
+    [],
+    'no bundle yet',
+  );
 
   const resumed = await runScript('editor', ['sync', '--server', server.url, '--key', p('fetch.key'), '--dir', usb]);
   t.equal(resumed.code, 0, resumed.stderr);
   t.match(resumed.stderr, /fetching attachment 1 of 1 \(2\.1 MiB of ciphertext, 1\.0 MiB already fetched by an earlier run\)/);
-  t.same(readdirSync(join(usb, 'inbox')).filter((n) => n.startsWith('.')), [], 'the spool is gone');
+  t.same(
+    readdirSync(join(usb, 'inbox')).filter((n) => n.startsWith('.')),
+    [],
+    'the spool is gone',
+  );
   const [bundle] = readdirSync(join(usb, 'inbox'));
   const v = await verifyBundle(join(usb, 'inbox', bundle!));
   t.same(v.problems, []);
   const got: Buffer[] = [];
   for await (const item of readVerifiedRecords(join(usb, 'inbox', bundle!), v)) if (item.kind === 'chunk') got.push(Buffer.from(item.chunk.data));
-  t.same(got.map((c) => c.toString('hex')), chunks.map((c) => Buffer.from(c).toString('hex')), 'every chunk byte for byte, in order');
+  t.same(
+    got.map((c) => c.toString('hex')),
+    chunks.map((c) => Buffer.from(c).toString('hex')),
+    'every chunk byte for byte, in order',
+  );
 });

@@ -35,13 +35,11 @@ function validValue(f: FieldDef): fc.Arbitrary<FieldValue> {
     case 'time':
       return fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 })).map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`);
     case 'number':
-      return f.integer
-        ? fc.integer({ min: f.min ?? -1e9, max: f.max ?? 1e9 })
-        : fc.integer({ min: Math.ceil((f.min ?? -1e6) * 100), max: Math.floor((f.max ?? 1e6) * 100) }).map((n) => n / 100);
+      return f.integer ? fc.integer({ min: f.min ?? -1e9, max: f.max ?? 1e9 }) : fc.integer({ min: Math.ceil((f.min ?? -1e6) * 100), max: Math.floor((f.max ?? 1e6) * 100) }).map((n) => n / 100);
     case 'file':
       return fc.uniqueArray(fc.stringMatching(/^[A-Za-z0-9_-]{43}$/), { minLength: 1, maxLength: f.maxFiles ?? 10 });
     case 'protocol':
-      throw new Error('a protocol is the body\'s protocol member, never a value of fields');
+      throw new Error("a protocol is the body's protocol member, never a value of fields");
   }
 }
 
@@ -60,7 +58,14 @@ t.test('every valid value survives the round trip through form inputs', async (t
 });
 
 t.test('the parser never throws, and what it accepts always validates', async (t) => {
-  const inputs = fc.array(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('', ' ', '12', '-0', '1e3', '2024-02-29', '2023-02-29', '23:59', '24:00', 'ahal', 'other', ' ahal ', '0x10', 'NaN', 'Infinity')), { maxLength: 4 });
+  const inputs = fc.array(
+    fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom('', ' ', '12', '-0', '1e3', '2024-02-29', '2023-02-29', '23:59', '24:00', 'ahal', 'other', ' ahal ', '0x10', 'NaN', 'Infinity'),
+    ),
+    { maxLength: 4 },
+  );
   for (const f of TEST_FIELDS) {
     fc.assert(
       fc.property(inputs, (raw) => {
@@ -108,7 +113,11 @@ t.test('a whole form: values, required fields, files', async (t) => {
   t.same(validateFields(tm, values, ['u1']), [{ field: 'evidence', code: 'invalid' }], 'a file field names only the body’s files');
 
   const empty = parseFormInputs(tm, () => []);
-  t.same(empty.problems, [{ field: 'region', code: 'required' }, { field: 'stage', code: 'required' }, { field: 'category', code: 'required' }]);
+  t.same(empty.problems, [
+    { field: 'region', code: 'required' },
+    { field: 'stage', code: 'required' },
+    { field: 'category', code: 'required' },
+  ]);
   t.same(parseFormInputs(tm, () => [], { evidence: Array.from({ length: 11 }, (_, i) => `u${i}`) }).problems.at(-1), { field: 'evidence', code: 'tooMany' });
 });
 
@@ -119,5 +128,8 @@ t.test('validateFields reads decoded bodies strictly but never throws', async (t
   t.same(validateFields(tm, 'nope'), [{ field: '', code: 'invalid' }]);
   const generic: FormSchema = BUILT_IN_FORMS.generic!;
   t.same(validateFields(generic, undefined), [], 'a tip without fields fits the generic form');
-  fc.assert(fc.property(fc.jsonValue(), (v) => Array.isArray(validateFields(tm, v))), { numRuns: 300 });
+  fc.assert(
+    fc.property(fc.jsonValue(), (v) => Array.isArray(validateFields(tm, v))),
+    { numRuns: 300 },
+  );
 });

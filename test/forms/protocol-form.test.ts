@@ -25,11 +25,21 @@ const kz = () => bindElection(builtInForm('protocol-kz')!, example('kz'));
 
 // A protocol that adds up for the KZ example (3 parties, "against all").
 const GOOD: [string, string][] = [
-  ['field.protocol.station', '1204'], ['field.protocol.item.registered', '1000'], ['field.protocol.item.received', '800'],
-  ['field.protocol.item.issuedEarly', '50'], ['field.protocol.item.issuedStation', '500'], ['field.protocol.item.issuedOutside', '50'],
-  ['field.protocol.item.cancelled', '200'], ['field.protocol.item.foundMobile', '45'], ['field.protocol.item.foundStationary', '545'],
-  ['field.protocol.item.invalid', '10'], ['field.protocol.item.valid', '580'], ['field.protocol.item.againstAll', '30'],
-  ['field.protocol.vote.example-party-a', '400'], ['field.protocol.vote.example-party-b', '100'], ['field.protocol.vote.example-party-c', '50'],
+  ['field.protocol.station', '1204'],
+  ['field.protocol.item.registered', '1000'],
+  ['field.protocol.item.received', '800'],
+  ['field.protocol.item.issuedEarly', '50'],
+  ['field.protocol.item.issuedStation', '500'],
+  ['field.protocol.item.issuedOutside', '50'],
+  ['field.protocol.item.cancelled', '200'],
+  ['field.protocol.item.foundMobile', '45'],
+  ['field.protocol.item.foundStationary', '545'],
+  ['field.protocol.item.invalid', '10'],
+  ['field.protocol.item.valid', '580'],
+  ['field.protocol.item.againstAll', '30'],
+  ['field.protocol.vote.example-party-a', '400'],
+  ['field.protocol.vote.example-party-b', '100'],
+  ['field.protocol.vote.example-party-c', '50'],
 ];
 /** The same with 20 more valid ballots for party A in the stationary box (stuffing): three relations fail. */
 const STUFFED = GOOD.map(([n, v]): [string, string] => [n, n.endsWith('foundStationary') ? '565' : n.endsWith('party-a') ? '430' : v]);
@@ -39,7 +49,11 @@ t.test('the built-in protocol forms: a protocol field citing the law, the region
   for (const id of ['protocol-tm', 'protocol-kz']) {
     const form = builtInForm(id)!;
     t.ok(form, id);
-    t.same(form.fields.map((f) => f.type), ['region', 'protocol', 'file'], `${id}: region, protocol, photo`);
+    t.same(
+      form.fields.map((f) => f.type),
+      ['region', 'protocol', 'file'],
+      `${id}: region, protocol, photo`,
+    );
     const law = protocolField(form)!.law as Record<string, string>;
     for (const lang of FORM_LANGS) t.ok(law[lang]?.trim(), `${id}: the law cited in ${lang}`);
   }
@@ -124,7 +138,17 @@ t.test('parseProtocolInputs: the body member with the failed relations; empty is
   t.same(parseProtocolInputs(form, getter([['field.protocol.item.valid', '5']])).problems, [{ field: 'protocol', code: 'required' }], 'figures without a station number');
   t.same(parseProtocolInputs(form, getter(GOOD.map(([n, v]): [string, string] => [n, n.endsWith('.valid') ? '-1' : v]))).problems, [{ field: 'protocol', code: 'invalid' }]);
   t.same(parseProtocolInputs(form, getter([['field.protocol.station', '../1']])).problems, [{ field: 'protocol', code: 'invalid' }]);
-  t.same(parseProtocolInputs(form, getter([['field.protocol.station', '7'], ['field.protocol.item.valid', '1 204']])).protocol!.items, { valid: 1204 }, 'a space between thousands');
+  t.same(
+    parseProtocolInputs(
+      form,
+      getter([
+        ['field.protocol.station', '7'],
+        ['field.protocol.item.valid', '1 204'],
+      ]),
+    ).protocol!.items,
+    { valid: 1204 },
+    'a space between thousands',
+  );
   t.ok(PROTOCOL_INPUT_RE.test('field.protocol.vote.example-party-a') && !PROTOCOL_INPUT_RE.test('field.protocol.vote.A'));
 });
 
@@ -136,7 +160,8 @@ async function protocolApp(t: Parameters<typeof tempDir>[0], form: FormSchema) {
     const request = new Request('http://127.0.0.1/', { method: 'POST', body: data });
     return app.inject({ method: 'POST', url: NOJS_TIP_PATH, headers: { 'content-type': request.headers.get('content-type')! }, payload: Buffer.from(await request.arrayBuffer()) });
   };
-  const bodies = async () => Promise.all((db.prepare('SELECT envelope FROM tips').all() as { envelope: Buffer }[]).map(async (r) => decodeBody((await openEnvelope(new Uint8Array(r.envelope), keys[0]!.seed)).body)));
+  const bodies = async () =>
+    Promise.all((db.prepare('SELECT envelope FROM tips').all() as { envelope: Buffer }[]).map(async (r) => decodeBody((await openEnvelope(new Uint8Array(r.envelope), keys[0]!.seed)).body)));
   return { app, post, bodies, logs };
 }
 
@@ -144,7 +169,13 @@ t.test('without JavaScript: the server computes the failed relations, seals them
   const { app, post, bodies, logs } = await protocolApp(t, kz());
   const page = (await app.inject({ method: 'GET', url: '/?lang=ru' })).body;
   t.match(page, /name="field\.protocol\.vote\.example-party-b"/, 'the page has the protocol block');
-  const base: [string, string][] = [['lang', 'ru'], ['message', 'Протокол на двери участка'], ['form.id', 'protocol-kz'], ['form.version', '1'], ['field.region', 'almaty']];
+  const base: [string, string][] = [
+    ['lang', 'ru'],
+    ['message', 'Протокол на двери участка'],
+    ['form.id', 'protocol-kz'],
+    ['form.version', '1'],
+    ['field.region', 'almaty'],
+  ];
   const ok = await post([...base, ...GOOD]);
   t.equal(ok.statusCode, 201);
   t.notMatch(ok.body, /class="relations"/, 'nothing to explain when the figures add up');
@@ -157,7 +188,15 @@ t.test('without JavaScript: the server computes the failed relations, seals them
   const all = await bodies();
   const first = all.find((b) => (b.protocol as { failed: string[] }).failed.length === 0);
   const second = all.find((b) => (b.protocol as { failed: string[] }).failed.length > 0);
-  t.same(first!.protocol, { v: 1, election: 'kz-example-2026', station: '1204', region: 'almaty', items: Object.fromEntries(GOOD.filter(([n]) => n.includes('.item.')).map(([n, v]) => [n.split('.').pop(), Number(v)])), votes: { 'example-party-a': 400, 'example-party-b': 100, 'example-party-c': 50 }, failed: [] });
+  t.same(first!.protocol, {
+    v: 1,
+    election: 'kz-example-2026',
+    station: '1204',
+    region: 'almaty',
+    items: Object.fromEntries(GOOD.filter(([n]) => n.includes('.item.')).map(([n, v]) => [n.split('.').pop(), Number(v)])),
+    votes: { 'example-party-a': 400, 'example-party-b': 100, 'example-party-c': 50 },
+    failed: [],
+  });
   t.same((second!.protocol as { failed: string[] }).failed, ['found-le-issued', 'found-balance', 'votes-balance']);
   t.same(second!.fields, { region: 'almaty' }, 'the protocol is not a member of fields');
   t.equal(second!.sealedByServer, true);

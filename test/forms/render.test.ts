@@ -13,8 +13,7 @@ const input = {
   style: { href: '/assets/app.css', integrity: 'sha384-y' },
 };
 
-const configOf = (html: string): PageConfig =>
-  JSON.parse(new RegExp(`<script type="application/json" id="${CONFIG_ELEMENT_ID}">(.*?)</script>`).exec(html)![1]!) as PageConfig;
+const configOf = (html: string): PageConfig => JSON.parse(new RegExp(`<script type="application/json" id="${CONFIG_ELEMENT_ID}">(.*?)</script>`).exec(html)![1]!) as PageConfig;
 
 t.test('the generic form leaves the page as it was', async (t) => {
   t.equal(renderFormFields(BUILT_IN_FORMS.generic!, 'en'), '');

@@ -42,7 +42,10 @@ t.test('the built-in forms', async (t) => {
   t.equal(kzRegions.length, 20, '17 regions and 3 cities of republican significance');
   for (const r of ['abai', 'jetisu', 'ulytau', 'astana', 'almaty', 'shymkent', 'almaty-region']) t.ok(kzRegions.includes(r), r);
   for (const form of [tm, kz]) {
-    t.same(form.fields.map((f) => `${f.name}:${f.type}`), ['region:region', 'pollingStation:number', 'date:date', 'time:time', 'stage:single-choice', 'category:multiple-choice', 'role:single-choice', 'evidence:file']);
+    t.same(
+      form.fields.map((f) => `${f.name}:${f.type}`),
+      ['region:region', 'pollingStation:number', 'date:date', 'time:time', 'stage:single-choice', 'category:multiple-choice', 'role:single-choice', 'evidence:file'],
+    );
     t.same(values(form, 'stage'), ['campaign', 'early-voting', 'election-day', 'counting', 'tabulation']);
     t.equal(values(form, 'category').length, 10);
     t.same(values(form, 'role'), ['voter', 'observer', 'commission-member', 'official', 'other']);
@@ -82,7 +85,16 @@ t.test('a broken schema is refused with one line per mistake', async (t) => {
       { name: 'stage', type: 'single-choice', label: 'form.nope.label', choices: [] },
       { name: 'stage', type: 'number', label: { ru: 'только русский' }, min: 5, max: 1, maxLength: 3 },
       { name: 'message', type: 'text', label: { en: 'Shadow' } },
-      { name: 'kind', type: 'multiple-choice', label: { en: 'Kind' }, choices: [{ value: 'A B', label: { en: 'a' } }, { value: 'b', label: 'plain text' }, { value: 'b', label: { en: 'b' } }] },
+      {
+        name: 'kind',
+        type: 'multiple-choice',
+        label: { en: 'Kind' },
+        choices: [
+          { value: 'A B', label: { en: 'a' } },
+          { value: 'b', label: 'plain text' },
+          { value: 'b', label: { en: 'b' } },
+        ],
+      },
     ],
   });
   t.same(p, [
@@ -106,13 +118,22 @@ t.test('TIPLINE_FORM: a built-in id, a file, or one clear error at start-up', as
   const dir = tempDir(t, 'tipline-form-');
   t.equal(loadForm(undefined, read).id, 'generic', 'the default');
   t.equal(loadForm('election-kz', read).id, 'election-kz');
-  t.same(thrown(() => loadForm('election-uz', read)), ['"election-uz" is neither a built-in form (generic, election-tm, election-kz, protocol-tm, protocol-kz) nor a path to a .json file']);
+  t.same(
+    thrown(() => loadForm('election-uz', read)),
+    ['"election-uz" is neither a built-in form (generic, election-tm, election-kz, protocol-tm, protocol-kz) nor a path to a .json file'],
+  );
   const custom = join(dir, 'district.json');
   writeFileSync(custom, JSON.stringify({ id: 'district', version: 3, fields: [{ name: 'district', type: 'text', label: { en: 'District', ru: 'Район' }, required: true }] }));
   t.equal(loadForm(custom, read).version, 3);
   writeFileSync(join(dir, 'broken.json'), '{"id": ');
-  t.match(thrown(() => loadForm(join(dir, 'broken.json'), read)), [/broken\.json is not valid JSON \(/]);
-  t.match(thrown(() => loadForm(join(dir, 'missing.json'), read)), [/cannot read .*missing\.json \(ENOENT\)/]);
+  t.match(
+    thrown(() => loadForm(join(dir, 'broken.json'), read)),
+    [/broken\.json is not valid JSON \(/],
+  );
+  t.match(
+    thrown(() => loadForm(join(dir, 'missing.json'), read)),
+    [/cannot read .*missing\.json \(ENOENT\)/],
+  );
 
   const env = { TIPLINE_DATA_DIR: join(dir, 'data') };
   t.equal(loadConfig(env, dir).form.id, 'generic');

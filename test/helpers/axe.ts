@@ -19,14 +19,17 @@ export async function axe(page: Page, javaScript = true): Promise<AxeResult> {
   await page.evaluate(AXE_SOURCE);
   // Without scripts axe's preloading of the style sheets' CSSOM times out (and says so in the
   // console) and axe goes on without it: the same checks, told up front.
-  return page.evaluate(async ({ tags, preload }) => {
-    const run = (globalThis as unknown as { axe: { run: (context: unknown, options: unknown) => Promise<AxeResult> } }).axe.run;
-    const result = await run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'], preload });
-    return {
-      violations: result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) })),
-      passes: result.passes,
-    };
-  }, { tags: TAGS, preload: javaScript });
+  return page.evaluate(
+    async ({ tags, preload }) => {
+      const run = (globalThis as unknown as { axe: { run: (context: unknown, options: unknown) => Promise<AxeResult> } }).axe.run;
+      const result = await run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'], preload });
+      return {
+        violations: result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) })),
+        passes: result.passes,
+      };
+    },
+    { tags: TAGS, preload: javaScript },
+  );
 }
 
 /** Each violation as readable lines, for a test's diff. */

@@ -93,7 +93,11 @@ export async function runScript(script: string, args: string[], env: Record<stri
  * One editor made by the real keygen command in `dir`: `pass` (the passphrase file),
  * `editor.key` and its public line in `recipients`, `fetch.key` and its line in `editors`.
  */
-export async function keygenEditor(t: Test, dir: string, passphrase: string): Promise<{ pass: string; keyFile: string; recipients: string; fetchKey: string; editors: string; env: Record<string, string> }> {
+export async function keygenEditor(
+  t: Test,
+  dir: string,
+  passphrase: string,
+): Promise<{ pass: string; keyFile: string; recipients: string; fetchKey: string; editors: string; env: Record<string, string> }> {
   const p = (name: string) => join(dir, name);
   writeFileSync(p('pass'), `${passphrase}\n`);
   const keygen = await runScript('keygen', ['--out', p('editor.key'), '--passphrase-file', p('pass')]);
@@ -102,7 +106,14 @@ export async function keygenEditor(t: Test, dir: string, passphrase: string): Pr
   const fetchKeygen = await runScript('keygen', ['--fetch-key', '--out', p('fetch.key')]);
   t.equal(fetchKeygen.code, 0, fetchKeygen.stderr);
   writeFileSync(p('editors'), fetchKeygen.stdout);
-  return { pass: p('pass'), keyFile: p('editor.key'), recipients: p('recipients'), fetchKey: p('fetch.key'), editors: p('editors'), env: { TIPLINE_RECIPIENTS: p('recipients'), TIPLINE_EDITORS: p('editors') } };
+  return {
+    pass: p('pass'),
+    keyFile: p('editor.key'),
+    recipients: p('recipients'),
+    fetchKey: p('fetch.key'),
+    editors: p('editors'),
+    env: { TIPLINE_RECIPIENTS: p('recipients'), TIPLINE_EDITORS: p('editors') },
+  };
 }
 
 /** "No request leaves the origin": one assertion per request the page made. */

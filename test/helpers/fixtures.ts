@@ -104,7 +104,10 @@ export interface TestAppOptions {
 
 /** The configuration a test app runs with: loadConfig's, from `env` over the test defaults. */
 export async function testConfig(dir: string, options: TestAppOptions = {}): Promise<Readonly<AppConfig>> {
-  const config = loadConfig({ TIPLINE_DATA_DIR: dir, TIPLINE_CLIENT_DIR: await clientDir(), TIPLINE_POW_MIN_BITS: String(TEST_POW_BITS), TIPLINE_POW_MAX_BITS: String(TEST_POW_BITS), ...options.env }, dir);
+  const config = loadConfig(
+    { TIPLINE_DATA_DIR: dir, TIPLINE_CLIENT_DIR: await clientDir(), TIPLINE_POW_MIN_BITS: String(TEST_POW_BITS), TIPLINE_POW_MAX_BITS: String(TEST_POW_BITS), ...options.env },
+    dir,
+  );
   return {
     ...config,
     pow: { ...config.pow, ...options.pow },

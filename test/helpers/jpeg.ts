@@ -19,12 +19,24 @@ function exifSegment(): Buffer {
   b.writeUInt16BE(42, 2);
   b.writeUInt32BE(8, 4);
   b.writeUInt16BE(2, 8);
-  b.writeUInt16BE(0x8769, 10); b.writeUInt16BE(4, 12); b.writeUInt32BE(1, 14); b.writeUInt32BE(38, 18);
-  b.writeUInt16BE(0x8825, 22); b.writeUInt16BE(4, 24); b.writeUInt32BE(1, 26); b.writeUInt32BE(56, 30);
+  b.writeUInt16BE(0x8769, 10);
+  b.writeUInt16BE(4, 12);
+  b.writeUInt32BE(1, 14);
+  b.writeUInt32BE(38, 18);
+  b.writeUInt16BE(0x8825, 22);
+  b.writeUInt16BE(4, 24);
+  b.writeUInt32BE(1, 26);
+  b.writeUInt32BE(56, 30);
   b.writeUInt16BE(1, 38);
-  b.writeUInt16BE(0xa431, 40); b.writeUInt16BE(2, 42); b.writeUInt32BE(SERIAL.length + 1, 44); b.writeUInt32BE(80, 48);
+  b.writeUInt16BE(0xa431, 40);
+  b.writeUInt16BE(2, 42);
+  b.writeUInt32BE(SERIAL.length + 1, 44);
+  b.writeUInt32BE(80, 48);
   b.writeUInt16BE(1, 56);
-  b.writeUInt16BE(0x0001, 58); b.writeUInt16BE(2, 60); b.writeUInt32BE(2, 62); b.write('N\0', 66, 'latin1');
+  b.writeUInt16BE(0x0001, 58);
+  b.writeUInt16BE(2, 60);
+  b.writeUInt32BE(2, 62);
+  b.write('N\0', 66, 'latin1');
   b.write(SERIAL + '\0', 80, 'latin1');
   return segment(0xe1, Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), b]));
 }

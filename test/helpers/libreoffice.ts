@@ -78,7 +78,17 @@ export function sofficeMissing(): boolean {
 export async function openInLibreOffice(work: string, csvPath: string): Promise<{ code: number | null; out: string; cells: string[]; formulas: string[] }> {
   const filter = 'CSV:44/59/9,34,76,1,,1033,false,true,false,false,false,-1,true';
   const converted = join(work, 'converted');
-  const { code, out } = await run('soffice', [`-env:UserInstallation=file://${join(work, 'lo-profile')}`, '--headless', '--norestore', `--infilter=${filter}`, '--convert-to', 'fods', '--outdir', converted, csvPath]);
+  const { code, out } = await run('soffice', [
+    `-env:UserInstallation=file://${join(work, 'lo-profile')}`,
+    '--headless',
+    '--norestore',
+    `--infilter=${filter}`,
+    '--convert-to',
+    'fods',
+    '--outdir',
+    converted,
+    csvPath,
+  ]);
   if (code !== 0) return { code, out, cells: [], formulas: [] };
   return { code, out, ...fodsCells(readFileSync(join(converted, basename(csvPath).replace(/\.csv$/, '.fods')), 'utf8')) };
 }

@@ -48,5 +48,9 @@ export async function showError(page: Page, origin: string, path: string): Promi
 
 /** Opens every <details> so that what they hold is checked and shown. */
 export async function openAllDetails(page: Page): Promise<void> {
-  await page.locator('details').evaluateAll((all) => all.forEach((d) => { (d as HTMLDetailsElement).open = true; }));
+  await page.locator('details').evaluateAll((all) =>
+    all.forEach((d) => {
+      (d as HTMLDetailsElement).open = true;
+    }),
+  );
 }

@@ -48,7 +48,9 @@ async function bundleWith(t: Test, files: Attachment[], options: { skipUpload?: 
     const key = generateFileKey();
     const chunks = await encryptFile(key, file.bytes);
     const id = uploads.create(chunks.length, chunks.at(-1)!.length);
-    chunks.forEach((c, index) => { t.equal(uploads.put(id, index, c), 'stored'); });
+    chunks.forEach((c, index) => {
+      t.equal(uploads.put(id, index, c), 'stored');
+    });
     refs.push({ upload: id, name: file.name, type: file.type ?? 'application/octet-stream', size: file.bytes.length, key: toBase64Url(key), cipher: FILE_CIPHER, chunkSize: C });
     if (options.skipUpload !== i) ids.push(id);
   }
@@ -82,7 +84,10 @@ const videoUpload = (lines: string[]) => (JSON.parse(lines.find((l) => l.startsW
 /** Line numbers (0-based) of the video's chunk lines, in order. */
 const chunkLines = (lines: string[]) => {
   const upload = videoUpload(lines);
-  return lines.map((l, i) => [l, i] as const).filter(([l]) => l.startsWith('{"type":"chunk"') && l.includes(upload)).map(([, i]) => i);
+  return lines
+    .map((l, i) => [l, i] as const)
+    .filter(([l]) => l.startsWith('{"type":"chunk"') && l.includes(upload))
+    .map(([, i]) => i);
 };
 
 t.test('export → decrypt: every file byte-identical, linked from index.html', async (t) => {
@@ -153,7 +158,10 @@ t.test('files a browser would run as a page are listed, not linked', async (t) =
   t.match(html, /<a href="[^"]*files\/CON_\.txt"><bdi>CON_\.txt<\/bdi><\/a>/, 'a device name is renamed, on disk and on the page');
 
   // In Chromium, from disk: the page links exactly the two inert files, and no script ran.
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
   t.teardown(() => browser.close());
   const page = await browser.newPage();
   await page.goto(`file://${join(out, 'index.html')}`);
@@ -223,7 +231,10 @@ t.test('damage is named per file and never presented as complete', async (t) => 
     t.match(reasons, expected, `${what}: ${reasons}`);
     t.notMatch(reasons, /video|note\.txt/, `${what}: names stay out of the summary`);
     t.notOk(written.includes('video.mp4'), `${what}: the damaged file is not presented as complete`);
-    t.ok(written.every((f) => f === 'note.txt' || f.endsWith(INCOMPLETE_SUFFIX)), `${what}: ${written.join(', ')}`);
+    t.ok(
+      written.every((f) => f === 'note.txt' || f.endsWith(INCOMPLETE_SUFFIX)),
+      `${what}: ${written.join(', ')}`,
+    );
     const damaged = tip!.files!.find((f) => f.name === 'video.mp4')!;
     t.equal(damaged.complete, false);
     t.type(damaged.problem, 'string');
@@ -239,7 +250,22 @@ t.test('an upload the tip names but the server never linked is reported missing'
 });
 
 t.test('hostile names stay inside files/ and never overwrite', async (t) => {
-  const names = ['../../etc/passwd', '..', '.', '/abs/path.txt', 'a\\b.txt', 'evil\u0000.txt', 'ctl\u0007\u001b[31m.txt', 'rtl\u202egnp.exe', '.hidden', 'x.INCOMPLETE', '', 'dup.txt', 'dup.txt', 'é'.repeat(300) + '.png'];
+  const names = [
+    '../../etc/passwd',
+    '..',
+    '.',
+    '/abs/path.txt',
+    'a\\b.txt',
+    'evil\u0000.txt',
+    'ctl\u0007\u001b[31m.txt',
+    'rtl\u202egnp.exe',
+    '.hidden',
+    'x.INCOMPLETE',
+    '',
+    'dup.txt',
+    'dup.txt',
+    'é'.repeat(300) + '.png',
+  ];
   const files = names.map((name, i) => ({ name, bytes: pattern(10 + i, 7 + i) }));
   const { bundle } = await bundleWith(t, files.slice(0, 10));
   const { summary, tipDir, out, files: written } = await decrypt(t, bundle);
@@ -263,5 +289,8 @@ t.test('hostile names stay inside files/ and never overwrite', async (t) => {
   const long = sanitiseFileName('é'.repeat(300) + '.png');
   t.ok(Buffer.byteLength(long) <= 180 && long.endsWith('.png'), 'long names are cut, the extension kept');
   const taken = new Set(['dup.txt', 'dup (2).txt']);
-  t.equal(numberedName('dup.txt', (c) => taken.has(c)), 'dup (3).txt');
+  t.equal(
+    numberedName('dup.txt', (c) => taken.has(c)),
+    'dup (3).txt',
+  );
 });

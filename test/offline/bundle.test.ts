@@ -70,7 +70,10 @@ t.test('round trip: the writer writes, the reader verifies and streams the same 
   t.equal(v.manifest?.count, 5);
   const { records: back, problems } = await readAll(path, v);
   t.same(problems, []);
-  t.same(back.map((r) => [r.id, r.received, Buffer.from(r.envelope).toString('hex')]), records.map((r) => [r.id, r.received, Buffer.from(r.envelope).toString('hex')]));
+  t.same(
+    back.map((r) => [r.id, r.received, Buffer.from(r.envelope).toString('hex')]),
+    records.map((r) => [r.id, r.received, Buffer.from(r.envelope).toString('hex')]),
+  );
 
   const empty = await writeFixture(dir, [], 'empty.bundle');
   const ve = await verifyBundle(empty);
@@ -92,7 +95,10 @@ t.test('the writer refuses to overwrite, to write where it cannot, and records i
     [{ id: 'a'.repeat(32), received: '../x', envelope: new Uint8Array(10) }],
     [{ id: 'a'.repeat(32), received: '2024-02-30', envelope: new Uint8Array(10) }],
     [{ id: 'a'.repeat(32), received: '2024-05-01', envelope: new Uint8Array(0) }],
-    [{ id: 'a'.repeat(32), received: '2024-05-01', envelope: new Uint8Array(10) }, { id: 'a'.repeat(32), received: '2024-05-01', envelope: new Uint8Array(10) }],
+    [
+      { id: 'a'.repeat(32), received: '2024-05-01', envelope: new Uint8Array(10) },
+      { id: 'a'.repeat(32), received: '2024-05-01', envelope: new Uint8Array(10) },
+    ],
     [{ id: 'a'.repeat(32), received: '2024-05-01', envelope: new Uint8Array(MAX_TIP_LINE_BYTES) }],
   ];
   for (const records of bad) {
@@ -191,20 +197,24 @@ t.test('altered, deleted, duplicated, unlisted, unknown and misplaced lines are 
   t.same(acceptedIds(v), [records[0]!.id, records[2]!.id, records[3]!.id].sort());
 
   // A record line deleted: the manifest names it as missing.
-  v = await verifyBundle(variant('deleted', (l) => {
-    l.splice(3, 1);
-    return l;
-  }));
+  v = await verifyBundle(
+    variant('deleted', (l) => {
+      l.splice(3, 1);
+      return l;
+    }),
+  );
   t.same(codes(v), ['missing']);
   t.equal(v.problems[0]!.id, records[2]!.id);
   t.equal(v.accepted.size, 3);
 
   // A second line with the same id but another envelope: the one the manifest lists wins.
   const forged = tipLine({ ...records[0]!, envelope: new Uint8Array(randomBytes(64)) });
-  v = await verifyBundle(variant('dup-before', (l) => {
-    l.splice(1, 0, forged);
-    return l;
-  }));
+  v = await verifyBundle(
+    variant('dup-before', (l) => {
+      l.splice(1, 0, forged);
+      return l;
+    }),
+  );
   t.same(codes(v), ['duplicate-id']);
   t.same([v.problems[0]!.line, v.problems[0]!.id], [2, records[0]!.id]);
   t.same(acceptedIds(v), records.map((r) => r.id).sort());
@@ -213,35 +223,43 @@ t.test('altered, deleted, duplicated, unlisted, unknown and misplaced lines are 
   t.equal(Buffer.from(read.records.find((r) => r.id === records[0]!.id)!.envelope).toString('hex'), Buffer.from(records[0]!.envelope).toString('hex'));
 
   // An exact copy of a line: the copy is named, the original read once.
-  v = await verifyBundle(variant('dup-copy', (l) => {
-    l.splice(3, 0, l[2]!);
-    return l;
-  }));
+  v = await verifyBundle(
+    variant('dup-copy', (l) => {
+      l.splice(3, 0, l[2]!);
+      return l;
+    }),
+  );
   t.same(codes(v), ['duplicate-id']);
   t.equal(v.problems[0]!.line, 4);
   t.equal(v.accepted.size, 4);
 
   // A record the manifest does not list.
   const extra = makeRecords(1)[0]!;
-  v = await verifyBundle(variant('unlisted', (l) => {
-    l.splice(5, 0, tipLine(extra));
-    return l;
-  }));
+  v = await verifyBundle(
+    variant('unlisted', (l) => {
+      l.splice(5, 0, tipLine(extra));
+      return l;
+    }),
+  );
   t.same(codes(v), ['not-in-manifest']);
   t.same([v.problems[0]!.line, v.problems[0]!.id], [6, extra.id]);
   t.equal(v.accepted.size, 4);
 
   // A later version's line type, and a line after the manifest.
-  v = await verifyBundle(variant('unknown', (l) => {
-    l.splice(2, 0, '{"type":"signature","of":"x"}');
-    return l;
-  }));
+  v = await verifyBundle(
+    variant('unknown', (l) => {
+      l.splice(2, 0, '{"type":"signature","of":"x"}');
+      return l;
+    }),
+  );
   t.same(codes(v), ['unknown-type']);
   t.equal(v.accepted.size, 4);
-  v = await verifyBundle(variant('after', (l) => {
-    l.splice(6, 0, tipLine(extra));
-    return l;
-  }));
+  v = await verifyBundle(
+    variant('after', (l) => {
+      l.splice(6, 0, tipLine(extra));
+      return l;
+    }),
+  );
   t.same(codes(v), ['after-manifest']);
   t.equal(v.accepted.size, 4);
 
@@ -256,11 +274,16 @@ t.test('altered, deleted, duplicated, unlisted, unknown and misplaced lines are 
     '',
     'not json',
   ];
-  v = await verifyBundle(variant('escapes', (l) => {
-    l.splice(1, 0, ...escapes);
-    return l;
-  }));
-  t.same(codes(v), escapes.map(() => 'malformed'));
+  v = await verifyBundle(
+    variant('escapes', (l) => {
+      l.splice(1, 0, ...escapes);
+      return l;
+    }),
+  );
+  t.same(
+    codes(v),
+    escapes.map(() => 'malformed'),
+  );
   t.equal(v.accepted.size, 4, 'the good records are untouched');
 });
 
@@ -275,7 +298,10 @@ t.test('lines longer than allowed are named without being buffered whole', async
   writeFileSync(p, [ls[0], longTip, huge, ...ls.slice(1)].join('\n'));
   const v = await verifyBundle(p);
   t.same(codes(v), ['too-long', 'too-long']);
-  t.same(v.problems.map((x) => x.id), ['b'.repeat(32), 'c'.repeat(32)]);
+  t.same(
+    v.problems.map((x) => x.id),
+    ['b'.repeat(32), 'c'.repeat(32)],
+  );
   t.equal(v.accepted.size, 2);
   t.same(acceptedIds(await verifyBundle(path)), acceptedIds(v));
 });
@@ -291,13 +317,19 @@ t.test('a file changed between the check and the read is caught on the second pa
   writeFileSync(path, ls.join('\n'));
   const { records: read, problems } = await readAll(path, v);
   t.equal(read.length, 2);
-  t.same(problems.map((p) => [p.code, p.line, p.id]), [['changed', 3, records[1]!.id]]);
+  t.same(
+    problems.map((p) => [p.code, p.line, p.id]),
+    [['changed', 3, records[1]!.id]],
+  );
 
   // Cut short after the check: the records no longer there are named too.
   writeFileSync(path, ls.slice(0, 2).join('\n') + '\n');
   const after = await readAll(path, v);
   t.equal(after.records.length, 1);
-  t.same(after.problems.map((p) => p.code), ['changed', 'changed']);
+  t.same(
+    after.problems.map((p) => p.code),
+    ['changed', 'changed'],
+  );
 });
 
 const PARSE_CODES: ProblemCode[] = ['malformed', 'unknown-type', 'too-long'];
@@ -307,7 +339,15 @@ function checkParse(bytes: Uint8Array): boolean {
   if (r.ok) {
     // Whatever parses is in canonical form: writing it again gives the very same bytes.
     const again =
-      r.type === 'manifest' ? manifestLine(r.manifest.entries) : r.type === 'file' ? fileLine(r.file) : r.type === 'chunk' ? chunkLine(r.chunk) : r.type === 'event' ? eventLine(r.event) : tipLine(r.record);
+      r.type === 'manifest'
+        ? manifestLine(r.manifest.entries)
+        : r.type === 'file'
+          ? fileLine(r.file)
+          : r.type === 'chunk'
+            ? chunkLine(r.chunk)
+            : r.type === 'event'
+              ? eventLine(r.event)
+              : tipLine(r.record);
     return Buffer.from(utf8(again)).equals(Buffer.from(bytes));
   }
   return PARSE_CODES.includes(r.code) && typeof r.message === 'string' && r.message.length > 0;
@@ -315,7 +355,9 @@ function checkParse(bytes: Uint8Array): boolean {
 
 t.test('property: the line parser never throws, it parses canonical lines or names the problem', async (t) => {
   const records = makeRecords(3);
-  const valid = [...records.map(tipLine), ...records.map((r) => eventLine(r)), manifestLine(records.map((r) => ({ id: r.id, hash: randomBytes(32).toString('hex') }))), headerLine('2024-05-01')].map((l) => utf8(l));
+  const valid = [...records.map(tipLine), ...records.map((r) => eventLine(r)), manifestLine(records.map((r) => ({ id: r.id, hash: randomBytes(32).toString('hex') }))), headerLine('2024-05-01')].map(
+    (l) => utf8(l),
+  );
   const mutated = fc
     .tuple(fc.constantFrom(...valid), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('flip', 'insert', 'delete', 'cut')), { minLength: 1, maxLength: 6 }))
     .map(([line, edits]) => {
@@ -331,7 +373,23 @@ t.test('property: the line parser never throws, it parses canonical lines or nam
     });
   const jsonish = fc.oneof(
     fc.jsonValue().map((v) => utf8(JSON.stringify(v) ?? '')),
-    fc.record({ type: fc.constantFrom('tip', 'event', 'manifest', 'chunk'), id: fc.oneof(fc.string(), fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Buffer.from(b).toString('hex'))), received: fc.string(), envelope: fc.string(), count: fc.integer(), hash: fc.string(), records: fc.array(fc.anything()) }, { requiredKeys: ['type'] }).map((v) => utf8(JSON.stringify(v))),
+    fc
+      .record(
+        {
+          type: fc.constantFrom('tip', 'event', 'manifest', 'chunk'),
+          id: fc.oneof(
+            fc.string(),
+            fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Buffer.from(b).toString('hex')),
+          ),
+          received: fc.string(),
+          envelope: fc.string(),
+          count: fc.integer(),
+          hash: fc.string(),
+          records: fc.array(fc.anything()),
+        },
+        { requiredKeys: ['type'] },
+      )
+      .map((v) => utf8(JSON.stringify(v))),
   );
   fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), checkParse), { numRuns: 500 });
   fc.assert(fc.property(mutated, checkParse), { numRuns: 1000 });
@@ -511,10 +569,16 @@ t.test('event lines: the parser accepts only the canonical form', async (t) => {
 t.test('event records in memory (the editor API): refused unless asked for, checked against the manifest', async (t) => {
   const { bundleText, parseBundleStrict } = await import('../../src/crypto/bundle.js');
   const events = makeRecords(2, '2024-05-02');
-  const text = await bundleText(events.map((e) => ({ event: e })), '2024-05-02');
+  const text = await bundleText(
+    events.map((e) => ({ event: e })),
+    '2024-05-02',
+  );
   await t.rejects(parseBundleStrict(utf8(text)), /desk events are not accepted here/);
   const parsed = await parseBundleStrict(utf8(text), { events: true });
-  t.same(parsed.events.map((e) => e.id), events.map((e) => e.id));
+  t.same(
+    parsed.events.map((e) => e.id),
+    events.map((e) => e.id),
+  );
   t.same(parsed.records, []);
   const altered = text.replace(toBase64Url(events[1]!.envelope), toBase64Url(randomBytes(events[1]!.envelope.length)));
   await t.rejects(parseBundleStrict(utf8(altered), { events: true }), /differs from its manifest entry/);

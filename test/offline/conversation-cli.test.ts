@@ -38,17 +38,24 @@ t.test('a conversation through the real commands and server', async (t) => {
   t.match(readFileSync(editorFiles.editors, 'utf8'), /^# Tipline fetch key.*\ntipline-fetch-1:[A-Za-z0-9_-]{43}\n$/);
   const server = await startServer(t, { TIPLINE_DATA_DIR: p('data'), ...editorFiles.env, ...LOW_POW });
   const url = server.url;
-  const editorKey = decodePublicKey(readFileSync(editorFiles.recipients, 'utf8').split('\n').find((l) => l.startsWith('tipline-editor-2:'))!).publicKey;
+  const editorKey = decodePublicKey(
+    readFileSync(editorFiles.recipients, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('tipline-editor-2:'))!,
+  ).publicKey;
 
   // The source: a mailbox, then a tip carrying its reply keys.
   const { keys } = await newSource();
-  const created = await json(`${url}/api/mailboxes`, post({
-    mailbox: keys.mailbox,
-    signPublicKey: toBase64Url(keys.signPublicKey),
-    kemPublicKey: toBase64Url(keys.kemPublicKey),
-    signature: toBase64Url(await sign(createMessage(keys.mailbox, keys.kemPublicKey), keys.signSecretKey)),
-    pow: await solvedPow(url, keys.mailbox),
-  }));
+  const created = await json(
+    `${url}/api/mailboxes`,
+    post({
+      mailbox: keys.mailbox,
+      signPublicKey: toBase64Url(keys.signPublicKey),
+      kemPublicKey: toBase64Url(keys.kemPublicKey),
+      signature: toBase64Url(await sign(createMessage(keys.mailbox, keys.kemPublicKey), keys.signSecretKey)),
+      pow: await solvedPow(url, keys.mailbox),
+    }),
+  );
   t.equal(created.status, 201);
   const reply = { mailbox: keys.mailbox, kemPublicKey: toBase64Url(keys.kemPublicKey), signPublicKey: toBase64Url(keys.signPublicKey) };
   const seal = async (kind: 'tip' | 'followUp', message: string) =>
@@ -63,10 +70,22 @@ t.test('a conversation through the real commands and server', async (t) => {
   const attacker = await newSource();
   const attackerDb = openDatabase(join(p('data'), DATABASE_FILE));
   const forgeries = new TipStore(attackerDb);
-  const forgedUnsigned = await sealEnvelope({ kind: 'followUp', recipients: [editorKey], body: encodeBody({ v: 1, message: 'FORGED: meet me at the station', clientTime: new Date().toISOString(), reply }) });
-  const forgedWrongKey = await sealEnvelope({ kind: 'followUp', recipients: [editorKey], body: await signBody('followUp', { v: 1, message: 'FORGED: signed by someone else', clientTime: new Date().toISOString(), reply }, attacker.keys.signSecretKey) });
+  const forgedUnsigned = await sealEnvelope({
+    kind: 'followUp',
+    recipients: [editorKey],
+    body: encodeBody({ v: 1, message: 'FORGED: meet me at the station', clientTime: new Date().toISOString(), reply }),
+  });
+  const forgedWrongKey = await sealEnvelope({
+    kind: 'followUp',
+    recipients: [editorKey],
+    body: await signBody('followUp', { v: 1, message: 'FORGED: signed by someone else', clientTime: new Date().toISOString(), reply }, attacker.keys.signSecretKey),
+  });
   const redirect = { ...reply, kemPublicKey: toBase64Url(attacker.keys.kemPublicKey) };
-  const forgedTip = await sealEnvelope({ kind: 'tip', recipients: [editorKey], body: await signBody('tip', { v: 1, message: 'FORGED: answer me here', clientTime: new Date().toISOString(), reply: redirect }, attacker.keys.signSecretKey) });
+  const forgedTip = await sealEnvelope({
+    kind: 'tip',
+    recipients: [editorKey],
+    body: await signBody('tip', { v: 1, message: 'FORGED: answer me here', clientTime: new Date().toISOString(), reply: redirect }, attacker.keys.signSecretKey),
+  });
   const forgedIds = [await forgeries.add(forgedUnsigned), await forgeries.add(forgedWrongKey), await forgeries.add(forgedTip)];
   attackerDb.close();
 
@@ -106,7 +125,10 @@ t.test('a conversation through the real commands and server', async (t) => {
 
   // The source comes back: logs in, reads the reply, sends a follow-up, logs out.
   const challenge = (await json(`${url}/api/mailbox/challenge`)).body.challenge as string;
-  const login = await json(`${url}/api/mailbox/login`, post({ mailbox: keys.mailbox, challenge, signature: toBase64Url(await sign(loginMessage(fromBase64Url(challenge)!, keys.mailbox), keys.signSecretKey)) }));
+  const login = await json(
+    `${url}/api/mailbox/login`,
+    post({ mailbox: keys.mailbox, challenge, signature: toBase64Url(await sign(loginMessage(fromBase64Url(challenge)!, keys.mailbox), keys.signSecretKey)) }),
+  );
   t.equal(login.status, 204);
   const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
   const replies = await json(`${url}/api/mailbox/replies`, { headers: { cookie } });
@@ -146,7 +168,10 @@ t.test('a conversation through the real commands and server', async (t) => {
   t.equal(notAck.code, 1);
   t.match(notAck.stderr, /not a signed acknowledgement/);
   const signedAck = readFileSync(p('new2.bundle.ack'), 'utf8');
-  writeFileSync(p('altered.ack'), signedAck.replace(/"expires":"(\d{4})-/, (_, y: string) => `"expires":"${Number(y) + 1}-`));
+  writeFileSync(
+    p('altered.ack'),
+    signedAck.replace(/"expires":"(\d{4})-/, (_, y: string) => `"expires":"${Number(y) + 1}-`),
+  );
   const altered = await run('editor', ['ack', ...editorArgs, '--in', p('altered.ack')]);
   t.equal(altered.code, 1);
   t.match(altered.stderr, /the server refused: .*(signature is wrong|clock right).*nothing was acknowledged \(HTTP 403\)/);
@@ -159,7 +184,11 @@ t.test('a conversation through the real commands and server', async (t) => {
 
   // Refusals: a reply to a mailbox the server does not know; a key the server does not list.
   const { sealReply, writeReplyBundle } = await import('../../src/offline/reply.js');
-  await writeReplyBundle(p('unknown.bundle'), stranger.keys.mailbox, await sealReply({ mailbox: stranger.keys.mailbox, message: 'hi', sourceKey: stranger.keys.kemPublicKey, editorKeys: [editorKey], signer: await generateEditorKeyPair() }));
+  await writeReplyBundle(
+    p('unknown.bundle'),
+    stranger.keys.mailbox,
+    await sealReply({ mailbox: stranger.keys.mailbox, message: 'hi', sourceKey: stranger.keys.kemPublicKey, editorKeys: [editorKey], signer: await generateEditorKeyPair() }),
+  );
   const unknown = await run('editor', ['upload', ...editorArgs, '--in', p('unknown.bundle')]);
   t.equal(unknown.code, 1);
   t.match(unknown.stderr, new RegExp(`^tipline editor: the server refused: there is no mailbox ${stranger.keys.mailbox} .*nothing was stored \\(HTTP 404\\)`));

@@ -70,5 +70,9 @@ t.test('a million bad lines: bounded memory, every problem counted by kind', { t
   t.ok(lines.length < 1000, `the summary lists only the first problems (${lines.length} lines)`);
   t.match(stdout, /^skipped: line 2: the line is not a JSON object$/m, 'the first problems are named');
   const third = Math.floor(LINES / 3);
-  t.match(stdout, new RegExp(`^not listed: ${LINES - 300} more skipped lines \\(bundle problems by kind, in all: malformed ${LINES - third}, unknown-type ${third}\\)$`, 'm'), 'the rest counted by kind');
+  t.match(
+    stdout,
+    new RegExp(`^not listed: ${LINES - 300} more skipped lines \\(bundle problems by kind, in all: malformed ${LINES - third}, unknown-type ${third}\\)$`, 'm'),
+    'the rest counted by kind',
+  );
 });

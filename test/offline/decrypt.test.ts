@@ -119,7 +119,11 @@ t.test('every tip lands in its own folder with message.txt, tip.json and an inde
   const html2 = readFileSync(join(out, 'index.html'), 'utf8');
   t.match(html2, '4 tips, newest first');
   t.ok(html2.indexOf(folderOf(later)) < html2.indexOf(folderOf(hostile)));
-  t.same(readdirSync(out).filter((n) => n.startsWith('.')), [], 'no temporary files left');
+  t.same(
+    readdirSync(out).filter((n) => n.startsWith('.')),
+    [],
+    'no temporary files left',
+  );
 });
 
 t.test('a bad record is named and skipped while the others decrypt', async (t) => {
@@ -132,7 +136,11 @@ t.test('a bad record is named and skipped while the others decrypt', async (t) =
   const foreign = await tip([s.other], 'for another editor');
   const notABody = { id: newId(), received: '2024-05-01', envelope: await sealEnvelope({ kind: 'tip', recipients: [s.key.publicKey], body: utf8('secret words, not json') }) };
   const edited = await tip([s.key], 'line altered in the file');
-  const path = await bundle(s.dir, 'tips.bundle', [good1, good2, aead, foreign, notABody, edited].sort((a, b) => a.id.localeCompare(b.id)));
+  const path = await bundle(
+    s.dir,
+    'tips.bundle',
+    [good1, good2, aead, foreign, notABody, edited].sort((a, b) => a.id.localeCompare(b.id)),
+  );
   const ls = readFileSync(path, 'utf8').split('\n');
   const editedAt = ls.findIndex((l) => l.includes(edited.id));
   ls[editedAt] = ls[editedAt]!.replace('"received":"2024-05-01"', '"received":"2024-05-02"');
@@ -168,7 +176,10 @@ t.test('a truncated bundle: the cut record and the missing manifest are named, t
   writeFileSync(cutMid, ls.slice(0, 3).join('\n') + '\n' + ls[3]!.slice(0, 2000));
   const mid = await decryptBundle({ bundlePath: cutMid, outDir: join(s.dir, 'out-mid'), key: s.key });
   t.same(mid.decrypted.sort(), records.slice(0, 2).map(folderOf).sort());
-  t.same(mid.skipped.map((x) => [x.line, x.id]), [[4, records[2]!.id]]);
+  t.same(
+    mid.skipped.map((x) => [x.line, x.id]),
+    [[4, records[2]!.id]],
+  );
   t.match(mid.skipped[0]!.reason, /cut short/);
   t.match(mid.warnings[0], /ends without its manifest/);
   t.notOk(summaryOk(mid));

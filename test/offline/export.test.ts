@@ -58,13 +58,25 @@ t.test('export does not wait for the server: it runs while a write transaction i
   t.equal(result.stderr, '');
   t.ok(server.inTransaction, 'the server transaction was never disturbed');
   t.equal(statSync(out).mode & 0o777, 0o600);
-  t.same(readdirSync(dir).filter((n) => n.endsWith('.tmp')), [], 'no temporary file left');
+  t.same(
+    readdirSync(dir).filter((n) => n.endsWith('.tmp')),
+    [],
+    'no temporary file left',
+  );
 
   const exported = await records(out);
-  t.same(exported.map((r) => r.id), [...ids].sort(), 'every committed tip, ordered by id, and not the uncommitted one');
+  t.same(
+    exported.map((r) => r.id),
+    [...ids].sort(),
+    'every committed tip, ordered by id, and not the uncommitted one',
+  );
   t.ok(exported.every((r) => r.received === utcDate()));
   const stored = store.all();
-  t.same(exported.map((r) => Buffer.from(r.envelope).toString('hex')), stored.filter((s) => s.id !== pendingId).map((s) => Buffer.from(s.envelope).toString('hex')), 'the ciphertext byte for byte');
+  t.same(
+    exported.map((r) => Buffer.from(r.envelope).toString('hex')),
+    stored.filter((s) => s.id !== pendingId).map((s) => Buffer.from(s.envelope).toString('hex')),
+    'the ciphertext byte for byte',
+  );
 
   // The bundle decrypts to what was sent.
   const summary = await decryptBundle({ bundlePath: out, outDir: join(dir, 'plain'), key });

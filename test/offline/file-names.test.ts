@@ -32,7 +32,13 @@ function badCodePoints(name: string): string[] {
 
 const DEVICES = ['CON', 'PRN', 'AUX', 'NUL', 'CONIN$', 'CONOUT$', 'CLOCK$', ...[...'0123456789\u00b9\u00b2\u00b3'].flatMap((d) => [`COM${d}`, `LPT${d}`])];
 /** Windows opens a device for these: the part before the first dot, trailing spaces and dots ignored. */
-const isDeviceName = (name: string): boolean => DEVICES.includes(name.split('.')[0]!.replace(/[ .]+$/, '').toUpperCase());
+const isDeviceName = (name: string): boolean =>
+  DEVICES.includes(
+    name
+      .split('.')[0]!
+      .replace(/[ .]+$/, '')
+      .toUpperCase(),
+  );
 
 t.test('each class of invisible or reordering character is removed', async (t) => {
   const classes: [string, string][] = [
@@ -80,18 +86,71 @@ t.test('Windows device names are renamed', async (t) => {
 
 t.test('properties: never a forbidden character or a device name, idempotent, never empty, bounded', async (t) => {
   const specials = [
-    '\u202E', '\u202D', '\u2066', '\u200B', '\u200D', '\uFEFF', '\u00AD', '\u180E', '\u2800', '\u3164', '\u115F', '\u1160', '\uFFA0',
-    '\uFE0F', '\u{E0100}', '\u034F', '\u{E0041}', '\u{E007F}', '\u2028', '\u2029', '\u00A0', '\u3000', '\uE000', '\u0000', '\u001B',
-    '\uD800', '\uDC00', '\u0301', '.', '..', ' ', '_', '/', '\\', ':', 'CON', 'nul', 'COM1', 'LPT9', 'com\u00B9', '.txt', '.INCOMPLETE', 'é', 'e',
+    '\u202E',
+    '\u202D',
+    '\u2066',
+    '\u200B',
+    '\u200D',
+    '\uFEFF',
+    '\u00AD',
+    '\u180E',
+    '\u2800',
+    '\u3164',
+    '\u115F',
+    '\u1160',
+    '\uFFA0',
+    '\uFE0F',
+    '\u{E0100}',
+    '\u034F',
+    '\u{E0041}',
+    '\u{E007F}',
+    '\u2028',
+    '\u2029',
+    '\u00A0',
+    '\u3000',
+    '\uE000',
+    '\u0000',
+    '\u001B',
+    '\uD800',
+    '\uDC00',
+    '\u0301',
+    '.',
+    '..',
+    ' ',
+    '_',
+    '/',
+    '\\',
+    ':',
+    'CON',
+    'nul',
+    'COM1',
+    'LPT9',
+    'com\u00B9',
+    '.txt',
+    '.INCOMPLETE',
+    'é',
+    'e',
   ];
   const piece = fc.oneof(fc.constantFrom(...specials), fc.string({ unit: 'binary', maxLength: 4 }), fc.string({ maxLength: 6 }));
-  const names = fc.oneof(fc.array(piece, { maxLength: 12 }).map((p) => p.join('')), fc.string({ unit: 'binary', maxLength: 300 }));
+  const names = fc.oneof(
+    fc.array(piece, { maxLength: 12 }).map((p) => p.join('')),
+    fc.string({ unit: 'binary', maxLength: 300 }),
+  );
   let checked = 0;
   fc.assert(
     fc.property(names, (name) => {
       const out = sanitiseFileName(name);
       checked++;
-      return out.length > 0 && badCodePoints(out).length === 0 && !isDeviceName(out) && sanitiseFileName(out) === out && Buffer.byteLength(out) <= 180 && !out.startsWith('.') && !out.endsWith('.INCOMPLETE') && fileLabel(name) === out;
+      return (
+        out.length > 0 &&
+        badCodePoints(out).length === 0 &&
+        !isDeviceName(out) &&
+        sanitiseFileName(out) === out &&
+        Buffer.byteLength(out) <= 180 &&
+        !out.startsWith('.') &&
+        !out.endsWith('.INCOMPLETE') &&
+        fileLabel(name) === out
+      );
     }),
     { numRuns: 20_000 },
   );

@@ -75,28 +75,103 @@ t.test('altered files are refused', async (t) => {
     bytes[bytes.length - 1]! ^= 1;
     return toBase64Url(bytes);
   };
-  await refused(t, altered((f) => (f.cipher.ciphertext = flipLast(f.cipher.ciphertext))), /^wrong passphrase \(or the key file was altered\)$/, 'ciphertext bit');
-  await refused(t, altered((f) => (f.cipher.nonce = flipLast(f.cipher.nonce))), /^wrong passphrase/, 'nonce bit');
-  await refused(t, altered((f) => (f.kdf.salt = flipLast(f.kdf.salt))), /^wrong passphrase/, 'salt bit');
-  await refused(t, altered((f) => (f.kdf.opslimit = LIMITS.opslimit + 1)), /^wrong passphrase/, 'opslimit changed within bounds');
-  await refused(t, altered((f) => (f.publicKey = encodePublicKey(other))), /^wrong passphrase/, 'public key swapped (it is associated data)');
-  await refused(t, altered((f) => (f.publicKey = f.publicKey.slice(0, -4))), /public key is malformed/, 'public key truncated');
-  await refused(t, altered((f) => delete f.publicKey), /has no public key/, 'public key missing');
-  await refused(t, altered((f) => (f.cipher.ciphertext = f.cipher.ciphertext.slice(0, -2))), /ciphertext is malformed/, 'ciphertext truncated');
-  await refused(t, altered((f) => (f.cipher.nonce = f.cipher.nonce + '=')), /nonce is malformed/, 'nonce not base64url');
-  await refused(t, altered((f) => (f.kdf.salt = 42)), /has no salt/, 'salt not a string');
+  await refused(
+    t,
+    altered((f) => (f.cipher.ciphertext = flipLast(f.cipher.ciphertext))),
+    /^wrong passphrase \(or the key file was altered\)$/,
+    'ciphertext bit',
+  );
+  await refused(
+    t,
+    altered((f) => (f.cipher.nonce = flipLast(f.cipher.nonce))),
+    /^wrong passphrase/,
+    'nonce bit',
+  );
+  await refused(
+    t,
+    altered((f) => (f.kdf.salt = flipLast(f.kdf.salt))),
+    /^wrong passphrase/,
+    'salt bit',
+  );
+  await refused(
+    t,
+    altered((f) => (f.kdf.opslimit = LIMITS.opslimit + 1)),
+    /^wrong passphrase/,
+    'opslimit changed within bounds',
+  );
+  await refused(
+    t,
+    altered((f) => (f.publicKey = encodePublicKey(other))),
+    /^wrong passphrase/,
+    'public key swapped (it is associated data)',
+  );
+  await refused(
+    t,
+    altered((f) => (f.publicKey = f.publicKey.slice(0, -4))),
+    /public key is malformed/,
+    'public key truncated',
+  );
+  await refused(
+    t,
+    altered((f) => delete f.publicKey),
+    /has no public key/,
+    'public key missing',
+  );
+  await refused(
+    t,
+    altered((f) => (f.cipher.ciphertext = f.cipher.ciphertext.slice(0, -2))),
+    /ciphertext is malformed/,
+    'ciphertext truncated',
+  );
+  await refused(
+    t,
+    altered((f) => (f.cipher.nonce = f.cipher.nonce + '=')),
+    /nonce is malformed/,
+    'nonce not base64url',
+  );
+  await refused(
+    t,
+    altered((f) => (f.kdf.salt = 42)),
+    /has no salt/,
+    'salt not a string',
+  );
 });
 
 t.test('KDF bounds stop absurd work', async (t) => {
   for (const opslimit of [0, sodium.crypto_pwhash_OPSLIMIT_SENSITIVE + 1, 1.5, '3', null, 2 ** 60]) {
-    await refused(t, altered((f) => (f.kdf.opslimit = opslimit)), /out-of-range opslimit/, `opslimit ${opslimit}`);
+    await refused(
+      t,
+      altered((f) => (f.kdf.opslimit = opslimit)),
+      /out-of-range opslimit/,
+      `opslimit ${opslimit}`,
+    );
   }
   for (const memlimit of [sodium.crypto_pwhash_MEMLIMIT_MIN - 1, sodium.crypto_pwhash_MEMLIMIT_SENSITIVE + 1, 16 * 2 ** 30, '8192', undefined]) {
-    await refused(t, altered((f) => (f.kdf.memlimit = memlimit)), /out-of-range memlimit/, `memlimit ${memlimit}`);
+    await refused(
+      t,
+      altered((f) => (f.kdf.memlimit = memlimit)),
+      /out-of-range memlimit/,
+      `memlimit ${memlimit}`,
+    );
   }
-  await refused(t, altered((f) => (f.kdf.algorithm = 'scrypt')), /unknown key derivation/, 'another KDF');
-  await refused(t, altered((f) => delete f.kdf), /unknown key derivation/, 'no kdf');
-  await refused(t, altered((f) => (f.cipher.algorithm = 'aes256gcm')), /unknown cipher/, 'another cipher');
+  await refused(
+    t,
+    altered((f) => (f.kdf.algorithm = 'scrypt')),
+    /unknown key derivation/,
+    'another KDF',
+  );
+  await refused(
+    t,
+    altered((f) => delete f.kdf),
+    /unknown key derivation/,
+    'no kdf',
+  );
+  await refused(
+    t,
+    altered((f) => (f.cipher.algorithm = 'aes256gcm')),
+    /unknown cipher/,
+    'another cipher',
+  );
 });
 
 t.test('not a key file', async (t) => {
@@ -105,8 +180,18 @@ t.test('not a key file', async (t) => {
   await refused(t, 'null', /not a Tipline editor secret key file/, 'null');
   await refused(t, '[]', /not a Tipline editor secret key file/, 'a list');
   await refused(t, encodePublicKey(pair), /not JSON/, 'a public key line');
-  await refused(t, altered((f) => (f.type = 'tipline-bundle')), /not a Tipline editor secret key file/, 'another type');
-  await refused(t, altered((f) => (f.version = 2)), /unsupported key file version 2/, 'version 2');
+  await refused(
+    t,
+    altered((f) => (f.type = 'tipline-bundle')),
+    /not a Tipline editor secret key file/,
+    'another type',
+  );
+  await refused(
+    t,
+    altered((f) => (f.version = 2)),
+    /unsupported key file version 2/,
+    'version 2',
+  );
 });
 
 t.test('a file whose secret does not match its public key is refused', async (t) => {

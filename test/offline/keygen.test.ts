@@ -86,7 +86,10 @@ t.test('keygen reads the passphrase from --passphrase-file', async (t) => {
   const run = await keygen(['--out', out, '--passphrase-file', pass], { TIPLINE_PASSPHRASE: 'the environment loses to the file' });
   t.equal(run.code, 0, run.stderr);
   const pair = await decryptKeyFile(readFileSync(out, 'utf8'), 'пароль из файла, длинный');
-  t.equal(encodePublicKey(pair), run.stdout.split('\n').find((l) => l.startsWith('tipline-editor-2:')));
+  t.equal(
+    encodePublicKey(pair),
+    run.stdout.split('\n').find((l) => l.startsWith('tipline-editor-2:')),
+  );
 });
 
 t.test('keygen usage errors exit 2', async (t) => {
@@ -157,7 +160,10 @@ t.test('checkCanCreate and createKeyFile never overwrite, not even through a sym
   const pair = await decryptKeyFile(readFileSync(made.path, 'utf8'), PASSPHRASE);
   t.equal(encodePublicKey(pair), made.publicKeyLine);
   t.equal(made.fingerprint, await fingerprint(pair));
-  t.same(parseRecipients(publicKeyOutput(made)).map((k) => k.publicKey), [pair.publicKey]);
+  t.same(
+    parseRecipients(publicKeyOutput(made)).map((k) => k.publicKey),
+    [pair.publicKey],
+  );
   t.match(nextSteps(made), made.path);
   await t.rejects(createKeyFile(join(dir, 'weak.key'), 'weak', limits), KeygenError);
   t.notOk(existsSync(join(dir, 'weak.key')));

@@ -29,7 +29,11 @@ interface Sent {
 
 const TM = { id: 'election-tm', version: 1 };
 const SENT: Sent[] = [
-  { form: TM, message: 'Урны вынесли в 19:40; наблюдателя не пустили.', fields: { region: 'ashgabat', pollingStation: 12, date: '2025-03-09', time: '19:40', stage: 'counting', category: ['ballot-stuffing', 'observers'], role: 'observer' } },
+  {
+    form: TM,
+    message: 'Урны вынесли в 19:40; наблюдателя не пустили.',
+    fields: { region: 'ashgabat', pollingStation: 12, date: '2025-03-09', time: '19:40', stage: 'counting', category: ['ballot-stuffing', 'observers'], role: 'observer' },
+  },
   { form: TM, message: 'Talyplary ses bermäge mejbur etdiler.', fields: { region: 'lebap', date: '2025-03-09', stage: 'election-day', category: ['coercion'], role: 'voter' } },
   { form: TM, message: '=HYPERLINK("http://example.invalid","click")', fields: { region: 'ashgabat', date: '2025-03-08', stage: 'early-voting', category: ['vote-buying'] } },
   { form: TM, message: 'Одна и та же группа голосовала трижды.', fields: { region: 'mary', stage: 'election-day', category: ['carousel', 'other'], pollingStation: 2501 } },
@@ -64,8 +68,7 @@ async function decryptedFolder(t: Test): Promise<{ dir: string; folders: string[
 }
 
 /** The folder of the tip whose message is `message`. */
-const folderOf = (dir: string, message: string): string =>
-  readdirSync(dir).find((f) => existsSync(join(dir, f, 'message.txt')) && readFileSync(join(dir, f, 'message.txt'), 'utf8') === message)!;
+const folderOf = (dir: string, message: string): string => readdirSync(dir).find((f) => existsSync(join(dir, f, 'message.txt')) && readFileSync(join(dir, f, 'message.txt'), 'utf8') === message)!;
 
 /** The count table of a dimension as {label: [verified, unverified, total]}. */
 function countTable(html: string, key: string): Record<string, number[]> {
@@ -119,10 +122,43 @@ t.test('reports.csv and report.html from a really decrypted folder', async (t) =
   const csvText = readFileSync(join(out, 'reports.csv'), 'utf8');
   t.ok(csvText.startsWith('\uFEFF'), 'UTF-8 with a BOM');
   const [header, ...rows] = parseCsv(csvText.slice(1));
-  t.same(header, ['folder', 'received', 'receipt', 'status', 'note', 'form', 'form_version', 'region', 'pollingStation', 'date', 'time', 'stage', 'category', 'role', 'evidence', 'message', 'files', 'problems']);
+  t.same(header, [
+    'folder',
+    'received',
+    'receipt',
+    'status',
+    'note',
+    'form',
+    'form_version',
+    'region',
+    'pollingStation',
+    'date',
+    'time',
+    'stage',
+    'category',
+    'role',
+    'evidence',
+    'message',
+    'files',
+    'problems',
+  ]);
   t.equal(rows.length, 7);
   const row = (i: number) => Object.fromEntries(header!.map((h, j) => [h, rows.find((r) => r[0] === f(i))![j]]));
-  t.match(row(0), { form: 'election-tm', form_version: '1', region: 'ashgabat', pollingStation: '12', date: '2025-03-09', time: '19:40', stage: 'counting', category: 'ballot-stuffing; observers', role: 'observer', message: SENT[0]!.message, files: 'chart.svg; count.html; photo.jpg; protocol.xhtml; урна 1.jpg', problems: '', status: 'unverified' });
+  t.match(row(0), {
+    form: 'election-tm',
+    form_version: '1',
+    region: 'ashgabat',
+    pollingStation: '12',
+    date: '2025-03-09',
+    time: '19:40',
+    stage: 'counting',
+    category: 'ballot-stuffing; observers',
+    role: 'observer',
+    message: SENT[0]!.message,
+    files: 'chart.svg; count.html; photo.jpg; protocol.xhtml; урна 1.jpg',
+    problems: '',
+    status: 'unverified',
+  });
   t.match(row(1), { region: 'lebap', message: SENT[1]!.message, pollingStation: '' });
   t.equal(row(2).message, `'${SENT[2]!.message}`, 'a formula-looking cell is prefixed with an apostrophe');
   t.match(row(5), { form: '', region: '', message: SENT[5]!.message }, 'the old tip without a form is a row too');
@@ -132,8 +168,18 @@ t.test('reports.csv and report.html from a really decrypted folder', async (t) =
 
   // The HTML: counts (unverified at first), links to evidence, nothing loaded from outside.
   const html = readFileSync(join(out, 'report.html'), 'utf8');
-  t.same(countTable(html, 'region'), { 'Ahal velayat': [0, 0, 0], 'Balkan velayat': [0, 0, 0], 'Dashoguz velayat': [0, 0, 0], 'Lebap velayat': [0, 1, 1], 'Mary velayat': [0, 1, 1], 'Ashgabat (city)': [0, 3, 3], 'Arkadag (city)': [0, 0, 0], '(not given)': [0, 1, 1], 'old-district': [0, 1, 1] });
-  t.match(countTable(html, 'category'), { 'Ballot stuffing': [0, 1, 1], 'Other': [0, 2, 2], 'Pressure on or exclusion of observers': [0, 1, 1] });
+  t.same(countTable(html, 'region'), {
+    'Ahal velayat': [0, 0, 0],
+    'Balkan velayat': [0, 0, 0],
+    'Dashoguz velayat': [0, 0, 0],
+    'Lebap velayat': [0, 1, 1],
+    'Mary velayat': [0, 1, 1],
+    'Ashgabat (city)': [0, 3, 3],
+    'Arkadag (city)': [0, 0, 0],
+    '(not given)': [0, 1, 1],
+    'old-district': [0, 1, 1],
+  });
+  t.match(countTable(html, 'category'), { 'Ballot stuffing': [0, 1, 1], Other: [0, 2, 2], 'Pressure on or exclusion of observers': [0, 1, 1] });
   t.match(countTable(html, 'stage'), { 'Election day': [0, 2, 2], Counting: [0, 2, 2], Campaign: [0, 1, 1] });
   t.same(countTable(html, 'day'), { '2025-03-08': [0, 1, 1], '2025-03-09': [0, 2, 2], '(not given)': [0, 4, 4] });
   t.match(html, `href="../decrypted/${encodeURIComponent(f(0))}/files/${encodeURIComponent('урна 1.jpg')}"`, 'evidence is linked relatively');
@@ -148,13 +194,7 @@ t.test('reports.csv and report.html from a really decrypted folder', async (t) =
 
   // The sidecar: verified / rejected, by folder, id or receipt; counts restricted to verified.
   const receipt1 = JSON.parse(readFileSync(join(dir, f(1), 'tip.json'), 'utf8')).receipt as string;
-  writeFileSync(join(dir, 'verification.tsv'), [
-    '# checked by the desk',
-    `${f(0)}\tverified\ttwo witnesses`,
-    `${receipt1}\tVerified`,
-    `${f(4).slice(11)}\trejected\tspam`,
-    '',
-  ].join('\n'));
+  writeFileSync(join(dir, 'verification.tsv'), ['# checked by the desk', `${f(0)}\tverified\ttwo witnesses`, `${receipt1}\tVerified`, `${f(4).slice(11)}\trejected\tspam`, ''].join('\n'));
   const out2 = join(work, 'report-2');
   const second = writeReport({ inDir: dir, outDir: out2, lang: 'ru' });
   t.same(second.counted, { verified: 2, unverified: 4, rejected: 1 });
@@ -180,7 +220,10 @@ t.test('reports.csv and report.html from a really decrypted folder', async (t) =
   t.notOk(existsSync(join(work, 'elsewhere')));
 
   // Chromium: the page opens from disk, its filter script runs under its CSP, and a screenshot.
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
   t.teardown(() => browser.close());
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const requests: string[] = [];
@@ -200,7 +243,11 @@ t.test('reports.csv and report.html from a really decrypted folder', async (t) =
   await page.selectOption('#filters select[name=category]', '');
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
-  t.same(requests.filter((u) => u !== `file://${join(out2, 'report.html')}`), [], 'the page requested nothing else');
+  t.same(
+    requests.filter((u) => u !== `file://${join(out2, 'report.html')}`),
+    [],
+    'the page requested nothing else',
+  );
   t.same(problems, [], 'no CSP violation or script error');
   const linked = await page.$$eval('a[href*="/files/"]', (els) => els.map((el) => decodeURIComponent(el.getAttribute('href')!.split('/files/')[1]!)));
   t.same(linked, ['урна 1.jpg'], 'in Chromium: only the inert, consistent file is linked');

@@ -53,7 +53,12 @@ t.test('the one-file toolkit runs keygen, decrypt and verify with no node_module
   const check = await run('sha256sum', ['-c', 'tipline-offline.mjs.sha256'], dir);
   t.equal(check.code, 0, `sha256sum -c passes: ${check.stderr}`);
   t.equal(check.stdout, 'tipline-offline.mjs: OK\n');
-  t.equal(readFileSync(join(dir, 'tipline-offline.mjs.sha256'), 'utf8'), `${createHash('sha256').update(readFileSync(join(dir, 'tipline-offline.mjs'))).digest('hex')}  tipline-offline.mjs\n`);
+  t.equal(
+    readFileSync(join(dir, 'tipline-offline.mjs.sha256'), 'utf8'),
+    `${createHash('sha256')
+      .update(readFileSync(join(dir, 'tipline-offline.mjs')))
+      .digest('hex')}  tipline-offline.mjs\n`,
+  );
 
   // help, and the usage conventions.
   const help = await offline(dir, ['help']);
@@ -96,7 +101,9 @@ t.test('the one-file toolkit runs keygen, decrypt and verify with no node_module
   t.equal(decrypted.code, 0, `decrypt: ${decrypted.stderr}`);
   t.same(decrypted.interfaces, ['lo']);
   t.match(decrypted.stdout, /^decrypted 2, already decrypted 0, skipped 0\n/);
-  records.forEach((r, i) => { t.equal(readFileSync(join(dir, 'tips', `${r.received}_${r.id}`, 'message.txt'), 'utf8'), messages[i], `tip ${i + 1} decrypts to what was sealed`); });
+  records.forEach((r, i) => {
+    t.equal(readFileSync(join(dir, 'tips', `${r.received}_${r.id}`, 'message.txt'), 'utf8'), messages[i], `tip ${i + 1} decrypts to what was sealed`);
+  });
   t.ok(existsSync(join(dir, 'tips', 'index.html')));
   // The signed acknowledgement, made with no network beside the bundle: both ids, the editor's signing key.
   t.match(decrypted.stdout, /signed an acknowledgement of 2 records into .*tips\.bundle\.ack/);
@@ -123,10 +130,7 @@ t.test('the one-file toolkit runs keygen, decrypt and verify with no node_module
   writeFileSync(join(dir, 'tampered.bundle'), lines.join('\n'));
   const tampered = await offline(dir, ['verify', '--in', 'tampered.bundle']);
   t.equal(tampered.code, 1, 'verify fails on a tampered bundle');
-  t.equal(
-    tampered.stdout,
-    `bundle of 2024-05-02: 2 listed in the manifest, 1 sound, 1 problem\nproblem: line 3, tip ${records[1]!.id}: the line differs from its manifest hash: it was altered\n`,
-  );
+  t.equal(tampered.stdout, `bundle of 2024-05-02: 2 listed in the manifest, 1 sound, 1 problem\nproblem: line 3, tip ${records[1]!.id}: the line differs from its manifest hash: it was altered\n`);
 });
 
 t.test('the command table in-process: help, usage errors, verify', async (t) => {
@@ -137,10 +141,13 @@ t.test('the command table in-process: help, usage errors, verify', async (t) => 
   const call = async (argv: string[]) => {
     let stdout = '';
     let stderr = '';
-    const sink = (append: (s: string) => void) => new Writable({ write: (chunk, _e, done) => {
-        append(String(chunk));
-        done();
-      } });
+    const sink = (append: (s: string) => void) =>
+      new Writable({
+        write: (chunk, _e, done) => {
+          append(String(chunk));
+          done();
+        },
+      });
     const code = await main(argv, {
       invocation: (c) => `tool ${c}`,
       stdout: sink((s) => (stdout += s)),

@@ -12,7 +12,19 @@ import { tempDir } from '../helpers/fixtures.js';
 import { decryptedTips } from './decrypted.js';
 
 const run = runResults;
-const ITEMS = { registered: 1200, received: 1000, issuedEarly: 10, issuedStation: 600, issuedOutside: 20, cancelled: 370, foundMobile: 20, foundStationary: 610, invalid: 10, valid: 620, againstAll: 20 };
+const ITEMS = {
+  registered: 1200,
+  received: 1000,
+  issuedEarly: 10,
+  issuedStation: 600,
+  issuedOutside: 20,
+  cancelled: 370,
+  foundMobile: 20,
+  foundStationary: 610,
+  invalid: 10,
+  valid: 620,
+  againstAll: 20,
+};
 const VOTES = { 'example-party-a': 300, 'example-party-b': 200, 'example-party-c': 100 };
 const protocol = (station: string) => ({ v: 1, election: 'kz-example-2026', station, region: 'almaty', items: ITEMS, votes: VOTES, failed: [] });
 const MAPPING = { title: 'test election', station: 'uik', region: 'region', registered: 'reg', issued: 'iss', valid: 'v', invalid: 'inv', leader: 'A' };
@@ -32,7 +44,10 @@ t.test('compare: per station differences, the leader favoured, the aggregation c
   const out = join(dir, 'out');
   const r = await run('compare', '--official', join(dir, 'official.csv'), '--columns', join(dir, 'map.json'), '--protocols', tips, '--out', out, '--declared', join(dir, 'declared.json'));
   t.equal(r.status, 0, r.stderr);
-  t.match(r.stdout, /^2 protocols matched, 1 not matched, 0 unreadable; 1 stations where the official figures favour the leader \(example-party-a\); leader's share: declared 80\.6 %, official stations summed 50\.8 %, protocols summed 47\.6 %$/m);
+  t.match(
+    r.stdout,
+    /^2 protocols matched, 1 not matched, 0 unreadable; 1 stations where the official figures favour the leader \(example-party-a\); leader's share: declared 80\.6 %, official stations summed 50\.8 %, protocols summed 47\.6 %$/m,
+  );
   const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
   const s7 = json.matched.find((m: { station: string }) => m.station === '7');
   const s12 = json.matched.find((m: { station: string }) => m.station === '12');
@@ -45,13 +60,19 @@ t.test('compare: per station differences, the leader favoured, the aggregation c
   ]);
   t.equal(s7.favoursLeader, true, 'station 7 flagged');
   t.equal(s12.favoursLeader, false, 'station 12 as observed: not flagged');
-  t.same(json.unmatchedProtocols.map((u: { station: string }) => u.station), ['404']);
+  t.same(
+    json.unmatchedProtocols.map((u: { station: string }) => u.station),
+    ['404'],
+  );
   t.same(json.aggregation.official, { stations: 3, registered: 3400, issued: 1860, valid: 1830, invalid: 30, leader: 945 });
   t.same(json.aggregation.protocols, { stations: 3, registered: 3600, issued: 1890, valid: 1860, invalid: 30, leader: 900 });
   t.equal(json.aggregation.leaderShare.declared.toFixed(2), ((100 * 1500) / 1860).toFixed(2));
   const csv = readFileSync(join(out, 'results.csv'), 'utf8').trim().split('\r\n');
   t.equal(csv.length, 3, 'header + one row per matched protocol');
-  t.match(csv.find((l) => l.startsWith('"7",')), /,yes$/);
+  t.match(
+    csv.find((l) => l.startsWith('"7",')),
+    /,yes$/,
+  );
   const html = readFileSync(join(out, 'results.html'), 'utf8');
   t.notMatch(html, /<script/i);
   t.match(html, /declared 80\.6 %, official stations summed 50\.8 %, observers' protocols summed 47\.6 %/);

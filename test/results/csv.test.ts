@@ -43,7 +43,10 @@ t.test('strict: each malformed shape is refused with its line', async (t) => {
   t.throws(() => rowsOf('a,"b"x\n'), /line 1: text after the closing quote/);
   t.throws(() => rowsOf('a,"b\n\nc'), /line 1: a quoted field is not closed/);
   t.throws(() => rowsOf('a\rb\n'), /carriage return outside quotes/);
-  t.strictSame(rowsOf('\uFEFFa,"b,""c""\r\nd"\r\ne,\n'), [['a', 'b,"c"\r\nd'], ['e', '']]);
+  t.strictSame(rowsOf('\uFEFFa,"b,""c""\r\nd"\r\ne,\n'), [
+    ['a', 'b,"c"\r\nd'],
+    ['e', ''],
+  ]);
 });
 
 t.test('bounded memory on a hostile line: the limits stop it, whatever its length', async (t) => {

@@ -39,7 +39,11 @@ for (const [fi, fe] of [
     const stations = election(fi, fe, 7);
     const r = fingerprint(stations, { seed: 1234 });
     t.ok(Math.abs(r.fit.fe - fe) <= FE_STEP + 1e-9, `fair cloud estimated: f_e fitted ${r.fit.fe}`);
-    t.equal(r.counts.reduce((a, b) => a + b, 0), r.stations, 'every station is in the histogram');
+    t.equal(
+      r.counts.reduce((a, b) => a + b, 0),
+      r.stations,
+      'every station is in the histogram',
+    );
     t.comment(`fair cloud estimated: f_i fitted ${r.fit.fi} (true ${fi}; not identifiable, not asserted)`);
     const known = fingerprint(stations, { seed: 1234, fair: FAIR });
     t.ok(Math.abs(known.fit.fi - fi) <= FI_STEP + 1e-9, `fair cloud known: f_i fitted ${known.fit.fi}`);

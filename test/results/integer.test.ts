@@ -15,7 +15,6 @@ import { parseMapping, readStations } from '../../src/results/columns.js';
 import { integerPercentages, integerProbability, isInteger } from '../../src/results/integer.js';
 import { Random, binomial, binomialPlan, logFactorials } from '../../src/results/random.js';
 
-
 const CASES = [
   { file: 'ru-2012-president', included: 87_623, observed: 18_025, excess: 1159.6, sd: 116.3 },
   { file: 'ru-2016-duma', included: 90_357, observed: 19_068, excess: 1502.4, sd: 118.1 },
@@ -29,7 +28,11 @@ for (const c of CASES) {
   t.test(`${c.file}: the published integer-percentage excess`, async (t) => {
     const out = t.testdir({});
     const dir = join(out, 'out');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/results.ts', 'forensics', '--in', join(DATA, `${c.file}.csv.gz`), '--columns', `docs/examples/${c.file}.columns.json`, '--out', dir, '--seed', '2016'], { cwd: ROOT, env: childEnv(), encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/results.ts', 'forensics', '--in', join(DATA, `${c.file}.csv.gz`), '--columns', `docs/examples/${c.file}.columns.json`, '--out', dir, '--seed', '2016'],
+      { cwd: ROOT, env: childEnv(), encoding: 'utf8' },
+    );
     t.equal(r.status, 0, r.stderr);
     const json = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
     const ip = json.integerPercentages;
@@ -67,7 +70,13 @@ t.test('the ±0.05 window includes its bounds, as the authors compute it', async
 
 t.test('the Monte Carlo draws "integer or not" with the exact probability of a binomial redraw', async (t) => {
   const lf = logFactorials(5000);
-  for (const [n, p] of [[1000, 0.3], [2873, 0.647], [150, 0.02], [4000, 0.5], [101, 0.99]] as const) {
+  for (const [n, p] of [
+    [1000, 0.3],
+    [2873, 0.647],
+    [150, 0.02],
+    [4000, 0.5],
+    [101, 0.99],
+  ] as const) {
     // Every k from 0 to n, no truncation.
     let exact = 0;
     for (let k = 0; k <= n; k++) if (isInteger(k, n)) exact += Math.exp(lf[n]! - lf[k]! - lf[n - k]! + k * Math.log(p) + (n - k) * Math.log1p(-p));

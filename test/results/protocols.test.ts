@@ -15,9 +15,29 @@ import { decryptedTips } from './decrypted.js';
 const run = runResults;
 const ELECTION = join(ROOT, 'docs/examples/election-kz-example.json');
 
-const ITEMS = { registered: 1200, received: 1000, issuedEarly: 10, issuedStation: 600, issuedOutside: 20, cancelled: 370, foundMobile: 20, foundStationary: 610, invalid: 10, valid: 620, againstAll: 20 };
+const ITEMS = {
+  registered: 1200,
+  received: 1000,
+  issuedEarly: 10,
+  issuedStation: 600,
+  issuedOutside: 20,
+  cancelled: 370,
+  foundMobile: 20,
+  foundStationary: 610,
+  invalid: 10,
+  valid: 620,
+  againstAll: 20,
+};
 const VOTES = { 'example-party-a': 300, 'example-party-b': 200, 'example-party-c': 100 };
-const protocol = (station: string, items: Record<string, number>, votes: Record<string, number>, failed: string[]) => ({ v: 1, election: 'kz-example-2026', station, region: 'almaty', items, votes, failed });
+const protocol = (station: string, items: Record<string, number>, votes: Record<string, number>, failed: string[]) => ({
+  v: 1,
+  election: 'kz-example-2026',
+  station,
+  region: 'almaty',
+  items,
+  votes,
+  failed,
+});
 
 const SENT: { message: string; protocol?: unknown }[] = [
   // Two observers of station 12 disagree on the valid ballots and party A's votes.
@@ -36,7 +56,10 @@ t.test('protocols: conflicts, recomputed relations, problems', async (t) => {
   const out = join(tempDir(t), 'protocols');
   const r = await run('protocols', '--in', dir, '--out', out, '--election', ELECTION);
   t.equal(r.status, 0, r.stderr);
-  t.match(r.stdout, /^3 protocols at 2 stations; 1 stations with conflicting reports; 2 reports whose sender's failed relations differ from the recomputed ones; 1 unreadable protocols; 1 tips without a protocol$/m);
+  t.match(
+    r.stdout,
+    /^3 protocols at 2 stations; 1 stations with conflicting reports; 2 reports whose sender's failed relations differ from the recomputed ones; 1 unreadable protocols; 1 tips without a protocol$/m,
+  );
   t.match(r.stdout, /unreadable protocol in "[^"]+": protocol\.items\.valid must be a whole number/);
   const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
   t.equal(json.protocols, 3);
@@ -46,7 +69,11 @@ t.test('protocols: conflicts, recomputed relations, problems', async (t) => {
   const s7 = json.stations.find((s: { station: string }) => s.station === '7');
   t.equal(s12.reports.length, 2, 'both observers of station 12 grouped');
   const values = new Set(s12.conflicts.map((c: { values: number[] }) => c.values.join('/')));
-  t.same(s12.conflicts.map((c: { item: string }) => c.item), ['valid', 'votes.example-party-a'], 'the items that disagree');
+  t.same(
+    s12.conflicts.map((c: { item: string }) => c.item),
+    ['valid', 'votes.example-party-a'],
+    'the items that disagree',
+  );
   t.ok(values.has('620/720') || values.has('720/620'), 'each value of valid shown');
   const byMessageOrder = s12.reports.map((rep: { failed: string[] }) => rep.failed.join(','));
   t.ok(byMessageOrder.includes(''), 'the consistent report fails nothing');

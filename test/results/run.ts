@@ -6,7 +6,12 @@ import { runCommand } from '../../src/offline/cli.js';
 
 function collector(): { stream: Writable; text: () => string } {
   let text = '';
-  const stream = new Writable({ write(chunk, _encoding, done) { text += String(chunk); done(); } });
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      text += String(chunk);
+      done();
+    },
+  });
   return { stream, text: () => text };
 }
 

@@ -125,7 +125,7 @@ t.test('each file gets the verdict tap gave it, and only its own assertions coun
   t.match(problem(run.get('test/a/slow.test.ts')), /killed by SIGALRM \(timeout\).*timed out/);
   t.match(problem(run.get('test/a/silent.test.ts')), /timed out/, 'named only by the timeout point');
   t.match(problem(run.get('test/a/never-ran.test.ts')), /no result/);
-  t.notOk(run.has('timeout!'), 'the runner\'s timeout points are not files');
+  t.notOk(run.has('timeout!'), "the runner's timeout points are not files");
 });
 
 t.test('test files are found on disk, this one among them', async (t) => {
@@ -173,7 +173,9 @@ t.test('in process: a run with one file failing names it and returns 1', async (
   writeFileSync(file, files.map((f, i) => `# Subtest: ${f}\n    ${i ? '' : 'not '}ok 1 - check\n    1..1\n${i ? '' : 'not '}ok ${i + 1} - ${f}\n`).join('\n'));
   const lines = t.capture(console, 'log');
   t.equal(main([file, 'tap=1']), 1);
-  const out = lines().map((call) => call.args.join(' ')).join('\n');
+  const out = lines()
+    .map((call) => call.args.join(' '))
+    .join('\n');
   t.match(out, `  ${files[0]}: failed, 1 failing assertion(s)`);
   t.match(out, 'step failed: tap exited with 1');
   t.match(out.split('\n').at(-1), new RegExp(`^${files.length - 1} passed, 1 failed \\(test files; `));

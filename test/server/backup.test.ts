@@ -22,8 +22,6 @@ const backupCli = (args: string[]) =>
     (e: { code: number; stdout: string; stderr: string }) => e,
   );
 
-
-
 t.test('an online backup taken while the server writes restores and decrypts', async (t) => {
   const { server, dir, dataDir, keys } = await serverWithKeys(t, { editors: 2 });
   const submit = async (envelope: Uint8Array) => {
@@ -31,7 +29,14 @@ t.test('an online backup taken while the server writes restores and decrypts', a
     if (res.status !== 201) throw new Error(`status ${res.status}`);
     return ((await res.json()) as { receipt: string }).receipt;
   };
-  const pool = await Promise.all(Array.from({ length: 40 }, (_, i) => sealTip(keys.map((k) => k.publicKey), `backup tip ${i}`)));
+  const pool = await Promise.all(
+    Array.from({ length: 40 }, (_, i) =>
+      sealTip(
+        keys.map((k) => k.publicKey),
+        `backup tip ${i}`,
+      ),
+    ),
+  );
   const before = new Set(await Promise.all(pool.slice(0, 20).map(submit)));
 
   // Keep writing while the backup runs.

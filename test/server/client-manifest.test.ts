@@ -37,8 +37,14 @@ t.test('the manifest lists every served asset with the SHA-256 and size of the b
   t.equal(manifest.v, 1);
   t.match(manifest.covers, /not the page HTML/);
   t.equal(manifest.assets.length, 4, 'script, stylesheet, proof-of-work worker and attachment worker');
-  t.ok(manifest.assets.some((a: { path: string }) => /^\/assets\/upload-worker\.[0-9a-f]{16}\.js$/.test(a.path)), 'the attachment worker is listed');
-  t.ok(manifest.assets.some((a: { path: string }) => /^\/assets\/pow-worker\.[0-9a-f]{16}\.js$/.test(a.path)), 'the worker is listed');
+  t.ok(
+    manifest.assets.some((a: { path: string }) => /^\/assets\/upload-worker\.[0-9a-f]{16}\.js$/.test(a.path)),
+    'the attachment worker is listed',
+  );
+  t.ok(
+    manifest.assets.some((a: { path: string }) => /^\/assets\/pow-worker\.[0-9a-f]{16}\.js$/.test(a.path)),
+    'the worker is listed',
+  );
   for (const asset of manifest.assets) {
     const served = await app.inject({ method: 'GET', url: asset.path });
     t.equal(served.statusCode, 200, `${asset.path} is served`);

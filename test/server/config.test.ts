@@ -49,7 +49,10 @@ t.test('the configuration is one frozen value; defaults come from the table only
   t.same([config.retentionDays, config.retentionAckedDays], [30, 7]);
   // The modules' own default constants are the table's values (no second copy to drift).
   t.same(DEFAULT_LIMITS, { requestTimeoutSeconds: config.limits.requestTimeoutSeconds, idleTimeoutSeconds: config.limits.idleTimeoutSeconds, bodyBytesInFlight: config.limits.bodyBytesInFlight });
-  t.same([DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILES, DEFAULT_UPLOAD_TTL_HOURS, DEFAULT_MIN_FREE_BYTES], [config.uploads.maxFileBytes, config.uploads.maxFiles, config.uploads.ttlHours, config.uploads.minFreeBytes]);
+  t.same(
+    [DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILES, DEFAULT_UPLOAD_TTL_HOURS, DEFAULT_MIN_FREE_BYTES],
+    [config.uploads.maxFileBytes, config.uploads.maxFiles, config.uploads.ttlHours, config.uploads.minFreeBytes],
+  );
   t.same([DEFAULT_POW_MIN_BITS, DEFAULT_POW_MAX_BITS, DEFAULT_POW_THRESHOLD, DEFAULT_MAX_SPENT], [config.pow.minBits, config.pow.maxBits, config.pow.threshold, config.pow.maxSpent]);
   t.same(DEFAULT_RETENTION, { days: config.retentionDays, ackedDays: config.retentionAckedDays });
   t.same([DEFAULT_NOJS_BURST, DEFAULT_NOJS_PER_HOUR, DEFAULT_NOJS_MAX_FILE_BYTES], [config.nojs.burst, config.nojs.perHour, config.nojs.maxFileBytes]);

@@ -18,7 +18,6 @@ import { clientDir } from '../helpers/client-build.js';
 const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 10);
 const WORKERS = 12;
 
-
 const EASY_POW = { TIPLINE_POW_MIN_BITS: String(TEST_POW_BITS), TIPLINE_POW_MAX_BITS: String(TEST_POW_BITS) };
 
 /** POSTs a tip to a real server with a solved proof of work. */

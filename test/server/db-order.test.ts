@@ -103,7 +103,9 @@ t.test('after maintenance the file no longer orders tips and attachment chunks b
   for (let i = 0; i < 6; i++) {
     const upload = uploads.create(2, SMALL_CHUNK);
     const data = [randomBytes(FILE_CHUNK_CIPHERTEXT_BYTES), randomBytes(SMALL_CHUNK)];
-    data.forEach((d, index) => { uploads.put(upload, index, d); });
+    data.forEach((d, index) => {
+      uploads.put(upload, index, d);
+    });
     big.push({ upload, data });
   }
   const arrival = Array.from({ length: N }, (_, i) => i);
@@ -113,9 +115,18 @@ t.test('after maintenance the file no longer orders tips and attachment chunks b
   purgeExpired(db, POLICY);
   let file = new RawFile(path);
   const before = {
-    head: spearman(tipArrival, envelopes.map((e) => file.page(head(e)))),
-    tail: spearman(tipArrival, envelopes.map((e) => file.page(tail(e)))),
-    chunks: spearman(arrival, chunks.map((c) => file.page(c.data.subarray(2000, 2032)))),
+    head: spearman(
+      tipArrival,
+      envelopes.map((e) => file.page(head(e))),
+    ),
+    tail: spearman(
+      tipArrival,
+      envelopes.map((e) => file.page(tail(e))),
+    ),
+    chunks: spearman(
+      arrival,
+      chunks.map((c) => file.page(c.data.subarray(2000, 2032))),
+    ),
   };
   t.comment(`before maintenance: ρ tips (cell) ${before.head.toFixed(3)}, tips (overflow) ${before.tail.toFixed(3)}, chunks ${before.chunks.toFixed(3)}`);
   t.ok(before.tail > 0.9, 'before: overflow pages of tips lie in arrival order');
@@ -127,9 +138,18 @@ t.test('after maintenance the file no longer orders tips and attachment chunks b
   t.equal(statSync(`${path}-wal`).size, 0, 'the WAL holds nothing afterwards');
   file = new RawFile(path);
   const after = {
-    head: spearman(tipArrival, envelopes.map((e) => file.page(head(e)))),
-    tail: spearman(tipArrival, envelopes.map((e) => file.page(tail(e)))),
-    chunks: spearman(arrival, chunks.map((c) => file.page(c.data.subarray(2000, 2032)))),
+    head: spearman(
+      tipArrival,
+      envelopes.map((e) => file.page(head(e))),
+    ),
+    tail: spearman(
+      tipArrival,
+      envelopes.map((e) => file.page(tail(e))),
+    ),
+    chunks: spearman(
+      arrival,
+      chunks.map((c) => file.page(c.data.subarray(2000, 2032))),
+    ),
   };
   t.comment(`after maintenance:  ρ tips (cell) ${after.head.toFixed(3)}, tips (overflow) ${after.tail.toFixed(3)}, chunks ${after.chunks.toFixed(3)}`);
   t.ok(Math.abs(after.head) < 0.1, 'after: tips (their b-tree cells) in no arrival order');
@@ -152,7 +172,10 @@ t.test('after maintenance the file no longer orders tips and attachment chunks b
   const chunk = db.prepare('SELECT data FROM upload_chunks WHERE upload_id = ? AND idx = ?');
   let same = 0;
   for (const c of chunks) if ((chunk.get(c.upload, 0) as { data: Buffer }).data.equals(c.data)) same++;
-  for (const b of big) b.data.forEach((d, i) => { if ((chunk.get(b.upload, i) as { data: Buffer }).data.equals(d)) same++; });
+  for (const b of big)
+    b.data.forEach((d, i) => {
+      if ((chunk.get(b.upload, i) as { data: Buffer }).data.equals(d)) same++;
+    });
   t.equal(same, N + 12, 'every chunk is under its own upload and index, byte for byte');
   for (const c of chunks.slice(0, 20)) t.same(uploads.status(c.upload), { chunks: 1, missing: [] });
 
@@ -175,7 +198,7 @@ t.test('after maintenance the file no longer orders tips and attachment chunks b
   t.ok(Math.abs(rho) < 0.1, 'the second batch is not at the end of the file');
 });
 
-t.test('a mailbox is not stored next to its source\'s first tip after maintenance', async (t) => {
+t.test("a mailbox is not stored next to its source's first tip after maintenance", async (t) => {
   const { app, db, keys } = await conversationApp(t);
   const M = 60;
   const sources: { kem: Uint8Array; envelope: Uint8Array }[] = [];
@@ -217,11 +240,20 @@ t.test('after maintenance the file no longer orders desk events by arrival (issu
   const arrival = stored.map((_, i) => Math.floor(i / 10));
   purgeExpired(db, POLICY);
   let file = new RawFile(db.name);
-  const before = spearman(arrival, stored.map((e) => file.page(tail(e.envelope))));
+  const before = spearman(
+    arrival,
+    stored.map((e) => file.page(tail(e.envelope))),
+  );
   await runMaintenance(db, POLICY);
   file = new RawFile(db.name);
-  const after = spearman(arrival, stored.map((e) => file.page(tail(e.envelope))));
-  const cells = spearman(arrival, stored.map((e) => file.page(head(e.envelope))));
+  const after = spearman(
+    arrival,
+    stored.map((e) => file.page(tail(e.envelope))),
+  );
+  const cells = spearman(
+    arrival,
+    stored.map((e) => file.page(head(e.envelope))),
+  );
   t.comment(`desk events: ρ before ${before.toFixed(3)}, after ${after.toFixed(3)} (overflow), ${cells.toFixed(3)} (cells)`);
   t.ok(before > 0.9, 'before: desk events lie in arrival order');
   t.ok(Math.abs(after) < 0.1, 'after: desk events (their overflow pages) in no arrival order');
@@ -229,7 +261,10 @@ t.test('after maintenance the file no longer orders desk events by arrival (issu
   t.equal(db.pragma('integrity_check', { simple: true }), 'ok');
   const back = new Map(events.since(undefined, undefined, N + 1).map((e) => [e.id, e.envelope]));
   t.equal(back.size, N);
-  t.ok(stored.every((e) => Buffer.from(back.get(e.id)!).equals(e.envelope)), 'every event byte for byte under its id');
+  t.ok(
+    stored.every((e) => Buffer.from(back.get(e.id)!).equals(e.envelope)),
+    'every event byte for byte under its id',
+  );
 });
 
 t.test('tips arriving while maintenance runs are stored, durable and then mixed in turn', async (t) => {
@@ -255,10 +290,17 @@ t.test('tips arriving while maintenance runs are stored, durable and then mixed 
     }),
   );
   await maintenance;
-  t.same(responses.map((r) => r.statusCode), envelopes.map(() => 201), 'every tip acknowledged, none refused');
+  t.same(
+    responses.map((r) => r.statusCode),
+    envelopes.map(() => 201),
+    'every tip acknowledged, none refused',
+  );
   t.ok(answeredDuring > 0, `${answeredDuring} of 20 tips were acknowledged before the run ended`);
   const stored = new Set(new TipStore(db).all().map((tip) => Buffer.from(tip.envelope).toString('hex')));
-  t.ok(envelopes.every((e) => stored.has(Buffer.from(e).toString('hex'))), 'all of them are stored');
+  t.ok(
+    envelopes.every((e) => stored.has(Buffer.from(e).toString('hex'))),
+    'all of them are stored',
+  );
   t.equal(db.pragma('integrity_check', { simple: true }), 'ok');
 });
 
@@ -283,8 +325,14 @@ t.test('npm run purge mixes a database while the server keeps storing tips in it
   }
   const { stdout } = await purge;
   t.match(stdout, /purged/);
-  t.ok(codes.every((c) => c === 201), `${codes.length} tips sent while the purge ran, all acknowledged`);
+  t.ok(
+    codes.every((c) => c === 201),
+    `${codes.length} tips sent while the purge ran, all acknowledged`,
+  );
   const stored = new Set(tips.all().map((tip) => Buffer.from(tip.envelope).toString('hex')));
-  t.ok([...before, ...during].every((e) => stored.has(Buffer.from(e).toString('hex'))), 'nothing lost');
+  t.ok(
+    [...before, ...during].every((e) => stored.has(Buffer.from(e).toString('hex'))),
+    'nothing lost',
+  );
   t.equal(db.pragma('integrity_check', { simple: true }), 'ok');
 });

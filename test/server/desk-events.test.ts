@@ -19,8 +19,12 @@ const THREAD = '5d4c3b2a19087f6e5d4c3b2a19087f6e';
 /** A real desk event envelope: `changes` signed by `signer`, sealed to every editor of `roster`. */
 async function eventEnvelope(signer: EditorKeyPair, roster: EditorKeyPair[], changes: DeskChange[]): Promise<Uint8Array> {
   const events = [];
-  for (const [i, change] of changes.entries()) events.push({ v: 1 as const, id: await newEventId(), editor: toBase64Url(signer.signPublicKey), thread: THREAD, hlc: { ms: 1_780_000_000_000 + i, c: 0 }, change });
-  return sealDeskEvents(await signDeskEvents(events, signer), roster.map((k) => k.publicKey));
+  for (const [i, change] of changes.entries())
+    events.push({ v: 1 as const, id: await newEventId(), editor: toBase64Url(signer.signPublicKey), thread: THREAD, hlc: { ms: 1_780_000_000_000 + i, c: 0 }, change });
+  return sealDeskEvents(
+    await signDeskEvents(events, signer),
+    roster.map((k) => k.publicKey),
+  );
 }
 
 const count = (db: { prepare(sql: string): { pluck(): { get(): unknown } } }) => db.prepare('SELECT count(*) FROM desk_events').pluck().get() as number;
@@ -30,8 +34,16 @@ t.test('desk events: upload, fetch by day, idempotent resend, an altered resend 
   const label = 'КАНАРЕЙКА-метка-4711';
   const note = 'the note nobody but the desk may read 0f3a';
   const first: EventRecord = { id: await newEventId(), received: '2024-01-01', envelope: await eventEnvelope(keys[0]!, keys, [{ kind: 'label', label, on: true }]) };
-  const second: EventRecord = { id: await newEventId(), received: '2024-01-01', envelope: await eventEnvelope(keys[0]!, keys, [{ kind: 'note', text: note }, { kind: 'status', status: 'verified' }]) };
-  const upload = async (events: EventRecord[]) => (await editorRequest(app, fetchKey.privateKey, 'POST', '/api/editor/events', await bundleText(events.map((event) => ({ event }))), { contentType: 'application/x-ndjson' })).send();
+  const second: EventRecord = {
+    id: await newEventId(),
+    received: '2024-01-01',
+    envelope: await eventEnvelope(keys[0]!, keys, [
+      { kind: 'note', text: note },
+      { kind: 'status', status: 'verified' },
+    ]),
+  };
+  const upload = async (events: EventRecord[]) =>
+    (await editorRequest(app, fetchKey.privateKey, 'POST', '/api/editor/events', await bundleText(events.map((event) => ({ event }))), { contentType: 'application/x-ndjson' })).send();
   const fetchEvents = async (query = '') => {
     const response = await (await editorRequest(app, fetchKey.privateKey, 'GET', `/api/editor/events${query}`, undefined)).send();
     t.equal(response.statusCode, 200, `GET events${query}`);
@@ -42,19 +54,31 @@ t.test('desk events: upload, fetch by day, idempotent resend, an altered resend 
   t.equal(stored.statusCode, 201);
   t.same(JSON.parse(stored.body), { stored: 2, already: 0 });
   const today = utcDate();
-  t.same(db.prepare('SELECT id, received_on FROM desk_events ORDER BY id').all(), [first, second].map((e) => ({ id: e.id, received_on: today })).sort((a, b) => a.id.localeCompare(b.id)), 'the desk\'s ids, dated today (the server\'s day, not the desk\'s)');
+  t.same(
+    db.prepare('SELECT id, received_on FROM desk_events ORDER BY id').all(),
+    [first, second].map((e) => ({ id: e.id, received_on: today })).sort((a, b) => a.id.localeCompare(b.id)),
+    "the desk's ids, dated today (the server's day, not the desk's)",
+  );
 
   // Fetch: every event, each exactly as uploaded, and it opens on the air-gapped side.
   const all = await fetchEvents();
   t.same(all.map((e) => e.id).sort(), [first.id, second.id].sort());
   for (const e of all) t.same(Buffer.from(e.envelope), Buffer.from(e.id === first.id ? first.envelope : second.envelope), 'byte for byte');
   t.ok(all.every((e) => e.received === today));
-  const opened = await openDeskEvents(all.find((e) => e.id === first.id)!.envelope, keys[1]!.seed, keys.map((k) => k.signPublicKey));
+  const opened = await openDeskEvents(
+    all.find((e) => e.id === first.id)!.envelope,
+    keys[1]!.seed,
+    keys.map((k) => k.signPublicKey),
+  );
   t.ok(opened.ok && opened.events[0]!.event.change.kind === 'label', 'the other editor opens it');
   t.same((await fetchEvents(`?since=${today}`)).length, 2, 'since today: both');
   t.same(await fetchEvents(`?since=${addDays(today, 1)}`), [], 'since tomorrow: none');
   const [low, high] = [first.id, second.id].sort();
-  t.same((await fetchEvents(`?since=${today}&after=${low}`)).map((e) => e.id), [high], 'the page after the first id: the second');
+  t.same(
+    (await fetchEvents(`?since=${today}&after=${low}`)).map((e) => e.id),
+    [high],
+    'the page after the first id: the second',
+  );
   t.same(await fetchEvents(`?since=${today}&after=${high}`), [], 'after the last: an empty page ends');
   for (const query of ['?since=2024-02-30', '?since=today', `?after=${low}`, `?since=${today}&after=XYZ`]) {
     const response = await (await editorRequest(app, fetchKey.privateKey, 'GET', `/api/editor/events${query}`, undefined)).send();
@@ -102,7 +126,12 @@ t.test('desk events: refused with a 4xx and nothing stored', async (t) => {
   const event: EventRecord = { id: await newEventId(), received: utcDate(), envelope: await eventEnvelope(keys[0]!, keys, [{ kind: 'star', on: true }]) };
   const body = await bundleText([{ event }]);
   const send = async (text: string, options: { key?: Uint8Array; nowSeconds?: number } = {}) =>
-    (await editorRequest(app, options.key ?? fetchKey.privateKey, 'POST', '/api/editor/events', text, { contentType: 'application/x-ndjson', ...(options.nowSeconds ? { nowSeconds: options.nowSeconds } : {}) })).send();
+    (
+      await editorRequest(app, options.key ?? fetchKey.privateKey, 'POST', '/api/editor/events', text, {
+        contentType: 'application/x-ndjson',
+        ...(options.nowSeconds ? { nowSeconds: options.nowSeconds } : {}),
+      })
+    ).send();
   const refused = async (response: Awaited<ReturnType<typeof send>>, status: number, error: RegExp | string, name: string) => {
     t.equal(response.statusCode, status, name);
     t.match(JSON.parse(response.body).error, error, name);
@@ -120,7 +149,12 @@ t.test('desk events: refused with a 4xx and nothing stored', async (t) => {
   await refused(await send(body, { key: keys[0]!.signSecretKey }), 401, UNAUTHORIZED, 'an editor signing key');
 
   // Signed, but not an event bundle of deskEvent envelopes.
-  await refused(await send(body.replace(/"envelope":"(.)/, (m, c: string) => m.slice(0, -1) + (c === 'A' ? 'B' : 'A'))), 400, /invalid event bundle: line 2: the line differs from its manifest entry/, 'an altered line');
+  await refused(
+    await send(body.replace(/"envelope":"(.)/, (m, c: string) => m.slice(0, -1) + (c === 'A' ? 'B' : 'A'))),
+    400,
+    /invalid event bundle: line 2: the line differs from its manifest entry/,
+    'an altered line',
+  );
   await refused(await send(body.split('\n').slice(0, 2).join('\n') + '\n'), 400, /invalid event bundle/, 'cut short');
   await refused(await send(await bundleText([])), 400, /holds no event/, 'no event');
   const tipEnvelope = await sealTip([keys[0]!.publicKey, keys[1]!.publicKey], 'a tip is not a desk event');
@@ -129,7 +163,7 @@ t.test('desk events: refused with a 4xx and nothing stored', async (t) => {
   // Not a padded size class: the server would learn an exact size.
   const unpadded = Uint8Array.from([...event.envelope, 0]);
   await refused(await send(await bundleText([{ event: { ...event, envelope: unpadded } }])), 400, /not a padded size class/, 'an unpadded envelope');
-  await refused(await send(await bundleText([{ event }]) + '{"type":"x"}\n'), 400, /invalid event bundle/, 'a line after the manifest');
+  await refused(await send((await bundleText([{ event }])) + '{"type":"x"}\n'), 400, /invalid event bundle/, 'a line after the manifest');
 
   // A body over the route's limit is refused from its signed length, before it is read.
   const huge = 'x'.repeat(16 * 1024 * 1024 + 1);
@@ -152,12 +186,13 @@ t.test('replies: a resent reply bundle is stored once; the same id with other by
   const seal = (message: string) => sealReply({ mailbox: source.keys.mailbox, message, sourceKey: source.keys.kemPublicKey, editorKeys: keys.map((k) => k.publicKey), signer: keys[0]! });
   const id = await newEventId();
   const reply = { id, received: utcDate(), mailbox: source.keys.mailbox, envelope: await seal('which polling station?') };
-  const send = async (records: (typeof reply)[]) => (await editorRequest(app, fetchKey.privateKey, 'POST', '/api/editor/replies', await bundleText(records), { contentType: 'application/x-ndjson' })).send();
+  const send = async (records: (typeof reply)[]) =>
+    (await editorRequest(app, fetchKey.privateKey, 'POST', '/api/editor/replies', await bundleText(records), { contentType: 'application/x-ndjson' })).send();
   const replies = () => db.prepare('SELECT id FROM replies').pluck().all();
   const first = await send([reply]);
   t.equal(first.statusCode, 201);
   t.same(JSON.parse(first.body), { stored: 1, already: 0 });
-  t.same(replies(), [id], 'stored under the record\'s id');
+  t.same(replies(), [id], "stored under the record's id");
   const again = await send([reply]);
   t.equal(again.statusCode, 201);
   t.same(JSON.parse(again.body), { stored: 0, already: 1 });
@@ -175,7 +210,10 @@ t.test('replies: a resent reply bundle is stored once; the same id with other by
     return (await parseBundleStrict(utf8(response.body))).records;
   };
   const listed = await fetched('');
-  t.same(listed.map((r) => [r.id, r.mailbox, r.received]), [[id, source.keys.mailbox, utcDate()]]);
+  t.same(
+    listed.map((r) => [r.id, r.mailbox, r.received]),
+    [[id, source.keys.mailbox, utcDate()]],
+  );
   t.same(Buffer.from(listed[0]!.envelope), Buffer.from(reply.envelope), 'byte for byte');
   t.same(await fetched(`?since=${utcDate()}&after=${id}`), []);
   t.same(await fetched(`?since=${addDays(utcDate(), 1)}`), []);
@@ -201,7 +239,11 @@ t.test('records by day: acknowledged or not, paged by (day, id); without since, 
     return (await parseBundleStrict(utf8(response.body), { files: true })).records.map((r) => r.id);
   };
   const sorted = [...ids].sort();
-  t.same((await records('')).sort(), sorted.filter((id) => id !== ids[0]), 'without since: the unacknowledged (editor fetch)');
+  t.same(
+    (await records('')).sort(),
+    sorted.filter((id) => id !== ids[0]),
+    'without since: the unacknowledged (editor fetch)',
+  );
   t.same(await records('?since=1970-01-01'), sorted, 'since a day: every record, by id within the day, the acknowledged one too');
   t.same(await records(`?since=${utcDate()}&after=${sorted[0]}`), sorted.slice(1), 'after an id: the rest of that day');
   t.same(await records(`?since=${addDays(utcDate(), 1)}`), []);

@@ -36,8 +36,6 @@ function fill(path: string): number {
   return written;
 }
 
-
-
 t.test('a full disk gets 507, loses nothing, and the server recovers when space is freed', async (t) => {
   await clientDir();
   const dir = tempDir(t);

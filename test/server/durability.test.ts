@@ -12,7 +12,14 @@ t.test('every acknowledged tip is on disk after SIGKILL, and decrypts', async (t
   const { server, dataDir, keys } = await serverWithKeys(t, { editors: 2 });
 
   const N = 60;
-  const envelopes = await Promise.all(Array.from({ length: N }, (_, i) => sealTip(keys.map((k) => k.publicKey), `durable tip ${i}`)));
+  const envelopes = await Promise.all(
+    Array.from({ length: N }, (_, i) =>
+      sealTip(
+        keys.map((k) => k.publicKey),
+        `durable tip ${i}`,
+      ),
+    ),
+  );
   const acknowledged = new Map<string, string>();
   // Concurrent submissions, so several share one group commit.
   await Promise.all(

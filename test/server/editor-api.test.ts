@@ -41,7 +41,12 @@ t.test('acknowledgements: only what an editor signing key of TIPLINE_RECIPIENTS 
 
   // The thief: a valid fetch key and request signature, but no editor key.
   await refused(JSON.stringify({ ids: [tipId, otherId] }), 400, /not a signed acknowledgement/, 'only a fetch key: the old unsigned list');
-  await refused(fromUtf8(await signAck([tipId], today(), { signPublicKey: fetchKey.publicKey, signSecretKey: fetchKey.privateKey })), 403, /not signed by an editor key of this tip line/, 'only a fetch key: signed with the fetch key itself');
+  await refused(
+    fromUtf8(await signAck([tipId], today(), { signPublicKey: fetchKey.publicKey, signSecretKey: fetchKey.privateKey })),
+    403,
+    /not signed by an editor key of this tip line/,
+    'only a fetch key: signed with the fetch key itself',
+  );
   const stranger = await generateEditorKeyPair();
   await refused(fromUtf8(await signAck([tipId], today(), stranger)), 403, /not signed by an editor key of this tip line/, 'signed by an editor key not in TIPLINE_RECIPIENTS');
   const genuine = fromUtf8(await signAck([otherId], addDays(today(), 3), keys[1]!));
@@ -59,7 +64,7 @@ t.test('acknowledgements: only what an editor signing key of TIPLINE_RECIPIENTS 
   t.same((await parseBundleStrict(new TextEncoder().encode(fetched.body))).records.map((r) => r.id).sort(), [tipId, otherId].sort(), 'the desk still fetches both');
 
   // The genuine one, by either editor: marked, and replaying it marks nothing new.
-  t.same(JSON.parse((await send(genuine)).body), { acknowledged: 1 }, 'the second editor\'s genuine ack');
+  t.same(JSON.parse((await send(genuine)).body), { acknowledged: 1 }, "the second editor's genuine ack");
   t.ok(ackedOn(otherId));
   t.equal(ackedOn(tipId), null, 'only the id it names');
   t.same(JSON.parse((await send(genuine)).body), { acknowledged: 0 }, 'replayed within its validity: nothing new');
@@ -87,7 +92,10 @@ t.test('every unsigned, stale, replayed, unknown or wrongly signed request gets 
   await refused(await app.inject({ ...path.request, url: '/api/editor/records?x=1' }), 'the path changed after signing');
   const mixed = await editorRequest(app, stranger.privateKey, 'GET', '/api/editor/records', undefined);
   const mine = await editorRequest(app, fetchKey.privateKey, 'GET', '/api/editor/records', undefined);
-  await refused(await app.inject({ ...mine.request, headers: { ...mine.request.headers, 'tipline-signature': mixed.request.headers['tipline-signature']! } }), 'a listed key with another key’s signature');
+  await refused(
+    await app.inject({ ...mine.request, headers: { ...mine.request.headers, 'tipline-signature': mixed.request.headers['tipline-signature']! } }),
+    'a listed key with another key’s signature',
+  );
 });
 
 t.test('fetch returns unacknowledged tips and follow-ups as a bundle; ack marks them', async (t) => {
@@ -104,7 +112,10 @@ t.test('fetch returns unacknowledged tips and follow-ups as a bundle; ack marks 
   t.same(JSON.parse(ack.body), { acknowledged: 1 });
   t.ok((db.prepare('SELECT acked_on FROM tips WHERE id = ?').get(tipId) as { acked_on: string }).acked_on);
   const again = await (await editorRequest(app, fetchKey.privateKey, 'GET', '/api/editor/records', undefined)).send();
-  t.same((await parseBundleStrict(new TextEncoder().encode(again.body))).records.map((r) => r.id), [followUpId]);
+  t.same(
+    (await parseBundleStrict(new TextEncoder().encode(again.body))).records.map((r) => r.id),
+    [followUpId],
+  );
   const bad = await (await editorRequest(app, fetchKey.privateKey, 'POST', '/api/editor/ack', JSON.stringify({ ids: ['../x'] }))).send();
   t.equal(bad.statusCode, 400);
 });
@@ -152,7 +163,9 @@ t.test('fetch lists attached uploads; the uploads route streams their chunks fro
   const upload = async (size: number, seed: number) => {
     const chunks = await encryptFile(generateFileKey(), new Uint8Array(size).fill(seed));
     const id = uploads.create(chunks.length, chunks.at(-1)!.length);
-    chunks.forEach((c, i) => { uploads.put(id, i, c); });
+    chunks.forEach((c, i) => {
+      uploads.put(id, i, c);
+    });
     return { id, chunks };
   };
   const big = await upload(2 * 1_048_576 + 5, 1); // three chunks

@@ -117,7 +117,9 @@ t.test('40 unauthenticated half-sent or huge requests are refused before their b
   const stranger = sodium.crypto_sign_keypair();
   const forged = await signRequest(stranger.privateKey, `127.0.0.1:${port}`, 'POST', '/api/editor/replies', new Uint8Array(16 * 1024 * 1024));
   forged['tipline-key'] = Buffer.from(fetchKey.publicKey).toString('base64url');
-  const forgedHead = Object.entries(forged).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const forgedHead = Object.entries(forged)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
   const attacks: Promise<Outcome>[] = [];
   for (let i = 0; i < 40; i++) {
     const headers = i % 2 === 0 ? forgedHead : '';

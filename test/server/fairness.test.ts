@@ -37,7 +37,12 @@ t.test(`${NEWCOMERS} connections opened during a flood of ${FLOOD_CONNECTIONS} k
   const keys = await editorKeys(1);
   const recipientsFile = join(dir, 'recipients.txt');
   writeFileSync(recipientsFile, encodePublicKey(keys[0]!) + '\n');
-  const proc = await startServer(t, { TIPLINE_DATA_DIR: join(dir, 'data'), TIPLINE_RECIPIENTS: recipientsFile, TIPLINE_POW_MIN_BITS: String(TEST_POW_BITS), TIPLINE_POW_MAX_BITS: String(TEST_POW_BITS) });
+  const proc = await startServer(t, {
+    TIPLINE_DATA_DIR: join(dir, 'data'),
+    TIPLINE_RECIPIENTS: recipientsFile,
+    TIPLINE_POW_MIN_BITS: String(TEST_POW_BITS),
+    TIPLINE_POW_MAX_BITS: String(TEST_POW_BITS),
+  });
   const { hostname, port } = new URL(proc.url);
 
   // The flood: every connection pipelines its requests at once, so the server always has a next

@@ -49,14 +49,55 @@ async function send(app: App, request: InjectOptions) {
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
-const PATHS = ['/', '/favicon.ico', '/robots.txt', '/api/tips', '/api/pow', '/.well-known/tipline-client.json', '/assets/', '/assets/main.js', '/api/tips/', '/api', '//api/tips', '/api/tips?x=1', '/%2e%2e/etc/passwd', '/assets/..%2f..%2fpackage.json', '/api/tips#', '/API/TIPS'];
-const CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON', 'application/json;charset=latin1', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/octet-stream', 'application/jsonx', ''];
+const PATHS = [
+  '/',
+  '/favicon.ico',
+  '/robots.txt',
+  '/api/tips',
+  '/api/pow',
+  '/.well-known/tipline-client.json',
+  '/assets/',
+  '/assets/main.js',
+  '/api/tips/',
+  '/api',
+  '//api/tips',
+  '/api/tips?x=1',
+  '/%2e%2e/etc/passwd',
+  '/assets/..%2f..%2fpackage.json',
+  '/api/tips#',
+  '/API/TIPS',
+];
+const CONTENT_TYPES = [
+  'application/json',
+  'application/json; charset=utf-8',
+  'APPLICATION/JSON',
+  'application/json;charset=latin1',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/octet-stream',
+  'application/jsonx',
+  '',
+];
 
 const method = fc.constantFrom(...METHODS);
-const path = fc.oneof(fc.constantFrom(...PATHS), fc.webPath().map((p) => (p.startsWith('/') ? p : `/${p}`)), fc.string({ maxLength: 40 }).map((s) => '/' + encodeURIComponent(s)), fc.webSegment().map((s) => `/assets/${s}`));
+const path = fc.oneof(
+  fc.constantFrom(...PATHS),
+  fc.webPath().map((p) => (p.startsWith('/') ? p : `/${p}`)),
+  fc.string({ maxLength: 40 }).map((s) => '/' + encodeURIComponent(s)),
+  fc.webSegment().map((s) => `/assets/${s}`),
+);
 const contentType = fc.oneof(fc.constantFrom(...CONTENT_TYPES), fc.string({ maxLength: 30 }));
-const headers = fc.dictionary(fc.constantFrom('accept', 'accept-encoding', 'origin', 'cookie', 'x-forwarded-for', 'content-encoding', 'transfer-encoding', 'range', 'if-none-match', 'authorization'), fc.string({ maxLength: 30 }), { maxKeys: 3 });
-const body = fc.oneof(fc.string({ maxLength: 300 }), fc.json({ maxDepth: 3 }), fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)));
+const headers = fc.dictionary(
+  fc.constantFrom('accept', 'accept-encoding', 'origin', 'cookie', 'x-forwarded-for', 'content-encoding', 'transfer-encoding', 'range', 'if-none-match', 'authorization'),
+  fc.string({ maxLength: 30 }),
+  { maxKeys: 3 },
+);
+const body = fc.oneof(
+  fc.string({ maxLength: 300 }),
+  fc.json({ maxDepth: 3 }),
+  fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+);
 
 t.test('random requests to any route: no 5xx but 503, JSON errors, nothing stored', async (t) => {
   const { app, store } = await fuzzApp(t);
@@ -95,7 +136,10 @@ t.test('random JSON bodies on POST /api/tips: 4xx, nothing stored', async (t) =>
 
 t.test('mutations of a valid envelope (with a solved proof of work): 201 only for a well-formed envelope', async (t) => {
   const { app, store, keys, solvedBody } = await fuzzApp(t);
-  const envelope = await sealTip(keys.map((k) => k.publicKey), 'fuzz me');
+  const envelope = await sealTip(
+    keys.map((k) => k.publicKey),
+    'fuzz me',
+  );
   const mutation = fc.oneof(
     fc.record({ flip: fc.nat(envelope.length - 1), bit: fc.nat(7) }),
     fc.record({ truncate: fc.nat(envelope.length) }),
@@ -166,7 +210,10 @@ async function storableEnvelope(text: string, challenge: string): Promise<Uint8A
 
 t.test('a changed envelope whose proof of work still holds is stored: the server cannot tell it from a tip', async (t) => {
   const { app, store, keys, solvedBody } = await fuzzApp(t);
-  const envelope = await sealTip(keys.map((k) => k.publicKey), 'changed in transit');
+  const envelope = await sealTip(
+    keys.map((k) => k.publicKey),
+    'changed in transit',
+  );
   const { pow } = await solvedBody(toBase64Url(envelope));
   // Flip ciphertext bits, last byte first, until the solution holds for the changed text: at
   // 4 bits about 1 flip in 16 does (deterministic: the same envelope always gives the same order).
@@ -179,12 +226,19 @@ t.test('a changed envelope whose proof of work still holds is stored: the server
   if (!changed) throw new Error('no flip kept the proof of work: the difficulty is not TEST_POW_BITS');
   const res = await send(app, { method: 'POST', url: '/api/tips', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ envelope: toBase64Url(changed), pow }) });
   t.equal(res?.statusCode, 201);
-  t.same(store.all().map((row) => Buffer.from(row.envelope)), [Buffer.from(changed)], 'exactly the bytes sent are stored');
+  t.same(
+    store.all().map((row) => Buffer.from(row.envelope)),
+    [Buffer.from(changed)],
+    'exactly the bytes sent are stored',
+  );
 });
 
 t.test('mutations of the JSON text of a valid submission: refused unless a well-formed envelope with a valid proof of work', async (t) => {
   const { app, store, keys, solvedBody } = await fuzzApp(t);
-  const envelope = await sealTip(keys.map((k) => k.publicKey), 'fuzz the text');
+  const envelope = await sealTip(
+    keys.map((k) => k.publicKey),
+    'fuzz the text',
+  );
   const envelopeText = toBase64Url(envelope);
   const edit = fc.record({ at: fc.nat(), remove: fc.nat(8), insert: fc.string({ maxLength: 8 }) });
   let accepted = 0;

@@ -20,7 +20,8 @@ const REQUIRED: Record<string, RegExp> = {
 
 t.test('helmet, run once at start-up with our options, gives exactly the headers we mean', async (t) => {
   t.same(SECURITY_HEADERS, {
-    'content-security-policy': "default-src 'none';script-src 'self' 'wasm-unsafe-eval';style-src 'self';img-src 'self' data:;connect-src 'self';worker-src 'self';form-action 'self';frame-ancestors 'none';base-uri 'none'",
+    'content-security-policy':
+      "default-src 'none';script-src 'self' 'wasm-unsafe-eval';style-src 'self';img-src 'self' data:;connect-src 'self';worker-src 'self';form-action 'self';frame-ancestors 'none';base-uri 'none'",
     'cross-origin-embedder-policy': 'require-corp',
     'cross-origin-opener-policy': 'same-origin',
     'cross-origin-resource-policy': 'same-origin',

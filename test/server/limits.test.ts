@@ -21,7 +21,13 @@ async function server(t: Parameters<typeof tempDir>[0] & { teardown(fn: () => vo
   const recipientsFile = join(dir, 'recipients.txt');
   writeFileSync(recipientsFile, encodePublicKey(keys[0]!) + '\n');
   const dataDir = join(dir, 'data');
-  const proc = await startServer(t, { TIPLINE_DATA_DIR: dataDir, TIPLINE_RECIPIENTS: recipientsFile, TIPLINE_POW_MIN_BITS: String(TEST_POW_BITS), TIPLINE_POW_MAX_BITS: String(TEST_POW_BITS), ...env });
+  const proc = await startServer(t, {
+    TIPLINE_DATA_DIR: dataDir,
+    TIPLINE_RECIPIENTS: recipientsFile,
+    TIPLINE_POW_MIN_BITS: String(TEST_POW_BITS),
+    TIPLINE_POW_MAX_BITS: String(TEST_POW_BITS),
+    ...env,
+  });
   return { proc, keys, dataDir };
 }
 
@@ -86,7 +92,11 @@ t.test('40 half-sent requests to tips, uploads and follow-ups: bounded memory, c
     const [method, path, type, length] = targets[i % targets.length]!;
     return slowRequest(proc.url, method, path, type, length, 512 * 1024);
   });
-  t.teardown(() => slow.forEach((s) => { s.stop(); }));
+  t.teardown(() =>
+    slow.forEach((s) => {
+      s.stop();
+    }),
+  );
   let peak = before;
   const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(proc))), 200);
   const ends = await Promise.all(slow.map((s) => s.closed));
@@ -96,11 +106,18 @@ t.test('40 half-sent requests to tips, uploads and follow-ups: bounded memory, c
   t.ok(peak - before < 100, `RSS rose by ${(peak - before).toFixed(0)} MiB (< 100)`);
   t.equal(ends.filter((e) => e.byUs).length, 0, 'every connection was closed by the server');
   const statuses = ends.map((e) => /^HTTP\/1\.1 (\d{3})/.exec(e.answer)?.[1] ?? 'closed');
-  t.comment(`answers: ${JSON.stringify(statuses.reduce<Record<string, number>>((n, s) => {
-    n[s] = (n[s] ?? 0) + 1;
-    return n;
-  }, {}))}`);
-  t.ok(statuses.every((s) => s === '408' || s === '503' || s === 'closed'), 'timed out (408), refused by the cap on bodies in flight (503) or closed');
+  t.comment(
+    `answers: ${JSON.stringify(
+      statuses.reduce<Record<string, number>>((n, s) => {
+        n[s] = (n[s] ?? 0) + 1;
+        return n;
+      }, {}),
+    )}`,
+  );
+  t.ok(
+    statuses.every((s) => s === '408' || s === '503' || s === 'closed'),
+    'timed out (408), refused by the cap on bodies in flight (503) or closed',
+  );
   t.ok(statuses.includes('503'), 'the cap on bodies in flight refused some at once');
   t.ok(statuses.includes('408') || statuses.includes('closed'), 'the request timeout ended the others');
   t.equal((await fetch(`${proc.url}/api/pow`)).status, 200, 'the server still answers');
@@ -127,7 +144,9 @@ t.test('SIGTERM with idle, keep-alive and half-sent clients: exits within its de
   const halfSent = Array.from({ length: 10 }, () => slowRequest(proc.url, 'POST', '/api/tips', 'application/json', 1_300_000, 64 * 1024));
   t.teardown(() => {
     for (const s of [...idle, ...keepAlive]) s.destroy();
-    halfSent.forEach((s) => { s.stop(); });
+    halfSent.forEach((s) => {
+      s.stop();
+    });
   });
   await Promise.all([...idle, ...keepAlive].map((s) => new Promise((r) => (s.readyState === 'open' ? r(null) : s.once('connect', r)))));
   await new Promise((r) => setTimeout(r, 500));

@@ -25,13 +25,14 @@ t.test('a mailbox is created with its public keys only, once per id, and only wi
   t.same(new Uint8Array(rows[0]!.sign_public_key), keys.signPublicKey);
 
   const other = await newSource();
-  const body = (overrides: Record<string, unknown>) => JSON.stringify({
-    mailbox: other.keys.mailbox,
-    signPublicKey: toBase64Url(other.keys.signPublicKey),
-    kemPublicKey: toBase64Url(other.keys.kemPublicKey),
-    signature: toBase64Url(new Uint8Array(64)),
-    ...overrides,
-  });
+  const body = (overrides: Record<string, unknown>) =>
+    JSON.stringify({
+      mailbox: other.keys.mailbox,
+      signPublicKey: toBase64Url(other.keys.signPublicKey),
+      kemPublicKey: toBase64Url(other.keys.kemPublicKey),
+      signature: toBase64Url(new Uint8Array(64)),
+      ...overrides,
+    });
   const post = (payload: string) => app.inject({ method: 'POST', url: '/api/mailboxes', headers: { 'content-type': 'application/json' }, payload });
   t.equal((await post(body({}))).statusCode, 403, 'no proof of work');
   const wrongId = await post(body({ mailbox: keys.mailbox, pow: await solvedPow(app, keys.mailbox) }));
@@ -107,7 +108,13 @@ t.test('replies: an uploaded reply reaches its mailbox only, opens with the sour
   const other = await newSource();
   await createMailbox(app, source.keys);
   await createMailbox(app, other.keys);
-  const envelope = await sealReply({ mailbox: source.keys.mailbox, message: 'Can you tell us which polling station?', sourceKey: source.keys.kemPublicKey, editorKeys: editors.map((k) => k.publicKey), signer: editors[0]! });
+  const envelope = await sealReply({
+    mailbox: source.keys.mailbox,
+    message: 'Can you tell us which polling station?',
+    sourceKey: source.keys.kemPublicKey,
+    editorKeys: editors.map((k) => k.publicKey),
+    signer: editors[0]!,
+  });
   const bundle = await bundleText([{ id: 'a'.repeat(32), received: '2026-01-02', mailbox: source.keys.mailbox, envelope }]);
   const upload = await (await editorRequest(app, fetchKey.privateKey, 'POST', '/api/editor/replies', bundle, { contentType: 'application/x-ndjson' })).send();
   t.equal(upload.statusCode, 201, upload.body);
@@ -136,10 +143,19 @@ t.test('follow-ups: only with a session and proof of work, only kind followUp, s
   const source = await newSource();
   await createMailbox(app, source.keys);
   const seal = (kind: 'tip' | 'followUp') =>
-    sealEnvelope({ kind, recipients: editors.map((k) => k.publicKey), body: encodeBody({ v: 1, message: 'More: it was station 12.', clientTime: 'x', reply: { mailbox: source.keys.mailbox, kemPublicKey: toBase64Url(source.keys.kemPublicKey) } }) });
+    sealEnvelope({
+      kind,
+      recipients: editors.map((k) => k.publicKey),
+      body: encodeBody({ v: 1, message: 'More: it was station 12.', clientTime: 'x', reply: { mailbox: source.keys.mailbox, kemPublicKey: toBase64Url(source.keys.kemPublicKey) } }),
+    });
   const post = async (envelope: Uint8Array, cookie?: string) => {
     const text = toBase64Url(envelope);
-    return app.inject({ method: 'POST', url: '/api/mailbox/follow-ups', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, payload: JSON.stringify({ envelope: text, pow: await solvedPow(app, text) }) });
+    return app.inject({
+      method: 'POST',
+      url: '/api/mailbox/follow-ups',
+      headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+      payload: JSON.stringify({ envelope: text, pow: await solvedPow(app, text) }),
+    });
   };
   const followUp = await seal('followUp');
   t.equal((await post(followUp)).statusCode, 401, 'no session');
@@ -147,7 +163,12 @@ t.test('follow-ups: only with a session and proof of work, only kind followUp, s
   const asTip = await post(await seal('tip'), session);
   t.equal(asTip.statusCode, 400);
   t.match(JSON.parse(asTip.body).error, /expected a followUp/);
-  const noPow = await app.inject({ method: 'POST', url: '/api/mailbox/follow-ups', headers: { 'content-type': 'application/json', cookie: session }, payload: JSON.stringify({ envelope: toBase64Url(followUp) }) });
+  const noPow = await app.inject({
+    method: 'POST',
+    url: '/api/mailbox/follow-ups',
+    headers: { 'content-type': 'application/json', cookie: session },
+    payload: JSON.stringify({ envelope: toBase64Url(followUp) }),
+  });
   t.equal(noPow.statusCode, 403);
   t.equal((db.prepare('SELECT count(*) AS n FROM tips').get() as { n: number }).n, 0, 'nothing stored so far');
   const ok = await post(followUp, session);
@@ -180,7 +201,10 @@ t.test('retention: replies go like tips (received, or read), mailboxes once unus
   t.equal(count('replies'), 2, 'nothing due yet');
   purgeExpired(db, policy, '2026-01-12');
   t.equal(count('replies'), 1, 'the read reply went 7 days after reading');
-  t.same((db.prepare('SELECT id FROM replies').all() as { id: string }[]).map((r) => r.id), [unread]);
+  t.same(
+    (db.prepare('SELECT id FROM replies').all() as { id: string }[]).map((r) => r.id),
+    [unread],
+  );
   purgeExpired(db, policy, '2026-01-31');
   t.equal(count('replies'), 0, 'the unread reply went 30 days after upload');
   t.equal(count('mailboxes'), 1, 'a, unused since 01-01 and now empty, went with it; b was used on 01-05');

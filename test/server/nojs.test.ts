@@ -38,7 +38,11 @@ interface Options {
 
 async function nojsApp(t: { teardown(fn: () => void | Promise<void>): void }, options: Options = {}) {
   let offset = 0;
-  const env: Record<string, string> = { TIPLINE_NOJS: options.enabled === false ? 'off' : 'on', TIPLINE_NOJS_BURST: String(options.burst ?? 100), TIPLINE_NOJS_PER_HOUR: String(options.perHour ?? 3600) };
+  const env: Record<string, string> = {
+    TIPLINE_NOJS: options.enabled === false ? 'off' : 'on',
+    TIPLINE_NOJS_BURST: String(options.burst ?? 100),
+    TIPLINE_NOJS_PER_HOUR: String(options.perHour ?? 3600),
+  };
   if (options.maxFileBytes) env.TIPLINE_NOJS_MAX_FILE_BYTES = String(options.maxFileBytes);
   if (options.maxFiles !== undefined) env.TIPLINE_MAX_FILES = String(options.maxFiles);
   if (options.minFreeBytes !== undefined) env.TIPLINE_MIN_FREE_BYTES = String(options.minFreeBytes);
@@ -123,7 +127,15 @@ t.test('a structured form without JavaScript: the same fields, checked the same 
     version: 3,
     fields: [
       { name: 'station', type: 'text', label: { en: 'Polling station' }, required: true },
-      { name: 'what', type: 'multiple-choice', label: { en: 'What happened' }, choices: [{ value: 'stuffing', label: { en: 'Ballot stuffing' } }, { value: 'carousel', label: { en: 'Carousel voting' } }] },
+      {
+        name: 'what',
+        type: 'multiple-choice',
+        label: { en: 'What happened' },
+        choices: [
+          { value: 'stuffing', label: { en: 'Ballot stuffing' } },
+          { value: 'carousel', label: { en: 'Carousel voting' } },
+        ],
+      },
       { name: 'count', type: 'number', label: { en: 'How many' }, integer: true, min: 0, max: 1000 },
     ],
   });
@@ -136,7 +148,11 @@ t.test('a structured form without JavaScript: the same fields, checked the same 
     const request = new Request('http://127.0.0.1/', { method: 'POST', body: data });
     return app.inject({ method: 'POST', url: NOJS_TIP_PATH, headers: { 'content-type': request.headers.get('content-type')! }, payload: Buffer.from(await request.arrayBuffer()) });
   };
-  const base: [string, string][] = [['message', 'see the fields'], ['form.id', 'station'], ['form.version', '3']];
+  const base: [string, string][] = [
+    ['message', 'see the fields'],
+    ['form.id', 'station'],
+    ['form.version', '3'],
+  ];
   const ok = await post([...base, ['field.station', ' 17 '], ['field.what', 'carousel'], ['field.what', 'stuffing'], ['field.count', '40']]);
   t.equal(ok.statusCode, 201);
   const body = decodeBody((await openEnvelope(new Uint8Array(tipsIn(db)[0]!.envelope), keys[0]!.seed)).body);
@@ -146,7 +162,18 @@ t.test('a structured form without JavaScript: the same fields, checked the same 
   t.equal(missing.statusCode, 400);
   t.match(missing.body, /Polling station/, 'names the missing field');
   t.match(missing.body, /How many/, 'and the invalid one');
-  t.equal((await post([['message', 'x'], ['form.id', 'station'], ['form.version', '2'], ['field.station', '1']])).statusCode, 400, 'a page for another version');
+  t.equal(
+    (
+      await post([
+        ['message', 'x'],
+        ['form.id', 'station'],
+        ['form.version', '2'],
+        ['field.station', '1'],
+      ])
+    ).statusCode,
+    400,
+    'a page for another version',
+  );
   t.equal((await post([...base, ['field.station', '1'], ['field.nosuch', '1']])).statusCode, 201, 'an input the form does not have is ignored, as in the page');
   t.equal(tipsIn(db).length, 2);
 });
@@ -167,7 +194,12 @@ t.test('bad input gets a page with a fixed message, and nothing is stored', asyn
     ['a file', await formPost(NOJS_TIP_PATH, { message: secret, attachment: new Blob([secret], { type: 'text/plain' }) }), 400, /incomplete or damaged/],
     ['a passphrase on the tip route', await formPost(NOJS_TIP_PATH, { message: secret, passphrase: secret }), 400, /incomplete or damaged/],
     ['JSON', { method: 'POST', url: NOJS_TIP_PATH, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ message: secret }) }, 415, /incomplete or damaged/],
-    ['a broken multipart body', { method: 'POST', url: NOJS_TIP_PATH, headers: { 'content-type': 'multipart/form-data; boundary=XX' }, payload: `--XX\r\nContent-Disposition: form-data; name="message"\r\n\r\n${secret}` }, 400, /incomplete or damaged/],
+    [
+      'a broken multipart body',
+      { method: 'POST', url: NOJS_TIP_PATH, headers: { 'content-type': 'multipart/form-data; boundary=XX' }, payload: `--XX\r\nContent-Disposition: form-data; name="message"\r\n\r\n${secret}` },
+      400,
+      /incomplete or damaged/,
+    ],
     ['multipart without a boundary', { method: 'POST', url: NOJS_TIP_PATH, headers: { 'content-type': 'multipart/form-data' }, payload: secret }, 400, /incomplete or damaged/],
     ['no body', { method: 'POST', url: NOJS_TIP_PATH }, 400, /incomplete or damaged/],
     ['a message over the limit', await formPost(NOJS_TIP_PATH, { message: 'x'.repeat(100_001) }), 413, /too long/],
@@ -276,9 +308,16 @@ t.test('conversations without JavaScript: replies decrypted on the server, a fol
   const source = await mailboxKeys(passphrase);
   const mailboxes = new MailboxStore(db);
   const replyText = 'Thank you. Which polling station? <b>not bold</b>';
-  mailboxes.addReplies([{ mailbox: source.mailbox, envelope: await sealReply({ mailbox: source.mailbox, message: replyText, sourceKey: source.kemPublicKey, editorKeys: [keys[0]!.publicKey], signer: keys[0]! }) }]);
+  mailboxes.addReplies([
+    { mailbox: source.mailbox, envelope: await sealReply({ mailbox: source.mailbox, message: replyText, sourceKey: source.kemPublicKey, editorKeys: [keys[0]!.publicKey], signer: keys[0]! }) },
+  ]);
   // A reply the source's key cannot open (sealed to the editors only) is named, not shown.
-  mailboxes.addReplies([{ mailbox: source.mailbox, envelope: await sealReply({ mailbox: source.mailbox, message: 'not for the source', sourceKey: keys[1]!.publicKey, editorKeys: [keys[0]!.publicKey], signer: keys[0]! }) }]);
+  mailboxes.addReplies([
+    {
+      mailbox: source.mailbox,
+      envelope: await sealReply({ mailbox: source.mailbox, message: 'not for the source', sourceKey: keys[1]!.publicKey, editorKeys: [keys[0]!.publicKey], signer: keys[0]! }),
+    },
+  ]);
 
   // Any spacing and case, as people type it.
   const typed = `  ${passphrase.toUpperCase().split(' ').join('   ')} `;
@@ -360,7 +399,12 @@ t.test('files without JavaScript: encrypted as they stream in, stored as uploads
   const video = pattern(2 * FILE_CHUNK_SIZE + 5, 1);
   const note = new TextEncoder().encode(`${marker} ${'protocol of the count '.repeat(40)}`);
   const exact = pattern(FILE_CHUNK_SIZE, 2);
-  const files = [new File([video], 'video.mp4', { type: 'video/mp4' }), new File([note], 'C:\\Users\\me\\note.txt', { type: 'text/plain' }), new File([exact], 'exact.bin'), new File([], 'empty.txt', { type: 'text/plain' })];
+  const files = [
+    new File([video], 'video.mp4', { type: 'video/mp4' }),
+    new File([note], 'C:\\Users\\me\\note.txt', { type: 'text/plain' }),
+    new File([exact], 'exact.bin'),
+    new File([], 'empty.txt', { type: 'text/plain' }),
+  ];
   const res = await app.inject(await formPost(NOJS_TIP_PATH, { lang: 'en', message: 'files attached without JavaScript' }, {}, files));
   t.equal(res.statusCode, 201, 'received');
 
@@ -380,7 +424,12 @@ t.test('files without JavaScript: encrypted as they stream in, stored as uploads
   t.equal(new Set(body.files!.map((f) => f.key)).size, 4, 'a fresh key per file');
   // The same shape the browser produces: Padmé size class, whole zero chunks at the end.
   for (const file of body.files!) {
-    const row = db.prepare('SELECT chunks, last_chunk_bytes AS last, stored, tip_id FROM uploads WHERE id = ?').get(file.upload) as { chunks: number; last: number; stored: number; tip_id: string | null };
+    const row = db.prepare('SELECT chunks, last_chunk_bytes AS last, stored, tip_id FROM uploads WHERE id = ?').get(file.upload) as {
+      chunks: number;
+      last: number;
+      stored: number;
+      tip_id: string | null;
+    };
     t.same([row.chunks, row.last, row.stored], [fileChunkCount(file.size), lastChunkCiphertextLength(file.size), fileChunkCount(file.size)], `${file.name}: padded shape, complete`);
     t.ok(row.tip_id, `${file.name}: linked to the tip`);
   }
@@ -398,7 +447,12 @@ t.test('files without JavaScript: encrypted as they stream in, stored as uploads
   t.same(summary.sealedByServer?.length, 1, 'decrypt marks it sealed by the server');
   const tipDir = join(out, summary.decrypted[0]!);
   t.same(readdirSync(join(tipDir, 'files')).sort(), ['empty.txt', 'exact.bin', 'note.txt', 'video.mp4']);
-  for (const [name, bytes] of [['video.mp4', video], ['note.txt', note], ['exact.bin', exact], ['empty.txt', new Uint8Array(0)]] as const) {
+  for (const [name, bytes] of [
+    ['video.mp4', video],
+    ['note.txt', note],
+    ['exact.bin', exact],
+    ['empty.txt', new Uint8Array(0)],
+  ] as const) {
     t.equal(sha256(readFileSync(join(tipDir, 'files', name))), sha256(bytes), `${name} byte-identical`);
   }
 });
@@ -408,7 +462,11 @@ t.test('file limits: refused with a page, nothing stored, no upload rows left be
   const { app, db, logs } = await nojsApp(t, { maxFileBytes: max, maxFiles: 2 });
   const page = (await app.inject({ method: 'GET', url: '/' })).body;
   t.match(page, /<input type="file" id="files" name="files" multiple/, 'the page posts files without JavaScript');
-  t.match(page, /<noscript><p id="files-nojs-notice" class="hint">Without JavaScript, files are sent as they are[^<]*NOT remove hidden information[^<]*At most 1\.0 MB in all/, 'and says the server sees them and strips nothing');
+  t.match(
+    page,
+    /<noscript><p id="files-nojs-notice" class="hint">Without JavaScript, files are sent as they are[^<]*NOT remove hidden information[^<]*At most 1\.0 MB in all/,
+    'and says the server sees them and strips nothing',
+  );
   t.match(page, /<p id="files-hint" class="hint needs-js">/, 'the hint that promises cleaning in the browser is for JavaScript only');
   const secret = 'FILE-SECRET-NOT-QUOTED';
   const file = (size: number, name = 'f.bin') => new File([pattern(size, size), secret], name);
@@ -428,7 +486,12 @@ t.test('file limits: refused with a page, nothing stored, no upload rows left be
     t.same(uploadRows(db), { uploads: 0, chunks: 0 }, `${name}: no upload rows left`);
   }
   // Over the limit by Content-Length: refused before anything is read or stored.
-  const declared = await app.inject({ method: 'POST', url: NOJS_TIP_PATH, headers: { 'content-type': 'multipart/form-data; boundary=XX', 'content-length': String(NOJS_MAX_BODY_BYTES + max + 1) }, payload: 'x'.repeat(NOJS_MAX_BODY_BYTES + max + 1) });
+  const declared = await app.inject({
+    method: 'POST',
+    url: NOJS_TIP_PATH,
+    headers: { 'content-type': 'multipart/form-data; boundary=XX', 'content-length': String(NOJS_MAX_BODY_BYTES + max + 1) },
+    payload: 'x'.repeat(NOJS_MAX_BODY_BYTES + max + 1),
+  });
   t.equal(declared.statusCode, 413);
   t.match(declared.body, /Too many or too large files/);
   t.equal(tipsIn(db).length, 0, 'no tip stored');

@@ -15,7 +15,7 @@ import { ConfigError, loadConfig } from '../../src/server/config.js';
 import { POW_STALE } from '../../src/server/plugins/pow.js';
 import { TEST_POW_BITS, sealTip, solvedPow, solvedTipRequest, tempDir, testApp, tipRequest } from '../helpers/fixtures.js';
 
-t.test('GET /api/pow hands out a fresh MAC\'d challenge at the configured difficulty', async (t) => {
+t.test("GET /api/pow hands out a fresh MAC'd challenge at the configured difficulty", async (t) => {
   const { app } = await testApp(t);
   const a = await app.inject({ method: 'GET', url: '/api/pow' });
   const b = await app.inject({ method: 'GET', url: '/api/pow' });
@@ -49,7 +49,8 @@ t.test('every bad proof of work is refused with 403 before the envelope is parse
   // Another envelope the good solution does not solve: at 4 bits it still does for 1 in 16
   // (and that one is rightly accepted: test/server/fuzz.test.ts), so pick one it fails for.
   let other = await sealTip([keys[0]!.publicKey], 'another tip');
-  while (powSolves(sodium, fromBase64Url(good.challenge)!, powBinding(sodium, toBase64Url(other)), fromBase64Url(good.nonce)!, TEST_POW_BITS)) other = await sealTip([keys[0]!.publicKey], 'another tip');
+  while (powSolves(sodium, fromBase64Url(good.challenge)!, powBinding(sodium, toBase64Url(other)), fromBase64Url(good.nonce)!, TEST_POW_BITS))
+    other = await sealTip([keys[0]!.publicKey], 'another tip');
   const cases: [string, string, number][] = [
     ['no pow member', JSON.stringify({ envelope: text }), 403],
     ['no pow member, and an invalid envelope', JSON.stringify({ envelope: 'AAAA' }), 403],
@@ -185,7 +186,10 @@ t.test('stockpiled easy challenges are refused once the difficulty has risen; on
     const envelope = await sealTip(recipients, `stockpiled ${i}`);
     stockpile.push({ envelope, pow: await solvedPow(app, toBase64Url(envelope)) });
   }
-  t.ok(stockpile.every(({ pow }) => decodeChallenge(fromBase64Url(pow.challenge)!)!.bits === 4), 'all at 4 bits');
+  t.ok(
+    stockpile.every(({ pow }) => decodeChallenge(fromBase64Url(pow.challenge)!)!.bits === 4),
+    'all at 4 bits',
+  );
   // Real load raises the difficulty: accepted tips, each with a fresh challenge.
   let accepted = 0;
   while ((await bitsNow()) < 6) {

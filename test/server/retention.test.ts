@@ -77,10 +77,20 @@ t.test('purged ciphertext is overwritten: not in the database, the WAL or the sh
   const keys = await editorKeys(2);
   let clock = '2026-03-01';
   const store = new TipStore(db, () => clock);
-  const doomed = await Promise.all([1, 2, 3].map((i) => sealTip(keys.map((k) => k.publicKey), `purge me ${i} `.repeat(200))));
+  const doomed = await Promise.all(
+    [1, 2, 3].map((i) =>
+      sealTip(
+        keys.map((k) => k.publicKey),
+        `purge me ${i} `.repeat(200),
+      ),
+    ),
+  );
   for (const envelope of doomed) await store.add(envelope);
   clock = '2026-03-20';
-  const kept = await sealTip(keys.map((k) => k.publicKey), 'keep me');
+  const kept = await sealTip(
+    keys.map((k) => k.publicKey),
+    'keep me',
+  );
   await store.add(kept);
 
   t.equal(db.pragma('secure_delete', { simple: true }), 1, 'secure_delete is on');
@@ -97,7 +107,10 @@ t.test('purged ciphertext is overwritten: not in the database, the WAL or the sh
   const disk = everything();
   for (const envelope of doomed) for (const s of samples(envelope)) t.notOk(contains(disk, s), 'no sample of a purged envelope survives');
   for (const s of samples(kept)) t.ok(contains(disk, s), 'the kept tip is still there');
-  t.same(store.all().map((r) => r.envelope), [kept]);
+  t.same(
+    store.all().map((r) => r.envelope),
+    [kept],
+  );
 });
 
 t.test('the database and its WAL and shm files are mode 0600', async (t) => {
@@ -169,7 +182,11 @@ t.test('retention settings are validated, one line per mistake', async (t) => {
       t.fail(`"${bad}" accepted`);
     } catch (err) {
       t.ok(err instanceof ConfigError);
-      t.same((err as ConfigError).problems.map((p) => p.split(':')[0]), ['TIPLINE_RETENTION_DAYS', 'TIPLINE_RETENTION_ACKED_DAYS'], `"${bad}": one line each`);
+      t.same(
+        (err as ConfigError).problems.map((p) => p.split(':')[0]),
+        ['TIPLINE_RETENTION_DAYS', 'TIPLINE_RETENTION_ACKED_DAYS'],
+        `"${bad}": one line each`,
+      );
     }
   }
 });

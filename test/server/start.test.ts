@@ -28,7 +28,11 @@ t.test('configuration mistakes are reported one line each', async (t) => {
   t.equal(out.trim().split('\n').length, 2, 'one line per mistake');
   const oldKey = join(dir, 'old.txt');
   writeFileSync(oldKey, 'tipline-editor-1:AAAA\n');
-  t.match(await startFails({ TIPLINE_DATA_DIR: join(dir, 'd'), TIPLINE_RECIPIENTS: oldKey }), /old\.txt line 1: this is an old one-key editor line .*npm run keygen -- --public --key <key file>/, 'an old one-key line is refused with the way to print the new one');
+  t.match(
+    await startFails({ TIPLINE_DATA_DIR: join(dir, 'd'), TIPLINE_RECIPIENTS: oldKey }),
+    /old\.txt line 1: this is an old one-key editor line .*npm run keygen -- --public --key <key file>/,
+    'an old one-key line is refused with the way to print the new one',
+  );
 
   t.match(await startFails({ TIPLINE_DATA_DIR: join(dir, 'd'), TIPLINE_RECIPIENTS: join(dir, 'missing.txt') }), /TIPLINE_RECIPIENTS: cannot read .*missing\.txt \(ENOENT\)/);
   const file = join(dir, 'a-file');

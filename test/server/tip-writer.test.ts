@@ -122,8 +122,16 @@ t.test('SIGKILL the instant tips are acknowledged: every acknowledged tip is the
 
   const restarted = await startServer(t, env);
   const after = await sealTip(recipients, 'after the restart');
-  const res = await fetch(`${restarted.url}/api/tips`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: tipRequest(after, await solvedPow(restarted.url, toBase64Url(after))).payload });
+  const res = await fetch(`${restarted.url}/api/tips`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: tipRequest(after, await solvedPow(restarted.url, toBase64Url(after))).payload,
+  });
   t.equal(res.status, 201, 'the restarted server takes tips');
   const stored = await storedReceipts(join(dir, 'data', 'tipline.sqlite'));
-  t.same([...acknowledged].filter((r) => !stored.has(r)), [], `all ${acknowledged.size} acknowledged tips are present`);
+  t.same(
+    [...acknowledged].filter((r) => !stored.has(r)),
+    [],
+    `all ${acknowledged.size} acknowledged tips are present`,
+  );
 });

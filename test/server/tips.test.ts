@@ -8,7 +8,10 @@ import { sealTip, solvedPow, solvedTipRequest, testApp } from '../helpers/fixtur
 
 t.test('a good tip is stored durably and answered with its receipt', async (t) => {
   const { app, store, keys } = await testApp(t, { editors: 2 });
-  const envelope = await sealTip(keys.map((k) => k.publicKey), 'ballot stuffing at station 12');
+  const envelope = await sealTip(
+    keys.map((k) => k.publicKey),
+    'ballot stuffing at station 12',
+  );
   const res = await app.inject(await solvedTipRequest(app, envelope));
   t.equal(res.statusCode, 201);
   t.same(res.json(), { receipt: await receiptFor(envelope) });
@@ -26,14 +29,24 @@ t.test('ids are random, not sequential', async (t) => {
   for (let i = 0; i < 5; i++) t.equal((await app.inject(await solvedTipRequest(app, await sealTip([keys[0]!.publicKey], `tip ${i}`)))).statusCode, 201);
   const ids = store.all().map((r) => r.id);
   t.equal(new Set(ids).size, 5);
-  t.notOk(ids.some((id) => /^0+\d$/.test(id)), 'no counter-like ids');
+  t.notOk(
+    ids.some((id) => /^0+\d$/.test(id)),
+    'no counter-like ids',
+  );
 });
 
 t.test('bad input gets a clear 4xx JSON error and stores nothing', async (t) => {
   const { app, store, keys } = await testApp(t, { editors: 2 });
-  const good = await sealTip(keys.map((k) => k.publicKey), 'x');
+  const good = await sealTip(
+    keys.map((k) => k.publicKey),
+    'x',
+  );
   const oneRecipient = await sealTip([keys[0]!.publicKey], 'x');
-  const followUp = await sealTip(keys.map((k) => k.publicKey), 'x', 'followUp');
+  const followUp = await sealTip(
+    keys.map((k) => k.publicKey),
+    'x',
+    'followUp',
+  );
   const wrongVersion = Uint8Array.from(good);
   wrongVersion[0] = 2;
   const cases: [string, InjectOptions, number, RegExp][] = [
@@ -45,7 +58,17 @@ t.test('bad input gets a clear 4xx JSON error and stores nothing', async (t) => 
     ['missing envelope', { method: 'POST', url: '/api/tips', headers: { 'content-type': 'application/json' }, payload: '{}' }, 400, /envelope/],
     ['extra member', { method: 'POST', url: '/api/tips', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ envelope: toBase64Url(good), ip: 'x' }) }, 400, /additional/],
     ['not a string', { method: 'POST', url: '/api/tips', headers: { 'content-type': 'application/json' }, payload: '{"envelope": 12}' }, 400, /string/],
-    ['not base64url', { method: 'POST', url: '/api/tips', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ envelope: toBase64Url(good) + '=', pow: await solvedPow(app, toBase64Url(good) + '=') }) }, 400, /base64url/],
+    [
+      'not base64url',
+      {
+        method: 'POST',
+        url: '/api/tips',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ envelope: toBase64Url(good) + '=', pow: await solvedPow(app, toBase64Url(good) + '=') }),
+      },
+      400,
+      /base64url/,
+    ],
     ['wrong version', await solvedTipRequest(app, wrongVersion), 400, /version/],
     ['wrong recipient count', await solvedTipRequest(app, oneRecipient), 400, /recipients/],
     ['truncated ciphertext', await solvedTipRequest(app, good.subarray(0, good.length - 1)), 400, /padded size class|truncated/],

@@ -153,7 +153,11 @@ t.test('oversize is refused before anything is stored; too many files refuses th
   t.equal((await createUpload(app, 1, FILE_CHUNK_CIPHERTEXT_BYTES + 1)).statusCode, 400, 'a last chunk longer than a chunk');
 
   const files = [await uploadFile(app, 10), await uploadFile(app, 20), await uploadFile(app, 30)];
-  const tooMany = await tipWithUploads(app, keys, files.map((f) => f.id));
+  const tooMany = await tipWithUploads(
+    app,
+    keys,
+    files.map((f) => f.id),
+  );
   t.equal(tooMany.statusCode, 400, 'three files where two are allowed');
   t.equal(store.count(), 0);
   const twice = await tipWithUploads(app, keys, [files[0]!.id, files[0]!.id]);
@@ -264,7 +268,11 @@ t.test('an acknowledged chunk survives SIGKILL of the real server', async (t) =>
   const chunks = await encryptFile(generateFileKey(), new Uint8Array(size).fill(1));
   const m = chunks.at(-1)!.length;
   const pow = await solvedPow(server.url, uploadPowText(chunks.length, m));
-  const created = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chunks: chunks.length, lastChunkBytes: m, pow }) });
+  const created = await fetch(`${server.url}/api/uploads`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ chunks: chunks.length, lastChunkBytes: m, pow }),
+  });
   t.equal(created.status, 201);
   const { upload } = (await created.json()) as { upload: string };
   const put = await fetch(`${server.url}/api/uploads/${upload}/chunks/0`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from(chunks[0]!) });

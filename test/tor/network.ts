@@ -336,8 +336,22 @@ export async function startTorNetwork(options: TorNetworkOptions): Promise<TorNe
         const keys = join(node.dataDir, 'keys');
         mkdirSync(keys, { mode: 0o700 });
         await runInNs(
-          ['tor-gencert', '--create-identity-key', '-m', '12', '-a', `127.0.0.1:${node.dirPort}`,
-            '-i', join(keys, 'authority_identity_key'), '-s', join(keys, 'authority_signing_key'), '-c', join(keys, 'authority_certificate'), '--passphrase-fd', '0'],
+          [
+            'tor-gencert',
+            '--create-identity-key',
+            '-m',
+            '12',
+            '-a',
+            `127.0.0.1:${node.dirPort}`,
+            '-i',
+            join(keys, 'authority_identity_key'),
+            '-s',
+            join(keys, 'authority_signing_key'),
+            '-c',
+            join(keys, 'authority_certificate'),
+            '--passphrase-fd',
+            '0',
+          ],
           '\n',
         );
         const cert = readFileSync(join(keys, 'authority_certificate'), 'utf8');
@@ -347,16 +361,17 @@ export async function startTorNetwork(options: TorNetworkOptions): Promise<TorNe
     await Promise.all(
       routers.map(async (node) => {
         const torrc = join(node.dataDir, 'torrc-fingerprint');
-        writeFileSync(torrc, [`DataDirectory ${node.dataDir}`, `Nickname ${node.name}`, `ORPort 127.0.0.1:${node.orPort}`, 'Address 127.0.0.1', 'GeoIPFile ""', 'GeoIPv6File ""', 'Log err stdout'].join('\n') + '\n');
+        writeFileSync(
+          torrc,
+          [`DataDirectory ${node.dataDir}`, `Nickname ${node.name}`, `ORPort 127.0.0.1:${node.orPort}`, 'Address 127.0.0.1', 'GeoIPFile ""', 'GeoIPv6File ""', 'Log err stdout'].join('\n') + '\n',
+        );
         const out = await runInNs(['tor', '--defaults-torrc', '/dev/null', '-f', torrc, '--list-fingerprint']);
         const match = new RegExp(`^${node.name} ((?:[0-9A-F]{4} ?){10})$`, 'm').exec(out);
         if (!match) throw new Error(`no fingerprint for ${node.name}: ${out.trim()}`);
         node.fingerprint = match[1]!.replace(/ /g, '');
       }),
     );
-    const authorityLines = authorities.map(
-      (a) => `DirAuthority ${a.name} orport=${a.orPort} no-v2 v3ident=${a.v3ident} 127.0.0.1:${a.dirPort} ${a.fingerprint}`,
-    );
+    const authorityLines = authorities.map((a) => `DirAuthority ${a.name} orport=${a.orPort} no-v2 v3ident=${a.v3ident} 127.0.0.1:${a.dirPort} ${a.fingerprint}`);
     const bandwidthFile = join(dir, 'bandwidths');
     writeFileSync(bandwidthFile, `${Math.floor(Date.now() / 1000)}\n` + routers.map((r) => `node_id=$${r.fingerprint} bw=1000\n`).join(''));
 

@@ -137,7 +137,10 @@ t.before(async () => {
   const inNs = ns.prefix;
 
   // Two servers in the namespace, each with its own database; TIPLINE_PORT 0 picks a free port there.
-  for (const [name, pow] of [['plain', false], ['pow', true]] as const) {
+  for (const [name, pow] of [
+    ['plain', false],
+    ['pow', true],
+  ] as const) {
     const dataDir = join(work, `data-${name}`);
     mkdirSync(dataDir);
     const server = await startServer(t, { TIPLINE_DATA_DIR: dataDir, TIPLINE_RECIPIENTS: recipientsFile, TIPLINE_EDITORS: editorsFile, TIPLINE_CLIENT_DIR: clientDir }, inNs);
@@ -152,7 +155,9 @@ t.before(async () => {
     services: services.map((s) => ({ port: Number(new URL(s.server.url).port), powDefenses: s.pow })),
     log: (line) => t.comment(line),
   });
-  services.forEach((s, i) => { s.onion = network.onions[i]; });
+  services.forEach((s, i) => {
+    s.onion = network.onions[i];
+  });
   const { consensusReady, cachesReady, onionsAnswer } = network.timings;
   t.comment(`timings: consensus ${(consensusReady / 1000).toFixed(1)} s, caches ${(cachesReady / 1000).toFixed(1)} s, onions answer ${(onionsAnswer / 1000).toFixed(1)} s`);
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -237,10 +242,14 @@ for (const index of [0, 1]) {
       writeFileSync(join(dir, 'evidence.jpg'), withMetadata(clean));
       writeFileSync(join(dir, 'recording.bin'), recording);
       await page.setInputFiles('#files', [join(dir, 'evidence.jpg'), join(dir, 'recording.bin')]);
-      await page.waitForFunction(() => {
-        const items = Array.from(document.querySelectorAll('#file-list li'), (li) => li.textContent ?? '');
-        return items.length >= 2 && items.every((text) => text.includes(':'));
-      }, undefined, { timeout: 60_000 });
+      await page.waitForFunction(
+        () => {
+          const items = Array.from(document.querySelectorAll('#file-list li'), (li) => li.textContent ?? '');
+          return items.length >= 2 && items.every((text) => text.includes(':'));
+        },
+        undefined,
+        { timeout: 60_000 },
+      );
     }
     await page.click('#submit');
     await page.locator('#confirmation:not([hidden])').waitFor({ timeout: 120_000 });
@@ -256,7 +265,10 @@ for (const index of [0, 1]) {
     const bundle = join(dir, 'tips.bundle');
     const out = join(dir, 'decrypted');
     const node = [...ns.prefix, process.execPath, '--import', 'tsx'];
-    const fetched = await run(node[0]!, [...node.slice(1), 'scripts/editor.ts', 'fetch', '--server', origin, '--key', fetchKeyFile, '--socks', `127.0.0.1:${network.socksPort}`, '--out', bundle], { cwd: ROOT, env: childEnv() });
+    const fetched = await run(node[0]!, [...node.slice(1), 'scripts/editor.ts', 'fetch', '--server', origin, '--key', fetchKeyFile, '--socks', `127.0.0.1:${network.socksPort}`, '--out', bundle], {
+      cwd: ROOT,
+      env: childEnv(),
+    });
     t.match(fetched.stdout, /fetched 1 new record/, 'the editor fetched the tip over Tor');
     const decrypted = await run(node[0]!, [...node.slice(1), 'scripts/decrypt.ts', '--key', keyFile, '--in', bundle, '--out', out], {
       cwd: ROOT,
@@ -269,7 +281,10 @@ for (const index of [0, 1]) {
     t.equal(readFileSync(join(tipDir, 'message.txt'), 'utf8'), MESSAGE, 'message.txt is exactly what was typed');
     t.equal((JSON.parse(readFileSync(tips[0]!, 'utf8')) as { receipt?: string }).receipt, receipt, 'tip.json carries the receipt the page showed');
     if (clean && recording) {
-      t.ok(requests.some((r) => r.startsWith(`PUT ${origin}/api/uploads/`)), 'the chunks went to the onion');
+      t.ok(
+        requests.some((r) => r.startsWith(`PUT ${origin}/api/uploads/`)),
+        'the chunks went to the onion',
+      );
       const photos = findFiles(out, 'evidence.jpg');
       const recordings = findFiles(out, 'recording.bin');
       t.equal(photos.length, 1, 'the photo came over Tor and decrypted');
@@ -288,14 +303,25 @@ for (const index of [0, 1]) {
       const mailbox = (JSON.parse(readFileSync(tips[0]!, 'utf8')) as { mailbox?: string }).mailbox ?? '';
       t.match(mailbox, /^[0-9a-f]{32}$/, 'the tip carries the mailbox to answer');
       // The tip is decrypted: acknowledge it over Tor, so the next fetch brings only what is new.
-      const acked = await run(node[0]!, [...node.slice(1), 'scripts/editor.ts', 'ack', '--server', origin, '--key', fetchKeyFile, '--socks', `127.0.0.1:${network.socksPort}`, '--in', `${bundle}.ack`], { cwd: ROOT, env: childEnv() });
+      const acked = await run(
+        node[0]!,
+        [...node.slice(1), 'scripts/editor.ts', 'ack', '--server', origin, '--key', fetchKeyFile, '--socks', `127.0.0.1:${network.socksPort}`, '--in', `${bundle}.ack`],
+        { cwd: ROOT, env: childEnv() },
+      );
       t.match(acked.stdout, /acknowledged 1 of 1 record/, 'the editor acknowledged the tip over Tor');
       const replyText = join(dir, 'reply.txt');
       writeFileSync(replyText, REPLY);
       const replyBundle = join(dir, 'reply.bundle');
-      const sealed = await run(node[0]!, [...node.slice(1), 'scripts/reply.ts', '--key', keyFile, '--decrypted', out, '--mailbox', mailbox, '--in', replyText, '--out', replyBundle], { cwd: ROOT, env: childEnv({ TIPLINE_PASSPHRASE: PASSPHRASE }) });
+      const sealed = await run(node[0]!, [...node.slice(1), 'scripts/reply.ts', '--key', keyFile, '--decrypted', out, '--mailbox', mailbox, '--in', replyText, '--out', replyBundle], {
+        cwd: ROOT,
+        env: childEnv({ TIPLINE_PASSPHRASE: PASSPHRASE }),
+      });
       t.match(sealed.stdout, /wrote reply .* for mailbox /, 'reply sealed the answer (no network needed)');
-      const uploaded = await run(node[0]!, [...node.slice(1), 'scripts/editor.ts', 'upload', '--server', origin, '--key', fetchKeyFile, '--socks', `127.0.0.1:${network.socksPort}`, '--in', replyBundle], { cwd: ROOT, env: childEnv() });
+      const uploaded = await run(
+        node[0]!,
+        [...node.slice(1), 'scripts/editor.ts', 'upload', '--server', origin, '--key', fetchKeyFile, '--socks', `127.0.0.1:${network.socksPort}`, '--in', replyBundle],
+        { cwd: ROOT, env: childEnv() },
+      );
       t.match(uploaded.stdout, /uploaded 1 reply/, 'the editor uploaded the reply over Tor');
 
       await page.goto(`${origin}/mailbox`, { waitUntil: 'load', timeout: 120_000 });
@@ -312,12 +338,21 @@ for (const index of [0, 1]) {
       t.same(problems, [], 'no console errors, failed loads or HTTP errors in the mailbox');
 
       const bundle2 = join(dir, 'follow-up.bundle');
-      const fetched2 = await run(node[0]!, [...node.slice(1), 'scripts/editor.ts', 'fetch', '--server', origin, '--key', fetchKeyFile, '--socks', `127.0.0.1:${network.socksPort}`, '--out', bundle2], { cwd: ROOT, env: childEnv() });
+      const fetched2 = await run(node[0]!, [...node.slice(1), 'scripts/editor.ts', 'fetch', '--server', origin, '--key', fetchKeyFile, '--socks', `127.0.0.1:${network.socksPort}`, '--out', bundle2], {
+        cwd: ROOT,
+        env: childEnv(),
+      });
       t.match(fetched2.stdout, /fetched 1 new record/, 'the editor fetched the follow-up over Tor');
       await run(node[0]!, [...node.slice(1), 'scripts/decrypt.ts', '--key', keyFile, '--in', bundle2, '--out', out], { cwd: ROOT, env: childEnv({ TIPLINE_PASSPHRASE: PASSPHRASE }) });
       const thread = records(out).filter((r) => r.mailbox === mailbox);
-      t.ok(thread.some((r) => r.message === MESSAGE), 'the tip is in the thread');
-      t.ok(thread.some((r) => r.message === FOLLOW_UP), 'the follow-up is in the same thread (same mailbox in tip.json)');
+      t.ok(
+        thread.some((r) => r.message === MESSAGE),
+        'the tip is in the thread',
+      );
+      t.ok(
+        thread.some((r) => r.message === FOLLOW_UP),
+        'the follow-up is in the same thread (same mailbox in tip.json)',
+      );
       // A measurement for docs/PERFORMANCE.md, not an assertion.
       t.comment(`conversation over Tor (ack, reply, upload, mailbox login, follow-up, fetch, decrypt): ${((Date.now() - conversationStarted) / 1000).toFixed(1)} s`);
     }
@@ -335,4 +370,3 @@ t.test('stopping the network ends every tor it started', async (t) => {
   t.same(network.pids(), [], 'no pid file names a running tor');
   t.comment(`whole test so far: ${((Date.now() - testStarted) / 1000).toFixed(1)} s`);
 });
-

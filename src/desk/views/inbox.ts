@@ -21,7 +21,10 @@ const selected = (on: boolean) => (on ? ' selected' : '');
 
 export function labelBadges(labels: string[], lang: Lang, max = ROW_LABELS): string {
   const w = words(lang);
-  const shown = labels.slice(0, max).map((l) => `<span class="badge label"><bdi>${text(cut(l, 40))}</bdi></span>`).join('');
+  const shown = labels
+    .slice(0, max)
+    .map((l) => `<span class="badge label"><bdi>${text(cut(l, 40))}</bdi></span>`)
+    .join('');
   const more = labels.length > max ? `<span class="badge">${e(fill(w.moreLabels, { n: labels.length - max }))}</span>` : '';
   return `<span class="labels">${shown}${more}</span>`;
 }
@@ -50,7 +53,10 @@ function row(t: ThreadSummary, o: { base: string; lang: Lang; desk: Desk; roster
 export function refusedSection(refused: RefusedEvent[], lang: Lang): string {
   if (refused.length === 0) return '';
   const w = words(lang);
-  const items = refused.slice(0, SHOWN_REFUSED).map((r) => `<li><code>${text(cut(r.record, 40))}</code>: ${text(cut(r.reason, 300))}</li>`).join('\n');
+  const items = refused
+    .slice(0, SHOWN_REFUSED)
+    .map((r) => `<li><code>${text(cut(r.record, 40))}</code>: ${text(cut(r.reason, 300))}</li>`)
+    .join('\n');
   const more = refused.length > SHOWN_REFUSED ? `<li>${e(fill(w.moreLabels, { n: refused.length - SHOWN_REFUSED }))}</li>` : '';
   return `<section class="refused" id="refused" aria-labelledby="refused-heading"><h2 id="refused-heading">${e(w.refusedHeading)} (${refused.length})</h2><p>${e(w.refusedIntro)}</p><ul>${items}${more}</ul></section>`;
 }
@@ -67,7 +73,11 @@ export function renderInbox(o: { base: string; lang: Lang; desk: Desk; query: In
     `<option value="none"${selected(query.assignee === 'none')}>${e(w.nobody)}</option>`,
     ...roster.map((r) => `<option value="${e(r.id)}"${selected(query.assignee === r.id)}>${text(cut(r.name, 60))}${r.me ? ` (${e(w.you)})` : ''}</option>`),
   ].join('');
-  const formOptions = [`<option value="">${e(w.any)}</option>`, `<option value="none"${selected(query.form === 'none')}>${e(w.plainTip)}</option>`, ...Object.keys(BUILT_IN_FORMS).map((f) => `<option value="${e(f)}"${selected(query.form === f)}>${e(f)}</option>`)].join('');
+  const formOptions = [
+    `<option value="">${e(w.any)}</option>`,
+    `<option value="none"${selected(query.form === 'none')}>${e(w.plainTip)}</option>`,
+    ...Object.keys(BUILT_IN_FORMS).map((f) => `<option value="${e(f)}"${selected(query.form === f)}>${e(f)}</option>`),
+  ].join('');
   const sortOptions = (['activity', 'status', 'designation'] as const).map((s) => `<option value="${s}"${selected((query.sort ?? 'activity') === s)}>${e(w.sorts[s])}</option>`).join('');
   // The thread links carry the filters along, so the thread page's previous/next follow them.
   const kept = new URLSearchParams([...o.params].filter(([k]) => ['q', 'status', 'label', 'assignee', 'unread', 'starred', 'form', 'sort'].includes(k)));
@@ -86,7 +96,10 @@ export function renderInbox(o: { base: string; lang: Lang; desk: Desk; query: In
 <a href="${e(o.base)}">${e(w.clear)}</a>
 </form>`;
   const list = threads.length
-    ? `<ol class="threads" id="threads">\n${threads.slice(0, PAGE_ROWS).map((t) => row(t, { base: o.base, lang: o.lang, desk, roster, suffix })).join('\n')}\n</ol>`
+    ? `<ol class="threads" id="threads">\n${threads
+        .slice(0, PAGE_ROWS)
+        .map((t) => row(t, { base: o.base, lang: o.lang, desk, roster, suffix }))
+        .join('\n')}\n</ol>`
     : `<p id="threads-empty">${e(w.noThreads)}</p>`;
   const body = `<h1>${e(w.inbox)} <span class="meta">(${e(fill(w.threadCount, { n: threads.length }))})</span></h1>
 ${refusedSection(desk.refused(), o.lang)}

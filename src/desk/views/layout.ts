@@ -22,7 +22,10 @@ export const WORD_RUN = 64;
  */
 export function longText(value: string): string {
   // Line breaks are the text's own: kept (cleanText would drop them with the other controls).
-  const cleaned = value.split(/\r\n?|\n/).map(cleanText).join('\n');
+  const cleaned = value
+    .split(/\r\n?|\n/)
+    .map(cleanText)
+    .join('\n');
   const tokens = cleaned.match(new RegExp(`\\S{1,${WORD_RUN}}|\\s+`, 'gu')) ?? [];
   return tokens.map((tok) => (tok.length >= WORD_RUN && [...tok].length === WORD_RUN ? `${e(tok)}<wbr>` : e(tok))).join('');
 }

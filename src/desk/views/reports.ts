@@ -14,7 +14,17 @@ import { cleanText } from '../../offline/files.js';
 import { countWords, say } from '../election-words.js';
 import { page } from './layout.js';
 import type { Lang } from './words.js';
-import { electionCounts, publishable, publicationTable, summarise, type ElectionReport, type ElectionSummary, type PublicationOptions, type StationConflict, type VerificationImport } from '../election.js';
+import {
+  electionCounts,
+  publishable,
+  publicationTable,
+  summarise,
+  type ElectionReport,
+  type ElectionSummary,
+  type PublicationOptions,
+  type StationConflict,
+  type VerificationImport,
+} from '../election.js';
 
 /** Untrusted text for a text node or attribute: invisible characters removed, then escaped. */
 const text = (value: string): string => e(cleanText(value));
@@ -23,7 +33,9 @@ const lines = (value: string): string => e(value.split(/\r?\n/).map(cleanText).j
 
 /** A choice's label in the desk's language (the value itself when the form does not know it). */
 const choiceLabel = (formId: string, field: string, value: string, lang: string | undefined, forms: FormSchema[]): string => {
-  const choice = schemaFor({ formId }, forms)?.fields.find((f) => f.name === field)?.choices?.find((c) => c.value === value);
+  const choice = schemaFor({ formId }, forms)
+    ?.fields.find((f) => f.name === field)
+    ?.choices?.find((c) => c.value === value);
   return choice ? textFor(choice.label, lang) : value;
 };
 
@@ -64,8 +76,12 @@ function reportRow(r: ElectionReport, lang: string | undefined, roster: RosterEd
   const answers = r.answers.map((a) => `<div><span class="label">${text(a.label)}:</span> <bdi>${text(a.value)}</bdi></div>`).join('');
   const protocol = r.protocol
     ? `<div><span class="label">${text(say('station', lang, { station: r.protocol.station, region: choiceLabel(r.form, 'region', r.protocol.region ?? '', lang, forms) }))}</span></div>` +
-      Object.entries(r.protocol.items).map(([item, v]) => `<div>${e(textFor(`form.ui.protocol.item.${item}`, lang))}: ${v}</div>`).join('') +
-      Object.entries(r.protocol.votes).map(([id, v]) => `<div><code>${e(id)}</code>: ${v}</div>`).join('') +
+      Object.entries(r.protocol.items)
+        .map(([item, v]) => `<div>${e(textFor(`form.ui.protocol.item.${item}`, lang))}: ${v}</div>`)
+        .join('') +
+      Object.entries(r.protocol.votes)
+        .map(([id, v]) => `<div><code>${e(id)}</code>: ${v}</div>`)
+        .join('') +
       (r.failed.length ? `<div class="warning">${e(say('failed', lang))}: ${r.failed.map((f) => `<bdi>${e(textFor(`form.ui.relation.${f}`, lang))}</bdi>`).join('; ')}</div>` : '')
     : '';
   const problems = r.problems.length ? `<div class="warning">${e(say('problems', lang))}: ${text(r.problems.join('; '))}</div>` : '';
@@ -82,7 +98,10 @@ function filtersText(query: InboxQuery, lang: string | undefined): string {
 }
 
 /** The election section of the desk: totals, counts (tables and charts), conflicts, every report with its verification (editors named from `roster`; each report linked to its thread by `threadHref`, the desk server's path). */
-export function electionSection(summary: ElectionSummary, options: { lang?: string; query: InboxQuery; forms?: FormSchema[]; roster?: RosterEditor[]; threadHref?: (thread: string) => string }): string {
+export function electionSection(
+  summary: ElectionSummary,
+  options: { lang?: string; query: InboxQuery; forms?: FormSchema[]; roster?: RosterEditor[]; threadHref?: (thread: string) => string },
+): string {
   const lang = options.lang;
   const forms = options.forms ?? [];
   const conflicts = summary.conflicts.length ? `<ul class="conflicts">\n${summary.conflicts.map((c) => conflictHtml(c, lang, forms)).join('\n')}\n</ul>` : `<p>${e(say('noConflicts', lang))}</p>`;
@@ -192,7 +211,12 @@ export function renderElection(o: { base: string; lang: Lang; desk: Desk; query:
 
 /** The page after an import or an export: what happened, and the way back. */
 export function renderElectionResult(o: { base: string; lang: Lang; body: string }): string {
-  return page({ base: o.base, lang: o.lang, title: say('heading', o.lang), body: `<h1>${e(say('heading', o.lang))}</h1>\n${o.body}\n<p><a href="${e(`${o.base}election`)}">${e(say('back', o.lang))}</a></p>` });
+  return page({
+    base: o.base,
+    lang: o.lang,
+    title: say('heading', o.lang),
+    body: `<h1>${e(say('heading', o.lang))}</h1>\n${o.body}\n<p><a href="${e(`${o.base}election`)}">${e(say('back', o.lang))}</a></p>`,
+  });
 }
 
 /** What an export wrote, and the free-text choice it was made with. */

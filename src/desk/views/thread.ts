@@ -67,7 +67,13 @@ ${next ? `<a id="next" rel="next" href="${e(o.base)}thread/${e(next)}${suffix}">
 <label for="status-reason">${e(w.reason)}${reopening ? '' : ''}</label><input id="status-reason" name="reason" maxlength="64000" aria-describedby="reason-hint">
 <p class="meta" id="reason-hint">${e(w.reasonHint)}</p>
 <button type="submit">${e(w.setStatus)}</button></form>`;
-  const labelButtons = t.labels.slice(0, MAX_LABELS_WITH_BUTTONS).map((l) => `<li><bdi>${text(cut(l, 60))}</bdi> <form class="inline" method="post" action="${action}"><input type="hidden" name="kind" value="label"><input type="hidden" name="on" value="0"><input type="hidden" name="label" value="${text(l)}"><button type="submit" aria-label="${text(fill(w.removeLabel, { label: cut(l, 60) }))}">×</button></form></li>`).join('');
+  const labelButtons = t.labels
+    .slice(0, MAX_LABELS_WITH_BUTTONS)
+    .map(
+      (l) =>
+        `<li><bdi>${text(cut(l, 60))}</bdi> <form class="inline" method="post" action="${action}"><input type="hidden" name="kind" value="label"><input type="hidden" name="on" value="0"><input type="hidden" name="label" value="${text(l)}"><button type="submit" aria-label="${text(fill(w.removeLabel, { label: cut(l, 60) }))}">×</button></form></li>`,
+    )
+    .join('');
   const labelForm = `<div class="box"><form method="post" action="${action}" id="label-form"><input type="hidden" name="kind" value="label"><input type="hidden" name="on" value="1">
 <label for="label-input">${e(w.addLabel)}</label><input id="label-input" name="label" maxlength="100" required>
 <button type="submit">${e(w.addLabel)}</button></form>
@@ -79,19 +85,23 @@ ${t.labels.length ? `<ul class="label-list">${labelButtons}</ul>${t.labels.lengt
 <form method="post" action="${action}" id="unread-form"><input type="hidden" name="kind" value="seen"><input type="hidden" name="unread" value="1"><input type="hidden" name="back" value="inbox"><button type="submit">${e(w.markUnread)}</button></form>`;
   const tips = t.items.filter((i) => i.kind === 'tip' && i.form);
   const verification = tips.length
-    ? `<section aria-labelledby="verification-heading"><h2 id="verification-heading">${e(w.verification)}</h2>${tips.map((tip) => {
-        const v = t.verification[tip.id] ?? { state: 'unverified' as const, note: '' };
-        return `<form method="post" action="${action}" class="verify-form"><input type="hidden" name="kind" value="verify"><input type="hidden" name="tip" value="${e(tip.id)}">
+    ? `<section aria-labelledby="verification-heading"><h2 id="verification-heading">${e(w.verification)}</h2>${tips
+        .map((tip) => {
+          const v = t.verification[tip.id] ?? { state: 'unverified' as const, note: '' };
+          return `<form method="post" action="${action}" class="verify-form"><input type="hidden" name="kind" value="verify"><input type="hidden" name="tip" value="${e(tip.id)}">
 <p class="meta">${e(fill(w.tipOf, { id: tip.id.slice(0, 8) }))} · ${day(tip.date, o.lang)}${v.editor ? ` · ${editorName(roster, v.editor, o.lang)}` : ''}</p>
 <label for="verify-${e(tip.id)}">${e(w.verification)}</label><select id="verify-${e(tip.id)}" name="state">${VERIFICATIONS.map((s) => `<option value="${s}"${s === v.state ? ' selected' : ''}>${e(w.verifications[s])}</option>`).join('')}</select>
 <label for="verify-note-${e(tip.id)}">${e(w.verificationNote)}</label><input id="verify-note-${e(tip.id)}" name="note" value="${text(v.note)}" maxlength="64000">
 <button type="submit">${e(w.verify)}</button></form>`;
-      }).join('\n')}</section>`
+        })
+        .join('\n')}</section>`
     : '';
   const notes = t.notes.length
     ? `<ol class="notes">${t.notes.map((n) => `<li>${editorName(roster, n.editor, o.lang)} · ${moment(n.time)}<div class="note-text" dir="auto">${longText(n.text)}</div></li>`).join('\n')}</ol>`
     : `<p>${e(w.noNotes)}</p>`;
-  const log = t.log.length ? `<ol class="log">${t.log.map((l) => `<li>${moment(l.time)} · ${editorName(roster, l.editor, o.lang)}: <span dir="auto">${longText(cut(l.what, 500))}</span></li>`).join('\n')}</ol>` : `<p>${e(w.noActivity)}</p>`;
+  const log = t.log.length
+    ? `<ol class="log">${t.log.map((l) => `<li>${moment(l.time)} · ${editorName(roster, l.editor, o.lang)}: <span dir="auto">${longText(cut(l.what, 500))}</span></li>`).join('\n')}</ol>`
+    : `<p>${e(w.noActivity)}</p>`;
   const summary = [
     `<span class="badge status">${e(w.statuses[t.status] ?? t.status)}</span>`,
     t.starred ? `<span class="badge">★ ${e(w.starred)}</span>` : '',

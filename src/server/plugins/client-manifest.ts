@@ -31,8 +31,7 @@ export interface ClientManifest {
   assets: ClientManifestAsset[];
 }
 
-export const MANIFEST_COVERS =
-  'every file served under /assets/ (SHA-256 of the uncompressed bytes); not the page HTML, which is rendered per configuration and checked by npm run verify-client';
+export const MANIFEST_COVERS = 'every file served under /assets/ (SHA-256 of the uncompressed bytes); not the page HTML, which is rendered per configuration and checked by npm run verify-client';
 
 /** Reads the build's manifest.json and hashes every file it lists, as served from `clientDir`. */
 export function clientManifestFrom(clientDir: string): ClientManifest {

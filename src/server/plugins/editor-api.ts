@@ -112,7 +112,15 @@ export default async function editorApiPlugin(app: FastifyInstance, options: Edi
     const wellFormed =
       /^[0-9a-f]{64}$/.test(hash) && /^\d{1,10}$/.test(lengthText) && request.headers['transfer-encoding'] === undefined && /^[A-Za-z0-9_-]{22}$/.test(nonce) && /^[\x21-\x7e]{1,300}$/.test(server);
     const bodyLength = Number(lengthText);
-    const message = requestMessage({ server: wellFormed ? server : '-', method: request.method, path: request.url, time: /^\d{1,12}$/.test(time) ? time : '', nonce: wellFormed ? nonce : '', bodyLength: wellFormed ? bodyLength : 0, bodyHash: wellFormed ? hash : '' });
+    const message = requestMessage({
+      server: wellFormed ? server : '-',
+      method: request.method,
+      path: request.url,
+      time: /^\d{1,12}$/.test(time) ? time : '',
+      nonce: wellFormed ? nonce : '',
+      bodyLength: wellFormed ? bodyLength : 0,
+      bodyHash: wellFormed ? hash : '',
+    });
     // The signature check always runs (against a dummy key when the key is not listed).
     const signed = await verify(signature, message, listed ?? dummyKey);
     const ours = serverNames.length === 0 || serverNames.includes(server);

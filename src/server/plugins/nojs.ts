@@ -24,16 +24,7 @@ import { Busboy, type BusboyInstance } from '@fastify/busboy';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import {
-  FILE_CHUNK_CIPHERTEXT_BYTES,
-  FILE_CHUNK_SIZE,
-  FILE_CIPHER,
-  FileStreamEncryptor,
-  chunkCiphertextLength,
-  fileChunkCount,
-  generateFileKey,
-  importFileKey,
-} from '../../crypto/attachment.js';
+import { FILE_CHUNK_CIPHERTEXT_BYTES, FILE_CHUNK_SIZE, FILE_CIPHER, FileStreamEncryptor, chunkCiphertextLength, fileChunkCount, generateFileKey, importFileKey } from '../../crypto/attachment.js';
 import { encodeBody, MAX_MESSAGE_CHARS, type Body, type FileRef } from '../../crypto/body.js';
 import { toBase64Url } from '../../crypto/bytes.js';
 import { DEFAULT_MAX_PADDED_LENGTH, openEnvelope, sealEnvelope } from '../../crypto/envelope.js';
@@ -177,7 +168,14 @@ function mediaType(raw: string): string {
  * at the end. `created` learns the upload id at once, so a failure anywhere can delete it;
  * `budget` counts the bytes all files of the post may still use.
  */
-async function storeFile(stream: Readable, sink: FileSink, created: (id: string) => void, budget: { left: number }, tooLarge: () => Error, noRoom: () => Error): Promise<{ upload: string; size: number; key: Uint8Array }> {
+async function storeFile(
+  stream: Readable,
+  sink: FileSink,
+  created: (id: string) => void,
+  budget: { left: number },
+  tooLarge: () => Error,
+  noRoom: () => Error,
+): Promise<{ upload: string; size: number; key: Uint8Array }> {
   const rawKey = generateFileKey();
   let encryptor: FileStreamEncryptor | undefined;
   try {
@@ -216,7 +214,13 @@ async function storeFile(stream: Readable, sink: FileSink, created: (id: string)
  * limits, and (when `sink` is given) its files into the upload store. On any failure every
  * upload this post created is deleted before the promise rejects.
  */
-function parseMultipart(request: FastifyRequest, payload: NodeJS.ReadableStream, refuse: (status: number, lang?: string, files?: boolean) => NojsRefusal, sink: FileSink | undefined, maxBytes: number): Promise<Form> {
+function parseMultipart(
+  request: FastifyRequest,
+  payload: NodeJS.ReadableStream,
+  refuse: (status: number, lang?: string, files?: boolean) => NojsRefusal,
+  sink: FileSink | undefined,
+  maxBytes: number,
+): Promise<Form> {
   return new Promise((resolve, reject) => {
     const form = new Form();
     const created: string[] = [];
@@ -293,7 +297,14 @@ function parseMultipart(request: FastifyRequest, payload: NodeJS.ReadableStream,
       }
       streams.push(stream);
       const position = fileCount++;
-      const task = storeFile(stream, sink, (id) => created.push(id), budget, () => refuse(413, undefined, true), () => refuse(507)).then(
+      const task = storeFile(
+        stream,
+        sink,
+        (id) => created.push(id),
+        budget,
+        () => refuse(413, undefined, true),
+        () => refuse(507),
+      ).then(
         (stored) => {
           if (settled) stored.key.fill(0);
           else form.files[position] = { ...stored, name: fileName(filename), type: mediaType(mimeType) };
@@ -344,9 +355,7 @@ export default async function nojsPlugin(app: FastifyInstance, options: NojsOpti
     return reply.send(html);
   };
   const sink: FileSink | undefined =
-    options.uploads && (options.maxFiles ?? 0) > 0
-      ? { uploads: options.uploads, maxFiles: options.maxFiles!, maxFileBytes: options.maxFileBytes, minFreeBytes: options.minFreeBytes }
-      : undefined;
+    options.uploads && (options.maxFiles ?? 0) > 0 ? { uploads: options.uploads, maxFiles: options.maxFiles!, maxFileBytes: options.maxFileBytes, minFreeBytes: options.minFreeBytes } : undefined;
   /** The routes that take files: a tip, and a follow-up from the mailbox (with conversations). */
   const takesFiles = (url: string | undefined) => url === NOJS_TIP_PATH || (url === NOJS_MAILBOX_PATH && !!options.mailboxes);
   /** The most bytes a post to `url` may have: the form, and on the routes that take them the files. */
@@ -472,7 +481,9 @@ export default async function nojsPlugin(app: FastifyInstance, options: NojsOpti
     const election = options.form?.election;
     if (!protocol?.failed.length || !election) return undefined;
     const words = pageForm(options.form!, lang).protocol!;
-    const lines = checkRelations(protocol, election).filter((r) => r.state === 'failed').map((r) => relationMessage(words.relations[r.id] ?? r.id, r));
+    const lines = checkRelations(protocol, election)
+      .filter((r) => r.state === 'failed')
+      .map((r) => relationMessage(words.relations[r.id] ?? r.id, r));
     return { heading: textFor('form.ui.protocol.sentMismatch', lang), lines };
   };
   const messageOf = (form: Form, required: boolean, lang?: string): string | undefined => {
@@ -548,7 +559,12 @@ export default async function nojsPlugin(app: FastifyInstance, options: NojsOpti
         keys = await mailboxKeys(typed);
       } catch (err) {
         if (!(err instanceof PassphraseTypo)) throw err;
-        const text = err.reason === 'count' ? format(s.typoCount, { count: typed.split(/\s+/).filter(Boolean).length }, s.lang) : err.reason === 'word' ? format(s.typoWord, { n: err.word ?? 0 }, s.lang) : s.typoChecksum;
+        const text =
+          err.reason === 'count'
+            ? format(s.typoCount, { count: typed.split(/\s+/).filter(Boolean).length }, s.lang)
+            : err.reason === 'word'
+              ? format(s.typoWord, { n: err.word ?? 0 }, s.lang)
+              : s.typoChecksum;
         throw new NojsRefusal(400, text);
       }
       try {

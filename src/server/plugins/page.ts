@@ -76,8 +76,14 @@ export function loadAssets(clientDir: string): { assets: Map<string, Asset>; scr
   for (const [path, entry] of Object.entries(manifest.assets ?? {})) {
     const { file, type, sha256, integrity, role } = entry ?? {};
     if (
-      typeof file !== 'string' || !/^[A-Za-z0-9._-]+$/.test(file) || file.startsWith('.') || path !== `/assets/${file}` ||
-      typeof type !== 'string' || !CONTENT_TYPES[type] || typeof sha256 !== 'string' || typeof integrity !== 'string'
+      typeof file !== 'string' ||
+      !/^[A-Za-z0-9._-]+$/.test(file) ||
+      file.startsWith('.') ||
+      path !== `/assets/${file}` ||
+      typeof type !== 'string' ||
+      !CONTENT_TYPES[type] ||
+      typeof sha256 !== 'string' ||
+      typeof integrity !== 'string'
     ) {
       throw new PageSetupError(`the client bundle manifest has a malformed entry "${path}": run npm run build:client`);
     }
@@ -114,7 +120,17 @@ export default async function pagePlugin(app: FastifyInstance, options: PageOpti
   const render = (renderer: typeof renderPage) => {
     const byLanguage = new Map<string, { onion: Buffer; clearnet: Buffer }>();
     for (const lang of LANGUAGES) {
-      const input = { editors: options.editors, demo: options.demo, nojs: options.nojs ?? true, ...(options.nojsMaxFileBytes ? { nojsMaxFileBytes: options.nojsMaxFileBytes } : {}), script, style, lang, ...(options.uploads ? { uploads: options.uploads } : {}), ...(options.form ? { form: options.form } : {}) };
+      const input = {
+        editors: options.editors,
+        demo: options.demo,
+        nojs: options.nojs ?? true,
+        ...(options.nojsMaxFileBytes ? { nojsMaxFileBytes: options.nojsMaxFileBytes } : {}),
+        script,
+        style,
+        lang,
+        ...(options.uploads ? { uploads: options.uploads } : {}),
+        ...(options.form ? { form: options.form } : {}),
+      };
       byLanguage.set(lang, {
         onion: Buffer.from(renderer({ ...input, onion: true }), 'utf8'),
         clearnet: Buffer.from(renderer({ ...input, onion: false }), 'utf8'),
@@ -124,11 +140,7 @@ export default async function pagePlugin(app: FastifyInstance, options: PageOpti
     return async (request: FastifyRequest, reply: FastifyReply) => {
       const lang = chooseLanguage((request.query as Record<string, unknown> | undefined)?.lang, request.headers['accept-language']);
       const pages = byLanguage.get(lang)!;
-      reply
-        .header('cache-control', 'no-store')
-        .header('vary', 'Accept-Language')
-        .header('content-language', lang)
-        .type('text/html; charset=utf-8');
+      reply.header('cache-control', 'no-store').header('vary', 'Accept-Language').header('content-language', lang).type('text/html; charset=utf-8');
       return isOnionHost(request.headers.host) ? pages.onion : pages.clearnet;
     };
   };

@@ -26,8 +26,7 @@ export default async function retentionPlugin(app: FastifyInstance, options: Ret
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let closing = false;
-  const pause = () =>
-    new Promise<void>((resolve, reject) => setImmediate(() => (closing ? reject(new Error('the server is closing')) : resolve()))).then(() => options.tips.settled());
+  const pause = () => new Promise<void>((resolve, reject) => setImmediate(() => (closing ? reject(new Error('the server is closing')) : resolve()))).then(() => options.tips.settled());
   const run = (): void => {
     if (running) return; // the previous run is still going (a large batch of new chunks)
     running = runMaintenance(options.db, options.policy, today(), pause)

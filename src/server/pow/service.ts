@@ -14,16 +14,7 @@
 // and an honest source whose difficulty rose by one bit while it worked is not refused.
 import { randomBytes } from 'node:crypto';
 import { fromBase64Url, toBase64Url } from '../../crypto/bytes.js';
-import {
-  CHALLENGE_BYTES,
-  POW_KEY_BYTES,
-  POW_NONCE_BYTES,
-  challengeTagValid,
-  decodeChallenge,
-  makeChallenge,
-  powBinding,
-  powSolves,
-} from '../../crypto/pow.js';
+import { CHALLENGE_BYTES, POW_KEY_BYTES, POW_NONCE_BYTES, challengeTagValid, decodeChallenge, makeChallenge, powBinding, powSolves } from '../../crypto/pow.js';
 import type { Sodium } from '../../crypto/sodium.js';
 import { AdaptiveDifficulty } from './difficulty.js';
 import { defaultOf } from '../settings.js';
@@ -58,9 +49,7 @@ export interface IssuedChallenge {
   expiresIn: number;
 }
 
-export type PowVerdict =
-  | { ok: true }
-  | { ok: false; reason: 'missing' | 'malformed' | 'forged' | 'expired' | 'stale' | 'reused' | 'unsolved' | 'busy' };
+export type PowVerdict = { ok: true } | { ok: false; reason: 'missing' | 'malformed' | 'forged' | 'expired' | 'stale' | 'reused' | 'unsolved' | 'busy' };
 
 export class PowService {
   readonly difficulty: AdaptiveDifficulty;

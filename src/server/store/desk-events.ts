@@ -68,7 +68,11 @@ export class DeskEventStore {
    * after (`since`, `after`) when `after` is given: the page that follows the last one read.
    */
   since(since: string | undefined, after: string | undefined, limit: number): StoredDeskEvent[] {
-    const rows = (after !== undefined && since !== undefined ? this.listAfter.all(since, after, since, limit) : this.listSince.all(since ?? '', limit)) as { id: string; received_on: string; envelope: Buffer }[];
+    const rows = (after !== undefined && since !== undefined ? this.listAfter.all(since, after, since, limit) : this.listSince.all(since ?? '', limit)) as {
+      id: string;
+      received_on: string;
+      envelope: Buffer;
+    }[];
     return rows.map((r) => ({ id: r.id, receivedOn: r.received_on, envelope: new Uint8Array(r.envelope) }));
   }
 }

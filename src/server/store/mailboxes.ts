@@ -31,9 +31,7 @@ export class MailboxStore {
     private readonly db: Db,
     private readonly today: () => string = () => utcDate(),
   ) {
-    this.insertMailbox = db.prepare(
-      'INSERT INTO mailboxes (id, sign_public_key, kem_public_key, created_on, used_on) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET used_on = excluded.used_on',
-    );
+    this.insertMailbox = db.prepare('INSERT INTO mailboxes (id, sign_public_key, kem_public_key, created_on, used_on) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET used_on = excluded.used_on');
     this.selectMailbox = db.prepare('SELECT id, sign_public_key, kem_public_key FROM mailboxes WHERE id = ?');
     this.touch = db.prepare('UPDATE mailboxes SET used_on = ? WHERE id = ? AND used_on <> ?');
     this.insertReply = db.prepare('INSERT INTO replies (id, mailbox_id, received_on, envelope) VALUES (?, ?, ?, ?)');
@@ -107,7 +105,12 @@ export class MailboxStore {
    * `after`) when `after` is given. For the desks; does not mark them read.
    */
   repliesSince(since: string | undefined, after: string | undefined, limit: number): (StoredReply & { mailbox: string })[] {
-    const rows = (after !== undefined && since !== undefined ? this.listAfter.all(since, after, since, limit) : this.listSince.all(since ?? '', limit)) as { id: string; mailbox_id: string; received_on: string; envelope: Buffer }[];
+    const rows = (after !== undefined && since !== undefined ? this.listAfter.all(since, after, since, limit) : this.listSince.all(since ?? '', limit)) as {
+      id: string;
+      mailbox_id: string;
+      received_on: string;
+      envelope: Buffer;
+    }[];
     return rows.map((r) => ({ id: r.id, mailbox: r.mailbox_id, receivedOn: r.received_on, envelope: new Uint8Array(r.envelope) }));
   }
 

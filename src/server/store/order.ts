@@ -57,8 +57,11 @@ function integerBytes(v: bigint): number {
 /** Rewrites one small table in a random order (one IMMEDIATE transaction); returns its row count. */
 function rebuildTable(db: Db, table: (typeof REBUILT_TABLES)[number]): number {
   const columns = (db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => `"${c.name}"`);
-  const select = db.prepare(`SELECT ${columns.join(', ')} FROM ${table}`).raw().safeIntegers(true);
-  const insert = db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`)
+  const select = db
+    .prepare(`SELECT ${columns.join(', ')} FROM ${table}`)
+    .raw()
+    .safeIntegers(true);
+  const insert = db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
   const clear = db.prepare(`DELETE FROM ${table}`);
   // Foreign keys off for the rebuild only: DELETE FROM tips would otherwise cascade to uploads
   // and chunks. The same rows go back in the same transaction, so every reference holds again.
@@ -88,7 +91,7 @@ interface ChunkRow {
  * `pause` runs between transactions (the server yields to its event loop there).
  */
 async function mixChunks(db: Db, pause: () => Promise<void>): Promise<number> {
-  const fresh = new Set((db.prepare('SELECT chunk FROM fresh_chunks').pluck().safeIntegers(true).all() as bigint[]));
+  const fresh = new Set(db.prepare('SELECT chunk FROM fresh_chunks').pluck().safeIntegers(true).all() as bigint[]);
   if (fresh.size === 0) return 0;
   // Places (rowids) by payload size: a swap keeps every row's size, so SQLite writes in place.
   const buckets = new Map<string, bigint[]>();

@@ -194,7 +194,7 @@ export class UploadStore {
     if (!row) return undefined;
     const missing: number[] = [];
     if (row.stored < row.chunks) {
-      const have = new Set((this.db.prepare('SELECT idx FROM upload_chunks WHERE upload_id = ?').pluck().all(id) as number[]));
+      const have = new Set(this.db.prepare('SELECT idx FROM upload_chunks WHERE upload_id = ?').pluck().all(id) as number[]);
       for (let i = 0; i < row.chunks; i++) if (!have.has(i)) missing.push(i);
     }
     return { chunks: row.chunks, missing };

@@ -130,7 +130,12 @@ export class DeskPage extends PageNavigator {
   private async submit(button: Locator): Promise<void> {
     await this.navigates(() => button.click());
     if ((await this.page.locator('#designation').count()) === 0) {
-      throw new Error(`the desk refused: ${await this.page.locator('#message').innerText().catch(() => this.page.content())}`);
+      throw new Error(
+        `the desk refused: ${await this.page
+          .locator('#message')
+          .innerText()
+          .catch(() => this.page.content())}`,
+      );
     }
   }
 }

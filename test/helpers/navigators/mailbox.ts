@@ -35,7 +35,10 @@ export class MailboxPage extends PageNavigator {
 
   /** Waits until `count` replies are listed (decrypted and checked in the browser). */
   async waitForReplies(count: number): Promise<void> {
-    await this.page.locator('.reply').nth(count - 1).waitFor({ timeout: 30_000 });
+    await this.page
+      .locator('.reply')
+      .nth(count - 1)
+      .waitFor({ timeout: 30_000 });
   }
 
   /** The text of every reply whose signature checked out. */

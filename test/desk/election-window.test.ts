@@ -70,15 +70,13 @@ t.test('the election page of the real desk: conflicts, verification.tsv once, ex
     .locator('li.conflict')
     .evaluateAll((els) => els.map((el) => [el.getAttribute('data-kind'), [...el.querySelectorAll('a[href^="#tip-"]')].map((a) => a.getAttribute('href')!.slice(5)).sort()]));
   t.same(conflicts, [['protocol', [p1.id, p2.id].sort()]], 'the two observers of station 12, both named');
-  const charts = await page
-    .locator('div.dim')
-    .evaluateAll((dims) =>
-      dims.map((d) => ({
-        role: d.querySelector('svg')?.getAttribute('role'),
-        bars: [...d.querySelectorAll('svg > text:not([text-anchor])')].map((x) => Number(x.textContent)),
-        table: [...d.querySelectorAll('tbody tr td:last-child')].map((x) => Number(x.textContent)),
-      })),
-    );
+  const charts = await page.locator('div.dim').evaluateAll((dims) =>
+    dims.map((d) => ({
+      role: d.querySelector('svg')?.getAttribute('role'),
+      bars: [...d.querySelectorAll('svg > text:not([text-anchor])')].map((x) => Number(x.textContent)),
+      table: [...d.querySelectorAll('tbody tr td:last-child')].map((x) => Number(x.textContent)),
+    })),
+  );
   t.ok(charts.length >= 4, `${charts.length} charts`);
   for (const c of charts) t.same([c.role, c.bars], ['img', c.table], 'a chart beside its table, the same numbers');
   t.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, 'no script of a tip ran');

@@ -7,6 +7,7 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import t from 'tap';
 import { parseJpeg, parsePng, stripMetadata, TRAILING_DATA, type Piece } from '../../src/client/strip-metadata.js';
+import { exifTiff, SERIAL } from '../helpers/jpeg.js';
 
 const ascii = (s: string) => Buffer.from(s, 'latin1');
 const cat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
@@ -16,42 +17,6 @@ function segment(marker: number, payload: Uint8Array): Uint8Array {
   return cat(new Uint8Array([0xff, marker, length >> 8, length & 0xff]), payload);
 }
 
-/** A big-endian TIFF block: IFD0 → Exif IFD (BodySerialNumber) and GPS IFD (latitude ref). */
-function tiffWithGps(serial: string): Uint8Array {
-  const b = Buffer.alloc(200);
-  b.write('MM', 0, 'latin1');
-  b.writeUInt16BE(42, 2);
-  b.writeUInt32BE(8, 4); // IFD0 at 8
-  // IFD0: 2 entries: ExifIFD → 38, GPS IFD → 56
-  b.writeUInt16BE(2, 8);
-  b.writeUInt16BE(0x8769, 10);
-  b.writeUInt16BE(4, 12);
-  b.writeUInt32BE(1, 14);
-  b.writeUInt32BE(38, 18);
-  b.writeUInt16BE(0x8825, 22);
-  b.writeUInt16BE(4, 24);
-  b.writeUInt32BE(1, 26);
-  b.writeUInt32BE(56, 30);
-  b.writeUInt32BE(0, 34);
-  // Exif IFD at 38: BodySerialNumber (ASCII) → 80
-  b.writeUInt16BE(1, 38);
-  b.writeUInt16BE(0xa431, 40);
-  b.writeUInt16BE(2, 42);
-  b.writeUInt32BE(serial.length + 1, 44);
-  b.writeUInt32BE(80, 48);
-  b.writeUInt32BE(0, 52);
-  // GPS IFD at 56: GPSLatitudeRef "N"
-  b.writeUInt16BE(1, 56);
-  b.writeUInt16BE(0x0001, 58);
-  b.writeUInt16BE(2, 60);
-  b.writeUInt32BE(2, 62);
-  b.write('N\0', 66, 'latin1');
-  b.writeUInt32BE(0, 70);
-  b.write(serial + '\0', 80, 'latin1');
-  return new Uint8Array(b);
-}
-
-const SERIAL = 'SN-4711-CAMERA';
 const XMP = '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><exif:GPSLatitude>37,57.0N</exif:GPSLatitude></rdf:RDF></x:xmpmeta>';
 
 // The kept segments of a small baseline JPEG (structure per T.81; the scan holds a stuffed
@@ -66,7 +31,7 @@ const ADOBE = segment(0xee, cat(ascii('Adobe'), new Uint8Array([0, 100, 0, 0, 0,
 const SOI = new Uint8Array([0xff, 0xd8]);
 const EOI = new Uint8Array([0xff, 0xd9]);
 
-const EXIF = segment(0xe1, cat(ascii('Exif\0\0'), tiffWithGps(SERIAL)));
+const EXIF = segment(0xe1, cat(ascii('Exif\0\0'), exifTiff()));
 const XMP_SEGMENT = segment(0xe1, cat(ascii('http://ns.adobe.com/xap/1.0/\0'), ascii(XMP)));
 const IPTC = segment(0xed, cat(ascii('Photoshop 3.0\0'), ascii('8BIM\x04\x04\0\0\0\0\0\x0cBy-line: me')));
 const COMMENT = segment(0xfe, ascii('taken by Aman at polling station 12'));
@@ -156,7 +121,7 @@ t.test('a real PNG with text, XMP, eXIf, tIME and C2PA chunks', async (t) => {
     IHDR,
     chunk('tEXt', ascii('Author\0Aman B.')),
     chunk('iTXt', cat(ascii('XML:com.adobe.xmp\0\0\0\0\0'), ascii(XMP))),
-    chunk('eXIf', tiffWithGps(SERIAL)),
+    chunk('eXIf', exifTiff()),
     PHYS,
     chunk('tIME', new Uint8Array([0x07, 0xea, 11, 28, 15, 46, 0])),
     chunk('zTXt', cat(ascii('Comment\0\0'), deflateSync(ascii('secret place')))),

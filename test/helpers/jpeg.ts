@@ -12,8 +12,9 @@ function segment(marker: number, payload: Buffer): Buffer {
   return Buffer.concat([head, payload]);
 }
 
-/** Exif APP1: IFD0 → Exif IFD (BodySerialNumber) and GPS IFD (GPSLatitudeRef "N"). */
-function exifSegment(): Buffer {
+/** A big-endian TIFF block as Exif holds it: IFD0 → Exif IFD (BodySerialNumber) and GPS IFD
+ * (GPSLatitudeRef "N"). Also used alone, as a PNG eXIf chunk (test/client/strip-metadata.test.ts). */
+export function exifTiff(serial = SERIAL): Buffer {
   const b = Buffer.alloc(120);
   b.write('MM', 0, 'latin1');
   b.writeUInt16BE(42, 2);
@@ -30,15 +31,20 @@ function exifSegment(): Buffer {
   b.writeUInt16BE(1, 38);
   b.writeUInt16BE(0xa431, 40);
   b.writeUInt16BE(2, 42);
-  b.writeUInt32BE(SERIAL.length + 1, 44);
+  b.writeUInt32BE(serial.length + 1, 44);
   b.writeUInt32BE(80, 48);
   b.writeUInt16BE(1, 56);
   b.writeUInt16BE(0x0001, 58);
   b.writeUInt16BE(2, 60);
   b.writeUInt32BE(2, 62);
   b.write('N\0', 66, 'latin1');
-  b.write(SERIAL + '\0', 80, 'latin1');
-  return segment(0xe1, Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), b]));
+  b.write(serial + '\0', 80, 'latin1');
+  return b;
+}
+
+/** Exif APP1 holding exifTiff(). */
+function exifSegment(): Buffer {
+  return segment(0xe1, Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), exifTiff()]));
 }
 
 function xmpSegment(): Buffer {

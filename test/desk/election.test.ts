@@ -9,6 +9,7 @@ import type { ElectionTip, Verification } from '../../src/desk/api.js';
 import { ReportError, findConflicts, folderName, importVerification, publicationCsv, publicationTable, readElectionReports, summarise, type StationConflict } from '../../src/desk/election.js';
 import { parseSidecarLines, STATUSES, MAX_SIDECAR_NOTE } from '../../src/offline/report-parts.js';
 import { textFor } from '../../src/forms/schema.js';
+import { PROTOCOL_ITEMS } from '../helpers/protocol.js';
 
 const EN = new TextEncoder();
 const TM = { id: 'election-tm', version: 1 };
@@ -24,19 +25,7 @@ function tip(o: Partial<ElectionTip> & { state?: Verification; note?: string; ed
   return { id, thread: `th${id.slice(2)}`, received: '2026-03-15', form: TM, fields: {}, message: `message of ${id}`, verification: { state, note, ...(editor ? { editor } : {}) }, ...rest };
 }
 
-const ITEMS = {
-  registered: 1200,
-  received: 1000,
-  issuedEarly: 10,
-  issuedStation: 600,
-  issuedOutside: 20,
-  cancelled: 370,
-  foundMobile: 20,
-  foundStationary: 610,
-  invalid: 10,
-  valid: 620,
-  againstAll: 20,
-};
+const ITEMS = PROTOCOL_ITEMS;
 const VOTES = { 'party-a': 300, 'party-b': 200, 'party-c': 100 };
 const protocol = (station: string, items: Record<string, number> = ITEMS, votes: Record<string, number> = VOTES) => ({ v: 1, election: 'kz-2026', station, items, votes, failed: [] });
 

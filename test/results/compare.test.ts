@@ -9,22 +9,11 @@ import { runResults } from './run.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/fixtures.js';
+import { PROTOCOL_ITEMS } from '../helpers/protocol.js';
 import { decryptedTips } from './decrypted.js';
 
 const run = runResults;
-const ITEMS = {
-  registered: 1200,
-  received: 1000,
-  issuedEarly: 10,
-  issuedStation: 600,
-  issuedOutside: 20,
-  cancelled: 370,
-  foundMobile: 20,
-  foundStationary: 610,
-  invalid: 10,
-  valid: 620,
-  againstAll: 20,
-};
+const ITEMS = PROTOCOL_ITEMS;
 const VOTES = { 'example-party-a': 300, 'example-party-b': 200, 'example-party-c': 100 };
 const protocol = (station: string) => ({ v: 1, election: 'kz-example-2026', station, region: 'almaty', items: ITEMS, votes: VOTES, failed: [] });
 const MAPPING = { title: 'test election', station: 'uik', region: 'region', registered: 'reg', issued: 'iss', valid: 'v', invalid: 'inv', leader: 'A' };

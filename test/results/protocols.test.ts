@@ -10,24 +10,13 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from 'n
 import { join } from 'node:path';
 import { ROOT } from '../helpers/client-build.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { PROTOCOL_ITEMS } from '../helpers/protocol.js';
 import { decryptedTips } from './decrypted.js';
 
 const run = runResults;
 const ELECTION = join(ROOT, 'docs/examples/election-kz-example.json');
 
-const ITEMS = {
-  registered: 1200,
-  received: 1000,
-  issuedEarly: 10,
-  issuedStation: 600,
-  issuedOutside: 20,
-  cancelled: 370,
-  foundMobile: 20,
-  foundStationary: 610,
-  invalid: 10,
-  valid: 620,
-  againstAll: 20,
-};
+const ITEMS = PROTOCOL_ITEMS;
 const VOTES = { 'example-party-a': 300, 'example-party-b': 200, 'example-party-c': 100 };
 const protocol = (station: string, items: Record<string, number>, votes: Record<string, number>, failed: string[]) => ({
   v: 1,

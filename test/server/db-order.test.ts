@@ -110,11 +110,8 @@ t.test('after maintenance the file no longer orders tips and attachment chunks b
   }
   const arrival = Array.from({ length: N }, (_, i) => i);
   const tipArrival = arrival.map((i) => Math.floor(i / 10));
-
-  // The old maintenance (purge + WAL checkpoint) leaves arrival order in the file: the attack works.
-  purgeExpired(db, POLICY);
-  let file = new RawFile(path);
-  const before = {
+  /** How closely the pages of tips (their cells, their overflow) and chunks in the file follow arrival (ρ). */
+  const order = (file: RawFile) => ({
     head: spearman(
       tipArrival,
       envelopes.map((e) => file.page(head(e))),
@@ -127,7 +124,12 @@ t.test('after maintenance the file no longer orders tips and attachment chunks b
       arrival,
       chunks.map((c) => file.page(c.data.subarray(2000, 2032))),
     ),
-  };
+  });
+
+  // The old maintenance (purge + WAL checkpoint) leaves arrival order in the file: the attack works.
+  purgeExpired(db, POLICY);
+  let file = new RawFile(path);
+  const before = order(file);
   t.comment(`before maintenance: ρ tips (cell) ${before.head.toFixed(3)}, tips (overflow) ${before.tail.toFixed(3)}, chunks ${before.chunks.toFixed(3)}`);
   t.ok(before.tail > 0.9, 'before: overflow pages of tips lie in arrival order');
   t.ok(before.chunks > 0.9, 'before: chunks lie in arrival order');
@@ -137,20 +139,7 @@ t.test('after maintenance the file no longer orders tips and attachment chunks b
   t.ok(result.walTruncated);
   t.equal(statSync(`${path}-wal`).size, 0, 'the WAL holds nothing afterwards');
   file = new RawFile(path);
-  const after = {
-    head: spearman(
-      tipArrival,
-      envelopes.map((e) => file.page(head(e))),
-    ),
-    tail: spearman(
-      tipArrival,
-      envelopes.map((e) => file.page(tail(e))),
-    ),
-    chunks: spearman(
-      arrival,
-      chunks.map((c) => file.page(c.data.subarray(2000, 2032))),
-    ),
-  };
+  const after = order(file);
   t.comment(`after maintenance:  ρ tips (cell) ${after.head.toFixed(3)}, tips (overflow) ${after.tail.toFixed(3)}, chunks ${after.chunks.toFixed(3)}`);
   t.ok(Math.abs(after.head) < 0.1, 'after: tips (their b-tree cells) in no arrival order');
   t.ok(Math.abs(after.tail) < 0.1, 'after: tips (their overflow pages) in no arrival order');

@@ -17,7 +17,7 @@ import { fromUtf8, toBase64Url } from '../../src/crypto/bytes.js';
 import { newEventId, sealDeskEvents, signDeskEvents } from '../../src/crypto/desk-event.js';
 import { sealEnvelope } from '../../src/crypto/envelope.js';
 import { newFetchKey } from '../../src/crypto/fetch-key.js';
-import { createMessage, sign } from '../../src/crypto/mailbox.js';
+import { createMessage, sign, type MailboxKeys } from '../../src/crypto/mailbox.js';
 import type { EditorKeyPair } from '../../src/crypto/keys.js';
 import { writeBundle } from '../../src/files/bundle.js';
 import { readVerifiedRecords, verifyBundle } from '../../src/offline/bundle.js';
@@ -90,6 +90,13 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
   t.teardown(() => db.close());
   const rows = (table: string) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
   const sync = (usb: string) => runScript('editor', ['sync', '--server', server.url, '--key', p('fetch.key'), '--dir', usb]);
+  /** A reply record as a desk queues it: sealed to the source's mailbox and to every editor, signed by `signer`. */
+  const replyTo = async ({ keys }: { keys: MailboxKeys }, message: string, signer: EditorKeyPair): Promise<TipRecord> => ({
+    id: await newEventId(),
+    received: utcDate(),
+    mailbox: keys.mailbox,
+    envelope: await sealReply({ mailbox: keys.mailbox, message, sourceKey: keys.kemPublicKey, editorKeys: editors.map((k) => k.publicKey), signer }),
+  });
 
   // A source: a mailbox, a tip with an attached file (one chunk), over HTTP.
   const source = await newSource();
@@ -129,12 +136,7 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
   // Desk A's outbox, as the desk queues it: a reply, two event bundles, and things sync must not send.
   const usbA = p('usb-a');
   mkdirSync(join(usbA, 'outbox'), { recursive: true });
-  const reply: TipRecord = {
-    id: await newEventId(),
-    received: utcDate(),
-    mailbox: source.keys.mailbox,
-    envelope: await sealReply({ mailbox: source.keys.mailbox, message: 'which station?', sourceKey: source.keys.kemPublicKey, editorKeys: editors.map((k) => k.publicKey), signer: a }),
-  };
+  const reply = await replyTo(source, 'which station?', a);
   await writeBundle(join(usbA, 'outbox', '001-reply.bundle'), [reply]);
   const e1 = [await eventRecord(a, editors, 'ballot-stuffing'), await eventRecord(a, editors, 'station-7')];
   await writeBundle(
@@ -142,11 +144,7 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
     e1.map((event) => ({ event })),
   );
   const mixedEvent = await eventRecord(a, editors, 'urgent');
-  const mixedReply: TipRecord = {
-    ...reply,
-    id: await newEventId(),
-    envelope: await sealReply({ mailbox: source.keys.mailbox, message: 'thank you', sourceKey: source.keys.kemPublicKey, editorKeys: editors.map((k) => k.publicKey), signer: a }),
-  };
+  const mixedReply = await replyTo(source, 'thank you', a);
   await writeBundle(join(usbA, 'outbox', '003-mixed.bundle'), [mixedReply, { event: mixedEvent }]);
   await writeBundle(join(usbA, 'outbox', '004-not-ours.bundle'), [{ id: await newEventId(), received: utcDate(), envelope: new Uint8Array(3000) }]);
   writeFileSync(join(usbA, 'outbox', 'notes.txt'), 'not for the server');
@@ -209,12 +207,7 @@ t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes a
   await writeBundle(join(usbB, 'outbox', 'b-events.bundle'), [{ event: e2 }]);
   // And a reply to a mailbox retention removed meanwhile: its batch is refused, then each file is sent alone.
   const gone = await newSource();
-  const stale: TipRecord = {
-    id: await newEventId(),
-    received: utcDate(),
-    mailbox: gone.keys.mailbox,
-    envelope: await sealReply({ mailbox: gone.keys.mailbox, message: 'too late', sourceKey: gone.keys.kemPublicKey, editorKeys: editors.map((k) => k.publicKey), signer: b }),
-  };
+  const stale = await replyTo(gone, 'too late', b);
   await writeBundle(join(usbB, 'outbox', 'b-reply.bundle'), [stale]);
   const secondB = await sync(usbB);
   t.equal(secondB.code, 1, 'one file refused');

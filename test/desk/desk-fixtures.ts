@@ -87,6 +87,22 @@ export async function tipItems(
 }
 
 /** Writes items as `<usb>/inbox/<name>`, the way `editor sync` leaves a fetched bundle. */
+/** A protocol-kz tip as the page seals it (body.protocol beside the fields): station `station`
+ * in almaty, `valid` valid ballots all for party-a, sealed to `to`. */
+export async function protocolTip(to: Editor[], message: string, station: string, valid: number): Promise<{ id: string; items: BundleItem[] }> {
+  const id = newId();
+  const body: Body = {
+    v: 1,
+    message,
+    clientTime: '2026-11-30T20:00:00.000Z',
+    form: { id: 'protocol-kz', version: 1 },
+    fields: { region: 'almaty' },
+    protocol: { v: 1, election: 'kz-2026', station, region: 'almaty', items: { valid, invalid: 10 }, votes: { 'party-a': valid }, failed: [] },
+  };
+  const envelope = await sealEnvelope({ kind: 'tip', recipients: to.map((e) => e.publicKey), body: encodeBody(body) });
+  return { id, items: [{ id, received: '2026-11-30', envelope }] };
+}
+
 export async function toInbox(usb: string, name: string, items: BundleItem[]): Promise<string> {
   mkdirSync(join(usb, 'inbox'), { recursive: true });
   const path = join(usb, 'inbox', name);

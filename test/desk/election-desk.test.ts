@@ -7,16 +7,13 @@
 import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { encodeBody, type Body } from '../../src/crypto/body.js';
-import { sealEnvelope } from '../../src/crypto/envelope.js';
-import type { BundleItem } from '../../src/crypto/bundle.js';
 import type { Desk } from '../../src/desk/api.js';
 import { openDesk } from '../../src/desk/desk.js';
 import { folderName, importVerification, summarise } from '../../src/desk/election.js';
 import { writePublication } from '../../src/desk/publish.js';
 import { electionSection } from '../../src/desk/views/reports.js';
 import { tempDir } from '../helpers/fixtures.js';
-import { editors, newId, recipientsText, tipItems, toInbox } from './desk-fixtures.js';
+import { editors, protocolTip, recipientsText, tipItems, toInbox } from './desk-fixtures.js';
 
 const [A, B] = await editors('Aigul', 'Batyr');
 const recipients = recipientsText([A!, B!]);
@@ -26,21 +23,6 @@ async function deskOf(t: Test, who: typeof A, dir: string): Promise<Desk> {
   const desk = await openDesk({ key: who!, recipients, usb: join(dir, 'usb'), deskDir: join(dir, 'desk'), exportDir: join(dir, 'export'), lang: 'ru' });
   t.teardown(() => desk.close());
   return desk;
-}
-
-/** A protocol-kz tip as the page seals it (body.protocol beside the fields). */
-async function protocolTip(station: string, valid: number): Promise<{ id: string; items: BundleItem[] }> {
-  const id = newId();
-  const body: Body = {
-    v: 1,
-    message: `observer at ${station}`,
-    clientTime: '2026-11-30T20:00:00.000Z',
-    form: { id: 'protocol-kz', version: 1 },
-    fields: { region: 'almaty' },
-    protocol: { v: 1, election: 'kz-2026', station, region: 'almaty', items: { valid, invalid: 10 }, votes: { 'party-a': valid }, failed: [] },
-  };
-  const envelope = await sealEnvelope({ kind: 'tip', recipients: [A!.publicKey, B!.publicKey], body: encodeBody(body) });
-  return { id, items: [{ id, received: '2026-11-30', envelope }] };
 }
 
 function carry(from: string, to: string): void {
@@ -58,8 +40,8 @@ t.test('election reports on two real desks: filters, conflicts, verification.tsv
   });
   const r2 = await tipItems([A!, B!], 'Вброс', { form: KZ, fields: { region: 'astana', pollingStation: 5, stage: 'election-day', date: '2026-11-29', category: ['ballot-stuffing', 'carousel'] } });
   const r3 = await tipItems([A!, B!], 'spam', { form: KZ, fields: { region: 'almaty', stage: 'campaign', category: ['other'] } });
-  const p1 = await protocolTip('12', 620);
-  const p2 = await protocolTip('12', 720);
+  const p1 = await protocolTip([A!, B!], 'observer at 12', '12', 620);
+  const p2 = await protocolTip([A!, B!], 'observer at 12', '12', 720);
   const plain = await tipItems([A!, B!], 'a plain tip, no form');
   for (const dir of [dirA, dirB]) await toInbox(join(dir, 'usb'), '2026-11-30.bundle', [...r1.items, ...r2.items, ...r3.items, ...p1.items, ...p2.items, ...plain.items]);
   const a = await deskOf(t, A, dirA);

@@ -9,9 +9,6 @@
 import t from 'tap';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeBody, type Body } from '../../src/crypto/body.js';
-import { sealEnvelope } from '../../src/crypto/envelope.js';
-import type { BundleItem } from '../../src/crypto/bundle.js';
 import { openDesk } from '../../src/desk/desk.js';
 import { folderName } from '../../src/desk/election.js';
 import { startDeskServer } from '../../src/desk/server.js';
@@ -20,27 +17,13 @@ import { axe, describeViolations } from '../helpers/axe.js';
 import { capture, checkSameOrigin, launchChromium } from '../helpers/e2e.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { ROOT } from '../helpers/client-build.js';
-import { editors, newId, recipientsText, tipItems, toInbox } from './desk-fixtures.js';
+import { editors, protocolTip, recipientsText, tipItems, toInbox } from './desk-fixtures.js';
 
 t.setTimeout(600_000);
 
 const [A, B] = await editors('Aigul', 'Batyr');
 const KZ = { id: 'election-kz', version: 1 };
 const HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">';
-
-async function protocolTip(station: string, valid: number): Promise<{ id: string; items: BundleItem[] }> {
-  const id = newId();
-  const body: Body = {
-    v: 1,
-    message: `observer ${HOSTILE}`,
-    clientTime: '2026-11-30T20:00:00.000Z',
-    form: { id: 'protocol-kz', version: 1 },
-    fields: { region: 'almaty' },
-    protocol: { v: 1, election: 'kz-2026', station, region: 'almaty', items: { valid, invalid: 10 }, votes: { 'party-a': valid }, failed: [] },
-  };
-  const envelope = await sealEnvelope({ kind: 'tip', recipients: [A!.publicKey, B!.publicKey], body: encodeBody(body) });
-  return { id, items: [{ id, received: '2026-11-30', envelope }] };
-}
 
 t.test('the election page of the real desk: conflicts, verification.tsv once, export for publication', async (t) => {
   const dir = tempDir(t, 'tipline-election-window-');
@@ -49,8 +32,8 @@ t.test('the election page of the real desk: conflicts, verification.tsv once, ex
     fields: { region: 'astana', pollingStation: 5, stage: 'election-day', date: '2026-11-29', category: ['carousel'] },
   });
   const r2 = await tipItems([A!, B!], 'Вброс', { form: KZ, fields: { region: 'astana', pollingStation: 5, stage: 'counting', category: ['ballot-stuffing'] } });
-  const p1 = await protocolTip('12', 620);
-  const p2 = await protocolTip('12', 720);
+  const p1 = await protocolTip([A!, B!], `observer ${HOSTILE}`, '12', 620);
+  const p2 = await protocolTip([A!, B!], `observer ${HOSTILE}`, '12', 720);
   await toInbox(join(dir, 'usb'), 'night.bundle', [...r1.items, ...r2.items, ...p1.items, ...p2.items]);
   const desk = await openDesk({ key: A!, recipients: recipientsText([A!, B!]), usb: join(dir, 'usb'), deskDir: join(dir, 'desk'), exportDir: join(dir, 'exports'), lang: 'ru' });
   t.teardown(() => desk.close());

@@ -107,6 +107,17 @@ async function newPage(t: Test, b: Browser = browser, viewport = { width: 1280, 
   return { page, seen: capture(context, page, { responses: true }) };
 }
 
+/** newPage, also recording (and dismissing) every dialog a script opens: hostile content must open none. */
+async function watchedPage(t: Test): Promise<{ page: Page; seen: ReturnType<typeof capture>; dialogs: string[] }> {
+  const opened = await newPage(t);
+  const dialogs: string[] = [];
+  opened.page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  return { ...opened, dialogs };
+}
+
 t.test('hostile content is inert: no script runs, no handler fires, nothing is loaded from elsewhere', async (t) => {
   const hostile = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"><b>bold?</b>';
   // The longest message a body holds (src/crypto/body.ts MAX_MESSAGE_CHARS), its word a multiple of 64.
@@ -157,12 +168,7 @@ t.test('hostile content is inert: no script runs, no handler fires, nothing is l
   t.equal(real.desk.thread(thread)!.items[0]!.id, tip);
   const server = await startDeskServer({ desk: real.desk, script });
   t.teardown(() => server.close());
-  const { page, seen } = await newPage(t);
-  const dialogs: string[] = [];
-  page.on('dialog', (d) => {
-    dialogs.push(d.message());
-    void d.dismiss();
-  });
+  const { page, seen, dialogs } = await watchedPage(t);
   for (const path of ['', `thread/${thread}`]) {
     const response = await page.goto(`${server.url}${path}`);
     t.equal(response?.status(), 200, `/${path}`);
@@ -367,12 +373,7 @@ t.test('the real desk (openDesk on a real bundle): a hostile tip stays inert, a 
   t.equal(imported.imported, 1, 'the tip is imported');
   const server = await startDeskServer({ desk, script, lang: 'ru' });
   t.teardown(() => server.close());
-  const { page, seen } = await newPage(t);
-  const dialogs: string[] = [];
-  page.on('dialog', (d) => {
-    dialogs.push(d.message());
-    void d.dismiss();
-  });
+  const { page, seen, dialogs } = await watchedPage(t);
   await page.goto(server.url);
   t.match(await page.locator('.thread-row .preview').innerText(), hostile.slice(0, 60), 'the preview shows the markup as text');
   await Promise.all([page.waitForURL(/\/thread\//), page.locator('.thread-row a.open').first().click()]);

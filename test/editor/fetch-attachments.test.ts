@@ -13,9 +13,8 @@ import { encodeBody, type FileRef } from '../../src/crypto/body.js';
 import { toBase64Url } from '../../src/crypto/bytes.js';
 import { sealEnvelope } from '../../src/crypto/envelope.js';
 import { decodePublicKey } from '../../src/crypto/keys.js';
-import { uploadPowText } from '../../src/server/plugins/uploads.js';
 import { DATABASE_FILE } from '../../src/server/store/db.js';
-import { solvedPow, tempDir } from '../helpers/fixtures.js';
+import { httpCreateUpload, httpPutChunk, solvedPow, tempDir } from '../helpers/fixtures.js';
 import { startServer } from '../helpers/server-process.js';
 import { LOW_POW, keygenEditor, runScript } from '../helpers/e2e.js';
 
@@ -100,17 +99,11 @@ t.test('editor fetch carries attachments: same bundle as export, files byte-iden
   for (const file of files) {
     const key = generateFileKey();
     const chunks = await encryptFile(key, file.bytes);
-    const last = chunks.at(-1)!.length;
-    const pow = await solvedPow(server.url, uploadPowText(chunks.length, last));
-    const created = await fetch(`${server.url}/api/uploads`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ chunks: chunks.length, lastChunkBytes: last, pow }),
-    });
+    const created = await httpCreateUpload(server.url, chunks.length, chunks.at(-1)!.length);
     t.equal(created.status, 201);
     const { upload } = (await created.json()) as { upload: string };
     for (const [i, chunk] of chunks.entries()) {
-      const put = await fetch(`${server.url}/api/uploads/${upload}/chunks/${i}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from(chunk) });
+      const put = await httpPutChunk(server.url, upload, i, chunk);
       t.equal(put.status, 204);
     }
     refs.push({ upload, name: file.name, type: 'application/octet-stream', size: file.bytes.length, key: toBase64Url(key), cipher: FILE_CIPHER, chunkSize: FILE_CHUNK_SIZE });

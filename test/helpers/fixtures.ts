@@ -16,6 +16,7 @@ import { sealEnvelope, type Kind } from '../../src/crypto/envelope.js';
 import { encodeBody } from '../../src/crypto/body.js';
 import { fromBase64Url, toBase64Url } from '../../src/crypto/bytes.js';
 import { powBinding, solvePow } from '../../src/crypto/pow.js';
+import { uploadPowText } from '../../src/server/plugins/uploads.js';
 import { loadSodium } from '../../src/crypto/sodium.js';
 import { clientDir } from './client-build.js';
 import { startServer } from './server-process.js';
@@ -51,6 +52,18 @@ export async function solvedPow(origin: { inject: (req: { method: 'GET'; url: st
   const sodium = await loadSodium();
   const nonce = solvePow(sodium, fromBase64Url(challenge)!, powBinding(sodium, boundText));
   return { challenge, nonce: toBase64Url(nonce) };
+}
+
+/** POST /api/uploads on the real server at `origin`, proof of work solved: an upload of
+ * `chunks` chunks, the last `lastChunkBytes` long. Returns the response (201 and the id). */
+export async function httpCreateUpload(origin: string, chunks: number, lastChunkBytes: number): Promise<Response> {
+  const pow = await solvedPow(origin, uploadPowText(chunks, lastChunkBytes));
+  return fetch(`${origin}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chunks, lastChunkBytes, pow }) });
+}
+
+/** PUT one chunk of an upload on the real server at `origin`. */
+export function httpPutChunk(origin: string, upload: string, index: number, chunk: Uint8Array): Promise<Response> {
+  return fetch(`${origin}/api/uploads/${upload}/chunks/${index}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from(chunk) });
 }
 
 /** tipRequest with a freshly solved proof of work from `app`. */

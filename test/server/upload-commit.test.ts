@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { DATABASE_FILE, openDatabase } from '../../src/server/store/db.js';
 import { UploadStore, type PutResult } from '../../src/server/store/uploads.js';
-import { uploadPowText } from '../../src/server/plugins/uploads.js';
 import { FILE_CHUNK_CIPHERTEXT_BYTES, fileChunkCount, lastChunkCiphertextLength } from '../../src/crypto/attachment.js';
-import { TEST_POW_BITS, solvedPow, tempDir } from '../helpers/fixtures.js';
+import { TEST_POW_BITS, httpCreateUpload, httpPutChunk, tempDir } from '../helpers/fixtures.js';
 import { startServer } from '../helpers/server-process.js';
 import { clientDir } from '../helpers/client-build.js';
 
@@ -103,11 +102,10 @@ t.test('every acknowledged chunk survives SIGKILL in the middle of a parallel up
   const n = fileChunkCount(size);
   const m = lastChunkCiphertextLength(size);
   const chunks = Array.from({ length: n }, (_, i) => new Uint8Array(randomBytes(i === n - 1 ? m : FILE_CHUNK_CIPHERTEXT_BYTES)));
-  const pow = await solvedPow(server.url, uploadPowText(n, m));
-  const created = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chunks: n, lastChunkBytes: m, pow }) });
+  const created = await httpCreateUpload(server.url, n, m);
   t.equal(created.status, 201);
   const { upload } = (await created.json()) as { upload: string };
-  const put = (url: string, i: number) => fetch(`${url}/api/uploads/${upload}/chunks/${i}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from(chunks[i]!) });
+  const put = (url: string, i: number) => httpPutChunk(url, upload, i, chunks[i]!);
 
   // 8 requests in flight; the server is killed the instant the 12th acknowledgement arrives,
   // while others are being received or wait for their commit. Every 204 counts, even one

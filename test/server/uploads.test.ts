@@ -13,7 +13,7 @@ import { UPLOADS_REFUSED } from '../../src/server/intake.js';
 import { ConfigError, loadConfig } from '../../src/server/config.js';
 import { FILE_CHUNK_CIPHERTEXT_BYTES, encryptFile, fileChunkCount, generateFileKey, lastChunkCiphertextLength } from '../../src/crypto/attachment.js';
 import { toBase64Url } from '../../src/crypto/bytes.js';
-import { TEST_POW_BITS, editorKeys, sealTip, solvedPow, solvedTipRequest, tempDir, testApp } from '../helpers/fixtures.js';
+import { TEST_POW_BITS, editorKeys, httpCreateUpload, httpPutChunk, sealTip, solvedPow, solvedTipRequest, tempDir, testApp } from '../helpers/fixtures.js';
 import { startServer } from '../helpers/server-process.js';
 import { conversationApp, cookieOf, createMailbox, login, newSource } from '../helpers/conversation.js';
 
@@ -266,16 +266,10 @@ t.test('an acknowledged chunk survives SIGKILL of the real server', async (t) =>
   const server = await startServer(t, { TIPLINE_DATA_DIR: dir, TIPLINE_POW_MIN_BITS: String(TEST_POW_BITS), TIPLINE_POW_MAX_BITS: String(TEST_POW_BITS) });
   const size = C + 10;
   const chunks = await encryptFile(generateFileKey(), new Uint8Array(size).fill(1));
-  const m = chunks.at(-1)!.length;
-  const pow = await solvedPow(server.url, uploadPowText(chunks.length, m));
-  const created = await fetch(`${server.url}/api/uploads`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ chunks: chunks.length, lastChunkBytes: m, pow }),
-  });
+  const created = await httpCreateUpload(server.url, chunks.length, chunks.at(-1)!.length);
   t.equal(created.status, 201);
   const { upload } = (await created.json()) as { upload: string };
-  const put = await fetch(`${server.url}/api/uploads/${upload}/chunks/0`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from(chunks[0]!) });
+  const put = await httpPutChunk(server.url, upload, 0, chunks[0]!);
   t.equal(put.status, 204);
   server.child.kill('SIGKILL');
   t.equal((await server.exited).signal, 'SIGKILL');

@@ -40,10 +40,7 @@ const TIPS: ElectionTip[] = HOSTILE.map((text, i) => ({
 }));
 
 t.test('the publication CSV in LibreOffice: no formula, every hostile text whole; free text absent unless asked', { timeout: 900_000 }, async (t) => {
-  if (sofficeMissing()) {
-    t.fail('soffice (LibreOffice) is missing: install libreoffice-calc-nogui (.ci/run does)');
-    return;
-  }
+  if (sofficeMissing(t)) return;
   const work = tempDir(t, 'tipline-desk-csv-lo-');
   const included = join(work, 'included.csv');
   writeFileSync(included, publicationCsv(TIPS, { date: '2026-03-17', forms: [CUSTOM], includeFreeText: true }));

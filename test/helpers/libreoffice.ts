@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { Test } from 'tap';
 
 /** Every hostile text a spreadsheet could take for a formula or split at a separator. */
 export const HOSTILE_CELLS = [
@@ -64,10 +65,12 @@ function run(cmd: string, args: string[]): Promise<{ code: number | null; out: s
   });
 }
 
-/** Whether soffice runs here (a test fails, never skips, when it does not). */
-export function sofficeMissing(): boolean {
+/** True when soffice does not run here, after failing `t` with how to install it (a test fails, never skips). */
+export function sofficeMissing(t: Test): boolean {
   const probe = spawnSync('soffice', ['--version'], { encoding: 'utf8' });
-  return !!probe.error || probe.status !== 0;
+  if (!probe.error && probe.status === 0) return false;
+  t.fail('soffice (LibreOffice) is missing: install libreoffice-calc-nogui (.ci/run does)');
+  return true;
 }
 
 /**

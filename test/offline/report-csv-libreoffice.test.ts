@@ -16,10 +16,7 @@ import { writeReport } from '../../src/offline/report.js';
 t.setTimeout(900_000);
 
 t.test('reports.csv opened by LibreOffice with , ; and tab as separators: no formula, every text whole', { timeout: 900_000 }, async (t) => {
-  if (sofficeMissing()) {
-    t.fail('soffice (LibreOffice) is missing: install libreoffice-calc-nogui (.ci/run does)');
-    return;
-  }
+  if (sofficeMissing(t)) return;
   const work = tempDir(t, 'tipline-csv-lo-');
   // A decrypted folder as decrypt writes it: <date>_<id>/tip.json.
   const inDir = join(work, 'decrypted');

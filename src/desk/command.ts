@@ -9,23 +9,13 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { encodePublicKey, wipeEditorKeyPair, type EditorKeyPair } from '../crypto/keys.js';
 import { CommandFailure, type Command, type CommandContext } from '../shared/command.js';
 import type { Desk, ImportProgress } from './api.js';
+import type { OpenDeskOptions } from './desk.js';
 import { deskScript } from './script.js';
 import { checkHost, DeskServerError, LOOPBACK, startDeskServer } from './server.js';
 import { LANGS, type Lang } from './views/words.js';
 
-/** What the model's openDesk (src/desk/desk.ts) takes. */
-export interface OpenDeskOptions {
-  key: EditorKeyPair;
-  /** The recipients file's text: the roster. */
-  recipients: string;
-  /** The USB folder: <usb>/inbox/ is read, <usb>/outbox/ written. */
-  usb: string;
-  /** The desk's own encrypted store. */
-  deskDir: string;
-  /** Where "Export to folder" writes. */
-  exportDir: string;
-  lang?: string;
-}
+/** What the model's openDesk takes: defined once, in src/desk/desk.ts. */
+export type { OpenDeskOptions };
 
 export type OpenDesk = (options: OpenDeskOptions) => Promise<Desk>;
 

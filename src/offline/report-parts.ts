@@ -8,6 +8,18 @@ import { escapeHtml as e } from '../shared/html.js';
 import { builtInForm, textFor, type FieldDef, type FormSchema } from '../forms/schema.js';
 import { TiplineError } from '../shared/errors.js';
 
+/** The stylesheet both report pages begin with (the offline report.html and the desk's
+ * publication); each adds its own rules after it. */
+export const REPORT_STYLE = `
+body{font:15px/1.45 system-ui,sans-serif;max-width:70rem;margin:1.5rem auto;padding:0 1rem;color:#111;background:#fff}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}h3{font-size:1.05rem;margin:1.5rem 0 .5rem}
+table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #bbb;padding:.25rem .5rem;text-align:left;vertical-align:top}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+.dim{display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start}
+.note,.meta{font-size:.9rem;color:#444}
+.msg{white-space:pre-wrap;overflow-wrap:anywhere;max-width:30rem}
+`;
+
 export class ReportError extends TiplineError {
   override name = 'ReportError';
 }

@@ -29,6 +29,7 @@ import { FOLDER_RE } from './decrypt.js';
 import { fileLabel, writeNewFile } from './files.js';
 import { linkDecision, NOT_LINKED_NOTE } from './file-links.js';
 import {
+  REPORT_STYLE,
   ReportError,
   SIDECAR,
   STATUSES,
@@ -210,15 +211,7 @@ const href = (path: string): string =>
     .map((s) => encodeURIComponent(s))
     .join('/');
 
-const STYLE = `
-body{font:15px/1.45 system-ui,sans-serif;max-width:70rem;margin:1.5rem auto;padding:0 1rem;color:#111;background:#fff}
-h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}h3{font-size:1.05rem;margin:1.5rem 0 .5rem}
-table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #bbb;padding:.25rem .5rem;text-align:left;vertical-align:top}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-.dim{display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start}
-.note,.meta{font-size:.9rem;color:#444}
-.status-verified{color:#0a5a0a;font-weight:bold}.status-rejected{color:#a00;text-decoration:line-through}
-.msg{white-space:pre-wrap;overflow-wrap:anywhere;max-width:30rem}
+const STYLE = `${REPORT_STYLE}.status-verified{color:#0a5a0a;font-weight:bold}.status-rejected{color:#a00;text-decoration:line-through}
 .filters label{margin-right:1rem}
 .warning{background:#fff3cd;padding:.25rem .5rem}
 `;

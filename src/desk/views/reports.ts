@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { Desk, ElectionTip, InboxQuery, RosterEditor } from '../api.js';
 import { escapeHtml as e, staticPageHead } from '../../shared/html.js';
 import { textFor, type FormSchema } from '../../forms/schema.js';
-import { barChart, countTable, schemaFor, type Dimension } from '../../offline/report-parts.js';
+import { barChart, countTable, REPORT_STYLE, schemaFor, type Dimension } from '../../offline/report-parts.js';
 import { cleanText } from '../../offline/files.js';
 import { countWords, say } from '../election-words.js';
 import { page } from './layout.js';
@@ -138,15 +138,7 @@ ${list.length ? `<ul>${list.map((l) => `<li><bdi>${text(l)}</bdi></li>`).join(''
 // ---------------------------------------------------------------------------------------------
 // The publication's HTML file
 
-const STYLE = `
-body{font:15px/1.45 system-ui,sans-serif;max-width:70rem;margin:1.5rem auto;padding:0 1rem;color:#111;background:#fff}
-h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}h3{font-size:1.05rem;margin:1.5rem 0 .5rem}
-table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #bbb;padding:.25rem .5rem;text-align:left;vertical-align:top}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-.dim{display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start}
-.note,.meta{font-size:.9rem;color:#444}
-.choice{border:2px solid #7a5c00;background:#fff3cd;padding:.5rem .75rem;font-weight:bold}
-.msg{white-space:pre-wrap;overflow-wrap:anywhere;max-width:30rem}
+const STYLE = `${REPORT_STYLE}.choice{border:2px solid #7a5c00;background:#fff3cd;padding:.5rem .75rem;font-weight:bold}
 `;
 
 const cspHash = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;

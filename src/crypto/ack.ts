@@ -12,6 +12,7 @@
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from './bytes.js';
 import { SIGN_PUBLIC_KEY_BYTES } from './keys.js';
 import { signJson, splitSignedJson, verifyStatement } from './signing.js';
+import { CodedError } from '../shared/errors.js';
 
 /** decrypt makes acknowledgements valid on the day they are signed and this many days after. */
 export const ACK_VALID_DAYS = 3;
@@ -32,14 +33,8 @@ export interface AckStatement {
   ids: string[];
 }
 
-export class AckError extends Error {
-  constructor(
-    readonly code: 'malformed' | 'unknown-key' | 'signature' | 'expired' | 'too-far-ahead',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AckError';
-  }
+export class AckError extends CodedError<'malformed' | 'unknown-key' | 'signature' | 'expired' | 'too-far-ahead'> {
+  override name = 'AckError';
 }
 
 /** True for a real calendar date written YYYY-MM-DD. */

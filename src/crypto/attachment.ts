@@ -13,6 +13,7 @@
 // server holds only ciphertext whose length reveals a size class.
 import { concat, utf8 } from './bytes.js';
 import { paddedLength } from './padding.js';
+import { CodedError } from '../shared/errors.js';
 
 // WebCrypto's types as both sides declare them (the DOM's in a browser, @types/node in Node).
 type SubtleCrypto = typeof globalThis.crypto.subtle;
@@ -29,14 +30,8 @@ export const FILE_AD = utf8('tipline-file-1');
 
 export type AttachmentErrorCode = 'cipher' | 'key' | 'size' | 'count' | 'length' | 'truncated' | 'reordered' | 'tampered' | 'padding' | 'extra';
 
-export class AttachmentError extends Error {
-  constructor(
-    readonly code: AttachmentErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AttachmentError';
-  }
+export class AttachmentError extends CodedError<AttachmentErrorCode> {
+  override name = 'AttachmentError';
 }
 
 function subtle(): SubtleCrypto {

@@ -18,6 +18,7 @@ import { parseJsonStrict } from './json.js';
 import { SIGN_PUBLIC_KEY_BYTES } from './keys.js';
 import { signJson, splitSignedJson, verifyStatement } from './signing.js';
 import { loadSodium } from './sodium.js';
+import { CodedError } from '../shared/errors.js';
 
 export const DESK_EVENT_VERSION = 1;
 /** At most this many events in one envelope. */
@@ -68,14 +69,8 @@ export interface DeskEvent {
   change: DeskChange;
 }
 
-export class DeskEventError extends Error {
-  constructor(
-    readonly code: 'malformed' | 'signature' | 'unknown-signer' | 'envelope' | 'replay',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'DeskEventError';
-  }
+export class DeskEventError extends CodedError<'malformed' | 'signature' | 'unknown-signer' | 'envelope' | 'replay'> {
+  override name = 'DeskEventError';
 }
 
 function fail(message: string): never {

@@ -17,6 +17,7 @@ import { concat, readU32, utf8, writeU32 } from './bytes.js';
 import { isPaddedLength, paddedLength } from './padding.js';
 import { loadSodium, type Sodium } from './sodium.js';
 import { XWING_PUBLIC_KEY_BYTES, XWING_SEED_BYTES } from './keys.js';
+import { CodedError } from '../shared/errors.js';
 
 export const ENVELOPE_VERSION = 1;
 export const KIND = { tip: 1, followUp: 2, reply: 3, deskEvent: 4 } as const;
@@ -41,14 +42,8 @@ export const ENCAPSULATION_SEED_BYTES = 64;
 
 export type EnvelopeErrorCode = 'too-short' | 'version' | 'kind' | 'recipients' | 'length' | 'not-for-this-key' | 'tampered' | 'padding';
 
-export class EnvelopeError extends Error {
-  constructor(
-    readonly code: EnvelopeErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'EnvelopeError';
-  }
+export class EnvelopeError extends CodedError<EnvelopeErrorCode> {
+  override name = 'EnvelopeError';
 }
 
 export interface Stanza {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ElectionTip } from './api.js';
 import { publicationCsv, type PublicationOptions } from './election.js';
 import { publicationHtml } from './views/reports.js';
-import { numberedName, writeNewFile } from '../offline/files.js';
+import { numberedName, pathTaken, writeNewFile } from '../offline/files.js';
 import { ReportError } from '../offline/report-parts.js';
 
 /** Writes `election-reports-<date>[-with-free-text].csv` and `.html` into `dir`; returns the two paths. */
@@ -27,20 +27,10 @@ export function writePublication(dir: string, tips: ElectionTip[], options: Publ
     ['csv', publicationCsv(tips, options)],
     ['html', publicationHtml(tips, options)],
   ] as const) {
-    const name = numberedName(`${stem}.${ext}`, (n) => lstatExists(join(root, n)));
+    const name = numberedName(`${stem}.${ext}`, (n) => pathTaken(join(root, n)));
     const path = join(root, name);
     writeNewFile(path, text);
     written.push(path);
   }
   return written;
-}
-
-/** Whether anything is at `path`, a dangling symlink included. */
-function lstatExists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -10,7 +10,7 @@ import { AttachmentError, FILE_KEY_BYTES, FileDecryptor, lastChunkCiphertextLeng
 import { fromBase64Url } from '../crypto/bytes.js';
 import type { FileRef } from '../crypto/body.js';
 import type { ChunkRecord, FileRecord } from '../crypto/bundle.js';
-import { CREATE_FLAGS, INCOMPLETE_SUFFIX, childPath, numberedName, sanitiseFileName } from './files.js';
+import { CREATE_FLAGS, INCOMPLETE_SUFFIX, childPath, numberedName, pathTaken, sanitiseFileName } from './files.js';
 
 export const THUMBNAIL_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
 
@@ -47,15 +47,6 @@ function child(root: string, name: string): string {
   const path = childPath(root, name);
   if (path === 'name' || path === 'outside') throw new Error('refusing a path outside the tip folder');
   return path;
-}
-
-function exists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The attachments of one decrypted tip, fed the bundle's file and chunk items that follow it. */
@@ -146,7 +137,7 @@ export class AttachmentSession {
     const dir = this.dir();
     const name = state.name!;
     // The folder is new (made in this run); a name already there anyway is refused, never replaced.
-    if (exists(child(dir, name)) || exists(child(dir, name + INCOMPLETE_SUFFIX))) {
+    if (pathTaken(child(dir, name)) || pathTaken(child(dir, name + INCOMPLETE_SUFFIX))) {
       this.fail(state, 'its file name is already taken in the folder');
       return;
     }
@@ -196,7 +187,7 @@ export class AttachmentSession {
       if (state.failed) {
         state.result.problem = state.failed;
         problems.push(
-          `attachment ${state.number} of ${this.states.length}: ${state.failed}${state.partPath && exists(state.partPath) ? ` (kept as ${INCOMPLETE_SUFFIX}, authenticated bytes only)` : ''}`,
+          `attachment ${state.number} of ${this.states.length}: ${state.failed}${state.partPath && pathTaken(state.partPath) ? ` (kept as ${INCOMPLETE_SUFFIX}, authenticated bytes only)` : ''}`,
         );
       }
     }

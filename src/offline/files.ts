@@ -3,7 +3,7 @@
 // new files created exclusively (O_EXCL), never through a symbolic link (O_NOFOLLOW), mode
 // 0600, fsynced; and small files read whole, never through a symbolic link. Used by decrypt,
 // its attachments, the report and the results tool.
-import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, lstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 
 /** A file still being written, or one that failed (docs/BUNDLE.md). */
@@ -72,6 +72,16 @@ export function cleanText(text: string): string {
 /** A source-supplied file name as a page or message shows it: cleaned by the same rules as a saved name. */
 export function fileLabel(name: unknown): string {
   return sanitiseFileName(name);
+}
+
+/** Whether anything is at `path`, a dangling symbolic link included (it is never followed). */
+export function pathTaken(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** `name`, or `name (2)`, `name (3)`… (before the extension): the first not taken in `taken`. */

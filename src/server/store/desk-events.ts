@@ -3,6 +3,7 @@
 // (random, so a resend is recognised), the UTC date of receipt (never a time of day) and the
 // envelope. Nothing else: not who uploaded it, not in which request.
 import type { Db } from './db.js';
+import { dayPages } from './day-pages.js';
 import { utcDate } from './tips.js';
 
 export interface StoredDeskEvent {
@@ -22,8 +23,7 @@ export class DeskEventConflictError extends Error {
 export class DeskEventStore {
   private readonly insert;
   private readonly select;
-  private readonly listSince;
-  private readonly listAfter;
+  private readonly page;
 
   constructor(
     private readonly db: Db,
@@ -31,10 +31,7 @@ export class DeskEventStore {
   ) {
     this.insert = db.prepare('INSERT INTO desk_events (id, received_on, envelope) VALUES (?, ?, ?)');
     this.select = db.prepare('SELECT envelope FROM desk_events WHERE id = ?').pluck();
-    // By day, then by (random) id: an order the database need not keep, and that says nothing
-    // finer than the day.
-    this.listSince = db.prepare('SELECT id, received_on, envelope FROM desk_events WHERE received_on >= ? ORDER BY received_on, id LIMIT ?');
-    this.listAfter = db.prepare('SELECT id, received_on, envelope FROM desk_events WHERE (received_on = ? AND id > ?) OR received_on > ? ORDER BY received_on, id LIMIT ?');
+    this.page = dayPages<{ id: string; received_on: string; envelope: Buffer }>(db, 'desk_events', 'id, received_on, envelope');
   }
 
   /**
@@ -68,11 +65,6 @@ export class DeskEventStore {
    * after (`since`, `after`) when `after` is given: the page that follows the last one read.
    */
   since(since: string | undefined, after: string | undefined, limit: number): StoredDeskEvent[] {
-    const rows = (after !== undefined && since !== undefined ? this.listAfter.all(since, after, since, limit) : this.listSince.all(since ?? '', limit)) as {
-      id: string;
-      received_on: string;
-      envelope: Buffer;
-    }[];
-    return rows.map((r) => ({ id: r.id, receivedOn: r.received_on, envelope: new Uint8Array(r.envelope) }));
+    return this.page(since, after, limit).map((r) => ({ id: r.id, receivedOn: r.received_on, envelope: new Uint8Array(r.envelope) }));
   }
 }

@@ -1,6 +1,7 @@
 // Conversations in SQLite: mailboxes (public keys only) and the replies waiting in them.
 // Dates only, never a time of day. Every write is one transaction with synchronous=FULL.
 import type { Db } from './db.js';
+import { dayPages } from './day-pages.js';
 import { randomId, utcDate } from './tips.js';
 
 export interface Mailbox {
@@ -24,8 +25,7 @@ export class MailboxStore {
   private readonly markRead;
   private readonly deleteReply;
   private readonly selectReply;
-  private readonly listSince;
-  private readonly listAfter;
+  private readonly page;
 
   constructor(
     private readonly db: Db,
@@ -40,8 +40,7 @@ export class MailboxStore {
     this.deleteReply = db.prepare('DELETE FROM replies WHERE id = ? AND mailbox_id = ?');
     this.selectReply = db.prepare('SELECT mailbox_id, envelope FROM replies WHERE id = ?');
     // The editors' copies for the desks (GET /api/editor/replies): by day, then (random) id.
-    this.listSince = db.prepare('SELECT id, mailbox_id, received_on, envelope FROM replies WHERE received_on >= ? ORDER BY received_on, id LIMIT ?');
-    this.listAfter = db.prepare('SELECT id, mailbox_id, received_on, envelope FROM replies WHERE (received_on = ? AND id > ?) OR received_on > ? ORDER BY received_on, id LIMIT ?');
+    this.page = dayPages<{ id: string; mailbox_id: string; received_on: string; envelope: Buffer }>(db, 'replies', 'id, mailbox_id, received_on, envelope');
   }
 
   /**
@@ -105,13 +104,7 @@ export class MailboxStore {
    * `after`) when `after` is given. For the desks; does not mark them read.
    */
   repliesSince(since: string | undefined, after: string | undefined, limit: number): (StoredReply & { mailbox: string })[] {
-    const rows = (after !== undefined && since !== undefined ? this.listAfter.all(since, after, since, limit) : this.listSince.all(since ?? '', limit)) as {
-      id: string;
-      mailbox_id: string;
-      received_on: string;
-      envelope: Buffer;
-    }[];
-    return rows.map((r) => ({ id: r.id, mailbox: r.mailbox_id, receivedOn: r.received_on, envelope: new Uint8Array(r.envelope) }));
+    return this.page(since, after, limit).map((r) => ({ id: r.id, mailbox: r.mailbox_id, receivedOn: r.received_on, envelope: new Uint8Array(r.envelope) }));
   }
 
   /** Deletes one reply of this mailbox; false when there is no such reply in it. */

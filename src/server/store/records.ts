@@ -3,6 +3,7 @@
 // acknowledgement itself (the date only), after which retention purges sooner; and the
 // complete uploads attached to those records, read one chunk at a time.
 import type { Db } from './db.js';
+import { dayPages } from './day-pages.js';
 import type { StoredTip } from './tips.js';
 import { utcDate } from './tips.js';
 
@@ -15,8 +16,7 @@ export interface AttachedUpload {
 
 export class RecordStore {
   private readonly selectNew;
-  private readonly selectSince;
-  private readonly selectAfter;
+  private readonly page;
   private readonly ack;
   private readonly selectFiles;
   private readonly selectUpload;
@@ -29,8 +29,7 @@ export class RecordStore {
     this.selectNew = db.prepare('SELECT id, received_on, envelope FROM tips WHERE acked_on IS NULL ORDER BY id LIMIT ?');
     // Every desk's sync (acknowledged or not: one desk's acknowledgement must not hide a record from
     // the others): by day, then (random) id.
-    this.selectSince = db.prepare('SELECT id, received_on, envelope FROM tips WHERE received_on >= ? ORDER BY received_on, id LIMIT ?');
-    this.selectAfter = db.prepare('SELECT id, received_on, envelope FROM tips WHERE (received_on = ? AND id > ?) OR received_on > ? ORDER BY received_on, id LIMIT ?');
+    this.page = dayPages<{ id: string; received_on: string; envelope: Buffer }>(db, 'tips', 'id, received_on, envelope');
     this.ack = db.prepare('UPDATE tips SET acked_on = ? WHERE id = ? AND acked_on IS NULL');
     // Exactly the uploads `npm run export` writes for a tip (store/export.ts): complete, by id.
     this.selectFiles = db.prepare('SELECT id, chunks, last_chunk_bytes FROM uploads WHERE tip_id = ? AND stored = chunks ORDER BY id');
@@ -63,8 +62,7 @@ export class RecordStore {
 
   /** Records received on or after `since`, acknowledged or not, by day then id, after (`since`, `after`) when `after` is given. */
   since(since: string, after: string | undefined, limit: number): StoredTip[] {
-    const rows = (after !== undefined ? this.selectAfter.all(since, after, since, limit) : this.selectSince.all(since, limit)) as { id: string; received_on: string; envelope: Buffer }[];
-    return rows.map((row) => ({ id: row.id, receivedOn: row.received_on, envelope: new Uint8Array(row.envelope) }));
+    return this.page(since, after, limit).map((row) => ({ id: row.id, receivedOn: row.received_on, envelope: new Uint8Array(row.envelope) }));
   }
 
   /** Marks records acknowledged today; returns how many were newly acknowledged. */

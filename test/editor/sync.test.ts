@@ -77,17 +77,24 @@ async function inboxContents(t: Test, inbox: string) {
   return { tips, replies, events, chunks, bundles: names.filter((n) => n.endsWith('.bundle') && !n.startsWith('.')).length };
 }
 
+/** The real server (low proof of work) whose editor API takes the fetch key written to
+ * <dir>/fetch.key, sealing to `editors`; and its database, opened read-only. */
+async function syncServer(t: Test, dir: string, editors: EditorKeyPair[]) {
+  const fetchKey = await newFetchKey();
+  writeFileSync(join(dir, 'fetch.key'), fetchKey.text, { mode: 0o600 });
+  writeFileSync(join(dir, 'editors'), `${fetchKey.key.publicKeyLine}\n`);
+  const server = await startServer(t, { TIPLINE_DATA_DIR: join(dir, 'data'), TIPLINE_RECIPIENTS: writeRecipients(dir, editors), TIPLINE_EDITORS: join(dir, 'editors'), ...LOW_POW });
+  const db = new Database(join(dir, 'data', DATABASE_FILE), { readonly: true, fileMustExist: true });
+  t.teardown(() => db.close());
+  return { server, db };
+}
+
 t.test('editor sync: outbox up, inbox down, for two desks; idempotent; resumes after SIGKILL', async (t) => {
   const dir = tempDir(t);
   const p = (...names: string[]) => join(dir, ...names);
   const editors = await editorKeys(2);
   const [a, b] = editors as [EditorKeyPair, EditorKeyPair];
-  const fetchKey = await newFetchKey();
-  writeFileSync(p('fetch.key'), fetchKey.text, { mode: 0o600 });
-  writeFileSync(p('editors'), `${fetchKey.key.publicKeyLine}\n`);
-  const server = await startServer(t, { TIPLINE_DATA_DIR: p('data'), TIPLINE_RECIPIENTS: writeRecipients(dir, editors), TIPLINE_EDITORS: p('editors'), ...LOW_POW });
-  const db = new Database(join(p('data'), DATABASE_FILE), { readonly: true, fileMustExist: true });
-  t.teardown(() => db.close());
+  const { server, db } = await syncServer(t, dir, editors);
   const rows = (table: string) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
   const sync = (usb: string) => runScript('editor', ['sync', '--server', server.url, '--key', p('fetch.key'), '--dir', usb]);
   /** A reply record as a desk queues it: sealed to the source's mailbox and to every editor, signed by `signer`. */
@@ -328,12 +335,7 @@ t.test('editor sync: killed while it fetches an attachment, the next sync contin
   const dir = tempDir(t);
   const p = (...names: string[]) => join(dir, ...names);
   const editors = await editorKeys(1);
-  const fetchKey = await newFetchKey();
-  writeFileSync(p('fetch.key'), fetchKey.text, { mode: 0o600 });
-  writeFileSync(p('editors'), `${fetchKey.key.publicKeyLine}\n`);
-  const server = await startServer(t, { TIPLINE_DATA_DIR: p('data'), TIPLINE_RECIPIENTS: writeRecipients(dir, editors), TIPLINE_EDITORS: p('editors'), ...LOW_POW });
-  const db = new Database(join(p('data'), DATABASE_FILE), { readonly: true, fileMustExist: true });
-  t.teardown(() => db.close());
+  const { server } = await syncServer(t, dir, editors);
 
   // A tip with a three-chunk attachment.
   const fileKey = generateFileKey();

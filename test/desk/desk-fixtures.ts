@@ -1,7 +1,8 @@
 // Fixtures of the desk's tests: editors with names, sources with mailboxes, tips, follow-ups and
 // attachments sealed exactly as the page seals them, written as real bundles into a USB inbox.
 // Nothing here is a mock: the same crypto and the same bundle writer as the real tools.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import type { Test } from 'tap';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { FILE_CHUNK_SIZE, FILE_CIPHER, encryptFile, generateFileKey, lastChunkCiphertextLength } from '../../src/crypto/attachment.js';
@@ -13,6 +14,8 @@ import { encodePublicKey, generateEditorKeyPair, type EditorKeyPair } from '../.
 import { mailboxKeysFromEntropy, type MailboxKeys } from '../../src/crypto/mailbox.js';
 import { signBody } from '../../src/crypto/signing.js';
 import { writeBundle } from '../../src/files/bundle.js';
+import type { Desk } from '../../src/desk/api.js';
+import { openDesk } from '../../src/desk/desk.js';
 
 export interface Editor extends EditorKeyPair {
   name: string;
@@ -101,6 +104,25 @@ export async function protocolTip(to: Editor[], message: string, station: string
   };
   const envelope = await sealEnvelope({ kind: 'tip', recipients: to.map((e) => e.publicKey), body: encodeBody(body) });
   return { id, items: [{ id, received: '2026-11-30', envelope }] };
+}
+
+/** The real desk of `who` in <dir>/desk (its USB folder <dir>/usb, exports in <dir>/export), closed when `t` ends. */
+export async function deskIn(t: Test, who: Editor, recipients: string, dir: string, lang: string): Promise<Desk> {
+  const desk = await openDesk({ key: who, recipients, usb: join(dir, 'usb'), deskDir: join(dir, 'desk'), exportDir: join(dir, 'export'), lang });
+  t.teardown(() => desk.close());
+  return desk;
+}
+
+/** What `editor sync` does between two desks: one desk's outbox bundles become the other's inbox. Returns how many. */
+export function carry(from: string, to: string): number {
+  const out = join(from, 'usb', 'outbox');
+  mkdirSync(join(to, 'usb', 'inbox'), { recursive: true });
+  let n = 0;
+  for (const name of readdirSync(out).filter((n) => n.endsWith('.bundle'))) {
+    copyFileSync(join(out, name), join(to, 'usb', 'inbox', `carried-${name}`));
+    n++;
+  }
+  return n;
 }
 
 export async function toInbox(usb: string, name: string, items: BundleItem[]): Promise<string> {

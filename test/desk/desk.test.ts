@@ -9,31 +9,14 @@ import { toBase64Url, utf8 } from '../../src/crypto/bytes.js';
 import { fingerprint } from '../../src/crypto/keys.js';
 import { readVerifiedRecords, verifyBundle } from '../../src/offline/bundle.js';
 import type { Desk } from '../../src/desk/api.js';
-import { openDesk } from '../../src/desk/desk.js';
 import { tempDir } from '../helpers/fixtures.js';
-import { PNG_1X1, editors, recipientsText, source, tipItems, toInbox } from './desk-fixtures.js';
+import { PNG_1X1, carry, deskIn, editors, recipientsText, source, tipItems, toInbox } from './desk-fixtures.js';
 
 const [A, B] = await editors('Aigul', 'Batyr');
 const recipients = recipientsText([A!, B!]);
 const today = new Date().toISOString().slice(0, 10);
 
-async function deskOf(t: Test, who: typeof A, dir: string): Promise<Desk> {
-  const desk = await openDesk({ key: who!, recipients, usb: join(dir, 'usb'), deskDir: join(dir, 'desk'), exportDir: join(dir, 'export'), lang: 'en' });
-  t.teardown(() => desk.close());
-  return desk;
-}
-
-/** What `editor sync` does between two desks: one desk's outbox bundles become the other's inbox. */
-function carry(from: string, to: string): number {
-  const out = join(from, 'usb', 'outbox');
-  mkdirSync(join(to, 'usb', 'inbox'), { recursive: true });
-  let n = 0;
-  for (const name of readdirSync(out).filter((n) => n.endsWith('.bundle'))) {
-    copyFileSync(join(out, name), join(to, 'usb', 'inbox', `carried-${name}`));
-    n++;
-  }
-  return n;
-}
+const deskOf = (t: Test, who: typeof A, dir: string): Promise<Desk> => deskIn(t, who!, recipients, dir, 'en');
 
 function grepDir(dir: string, needles: string[]): string[] {
   const found: string[] = [];

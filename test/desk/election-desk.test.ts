@@ -4,32 +4,21 @@
 // found; an old verification.tsv becomes `verify` changes applied once, attributed to the
 // editor who imported it, and reaches the colleague's desk; the publication written from the
 // colleague's desk holds the verified reports, no free text and no editor.
-import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { Desk } from '../../src/desk/api.js';
-import { openDesk } from '../../src/desk/desk.js';
 import { folderName, importVerification, summarise } from '../../src/desk/election.js';
 import { writePublication } from '../../src/desk/publish.js';
 import { electionSection } from '../../src/desk/views/reports.js';
 import { tempDir } from '../helpers/fixtures.js';
-import { editors, protocolTip, recipientsText, tipItems, toInbox } from './desk-fixtures.js';
+import { carry, deskIn, editors, protocolTip, recipientsText, tipItems, toInbox } from './desk-fixtures.js';
 
 const [A, B] = await editors('Aigul', 'Batyr');
 const recipients = recipientsText([A!, B!]);
 const KZ = { id: 'election-kz', version: 1 };
 
-async function deskOf(t: Test, who: typeof A, dir: string): Promise<Desk> {
-  const desk = await openDesk({ key: who!, recipients, usb: join(dir, 'usb'), deskDir: join(dir, 'desk'), exportDir: join(dir, 'export'), lang: 'ru' });
-  t.teardown(() => desk.close());
-  return desk;
-}
-
-function carry(from: string, to: string): void {
-  const out = join(from, 'usb', 'outbox');
-  mkdirSync(join(to, 'usb', 'inbox'), { recursive: true });
-  for (const name of readdirSync(out).filter((n) => n.endsWith('.bundle'))) copyFileSync(join(out, name), join(to, 'usb', 'inbox', `carried-${name}`));
-}
+const deskOf = (t: Test, who: typeof A, dir: string): Promise<Desk> => deskIn(t, who!, recipients, dir, 'ru');
 
 t.test('election reports on two real desks: filters, conflicts, verification.tsv once, publication', async (t) => {
   const dirA = tempDir(t, 'tipline-election-a-');

@@ -10,7 +10,7 @@
 //   3. a POST carries `Origin: http://127.0.0.1:<port>` (cross-site forms and scripts send their
 //      own origin, or `null`) → else 403, and a form body of at most MAX_BODY bytes.
 // Every answer carries the strict headers of HEADERS (CSP without inline script or style,
-// nothing framed, no referrer, no caching). Nothing on any page links outside this origin.
+// nothing framed, no referrer to any other site, no caching). Nothing on any page links outside this origin.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

@@ -1,4 +1,4 @@
-// npm run bench:desk — the desk's model (issue 15, "Speed and memory"). A measurement, never a
+// npm run bench:desk — the desk's model (docs/PERFORMANCE.md, "The editors' desk, model"). A measurement, never a
 // test: timings on shared machines are noisy. Results go into docs/PERFORMANCE.md.
 //
 // Builds one inbox bundle of BENCH_DESK_TIPS tips (default 10 000; a third in conversations,

@@ -1,4 +1,4 @@
-// Two-word designations of threads (issue 15: the same on every editor's desk, never shown to
+// Two-word designations of threads (the same on every editor's desk, never shown to
 // the source). Two words of the BIP-39 English list (2048 words, bundled by @scure/bip39), from
 // a hash of the thread id under its own context, so they say nothing about the mailbox id.
 import { wordlist } from '@scure/bip39/wordlists/english.js';

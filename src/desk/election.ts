@@ -1,4 +1,4 @@
-// Election reports on the desk (issue 15, point 9; docs/EDITORS.md, "Election reports on the
+// Election reports on the desk (docs/EDITORS.md, "Election reports on the
 // desk"): from the election-form tips the desk's filters select (Desk.electionTips), the counts
 // by region, category, stage and day; each report with its verification, note and editor; the
 // reports about one polling station that disagree; the import of a hand-edited

@@ -1,4 +1,4 @@
-// `editor sync` (issue 15): the online half of the desk's cycle in one command. The USB folder
+// `editor sync`: the online half of the desk's cycle in one command. The USB folder
 // (docs/EDITORS.md) holds inbox/ (bundles for the desk), outbox/ (what the desk queued: reply and
 // event bundles, signed acknowledgements), sent/ (outbox files the server confirmed) and
 // sync-state.json (nothing secret, nothing of a tip: record ids, days, bundle names).

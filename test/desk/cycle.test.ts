@@ -1,4 +1,4 @@
-// Issue 15's headline test: two editors' desks against one real server, through the real chain.
+// The desk's headline test: two editors' desks against one real server, through the real chain.
 // The real server (scripts/start.ts, the election form election-tm) with two editors made by the
 // real keygen (display names, one recipients file: the roster) and one fetch key; two USB
 // folders; `editor sync` (scripts/editor.ts) and `desk` (scripts/desk.ts, --passphrase-file) run

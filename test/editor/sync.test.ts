@@ -1,4 +1,4 @@
-// `editor sync` (issue 15 point 10) through real processes: a real server (scripts/start.ts), the
+// `editor sync` through real processes: a real server (scripts/start.ts), the
 // real CLI (scripts/editor.ts sync) on two USB folders (two editors' desks), tips and attachments
 // sent over HTTP, the desk's outbox (a reply bundle, desk event bundles, a signed
 // acknowledgement) written with the real writers. Then SIGKILL of the sync at two points: the

@@ -214,7 +214,7 @@ t.test("a mailbox is not stored next to its source's first tip after maintenance
   t.equal(db.pragma('integrity_check', { simple: true }), 'ok');
 });
 
-t.test('after maintenance the file no longer orders desk events by arrival (issue 15, T58)', async (t) => {
+t.test('after maintenance the file no longer orders desk events by arrival (T58)', async (t) => {
   const { db } = await conversationApp(t);
   const events = new DeskEventStore(db);
   // Opaque to the store: envelope-sized random bytes (a desk event for two editors is about

@@ -1,4 +1,4 @@
-// Desk events on the server (issue 15, THREAT-MODEL T58): opaque envelopes of kind deskEvent,
+// Desk events on the server (THREAT-MODEL T58): opaque envelopes of kind deskEvent,
 // stored under the id the uploading desk chose, dated to the day, purged like replies, fetched
 // by day. Through the real app (inject) on a real SQLite file.
 import t from 'tap';

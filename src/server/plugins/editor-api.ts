@@ -59,7 +59,7 @@ export interface EditorApiOptions {
   editorSignKeys: Uint8Array[];
   records: RecordStore;
   mailboxes: MailboxStore;
-  /** The desks' shared state, opaque (issue 15). */
+  /** The desks' shared state, opaque. */
   deskEvents: DeskEventStore;
   maxPaddedLength?: number;
   /**
@@ -253,7 +253,7 @@ export default async function editorApiPlugin(app: FastifyInstance, options: Edi
     return { stored: ids.length, already: replies.length - ids.length };
   });
 
-  // Desk events (issue 15): envelopes of kind deskEvent, sealed on the air-gapped desks to every
+  // Desk events: envelopes of kind deskEvent, sealed on the air-gapped desks to every
   // editor. The server checks their shape and size class only, and keeps the desk's id.
   app.post('/api/editor/events', async (request, reply) => {
     let events;

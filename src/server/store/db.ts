@@ -59,7 +59,7 @@ const MIGRATIONS: string[] = [
   // Chunks already stored count as new, so the first run after this migration mixes them all.
   `CREATE TABLE fresh_chunks (chunk INTEGER PRIMARY KEY) STRICT;
    INSERT INTO fresh_chunks (chunk) SELECT rowid FROM upload_chunks;`,
-  // 6: desk events (issue 15). Opaque envelopes the editors' desks share: the id the uploading
+  // 6: desk events. Opaque envelopes the editors' desks share: the id the uploading
   // desk chose (random: a resend is recognised), the date of receipt, the ciphertext. Nothing else.
   `CREATE TABLE desk_events (
      id TEXT PRIMARY KEY,

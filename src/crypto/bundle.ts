@@ -339,33 +339,18 @@ export function* bundleLines(sodium: Sodium, records: Iterable<BundleItem>, crea
       yield line;
       continue;
     }
-    if ('event' in item) {
-      // A record like a tip, in the manifest; attachments never follow it.
-      const event = item.event;
-      lastTip = undefined;
-      if (!isRecordId(event.id)) throw new BundleError(`event ${JSON.stringify(String(event.id).slice(0, 40))}: the id is not 32 lowercase hex digits`);
-      if (!isBundleDate(event.received)) throw new BundleError(`event ${event.id}: the received date is not YYYY-MM-DD`);
-      if (!(event.envelope instanceof Uint8Array) || event.envelope.length === 0) throw new BundleError(`event ${event.id}: the envelope is empty`);
-      if (seen.has(event.id)) throw new BundleError(`event ${event.id}: the id appears twice`);
-      if (entries.length >= MAX_RECORDS) throw new BundleError(`more than ${MAX_RECORDS} records: this bundle format holds at most ${MAX_RECORDS}`);
-      seen.add(event.id);
-      const line = eventLine(event);
-      if (utf8(line).length > MAX_TIP_LINE_BYTES) throw new BundleError(`event ${event.id}: the envelope is too large for a bundle line`);
-      entries.push({ id: event.id, hash: toHex(sodium.crypto_generichash(32, utf8(line), null)) });
-      yield line;
-      continue;
-    }
-    const record = item;
-    lastTip = record.id;
-    if (!isRecordId(record.id)) throw new BundleError(`record ${JSON.stringify(String(record.id).slice(0, 40))}: the id is not 32 lowercase hex digits`);
-    if (!isBundleDate(record.received)) throw new BundleError(`record ${record.id}: the received date is not YYYY-MM-DD`);
-    if (!(record.envelope instanceof Uint8Array) || record.envelope.length === 0) throw new BundleError(`record ${record.id}: the envelope is empty`);
-    if (record.mailbox !== undefined && !isRecordId(record.mailbox)) throw new BundleError(`record ${record.id}: the mailbox is not 32 lowercase hex digits`);
-    if (seen.has(record.id)) throw new BundleError(`record ${record.id}: the id appears twice`);
+    // A tip, reply or event: a record in the manifest. Attachments may follow a tip or reply, never an event.
+    const [what, record] = 'event' in item ? (['event', item.event] as const) : (['record', item] as const);
+    lastTip = 'event' in item ? undefined : record.id;
+    if (!isRecordId(record.id)) throw new BundleError(`${what} ${JSON.stringify(String(record.id).slice(0, 40))}: the id is not 32 lowercase hex digits`);
+    if (!isBundleDate(record.received)) throw new BundleError(`${what} ${record.id}: the received date is not YYYY-MM-DD`);
+    if (!(record.envelope instanceof Uint8Array) || record.envelope.length === 0) throw new BundleError(`${what} ${record.id}: the envelope is empty`);
+    if ('mailbox' in record && record.mailbox !== undefined && !isRecordId(record.mailbox)) throw new BundleError(`${what} ${record.id}: the mailbox is not 32 lowercase hex digits`);
+    if (seen.has(record.id)) throw new BundleError(`${what} ${record.id}: the id appears twice`);
     if (entries.length >= MAX_RECORDS) throw new BundleError(`more than ${MAX_RECORDS} records: this bundle format holds at most ${MAX_RECORDS}`);
     seen.add(record.id);
-    const line = tipLine(record);
-    if (utf8(line).length > MAX_TIP_LINE_BYTES) throw new BundleError(`record ${record.id}: the envelope is too large for a bundle line`);
+    const line = 'event' in item ? eventLine(item.event) : tipLine(item);
+    if (utf8(line).length > MAX_TIP_LINE_BYTES) throw new BundleError(`${what} ${record.id}: the envelope is too large for a bundle line`);
     entries.push({ id: record.id, hash: toHex(sodium.crypto_generichash(32, utf8(line), null)) });
     yield line;
   }

@@ -44,6 +44,9 @@ function moveInInbox(step: 1 | -1): boolean {
   return true;
 }
 
+/** The keys that move the focus to a field of the page, and the field's id. */
+const FIELD_KEYS: Record<string, string> = { s: 'status-select', l: 'label-input', r: 'reply-text', '/': 'search' };
+
 function onKey(event: KeyboardEvent): void {
   if (event.ctrlKey || event.altKey || event.metaKey || typing(event.target)) {
     if (event.key === 'Escape' && event.target instanceof HTMLElement) event.target.blur();
@@ -51,24 +54,14 @@ function onKey(event: KeyboardEvent): void {
   }
   const inbox = document.getElementById('threads') !== null || document.getElementById('threads-empty') !== null;
   let done = false;
+  const field = Object.hasOwn(FIELD_KEYS, event.key) ? FIELD_KEYS[event.key] : undefined;
+  if (field !== undefined) done = focusField(field);
   switch (event.key) {
     case 'j':
       done = inbox ? moveInInbox(1) : follow('next');
       break;
     case 'k':
       done = inbox ? moveInInbox(-1) : follow('prev');
-      break;
-    case 's':
-      done = focusField('status-select');
-      break;
-    case 'l':
-      done = focusField('label-input');
-      break;
-    case 'r':
-      done = focusField('reply-text');
-      break;
-    case '/':
-      done = focusField('search');
       break;
     case 'u':
       done = follow('back');

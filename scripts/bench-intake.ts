@@ -4,6 +4,8 @@
 // Every request carries its own proof-of-work solution (at 1 bit: the bench measures intake,
 // bench:pow measures the work); the load generator makes them from the server's pow.key and
 // sends the same bodies to both targets, so the baseline pays for them too.
+// A third target, the real app with a tip store that stores nothing (scripts/bench/
+// unstored-server.ts), shows what intake would cost if durability were free: the ceiling.
 // Also each server's CPU time per request (all its threads), which a loaded machine's wall
 // clock does not hide.
 // BENCH_PROFILE=<dir> writes a CPU profile of the Tipline server (node --cpu-prof) there.
@@ -56,31 +58,50 @@ try {
     PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : [],
   );
   children.push(tipline.child);
+  const unstored = await start(['scripts/bench/unstored-server.ts'], {
+    TIPLINE_DATA_DIR: join(dir, 'unstored'),
+    TIPLINE_RECIPIENTS: join(dir, 'recipients.txt'),
+    TIPLINE_POW_MIN_BITS: '1',
+    TIPLINE_POW_MAX_BITS: '1',
+    TIPLINE_POW_MAX_SPENT: '5000000',
+  });
+  children.push(unstored.child);
 
   const sodium = await loadSodium();
-  const powKey = new Uint8Array(readFileSync(join(dir, 'data', 'pow.key')));
   const binding = powBinding(sodium, Buffer.from(envelopeText, 'utf8'));
   const expiry = Math.floor(Date.now() / 1000) + 3600;
-  const nextBody = () => {
-    const challenge = makeChallenge(sodium, powKey, { id: new Uint8Array(randomBytes(16)), expiry, bits: 1 });
-    const nonce = solvePow(sodium, challenge, binding);
-    return JSON.stringify({ envelope: envelopeText, pow: { challenge: toBase64Url(challenge), nonce: toBase64Url(nonce) } });
+  // Each server made its own pow.key: bodies carry challenges of the server they go to.
+  const bodies = (dataDir: string) => {
+    const powKey = new Uint8Array(readFileSync(join(dir, dataDir, 'pow.key')));
+    return () => {
+      const challenge = makeChallenge(sodium, powKey, { id: new Uint8Array(randomBytes(16)), expiry, bits: 1 });
+      const nonce = solvePow(sodium, challenge, binding);
+      return JSON.stringify({ envelope: envelopeText, pow: { challenge: toBase64Url(challenge), nonce: toBase64Url(nonce) } });
+    };
   };
+  const nextBody = bodies('data');
+  const unstoredBody = bodies('unstored');
 
   // Warm both up, then measure the baseline and Tipline back to back.
   await load(bare.url, nextBody, 10, 2);
   await load(tipline.url, nextBody, 10, 2);
-  const measure = async (server: { url: string; child: ChildProcess }) => {
+  await load(unstored.url, unstoredBody, 10, 2);
+  const measure = async (server: { url: string; child: ChildProcess }, body = nextBody) => {
     const cpu = cpuSeconds(server.child.pid!);
-    const result = await load(server.url, nextBody);
+    const result = await load(server.url, body);
     return { result, cpuPerRequest: (cpuSeconds(server.child.pid!) - cpu) / Math.max(1, result.requests.total) };
   };
   const base = await measure(bare);
+  const ceiling = await measure(unstored, unstoredBody);
   const real = await measure(tipline);
   const row = (name: string, { result: r, cpuPerRequest }: typeof base) =>
-    `${name.padEnd(28)} ${r.requests.average.toFixed(0).padStart(8)} req/s   p99 ${String(r.latency.p99).padStart(5)} ms   non-2xx ${r.non2xx}   errors ${r.errors}   CPU ${(cpuPerRequest * 1e6).toFixed(0)} µs/request`;
+    `${name.padEnd(32)} ${r.requests.average.toFixed(0).padStart(8)} req/s   p99 ${String(r.latency.p99).padStart(5)} ms   non-2xx ${r.non2xx}   errors ${r.errors}   CPU ${(cpuPerRequest * 1e6).toFixed(0)} µs/request`;
   console.log(row('bare Fastify route', base));
+  console.log(row('POST /api/tips, nothing stored', ceiling));
   console.log(row('POST /api/tips (durable)', real));
+  console.log(
+    `ratio nothing-stored/bare: throughput ${(ceiling.result.requests.average / base.result.requests.average).toFixed(2)}x, CPU per request ${(ceiling.cpuPerRequest / base.cpuPerRequest).toFixed(2)}x (the ceiling: durability free)`,
+  );
   console.log(
     `ratio tipline/bare: throughput ${(real.result.requests.average / base.result.requests.average).toFixed(2)}x, p99 ${(real.result.latency.p99 / Math.max(1, base.result.latency.p99)).toFixed(2)}x (goal: throughput >= 0.5x), CPU per request ${(real.cpuPerRequest / base.cpuPerRequest).toFixed(2)}x`,
   );

@@ -86,5 +86,8 @@ t.test('the portable decoder (browsers) and the native one (Node) accept and ref
     { numRuns: 5000 },
   );
   t.equal(fromBase64UrlPortable('QQ=='), undefined, 'padding refused');
+  // Node's decoder reads U+0141 as 'A' (it keeps the low byte): the strict one must not.
+  t.equal(fromBase64Url('\u0141QQQ'), undefined, 'a character beyond ASCII refused, not mapped into the alphabet');
+  t.equal(fromBase64Url('+/8'), undefined, 'the base64 alphabet refused');
   t.same(fromBase64UrlPortable('-_8'), Uint8Array.of(0xfb, 0xff));
 });

@@ -3,7 +3,8 @@
 // start.mjs); the settings and statements come from tips.ts and db.ts in workerData.
 //
 // Its own connection to the database file, with the server's settings (WAL, synchronous=FULL).
-// It says { ready: true } once its connection is open. Each message then is one batch: one IMMEDIATE transaction, one outcome per tip ('stored', or
+// It says { ready: true } once its connection is open. Each message then is one batch (the
+// envelopes in one buffer, each tip's `end` in it): one IMMEDIATE transaction, one outcome per tip ('stored', or
 // 'unlinked': that tip's savepoint rolled back because an upload could not be linked, the rest
 // of the batch commits), or the error that rolled the whole batch back. Nothing of a tip is
 // logged or kept here.
@@ -19,19 +20,20 @@ const link = db.prepare(linkSql);
 
 class Unlinked extends Error {}
 
-const withUploads = db.transaction((tip, date) => {
-  insert.run(tip.id, date, tip.envelope);
+const withUploads = db.transaction((tip, date, envelope) => {
+  insert.run(tip.id, date, envelope);
   for (const upload of tip.uploads) if (link.run(tip.id, upload).changes !== 1) throw new Unlinked();
 });
 
 const commit = db.transaction((batch) =>
-  batch.tips.map((tip) => {
+  batch.tips.map((tip, i) => {
+    const envelope = batch.envelopes.subarray(i === 0 ? 0 : batch.tips[i - 1].end, tip.end);
     if (!tip.uploads?.length) {
-      insert.run(tip.id, batch.date, tip.envelope);
+      insert.run(tip.id, batch.date, envelope);
       return 'stored';
     }
     try {
-      withUploads(tip, batch.date);
+      withUploads(tip, batch.date, envelope);
       return 'stored';
     } catch (err) {
       if (!(err instanceof Unlinked)) throw err;

@@ -4,11 +4,11 @@
 // test/desk/real-desk.ts); what reached it is what its outbox holds, opened with the editor's key.
 //  1. As installed: the inbox lists the threads, keyboard-only triage works (j/k, Enter, s, l, r,
 //     /), the pages raise no CSP violation and request nothing outside the desk's origin.
-//  2. With the proxy prefs Tor Browser ships (browser/app/profile/000-tor-browser.js): every
-//     address goes to its SOCKS proxy, 127.0.0.1 included, and on an offline machine nothing
-//     listens there: the desk does not load, and no request reaches it. With
-//     `network.proxy.allow_hijacking_localhost` set to false, the one change docs/EDITORS.md asks
-//     for, the desk loads and works.
+//  2. With the prefs Tor Browser ships (browser/app/profile/000-tor-browser.js: its proxy; and
+//     from 001-base-profile.js those that bear on a page at 127.0.0.1): every address goes to its
+//     SOCKS proxy, 127.0.0.1 included, and on an offline machine nothing listens there: the desk
+//     does not load, and no request reaches it. With `network.proxy.allow_hijacking_localhost`
+//     set to false, the one change docs/EDITORS.md asks for, the desk loads and works.
 import t, { type Test } from 'tap';
 import { connect } from 'node:net';
 import type { Page } from 'puppeteer-core';
@@ -147,8 +147,13 @@ t.test('Firefox ESR as installed: inbox, thread, keyboard-only triage, no CSP vi
   t.match(await reported, /img-src/, 'a forbidden image is reported as a CSP violation');
 });
 
-/** The network prefs of Tor Browser's profile (tor-browser, browser/app/profile/000-tor-browser.js), its SOCKS proxy on `port`. */
-function torBrowserProxy(port: number): Record<string, string | number | boolean> {
+/**
+ * Tor Browser's prefs (tor-browser, browser/app/profile/): the network settings of
+ * 000-tor-browser.js, its SOCKS proxy on `port`; and those of 001-base-profile.js that bear on a
+ * page at 127.0.0.1 (HTTPS-Only mode, always-private browsing, resistFingerprinting, first-party
+ * isolation, its referrer policies).
+ */
+function torBrowserPrefs(port: number): Record<string, string | number | boolean> {
   return {
     'network.proxy.type': 1,
     'network.proxy.socks': '127.0.0.1',
@@ -158,6 +163,14 @@ function torBrowserProxy(port: number): Record<string, string | number | boolean
     'network.proxy.allow_hijacking_localhost': true,
     'network.proxy.failover_direct': false,
     'network.dns.disabled': true,
+    'dom.security.https_only_mode': true,
+    'dom.security.https_only_mode_pbm': true,
+    'browser.privatebrowsing.autostart': true,
+    'privacy.resistFingerprinting': true,
+    'privacy.firstparty.isolate': true,
+    'network.http.referer.defaultPolicy': 2,
+    'network.http.referer.defaultPolicy.pbmode': 2,
+    'network.http.referer.XOriginTrimmingPolicy': 2,
   };
 }
 
@@ -183,7 +196,7 @@ t.test("Tor Browser's proxy prefs: the desk does not load; with allow_hijacking_
   const unread = `${server.url}thread/${ids[1]}`;
 
   t.test('as Tor Browser ships them: 127.0.0.1 goes to the SOCKS proxy, which is not there', async (t) => {
-    const browser = await launchFirefox(t, torBrowserProxy(port));
+    const browser = await launchFirefox(t, torBrowserPrefs(port));
     const { page } = await firefoxPage(t, browser);
     const failed = await page.goto(unread).then(
       () => 'loaded',
@@ -194,14 +207,17 @@ t.test("Tor Browser's proxy prefs: the desk does not load; with allow_hijacking_
   });
 
   t.test('with network.proxy.allow_hijacking_localhost false: the desk loads and works', async (t) => {
-    const browser = await launchFirefox(t, { ...torBrowserProxy(port), 'network.proxy.allow_hijacking_localhost': false });
+    const browser = await launchFirefox(t, { ...torBrowserPrefs(port), 'network.proxy.allow_hijacking_localhost': false });
     const { page, requests, problems } = await firefoxPage(t, browser);
     const response = await page.goto(unread, { waitUntil: 'load' });
     t.equal(response?.status(), 200, 'the thread loads');
-    t.equal(await page.$eval('#designation', (el) => (el as HTMLElement).innerText), desk.desk.thread(ids[1]!)!.designation);
+    t.equal(await page.$eval('#designation', (el) => (el as HTMLElement).innerText), desk.desk.thread(ids[1]!)!.designation, 'the thread it asked for');
     t.same(await desk.sent(), [{ thread: ids[1], change: { kind: 'seen' } }], 'the desk answered it');
-    await page.type('#label-input', 'Mary');
-    await navigates(page, () => page.click('#label-form button[type="submit"]'));
+    // The keys too (resistFingerprinting changes what some keyboard events report).
+    await page.keyboard.press('l');
+    t.equal((await focused(page)).id, 'label-input', 'l focuses the label field');
+    await page.keyboard.type('Mary');
+    await navigates(page, () => page.keyboard.press('Enter'));
     t.same(await desk.sent(), [{ thread: ids[1], change: { kind: 'label', label: 'Mary', on: true } }], 'a change posted from the page reaches the desk');
     checkSameOrigin(t, requests, server.origin);
     t.same(problems, [], 'no CSP violation, console error, page error or HTTP error');

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as Puppeteer from 'puppeteer-core';
 import type { Browser, Page } from 'puppeteer-core';
+import { LONG } from './navigators/base.js';
 
 // puppeteer-core's CommonJS build: under tap's TypeScript loader its ES module build fails to
 // load (the loader resolves chromium-bidi's `./lib/cjs/*` export pattern where Node picks the
@@ -56,6 +57,8 @@ export async function firefoxPage(t: Teardown, browser: Browser, viewport = { wi
   const page = await browser.newPage();
   t.teardown(() => page.close());
   await page.setViewport(viewport);
+  // puppeteer's waits end after 30 s by default; a busy CI machine gets the Chromium tests' long wait.
+  page.setDefaultTimeout(LONG.timeout);
   const requests: string[] = [];
   const problems: string[] = [];
   page.on('request', (request) => {

@@ -97,6 +97,14 @@ t.test('Firefox ESR as installed: inbox, thread, keyboard-only triage, no CSP vi
   await navigates(page, () => page.keyboard.press('Enter'));
   t.equal(await page.$eval('#designation', (el) => (el as HTMLElement).innerText), desk.desk.thread(ids[0]!)!.designation, 'Enter opens it');
   t.same(await desk.sent(), [{ thread: ids[0], change: { kind: 'seen' } }], 'opening it read it');
+  // The photo's thumbnail: an image from the desk's own origin, which the CSP allows (it loads
+  // lazily: scrolled into view, then waited for).
+  await page.$eval('.files img', (img) => img.scrollIntoView());
+  await page.waitForFunction(() => {
+    const img = document.querySelector<HTMLImageElement>('.files img');
+    return img?.complete === true && img.naturalWidth > 0;
+  });
+  t.equal(await page.$eval('.files img', (img) => (img as HTMLImageElement).naturalWidth), 1, 'the thumbnail is shown: the 1×1 photo, decoded');
 
   // s: the status, chosen with the arrow keys, sent with Enter on the button (after the reason field).
   await page.keyboard.press('s');

@@ -13,7 +13,7 @@ import { PassphraseTypo, loginMessage, mailboxKeys, passphraseEntropy, sign, wip
 import { receiptFor } from '../crypto/receipt.js';
 import { MAILBOX_ATTACHMENT_IDS, MAILBOX_IDS as ID } from '../views/contract.js';
 import { Cancelled } from './attachments.js';
-import { FETCH_OPTIONS, NetworkError, SendError, byId, nextFrame, postWithPow } from './shared.js';
+import { FETCH_OPTIONS, NetworkError, SendError, elementsOf, nextFrame, postWithPow } from './shared.js';
 import { errorBox, progressIn, sendAttachments, startPage } from './start.js';
 import { format, formatDate, strings, type Strings } from '../i18n/index.js';
 
@@ -26,17 +26,16 @@ export function typoMessage(s: Strings, typo: PassphraseTypo, typed: string): st
 
 export function mailboxMain(workerPath: string, uploadWorkerPath: string): void {
   const s = strings(document.documentElement.lang);
-  const login = byId<HTMLFormElement>(ID.login);
-  const passphraseInput = byId<HTMLTextAreaElement>(ID.passphrase);
-  const loginButton = byId<HTMLButtonElement>(ID.loginButton);
-  const inbox = byId(ID.inbox);
-  const repliesList = byId(ID.replies);
-  const followUp = byId<HTMLFormElement>(ID.followUp);
-  const followUpMessage = byId<HTMLTextAreaElement>(ID.followUpMessage);
-  const followUpSend = byId<HTMLButtonElement>(ID.followUpSend);
-  const logout = byId<HTMLButtonElement>(ID.logout);
-  const status = byId(ID.status);
-  const error = byId(ID.error);
+  const kinds = {
+    login: HTMLFormElement,
+    passphrase: HTMLTextAreaElement,
+    loginButton: HTMLButtonElement,
+    followUp: HTMLFormElement,
+    followUpMessage: HTMLTextAreaElement,
+    followUpSend: HTMLButtonElement,
+    logout: HTMLButtonElement,
+  };
+  const { login, passphrase: passphraseInput, loginButton, inbox, replies: repliesList, followUp, followUpMessage, followUpSend, logout, status, error } = elementsOf(ID, kinds);
 
   const { showError, clearError } = errorBox(error);
   const serverDetail = (response: Response, answer: Record<string, unknown>) => (typeof answer.error === 'string' ? answer.error : `HTTP ${response.status}`);

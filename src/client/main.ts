@@ -12,7 +12,7 @@ import { receiptFor } from '../crypto/receipt.js';
 import { ATTACHMENT_IDS, IDS, MAILBOX_IDS } from '../views/contract.js';
 import { mailboxMain } from './mailbox.js';
 import { Cancelled } from './attachments.js';
-import { NetworkError, SendError, byId, nextFrame, postWithPow } from './shared.js';
+import { NetworkError, SendError, elementsOf, nextFrame, postWithPow } from './shared.js';
 import { errorBox, progressIn, sendAttachments, startPage } from './start.js';
 import { format, strings } from '../i18n/index.js';
 import { warnUnlessTorBrowser } from './tor-check.js';
@@ -30,16 +30,8 @@ declare const __TIPLINE_UPLOAD_WORKER__: string;
 
 function main(): void {
   const s = strings(document.documentElement.lang);
-  const form = byId<HTMLFormElement>(IDS.form);
-  const message = byId<HTMLTextAreaElement>(IDS.message);
-  const submit = byId<HTMLButtonElement>(IDS.submit);
-  const status = byId(IDS.status);
-  const error = byId(IDS.error);
-  const confirmation = byId(IDS.confirmation);
-  const receiptOut = byId(IDS.receipt);
-  const passphraseSection = byId(IDS.passphrase);
-  const passphraseWords = byId(IDS.passphraseWords);
-  const passphraseConfirm = byId<HTMLInputElement>(IDS.passphraseConfirm);
+  const kinds = { form: HTMLFormElement, message: HTMLTextAreaElement, submit: HTMLButtonElement, passphraseConfirm: HTMLInputElement };
+  const { form, message, submit, status, error, confirmation, receipt: receiptOut, passphrase: passphraseSection, passphraseWords, passphraseConfirm } = elementsOf(IDS, kinds);
 
   const { showError, clearError } = errorBox(error);
 

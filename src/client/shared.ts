@@ -46,6 +46,26 @@ export function byId<T extends HTMLElement>(id: string): T {
   return element as T;
 }
 
+/**
+ * The page's elements under the names of its id table (IDS, MAILBOX_IDS), each looked up when it
+ * is read (a missing one throws, as byId does). `kinds` gives the element class of those the
+ * code uses as more than an HTMLElement; a read element of another class throws.
+ */
+export function elementsOf<I extends Record<string, string>, K extends { [N in keyof I]?: abstract new () => HTMLElement }>(
+  ids: I,
+  kinds: K,
+): { readonly [N in keyof I]: K[N] extends abstract new () => infer E ? E : HTMLElement } {
+  return new Proxy({} as { readonly [N in keyof I]: K[N] extends abstract new () => infer E ? E : HTMLElement }, {
+    get(_, name) {
+      if (typeof name !== 'string' || !Object.hasOwn(ids, name)) throw new Error(`the page's id table has no ${String(name)}`);
+      const element = byId(ids[name]!);
+      const kind = kinds[name];
+      if (kind && !(element instanceof kind)) throw new Error(`#${ids[name]} is not a ${kind.name}`);
+      return element;
+    },
+  });
+}
+
 /** The page's keys or configuration are wrong: nothing may be sent. */
 export class KeyProblem extends Error {}
 /** A failure the source can act on; its message is shown as it is. */

@@ -7,7 +7,7 @@ import { accessSync, constants } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { encodePublicKey, wipeEditorKeyPair, type EditorKeyPair } from '../crypto/keys.js';
-import { CommandFailure, type Command, type CommandContext } from '../shared/command.js';
+import { CommandFailure, optionTable, type Command, type CommandContext } from '../shared/command.js';
 import type { Desk, ImportProgress } from './api.js';
 import type { OpenDeskOptions } from './desk.js';
 import { deskScript } from './script.js';
@@ -71,16 +71,7 @@ export function deskCommand(parts: DeskCommandParts): Command {
       '--desk is the store (default: tipline-desk/ beside the key file); exported files go to\n' +
       "tipline-desk-exports/ beside it. --lang picks the desk's language.\n" +
       'Stop it with Ctrl+C.\n',
-    options: {
-      key: { type: 'string' },
-      usb: { type: 'string' },
-      desk: { type: 'string' },
-      recipients: { type: 'string' },
-      lang: { type: 'string' },
-      'passphrase-file': { type: 'string' },
-      open: { type: 'boolean' },
-      host: { type: 'string' },
-    },
+    options: optionTable(['key', 'usb', 'desk', 'recipients', 'lang', 'passphrase-file', 'host'], ['open']),
     required: ['key', 'usb'],
     async run(values, ctx) {
       // Refused before anything is unlocked or read.

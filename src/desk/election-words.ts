@@ -2,11 +2,8 @@
 // English is the reference; ru, tk and kk are machine translated and need native review (as the
 // forms' words, src/forms/messages.ts). Field and choice labels are the forms' own (textFor).
 // Values are plain text: the views escape them. `{x}` is filled in by `say`.
-import { formLang, type FormLang } from '../forms/messages.js';
+import { formLang, row, type Row } from '../forms/messages.js';
 import type { CountWords } from '../offline/report-parts.js';
-
-type Row = Record<FormLang, string>;
-const row = (en: string, ru: string, tk: string, kk: string): Row => ({ en, ru, tk, kk });
 
 const WORDS = {
   heading: row('Election reports', 'Сообщения о выборах', 'Saýlaw habarlary', 'Сайлау туралы хабарлар'),

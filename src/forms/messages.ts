@@ -14,8 +14,9 @@ export const FORM_MESSAGES_META: Record<FormLang, { machineTranslated: boolean; 
   kk: { machineTranslated: true, note: 'needs native review' },
 };
 
-type Row = Record<FormLang, string>;
-const row = (en: string, ru: string, tk: string, kk: string): Row => ({ en, ru, tk, kk });
+/** One text in the four languages (the desk's words use the same rows). */
+export type Row = Record<FormLang, string>;
+export const row = (en: string, ru: string, tk: string, kk: string): Row => ({ en, ru, tk, kk });
 
 const UI: Record<string, Row> = {
   choose: row('— choose —', '— выберите —', '— saýlaň —', '— таңдаңыз —'),

@@ -5,7 +5,7 @@
 //
 // Adding a command is one entry in COMMANDS (conventions: src/shared/command.ts, which the
 // server host's commands share).
-import { CommandFailure, commandList, runFromTable, type Command, type CommandContext } from '../shared/command.js';
+import { CommandFailure, commandList, optionTable, runFromTable, type Command, type CommandContext } from '../shared/command.js';
 import { BundleError, describeProblem } from '../crypto/bundle.js';
 import { countProblems, describeCounts, verifyBundle } from './bundle.js';
 import { DecryptError, decryptBundle, formatSummary, readKeyFileText, summaryOk, unlockKey, writeAckFile } from './decrypt.js';
@@ -162,15 +162,7 @@ export const COMMANDS: Record<string, Command> = {
       'skipped and named), and to the editor key plus every key of --recipients, so the desk keeps a\n' +
       'copy it can read (decrypt the reply bundle into <folder>).\n' +
       'Carry the reply bundle to the online workstation and run `npm run editor -- upload`.\n',
-    options: {
-      key: { type: 'string' },
-      mailbox: { type: 'string' },
-      decrypted: { type: 'string' },
-      in: { type: 'string' },
-      out: { type: 'string' },
-      recipients: { type: 'string' },
-      'passphrase-file': { type: 'string' },
-    },
+    options: optionTable(['key', 'mailbox', 'decrypted', 'in', 'out', 'recipients', 'passphrase-file']),
     required: ['key', 'mailbox', 'decrypted', 'in', 'out'],
     async run(values, ctx) {
       const key = await unlockKeyFile(values, ctx);

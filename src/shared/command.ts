@@ -32,6 +32,11 @@ export interface Command {
   subcommands?: Record<string, Command>;
 }
 
+/** An option table for parseArgs: each name a string option, each of `flags` a boolean one. */
+export function optionTable(strings: readonly string[], flags: readonly string[] = []): Command['options'] {
+  return Object.fromEntries([...strings.map((name) => [name, { type: 'string' as const }]), ...flags.map((name) => [name, { type: 'boolean' as const }])]);
+}
+
 /** A failure the person can act on: printed as one line, exit 1. */
 export class CommandFailure extends Error {}
 

@@ -3,7 +3,7 @@
 // forbids both): configuration travels as inert JSON read by the bundle, and all styling is
 // in the bundled stylesheet, loaded with Subresource Integrity.
 import { MAX_MESSAGE_CHARS } from '../crypto/body.js';
-import { escapeHtml } from '../shared/html.js';
+import { escapeHtml, htmlHead } from '../shared/html.js';
 import { ATTACHMENT_IDS, CONFIG_ELEMENT_ID, CONFIG_VERSION, IDS, MAILBOX_PATH, NOJS_TIP_PATH, type AttachmentIds, type PageConfig } from './contract.js';
 import { format, strings as stringsFor, withLang, type Strings } from '../i18n/index.js';
 import { languageSwitcherHtml, torGuidanceHtml, torWarningsHtml } from './guidance.js';
@@ -132,17 +132,10 @@ export function documentHead(s: { lang: string; dir: string }, title: string, st
 <script src="${e(script.asset.href)}" integrity="${e(script.asset.integrity)}" defer></script>
 `
     : '';
-  return `<!doctype html>
-<html lang="${e(s.lang)}" dir="${e(s.dir)}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<meta name="referrer" content="no-referrer">
-<link rel="icon" href="data:,">
-<title>${e(title)}</title>
+  const rest = `<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${e(style.href)}" integrity="${e(style.integrity)}">
-${scripts}</head>`;
+${scripts}`;
+  return htmlHead({ lang: s.lang, dir: s.dir, meta: '<meta name="robots" content="noindex">\n', referrer: 'no-referrer', title, rest });
 }
 
 /** Each text its own paragraph, escaped. */

@@ -68,6 +68,27 @@ async function verifyDamaged(p: string, original: Buffer, flips: [number, number
   }
 }
 
+/**
+ * The damage property over the bundle at `path` (150 damaged copies in `dir`): whatever `read`
+ * gets out of a copy that verifies is, with a manifest, only what was written (`written`, byte for
+ * byte); without one, the envelope's own AEAD is the check (the decrypt tests cover that), so
+ * only as many items as the verification accepted.
+ */
+async function damagedReads<T>(dir: string, path: string, read: (p: string, v: BundleVerification) => Promise<T[]>, written: (item: T) => boolean): Promise<void> {
+  const original = readFileSync(path);
+  let n = 0;
+  await fc.assert(
+    fc.asyncProperty(...DAMAGE, async (flips, cut) => {
+      const p = join(dir, `m${n++}`);
+      const v = await verifyDamaged(p, original, flips, cut);
+      if (!v) return true;
+      const out = await read(p, v);
+      return v.manifest ? out.every(written) : out.length === v.accepted.size;
+    }),
+    { numRuns: 150 },
+  );
+}
+
 t.test('round trip: the writer writes, the reader verifies and streams the same records back', async (t) => {
   const dir = tempDir(t);
   const records = makeRecords(5).sort((a, b) => a.id.localeCompare(b.id));
@@ -419,21 +440,12 @@ t.test('property: a mutated bundle file is read without crashing, and only sound
   const dir = tempDir(t);
   const records = makeRecords(3);
   const path = await writeFixture(dir, records);
-  const original = readFileSync(path);
   const byId = new Map(records.map((r) => [r.id, tipLine(r)]));
-  let n = 0;
-  await fc.assert(
-    fc.asyncProperty(...DAMAGE, async (flips, cut) => {
-      const p = join(dir, `m${n++}`);
-      const v = await verifyDamaged(p, original, flips, cut);
-      if (!v) return true;
-      const { records: read } = await readAll(p, v);
-      // With a manifest, every record that comes out is byte for byte one that was written.
-      // (Without one, the envelope's own AEAD is the check: the decrypt tests cover that.)
-      if (v.manifest) return read.every((r) => byId.get(r.id) === tipLine(r));
-      return read.length === v.accepted.size;
-    }),
-    { numRuns: 150 },
+  await damagedReads(
+    dir,
+    path,
+    async (p, v) => (await readAll(p, v)).records,
+    (r) => byId.get(r.id) === tipLine(r),
   );
   t.pass('every mutation was read or refused with a BundleError');
 });
@@ -600,20 +612,12 @@ t.test('property: a mutated event bundle is read without crashing, and only even
   const events = makeRecords(3).map((e) => ({ event: e }));
   const path = join(dir, 'events.bundle');
   await writeBundle(path, events, { created: '2024-05-02' });
-  const original = readFileSync(path);
   const byId = new Map(events.map((e) => [e.event.id, eventLine(e.event)]));
-  let n = 0;
-  await fc.assert(
-    fc.asyncProperty(...DAMAGE, async (flips, cut) => {
-      const p = join(dir, `m${n++}`);
-      const v = await verifyDamaged(p, original, flips, cut);
-      if (!v) return true;
-      const read = [];
-      for await (const item of readVerifiedRecords(p, v)) if (item.kind === 'event') read.push(item.event);
-      if (v.manifest) return read.every((e) => byId.get(e.id) === eventLine(e));
-      return read.length === v.accepted.size;
-    }),
-    { numRuns: 150 },
-  );
+  const readEvents = async (p: string, v: BundleVerification) => {
+    const read = [];
+    for await (const item of readVerifiedRecords(p, v)) if (item.kind === 'event') read.push(item.event);
+    return read;
+  };
+  await damagedReads(dir, path, readEvents, (e) => byId.get(e.id) === eventLine(e));
   t.pass('every mutation was read or refused with a BundleError');
 });

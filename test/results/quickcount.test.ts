@@ -18,16 +18,15 @@ const rng = new Random(2026);
 const N = 20_000;
 const counted = new Int32Array(N);
 const leader = new Int32Array(N);
+// The true share: the leader's ballots over all ballots counted, summed as the stations are made.
+let sy = 0;
+let sx = 0;
 for (let i = 0; i < N; i++) {
   counted[i] = 200 + Math.floor(rng.uniform() * 2800);
   const p = Math.min(0.95, Math.max(0.05, 0.52 + 0.12 * rng.normal()));
   let k = 0;
   for (let j = 0; j < counted[i]!; j += 10) if (rng.uniform() < p) k += 10; // coarse, fast, still varied
   leader[i] = Math.min(k, counted[i]!);
-}
-let sy = 0;
-let sx = 0;
-for (let i = 0; i < N; i++) {
   sy += leader[i]!;
   sx += counted[i]!;
 }

@@ -3,7 +3,7 @@
 // bidi control characters removed, src/offline/files.ts) and names sit in <bdi>, so a name
 // cannot turn the text around it. Links are only to this desk's own paths (`base` is
 // `/<secret>/`); the pages load one stylesheet and one script, both from `base`.
-import { escapeHtml as e } from '../../shared/html.js';
+import { escapeHtml as e, htmlHead } from '../../shared/html.js';
 import { cleanText } from '../../offline/files.js';
 import type { RosterEditor } from '../api.js';
 import { words, type Lang } from './words.js';
@@ -78,17 +78,11 @@ export interface PageOptions {
 export function page(o: PageOptions): string {
   const w = words(o.lang);
   const keys = w.keys.map(([k, what]) => `<dt><kbd>${e(k)}</kbd></dt><dd>${e(what)}</dd>`).join('');
-  return `<!doctype html>
-<html lang="${e(o.lang)}" dir="ltr">
-<head>
-<meta charset="utf-8">
-<meta name="referrer" content="same-origin">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${e(o.title)} · ${e(w.desk)}</title>
-<link rel="icon" href="${e(o.base)}icon.png">
+  const rest = `<link rel="icon" href="${e(o.base)}icon.png">
 <link rel="stylesheet" href="${e(o.base)}desk.css">
 <script src="${e(o.base)}desk.js" defer></script>
-</head>
+`;
+  return `${htmlHead({ lang: o.lang, dir: 'ltr', referrer: 'same-origin', title: `${o.title} · ${w.desk}`, rest })}
 <body>
 <a class="skip" href="#main">${e(w.skip)}</a>
 <header class="top">

@@ -2,9 +2,8 @@
 // envelopes of kind deskEvent the server cannot open. A row is the id the uploading desk chose
 // (random, so a resend is recognised), the UTC date of receipt (never a time of day) and the
 // envelope. Nothing else: not who uploaded it, not in which request.
-import type { Db } from './db.js';
+import { DatedStore } from './dated-store.js';
 import { dayPages } from './day-pages.js';
-import { utcDate } from './tips.js';
 
 export interface StoredDeskEvent {
   id: string;
@@ -20,19 +19,10 @@ export class DeskEventConflictError extends Error {
   }
 }
 
-export class DeskEventStore {
-  private readonly insert;
-  private readonly select;
-  private readonly page;
-
-  constructor(
-    private readonly db: Db,
-    private readonly today: () => string = () => utcDate(),
-  ) {
-    this.insert = db.prepare('INSERT INTO desk_events (id, received_on, envelope) VALUES (?, ?, ?)');
-    this.select = db.prepare('SELECT envelope FROM desk_events WHERE id = ?').pluck();
-    this.page = dayPages<{ id: string; received_on: string; envelope: Buffer }>(db, 'desk_events', 'id, received_on, envelope');
-  }
+export class DeskEventStore extends DatedStore {
+  private readonly insert = this.db.prepare('INSERT INTO desk_events (id, received_on, envelope) VALUES (?, ?, ?)');
+  private readonly select = this.db.prepare('SELECT envelope FROM desk_events WHERE id = ?').pluck();
+  private readonly page = dayPages<{ id: string; received_on: string; envelope: Buffer }>(this.db, 'desk_events', 'id, received_on, envelope');
 
   /**
    * Stores events received today, all or none (one transaction). An id already stored with the

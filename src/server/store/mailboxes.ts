@@ -1,8 +1,8 @@
 // Conversations in SQLite: mailboxes (public keys only) and the replies waiting in them.
 // Dates only, never a time of day. Every write is one transaction with synchronous=FULL.
-import type { Db } from './db.js';
+import { DatedStore } from './dated-store.js';
 import { dayPages } from './day-pages.js';
-import { randomId, utcDate } from './tips.js';
+import { randomId } from './tips.js';
 
 export interface Mailbox {
   id: string;
@@ -16,32 +16,19 @@ export interface StoredReply {
   envelope: Uint8Array;
 }
 
-export class MailboxStore {
-  private readonly insertMailbox;
-  private readonly selectMailbox;
-  private readonly touch;
-  private readonly insertReply;
-  private readonly listReplies;
-  private readonly markRead;
-  private readonly deleteReply;
-  private readonly selectReply;
-  private readonly page;
-
-  constructor(
-    private readonly db: Db,
-    private readonly today: () => string = () => utcDate(),
-  ) {
-    this.insertMailbox = db.prepare('INSERT INTO mailboxes (id, sign_public_key, kem_public_key, created_on, used_on) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET used_on = excluded.used_on');
-    this.selectMailbox = db.prepare('SELECT id, sign_public_key, kem_public_key FROM mailboxes WHERE id = ?');
-    this.touch = db.prepare('UPDATE mailboxes SET used_on = ? WHERE id = ? AND used_on <> ?');
-    this.insertReply = db.prepare('INSERT INTO replies (id, mailbox_id, received_on, envelope) VALUES (?, ?, ?, ?)');
-    this.listReplies = db.prepare('SELECT id, received_on, envelope FROM replies WHERE mailbox_id = ? ORDER BY received_on, id');
-    this.markRead = db.prepare('UPDATE replies SET read_on = ? WHERE mailbox_id = ? AND read_on IS NULL');
-    this.deleteReply = db.prepare('DELETE FROM replies WHERE id = ? AND mailbox_id = ?');
-    this.selectReply = db.prepare('SELECT mailbox_id, envelope FROM replies WHERE id = ?');
-    // The editors' copies for the desks (GET /api/editor/replies): by day, then (random) id.
-    this.page = dayPages<{ id: string; mailbox_id: string; received_on: string; envelope: Buffer }>(db, 'replies', 'id, mailbox_id, received_on, envelope');
-  }
+export class MailboxStore extends DatedStore {
+  private readonly insertMailbox = this.db.prepare(
+    'INSERT INTO mailboxes (id, sign_public_key, kem_public_key, created_on, used_on) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET used_on = excluded.used_on',
+  );
+  private readonly selectMailbox = this.db.prepare('SELECT id, sign_public_key, kem_public_key FROM mailboxes WHERE id = ?');
+  private readonly touch = this.db.prepare('UPDATE mailboxes SET used_on = ? WHERE id = ? AND used_on <> ?');
+  private readonly insertReply = this.db.prepare('INSERT INTO replies (id, mailbox_id, received_on, envelope) VALUES (?, ?, ?, ?)');
+  private readonly listReplies = this.db.prepare('SELECT id, received_on, envelope FROM replies WHERE mailbox_id = ? ORDER BY received_on, id');
+  private readonly markRead = this.db.prepare('UPDATE replies SET read_on = ? WHERE mailbox_id = ? AND read_on IS NULL');
+  private readonly deleteReply = this.db.prepare('DELETE FROM replies WHERE id = ? AND mailbox_id = ?');
+  private readonly selectReply = this.db.prepare('SELECT mailbox_id, envelope FROM replies WHERE id = ?');
+  // The editors' copies for the desks (GET /api/editor/replies): by day, then (random) id.
+  private readonly page = dayPages<{ id: string; mailbox_id: string; received_on: string; envelope: Buffer }>(this.db, 'replies', 'id, mailbox_id, received_on, envelope');
 
   /**
    * Creates a mailbox, or (the same id again: the id is a hash of both keys, so the keys are

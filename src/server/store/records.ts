@@ -2,10 +2,9 @@
 // yet (tips and follow-ups alike: the envelope's kind byte tells them apart), and the
 // acknowledgement itself (the date only), after which retention purges sooner; and the
 // complete uploads attached to those records, read one chunk at a time.
-import type { Db } from './db.js';
+import { DatedStore } from './dated-store.js';
 import { dayPages } from './day-pages.js';
 import type { StoredTip } from './tips.js';
-import { utcDate } from './tips.js';
 
 /** A complete upload attached to a record: its id, chunk count and last chunk's length. */
 export interface AttachedUpload {
@@ -14,28 +13,16 @@ export interface AttachedUpload {
   lastChunkBytes: number;
 }
 
-export class RecordStore {
-  private readonly selectNew;
-  private readonly page;
-  private readonly ack;
-  private readonly selectFiles;
-  private readonly selectUpload;
-  private readonly selectChunk;
-
-  constructor(
-    private readonly db: Db,
-    private readonly today: () => string = () => utcDate(),
-  ) {
-    this.selectNew = db.prepare('SELECT id, received_on, envelope FROM tips WHERE acked_on IS NULL ORDER BY id LIMIT ?');
-    // Every desk's sync (acknowledged or not: one desk's acknowledgement must not hide a record from
-    // the others): by day, then (random) id.
-    this.page = dayPages<{ id: string; received_on: string; envelope: Buffer }>(db, 'tips', 'id, received_on, envelope');
-    this.ack = db.prepare('UPDATE tips SET acked_on = ? WHERE id = ? AND acked_on IS NULL');
-    // Exactly the uploads `npm run export` writes for a tip (store/export.ts): complete, by id.
-    this.selectFiles = db.prepare('SELECT id, chunks, last_chunk_bytes FROM uploads WHERE tip_id = ? AND stored = chunks ORDER BY id');
-    this.selectUpload = db.prepare('SELECT chunks, last_chunk_bytes FROM uploads WHERE id = ? AND tip_id IS NOT NULL AND stored = chunks');
-    this.selectChunk = db.prepare('SELECT data FROM upload_chunks WHERE upload_id = ? AND idx = ?').pluck();
-  }
+export class RecordStore extends DatedStore {
+  private readonly selectNew = this.db.prepare('SELECT id, received_on, envelope FROM tips WHERE acked_on IS NULL ORDER BY id LIMIT ?');
+  // Every desk's sync (acknowledged or not: one desk's acknowledgement must not hide a record from
+  // the others): by day, then (random) id.
+  private readonly page = dayPages<{ id: string; received_on: string; envelope: Buffer }>(this.db, 'tips', 'id, received_on, envelope');
+  private readonly ack = this.db.prepare('UPDATE tips SET acked_on = ? WHERE id = ? AND acked_on IS NULL');
+  // Exactly the uploads `npm run export` writes for a tip (store/export.ts): complete, by id.
+  private readonly selectFiles = this.db.prepare('SELECT id, chunks, last_chunk_bytes FROM uploads WHERE tip_id = ? AND stored = chunks ORDER BY id');
+  private readonly selectUpload = this.db.prepare('SELECT chunks, last_chunk_bytes FROM uploads WHERE id = ? AND tip_id IS NOT NULL AND stored = chunks');
+  private readonly selectChunk = this.db.prepare('SELECT data FROM upload_chunks WHERE upload_id = ? AND idx = ?').pluck();
 
   /** The complete uploads attached to record `tipId`, by id. */
   attachedUploads(tipId: string): AttachedUpload[] {

@@ -19,6 +19,7 @@ import { loadSodium } from '../crypto/sodium.js';
 import { readVerifiedRecords, verifyBundle } from '../offline/bundle.js';
 import { openRecord } from '../offline/open-record.js';
 import type { ImportProgress, RefusedEvent } from './api.js';
+import { importSeed } from './seed.js';
 
 /** What the store holds, one JSON object per record (src/desk/store.ts). `a` is the import attempt. */
 export type StoreJson =
@@ -35,6 +36,8 @@ export type StoreJson =
       unverified?: string;
       signer?: string;
       arrived: Hlc;
+      /** Seeded from a colleague's desk export (src/desk/seed.ts): the exporter's signing key and the export's date. */
+      seeded?: { by: string; on: string };
     }
   | { t: 'file'; id: string; a: string; n: number; upload: string; name: string; type: string; size: number; complete: boolean; problem?: string }
   | { t: 'chunk'; id: string; a: string; n: number; i: number }
@@ -54,6 +57,8 @@ export interface StoreWrite {
 /** What import needs of the desk: its key, the roster, what it already holds, and a durable write. */
 export interface ImportTarget {
   readonly seed: Uint8Array;
+  /** This editor's id (its fingerprint): a desk export must name it. */
+  readonly meId: string;
   readonly rosterSignKeys: Uint8Array[];
   isImported(recordId: string): boolean;
   knownEvent(eventId: string): KnownEvent | undefined;
@@ -195,6 +200,12 @@ export async function importInbox(target: ImportTarget, usb: string, onProgress?
       }
       throw err;
     }
+    if (verification.seedLines) {
+      // A colleague's desk export: all or nothing, checked whole before a record is written.
+      if (await importSeed(target, bundle, verification, progress, refuse, onProgress)) target.commit([{ json: { t: 'bundle', key: bundle.key } }]);
+      onProgress?.(progress);
+      continue;
+    }
     for (const p of verification.problems) if (p.code !== 'no-manifest') refuse({ record: p.id ?? `${bundle.name}`, reason: describeProblem(p) });
     let open: { session: Attachments; batch: StoreWrite[]; bytes: number } | undefined;
     const finishOpen = (): void => {
@@ -228,6 +239,7 @@ export async function importInbox(target: ImportTarget, usb: string, onProgress?
         }
         finishOpen();
         progress.records++;
+        if (item.kind === 'seed') continue;
         const id = item.kind === 'event' ? item.event.id : item.record.id;
         if (target.isImported(id)) {
           progress.already++;

@@ -323,7 +323,7 @@ export async function decryptBundle(options: DecryptOptions): Promise<DecryptSum
       }
       finishAttachments();
       // Desk events are the desk's (its import reads them); decrypt has no folder for them.
-      if (item.kind === 'event') continue;
+      if (item.kind === 'event' || item.kind === 'seed') continue;
       const outcome = await decryptRecord(root, item.record, options.key.seed);
       if (outcome.kind === 'decrypted' && outcome.attachments) {
         const { dir, tip } = outcome.attachments;

@@ -261,6 +261,9 @@ export async function importSeed(
       };
     });
     target.commit([...batch, ...metas, { json: { t: 'done', id, a } }]);
+    // Counted once durable: a progress line never names an item a kill could still lose.
+    progress.imported++;
+    onProgress?.(progress);
   };
   try {
     for await (const read of readVerifiedRecords(bundle.path, verification)) {
@@ -314,8 +317,6 @@ export async function importSeed(
           seeded,
         };
         open = { id: item.id, a, files: files.map((f) => ({ ...f })), batch: [{ json }], bytes: 0 };
-        progress.imported++;
-        onProgress?.(progress);
       } else if (t === 'events') {
         const records = part.json.records;
         if (!Array.isArray(records)) throw new SeedError('an events record of this desk export is malformed');

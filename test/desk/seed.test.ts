@@ -16,6 +16,7 @@ import { loadSodium } from '../../src/crypto/sodium.js';
 import { writeBundle } from '../../src/files/bundle.js';
 import type { Desk, ThreadDetail } from '../../src/desk/api.js';
 import { seedItems } from '../../src/desk/seed.js';
+import { renderThread } from '../../src/desk/views/thread.js';
 import { readVerifiedRecords, verifyBundle } from '../../src/offline/bundle.js';
 import { pattern, tempDir } from '../helpers/fixtures.js';
 import { PNG_1X1, carry, deskIn, editors, recipientsText, source, tipItems, toInbox } from './desk-fixtures.js';
@@ -146,6 +147,11 @@ t.test('a new editor seeded from a colleague: the same threads, files, events; t
       ['reply', 'Ответ Батыра'],
       ['reply', 'Ответ Айгуль, ещё в исходящих'],
     ],
+  );
+  t.match(
+    renderThread({ base: '/s/', lang: 'en', desk: c.desk, thread: conv, neighbours: [], params: new URLSearchParams() }),
+    /<p class="meta seeded">from the desk export of <bdi class="editor">Aigul<\/bdi>, <time datetime="[0-9-]+">/,
+    'the thread page says where each item came from',
   );
   const files = conv.items[0]!.kind === 'tip' ? conv.items[0]!.files : [];
   t.same(

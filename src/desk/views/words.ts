@@ -87,6 +87,16 @@ export interface Words {
   tipOf: string;
   unverified: string;
   noReply: string;
+  /** A thread item from a colleague's desk export: followed by their name and the export's date. */
+  seededFrom: string;
+  colleagueLink: string;
+  colleagueHeading: string;
+  colleagueIntro: string;
+  colleagueChoose: string;
+  colleagueButton: string;
+  colleagueNone: string;
+  colleagueDone: string;
+  colleagueCarry: string;
 }
 
 const en: Words = {
@@ -178,6 +188,16 @@ const en: Words = {
   tipOf: 'tip {id}',
   noReply: 'This source left no return passphrase: they cannot receive a reply.',
   unverified: 'Not verified: this names a source’s mailbox but its signature failed, so it is not from that source.',
+  seededFrom: 'from the desk export of',
+  colleagueLink: 'Export for a colleague',
+  colleagueHeading: 'Export this desk for a colleague',
+  colleagueIntro:
+    'For an editor who joins the desk, or who lost their laptop: every thread here (messages, form answers, files, replies), every status, label, assignment, note and verification, sealed to that colleague’s key alone and signed with yours. It is written to the USB stick. Carry it to the colleague’s air-gapped machine and put it in the inbox folder of their stick; their desk imports it when it starts. It never goes online.',
+  colleagueChoose: 'Colleague',
+  colleagueButton: 'Export this desk',
+  colleagueNone: 'The roster names no other editor.',
+  colleagueDone: 'Desk exported',
+  colleagueCarry: 'Copy this file into the inbox folder of {name}’s USB stick. Only {name}’s key opens it. Delete it from this stick once it is copied.',
 };
 
 const ru: Words = {
@@ -269,6 +289,16 @@ const ru: Words = {
   tipOf: 'сообщение {id}',
   noReply: 'Источник не оставил пароль для ответа: ответ ему не дойдёт.',
   unverified: 'Не проверено: запись ссылается на почтовый ящик источника, но подпись не сошлась, значит, она не от этого источника.',
+  seededFrom: 'из выгрузки редакции, которую сделал(а)',
+  colleagueLink: 'Выгрузка для коллеги',
+  colleagueHeading: 'Выгрузить эту редакцию для коллеги',
+  colleagueIntro:
+    'Для редактора, который присоединяется к редакции или потерял ноутбук: все переписки (сообщения, ответы формы, файлы, ответы), все статусы, метки, назначения, заметки и проверки, зашифрованные только для ключа этого коллеги и подписанные вашим ключом. Файл записывается на USB-носитель. Перенесите его на изолированный компьютер коллеги и положите в папку inbox на его носителе; его редакция импортирует файл при запуске. В сеть он не попадает.',
+  colleagueChoose: 'Коллега',
+  colleagueButton: 'Выгрузить редакцию',
+  colleagueNone: 'В списке редакторов нет никого, кроме вас.',
+  colleagueDone: 'Редакция выгружена',
+  colleagueCarry: 'Скопируйте этот файл в папку inbox на USB-носителе: {name}. Открыть его может только ключ этого редактора. После копирования удалите его с этого носителя.',
 };
 
 const tk: Words = {
@@ -360,6 +390,16 @@ const tk: Words = {
   tipOf: 'habar {id}',
   noReply: 'Çeşme jogap üçin açar sözlemini galdyrmady: oňa jogap ýetip bilmez.',
   unverified: 'Barlanmady: bu çeşmäniň poçta gutusyny görkezýär, ýöne goly laýyk gelmedi, diýmek, ol şol çeşmeden däl.',
+  seededFrom: 'redaksiýanyň eksportyndan, eden:',
+  colleagueLink: 'Kärdeş üçin eksport',
+  colleagueHeading: 'Bu redaksiýany kärdeş üçin eksport etmek',
+  colleagueIntro:
+    'Redaksiýa goşulýan ýa-da noutbugyny ýitiren redaktor üçin: bu ýerdäki ähli ýazyşmalar (habarlar, formanyň jogaplary, faýllar, jogaplar), ähli ýagdaýlar, bellikler, bellemeler, ýazgylar we barlaglar, diňe şol kärdeşiň açaryna şifrlenip, siziň açaryňyz bilen gol çekilýär. Faýl USB göterijä ýazylýar. Ony kärdeşiň torsuz kompýuterine geçiriň we onuň göterijisindäki inbox bukjasyna goýuň; onuň redaksiýasy işe başlanda ony import edýär. Ol tora çykmaýar.',
+  colleagueChoose: 'Kärdeş',
+  colleagueButton: 'Redaksiýany eksport etmek',
+  colleagueNone: 'Redaktorlaryň sanawynda başga hiç kim ýok.',
+  colleagueDone: 'Redaksiýa eksport edildi',
+  colleagueCarry: 'Bu faýly {name} redaktoryň USB göterijisindäki inbox bukjasyna göçüriň. Ony diňe şol redaktoryň açary açyp bilýär. Göçürenden soň ony bu göterijiden pozuň.',
 };
 
 const kk: Words = {
@@ -451,6 +491,16 @@ const kk: Words = {
   tipOf: 'хабар {id}',
   noReply: 'Дереккөз жауапқа арналған құпия сөзді қалдырмады: оған жауап жетпейді.',
   unverified: 'Тексерілмеген: бұл дереккөздің пошта жәшігін атайды, бірақ қолтаңбасы сәйкес келмеді, демек ол сол дереккөзден емес.',
+  seededFrom: 'редакция экспортынан, жасаған:',
+  colleagueLink: 'Әріптеске экспорт',
+  colleagueHeading: 'Бұл редакцияны әріптеске экспорттау',
+  colleagueIntro:
+    'Редакцияға қосылатын немесе ноутбугын жоғалтқан редактор үшін: мұндағы барлық хат алмасулар (хабарлар, форма жауаптары, файлдар, жауаптар), барлық күйлер, белгілер, тағайындаулар, жазбалар мен тексерулер тек сол әріптестің кілтіне шифрланып, сіздің кілтіңізбен қол қойылады. Файл USB тасымалдағышқа жазылады. Оны әріптестің желіден оқшау компьютеріне апарып, оның тасымалдағышындағы inbox қалтасына салыңыз; оның редакциясы іске қосылғанда оны импорттайды. Ол желіге шықпайды.',
+  colleagueChoose: 'Әріптес',
+  colleagueButton: 'Редакцияны экспорттау',
+  colleagueNone: 'Редакторлар тізімінде сізден басқа ешкім жоқ.',
+  colleagueDone: 'Редакция экспортталды',
+  colleagueCarry: 'Бұл файлды {name} редакторының USB тасымалдағышындағы inbox қалтасына көшіріңіз. Оны тек сол редактордың кілті аша алады. Көшіргеннен кейін оны бұл тасымалдағыштан өшіріңіз.',
 };
 
 const WORDS: Record<Lang, Words> = { en, ru, tk, kk };

@@ -194,7 +194,9 @@ function filesOf(value: unknown, body: Body): FileState[] {
 
 /**
  * Imports one desk export (a bundle whose records are seed lines). Everything is checked before
- * anything is written; a refusal names the bundle and imports nothing.
+ * anything is written; a refusal names the bundle, imports nothing, and is kept in the desk's list
+ * of refusals. Returns whether the bundle is done with (imported or refused), false when an import
+ * stopped half way and should be tried again.
  */
 export async function importSeed(
   target: ImportTarget,
@@ -205,9 +207,11 @@ export async function importSeed(
   onProgress?: (p: ImportProgress) => void,
 ): Promise<boolean> {
   const sodium = await loadSodium();
-  const refused = (reason: string): false => {
-    refuse({ record: bundle.name, reason: `desk export refused, nothing of it imported: ${reason}` });
-    return false;
+  const refused = (why: string): true => {
+    const reason = `desk export refused, nothing of it imported: ${why}`;
+    refuse({ record: bundle.name, reason });
+    target.commit([{ json: { t: 'refused', id: bundle.name, reason } }]);
+    return true;
   };
   const problem = verification.problems[0];
   if (!verification.manifest || problem) return refused(`it is damaged or cut short (${problem ? describeProblem(problem) : 'no manifest'})`);
@@ -221,7 +225,7 @@ export async function importSeed(
     for await (const item of readVerifiedRecords(bundle.path, { ...verification, accepted: new Map([last]), lastAttachmentLine: 0 })) {
       if (item.kind === 'seed') part = await openSeedPart(item.seed.envelope, target.seed);
     }
-    if (!part) return refused('it changed while it was being read');
+    if (!part) return false;
     seal = await checkSeal(part, target.rosterSignKeys, target.meId);
   } catch (err) {
     if (err instanceof SeedError) return refused(err.message);

@@ -107,6 +107,15 @@ const refusedOnly = async (t: Test, desk: Desk, reason: RegExp, what: string) =>
   t.match(p.refused.map((r) => r.reason).join('\n'), reason, what);
   t.equal(p.imported, 0, `${what}: nothing imported`);
   t.same(desk.inbox({}), [], `${what}: the desk is empty`);
+  t.match(
+    desk
+      .refused()
+      .map((r) => r.reason)
+      .join('\n'),
+    reason,
+    `${what}: listed on the desk`,
+  );
+  t.same((await desk.importInbox()).refused, [], `${what}: the same file is not read again`);
 };
 
 t.test('a new editor seeded from a colleague: the same threads, files, events; then sync merges', async (t) => {

@@ -23,27 +23,15 @@ import type { SealRandomness } from '../crypto/envelope.js';
 import { loadSodium, type Sodium } from '../crypto/sodium.js';
 import { readVerifiedRecords, type BundleVerification } from '../offline/bundle.js';
 import type { ImportProgress, RefusedEvent } from './api.js';
-import type { ImportTarget, StoreJson, StoreWrite } from './import.js';
+import { addChunk, type FiledItem, type ImportTarget, type StoreJson, type StoreWrite } from './import.js';
 
 const HEX32 = /^[0-9a-f]{32}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 /** Event records per events part: a part is flushed once its lines pass this many bytes. */
 const EVENTS_PART_BYTES = 1024 * 1024;
-/** Chunks are written in batches of about this many bytes (as import.ts does). */
-const BATCH_BYTES = 8 * 1024 * 1024;
 
-/** One thread item as the export carries it. */
-export interface SeedItem {
-  id: string;
-  kind: 'tip' | 'followUp' | 'reply';
-  received: string;
-  thread: string;
-  receipt: string;
-  eh: string;
-  body: Body;
-  unverified?: string;
-  signer?: string;
-}
+/** One thread item as the export carries it: as the desk files it. */
+export type SeedItem = FiledItem;
 
 export interface SeedFile {
   /** 1-based, the file's place in the item's body.files. */
@@ -281,15 +269,9 @@ export async function importSeed(
         if (skipping !== undefined && tip === skipping) continue;
         const f = open && tip === open.id ? open.files.find((x) => x.n === n) : undefined;
         if (!open || !f || i !== f.got || f.got >= f.pieces) throw new SeedError('a piece of a file is out of its place');
-        open.batch.push({ json: { t: 'chunk', id: open.id, a: open.a, n: f.n, i: f.got }, tail: Uint8Array.from(part.data) });
+        addChunk(target, open, { json: { t: 'chunk', id: open.id, a: open.a, n: f.n, i: f.got }, tail: Uint8Array.from(part.data) });
         f.got++;
         f.bytes += part.data.length;
-        open.bytes += part.data.length;
-        if (open.bytes >= BATCH_BYTES) {
-          target.commit(open.batch);
-          open.batch = [];
-          open.bytes = 0;
-        }
         continue;
       }
       finishOpen();

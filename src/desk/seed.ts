@@ -13,8 +13,7 @@
 // one record (the export keeps the server's record ids). Desk events keep their authors'
 // signatures and are verified here against the roster; what the exporter re-sealed (tips,
 // follow-ups, replies, files) is marked as coming from that export.
-import type { Body } from '../crypto/body.js';
-import { validateBody } from '../crypto/body.js';
+import { validateBody, type Body } from '../crypto/body.js';
 import { BundleError, describeProblem, eventLine, isBundleDate, type BundleItem } from '../crypto/bundle.js';
 import { toBase64Url, toHex, utf8 } from '../crypto/bytes.js';
 import { DeskEventError, replayVerdict, verifyDeskEvent } from '../crypto/desk-event.js';
@@ -150,6 +149,7 @@ function itemOf(value: unknown): SeedItem {
 
 interface FileState {
   n: number;
+  upload: string;
   name: string;
   type: string;
   size: number;
@@ -176,7 +176,18 @@ function filesOf(value: unknown, body: Body): FileState[] {
       Number.isSafeInteger(f.pieces) &&
       (f.pieces as number) >= 0;
     if (!ok) throw new SeedError('a file record of this desk export is malformed');
-    return { n: f.n as number, name: f.name as string, type: f.type as string, size: f.size as number, complete: f.complete as boolean, pieces: f.pieces as number, got: 0, bytes: 0 };
+    const n = f.n as number;
+    return {
+      n,
+      upload: body.files![n - 1]!.upload,
+      name: f.name as string,
+      type: f.type as string,
+      size: f.size as number,
+      complete: f.complete as boolean,
+      pieces: f.pieces as number,
+      got: 0,
+      bytes: 0,
+    };
   });
 }
 
@@ -243,7 +254,7 @@ export async function importSeed(
           id,
           a,
           n: f.n,
-          upload: '',
+          upload: f.upload,
           name: f.name,
           type: f.type,
           size: f.size,
@@ -302,7 +313,7 @@ export async function importSeed(
           arrived: target.arrival(),
           seeded,
         };
-        open = { id: item.id, a, files: files.map((f) => ({ ...f })), batch: [{ json }], bytes: 0 };
+        open = { id: item.id, a, files, batch: [{ json }], bytes: 0 };
       } else if (t === 'events') {
         const records = part.json.records;
         if (!Array.isArray(records)) throw new SeedError('an events record of this desk export is malformed');

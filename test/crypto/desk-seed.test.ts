@@ -11,6 +11,7 @@ import { editorKeyPairFromSeed, encodePublicKey, fingerprint } from '../../src/c
 import { loadSodium } from '../../src/crypto/sodium.js';
 import { openDesk } from '../../src/desk/desk.js';
 import { seedItems } from '../../src/desk/seed.js';
+import { decryptBundle } from '../../src/offline/decrypt.js';
 import { ROOT } from '../helpers/client-build.js';
 import { tempDir } from '../helpers/fixtures.js';
 
@@ -101,4 +102,8 @@ t.test("the vector imported by the colleague's real desk", async (t) => {
   t.match(tip, { kind: 'tip', message: i.item.body.message, seeded: { from: await fingerprint(exporter), date: i.created } });
   const files = tip.kind === 'tip' ? tip.files : [];
   t.equal(readFileSync(await desk.exportFile(files[0]!.id), 'utf8'), 'hello');
+  // The command-line decrypt does not read it, and says where it goes.
+  const summary = await decryptBundle({ bundlePath: join(dir, 'usb', 'inbox', 'desk-export.bundle'), outDir: join(dir, 'decrypted'), key: colleague });
+  t.same(summary.decrypted, []);
+  t.match(summary.skipped, [{ reason: /desk export for a colleague: decrypt does not read it; put it in the inbox\/ folder/ }]);
 });

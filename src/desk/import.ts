@@ -245,8 +245,8 @@ export async function importInbox(target: ImportTarget, usb: string, onProgress?
           continue;
         }
         finishOpen();
-        progress.records++;
         if (item.kind === 'seed') continue;
+        progress.records++;
         const id = item.kind === 'event' ? item.event.id : item.record.id;
         if (target.isImported(id)) {
           progress.already++;

@@ -190,7 +190,7 @@ t.test('a new editor seeded from a colleague: the same threads, files, events; t
   t.same(c.desk.thread(h.src.mailbox), before, 'the same thread');
 
   // Then sync: Aigul's events come from the server too (the same records), and Batyr writes a new one.
-  carry(join(h.dir, 'a'), c.dir);
+  const fromAigul = carry(join(h.dir, 'a'), c.dir);
   const b2 = await deskIn(t, B!, roster, join(h.dir, 'b2'), 'en');
   await toInbox(join(h.dir, 'b2', 'usb'), 'tip.bundle', h.tip.items);
   await b2.importInbox();
@@ -198,6 +198,7 @@ t.test('a new editor seeded from a colleague: the same threads, files, events; t
   carry(join(h.dir, 'b2'), c.dir);
   const synced = await c.desk.importInbox();
   t.same(synced.refused, [], 'no replay refused: an event in the seed and from the server is one event');
+  t.match(synced, { imported: 1, already: fromAigul }, "Aigul's events and reply, already here from her export; Batyr's new event imported");
   const after = c.desk.thread(h.src.mailbox)!;
   t.same(after.labels, ['after', 'карусель'], "Batyr's new event merged");
   t.equal(after.notes.length, 1, 'no note twice');

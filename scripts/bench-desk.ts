@@ -12,9 +12,11 @@
 //   search    p50 / p95 of 100 queries of one or two words (goal p95 ≤ 100 ms);
 //   thread    p50 / p95 of opening 300 threads (goal ≤ 200 ms);
 //   merge     all events into a new DeskMerge and every thread folded (goal ≤ 2 s);
+//   seed-out  the whole desk exported for a new editor (src/desk/seed.ts);
+//   seed-in   the new editor's brand-new desk importing that export;
 //   rss       the process's peak RSS, sampled every 50 ms (goal ≤ 400 MB).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,7 +172,6 @@ try {
     items.push({ event: { id: randomBytes(16).toString('hex'), received: '2026-11-30', envelope: await sealDeskEvents(signed, to) } });
   }
   const bundle = join(dir, 'usb', 'inbox', 'bench.bundle');
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(join(dir, 'usb', 'inbox'), { recursive: true });
   await writeBundle(bundle, items, { created: '2026-11-30' });
   items.length = 0;
@@ -211,6 +212,32 @@ try {
   const { readdirSync } = await import('node:fs');
   const segments = readdirSync(join(dir, 'desk'));
   process.stdout.write(`store    ${segments.length} segments, ${(segments.reduce((n, f) => n + statSync(join(dir, 'desk', f)).size, 0) / MIB).toFixed(0)} MiB\n`);
+
+  // A new editor: the whole desk exported for them, then imported by their brand-new desk.
+  const C = await generateEditorKeyPair();
+  const roster3 = `${recipients}${encodePublicKey({ ...C, name: 'Chary' })}\n`;
+  const exporter = await openDesk({ ...options, recipients: roster3 });
+  c = process.cpuUsage();
+  t = now();
+  const seedFile = await exporter.exportSeed(await fingerprint(C));
+  const exportMs = ms(t);
+  process.stdout.write(
+    `seed-out ${(exportMs / 1000).toFixed(1)} s, CPU ${cpu(c)} s: the desk exported for a colleague, ${(statSync(seedFile).size / MIB).toFixed(0)} MiB; peak RSS ${(peakRss / MIB).toFixed(0)} MB\n`,
+  );
+  await exporter.close();
+  mkdirSync(join(dir, 'usb-c', 'inbox'), { recursive: true });
+  const { renameSync } = await import('node:fs');
+  renameSync(seedFile, join(dir, 'usb-c', 'inbox', 'seed.bundle'));
+  peakRss = 0;
+  c = process.cpuUsage();
+  t = now();
+  const newcomer = await openDesk({ key: C, recipients: roster3, usb: join(dir, 'usb-c'), deskDir: join(dir, 'desk-c'), exportDir: join(dir, 'export-c') });
+  const seeded = await newcomer.importInbox();
+  const seedMs = ms(t);
+  process.stdout.write(
+    `seed-in  ${(seedMs / 1000).toFixed(1)} s, CPU ${cpu(c)} s: ${seeded.imported} records (${seeded.refused.length} refused), ${newcomer.inbox({}).length} threads; peak RSS ${(peakRss / MIB).toFixed(0)} MB\n`,
+  );
+  await newcomer.close();
 } finally {
   clearInterval(sampler);
   rmSync(dir, { recursive: true, force: true });

@@ -83,8 +83,18 @@ export interface EventRecord {
   envelope: Uint8Array;
 }
 
-/** What a bundle writer takes: tip (or reply) records, desk events, and attachments after their tip. */
-export type BundleItem = TipRecord | { event: EventRecord } | { file: FileRecord } | { chunk: ChunkRecord };
+/**
+ * A desk export for a colleague (docs/BUNDLE.md, "Seed record"): the same three members as an
+ * event record; its envelope, of kind `deskSeed`, is sealed to the one colleague. A bundle that
+ * holds one holds nothing else, and its last seed line is the exporter's signed seal.
+ */
+export type SeedRecord = EventRecord;
+
+/** Longest seed line: a sealed piece of an attachment (512 KiB) or a thread's record, in base64url. */
+export const MAX_SEED_LINE_BYTES = 8 * 1024 * 1024;
+
+/** What a bundle writer takes: tip (or reply) records, desk events, desk export records, and attachments after their tip. */
+export type BundleItem = TipRecord | { event: EventRecord } | { seed: SeedRecord } | { file: FileRecord } | { chunk: ChunkRecord };
 
 const UPLOAD_RE = /^[A-Za-z0-9_-]{43}$/;
 /** Most chunks in one upload (2^31 chunks of 1 MiB is far beyond any limit a server sets). */
@@ -147,6 +157,7 @@ export function describeProblem(p: Pick<BundleProblem, 'line' | 'id' | 'message'
 export type ParsedLine =
   | { ok: true; type: 'tip' | 'reply'; record: TipRecord }
   | { ok: true; type: 'event'; event: EventRecord }
+  | { ok: true; type: 'seed'; seed: SeedRecord }
   | { ok: true; type: 'file'; file: FileRecord }
   | { ok: true; type: 'chunk'; chunk: ChunkRecord }
   | { ok: true; type: 'manifest'; manifest: Manifest }
@@ -168,9 +179,9 @@ export function tipLine(record: TipRecord): string {
   return JSON.stringify({ type: 'tip', id: record.id, received: record.received, envelope: toBase64Url(record.envelope) });
 }
 
-/** The exact bytes of an event line (without the line end). */
-export function eventLine(event: EventRecord): string {
-  return JSON.stringify({ type: 'event', id: event.id, received: event.received, envelope: toBase64Url(event.envelope) });
+/** The exact bytes of an event line, or of a seed line (without the line end). */
+export function eventLine(event: EventRecord, type: 'event' | 'seed' = 'event'): string {
+  return JSON.stringify({ type, id: event.id, received: event.received, envelope: toBase64Url(event.envelope) });
 }
 
 export function fileLine(file: FileRecord): string {
@@ -234,17 +245,18 @@ export function parseBundleLine(bytes: Uint8Array): ParsedLine {
     if (!isCanonical(bytes, tipLine(record))) return bad(`the ${type} line is not in canonical form (extra members, order or spacing)`);
     return { ok: true, type, record };
   }
-  if (type === 'event') {
-    if (bytes.length > MAX_TIP_LINE_BYTES) return bad(`the event line is longer than ${MAX_TIP_LINE_BYTES} bytes`, 'too-long');
+  if (type === 'event' || type === 'seed') {
+    const max = type === 'seed' ? MAX_SEED_LINE_BYTES : MAX_TIP_LINE_BYTES;
+    if (bytes.length > max) return bad(`the ${type} line is longer than ${max} bytes`, 'too-long');
     const { id, received, envelope } = json;
-    if (!isRecordId(id)) return bad('the event id is not 32 lowercase hex digits');
+    if (!isRecordId(id)) return bad(`the ${type} id is not 32 lowercase hex digits`);
     if (!isBundleDate(received)) return bad('the received date is not a date written YYYY-MM-DD');
-    if (typeof envelope !== 'string' || envelope.length === 0) return bad('the event has no envelope');
+    if (typeof envelope !== 'string' || envelope.length === 0) return bad(`the ${type} has no envelope`);
     const bytesOfEnvelope = fromBase64Url(envelope);
     if (!bytesOfEnvelope) return bad('the envelope is not strict base64url');
     const event: EventRecord = { id, received, envelope: bytesOfEnvelope };
-    if (!isCanonical(bytes, eventLine(event))) return bad('the event line is not in canonical form (extra members, order or spacing)');
-    return { ok: true, type: 'event', event };
+    if (!isCanonical(bytes, eventLine(event, type))) return bad(`the ${type} line is not in canonical form (extra members, order or spacing)`);
+    return type === 'seed' ? { ok: true, type, seed: event } : { ok: true, type, event };
   }
   if (type === 'file') {
     const { id, upload, chunks, lastChunkBytes } = json;
@@ -305,7 +317,7 @@ export function parseHeaderLine(bytes: Uint8Array): BundleHeader {
 /** For naming a broken line only: the id a writer would have put near its start. */
 export function guessId(prefix: Uint8Array): string | undefined {
   const text = new TextDecoder('utf-8').decode(prefix.subarray(0, 128));
-  return /^\{"type":"(?:tip|reply|event)","id":"([0-9a-f]{32})"/.exec(text)?.[1];
+  return /^\{"type":"(?:tip|reply|event|seed)","id":"([0-9a-f]{32})"/.exec(text)?.[1];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -340,8 +352,8 @@ export function* bundleLines(sodium: Sodium, records: Iterable<BundleItem>, crea
       continue;
     }
     // A tip, reply or event: a record in the manifest. Attachments may follow a tip or reply, never an event.
-    const [what, record] = 'event' in item ? (['event', item.event] as const) : (['record', item] as const);
-    lastTip = 'event' in item ? undefined : record.id;
+    const [what, record] = 'event' in item ? (['event', item.event] as const) : 'seed' in item ? (['seed', item.seed] as const) : (['record', item] as const);
+    lastTip = 'event' in item || 'seed' in item ? undefined : record.id;
     if (!isRecordId(record.id)) throw new BundleError(`${what} ${JSON.stringify(String(record.id).slice(0, 40))}: the id is not 32 lowercase hex digits`);
     if (!isBundleDate(record.received)) throw new BundleError(`${what} ${record.id}: the received date is not YYYY-MM-DD`);
     if (!(record.envelope instanceof Uint8Array) || record.envelope.length === 0) throw new BundleError(`${what} ${record.id}: the envelope is empty`);
@@ -349,8 +361,8 @@ export function* bundleLines(sodium: Sodium, records: Iterable<BundleItem>, crea
     if (seen.has(record.id)) throw new BundleError(`${what} ${record.id}: the id appears twice`);
     if (entries.length >= MAX_RECORDS) throw new BundleError(`more than ${MAX_RECORDS} records: this bundle format holds at most ${MAX_RECORDS}`);
     seen.add(record.id);
-    const line = 'event' in item ? eventLine(item.event) : tipLine(item);
-    if (utf8(line).length > MAX_TIP_LINE_BYTES) throw new BundleError(`${what} ${record.id}: the envelope is too large for a bundle line`);
+    const line = 'event' in item ? eventLine(item.event) : 'seed' in item ? eventLine(item.seed, 'seed') : tipLine(item);
+    if (utf8(line).length > ('seed' in item ? MAX_SEED_LINE_BYTES : MAX_TIP_LINE_BYTES)) throw new BundleError(`${what} ${record.id}: the envelope is too large for a bundle line`);
     entries.push({ id: record.id, hash: toHex(sodium.crypto_generichash(32, utf8(line), null)) });
     yield line;
   }
@@ -428,6 +440,7 @@ export async function parseBundleStrict(
     }
     if (parsed.type === 'file' || parsed.type === 'chunk') throw new BundleError(`line ${i + 1}: attachments are not accepted here`);
     if (parsed.type === 'event' && !options.events) throw new BundleError(`line ${i + 1}: desk events are not accepted here`);
+    if (parsed.type === 'seed') throw new BundleError(`line ${i + 1}: a desk export for a colleague is carried by hand, never uploaded`);
     const entry = entries[ids.size];
     if (!entry) throw new BundleError('the manifest lists a different number of records than the bundle holds');
     const id = parsed.type === 'event' ? parsed.event.id : parsed.record.id;

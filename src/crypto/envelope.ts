@@ -20,7 +20,7 @@ import { XWING_PUBLIC_KEY_BYTES, XWING_SEED_BYTES } from './keys.js';
 import { CodedError } from '../shared/errors.js';
 
 export const ENVELOPE_VERSION = 1;
-export const KIND = { tip: 1, followUp: 2, reply: 3, deskEvent: 4 } as const;
+export const KIND = { tip: 1, followUp: 2, reply: 3, deskEvent: 4, deskSeed: 5 } as const;
 export type Kind = keyof typeof KIND;
 
 export const HEADER_BYTES = 3;
@@ -147,7 +147,11 @@ export function padBody(body: Uint8Array): Uint8Array {
 }
 
 export async function sealEnvelope(input: SealInput, randomness?: SealRandomness): Promise<Uint8Array> {
-  const sodium = await loadSodium();
+  return sealEnvelopeWith(await loadSodium(), input, randomness);
+}
+
+/** sealEnvelope with libsodium already loaded: synchronous, for writers that stream from a synchronous source (a desk export). */
+export function sealEnvelopeWith(sodium: Sodium, input: SealInput, randomness?: SealRandomness): Uint8Array {
   const n = input.recipients.length;
   if (n < 1 || n > MAX_RECIPIENTS) throw new Error(`an envelope needs 1 to ${MAX_RECIPIENTS} recipients`);
   for (const key of input.recipients) {

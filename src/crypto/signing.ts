@@ -21,7 +21,7 @@ import { decodeBody, encodeBody, type Body } from './body.js';
 import { concat, fromBase64Url, toBase64Url, utf8 } from './bytes.js';
 import { SIGN_PUBLIC_KEY_BYTES, XWING_PUBLIC_KEY_BYTES } from './keys.js';
 import { mailboxId } from './mailbox.js';
-import { loadSodium } from './sodium.js';
+import { loadSodium, type Sodium } from './sodium.js';
 
 export const SIGNATURE_BYTES = 64;
 const SIGNATURE_TEXT_CHARS = 86; // base64url of 64 bytes, no padding
@@ -41,6 +41,8 @@ export const CONTEXTS = {
   ack: 'tipline ack v1',
   /** An editor's desk event (editor signing key; src/crypto/desk-event.ts). */
   deskEvent: 'tipline desk event v1',
+  /** The seal of a desk export for a colleague (editor signing key; src/crypto/desk-seed.ts). */
+  deskSeed: 'tipline desk seed v1',
 } as const;
 export type SigningPurpose = keyof typeof CONTEXTS;
 
@@ -61,10 +63,14 @@ function endOfJson(bytes: Uint8Array): number {
  * the text up to the brace, and the padding is kept after the signed text.
  */
 export async function signJson(purpose: SigningPurpose, unsigned: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array> {
+  return signJsonWith(await loadSodium(), purpose, unsigned, secretKey);
+}
+
+/** signJson with libsodium already loaded: synchronous (a desk export signs its seal as the last line of a stream). */
+export function signJsonWith(sodium: Sodium, purpose: SigningPurpose, unsigned: Uint8Array, secretKey: Uint8Array): Uint8Array {
   const end = endOfJson(unsigned);
   if (end < 3 || unsigned[end - 1] !== 0x7d) throw new Error('a signed statement is a non-empty JSON object');
   const statement = unsigned.subarray(0, end);
-  const sodium = await loadSodium();
   const signature = sodium.crypto_sign_detached(signingMessage(purpose, statement), secretKey);
   return concat(statement.subarray(0, end - 1), SUFFIX_HEAD, utf8(toBase64Url(signature)), SUFFIX_TAIL, unsigned.subarray(end));
 }

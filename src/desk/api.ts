@@ -94,8 +94,18 @@ export type ThreadItem =
       files: FileSummary[];
       sealedByServer: boolean;
       unverified?: string;
+      seeded?: Seeded;
     }
-  | { kind: 'reply'; id: string; date: string; message: string; from: string; pending: boolean };
+  | { kind: 'reply'; id: string; date: string; message: string; from: string; pending: boolean; seeded?: Seeded };
+
+/**
+ * An item this desk got from a colleague's desk export, not from the server: `from` is the
+ * exporter's editor id, `date` the export's. The exporter vouches for it (docs/THREAT-MODEL.md, T63).
+ */
+export interface Seeded {
+  from: string;
+  date: string;
+}
 
 export interface Note {
   id: string;
@@ -177,6 +187,11 @@ export interface Desk {
   thumbnail(fileId: string): Uint8Array | undefined;
   /** Writes a file, decrypted, into the export folder; returns the path written. */
   exportFile(fileId: string): Promise<string>;
+  /**
+   * Writes this desk, sealed to the colleague `colleagueId` (an editor id of the roster) and
+   * signed by this editor, as `<usb>/desk-export-<date>-<random>.bundle`; returns its path.
+   */
+  exportSeed(colleagueId: string): Promise<string>;
   refused(): RefusedEvent[];
   close(): Promise<void>;
 }

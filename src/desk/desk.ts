@@ -25,6 +25,7 @@ import { importInbox, type ImportTarget, type StoreJson, type StoreWrite } from 
 import { DeskMerge, FINAL_STATUSES } from './merge.js';
 import { foldText, matches, queryWords } from './search.js';
 import { DeskStore, deriveStoreKey, type RecordPosition } from './store.js';
+import { seedItems, type SeedFile, type SeedItem } from './seed.js';
 
 export interface OpenDeskOptions {
   /** The editor key, unlocked. The desk keeps it until close(). */
@@ -67,6 +68,8 @@ interface Item {
   eh: string;
   arrived: Hlc;
   files: string[];
+  /** From a colleague's desk export: their signing key (base64url) and the export's date. */
+  seeded?: { by: string; on: string };
 }
 
 interface StoredFile {
@@ -142,6 +145,8 @@ class DeskModel implements Desk, ImportTarget {
   private readonly done = new Set<string>();
   private readonly bundles = new Set<string>();
   private readonly events = new Map<string, KnownEvent>();
+  /** Where each merged desk event record lies in the store (a desk export reads its signed lines again). */
+  private readonly eventRecords = new Map<string, RecordPosition>();
   private readonly refusals: RefusedEvent[] = [];
   private readonly acked = new Set<string>();
   private readonly staged = new Map<string, { json: StoreJson; at: RecordPosition }[]>();
@@ -190,6 +195,10 @@ class DeskModel implements Desk, ImportTarget {
 
   arrival(): Hlc {
     return this.tick();
+  }
+
+  get meId(): string {
+    return this.me.id;
   }
 
   // ---- applying store records (on open, and after each durable write) ----------------------
@@ -277,6 +286,7 @@ class DeskModel implements Desk, ImportTarget {
         eh: json.eh,
         arrived: json.arrived,
         files: [],
+        ...(json.seeded ? { seeded: json.seeded } : {}),
       });
     } else if (json.t === 'file') {
       // `<tip>-<n>`: only characters the server routes (src/desk/server.ts FILE_ID_RE; a '.' was refused there).
@@ -296,6 +306,7 @@ class DeskModel implements Desk, ImportTarget {
       }
       file.chunks[json.i] = at;
     } else if (json.t === 'events') {
+      this.eventRecords.set(json.id, at);
       for (const line of json.lines) {
         const event = eventOf(line);
         this.events.set(event.id, { record: json.id, hash: toHex(this.sodium.crypto_generichash(32, utf8(line), null)) });
@@ -496,9 +507,11 @@ class DeskModel implements Desk, ImportTarget {
     const state = this.merge.thread(id);
     const sorted = [...t.items].sort(byThreadOrder);
     const items: ThreadItem[] = sorted.map((i) => {
-      if (i.kind === 'reply') return { kind: 'reply', id: i.id, date: i.received, message: i.message, from: this.editorId(i.signer), pending: i.pending };
+      const seeded = i.seeded ? { seeded: { from: this.editorId(i.seeded.by), date: i.seeded.on } } : {};
+      if (i.kind === 'reply') return { kind: 'reply', id: i.id, date: i.received, message: i.message, from: this.editorId(i.signer), pending: i.pending, ...seeded };
       const answers = this.answers(i);
       return {
+        ...seeded,
         kind: i.kind,
         id: i.id,
         date: i.received,
@@ -638,7 +651,8 @@ class DeskModel implements Desk, ImportTarget {
   private async importInboxNow(onProgress?: (p: ImportProgress) => void): Promise<ImportProgress> {
     this.checkOpen();
     const result = await importInbox(this, this.options.usb, onProgress);
-    const ids = [...this.done].filter((id) => !this.acked.has(id) && this.items.get(id) && this.items.get(id)!.kind !== 'reply' && !this.items.get(id)!.pending);
+    // Records seeded from a colleague's export were not fetched by this desk: nothing to acknowledge.
+    const ids = [...this.done].filter((id) => !this.acked.has(id) && this.items.get(id) && this.items.get(id)!.kind !== 'reply' && !this.items.get(id)!.pending && !this.items.get(id)!.seeded);
     if (ids.length > 0) {
       const today = todayUtc(new Date(this.now()));
       const signed = await signAck(ids, addDays(today, ACK_VALID_DAYS), this.options.key);
@@ -694,6 +708,69 @@ class DeskModel implements Desk, ImportTarget {
       bytes.fill(0);
     }
     fsyncPath(root);
+    return path;
+  }
+
+  exportSeed(colleagueId: string): Promise<string> {
+    return this.serial(() => this.exportSeedNow(colleagueId));
+  }
+
+  /** Every thread item with its files, in each thread's order: what a desk export carries (lazily: files are read as they are written). */
+  private *seedThreadItems(): Generator<{ item: SeedItem; files: SeedFile[] }> {
+    for (const t of this.threads.values()) {
+      for (const i of [...t.items].sort(byThreadOrder)) {
+        const item: SeedItem = {
+          id: i.id,
+          kind: i.kind,
+          received: i.received,
+          thread: i.thread,
+          receipt: i.receipt ?? '',
+          eh: i.eh,
+          // A reply still in the outbox: its text and the time it was queued (its place in the thread).
+          body: i.body ?? { v: 1, message: i.message, clientTime: isoOf(i.arrived) },
+          ...(i.unverified ? { unverified: i.unverified } : {}),
+          ...(i.signer ? { signer: i.signer } : {}),
+        };
+        const files: SeedFile[] = [];
+        for (const id of i.files) {
+          const f = this.files.get(id);
+          if (f) files.push({ n: f.n, name: f.name, type: f.type, size: f.size, complete: f.complete, bytes: () => this.chunkBytes(f) });
+        }
+        yield { item, files };
+      }
+    }
+  }
+
+  /** Every merged desk event record, its lines as their authors signed them. */
+  private *seedEventRecords(): Generator<{ id: string; received: string; lines: string[] }> {
+    for (const at of this.eventRecords.values()) {
+      const json = this.store.read(at).json as StoreJson;
+      if (json.t === 'events') yield { id: json.id, received: json.received, lines: json.lines };
+    }
+  }
+
+  private *chunkBytes(f: StoredFile): Generator<Uint8Array> {
+    let left = f.size;
+    for (const at of f.chunks) {
+      const tail = this.store.read(at).tail;
+      yield tail.subarray(0, Math.min(tail.length, left));
+      left -= Math.min(tail.length, left);
+    }
+  }
+
+  private async exportSeedNow(colleagueId: string): Promise<string> {
+    this.checkOpen();
+    const colleague = this.editors.find((e) => e.id === colleagueId && !e.me);
+    if (!colleague) throw new DeskError('choose a colleague of the roster to export this desk for');
+    const created = todayUtc(new Date(this.now()));
+    mkdirSync(this.options.usb, { recursive: true, mode: 0o700 });
+    const path = join(this.options.usb, `desk-export-${created}-${toHex(this.sodium.randombytes_buf(4))}.bundle`);
+    const items = seedItems(
+      this.sodium,
+      { items: this.seedThreadItems(), events: this.seedEventRecords() },
+      { exportId: toHex(this.sodium.randombytes_buf(16)), created, recipient: { publicKey: colleague.key.publicKey, id: colleague.id }, signer: this.options.key },
+    );
+    await writeBundle(path, items, { created });
     return path;
   }
 

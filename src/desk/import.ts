@@ -19,23 +19,30 @@ import { loadSodium } from '../crypto/sodium.js';
 import { readVerifiedRecords, verifyBundle } from '../offline/bundle.js';
 import { openRecord } from '../offline/open-record.js';
 import type { ImportProgress, RefusedEvent } from './api.js';
+import { importSeed } from './seed.js';
+
+/** A tip, follow-up or reply as the desk files it (and as a desk export carries it, src/desk/seed.ts). */
+export interface FiledItem {
+  id: string;
+  kind: 'tip' | 'followUp' | 'reply';
+  received: string;
+  thread: string;
+  receipt: string;
+  eh: string;
+  body: Body;
+  unverified?: string;
+  signer?: string;
+}
 
 /** What the store holds, one JSON object per record (src/desk/store.ts). `a` is the import attempt. */
 export type StoreJson =
-  | {
+  | (FiledItem & {
       t: 'item';
-      id: string;
       a: string;
-      kind: 'tip' | 'followUp' | 'reply';
-      received: string;
-      thread: string;
-      receipt: string;
-      eh: string;
-      body: Body;
-      unverified?: string;
-      signer?: string;
       arrived: Hlc;
-    }
+      /** Seeded from a colleague's desk export (src/desk/seed.ts): the exporter's signing key and the export's date. */
+      seeded?: { by: string; on: string };
+    })
   | { t: 'file'; id: string; a: string; n: number; upload: string; name: string; type: string; size: number; complete: boolean; problem?: string }
   | { t: 'chunk'; id: string; a: string; n: number; i: number }
   | { t: 'events'; id: string; a: string; received: string; lines: string[]; refused: { index: number; id?: string; reason: string }[]; own?: true }
@@ -54,6 +61,8 @@ export interface StoreWrite {
 /** What import needs of the desk: its key, the roster, what it already holds, and a durable write. */
 export interface ImportTarget {
   readonly seed: Uint8Array;
+  /** This editor's id (its fingerprint): a desk export must name it. */
+  readonly meId: string;
   readonly rosterSignKeys: Uint8Array[];
   isImported(recordId: string): boolean;
   knownEvent(eventId: string): KnownEvent | undefined;
@@ -67,6 +76,17 @@ export interface ImportTarget {
 /** Chunks are written in batches of about this many bytes (a tip's record counts once `done` is written). */
 const BATCH_BYTES = 8 * 1024 * 1024;
 const BUNDLE_NAME = /^[^/\\]+\.bundle$/;
+
+/** Queues one chunk's write in a record's batch, committing the batch every BATCH_BYTES (the record counts once its `done` is written). */
+export function addChunk(target: ImportTarget, open: { batch: StoreWrite[]; bytes: number }, write: StoreWrite): void {
+  open.batch.push(write);
+  open.bytes += write.tail!.length;
+  if (open.bytes >= BATCH_BYTES) {
+    target.commit(open.batch);
+    open.batch = [];
+    open.bytes = 0;
+  }
+}
 
 async function randomTag(): Promise<string> {
   const sodium = await loadSodium();
@@ -195,6 +215,12 @@ export async function importInbox(target: ImportTarget, usb: string, onProgress?
       }
       throw err;
     }
+    if (verification.seedLines) {
+      // A colleague's desk export: all or nothing, checked whole before a record is written.
+      if (await importSeed(target, bundle, verification, progress, refuse, onProgress)) target.commit([{ json: { t: 'bundle', key: bundle.key } }]);
+      onProgress?.(progress);
+      continue;
+    }
     for (const p of verification.problems) if (p.code !== 'no-manifest') refuse({ record: p.id ?? `${bundle.name}`, reason: describeProblem(p) });
     let open: { session: Attachments; batch: StoreWrite[]; bytes: number } | undefined;
     const finishOpen = (): void => {
@@ -214,19 +240,12 @@ export async function importInbox(target: ImportTarget, usb: string, onProgress?
           if (item.kind === 'file') open.session.onFile(item.file);
           else {
             const write = await open.session.onChunk(item.chunk);
-            if (write) {
-              open.batch.push(write);
-              open.bytes += write.tail!.length;
-              if (open.bytes >= BATCH_BYTES) {
-                target.commit(open.batch);
-                open.batch = [];
-                open.bytes = 0;
-              }
-            }
+            if (write) addChunk(target, open, write);
           }
           continue;
         }
         finishOpen();
+        if (item.kind === 'seed') continue;
         progress.records++;
         const id = item.kind === 'event' ? item.event.id : item.record.id;
         if (target.isImported(id)) {

@@ -22,7 +22,8 @@ import { DESK_CSS } from './views/style.js';
 import { renderInbox } from './views/inbox.js';
 import { renderThread } from './views/thread.js';
 import { renderMessage } from './views/layout.js';
-import { LANGS, words, type Lang } from './views/words.js';
+import { LANGS, fill, words, type Lang } from './views/words.js';
+import { renderColleague } from './views/colleague.js';
 import { exportedHtml, importResultHtml, renderElection, renderElectionResult } from './views/reports.js';
 import { importVerification } from './election.js';
 import { writePublication } from './publish.js';
@@ -262,6 +263,7 @@ export async function startDeskServer(options: DeskServerOptions): Promise<DeskS
       if (rest === 'desk.js') return send(res, 200, 'text/javascript; charset=utf-8', script);
       if (rest === 'icon.png') return send(res, 200, 'image/png', ICON);
       if (rest === 'election') return html(res, 200, renderElection({ base, lang, desk, query: queryFromParams(params), params }));
+      if (rest === 'colleague') return html(res, 200, renderColleague({ base, lang, desk }));
       if (thread && !thread[2]) {
         let detail = desk.thread(thread[1]!);
         if (!detail) return html(res, 404, renderMessage({ base, lang, title: w.notFound, text: w.noSuchThread }));
@@ -314,6 +316,12 @@ export async function startDeskServer(options: DeskServerOptions): Promise<DeskS
       mkdirSync(options.exportDir, { recursive: true, mode: 0o700 });
       const written = writePublication(options.exportDir, desk.electionTips(queryFromParams(params)), { date: new Date().toISOString().slice(0, 10), lang, includeFreeText });
       return html(res, 200, renderElectionResult({ base, lang, body: exportedHtml(written, includeFreeText, lang) }));
+    }
+    if (rest === 'colleague') {
+      const colleague = desk.roster().find((r) => !r.me && r.id === form.get('editor'));
+      if (!colleague) throw new HttpError(400, 'choose a colleague of the roster');
+      const written = await desk.exportSeed(colleague.id);
+      return html(res, 200, renderMessage({ base, lang, title: w.colleagueDone, text: `${w.exportedTo} ${written}`, warning: fill(w.colleagueCarry, { name: colleague.name }) }));
     }
     if (rest === 'export') {
       const fileId = form.get('file') ?? '';

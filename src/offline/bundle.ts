@@ -111,6 +111,8 @@ export interface BundleVerification {
   accepted: Map<number, { id: string; hash: string }>;
   /** The last well-formed file or chunk line before the manifest (0 when none): the reader hands those out too. */
   lastAttachmentLine?: number;
+  /** How many seed lines (a desk export for a colleague, src/desk/seed.ts) the bundle holds. */
+  seedLines?: number;
   /**
    * The first MAX_LISTED_PROBLEMS problems found (and `no-manifest` always), in line order; those
    * without a line (missing records, no manifest) last. The others are only counted.
@@ -158,6 +160,7 @@ export async function verifyBundle(path: string): Promise<BundleVerification> {
   let manifestLineNumber = 0;
   let tipLines = 0;
   let lastAttachmentLine = 0;
+  let seedLines = 0;
   try {
     for await (const line of readLines(path)) {
       if (line.number === 1) {
@@ -201,7 +204,8 @@ export async function verifyBundle(path: string): Promise<BundleVerification> {
         named('too-long', `more than ${MAX_RECORDS} records in one bundle`);
         continue;
       }
-      const id = parsed.type === 'event' ? parsed.event.id : parsed.record.id;
+      if (parsed.type === 'seed') seedLines++;
+      const id = parsed.type === 'event' ? parsed.event.id : parsed.type === 'seed' ? parsed.seed.id : parsed.record.id;
       const list = occurrences.get(id) ?? [];
       list.push({ line: line.number, hash: await lineHash(line.bytes) });
       occurrences.set(id, list);
@@ -256,12 +260,13 @@ export async function verifyBundle(path: string): Promise<BundleVerification> {
     }
   }
   kept.sort((a, b) => a.line! - b.line!);
-  return { header, manifest, accepted, lastAttachmentLine, problems: [...kept, ...tail.list], counts };
+  return { header, manifest, accepted, lastAttachmentLine, seedLines, problems: [...kept, ...tail.list], counts };
 }
 
 export type ReadItem =
   | { kind: 'record'; line: number; record: TipRecord }
   | { kind: 'event'; line: number; event: EventRecord }
+  | { kind: 'seed'; line: number; seed: EventRecord }
   | { kind: 'file'; line: number; file: FileRecord }
   | { kind: 'chunk'; line: number; chunk: ChunkRecord }
   | { kind: 'problem'; problem: BundleProblem };
@@ -283,11 +288,21 @@ export async function* readVerifiedRecords(path: string, verification: BundleVer
       if (want) {
         pending.delete(line.number);
         const parsed = line.bytes && line.terminated ? parseBundleLine(line.bytes) : undefined;
-        const id = parsed?.ok ? (parsed.type === 'event' ? parsed.event.id : parsed.type === 'tip' || parsed.type === 'reply' ? parsed.record.id : undefined) : undefined;
+        const id = parsed?.ok
+          ? parsed.type === 'event'
+            ? parsed.event.id
+            : parsed.type === 'seed'
+              ? parsed.seed.id
+              : parsed.type === 'tip' || parsed.type === 'reply'
+                ? parsed.record.id
+                : undefined
+          : undefined;
         if (!line.bytes || !parsed?.ok || id !== want.id || (await lineHash(line.bytes)) !== want.hash) {
           yield changed(line.number, want.id);
         } else if (parsed.type === 'event') {
           yield { kind: 'event', line: line.number, event: parsed.event };
+        } else if (parsed.type === 'seed') {
+          yield { kind: 'seed', line: line.number, seed: parsed.seed };
         } else if (parsed.type === 'tip' || parsed.type === 'reply') {
           yield { kind: 'record', line: line.number, record: parsed.record };
         }

@@ -261,6 +261,8 @@ export function writeIndex(root: string): string {
   return target;
 }
 
+const SEED_NOT_HERE = "this is a desk export for a colleague: decrypt does not read it; put it in the inbox/ folder of that colleague's USB stick and start `desk`";
+
 function skippedFrom(problem: BundleProblem): SkippedRecord {
   return { ...(problem.line !== undefined ? { line: problem.line } : {}), ...(problem.id !== undefined ? { id: problem.id } : {}), reason: problem.message };
 }
@@ -324,6 +326,11 @@ export async function decryptBundle(options: DecryptOptions): Promise<DecryptSum
       finishAttachments();
       // Desk events are the desk's (its import reads them); decrypt has no folder for them.
       if (item.kind === 'event') continue;
+      if (item.kind === 'seed') {
+        // A desk export for a colleague (docs/BUNDLE.md, "Seed record"): named once, for the desk.
+        if (!summary.skipped.some((s) => s.reason === SEED_NOT_HERE)) summary.skipped.push({ line: item.line, reason: SEED_NOT_HERE });
+        continue;
+      }
       const outcome = await decryptRecord(root, item.record, options.key.seed);
       if (outcome.kind === 'decrypted' && outcome.attachments) {
         const { dir, tip } = outcome.attachments;

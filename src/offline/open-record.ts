@@ -56,7 +56,7 @@ export async function openRecord(record: TipRecord, seed: Uint8Array, options: {
     throw err;
   }
   try {
-    if (opened.kind === 'deskEvent') return { ok: false, reason: NOT_A_TIP_BODY };
+    if (opened.kind === 'deskEvent' || opened.kind === 'deskSeed') return { ok: false, reason: NOT_A_TIP_BODY };
     let body: Body;
     try {
       body = decodeBody(opened.body);

@@ -156,7 +156,7 @@ t.test('header: version, kind, recipient count', async (t) => {
     bad[0] = version;
     await throwsWith(t, () => parseEnvelope(bad), 'version', `version ${version}`);
   }
-  for (const kind of [0, 5, 255]) {
+  for (const kind of [0, 6, 255]) {
     const bad = Uint8Array.from(envelope);
     bad[1] = kind;
     await throwsWith(t, () => parseEnvelope(bad), 'kind', `kind ${kind}`);

@@ -2,7 +2,7 @@
 // nothing duplicated. And the store's torn tail (what a kill inside a write leaves), made by
 // hand at every byte of a record: dropped on open, nothing before it touched.
 import { spawn } from 'node:child_process';
-import { appendFileSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { toHex } from '../../src/crypto/bytes.js';
@@ -81,6 +81,51 @@ t.test('SIGKILL during an import, then the import again: every record once', asy
   const i0 = killedAt.thread(ids[0]!)!.items[0]!;
   if (i0.kind === 'tip') t.same(readFileSync(await killedAt.exportFile(i0.files[0]!.id)), Buffer.from(pattern(1 << 20, 0)), 'the attachment is whole');
   await killedAt.close();
+});
+
+t.test('SIGKILL during the import of a desk export, then the import again: every record once', async (t) => {
+  // Aigul's desk holds 120 tips (every tenth with a 1 MiB file) and her labels; she exports it for
+  // Batyr, whose new desk (a child process) is killed half way through importing it.
+  const dir = tempDir(t);
+  const recipients = recipientsText([A!, B!]);
+  const items: BundleItem[] = [];
+  for (let i = 0; i < 120; i++)
+    items.push(...(await tipItems([A!], `tip ${i}`, i % 10 === 0 ? { files: [{ name: `f${i}.bin`, type: 'application/octet-stream', bytes: pattern(1 << 20, i) }] } : {})).items);
+  await toInbox(join(dir, 'a-usb'), 'in.bundle', items);
+  const a = await openDesk({ key: A!, recipients, usb: join(dir, 'a-usb'), deskDir: join(dir, 'a-desk'), exportDir: join(dir, 'a-export') });
+  await a.importInbox();
+  for (const s of a.inbox({}).slice(0, 20)) await a.change(s.id, { kind: 'label', label: 'checked', on: true });
+  const path = await a.exportSeed(await fingerprint(B!));
+  const expected = a.inbox({}).map(({ unread: _u, ...s }) => s);
+  await a.close();
+  const env = { DESK_SEED: toHex(B!.seed), DESK_RECIPIENTS: join(dir, 'recipients.txt'), DESK_USB: join(dir, 'b-usb'), DESK_DIR: join(dir, 'b-desk'), DESK_EXPORT: join(dir, 'b-export') };
+  writeFileSync(env.DESK_RECIPIENTS, recipients);
+  mkdirSync(join(env.DESK_USB, 'inbox'), { recursive: true });
+  copyFileSync(path, join(env.DESK_USB, 'inbox', 'desk-export.bundle'));
+  const run = await runUntil({ ...env, DESK_MODE: 'import' }, (line) => line === 'imported 50 already 0');
+  t.equal(run.signal, 'SIGKILL', 'killed mid-import');
+  const b = await openDesk({ key: B!, recipients, usb: env.DESK_USB, deskDir: env.DESK_DIR, exportDir: env.DESK_EXPORT });
+  const before = b.inbox({}).length;
+  t.comment(`after the kill the store held ${before} of 120 threads`);
+  t.ok(before >= 50 && before <= 120, 'what the killed run had imported is there');
+  const p = await b.importInbox();
+  t.same(p.refused, []);
+  t.equal(p.already, before, 'the threads imported before the kill are not imported twice');
+  t.same(
+    b.inbox({}).map(({ unread: _u, ...s }) => s),
+    expected,
+    'every thread once, with its labels, as on the exporting desk',
+  );
+  for (const s of b.inbox({}).filter((x) => x.attachments > 0)) {
+    const item = b.thread(s.id)!.items[0]!;
+    const files = item.kind === 'tip' ? item.files : [];
+    t.same(
+      files.map((f) => f.complete),
+      [true],
+      `${s.id}: one file, whole`,
+    );
+  }
+  await b.close();
 });
 
 t.test('SIGKILL during state changes: every change that returned is kept and queued, none twice', async (t) => {

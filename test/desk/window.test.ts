@@ -9,7 +9,7 @@
 // them, a colleague's signed desk events, forged events that end up refused; what reached the
 // model is what its outbox holds, opened with the editor's key.
 import t, { type Test } from 'tap';
-import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,6 +33,8 @@ import { writeBundle } from '../../src/files/bundle.js';
 import { sealReply } from '../../src/offline/reply.js';
 import type { BundleItem } from '../../src/crypto/bundle.js';
 import { RealDeskBuilder, type RealDesk } from './real-desk.js';
+import { recipientsText } from './desk-fixtures.js';
+import { DeskPage } from '../helpers/navigators/desk.js';
 
 const SHOTS = join(ROOT, 'docs', 'screenshots');
 /** The four threads of the realistic desk, in inbox order; ids[0] is a source's mailbox (it can be answered). */
@@ -273,6 +275,11 @@ for (const lang of LANGS) {
     await Promise.all([page.waitForURL(/\/change$/), page.click('#status-form button[type="submit"]')]);
     t.match(await page.locator('#message').innerText(), /reopening a thread needs a reason/);
     t.same(describeViolations(await axe(page)), [], `an error page in ${lang}`);
+    // "Export for a colleague" and the desk's answer.
+    t.match(await new DeskPage(page, server.url).inbox().then((d) => d.exportForColleague('Marat')), /desk-export-[0-9-]+-[0-9a-f]{8}\.bundle$/);
+    t.same(describeViolations(await axe(page)), [], `the desk exported for a colleague, in ${lang}`);
+    await page.goto(`${server.url}colleague`);
+    t.same(describeViolations(await axe(page)), [], `the page "export for a colleague" in ${lang}`);
     checkSameOrigin(t, seen.requests, server.origin);
     t.same(
       seen.problems.filter((p) => !/status of 400/.test(p) && !/HTTP 400/.test(p)),
@@ -281,6 +288,26 @@ for (const lang of LANGS) {
     );
   });
 }
+
+t.test('"Export for a colleague" in Chromium: the file on the stick opens on the colleague\'s new desk', async (t) => {
+  const { server, desk } = await deskUnderTest(t);
+  const { page } = await newPage(t);
+  const said = await new DeskPage(page, server.url).inbox().then((d) => d.exportForColleague('Marat'));
+  const path = /(\/\S+\.bundle)$/.exec(said)?.[1];
+  t.ok(path?.startsWith(desk.usb), `the desk names the file on the stick: ${said}`);
+  t.match(await page.locator('.warning').innerText(), /inbox/, 'and says where it goes');
+  // Marat's brand-new desk reads it from its inbox: the four threads, Aida's star on the first.
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'usb', 'inbox'), { recursive: true });
+  copyFileSync(path!, join(dir, 'usb', 'inbox', 'from-aida.bundle'));
+  const marat = await openDesk({ key: desk.roster[1]!, recipients: recipientsText(desk.roster), usb: join(dir, 'usb'), deskDir: join(dir, 'desk'), exportDir: join(dir, 'export') });
+  t.teardown(() => marat.close());
+  t.same((await marat.importInbox()).refused, []);
+  t.same(
+    marat.inbox({}).map((s) => [s.id, s.starred]),
+    desk.desk.inbox({}).map((s) => [s.id, s.starred]),
+  );
+});
 
 t.test('keyboard-only triage: j/k, Enter, s, l, r, / with a visible focus', async (t) => {
   const { server, desk } = await deskUnderTest(t);

@@ -386,7 +386,9 @@ function checkParse(bytes: Uint8Array): boolean {
             ? chunkLine(r.chunk)
             : r.type === 'event'
               ? eventLine(r.event)
-              : tipLine(r.record);
+              : r.type === 'seed'
+                ? eventLine(r.seed, 'seed')
+                : tipLine(r.record);
     return Buffer.from(utf8(again)).equals(Buffer.from(bytes));
   }
   return PARSE_CODES.includes(r.code) && typeof r.message === 'string' && r.message.length > 0;
@@ -465,6 +467,7 @@ t.test('the example in docs/BUNDLE.md is exactly what the writer writes, and it 
     else if (item.kind === 'file') items.push({ file: item.file });
     else if (item.kind === 'chunk') items.push({ chunk: item.chunk });
     else if (item.kind === 'event') items.push({ event: item.event });
+    else if (item.kind === 'seed') items.push({ seed: item.seed });
     else t.fail(item.problem.message);
   }
   const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -477,7 +480,9 @@ t.test('the example in docs/BUNDLE.md is exactly what the writer writes, and it 
           ? ['chunk', i.chunk.tip, i.chunk.upload, i.chunk.index, hex(i.chunk.data)]
           : 'event' in i
             ? ['event', i.event.id, i.event.received, hex(i.event.envelope)]
-            : [i.id, i.received, i.mailbox, hex(i.envelope)],
+            : 'seed' in i
+              ? ['seed', i.seed.id]
+              : [i.id, i.received, i.mailbox, hex(i.envelope)],
     ),
     [
       ['0f1e2d3c4b5a69788796a5b4c3d2e1f0', '2024-05-01', undefined, Buffer.from('example envelope bytes').toString('hex')],

@@ -88,6 +88,7 @@ export function page(o: PageOptions): string {
 <header class="top">
 <a class="home" href="${e(o.base)}">${e(w.desk)} · ${e(w.inbox)}</a>
 <a class="election" href="${e(o.base)}election">${e(say('heading', o.lang))}</a>
+<a class="colleague" href="${e(o.base)}colleague">${e(w.colleagueLink)}</a>
 <form class="search" method="get" action="${e(o.base)}" role="search">
 <label for="search">${e(w.search)}</label>
 <input id="search" name="q" type="search" value="${text(o.search ?? '')}" maxlength="200" autocomplete="off">

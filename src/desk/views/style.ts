@@ -10,7 +10,7 @@ a{color:#0645ad}
 .skip:focus{left:.5rem}
 .top{display:flex;flex-wrap:wrap;gap:1rem;align-items:end;padding:.75rem 1rem;background:#1d3557;color:#fff}
 .top a.home{color:#fff;font-weight:bold;font-size:1.1rem}
-.top a.election{color:#fff}
+.top a.election,.top a.colleague{color:#fff}
 .dim{display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start}
 .top label{display:block;font-size:.85rem}
 .top input{width:min(30rem,80vw)}

@@ -28,15 +28,17 @@ function fileList(files: FileSummary[], o: { base: string; lang: Lang }): string
 
 function item(it: ThreadItem, o: { base: string; lang: Lang; roster: ReturnType<Desk['roster']> }): string {
   const w = words(o.lang);
+  // Not from the server but from a colleague's desk export: who vouches for it, and since when.
+  const seeded = it.seeded ? `<p class="meta seeded">${e(w.seededFrom)} ${editorName(o.roster, it.seeded.from, o.lang)}, ${day(it.seeded.date, o.lang)}</p>` : '';
   if (it.kind === 'reply') {
-    return `<li class="item reply" id="item-${e(it.id)}"><h3>${e(w.kinds.reply)} · ${day(it.date, o.lang)} · ${e(w.from)} ${editorName(o.roster, it.from, o.lang)}${it.pending ? ` <span class="badge">${e(w.pending)}</span>` : ''}</h3>
+    return `<li class="item reply" id="item-${e(it.id)}"><h3>${e(w.kinds.reply)} · ${day(it.date, o.lang)} · ${e(w.from)} ${editorName(o.roster, it.from, o.lang)}${it.pending ? ` <span class="badge">${e(w.pending)}</span>` : ''}</h3>${seeded}
 <div class="message" dir="auto">${longText(it.message)}</div></li>`;
   }
   const answers = it.form?.answers.length
     ? `<h4>${e(w.answers)} <span class="meta">(${text(it.form.id)})</span></h4><dl class="answers">${it.form.answers.map((a) => `<dt>${text(a.label || a.field)}</dt><dd dir="auto">${longText(a.value)}</dd>`).join('')}</dl>`
     : '';
   const sealed = it.sealedByServer ? ` <span class="badge sealed" title="${e(w.sealedHint)}">${e(w.sealed)}</span>` : '';
-  return `<li class="item" id="item-${e(it.id)}"><h3>${e(it.kind === 'tip' ? w.kinds.tip : w.kinds.followUp)} · ${day(it.date, o.lang)}${sealed}</h3>
+  return `<li class="item" id="item-${e(it.id)}"><h3>${e(it.kind === 'tip' ? w.kinds.tip : w.kinds.followUp)} · ${day(it.date, o.lang)}${sealed}</h3>${seeded}
 ${it.unverified ? `<p class="warning">${e(w.unverified)} ${text(cut(it.unverified, 300))}</p>` : ''}
 <div class="message" dir="auto">${longText(it.message)}</div>
 ${answers}

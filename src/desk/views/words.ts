@@ -89,6 +89,16 @@ export interface Words {
   tipOf: string;
   unverified: string;
   noReply: string;
+  /** A thread item from a colleague's desk export: followed by their name and the export's date. */
+  seededFrom: string;
+  colleagueLink: string;
+  colleagueHeading: string;
+  colleagueIntro: string;
+  colleagueChoose: string;
+  colleagueButton: string;
+  colleagueNone: string;
+  colleagueDone: string;
+  colleagueCarry: string;
 }
 
 /** Words with each text as its row of four languages (the keyboard table: each key's description). */
@@ -233,6 +243,25 @@ const ROWS: Rows<Words> = {
   exportedTo: row('Written to', 'Записано в', 'Ýazyldy:', 'Жазылды:'),
   problem: row('Not done', 'Не выполнено', 'Ýerine ýetirilmedi', 'Орындалмады'),
   internal: row('Something went wrong inside the desk; nothing was changed.', 'Внутренняя ошибка; ничего не изменено.', 'Içki ýalňyşlyk; hiç zat üýtgedilmedi.', 'Ішкі қате; ештеңе өзгертілмеді.'),
+  seededFrom: row('from the desk export of', 'из выгрузки редакции, которую сделал(а)', 'redaksiýanyň eksportyndan, eden:', 'редакция экспортынан, жасаған:'),
+  colleagueLink: row('Export for a colleague', 'Выгрузка для коллеги', 'Kärdeş üçin eksport', 'Әріптеске экспорт'),
+  colleagueHeading: row('Export this desk for a colleague', 'Выгрузить эту редакцию для коллеги', 'Bu redaksiýany kärdeş üçin eksport etmek', 'Бұл редакцияны әріптеске экспорттау'),
+  colleagueIntro: row(
+    'For an editor who joins the desk, or who lost their laptop: every thread here (messages, form answers, files, replies), every status, label, assignment, note and verification, sealed to that colleague’s key alone and signed with yours. It is written to the USB stick. Carry it to the colleague’s air-gapped machine and put it in the inbox folder of their stick; their desk imports it when it starts. It never goes online.',
+    'Для редактора, который присоединяется к редакции или потерял ноутбук: все переписки (сообщения, ответы формы, файлы, ответы), все статусы, метки, назначения, заметки и проверки, зашифрованные только для ключа этого коллеги и подписанные вашим ключом. Файл записывается на USB-носитель. Перенесите его на изолированный компьютер коллеги и положите в папку inbox на его носителе; его редакция импортирует файл при запуске. В сеть он не попадает.',
+    'Redaksiýa goşulýan ýa-da noutbugyny ýitiren redaktor üçin: bu ýerdäki ähli ýazyşmalar (habarlar, formanyň jogaplary, faýllar, jogaplar), ähli ýagdaýlar, bellikler, bellemeler, ýazgylar we barlaglar, diňe şol kärdeşiň açaryna şifrlenip, siziň açaryňyz bilen gol çekilýär. Faýl USB göterijä ýazylýar. Ony kärdeşiň torsuz kompýuterine geçiriň we onuň göterijisindäki inbox bukjasyna goýuň; onuň redaksiýasy işe başlanda ony import edýär. Ol tora çykmaýar.',
+    'Редакцияға қосылатын немесе ноутбугын жоғалтқан редактор үшін: мұндағы барлық хат алмасулар (хабарлар, форма жауаптары, файлдар, жауаптар), барлық күйлер, белгілер, тағайындаулар, жазбалар мен тексерулер тек сол әріптестің кілтіне шифрланып, сіздің кілтіңізбен қол қойылады. Файл USB тасымалдағышқа жазылады. Оны әріптестің желіден оқшау компьютеріне апарып, оның тасымалдағышындағы inbox қалтасына салыңыз; оның редакциясы іске қосылғанда оны импорттайды. Ол желіге шықпайды.',
+  ),
+  colleagueChoose: row('Colleague', 'Коллега', 'Kärdeş', 'Әріптес'),
+  colleagueButton: row('Export this desk', 'Выгрузить редакцию', 'Redaksiýany eksport etmek', 'Редакцияны экспорттау'),
+  colleagueNone: row('The roster names no other editor.', 'В списке редакторов нет никого, кроме вас.', 'Redaktorlaryň sanawynda başga hiç kim ýok.', 'Редакторлар тізімінде сізден басқа ешкім жоқ.'),
+  colleagueDone: row('Desk exported', 'Редакция выгружена', 'Redaksiýa eksport edildi', 'Редакция экспортталды'),
+  colleagueCarry: row(
+    'Copy this file into the inbox folder of {name}’s USB stick. Only {name}’s key opens it. Delete it from this stick once it is copied.',
+    'Скопируйте этот файл в папку inbox на USB-носителе: {name}. Открыть его может только ключ этого редактора. После копирования удалите его с этого носителя.',
+    'Bu faýly {name} redaktoryň USB göterijisindäki inbox bukjasyna göçüriň. Ony diňe şol redaktoryň açary açyp bilýär. Göçürenden soň ony bu göterijiden pozuň.',
+    'Бұл файлды {name} редакторының USB тасымалдағышындағы inbox қалтасына көшіріңіз. Оны тек сол редактордың кілті аша алады. Көшіргеннен кейін оны бұл тасымалдағыштан өшіріңіз.',
+  ),
   you: row('you', 'вы', 'siz', 'сіз'),
   tipOf: row('tip {id}', 'сообщение {id}', 'habar {id}', 'хабар {id}'),
   noReply: row(

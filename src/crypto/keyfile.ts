@@ -2,7 +2,10 @@
 // Argon2id (crypto_pwhash) and XChaCha20-Poly1305. Only the offline tools read them. The
 // signing key is derived from the seed (src/crypto/keys.ts), so files written before it
 // existed (their `publicKey` a one-key "tipline-editor-1:" line) still open unchanged.
-import sodium from 'libsodium-wrappers-sumo';
+// The sumo build is loaded on first use, not on import: the offline tools import this module for
+// KeyFileError, and unlock in a worker thread (src/offline/unlock.ts) so that Argon2id's memory
+// never stays in the main thread.
+import type Sumo from 'libsodium-wrappers-sumo';
 import { concat, fromBase64Url, toBase64Url, utf8 } from './bytes.js';
 import { OLD_PUBLIC_KEY_PREFIX, XWING_PUBLIC_KEY_BYTES, decodePublicKey, editorKeyPairFromSeed, encodePublicKey, fingerprint, type EditorKeyPair, type EditorPublicKey } from './keys.js';
 import { parseJsonStrict } from './json.js';
@@ -24,7 +27,10 @@ export class KeyFileError extends TiplineError {
   override name = 'KeyFileError';
 }
 
-async function ready(): Promise<typeof sodium> {
+type Sodium = typeof Sumo;
+
+async function ready(): Promise<Sodium> {
+  const sodium = (await import('libsodium-wrappers-sumo')).default;
   await sodium.ready;
   return sodium;
 }
@@ -40,7 +46,7 @@ export async function defaultKdfLimits(): Promise<KdfLimits> {
   return { opslimit: s.crypto_pwhash_OPSLIMIT_MODERATE, memlimit: s.crypto_pwhash_MEMLIMIT_MODERATE };
 }
 
-function deriveKey(s: typeof sodium, passphrase: string, salt: Uint8Array, limits: KdfLimits): Uint8Array {
+function deriveKey(s: Sodium, passphrase: string, salt: Uint8Array, limits: KdfLimits): Uint8Array {
   return s.crypto_pwhash(32, utf8(passphrase.normalize('NFC')), salt, limits.opslimit, limits.memlimit, s.crypto_pwhash_ALG_ARGON2ID13);
 }
 

@@ -38,7 +38,8 @@ export interface EditorKeyPair extends EditorPublicKey {
 export async function editorKeyPairFromSeed(seed: Uint8Array): Promise<EditorKeyPair> {
   if (seed.length !== XWING_SEED_BYTES) throw new Error('an editor key seed is 32 bytes');
   const sodium = await loadSodium();
-  const { publicKey } = sodium.crypto_kem_xwing_seed_keypair(seed);
+  const { publicKey, privateKey } = sodium.crypto_kem_xwing_seed_keypair(seed);
+  sodium.memzero(privateKey); // the seed is what is kept; no other copy of the secret
   const signSeed = sodium.crypto_generichash(32, SIGN_SEED_CONTEXT, seed);
   const sign = sodium.crypto_sign_seed_keypair(signSeed);
   sodium.memzero(signSeed);

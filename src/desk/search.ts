@@ -12,13 +12,17 @@
 // A query matches a thread when each of its words (after folding) is a substring of the
 // thread's folded text: "ашхаб" finds "Ашхабаде".
 export function foldText(text: string): string {
+  // The last step is split and join rather than .replace(/\s+/gu, ' '), which means the same but
+  // which V8 builds by concatenation: a rope of two pieces per word, kept as long as the text (40 MB
+  // of a 126 MB heap, a desk of 10 000 tips after open) until the first search flattened it.
   return text
     .normalize('NFKC')
     .replace(/\p{Cf}/gu, '')
     .replace(/[İIı]/g, 'i')
     .toLowerCase()
     .replace(/ё/g, 'е')
-    .replace(/\s+/gu, ' ');
+    .split(/\s+/u)
+    .join(' ');
 }
 
 /** The words of a query, folded; empty words dropped. */

@@ -15,7 +15,8 @@ import { openRecord } from './open-record.js';
 import type { EditorKeyPair } from '../crypto/keys.js';
 import { BundleError, describeProblem, isBundleDate, isRecordId, type BundleProblem, type TipRecord } from '../crypto/bundle.js';
 import { countProblems, describeCounts, readVerifiedRecords, verifyBundle } from './bundle.js';
-import { decryptKeyFile, KeyFileError } from '../crypto/keyfile.js';
+import { KeyFileError } from '../crypto/keyfile.js';
+import { decryptKeyFileInWorker } from './unlock.js';
 import { renderIndex, type IndexEntry } from './index-html.js';
 import { BoundedReadError, childPath, readBoundedFile, writeNewFile } from './files.js';
 import { AttachmentSession, type FileResult } from './attachments.js';
@@ -69,10 +70,10 @@ export function readKeyFileText(path: string): string {
   }
 }
 
-/** Decrypts the editor key; a wrong passphrase is a DecryptError with a one-line message. */
+/** Decrypts the editor key (in a worker thread, src/offline/unlock.ts); a wrong passphrase is a DecryptError with a one-line message. */
 export async function unlockKey(keyFileText: string, passphrase: string): Promise<EditorKeyPair> {
   try {
-    return await decryptKeyFile(keyFileText, passphrase);
+    return await decryptKeyFileInWorker(keyFileText, passphrase);
   } catch (err) {
     if (err instanceof KeyFileError) throw new DecryptError(err.message);
     throw err;

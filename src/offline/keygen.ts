@@ -7,7 +7,8 @@
 import { closeSync, fsyncSync, lstatSync, openSync, statSync, unlinkSync, writeSync, fchmodSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { editorKeyPairFromSeed, encodePublicKey, fingerprint, generateEditorKeyPair, wipeEditorKeyPair } from '../crypto/keys.js';
-import { decryptKeyFile, encryptKeyFile, type KdfLimits } from '../crypto/keyfile.js';
+import { encryptKeyFile, type KdfLimits } from '../crypto/keyfile.js';
+import { decryptKeyFileInWorker } from './unlock.js';
 import { TiplineError } from '../shared/errors.js';
 
 export const MIN_PASSPHRASE_CHARS = 8;
@@ -101,7 +102,7 @@ export async function createKeyFile(path: string, passphrase: string, limits?: K
  * one-key form. `name` replaces the display name in the printed line.
  */
 export async function publicLineOfKeyFile(path: string, text: string, passphrase: string, name?: string): Promise<NewKey> {
-  const opened = await decryptKeyFile(text, passphrase);
+  const opened = await decryptKeyFileInWorker(text, passphrase);
   const pair = await editorKeyPairFromSeed(opened.seed);
   wipeEditorKeyPair(opened);
   try {

@@ -58,6 +58,7 @@ t.test('property: every accepted text is the canonical encoding of its bytes', a
 
 t.test('hex, utf8, u32, concat', async (t) => {
   t.equal(toHex(Uint8Array.of(0, 15, 255)), '000fff');
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (x) => toHex(x) === Buffer.from(x).toString('hex')));
   t.same(fromHex('000fff'), Uint8Array.of(0, 15, 255));
   t.throws(() => fromHex('0'), /invalid hex/);
   t.throws(() => fromHex('0G'), /invalid hex/);

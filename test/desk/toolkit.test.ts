@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { buildOffline } from '../../scripts/build-offline.js';
 import { encodeBody } from '../../src/crypto/body.js';
 import { sealEnvelope } from '../../src/crypto/envelope.js';
+import { encryptKeyFile } from '../../src/crypto/keyfile.js';
 import type { TipRecord } from '../../src/crypto/bundle.js';
 import { writeBundle } from '../../src/files/bundle.js';
 import { childEnv } from '../helpers/child-env.js';
@@ -24,6 +25,7 @@ const HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window._
 /** The driver: Node built-ins only, run beside the toolkit inside the namespace. */
 const DRIVER = String.raw`
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 const args = ['tipline-offline.mjs', 'desk', '--key', 'editor.key', '--usb', 'usb', '--recipients', 'recipients.txt', '--passphrase-file', 'pass', '--lang', 'ru'];
 const out = {};
@@ -49,6 +51,8 @@ out.refused = { code: refused.code, stderr: refused.stderr() };
 const desk = await run([]);
 const url = /desk ready: (\S+)\n/.exec(desk.stdout)[1];
 out.url = url;
+const status = readFileSync('/proc/' + desk.child.pid + '/status', 'utf8');
+out.memory = Object.fromEntries(['VmRSS', 'VmHWM'].map((k) => [k, Number(new RegExp(k + ':\\s+(\\d+) kB').exec(status)[1]) * 1024]));
 const inbox = await ask(url);
 out.inbox = { status: inbox.status, csp: inbox.headers['content-security-policy'], body: inbox.body };
 const thread = /href="([^"]*thread\/[0-9a-f]{32})"/.exec(inbox.body)[1];
@@ -89,7 +93,9 @@ t.test('the desk from the one-file toolkit, with no node_modules and no network 
     t.notOk(existsSync(join(p, 'node_modules')), `no node_modules in ${p}`);
     if (dirname(p) === p) break;
   }
-  const { pair } = await editorKeyFile(dir, PASSPHRASE, '# the desk\n');
+  const { pair, keyFile } = await editorKeyFile(dir, PASSPHRASE, '# the desk\n');
+  // The real limits (MODERATE, 256 MiB), to see where Argon2id's memory goes.
+  writeFileSync(keyFile, JSON.stringify(await encryptKeyFile(pair, PASSPHRASE)));
   writeFileSync(join(dir, 'pass'), `${PASSPHRASE}\n`);
   writeFileSync(join(dir, 'driver.mjs'), DRIVER);
   mkdirSync(join(dir, 'usb', 'inbox'), { recursive: true });
@@ -104,6 +110,10 @@ t.test('the desk from the one-file toolkit, with no node_modules and no network 
   t.equal(out.refused.code, 1, '--host 0.0.0.0: exit 1');
   t.match(out.refused.stderr, /^tipline desk: the desk listens on 127\.0\.0\.1 only .*--host "0\.0\.0\.0" refused\n$/);
   t.match(out.url, /^http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{43}\/$/);
+  const MIB = 1024 * 1024;
+  const { VmRSS: rss, VmHWM: peak } = out.memory as { VmRSS: number; VmHWM: number };
+  t.ok(peak >= 256 * MIB, `Argon2id MODERATE ran in the desk's process (peak ${(peak / MIB).toFixed(0)} MiB)`);
+  t.ok(rss + 200 * MIB < peak, `its 256 MiB were given back when the unlock worker exited (${(rss / MIB).toFixed(0)} MiB once ready)`);
   t.equal(out.inbox.status, 200);
   t.match(out.inbox.csp, /^default-src 'none'; script-src 'self'/);
   t.match(out.inbox.body, /<html lang="ru"/);

@@ -6,6 +6,7 @@ import type { Db } from './db.js';
 import { dayPages } from './day-pages.js';
 import type { StoredTip } from './tips.js';
 import { utcDate } from './tips.js';
+import { STORED } from './uploads.js';
 
 /** A complete upload attached to a record: its id, chunk count and last chunk's length. */
 export interface AttachedUpload {
@@ -32,9 +33,9 @@ export class RecordStore {
     this.page = dayPages<{ id: string; received_on: string; envelope: Buffer }>(db, 'tips', 'id, received_on, envelope');
     this.ack = db.prepare('UPDATE tips SET acked_on = ? WHERE id = ? AND acked_on IS NULL');
     // Exactly the uploads `npm run export` writes for a tip (store/export.ts): complete, by id.
-    this.selectFiles = db.prepare('SELECT id, chunks, last_chunk_bytes FROM uploads WHERE tip_id = ? AND stored = chunks ORDER BY id');
-    this.selectUpload = db.prepare('SELECT chunks, last_chunk_bytes FROM uploads WHERE id = ? AND tip_id IS NOT NULL AND stored = chunks');
-    this.selectChunk = db.prepare('SELECT data FROM upload_chunks WHERE upload_id = ? AND idx = ?').pluck();
+    this.selectFiles = db.prepare(`SELECT id, chunks, last_chunk_bytes FROM uploads WHERE tip_id = ? AND chunks = ${STORED} ORDER BY id`);
+    this.selectUpload = db.prepare(`SELECT chunks, last_chunk_bytes FROM uploads WHERE id = ? AND tip_id IS NOT NULL AND chunks = ${STORED}`);
+    this.selectChunk = db.prepare('SELECT data FROM chunks.upload_chunks WHERE upload_id = ? AND idx = ?').pluck();
   }
 
   /** The complete uploads attached to record `tipId`, by id. */

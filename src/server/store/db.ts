@@ -30,7 +30,7 @@ export function chunksPath(path: string): string {
   return path.endsWith('.sqlite') ? `${path.slice(0, -'.sqlite'.length)}-chunks.sqlite` : `${path}-chunks`;
 }
 
-const MIGRATIONS: string[] = [
+export const MIGRATIONS: readonly string[] = [
   // 1: tips. Random ids, the date of receipt (never a time of day), the ciphertext. Nothing else.
   `CREATE TABLE tips (
      id TEXT PRIMARY KEY,
@@ -99,7 +99,7 @@ const MIGRATIONS: string[] = [
 ];
 
 /** The chunks file's own schema (its user_version counts these). */
-const CHUNKS_MIGRATIONS: string[] = [
+const CHUNKS_MIGRATIONS: readonly string[] = [
   // 1: the chunks of uploads (main.uploads), ciphertext only, one row each, a random rowid
   // (store/uploads.ts); fresh_chunks: the chunks stored since the last maintenance run
   // (store/order.ts). No foreign key: SQLite has none across files (see the top of this file).
@@ -138,7 +138,7 @@ export function openDatabase(path: string): Db {
   return db;
 }
 
-function migrate(db: Db, schema: 'main' | 'chunks', migrations: string[]): void {
+function migrate(db: Db, schema: 'main' | 'chunks', migrations: readonly string[]): void {
   const current = db.pragma(`${schema}.user_version`, { simple: true }) as number;
   if (current > migrations.length) {
     throw new Error(`the database is from a newer Tipline (schema ${current}, this version knows ${migrations.length})`);

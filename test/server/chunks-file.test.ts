@@ -62,7 +62,7 @@ t.test('a data directory with its chunks in the main file is migrated: chunks mo
   // A tip with a two-chunk file, a complete file no tip names yet, one half sent, and 24 MiB more
   // attached to a second tip: the main file grows to hold them.
   const attached = { id: old.create(2, SMALL), data: [randomBytes(FILE_CHUNK_CIPHERTEXT_BYTES), randomBytes(SMALL)] };
-  attached.data.forEach((d, i) => old.put(attached.id, i, d));
+  for (const [i, d] of attached.data.entries()) old.put(attached.id, i, d);
   const free = { id: old.create(1, SMALL), data: randomBytes(SMALL) };
   old.put(free.id, 0, free.data);
   const half = { id: old.create(2, SMALL), data: randomBytes(FILE_CHUNK_CIPHERTEXT_BYTES) };

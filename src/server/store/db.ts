@@ -114,8 +114,19 @@ const CHUNKS_MIGRATIONS: readonly string[] = [
 
 /** Every connection's settings (the server's, and the tip store's writer thread's on the same file). */
 export const CONNECTION_PRAGMAS: readonly string[] = ['journal_mode = WAL', 'synchronous = FULL', 'secure_delete = ON', 'foreign_keys = ON', 'busy_timeout = 5000'];
-/** The same per-file settings for the attached chunks file (page_size first: it counts only before the file's first write). */
-export const CHUNKS_PRAGMAS: readonly string[] = [`chunks.page_size = ${CHUNKS_PAGE_SIZE}`, 'chunks.journal_mode = WAL', 'chunks.synchronous = FULL', 'chunks.secure_delete = ON'];
+/**
+ * The same per-file settings for the attached chunks file (page_size first: it counts only before
+ * the file's first write), and a page cache of 2 MiB (32 pages: the b-tree's inner pages and the
+ * index; chunks are written once and seldom read). With the default size, storing 512 MiB took
+ * the process from 87 to 343 MB resident (3 runs of 3); with 2 MiB, to 93–100 MB, no slower.
+ */
+export const CHUNKS_PRAGMAS: readonly string[] = [
+  `chunks.page_size = ${CHUNKS_PAGE_SIZE}`,
+  'chunks.journal_mode = WAL',
+  'chunks.synchronous = FULL',
+  'chunks.secure_delete = ON',
+  'chunks.cache_size = -2048',
+];
 /** Attaches the chunks file (bound to its path) as schema `chunks`. */
 export const ATTACH_CHUNKS_SQL = 'ATTACH DATABASE ? AS chunks';
 

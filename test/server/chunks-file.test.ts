@@ -130,7 +130,7 @@ t.test('a data directory with its chunks in the main file is migrated: chunks mo
   t.ok(new RecordStore(restored).chunk(attached.id, 1)!.equals(attached.data[1]!), 'the restored copy holds the chunks');
 });
 
-t.test('export refuses a database whose chunks file is missing, with a clear message', async (t) => {
+t.test('export, backup and the server refuse a database whose chunks file is missing, with a clear message', async (t) => {
   const dir = tempDir(t);
   const path = join(dir, DATABASE_FILE);
   openDatabase(path).close();
@@ -138,4 +138,7 @@ t.test('export refuses a database whose chunks file is missing, with a clear mes
   await t.rejects(exportDatabase(path, join(dir, 'x.bundle')), { message: new RegExp(`its attachments file ${chunksPath(path)} is missing`) });
   await t.rejects(backupDatabase(path, join(dir, 'x.sqlite')), { message: /its attachments file .* is missing/ });
   t.notOk(existsSync(join(dir, 'x.sqlite')), 'no partial backup left behind');
+  // Nor does the server start on it (an empty chunks file would leave every attachment incomplete).
+  t.throws(() => openDatabase(path), { message: /its attachments file .*tipline-chunks\.sqlite is missing or empty: restore it beside/ });
+  t.throws(() => openDatabase(path), /missing or empty/, 'and again on the next start');
 });

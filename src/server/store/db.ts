@@ -143,6 +143,12 @@ export function openDatabase(path: string): Db {
   for (const pragma of CONNECTION_PRAGMAS) db.pragma(pragma);
   db.prepare(ATTACH_CHUNKS_SQL).run(chunksPath(path));
   for (const pragma of CHUNKS_PRAGMAS) db.pragma(pragma);
+  // A database that has moved its chunks out (schema 7) with an empty chunks file beside it: the
+  // chunks file was lost or not restored. Starting would silently leave every attachment incomplete.
+  if ((db.pragma('main.user_version', { simple: true }) as number) >= 7 && db.pragma('chunks.user_version', { simple: true }) === 0) {
+    db.close();
+    throw new Error(`its attachments file ${chunksPath(path)} is missing or empty: restore it beside ${path} (docs/OPERATIONS.md, "Backup and restore")`);
+  }
   migrate(db, 'chunks', CHUNKS_MIGRATIONS);
   migrate(db, 'main', MIGRATIONS);
   sweepOrphanChunks(db);
@@ -192,9 +198,9 @@ export function sweepOrphanChunks(db: Db): number {
 }
 
 /**
- * Checkpoints both files' WALs and truncates them to zero bytes (one file at a time: SQLite
- * refuses to do all attached ones in one statement); true when both are empty now. False when a
- * reader (e.g. a running export or backup) kept a checkpoint from finishing.
+ * Checkpoints both files' WALs and truncates them to zero bytes, one file at a time so that
+ * each one's result counts; true when both are empty now. False when a reader (e.g. a running
+ * export or backup) kept a checkpoint from finishing.
  */
 export function checkpoint(db: Db): boolean {
   let truncated = true;

@@ -60,6 +60,7 @@ export class UploadStore {
   /** Unattached upload id → when this process first knew it (ms). Memory only. */
   private readonly seen = new Map<string, number>();
   private readonly selectUpload;
+  private readonly selectShape;
   /** Chunks that unattached uploads may still send. */
   private readonly selectMissing;
   private readonly selectChunk;
@@ -90,6 +91,8 @@ export class UploadStore {
             return fs.bavail * fs.bsize;
           });
     this.selectUpload = db.prepare(`SELECT chunks, last_chunk_bytes AS last, ${STORED} AS stored FROM uploads WHERE id = ?`);
+    // A chunk's put needs the shape only, not the count (which reads the upload's index entries).
+    this.selectShape = db.prepare('SELECT chunks, last_chunk_bytes AS last FROM uploads WHERE id = ?');
     this.selectMissing = db.prepare(`SELECT COALESCE(SUM(chunks - ${STORED}), 0) FROM uploads WHERE tip_id IS NULL`).pluck();
     this.selectChunk = db.prepare('SELECT data FROM chunks.upload_chunks WHERE upload_id = ? AND idx = ?');
     // A random rowid (not max + 1, which counts arrivals) and a mark for the next maintenance
@@ -102,7 +105,7 @@ export class UploadStore {
     // Checks and stores one chunk inside the caller's transaction. A refusal returns before
     // anything is written, so a batch needs no savepoint per chunk.
     const putOne = (id: string, index: number, data: Uint8Array): PutResult => {
-      const row = this.selectUpload.get(id) as { chunks: number; last: number; stored: number } | undefined;
+      const row = this.selectShape.get(id) as { chunks: number; last: number } | undefined;
       if (!row) return 'no-upload';
       if (!Number.isSafeInteger(index) || index < 0 || index >= row.chunks) return 'index';
       const expected = index === row.chunks - 1 ? row.last : FILE_CHUNK_CIPHERTEXT_BYTES;

@@ -6,7 +6,7 @@
 // API's reads, export (byte for byte the bundle the old layout gave) and backup.
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { CHUNKS_PAGE_SIZE, CONNECTION_PRAGMAS, DATABASE_FILE, MIGRATIONS, chunksPath, openDatabase } from '../../src/server/store/db.js';
@@ -141,4 +141,38 @@ t.test('export, backup and the server refuse a database whose chunks file is mis
   // Nor does the server start on it (an empty chunks file would leave every attachment incomplete).
   t.throws(() => openDatabase(path), { message: /its attachments file .*tipline-chunks\.sqlite is missing or empty: restore it beside/ });
   t.throws(() => openDatabase(path), /missing or empty/, 'and again on the next start');
+});
+
+t.test('a migration cut off between its two steps (chunks copied, main file not yet changed) completes on the next open', async (t) => {
+  const dir = tempDir(t);
+  const done = join(dir, 'done.sqlite');
+  const cut = join(dir, 'cut.sqlite');
+  const old = schema6(done);
+  const chunks = Array.from({ length: 5 }, () => randomBytes(SMALL));
+  const uploads = chunks.map((data) => {
+    const id = old.create(1, SMALL);
+    old.put(id, 0, data);
+    return id;
+  });
+  old.db.pragma('wal_checkpoint(TRUNCATE)');
+  old.db.close();
+  copyFileSync(done, cut);
+  // The state a kill between the steps leaves: the main file still at schema 6 with its chunks,
+  // and beside it a chunks file holding the committed copy (the one a full migration of the same database made).
+  openDatabase(done).close();
+  copyFileSync(chunksPath(done), chunksPath(cut));
+  const copy = new Database(chunksPath(cut), { readonly: true });
+  t.equal(copy.prepare('SELECT count(*) FROM upload_chunks').pluck().get(), 5, 'the copy is there');
+  copy.close();
+
+  const db = openDatabase(cut);
+  t.teardown(() => db.close());
+  t.equal(db.pragma('main.user_version', { simple: true }), MIGRATIONS.length, 'the migration completed');
+  t.equal(db.prepare('SELECT count(*) FROM chunks.upload_chunks').pluck().get(), 5, 'each chunk once');
+  const store = new UploadStore(db);
+  uploads.forEach((id, i) => {
+    t.same(store.status(id), { chunks: 1, missing: [] });
+    t.ok(new RecordStore(db).chunk(id, 0)!.equals(chunks[i]!), 'byte for byte');
+  });
+  t.equal(db.pragma('chunks.integrity_check', { simple: true }), 'ok');
 });

@@ -11,11 +11,12 @@
 //            chunk's commit without SQLite), and the ratio durable storage / disk (goal >= 0.5).
 //            BENCH_UPLOAD_PROFILE=<dir> runs the real server under node --cpu-prof (profile in <dir>).
 //   store    the same chunks through the real UploadStore (putDurable: group commit, WAL,
-//            synchronous=FULL) with no HTTP, BENCH_UPLOAD_STORE_MIB (default 256) per variant:
-//            1 or 4 chunks per commit (what the server sees with 4 requests in flight), the WAL
-//            alone (checkpoints off, not counted), and SQLite pages of 64 KiB instead of the
-//            default 4 KiB (an experiment: the server keeps 4 KiB); each against the disk alone
-//            in the same round, with the CPU time this process spent per MiB.
+//            synchronous=FULL; the chunks file's 64 KiB pages, store/db.ts) with no HTTP,
+//            BENCH_UPLOAD_STORE_MIB (default 256) per variant: 1 or 4 chunks per commit (what the
+//            server sees with 4 requests in flight), the WAL alone (checkpoints off, not counted),
+//            and the chunks file made with SQLite's default 4 KiB pages (the layout before the
+//            chunks had their own file); each against the disk alone in the same round, with the
+//            CPU time this process spent per MiB.
 //            BENCH_UPLOAD_STORE_ROUNDS (default 2) rounds, interleaved.
 //   browser  the page's upload worker (src/client/upload-worker.ts) in real Chromium, normally
 //            and with --js-flags=--jitless (no JIT, no WebAssembly: Tor Browser "Safer"):
@@ -33,7 +34,7 @@ import { join } from 'node:path';
 import { FILE_CHUNK_SIZE, fileChunkCount, lastChunkCiphertextLength } from '../src/crypto/attachment.js';
 import { fromBase64Url, toBase64Url } from '../src/crypto/bytes.js';
 import Database from 'better-sqlite3';
-import { DATABASE_FILE, openDatabase } from '../src/server/store/db.js';
+import { CHUNKS_PAGE_SIZE, DATABASE_FILE, chunksPath, openDatabase } from '../src/server/store/db.js';
 import { UploadStore } from '../src/server/store/uploads.js';
 import { encodePublicKey, generateEditorKeyPair } from '../src/crypto/keys.js';
 import { powBinding, solvePow } from '../src/crypto/pow.js';
@@ -189,8 +190,9 @@ async function storeSection(dir: string): Promise<void> {
   const sqlite = async (pageSize: number, perCommit: number, checkpoints: boolean) => {
     const sub = mkdtempSync(join(dir, 'store-'));
     const path = join(sub, DATABASE_FILE);
-    if (pageSize !== 4096) {
-      const raw = new Database(path);
+    if (pageSize !== CHUNKS_PAGE_SIZE) {
+      // A chunks file made with other pages before openDatabase sees it: it keeps them.
+      const raw = new Database(chunksPath(path));
       raw.pragma(`page_size = ${pageSize}`);
       raw.exec('VACUUM');
       raw.close();
@@ -211,10 +213,10 @@ async function storeSection(dir: string): Promise<void> {
   };
   const variants: [string, () => ReturnType<typeof disk>][] = [
     ['disk alone (write + fdatasync per chunk)', disk],
-    ['SQLite, 1 chunk per commit', () => sqlite(4096, 1, true)],
-    ['SQLite, 4 chunks per commit', () => sqlite(4096, 4, true)],
-    ['SQLite, 4 per commit, WAL only (no checkpoint)', () => sqlite(4096, 4, false)],
-    ['SQLite, 4 per commit, 64 KiB pages (experiment)', () => sqlite(65536, 4, true)],
+    ['SQLite, 1 chunk per commit', () => sqlite(CHUNKS_PAGE_SIZE, 1, true)],
+    ['SQLite, 4 chunks per commit', () => sqlite(CHUNKS_PAGE_SIZE, 4, true)],
+    ['SQLite, 4 per commit, WAL only (no checkpoint)', () => sqlite(CHUNKS_PAGE_SIZE, 4, false)],
+    ['SQLite, 4 per commit, 4 KiB pages (before)', () => sqlite(4096, 4, true)],
   ];
   for (let round = 1; round <= STORE_ROUNDS; round++) {
     let diskRate = 0;

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { CommandFailure, commandList, runFromTable, type Command, type CommandContext } from '../shared/command.js';
 import { retentionFromEnv } from './config.js';
 import { BackupError, backupDatabase } from './store/backup.js';
-import { openDatabase } from './store/db.js';
+import { chunksPath, openDatabase } from './store/db.js';
 import { ExportError, exportDatabase } from './store/export.js';
 import { runMaintenance } from './store/retention.js';
 
@@ -33,7 +33,9 @@ export const HOST_COMMANDS: Record<string, Command> = {
   }),
   backup: copyCommand('backup file', 'a consistent copy of the database, taken while the server runs', async (db, out) => {
     const { tips } = await backupDatabase(db, out);
-    return `backed up ${plural(tips)} to ${out} (integrity check ok)`;
+    // The attachments' chunks go to a second file beside it (store/backup.ts), unless the database has none.
+    const chunks = existsSync(chunksPath(out)) ? ` and their attachments to ${chunksPath(out)}` : '';
+    return `backed up ${plural(tips)} to ${out}${chunks} (integrity check ok)`;
   }),
   purge: {
     synopsis: '--db <tipline.sqlite>',

@@ -43,7 +43,12 @@ const whole = (min: number, max: number) => `a whole number from ${min} to ${max
 export const SETTINGS = {
   TIPLINE_HOST: { kind: 'text', default: '127.0.0.1', doc: 'keep on loopback; Tor connects to it' },
   TIPLINE_PORT: { kind: 'whole', default: 3000, min: 0, max: 65535, what: 'a port number (0-65535)', doc: '' },
-  TIPLINE_DATA_DIR: { kind: 'text', default: 'data', shown: '`./data`', doc: 'created 0700; `tipline.sqlite` inside is 0600' },
+  TIPLINE_DATA_DIR: {
+    kind: 'text',
+    default: 'data',
+    shown: '`./data`',
+    doc: "created 0700; `tipline.sqlite` and `tipline-chunks.sqlite` (the attachments' chunks, 64 KiB pages) inside are 0600, with their `-wal` and `-shm`",
+  },
   TIPLINE_RECIPIENTS: { kind: 'text', doc: 'required in production' },
   TIPLINE_CLIENT_DIR: { kind: 'text', default: 'dist/client', doc: 'the built browser bundle (`npm run build:client`)' },
   TIPLINE_LOG_LEVEL: { kind: 'choice', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'], refusal: 'unknown level %s', doc: '' },

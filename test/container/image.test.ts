@@ -186,6 +186,7 @@ t.test('the image builds, runs read-only as non-root, stores a tip that export +
   const copied = join(dir, 'data');
   cpSync(mountpoint.stdout.trim(), copied, { recursive: true });
   t.ok(existsSync(join(copied, 'tipline.sqlite')), 'the database is in the volume');
+  t.ok(existsSync(join(copied, 'tipline-chunks.sqlite')), 'and so is its attachment chunks file');
 
   const bundle = join(dir, 'tips.bundle');
   const exported = await run(process.execPath, ['--import', 'tsx', 'scripts/export.ts', '--db', join(copied, 'tipline.sqlite'), '--out', bundle]);

@@ -285,9 +285,9 @@ export async function openSession(t: Teardown, browser: Browser, options: Sessio
   return { context, page, ...capture(context, page, { ...(options.responses ? { responses: true } : {}), ...(options.ignore ? { ignore: options.ignore } : {}) }) };
 }
 
-/** Every SQLite file of the server (database, WAL, journal) holds none of `fragments`: one assertion each. */
+/** Every SQLite file of the server (database, chunks file, their WALs and journals) holds none of `fragments`: one assertion each. */
 export function checkNoPlaintext(t: Test, dataDir: string, fragments: string[]): void {
-  const files = readdirSync(dataDir).filter((name) => name.startsWith('tipline.sqlite'));
+  const files = readdirSync(dataDir).filter((name) => /^tipline(-chunks)?\.sqlite/.test(name));
   t.ok(files.length >= 1, 'the database exists');
   for (const name of files) {
     const bytes = readFileSync(join(dataDir, name));

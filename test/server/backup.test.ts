@@ -10,7 +10,7 @@ import { openEnvelope } from '../../src/crypto/envelope.js';
 import { decodeBody } from '../../src/crypto/body.js';
 import { receiptFor } from '../../src/crypto/receipt.js';
 import { BackupError, backupDatabase } from '../../src/server/store/backup.js';
-import { openDatabase } from '../../src/server/store/db.js';
+import { chunksPath, openDatabase } from '../../src/server/store/db.js';
 import { ROOT } from '../helpers/client-build.js';
 import { childEnv } from '../helpers/child-env.js';
 import { postTip, sealTip, serverWithKeys, tempDir } from '../helpers/fixtures.js';
@@ -53,9 +53,10 @@ t.test('an online backup taken while the server writes restores and decrypts', a
   writing = false;
   await writer;
   t.equal(result.code, 0, result.stderr);
-  t.match(result.stdout, /^backed up \d+ tips to .*tipline-backup\.sqlite \(integrity check ok\)\n$/);
+  t.match(result.stdout, /^backed up \d+ tips to .*tipline-backup\.sqlite and their attachments to .*tipline-backup-chunks\.sqlite \(integrity check ok\)\n$/);
   t.ok(written > 0, 'the server stored tips during the backup');
   t.equal(statSync(out).mode & 0o777, 0o600, 'the backup is 0600');
+  t.equal(statSync(chunksPath(out)).mode & 0o777, 0o600, 'and so is the copy of the chunks file');
 
   // Restore: open the copy as the server would and decrypt what it holds.
   const restored = openDatabase(out);
@@ -74,6 +75,14 @@ t.test('an online backup taken while the server writes restores and decrypts', a
   const again = await backupCli(['--db', join(dataDir, 'tipline.sqlite'), '--out', out]);
   t.equal(again.code, 1);
   t.match(again.stderr, /^tipline backup: .*already exists; refusing to overwrite it\n$/);
+  // A chunks file already where the second copy would go: refused too, and nothing left behind.
+  const other = join(dir, 'other.sqlite');
+  writeFileSync(chunksPath(other), 'not mine');
+  const clash = await backupCli(['--db', join(dataDir, 'tipline.sqlite'), '--out', other]);
+  t.equal(clash.code, 1);
+  t.match(clash.stderr, /other-chunks\.sqlite already exists; refusing to overwrite it\n$/);
+  t.notOk(existsSync(other), 'no partial backup left behind');
+  t.equal(readFileSync(chunksPath(other), 'utf8'), 'not mine', 'the file in the way is untouched');
   const usage = await backupCli(['--db', join(dataDir, 'tipline.sqlite')]);
   t.equal(usage.code, 2);
   t.match(usage.stderr, /^tipline backup: usage: npm run backup -- --db/);

@@ -3,6 +3,7 @@
 // bytes lie in the file. The attack as the adversary runs it: scan the raw file for each
 // record's bytes, page = offset / page size, Spearman's rank correlation with arrival order.
 // Before maintenance it dates everything (ρ ≈ 1); after a maintenance run it must find nothing.
+// Attachment chunks have their own file (store/db.ts): the attack scans that one for them.
 import t from 'tap';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +13,7 @@ import { openEnvelope } from '../../src/crypto/envelope.js';
 import { FILE_CHUNK_CIPHERTEXT_BYTES } from '../../src/crypto/attachment.js';
 import { TipStore } from '../../src/server/store/tips.js';
 import { UploadStore } from '../../src/server/store/uploads.js';
+import { CHUNKS_PAGE_SIZE, chunksPath } from '../../src/server/store/db.js';
 import { DeskEventStore } from '../../src/server/store/desk-events.js';
 import { purgeExpired, runMaintenance } from '../../src/server/store/retention.js';
 import { conversationApp, createMailbox, newSource } from '../helpers/conversation.js';
@@ -23,6 +25,10 @@ const run = promisify(execFile);
 const POLICY = { days: 30, ackedDays: 7 };
 /** A one-chunk file's ciphertext length that Padmé produces (a 4 KiB file, padded). */
 const SMALL_CHUNK = 4096 + 16;
+/** One that overflows a 64 KiB page of the chunks file (a 64 KiB file, which Padmé keeps as it is): its overflow page is allocated when it arrives. */
+const PAGE_CHUNK = 65536 + 16;
+/** Bytes of such a chunk that lie in its overflow page. */
+const inOverflow = (data: Uint8Array) => data.subarray(30_000, 30_032);
 
 /** Average ranks (ties share their mean rank). */
 function ranks(values: number[]): number[] {
@@ -68,6 +74,29 @@ class RawFile {
     if (this.bytes.lastIndexOf(needle) !== at) throw new Error('record found twice in the file');
     return Math.floor(at / this.pageSize);
   }
+  /**
+   * The overflow pages of same-size rows (`rows`: their payloads), without scanning the file once
+   * per row (hundreds of MiB): an overflow page starts with a 4-byte link, then the payload from
+   * a fixed offset for rows of one size. That offset comes from one scan for the first row.
+   */
+  overflowPages(rows: Uint8Array[]): number[] {
+    const probe = inOverflow(rows[0]!);
+    const at = this.bytes.indexOf(probe);
+    if (at < 0) throw new Error('record not found in the file');
+    const from = probe.byteOffset - rows[0]!.byteOffset - (at % this.pageSize) + 4;
+    const key = (bytes: Uint8Array, offset: number) => Buffer.from(bytes.buffer, bytes.byteOffset + offset, 16).toString('hex');
+    const pages = new Map<string, number>();
+    for (let page = 0; (page + 1) * this.pageSize <= this.bytes.length; page++) {
+      const k = key(this.bytes, page * this.pageSize + 4);
+      pages.set(k, pages.has(k) ? -1 : page);
+    }
+    return rows.map((row) => {
+      const page = pages.get(key(row, from));
+      if (page === undefined) throw new Error('record not found in the file');
+      if (page < 0) throw new Error('record found twice in the file');
+      return page;
+    });
+  }
 }
 
 /** Bytes of an envelope that lie in one page: its start (in the b-tree cell) and its end (in an overflow page). */
@@ -91,11 +120,12 @@ t.test('after maintenance the file no longer orders tips and attachment chunks b
     ids.push(...(await Promise.all(group.map((e) => tips.add(e)))));
   }
   // 1500 one-chunk attachments (each chunk its own commit, as the uploads API stores them), and
-  // a few full 1 MiB chunks so the mixing also moves large rows.
+  // a few full 1 MiB chunks so the mixing also moves large rows. (Smaller chunks fit in a 64 KiB
+  // b-tree page, where their random rowids already put them: the attack needs overflow pages.)
   const chunks: { upload: string; data: Buffer }[] = [];
   for (let i = 0; i < N; i++) {
-    const upload = uploads.create(1, SMALL_CHUNK);
-    const data = randomBytes(SMALL_CHUNK);
+    const upload = uploads.create(1, PAGE_CHUNK);
+    const data = randomBytes(PAGE_CHUNK);
     t.equal(uploads.put(upload, 0, data), 'stored');
     chunks.push({ upload, data });
   }
@@ -110,8 +140,8 @@ t.test('after maintenance the file no longer orders tips and attachment chunks b
   }
   const arrival = Array.from({ length: N }, (_, i) => i);
   const tipArrival = arrival.map((i) => Math.floor(i / 10));
-  /** How closely the pages of tips (their cells, their overflow) and chunks in the file follow arrival (ρ). */
-  const order = (file: RawFile) => ({
+  /** How closely the pages of tips (their cells, their overflow) in the file and of chunks in the chunks file follow arrival (ρ). */
+  const order = (file: RawFile, chunkFile: RawFile) => ({
     head: spearman(
       tipArrival,
       envelopes.map((e) => file.page(head(e))),
@@ -120,16 +150,16 @@ t.test('after maintenance the file no longer orders tips and attachment chunks b
       tipArrival,
       envelopes.map((e) => file.page(tail(e))),
     ),
-    chunks: spearman(
-      arrival,
-      chunks.map((c) => file.page(c.data.subarray(2000, 2032))),
-    ),
+    chunks: spearman(arrival, chunkFile.overflowPages(chunks.map((c) => c.data))),
   });
 
   // The old maintenance (purge + WAL checkpoint) leaves arrival order in the file: the attack works.
   purgeExpired(db, POLICY);
   let file = new RawFile(path);
-  const before = order(file);
+  let chunkFile = new RawFile(chunksPath(path));
+  t.equal(chunkFile.pageSize, CHUNKS_PAGE_SIZE, 'the chunks file has 64 KiB pages');
+  t.equal(file.bytes.indexOf(inOverflow(chunks[0]!.data)), -1, 'and no chunk is in the main file');
+  const before = order(file, chunkFile);
   t.comment(`before maintenance: ρ tips (cell) ${before.head.toFixed(3)}, tips (overflow) ${before.tail.toFixed(3)}, chunks ${before.chunks.toFixed(3)}`);
   t.ok(before.tail > 0.9, 'before: overflow pages of tips lie in arrival order');
   t.ok(before.chunks > 0.9, 'before: chunks lie in arrival order');
@@ -138,19 +168,22 @@ t.test('after maintenance the file no longer orders tips and attachment chunks b
   t.equal(result.mixed.chunks, N + 12, 'every new chunk was moved');
   t.ok(result.walTruncated);
   t.equal(statSync(`${path}-wal`).size, 0, 'the WAL holds nothing afterwards');
+  t.equal(statSync(`${chunksPath(path)}-wal`).size, 0, "nor does the chunks file's WAL");
   file = new RawFile(path);
-  const after = order(file);
+  chunkFile = new RawFile(chunksPath(path));
+  const after = order(file, chunkFile);
   t.comment(`after maintenance:  ρ tips (cell) ${after.head.toFixed(3)}, tips (overflow) ${after.tail.toFixed(3)}, chunks ${after.chunks.toFixed(3)}`);
   t.ok(Math.abs(after.head) < 0.1, 'after: tips (their b-tree cells) in no arrival order');
   t.ok(Math.abs(after.tail) < 0.1, 'after: tips (their overflow pages) in no arrival order');
   t.ok(Math.abs(after.chunks) < 0.1, 'after: chunks in no arrival order');
-  const bigPages = big.map((b) => file.page(b.data[0]!.subarray(500_000, 500_032)));
+  const bigPages = big.map((b) => chunkFile.page(b.data[0]!.subarray(500_000, 500_032)));
   t.equal(new Set(bigPages).size, bigPages.length, 'large chunks found once each');
 
   // Nothing lost or corrupted.
   t.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  t.equal(db.pragma('chunks.integrity_check', { simple: true }), 'ok');
   t.same(db.pragma('foreign_key_check'), []);
-  t.equal(db.prepare('SELECT count(*) FROM fresh_chunks').pluck().get(), 0, 'no chunk is waiting to be mixed');
+  t.equal(db.prepare('SELECT count(*) FROM chunks.fresh_chunks').pluck().get(), 0, 'no chunk is waiting to be mixed');
   const stored = new Map(tips.all().map((tip) => [tip.id, tip.envelope]));
   t.equal(stored.size, N);
   let intact = 0;
@@ -172,15 +205,15 @@ t.test('after maintenance the file no longer orders tips and attachment chunks b
   // chunk, yet the new ones spread over the whole file, not its end.
   const second: Buffer[] = [];
   for (let i = 0; i < 300; i++) {
-    const upload = uploads.create(1, SMALL_CHUNK);
-    const data = randomBytes(SMALL_CHUNK);
+    const upload = uploads.create(1, PAGE_CHUNK);
+    const data = randomBytes(PAGE_CHUNK);
     uploads.put(upload, 0, data);
     second.push(data);
   }
   t.equal((await runMaintenance(db, POLICY)).mixed.chunks, 300);
-  file = new RawFile(path);
-  const firstPages = chunks.map((c) => file.page(c.data.subarray(2000, 2032)));
-  const secondPages = second.map((d) => file.page(d.subarray(2000, 2032)));
+  chunkFile = new RawFile(chunksPath(path));
+  const firstPages = chunkFile.overflowPages(chunks.map((c) => c.data));
+  const secondPages = chunkFile.overflowPages(second);
   const all = [...firstPages, ...secondPages];
   const rho = spearman([...firstPages.map(() => 0), ...secondPages.map(() => 1)], all);
   t.comment(`second batch: ρ(batch, page) ${rho.toFixed(3)}`);

@@ -21,6 +21,7 @@ import { validateSchema, type FormSchema } from '../../src/forms/schema.js';
 import { createHash } from 'node:crypto';
 import { FILE_CHUNK_SIZE, FILE_CIPHER, fileChunkCount, lastChunkCiphertextLength } from '../../src/crypto/attachment.js';
 import { exportDatabase } from '../../src/server/store/export.js';
+import { STORED } from '../../src/server/store/uploads.js';
 import { decryptBundle, summaryOk } from '../../src/offline/decrypt.js';
 import { pattern, tempDir, testApp } from '../helpers/fixtures.js';
 
@@ -424,7 +425,7 @@ t.test('files without JavaScript: encrypted as they stream in, stored as uploads
   t.equal(new Set(body.files!.map((f) => f.key)).size, 4, 'a fresh key per file');
   // The same shape the browser produces: Padmé size class, whole zero chunks at the end.
   for (const file of body.files!) {
-    const row = db.prepare('SELECT chunks, last_chunk_bytes AS last, stored, tip_id FROM uploads WHERE id = ?').get(file.upload) as {
+    const row = db.prepare(`SELECT chunks, last_chunk_bytes AS last, ${STORED} AS stored, tip_id FROM uploads WHERE id = ?`).get(file.upload) as {
       chunks: number;
       last: number;
       stored: number;

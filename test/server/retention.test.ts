@@ -3,10 +3,10 @@
 import t from 'tap';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import Fastify from 'fastify';
-import { openDatabase, DATABASE_FILE, type Db } from '../../src/server/store/db.js';
+import { openDatabase, DATABASE_FILE, chunksPath, type Db } from '../../src/server/store/db.js';
 import { TipStore } from '../../src/server/store/tips.js';
 import { PURGES, daysBefore, purgeExpired } from '../../src/server/store/retention.js';
 import retentionPlugin from '../../src/server/plugins/retention.js';
@@ -117,6 +117,8 @@ t.test('the database and its WAL and shm files are mode 0600', async (t) => {
   const { db, path } = open(t);
   await new TipStore(db).add(await sealTip([(await editorKeys(1))[0]!.publicKey], 'x'));
   for (const file of [path, `${path}-wal`, `${path}-shm`]) t.equal(statSync(file).mode & 0o777, 0o600, `${file.slice(path.length - DATABASE_FILE.length)} is 0600`);
+  const chunks = chunksPath(path);
+  for (const file of [chunks, `${chunks}-wal`, `${chunks}-shm`]) t.equal(statSync(file).mode & 0o777, 0o600, `${file.slice(dirname(path).length + 1)} is 0600`);
 });
 
 t.test('the PURGES list is the extension point: every entry runs in one transaction', async (t) => {

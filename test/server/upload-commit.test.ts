@@ -1,19 +1,26 @@
 // Attachment chunks are group-committed (store/uploads.ts putDurable): chunks that arrive
 // together share one transaction and one fsync, and each is acknowledged only once that
-// transaction is durable. Real SQLite files (the WAL read back frame by frame), a second
-// connection holding the write lock for the failure case, and the real server killed with
-// SIGKILL in the middle of a parallel upload.
+// transaction is durable. The chunks have their own file (store/db.ts): a chunk's commit writes
+// that file only. Real SQLite files (the WALs read back frame by frame), a second connection
+// holding the write lock for the failure case, the real server killed with SIGKILL in the middle
+// of a parallel upload, and a process killed between the two steps of deleting an upload.
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import { DATABASE_FILE, openDatabase } from '../../src/server/store/db.js';
+import { CHUNKS_FILE, DATABASE_FILE, chunksPath, openDatabase } from '../../src/server/store/db.js';
 import { UploadStore, type PutResult } from '../../src/server/store/uploads.js';
 import { FILE_CHUNK_CIPHERTEXT_BYTES, fileChunkCount, lastChunkCiphertextLength } from '../../src/crypto/attachment.js';
 import { TEST_POW_BITS, httpCreateUpload, httpPutChunk, tempDir } from '../helpers/fixtures.js';
 import { startServer } from '../helpers/server-process.js';
-import { clientDir } from '../helpers/client-build.js';
+import { ROOT, clientDir } from '../helpers/client-build.js';
+import { childEnv } from '../helpers/child-env.js';
+import { runMaintenance } from '../../src/server/store/retention.js';
+
+const run = promisify(execFile);
 
 /** Committed transactions in a WAL file (frames of the current generation whose "database size after commit" is set). */
 function walCommits(dbPath: string): number {
@@ -33,8 +40,8 @@ t.test('chunks put together share one commit, and each is acknowledged only once
   const dir = tempDir(t);
   const path = join(dir, DATABASE_FILE);
   const db = openDatabase(path);
-  db.pragma('wal_autocheckpoint = 0'); // keep every frame in the WAL, to count the commits
-  const reader = new Database(path, { readonly: true });
+  db.pragma('wal_autocheckpoint = 0'); // keep every frame in the WALs, to count the commits
+  const reader = new Database(chunksPath(path), { readonly: true });
   t.teardown(() => {
     reader.close();
     db.close();
@@ -44,7 +51,8 @@ t.test('chunks put together share one commit, and each is acknowledged only once
   const id = store.create(N, FILE_CHUNK_CIPHERTEXT_BYTES);
   const chunks = Array.from({ length: N }, () => new Uint8Array(randomBytes(FILE_CHUNK_CIPHERTEXT_BYTES)));
   const visible = reader.prepare('SELECT data FROM upload_chunks WHERE upload_id = ? AND idx = ?').pluck();
-  const before = walCommits(path);
+  const before = walCommits(chunksPath(path));
+  const mainBefore = walCommits(path);
 
   const seenAtAck: boolean[] = [];
   const puts: Promise<PutResult>[] = chunks.map((data, i) =>
@@ -60,7 +68,8 @@ t.test('chunks put together share one commit, and each is acknowledged only once
 
   t.same(await Promise.all(puts), [...Array(N).fill('stored'), 'identical', 'conflict', 'length', 'no-upload']);
   t.same(seenAtAck, Array(N).fill(true), 'each chunk was committed (visible to another connection) when its promise resolved');
-  t.equal(walCommits(path) - before, 1, `${N} chunks, one transaction`);
+  t.equal(walCommits(chunksPath(path)) - before, 1, `${N} chunks, one transaction`);
+  t.equal(walCommits(path), mainBefore, 'and no commit in the main file');
   t.same(store.status(id), { chunks: N, missing: [] });
   t.equal(reader.prepare('SELECT count(*) FROM fresh_chunks').pluck().get(), N, 'every chunk marked for the next maintenance run');
 });
@@ -70,7 +79,7 @@ t.test('a batch that cannot be committed fails as a whole: nothing stored, nothi
   const path = join(dir, DATABASE_FILE);
   const db = openDatabase(path);
   db.pragma('busy_timeout = 0');
-  const other = new Database(path);
+  const other = new Database(chunksPath(path));
   t.teardown(() => {
     other.close();
     db.close();
@@ -132,7 +141,7 @@ t.test('every acknowledged chunk survives SIGKILL in the middle of a parallel up
   t.equal((await server.exited).signal, 'SIGKILL', 'killed, not shut down');
   t.ok(acknowledged.size >= KILL_AFTER && acknowledged.size < n, `killed mid-upload: ${acknowledged.size} of ${n} chunks acknowledged, ${cutOff} requests cut off`);
 
-  const db = new Database(join(dataDir, DATABASE_FILE), { readonly: true });
+  const db = new Database(join(dataDir, CHUNKS_FILE), { readonly: true });
   t.equal(db.pragma('integrity_check', { simple: true }), 'ok');
   const get = db.prepare('SELECT data FROM upload_chunks WHERE upload_id = ? AND idx = ?').pluck();
   const lost = [...acknowledged].filter((i) => {
@@ -155,4 +164,41 @@ t.test('every acknowledged chunk survives SIGKILL in the middle of a parallel up
   t.same(((await (await fetch(`${again.url}/api/uploads/${upload}`)).json()) as { missing: number[] }).missing, [], 'the upload is complete');
   again.child.kill('SIGTERM');
   await again.exited;
+});
+
+t.test('a process killed between deleting an upload and its chunks leaves orphans that the next start deletes from disk', async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, DATABASE_FILE);
+  // The first step of every deletion (store/db.ts): the upload's row goes in a transaction on the
+  // main file; the process dies before the second one deletes its chunks from the chunks file.
+  const child = `
+    import { openDatabase } from './src/server/store/db.ts';
+    import { UploadStore } from './src/server/store/uploads.ts';
+    const db = openDatabase(${JSON.stringify(path)});
+    const store = new UploadStore(db);
+    const kept = store.create(1, 4112);
+    const doomed = store.create(2, 4112);
+    const data = Buffer.alloc(${FILE_CHUNK_CIPHERTEXT_BYTES}, 0x5a);
+    store.put(kept, 0, Buffer.alloc(4112, 0x33));
+    store.put(doomed, 0, data);
+    store.put(doomed, 1, Buffer.alloc(4112, 0x5b));
+    db.transaction(() => db.prepare('DELETE FROM uploads WHERE id = ? AND tip_id IS NULL').run(doomed)).immediate();
+    process.stdout.write(JSON.stringify({ kept, doomed }), () => process.kill(process.pid, 'SIGKILL'));`;
+  const killed = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child], { cwd: ROOT, env: childEnv() }).then(
+    () => undefined,
+    (err: { signal?: string; stdout: string }) => err,
+  );
+  t.equal(killed?.signal, 'SIGKILL', 'the process died by SIGKILL');
+  const { kept, doomed } = JSON.parse(killed!.stdout) as { kept: string; doomed: string };
+  const sample = Buffer.alloc(64, 0x5a);
+  const onDisk = () => [chunksPath(path), `${chunksPath(path)}-wal`, path, `${path}-wal`].some((f) => existsSync(f) && readFileSync(f).includes(sample));
+  t.ok(onDisk(), 'after the kill the orphaned chunk is still on disk');
+
+  const db = openDatabase(path); // what the server does when it starts again
+  t.teardown(() => db.close());
+  t.equal(db.prepare('SELECT count(*) FROM chunks.upload_chunks WHERE upload_id = ?').pluck().get(doomed), 0, 'the orphans are deleted at start');
+  t.same(new UploadStore(db).status(kept), { chunks: 1, missing: [] }, 'the other upload is intact');
+  t.ok((await runMaintenance(db, { days: 30, ackedDays: 7 })).walTruncated);
+  t.notOk(onDisk(), 'and no byte of them is left in either file or WAL');
+  t.equal(db.pragma('chunks.integrity_check', { simple: true }), 'ok');
 });

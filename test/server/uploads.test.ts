@@ -4,7 +4,7 @@ import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { buildApp } from '../../src/server/app.js';
-import { DATABASE_FILE, openDatabase, type Db } from '../../src/server/store/db.js';
+import { CHUNKS_FILE, DATABASE_FILE, openDatabase, type Db } from '../../src/server/store/db.js';
 import type { TipStore } from '../../src/server/store/tips.js';
 import { UploadStore } from '../../src/server/store/uploads.js';
 import { purgeExpired } from '../../src/server/store/retention.js';
@@ -273,10 +273,10 @@ t.test('an acknowledged chunk survives SIGKILL of the real server', async (t) =>
   t.equal(put.status, 204);
   server.child.kill('SIGKILL');
   t.equal((await server.exited).signal, 'SIGKILL');
-  const db = new Database(join(dir, DATABASE_FILE), { readonly: true });
+  const db = new Database(join(dir, CHUNKS_FILE), { readonly: true });
   t.teardown(() => db.close());
   const row = db.prepare('SELECT data FROM upload_chunks WHERE upload_id = ? AND idx = 0').get(upload) as { data: Buffer } | undefined;
-  t.ok(row, 'the chunk is in the database');
+  t.ok(row, 'the chunk is in the chunks file');
   t.equal(Buffer.compare(row!.data, Buffer.from(chunks[0]!)), 0, 'byte for byte');
 });
 

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { BundleError, type BundleItem } from '../../crypto/bundle.js';
 import { writeBundle } from '../../files/bundle.js';
 import { TiplineError } from '../../shared/errors.js';
+import { attachChunksForReading } from './db.js';
 
 export class ExportError extends TiplineError {
   override name = 'ExportError';
@@ -42,9 +43,11 @@ export async function exportDatabase(dbPath: string, outPath: string): Promise<{
       // Name the columns: later issues add columns and tables this export must not pick up.
       select = db.prepare('SELECT id, received_on, envelope FROM tips ORDER BY id');
       // Attachments (schema 4 and later): each tip's uploads and their chunks follow its line.
-      const hasUploads = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name = 'upload_chunks'").get();
-      if (hasUploads) {
-        selectUploads = db.prepare('SELECT id, chunks, last_chunk_bytes FROM uploads WHERE tip_id = ? AND stored = chunks ORDER BY id');
+      // The chunks are in the chunks file (schema 7 and later) or, in a data directory the
+      // server has not opened since, still in the main file: unqualified names find either.
+      if (attachChunksForReading(db, dbPath) !== 'none') {
+        const stored = '(SELECT count(*) FROM upload_chunks WHERE upload_chunks.upload_id = uploads.id)';
+        selectUploads = db.prepare(`SELECT id, chunks, last_chunk_bytes FROM uploads WHERE tip_id = ? AND chunks = ${stored} ORDER BY id`);
         selectChunks = db.prepare('SELECT idx, data FROM upload_chunks WHERE upload_id = ? ORDER BY idx');
         selectIds = db.prepare('SELECT id FROM tips ORDER BY id').pluck();
         selectTip = db.prepare('SELECT id, received_on, envelope FROM tips WHERE id = ?');

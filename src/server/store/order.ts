@@ -11,7 +11,7 @@
 //    in a fresh random order, so which freed page a row lands in depends on the shuffle, not
 //    on its arrival. Then REINDEX rebuilds every index in key order (the keys are random).
 //    Cost: the size of these tables, written twice, per run.
-// 2. Attachment chunks (GiBs) are not rewritten: each chunk stored since the last run (marked
+// 2. Attachment chunks (GiBs, in their own file: db.ts) are not rewritten: each chunk stored since the last run (marked
 //    in fresh_chunks) swaps its contents with a chunk chosen uniformly at random among the
 //    chunks of the same payload size already mixed and itself: the "inside-out" Fisher–Yates
 //    shuffle, which keeps the assignment of chunks to places a uniformly random permutation
@@ -19,7 +19,10 @@
 //    same-size rows, which SQLite overwrites in place (no page is allocated or freed); at most
 //    about 8 MiB is rewritten per transaction. Cost: two chunks rewritten per new chunk, whatever the total.
 //
-// The WAL then holds these writes in commit order: the caller checkpoints it (TRUNCATE).
+// Each transaction but REINDEX writes one file only (the small tables: the main file; the swaps:
+// the chunks file). REINDEX rebuilds the indexes of both files, and each file's stands alone, so
+// a crash that commits it in one file only leaves valid indexes in both.
+// The WALs then hold these writes in commit order: the caller checkpoints both (TRUNCATE).
 // What remains is said in T6: what arrived since the last run, and the date columns.
 import { randomInt } from 'node:crypto';
 import type { Db } from './db.js';
@@ -91,12 +94,12 @@ interface ChunkRow {
  * `pause` runs between transactions (the server yields to its event loop there).
  */
 async function mixChunks(db: Db, pause: () => Promise<void>): Promise<number> {
-  const fresh = new Set(db.prepare('SELECT chunk FROM fresh_chunks').pluck().safeIntegers(true).all() as bigint[]);
+  const fresh = new Set(db.prepare('SELECT chunk FROM chunks.fresh_chunks').pluck().safeIntegers(true).all() as bigint[]);
   if (fresh.size === 0) return 0;
   // Places (rowids) by payload size: a swap keeps every row's size, so SQLite writes in place.
   const buckets = new Map<string, bigint[]>();
   const bucketOf = new Map<bigint, bigint[]>();
-  const rows = db.prepare('SELECT rowid, length(upload_id), idx, length(data) FROM upload_chunks').raw().safeIntegers(true).all() as bigint[][];
+  const rows = db.prepare('SELECT rowid, length(upload_id), idx, length(data) FROM chunks.upload_chunks').raw().safeIntegers(true).all() as bigint[][];
   for (const [rowid, idLength, idx, dataLength] of rows as [bigint, bigint, bigint, bigint][]) {
     const key = `${idLength}:${integerBytes(idx)}:${dataLength}`;
     let bucket = buckets.get(key);
@@ -107,10 +110,10 @@ async function mixChunks(db: Db, pause: () => Promise<void>): Promise<number> {
     bucketOf.set(rowid, bucket);
     if (!fresh.has(rowid)) bucket.push(rowid);
   }
-  const get = db.prepare('SELECT upload_id, idx, data FROM upload_chunks WHERE rowid = ?').safeIntegers(true);
-  const park = db.prepare('UPDATE upload_chunks SET upload_id = ? WHERE rowid = ?');
-  const put = db.prepare('UPDATE upload_chunks SET upload_id = ?, idx = ?, data = ? WHERE rowid = ?');
-  const unmark = db.prepare('DELETE FROM fresh_chunks WHERE chunk = ?');
+  const get = db.prepare('SELECT upload_id, idx, data FROM chunks.upload_chunks WHERE rowid = ?').safeIntegers(true);
+  const park = db.prepare('UPDATE chunks.upload_chunks SET upload_id = ? WHERE rowid = ?');
+  const put = db.prepare('UPDATE chunks.upload_chunks SET upload_id = ?, idx = ?, data = ? WHERE rowid = ?');
+  const unmark = db.prepare('DELETE FROM chunks.fresh_chunks WHERE chunk = ?');
   const swap = (a: bigint, b: bigint): 'swapped' | 'gone' | 'partner-gone' => {
     unmark.run(a);
     const rowA = get.get(a) as ChunkRow | undefined;
@@ -119,8 +122,7 @@ async function mixChunks(db: Db, pause: () => Promise<void>): Promise<number> {
     const rowB = get.get(b) as ChunkRow | undefined;
     if (!rowB) return 'partner-gone';
     // (upload_id, idx) is UNIQUE: B steps aside under a placeholder of the same length, then
-    // the contents cross. The placeholder names no upload, so the foreign key waits for COMMIT.
-    db.pragma('defer_foreign_keys = ON');
+    // the contents cross.
     park.run('~'.repeat(rowB.upload_id.length), b);
     put.run(rowB.upload_id, rowB.idx, rowB.data, a);
     put.run(rowA.upload_id, rowA.idx, rowA.data, b);

@@ -5,6 +5,7 @@
 import { DatedStore } from './dated-store.js';
 import { dayPages } from './day-pages.js';
 import type { StoredTip } from './tips.js';
+import { STORED } from './uploads.js';
 
 /** A complete upload attached to a record: its id, chunk count and last chunk's length. */
 export interface AttachedUpload {
@@ -20,9 +21,9 @@ export class RecordStore extends DatedStore {
   private readonly page = dayPages<{ id: string; received_on: string; envelope: Buffer }>(this.db, 'tips', 'id, received_on, envelope');
   private readonly ack = this.db.prepare('UPDATE tips SET acked_on = ? WHERE id = ? AND acked_on IS NULL');
   // Exactly the uploads `npm run export` writes for a tip (store/export.ts): complete, by id.
-  private readonly selectFiles = this.db.prepare('SELECT id, chunks, last_chunk_bytes FROM uploads WHERE tip_id = ? AND stored = chunks ORDER BY id');
-  private readonly selectUpload = this.db.prepare('SELECT chunks, last_chunk_bytes FROM uploads WHERE id = ? AND tip_id IS NOT NULL AND stored = chunks');
-  private readonly selectChunk = this.db.prepare('SELECT data FROM upload_chunks WHERE upload_id = ? AND idx = ?').pluck();
+  private readonly selectFiles = this.db.prepare(`SELECT id, chunks, last_chunk_bytes FROM uploads WHERE tip_id = ? AND chunks = ${STORED} ORDER BY id`);
+  private readonly selectUpload = this.db.prepare(`SELECT chunks, last_chunk_bytes FROM uploads WHERE id = ? AND tip_id IS NOT NULL AND chunks = ${STORED}`);
+  private readonly selectChunk = this.db.prepare('SELECT data FROM chunks.upload_chunks WHERE upload_id = ? AND idx = ?').pluck();
 
   /** The complete uploads attached to record `tipId`, by id. */
   attachedUploads(tipId: string): AttachedUpload[] {

@@ -3,12 +3,14 @@
 // secure_delete (db.ts) overwrites the deleted cells and freed pages in the database file;
 // the TRUNCATE checkpoint afterwards copies those pages from the WAL into the database and
 // cuts the WAL to zero bytes, so no older copy of a purged row stays in tipline.sqlite-wal.
+// The same for the chunks file (db.ts): the chunks of deleted uploads go in a second
+// transaction there, after the first has committed (sweepOrphanChunks), and its WAL is truncated too.
 //
 // To extend: every table that holds per-source data (conversations, mailboxes, replies)
 // adds ONE entry to PURGES below. Each entry is a DELETE that takes the two cut-off
 // dates as named parameters; all entries run in one transaction, in list order (delete
 // children before their parents when no ON DELETE CASCADE does it for you).
-import type { Db } from './db.js';
+import { checkpoint, type Db, sweepOrphanChunks } from './db.js';
 import { mixStorage, type MixResult } from './order.js';
 import { utcDate } from './tips.js';
 import { defaultOf } from '../settings.js';
@@ -49,15 +51,16 @@ export const PURGES: PurgeStatement[] = [
   // Desk events go like replies, by their date of receipt; none is ever "read" (every editor's
   // desk fetches it), so the acknowledged-sooner rule has nothing to count from.
   { name: 'desk_events', sql: 'DELETE FROM desk_events WHERE received_on <= @received' },
-  // Attachments: attached uploads go with their tip (ON DELETE CASCADE, chunks too);
-  // uploads no tip named go after the upload TTL (`@uploads`, the date backstop, see above).
+  // Attachments: attached uploads go with their tip (ON DELETE CASCADE), and their chunks after
+  // this transaction (sweepOrphanChunks: another file); uploads no tip named go after the upload
+  // TTL (`@uploads`, the date backstop, see above).
   { name: 'uploads', sql: 'DELETE FROM uploads WHERE tip_id IS NULL AND created_on <= @uploads' },
 ];
 
 export interface PurgeResult {
   /** Rows deleted per purge statement name. */
   deleted: Record<string, number>;
-  /** True when the WAL was checkpointed completely and truncated to zero bytes. */
+  /** True when both WALs were checkpointed completely and truncated to zero bytes. */
   walTruncated: boolean;
 }
 
@@ -83,10 +86,10 @@ export function purgeExpired(db: Db, policy: RetentionPolicy, today: string = ut
   db.transaction(() => {
     for (const { name, statement } of statements) deleted[name] = (deleted[name] ?? 0) + statement.run(params).changes;
   }).immediate();
-  // busy = 1 when a reader (e.g. a running export or backup) kept the checkpoint from
-  // finishing; the next run (hourly in the server) completes it.
-  const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
-  return { deleted, walTruncated: result !== undefined && result.busy === 0 && result.log === 0 };
+  sweepOrphanChunks(db);
+  // False when a reader (e.g. a running export or backup) kept a checkpoint from finishing;
+  // the next run (hourly in the server) completes it.
+  return { deleted, walTruncated: checkpoint(db) };
 }
 
 export interface MaintenanceResult extends PurgeResult {
@@ -102,6 +105,5 @@ export interface MaintenanceResult extends PurgeResult {
 export async function runMaintenance(db: Db, policy: RetentionPolicy, today: string = utcDate(), pause?: () => Promise<void>): Promise<MaintenanceResult> {
   const { deleted } = purgeExpired(db, policy, today);
   const mixed = await mixStorage(db, pause);
-  const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
-  return { deleted, mixed, walTruncated: result !== undefined && result.busy === 0 && result.log === 0 };
+  return { deleted, mixed, walTruncated: checkpoint(db) };
 }

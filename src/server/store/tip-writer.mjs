@@ -11,10 +11,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
-/** @type {{ path: string, pragmas: string[], insertSql: string, linkSql: string }} */
-const { path, pragmas, insertSql, linkSql } = workerData;
+/** @type {{ path: string, pragmas: string[], chunks: { path: string, attachSql: string, pragmas: string[] }, insertSql: string, linkSql: string }} */
+const { path, pragmas, chunks, insertSql, linkSql } = workerData;
 const db = new Database(path, { fileMustExist: true });
 for (const pragma of pragmas) db.pragma(pragma);
+// The chunks file, read only here: linking checks that it holds all of an upload's chunks.
+db.prepare(chunks.attachSql).run(chunks.path);
+for (const pragma of chunks.pragmas) db.pragma(pragma);
 const insert = db.prepare(insertSql);
 const link = db.prepare(linkSql);
 

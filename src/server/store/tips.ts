@@ -10,7 +10,7 @@
 // it is acknowledged; not found, refused. The next batch starts a new writer.
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { CONNECTION_PRAGMAS, type Db } from './db.js';
+import { ATTACH_CHUNKS_SQL, CHUNKS_PRAGMAS, CONNECTION_PRAGMAS, chunksPath, type Db } from './db.js';
 import { LINK_UPLOAD_SQL } from './uploads.js';
 
 export interface StoredTip {
@@ -74,7 +74,8 @@ export class CommitError extends Error {
 
 /** The writer thread, on the database file `path` (the sources and the bundle alike: see tip-writer.mjs). */
 function startWriter(path: string): Worker {
-  const workerData = { path, pragmas: CONNECTION_PRAGMAS, insertSql: 'INSERT INTO tips (id, received_on, envelope) VALUES (?, ?, ?)', linkSql: LINK_UPLOAD_SQL };
+  const chunks = { path: chunksPath(path), attachSql: ATTACH_CHUNKS_SQL, pragmas: CHUNKS_PRAGMAS };
+  const workerData = { path, pragmas: CONNECTION_PRAGMAS, chunks, insertSql: 'INSERT INTO tips (id, received_on, envelope) VALUES (?, ?, ?)', linkSql: LINK_UPLOAD_SQL };
   // No execArgv: the thread needs none of the process's loaders (tsx, tap), which would cost it seconds to start.
   return new Worker(new URL('./tip-writer.mjs', import.meta.url), { workerData, execArgv: [] });
 }

@@ -1,5 +1,6 @@
-// The upload store: encrypted attachment chunks, committed (synchronous=FULL, db.ts) before
-// they are acknowledged. Chunks whose bodies complete in the same event-loop turn share one
+// The upload store: encrypted attachment chunks, committed (synchronous=FULL, db.ts) in the
+// chunks file before they are acknowledged; the uploads' rows are in the main file (the order
+// of writes across the two files: the top of db.ts). Chunks whose bodies complete in the same event-loop turn share one
 // transaction (group commit, as tips do in store/tips.ts): one fsync acknowledges several
 // chunks without weakening durability for any of them; a batch is at most the request bodies
 // in flight (TIPLINE_BODY_BYTES_IN_FLIGHT, limits.ts). The server never sees a
@@ -59,12 +60,14 @@ export class UploadStore {
   /** Unattached upload id → when this process first knew it (ms). Memory only. */
   private readonly seen = new Map<string, number>();
   private readonly selectUpload;
+  private readonly selectShape;
   /** Chunks that unattached uploads may still send. */
   private readonly selectMissing;
   private readonly selectChunk;
   private readonly insertChunk;
   private readonly markFresh;
-  private readonly countChunk;
+  private readonly deleteUpload;
+  private readonly deleteChunks;
   private readonly putTx;
   private readonly putBatch;
   private pending: PendingChunk[] = [];
@@ -87,18 +90,22 @@ export class UploadStore {
             const fs = statfsSync(dirname(db.name));
             return fs.bavail * fs.bsize;
           });
-    this.selectUpload = db.prepare('SELECT chunks, last_chunk_bytes AS last, stored FROM uploads WHERE id = ?');
-    this.selectMissing = db.prepare('SELECT COALESCE(SUM(chunks - stored), 0) FROM uploads WHERE tip_id IS NULL').pluck();
-    this.selectChunk = db.prepare('SELECT data FROM upload_chunks WHERE upload_id = ? AND idx = ?');
+    this.selectUpload = db.prepare(`SELECT chunks, last_chunk_bytes AS last, ${STORED} AS stored FROM uploads WHERE id = ?`);
+    // A chunk's put needs the shape only, not the count (which reads the upload's index entries).
+    this.selectShape = db.prepare('SELECT chunks, last_chunk_bytes AS last FROM uploads WHERE id = ?');
+    this.selectMissing = db.prepare(`SELECT COALESCE(SUM(chunks - ${STORED}), 0) FROM uploads WHERE tip_id IS NULL`).pluck();
+    this.selectChunk = db.prepare('SELECT data FROM chunks.upload_chunks WHERE upload_id = ? AND idx = ?');
     // A random rowid (not max + 1, which counts arrivals) and a mark for the next maintenance
     // run, which moves the chunk to a random place in the file (store/order.ts).
-    this.insertChunk = db.prepare('INSERT INTO upload_chunks (rowid, upload_id, idx, data) VALUES (?, ?, ?, ?)');
-    this.markFresh = db.prepare('INSERT INTO fresh_chunks (chunk) VALUES (?)');
-    this.countChunk = db.prepare('UPDATE uploads SET stored = stored + 1 WHERE id = ?');
+    // Both in the chunks file: a chunk's commit writes nothing else (db.ts).
+    this.insertChunk = db.prepare('INSERT INTO chunks.upload_chunks (rowid, upload_id, idx, data) VALUES (?, ?, ?, ?)');
+    this.markFresh = db.prepare('INSERT INTO chunks.fresh_chunks (chunk) VALUES (?)');
+    this.deleteUpload = db.prepare('DELETE FROM uploads WHERE id = ? AND tip_id IS NULL');
+    this.deleteChunks = db.prepare('DELETE FROM chunks.upload_chunks WHERE upload_id = ?');
     // Checks and stores one chunk inside the caller's transaction. A refusal returns before
     // anything is written, so a batch needs no savepoint per chunk.
     const putOne = (id: string, index: number, data: Uint8Array): PutResult => {
-      const row = this.selectUpload.get(id) as { chunks: number; last: number; stored: number } | undefined;
+      const row = this.selectShape.get(id) as { chunks: number; last: number } | undefined;
       if (!row) return 'no-upload';
       if (!Number.isSafeInteger(index) || index < 0 || index >= row.chunks) return 'index';
       const expected = index === row.chunks - 1 ? row.last : FILE_CHUNK_CIPHERTEXT_BYTES;
@@ -108,7 +115,6 @@ export class UploadStore {
       const rowid = randomRowid();
       this.insertChunk.run(rowid, id, index, data);
       this.markFresh.run(rowid);
-      this.countChunk.run(id);
       return 'stored';
     };
     this.putTx = db.transaction(putOne);
@@ -146,14 +152,21 @@ export class UploadStore {
    * `chunks - 1` are stored and no tip names it) and puts the last chunk. False: nothing changed.
    */
   reshape(id: string, chunks: number, lastChunkBytes: number): boolean {
-    const sql = 'UPDATE uploads SET chunks = ?, last_chunk_bytes = ? WHERE id = ? AND tip_id IS NULL AND stored = ? AND chunks >= ?';
+    const sql = `UPDATE uploads SET chunks = ?, last_chunk_bytes = ? WHERE id = ? AND tip_id IS NULL AND ${STORED} = ? AND chunks >= ?`;
     return this.db.prepare(sql).run(chunks, lastChunkBytes, id, chunks - 1, chunks).changes === 1;
   }
 
   /** Deletes an upload no tip names, with its chunks (a no-JS post that failed part way). */
   discard(id: string): void {
-    this.db.transaction(() => this.db.prepare('DELETE FROM uploads WHERE id = ? AND tip_id IS NULL').run(id)).immediate();
+    this.remove(id);
     this.seen.delete(id);
+  }
+
+  /** Deletes upload `id` if no tip names it: its row (main file), then its chunks (chunks file; see db.ts). 1 if deleted, else 0. */
+  private remove(id: string): number {
+    if (this.db.transaction(() => this.deleteUpload.run(id).changes).immediate() === 0) return 0;
+    this.db.transaction(() => this.deleteChunks.run(id)).immediate();
+    return 1;
   }
 
   /** Stores chunk `index` durably (its own IMMEDIATE transaction) unless it is already there. */
@@ -194,7 +207,7 @@ export class UploadStore {
     if (!row) return undefined;
     const missing: number[] = [];
     if (row.stored < row.chunks) {
-      const have = new Set(this.db.prepare('SELECT idx FROM upload_chunks WHERE upload_id = ?').pluck().all(id) as number[]);
+      const have = new Set(this.db.prepare('SELECT idx FROM chunks.upload_chunks WHERE upload_id = ?').pluck().all(id) as number[]);
       for (let i = 0; i < row.chunks; i++) if (!have.has(i)) missing.push(i);
     }
     return { chunks: row.chunks, missing };
@@ -203,7 +216,6 @@ export class UploadStore {
   /** Deletes uploads not attached to a tip within `ttlHours` of when this process first knew them. */
   purgeStale(ttlHours: number): number {
     const cutoff = this.now() - ttlHours * 3_600_000;
-    const del = this.db.prepare('DELETE FROM uploads WHERE id = ? AND tip_id IS NULL');
     const attached = this.db.prepare('SELECT 1 FROM uploads WHERE id = ? AND tip_id IS NOT NULL');
     let deleted = 0;
     for (const [id, since] of this.seen) {
@@ -212,7 +224,7 @@ export class UploadStore {
         continue;
       }
       if (since > cutoff) continue;
-      deleted += this.db.transaction(() => del.run(id).changes).immediate();
+      deleted += this.remove(id);
       this.seen.delete(id);
     }
     return deleted;
@@ -224,5 +236,11 @@ export function randomRowid(): bigint {
   return randomBytes(8).readBigUInt64BE() >> 1n || 1n;
 }
 
-/** Links upload ?2 to tip ?1 (in the tip store's transaction): one row changed only if it is complete and free. */
-export const LINK_UPLOAD_SQL = 'UPDATE uploads SET tip_id = ? WHERE id = ? AND tip_id IS NULL AND stored = chunks';
+/** How many chunks of the upload in `uploads` (main file) the chunks file holds: committed ones only, so no counter can disagree. */
+export const STORED = '(SELECT count(*) FROM chunks.upload_chunks WHERE upload_chunks.upload_id = uploads.id)';
+
+/**
+ * Links upload ?2 to tip ?1 (in the tip store's transaction, main file): one row changed only if
+ * it is free and the chunks file holds all its chunks (committed before they were acknowledged).
+ */
+export const LINK_UPLOAD_SQL = `UPDATE uploads SET tip_id = ? WHERE id = ? AND tip_id IS NULL AND chunks = ${STORED}`;

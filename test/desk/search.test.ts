@@ -28,7 +28,7 @@ t.test('the white space step is .replace(/\\s+/gu, " ") (split and joined only f
       .replace(/\s+/gu, ' ');
   const spaces = fc.constantFrom(' ', '\t', '\n', '\r', '\u00a0', '\u1680', '\u2000', '\u2028', '\u2029', '\u202f', '\u3000', '\ufeff', '\u200b');
   const text = fc.array(fc.oneof(fc.string({ unit: 'binary' }), spaces), { maxLength: 30 }).map((parts) => parts.join(''));
-  fc.assert(fc.property(text, (s) => foldText(s) === reference(s)));
+  t.doesNotThrow(() => fc.assert(fc.property(text, (s) => foldText(s) === reference(s))), 'the same folding as the reference for any text');
 });
 
 t.test('a query matches when every folded word is in the folded text', async (t) => {

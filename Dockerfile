@@ -24,11 +24,14 @@ RUN cd node_modules/better-sqlite3 \
  && mv /tmp/better_sqlite3.node build/Release/
 
 FROM docker.io/library/node:20-slim
+# SQLITE_TMPDIR: the root file system is read-only and there is no writable /tmp; the one-time
+# VACUUM of a migrating data directory (src/server/store/db.ts) needs a temporary file.
 ENV NODE_ENV=production \
     TIPLINE_HOST=0.0.0.0 \
     TIPLINE_PORT=3000 \
     TIPLINE_DATA_DIR=/data \
-    TIPLINE_CLIENT_DIR=/app/dist/client
+    TIPLINE_CLIENT_DIR=/app/dist/client \
+    SQLITE_TMPDIR=/data
 WORKDIR /app
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules

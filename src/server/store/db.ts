@@ -161,13 +161,16 @@ function migrate(db: Db, schema: 'main' | 'chunks', migrations: readonly string[
     throw new Error(`the database is from a newer Tipline (schema ${current}, this version knows ${migrations.length})`);
   }
   for (let version = current; version < migrations.length; version++) {
-    if (schema === 'main' && version === 6) moveChunks(db);
+    const moved = schema === 'main' && version === 6 ? moveChunks(db) : 0;
     db.transaction(() => {
       db.exec(migrations[version]!);
       db.pragma(`${schema}.user_version = ${version + 1}`);
     }).immediate();
-    if (schema === 'main' && version === 6) {
+    if (moved > 0) {
       // The main file's chunk pages are free (and zeroed: secure_delete); VACUUM gives them back.
+      // Only when there were chunks: a new database has nothing to give back, and VACUUM needs a
+      // temporary file (SQLITE_TMPDIR; the container sets it to its data volume, as its root
+      // file system is read-only and it has no writable /tmp).
       db.exec('VACUUM main');
       checkpoint(db);
     }
@@ -179,12 +182,16 @@ function migrate(db: Db, schema: 'main' | 'chunks', migrations: readonly string[
  * from the main file into the chunks file, in one transaction on the chunks file only. A crash
  * after it and before the main file drops them runs it again: OR IGNORE skips what is there.
  * The rows go in in rowid order, and rowids are random: no arrival order in the new file.
+ * Returns how many chunks the main file held.
  */
-function moveChunks(db: Db): void {
-  db.transaction(() => {
-    db.exec(`INSERT OR IGNORE INTO chunks.upload_chunks (rowid, upload_id, idx, data) SELECT rowid, upload_id, idx, data FROM main.upload_chunks;
-      INSERT OR IGNORE INTO chunks.fresh_chunks (chunk) SELECT chunk FROM main.fresh_chunks;`);
-  }).immediate();
+function moveChunks(db: Db): number {
+  return db
+    .transaction(() => {
+      db.exec(`INSERT OR IGNORE INTO chunks.upload_chunks (rowid, upload_id, idx, data) SELECT rowid, upload_id, idx, data FROM main.upload_chunks;
+        INSERT OR IGNORE INTO chunks.fresh_chunks (chunk) SELECT chunk FROM main.fresh_chunks;`);
+      return db.prepare('SELECT count(*) FROM main.upload_chunks').pluck().get() as number;
+    })
+    .immediate();
 }
 
 /**

@@ -9,7 +9,7 @@
 // `expires` is the last UTC date on which a server accepts it. The bytes are canonical: a reader
 // re-encodes what it parsed and refuses anything that differs, so an independent implementation
 // produces and checks the same bytes. Pure: no I/O, no clock (dates are passed in).
-import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from './bytes.js';
+import { equalBytes, fromBase64Url, fromUtf8, toBase64Url, utf8 } from './bytes.js';
 import { SIGN_PUBLIC_KEY_BYTES } from './keys.js';
 import { signJson, splitSignedJson, verifyStatement } from './signing.js';
 import { CodedError } from '../shared/errors.js';
@@ -83,7 +83,7 @@ export function parseAck(signed: Uint8Array): AckStatement & { unsigned: Uint8Ar
   }
   const statement = { expires: o.expires, editor, ids: o.ids as string[] };
   const canonical = encodeAckStatement(statement);
-  if (canonical.length !== parts.unsigned.length || !canonical.every((b, i) => b === parts.unsigned[i])) {
+  if (!equalBytes(canonical, parts.unsigned)) {
     throw new AckError('malformed', 'the acknowledgement is not in its exact form (sorted unique ids, members in order, no spaces)');
   }
   return { ...statement, ...parts };
@@ -97,7 +97,7 @@ export function parseAck(signed: Uint8Array): AckStatement & { unsigned: Uint8Ar
  */
 export async function checkAck(signed: Uint8Array, editorSignKeys: Uint8Array[], today: string): Promise<{ ids: string[]; editor: Uint8Array; expires: string }> {
   const ack = parseAck(signed);
-  const listed = editorSignKeys.find((k) => k.length === ack.editor.length && k.every((b, i) => b === ack.editor[i]));
+  const listed = editorSignKeys.find((k) => equalBytes(k, ack.editor));
   if (!listed) throw new AckError('unknown-key', 'the acknowledgement is not signed by an editor key of this tip line (TIPLINE_RECIPIENTS)');
   if (!(await verifyStatement('ack', ack.unsigned, ack.signature, listed))) throw new AckError('signature', "the acknowledgement's signature is wrong (it was altered after signing)");
   if (today > ack.expires) throw new AckError('expired', `the acknowledgement expired on ${ack.expires}: decrypt the bundle again on the air-gapped machine to sign a new one`);

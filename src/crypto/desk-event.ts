@@ -12,7 +12,7 @@
 // The envelope's body is one or more signed events, each followed by one "\n" (0x0a); the
 // envelope pads it like every body. A reader re-encodes what it parsed and refuses anything
 // that differs, so the bytes are canonical and an independent implementation can check them.
-import { concat, fromBase64Url, fromUtf8, toBase64Url, toHex, utf8 } from './bytes.js';
+import { concat, equalBytes, fromBase64Url, fromUtf8, toBase64Url, toHex, utf8 } from './bytes.js';
 import { EnvelopeError, openEnvelope, sealEnvelope, type SealRandomness } from './envelope.js';
 import { parseJsonStrict } from './json.js';
 import { SIGN_PUBLIC_KEY_BYTES } from './keys.js';
@@ -216,9 +216,9 @@ export async function verifyDeskEvent(signed: Uint8Array, rosterSignKeys: Uint8A
     fail('it is not a desk event (members v, id, editor, thread, hlc, change in this order)');
   }
   const canonical = encodeDeskEvent(o);
-  if (canonical.length !== parts.unsigned.length || !canonical.every((b, i) => b === parts.unsigned[i])) fail('it is not in its exact form');
+  if (!equalBytes(canonical, parts.unsigned)) fail('it is not in its exact form');
   const editor = fromBase64Url(o.editor)!;
-  const listed = rosterSignKeys.find((k) => k.length === editor.length && k.every((b, i) => b === editor[i]));
+  const listed = rosterSignKeys.find((k) => equalBytes(k, editor));
   if (!listed) throw new DeskEventError('unknown-signer', 'it is signed by a key that is not in the roster (the recipients file)');
   if (!(await verifyStatement('deskEvent', parts.unsigned, parts.signature, listed))) throw new DeskEventError('signature', 'its signature is wrong (forged or altered)');
   const sodium = await loadSodium();

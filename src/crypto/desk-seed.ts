@@ -23,7 +23,7 @@
 // hashes, bound by the exporter's signature (context "tipline desk seed v1"). So one signature
 // authenticates every line, a missing, added, reordered or altered line changes H, and the export
 // names the one colleague it was made for (a copy re-sealed to someone else is refused).
-import { concat, fromBase64Url, fromHex, fromUtf8, readU32, toHex, utf8, writeU32 } from './bytes.js';
+import { concat, equalBytes, fromBase64Url, fromHex, fromUtf8, readU32, toHex, utf8, writeU32 } from './bytes.js';
 import { EnvelopeError, openEnvelope, sealEnvelopeWith, type SealRandomness } from './envelope.js';
 import { parseJsonStrict } from './json.js';
 import { signJsonWith, splitSignedJson, verifyStatement } from './signing.js';
@@ -134,7 +134,7 @@ export async function checkSeal(part: OpenedPart, rosterSignKeys: Uint8Array[], 
     throw new SeedError('the seal of this desk export is malformed');
   }
   const from = fromBase64Url(s.from);
-  const listed = from && rosterSignKeys.find((k) => k.length === from.length && k.every((b, i) => b === from[i]));
+  const listed = from && rosterSignKeys.find((k) => equalBytes(k, from));
   if (!listed) throw new SeedError('this desk export is signed by a key that is not in the roster (the recipients file): refused');
   if (!(await verifyStatement('deskSeed', split.unsigned, split.signature, listed))) throw new SeedError("the seal's signature is wrong: the desk export was altered or forged");
   if (s.for !== me) throw new SeedError(`this desk export was made for the editor ${s.for}, not for you: refused (someone passed on another editor's copy)`);

@@ -18,7 +18,7 @@
 // A reader recovers the exact unsigned bytes by removing that fixed-length suffix, so the
 // signature covers every byte of the statement with no canonical-JSON rules to agree on.
 import { decodeBody, encodeBody, type Body } from './body.js';
-import { concat, fromBase64Url, toBase64Url, utf8 } from './bytes.js';
+import { concat, equalBytes, fromBase64Url, toBase64Url, utf8 } from './bytes.js';
 import { SIGN_PUBLIC_KEY_BYTES, XWING_PUBLIC_KEY_BYTES } from './keys.js';
 import { mailboxId } from './mailbox.js';
 import { loadSodium, type Sodium } from './sodium.js';
@@ -136,7 +136,7 @@ export async function checkReplyBody(bytes: Uint8Array, mailbox: string, editorS
   const parts = splitSignedJson(bytes);
   if (!parts) return { ok: false, reason: 'the reply is not signed', body };
   const editor = typeof body.editor === 'string' ? fromBase64Url(body.editor) : undefined;
-  const pinned = editor && editorSignKeys.find((k) => k.length === editor.length && k.every((b, i) => b === editor[i]));
+  const pinned = editor && editorSignKeys.find((k) => equalBytes(k, editor));
   if (!pinned) return { ok: false, reason: 'the reply is not signed by an editor key of this tip line', body };
   if (!(await verifyStatement('reply', parts.unsigned, parts.signature, pinned))) return { ok: false, reason: "the reply's signature is wrong", body };
   return { ok: true, body, signer: pinned };

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { ACK_VALID_DAYS, addDays, signAck } from '../crypto/ack.js';
 import type { Body } from '../crypto/body.js';
 import { todayUtc } from '../crypto/bundle.js';
-import { fromBase64Url, toBase64Url, toHex, utf8 } from '../crypto/bytes.js';
+import { equalBytes, fromBase64Url, toBase64Url, toHex, utf8 } from '../crypto/bytes.js';
 import { canonicalChange, DeskEventError, newEventId, observeHlc, sealDeskEvents, signDeskEvent, tickHlc, type DeskEvent, type Hlc, type KnownEvent } from '../crypto/desk-event.js';
 import { fingerprint, parseRecipients, XWING_PUBLIC_KEY_BYTES, type EditorKeyPair, type EditorPublicKey } from '../crypto/keys.js';
 import { loadSodium, type Sodium } from '../crypto/sodium.js';
@@ -803,7 +803,7 @@ export async function openDesk(options: OpenDeskOptions): Promise<Desk> {
     editors.push({ id, name: key.name ?? id.slice(0, 9), me: sign === mine, key, sign });
   }
   const me = editors.find((e) => e.me);
-  if (!me?.key.publicKey.every((b, i) => b === options.key.publicKey[i])) {
+  if (!me || !equalBytes(me.key.publicKey, options.key.publicKey)) {
     throw new DeskError('this editor key is not in the recipients file: add its public line (keygen --public) to it, as on the server');
   }
   const desk = new DeskModel(options, sodium, editors);

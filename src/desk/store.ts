@@ -22,7 +22,7 @@
 // The offset in the associated data keeps records from being moved or swapped on disk.
 import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, lstatSync, mkdirSync, openSync, readSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { concat, fromUtf8, readU32, utf8, writeU32 } from '../crypto/bytes.js';
+import { concat, equalBytes, fromUtf8, readU32, utf8, writeU32 } from '../crypto/bytes.js';
 import { padBody } from '../crypto/envelope.js';
 import { paddedLength } from '../crypto/padding.js';
 import { loadSodium, type Sodium } from '../crypto/sodium.js';
@@ -140,7 +140,7 @@ export class DeskStore {
         const end = fstatSync(fd).size;
         const magic = readExactly(fd, MAGIC.length, 0);
         let offset = MAGIC.length;
-        if (!magic?.every((b, i) => b === MAGIC[i])) {
+        if (!magic || !equalBytes(magic, MAGIC)) {
           if (!last || end > MAGIC.length) throw new StoreError(`${store.path(n)} is not a desk segment: the desk folder is damaged`);
           // A crash while the segment was being created: start it again.
           offset = 0;

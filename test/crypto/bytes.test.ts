@@ -1,7 +1,7 @@
 // Byte helpers: strict base64url (one text per byte string), hex, UTF-8, u32.
 import t from 'tap';
 import fc from 'fast-check';
-import { concat, fromBase64Url, fromBase64UrlPortable, fromHex, fromUtf8, readU32, toBase64Url, toHex, utf8, writeU32 } from '../../src/crypto/bytes.js';
+import { concat, equalBytes, fromBase64Url, fromBase64UrlPortable, fromHex, fromUtf8, readU32, toBase64Url, toHex, utf8, writeU32 } from '../../src/crypto/bytes.js';
 
 t.test('base64url: RFC 4648 §5 test vectors without padding', async (t) => {
   const cases: [string, string][] = [
@@ -91,4 +91,12 @@ t.test('the portable decoder (browsers) and the native one (Node) accept and ref
   t.equal(fromBase64Url('\u0141QQQ'), undefined, 'a character beyond ASCII refused, not mapped into the alphabet');
   t.equal(fromBase64Url('+/8'), undefined, 'the base64 alphabet refused');
   t.same(fromBase64UrlPortable('-_8'), Uint8Array.of(0xfb, 0xff));
+});
+
+t.test('equalBytes: same length and same bytes', async (t) => {
+  t.ok(equalBytes(Uint8Array.of(1, 2, 3), Uint8Array.of(1, 2, 3)));
+  t.notOk(equalBytes(Uint8Array.of(1, 2, 3), Uint8Array.of(1, 2, 4)), 'one byte differs');
+  t.notOk(equalBytes(Uint8Array.of(1, 2), Uint8Array.of(1, 2, 3)), 'a prefix is not equal');
+  t.notOk(equalBytes(new Uint8Array(0), Uint8Array.of(0)), 'empty against one byte');
+  t.ok(equalBytes(new Uint8Array(0), new Uint8Array(0)));
 });
